@@ -1,0 +1,147 @@
+// Power supply of a ground site: grid, on-site gas turbines, a battery and optional solar,
+// dispatched in merit order against a facility demand that is constant over an interval.
+//
+// Dispatch (all powers in W, "available" as given by the caller for this interval):
+//   solar_to_load   = min(solar_available, demand)
+//   grid_to_load    = min(grid_available, demand - solar_to_load)
+//   turbine_w       = min(running_units * unit_capacity, rest)
+//   battery_out     = min(battery_discharge_limit, rest)
+//   unmet           = rest                     (the simulator turns it into caps or sheds)
+//   units_to_start  = units needed to cover demand - solar - grid (bridging policy: the battery
+//                     only bridges the start-up delay) or the shortfall left after the battery
+//                     (battery-first policy), minus units already starting, at most the idle
+//                     units in service; they deliver only after start_delay_s
+//   battery_in      = min(battery_charge_limit, surplus of solar, then of grid) when nothing is
+//                     unmet and the battery is not discharging; turbines never charge it
+//   solar_curtailed = solar_available - solar_to_load - solar_to_battery
+// Conservation, exact up to rounding:
+//   solar_w + grid_w + turbine_w + battery_out - battery_in = demand - unmet
+// Cost rates: grid_w * grid price + turbine_w * fuel cost; solar and the battery have no
+// marginal cost (the battery's energy was paid for when it was charged from the grid).
+//
+// Parameters:
+//   GridParams.capacity_w             W      interconnect capacity (0 = no grid)
+//   GridParams.energised_time_s       s      simulation time at which the grid arrives
+//   GridParams.price_usd_per_j        USD/J  energy price (62 USD/MWh = 1.72e-8 USD/J)
+//   TurbineParams.units               -      turbine units installed
+//   TurbineParams.unit_capacity_w     W      output of one unit
+//   TurbineParams.availability        -      fraction of units in service on average, in [0, 1]
+//   TurbineParams.fuel_cost_usd_per_j USD/J  fuel cost per J of electricity delivered
+//   TurbineParams.start_delay_s       s      a unit asked to start delivers after this delay
+//   PowerSupplyParams.policy          -      when turbines are started (see above)
+//
+// Sources (Memphis 100k-GPU campus, press unless marked): 150 MW substation from ~May 2025;
+// ~14 x 2.5 MW mobile turbines at first, up to 35 units reported on site, permit for 15 units
+// (247 MW) through 2027 (Shelby County Health Department permit, firm); ~150 MW of Tesla
+// Megapacks; industrial rate ~$62/MWh. US grid interconnection: ~5 years from request to
+// operation (Lawrence Berkeley National Laboratory, "Queued Up", 2024).
+#pragma once
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace capsim {
+
+struct GridParams {
+  double capacity_w = 0;
+  double energised_time_s = 0;
+  double price_usd_per_j = 0;
+};
+
+struct TurbineParams {
+  int units = 0;
+  double unit_capacity_w = 0;
+  double availability = 1;
+  double fuel_cost_usd_per_j = 0;
+  double start_delay_s = 0;
+};
+
+enum class TurbineStartPolicy {
+  bridge_with_battery, // start units for any firm shortfall; the battery bridges the delay
+  battery_first,       // start units only for what the battery cannot cover now
+};
+
+struct PowerSupplyParams {
+  GridParams grid;
+  TurbineParams turbines;
+  TurbineStartPolicy policy = TurbineStartPolicy::bridge_with_battery;
+};
+
+// Turbine units by state. A unit asked to start is "starting" until its ready time.
+struct TurbineFleetState {
+  int running = 0;
+  std::vector<double> ready_time_s; // one entry per starting unit, ascending
+};
+
+// What each source can give during the interval; the caller fills it from the models:
+// grid_available_w(), the battery's max_discharge_power_w / max_charge_power_w, the turbine
+// fleet state and the units in service, and a solar array model.
+struct SupplyInputs {
+  double demand_w = 0;
+  double grid_available_w = 0;
+  double solar_available_w = 0;
+  int turbine_units_running = 0;
+  int turbine_units_starting = 0;
+  int turbine_units_in_service = 0; // running + starting + ready to start
+  double battery_discharge_limit_w = 0;
+  double battery_charge_limit_w = 0;
+};
+
+struct PowerDispatch {
+  double solar_w = 0; // solar used (load + battery)
+  double solar_to_battery_w = 0;
+  double solar_curtailed_w = 0;
+  double grid_w = 0; // grid drawn (load + battery)
+  double grid_to_battery_w = 0;
+  double turbine_w = 0;
+  double battery_discharge_w = 0;
+  double battery_charge_w = 0;
+  double demand_met_w = 0;
+  double unmet_w = 0;
+  int turbine_units_loaded = 0; // running units needed for turbine_w
+  int turbine_units_to_start = 0;
+  double grid_cost_usd_per_s = 0;
+  double fuel_cost_usd_per_s = 0;
+  double cost_usd_per_s() const { return grid_cost_usd_per_s + fuel_cost_usd_per_s; }
+};
+
+// Energy and cost per source, integrated piecewise-constantly.
+struct SupplyLedger {
+  double solar_j = 0;
+  double solar_curtailed_j = 0;
+  double grid_j = 0;
+  double turbine_j = 0;
+  double battery_discharge_j = 0;
+  double battery_charge_j = 0;
+  double demand_met_j = 0;
+  double unmet_j = 0;
+  double grid_usd = 0;
+  double fuel_usd = 0;
+};
+
+std::vector<std::string> validate(const PowerSupplyParams& params);
+
+// Grid capacity at time_s: 0 before energisation, else capacity minus the curtailment the caller
+// applies (clamped to [0, capacity]).
+double grid_available_w(const GridParams& grid, double time_s, double curtailment_w = 0);
+
+// Units in service: the expected count floor(units * availability), or a binomial draw.
+int expected_turbine_units_in_service(const TurbineParams& turbines);
+int sample_turbine_units_in_service(const TurbineParams& turbines, std::mt19937_64& rng);
+
+PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs& inputs);
+
+// Turbine fleet transitions. start: `units` more begin starting at now_s (ready at
+// now_s + start_delay_s). advance: units whose ready time is <= now_s become running.
+// stop: `units` running units are stopped (asserts units <= running).
+TurbineFleetState start_turbines(const TurbineFleetState& fleet, const TurbineParams& turbines,
+                                 int units, double now_s);
+TurbineFleetState advance_turbines(const TurbineFleetState& fleet, double now_s);
+TurbineFleetState stop_turbines(const TurbineFleetState& fleet, int units);
+// The next ready time of a starting unit, +infinity if none is starting.
+double next_turbine_ready_time_s(const TurbineFleetState& fleet);
+
+SupplyLedger accumulate(const SupplyLedger& ledger, const PowerDispatch& dispatch, double dt_s);
+
+} // namespace capsim

@@ -1,0 +1,162 @@
+#include "models/spacecraft.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+
+namespace capsim {
+
+namespace {
+
+std::string num(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+void require_fraction(std::vector<std::string>& problems, double value, bool open_low,
+                      bool open_high, const char* what) {
+  const bool low_ok = open_low ? value > 0 : value >= 0;
+  const bool high_ok = open_high ? value < 1 : value <= 1;
+  if (!(low_ok && high_ok))
+    problems.push_back(std::string(what) + " must be in " + (open_low ? "(" : "[") + "0, 1" +
+                       (open_high ? ")" : "]") + ", got " + num(value));
+}
+
+void require_positive(std::vector<std::string>& problems, double value, const char* what,
+                      const char* unit) {
+  if (!(value > 0 && std::isfinite(value)))
+    problems.push_back(std::string(what) + " must be > 0 " + unit + ", got " + num(value));
+}
+
+void require_non_negative(std::vector<std::string>& problems, double value, const char* what,
+                          const char* unit) {
+  if (!(value >= 0 && std::isfinite(value)))
+    problems.push_back(std::string(what) + " must be >= 0 " + unit + ", got " + num(value));
+}
+
+} // namespace
+
+std::vector<std::string> validate(const SpacecraftParams& p) {
+  std::vector<std::string> problems;
+  if (!(p.compute_units >= 1 && std::isfinite(p.compute_units)))
+    problems.push_back("compute units per satellite must be >= 1, got " + num(p.compute_units));
+  require_positive(problems, p.compute_unit_power_w, "compute unit power", "W");
+  require_non_negative(problems, p.compute_unit_mass_kg, "compute unit mass", "kg");
+  require_fraction(problems, p.housekeeping_power_fraction, false, true,
+                   "housekeeping power fraction");
+  require_positive(problems, p.array_specific_power_w_per_kg, "array specific power", "W/kg");
+  require_positive(problems, p.battery_specific_energy_j_per_kg, "battery specific energy", "J/kg");
+  require_fraction(problems, p.battery_depth_of_discharge, true, false,
+                   "battery depth of discharge");
+  require_fraction(problems, p.battery_charge_efficiency, true, false, "battery charge efficiency");
+  require_fraction(problems, p.battery_discharge_efficiency, true, false,
+                   "battery discharge efficiency");
+  require_positive(problems, p.radiator_areal_mass_kg_per_m2, "radiator areal mass", "kg/m2");
+  require_fraction(problems, p.structure_bus_mass_fraction, false, true,
+                   "structure and bus mass fraction");
+  require_non_negative(problems, p.platform_cost_usd_per_w, "platform cost", "USD/W");
+  return problems;
+}
+
+std::vector<std::string> validate(const SizingConditions& c) {
+  std::vector<std::string> problems;
+  if (!(c.design_eclipse_fraction >= 0 && c.design_eclipse_fraction < 0.5))
+    problems.push_back("design eclipse fraction must be in [0, 0.5), got " +
+                       num(c.design_eclipse_fraction));
+  require_positive(problems, c.orbital_period_s, "orbital period", "s");
+  require_non_negative(problems, c.mission_life_s, "mission life", "s");
+  require_positive(problems, c.array_design_flux_w_per_m2, "array design solar flux", "W/m2");
+  require_non_negative(problems, c.radiator_design_flux_w_per_m2, "radiator design solar flux",
+                       "W/m2");
+  // The sizing sets the areas itself; check the technology with a placeholder area.
+  SolarArrayParams array = c.array;
+  array.area_m2 = 1;
+  for (auto& problem : validate(array))
+    problems.push_back(std::move(problem));
+  RadiatorParams radiator = c.radiator;
+  radiator.area_m2 = 1;
+  for (auto& problem : validate(radiator))
+    problems.push_back(std::move(problem));
+  return problems;
+}
+
+SatelliteBudget size_satellite(const SpacecraftParams& p, const SizingConditions& c) {
+  SatelliteBudget b{};
+  b.compute_power_w = p.compute_units * p.compute_unit_power_w;
+  b.load_power_w = b.compute_power_w * (1 + p.housekeeping_power_fraction);
+
+  const double eclipse_s = c.design_eclipse_fraction * c.orbital_period_s;
+  const double daylight_s = c.orbital_period_s - eclipse_s;
+  assert(daylight_s > 0);
+  b.array_power_eol_w = b.load_power_w + b.load_power_w * eclipse_s /
+                                             (daylight_s * p.battery_charge_efficiency *
+                                              p.battery_discharge_efficiency);
+  b.array_power_bol_w = b.array_power_eol_w / degradation_factor(c.array, c.mission_life_s);
+  b.array_area_m2 = b.array_power_bol_w / (c.array.cell_efficiency * c.array.packing_factor *
+                                           c.array_design_flux_w_per_m2);
+  b.array_mass_kg = b.array_power_bol_w / p.array_specific_power_w_per_kg;
+
+  b.battery_energy_j =
+      b.load_power_w * eclipse_s / (p.battery_depth_of_discharge * p.battery_discharge_efficiency);
+  b.battery_mass_kg = b.battery_energy_j / p.battery_specific_energy_j_per_kg;
+
+  b.radiator_area_m2 = radiator_area_for_load_m2(
+      c.radiator, b.load_power_w,
+      {.solar_flux_w_per_m2 = c.radiator_design_flux_w_per_m2, .sunlit = true});
+  b.radiator_mass_kg = b.radiator_area_m2 * p.radiator_areal_mass_kg_per_m2;
+
+  b.compute_mass_kg = p.compute_units * p.compute_unit_mass_kg;
+  const double subsystems_kg =
+      b.compute_mass_kg + b.array_mass_kg + b.battery_mass_kg + b.radiator_mass_kg;
+  b.total_mass_kg = subsystems_kg / (1 - p.structure_bus_mass_fraction);
+  b.structure_bus_mass_kg = b.total_mass_kg - subsystems_kg;
+  b.platform_cost_usd = p.platform_cost_usd_per_w * b.array_power_bol_w;
+  return b;
+}
+
+std::vector<std::string> validate(const LaunchParams& p) {
+  std::vector<std::string> problems;
+  require_non_negative(problems, p.price_usd_per_kg, "launch price", "USD/kg");
+  require_positive(problems, p.payload_kg, "payload per launch", "kg");
+  require_non_negative(problems, p.interval_s, "launch interval", "s");
+  if (!std::isfinite(p.first_launch_s)) problems.push_back("first launch time must be finite");
+  require_fraction(problems, p.failure_probability, false, true, "launch failure probability");
+  return problems;
+}
+
+int satellites_per_launch(const LaunchParams& p, double satellite_mass_kg) {
+  assert(satellite_mass_kg > 0);
+  const double fit = std::floor(p.payload_kg / satellite_mass_kg);
+  return fit >= 1e9 ? 1000000000 : static_cast<int>(fit);
+}
+
+DeploymentPlan plan_deployment(const LaunchParams& p, double satellite_mass_kg, int satellites,
+                               std::mt19937_64& rng) {
+  assert(satellites >= 0 && p.failure_probability >= 0 && p.failure_probability < 1);
+  DeploymentPlan plan{.launches = {},
+                      .satellites_per_launch = satellites_per_launch(p, satellite_mass_kg),
+                      .satellites_in_orbit = 0,
+                      .launch_cost_usd = 0};
+  if (plan.satellites_per_launch == 0) return plan;
+  std::bernoulli_distribution fails(p.failure_probability);
+  int remaining = satellites;
+  for (int j = 0; remaining > 0; ++j) {
+    const int carried = std::min(plan.satellites_per_launch, remaining);
+    const bool success = !fails(rng);
+    const double cost_usd = carried * satellite_mass_kg * p.price_usd_per_kg;
+    plan.launches.push_back({.time_s = p.first_launch_s + j * p.interval_s,
+                             .satellites = carried,
+                             .success = success,
+                             .cost_usd = cost_usd});
+    plan.launch_cost_usd += cost_usd;
+    if (success) {
+      remaining -= carried;
+      plan.satellites_in_orbit += carried;
+    }
+  }
+  return plan;
+}
+
+} // namespace capsim

@@ -1,0 +1,128 @@
+// Compute satellite sizing (power, mass, cost) and launch deployment.
+//
+// Equations (per satellite)
+//   load         P = n_units P_unit (1 + f_housekeeping)         all of it ends as heat
+//   eclipse      T_e = f_e T,  T_d = T - T_e   (design eclipse fraction f_e, orbital period T)
+//   array (EOL)  P_eol = P + P T_e / (T_d eta_charge eta_discharge)   (recharge in daylight)
+//   array (BOL)  P_bol = P_eol / (1 - d)^life_years; area = P_bol / (eta packing S_design)
+//   array mass   P_bol / (specific power)
+//   battery      E = P T_e / (DoD eta_discharge); mass = E / (specific energy)
+//   radiator     A = P / q_net(T_limit) at the design (sunlit) flux; mass = A x areal mass
+//   total mass   M = (M_compute + M_array + M_battery + M_radiator) / (1 - f_structure_bus)
+//   cost         satellite (bus, excluding compute hardware) = platform $/W x P_bol
+// Launch and deployment
+//   satellites per launch k = floor(payload / M); launches at first + j interval; each launch
+//   fails with probability p (one Bernoulli draw from the rng per launch); satellites lost in a
+//   failure are re-flown on the next launch, until the target count is in orbit. Launch cost is
+//   the price per kg times the satellite mass flown (failed launches included).
+//
+// Parameters (SpacecraftParams)
+//   compute_units                 count, >= 1   GPUs, servers or racks carried
+//   compute_unit_power_w          W, > 0        power of one unit at full load
+//   compute_unit_mass_kg          kg, >= 0      mass of one unit with cold plates
+//   housekeeping_power_fraction   [0, 1)        bus, links, pumps, as a fraction of compute power
+//                                               (default 0.05)
+//   array_specific_power_w_per_kg W/kg, > 0     (default 100: roll-out arrays 100-150 W/kg; the
+//                                               ISS wing ~28 W/kg)
+//   battery_specific_energy_j_per_kg J/kg, > 0  (default 200 Wh/kg; Li-ion 150-250 Wh/kg)
+//   battery_depth_of_discharge    (0, 1]        (default 0.4 for LEO cycling)
+//   battery_charge_efficiency, battery_discharge_efficiency (0, 1] (default 0.95 each: ~0.9
+//                                               round trip)
+//   radiator_areal_mass_kg_per_m2 kg/m2, > 0    (default 7.5: deployable 5-10; ISS 14-17.5)
+//   structure_bus_mass_fraction   [0, 1)        of the satellite's total mass (default 0.25)
+//   platform_cost_usd_per_w       USD/W, >= 0   satellite cost per W of BOL array power
+// SizingConditions: design_eclipse_fraction [0, 0.5), orbital_period_s, mission_life_s,
+//   array_design_flux_w_per_m2 (default: aphelion, S0/1.0167^2), radiator_design_flux_w_per_m2
+//   (default: perihelion, S0/0.9833^2), and the array and radiator technology (their area_m2 is
+//   ignored: sizing computes it).
+//
+// Sources
+//   Energy-balance array sizing and battery depth of discharge: J. R. Wertz and W. J. Larson
+//   (eds.), Space Mission Analysis and Design, 3rd ed., 1999, sec. 11.4. Specific power and energy
+//   ranges: NASA Ames, State-of-the-Art of Small Spacecraft Technology, power chapter (2024).
+//   Launch price per kg and the <= $200/kg projection: T. Fischbacher et al., "Towards a future
+//   space-based, highly scalable AI infrastructure system design", arXiv:2511.19468, 2025.
+#pragma once
+
+#include "models/radiator.hpp"
+#include "models/solar_array.hpp"
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace capsim {
+
+struct SpacecraftParams {
+  double compute_units = 1;
+  double compute_unit_power_w = 0;
+  double compute_unit_mass_kg = 0;
+  double housekeeping_power_fraction = 0.05;
+  double array_specific_power_w_per_kg = 100;
+  double battery_specific_energy_j_per_kg = 200 * 3600.0;
+  double battery_depth_of_discharge = 0.4;
+  double battery_charge_efficiency = 0.95;
+  double battery_discharge_efficiency = 0.95;
+  double radiator_areal_mass_kg_per_m2 = 7.5;
+  double structure_bus_mass_fraction = 0.25;
+  double platform_cost_usd_per_w = 0;
+};
+std::vector<std::string> validate(const SpacecraftParams& params);
+
+struct SizingConditions {
+  double design_eclipse_fraction = 0;
+  double orbital_period_s = 0;
+  double mission_life_s = 0;
+  double array_design_flux_w_per_m2 = solar_constant_w_per_m2 / (1.01671 * 1.01671);
+  double radiator_design_flux_w_per_m2 = solar_constant_w_per_m2 / (0.98329 * 0.98329);
+  SolarArrayParams array{};
+  RadiatorParams radiator{};
+};
+std::vector<std::string> validate(const SizingConditions& conditions);
+
+struct SatelliteBudget {
+  double compute_power_w;
+  double load_power_w; // compute + housekeeping; also the heat to reject
+  double array_power_eol_w;
+  double array_power_bol_w; // at the array design flux
+  double array_area_m2;
+  double array_mass_kg;
+  double battery_energy_j; // nameplate
+  double battery_mass_kg;
+  double radiator_area_m2; // infinite if the radiator cannot reach its limit in sunlight
+  double radiator_mass_kg;
+  double compute_mass_kg;
+  double structure_bus_mass_kg;
+  double total_mass_kg;
+  double platform_cost_usd; // excludes compute hardware and launch
+};
+SatelliteBudget size_satellite(const SpacecraftParams& params, const SizingConditions& conditions);
+
+struct LaunchParams {
+  double price_usd_per_kg = 0;
+  double payload_kg = 0;     // per launch, to the operational orbit
+  double interval_s = 0;     // time between launches (cadence)
+  double first_launch_s = 0; // since the scenario epoch
+  double failure_probability = 0;
+};
+std::vector<std::string> validate(const LaunchParams& params);
+
+// 0 when one satellite is heavier than a launch can carry.
+int satellites_per_launch(const LaunchParams& params, double satellite_mass_kg);
+
+struct Launch {
+  double time_s;
+  int satellites;
+  bool success;
+  double cost_usd;
+};
+struct DeploymentPlan {
+  std::vector<Launch> launches;
+  int satellites_per_launch; // 0: nothing can be launched (launches is then empty)
+  int satellites_in_orbit;
+  double launch_cost_usd;
+};
+DeploymentPlan plan_deployment(const LaunchParams& params, double satellite_mass_kg, int satellites,
+                               std::mt19937_64& rng);
+
+} // namespace capsim

@@ -1,0 +1,169 @@
+// GPU purchase-and-lease vehicle: monthly cash waterfall, ledger, coverage and returns.
+//
+// A vehicle buys GPUs (paid in their delivery month), funded by debt drawn at each purchase
+// (loan_to_cost * price) and by equity (the rest). It leases the GPUs to a lessee and, at the end
+// of the lease, sells them at their residual value or to the lessee at the purchase-option price.
+//
+// Waterfall in month m (months 0..H-1, H = lease start_month + term_months; all USD)
+//   available = lease income + end-of-term proceeds + debt drawdown
+//               - GPU purchases - upfront fees - power - facility (lessor pays unless triple-net)
+//               - interest - principal (last month: the remaining balance is prepaid)
+//   reserve     target_m = scheduled debt service of months m+1..m+reserve_months (0 in the
+//               last month); above target -> release; below -> top-up (funded in full in purchase
+//               months, from available cash otherwise); a deficit in a month without purchases
+//               draws on the reserve, then on equity (an equity cure)
+//   equity contribution = max(0, -available);  distribution = max(0, available)
+//   CFADS_m = lease income - power - facility paid by the vehicle
+//   DSCR_m  = CFADS_m / scheduled debt service_m (months with debt service only)
+// Debt: one tranche per purchase month d, all maturing at first purchase month + term_months
+// (delayed-draw term loan); tranche term = maturity - d, interest-only until first purchase month
+// + grace_months; each tranche follows loan_schedule() (annuity or bullet, r = annual_rate / 12).
+// End of term: market value = sum_d price_d * residual_fraction(H - d) (age at the end of the
+// last lease month). lessee_choice exercises the purchase option when its price <= market value.
+// Equity IRR: IRR of monthly (distribution - equity contribution), annualised (1 + r_m)^12 - 1.
+// Project IRR: the same for lease income - operating costs - purchases + end proceeds.
+//
+// Ledger: one row per month per entity (vehicle, lessee, site_operator), one signed amount per
+// flow kind (+ source of cash, - use). Sources equal uses in every row; run_vehicle() asserts it
+// and reports the largest imbalance. The lessee's own funds and the site operator's outlays are
+// the flows `lessee_funding` and `site_costs`.
+//
+// Parameters: see the structs below (purchases, DebtTerms, LeaseParams, residual curve, monthly
+// power and facility bills for the whole fleet in USD).
+//
+// Sources (press, 2025-2026): a ~5.3B USD vehicle with a ~3.4B USD loan at ~9.5% to buy NVIDIA
+// GPUs and lease them to an AI lab, investors pitched > 22%/year; a ~5.4B USD GB200
+// purchase-and-lease with ~3.5B USD of debt on a triple-net lease; a ~20B USD vehicle (7.5B
+// equity + up to 12.5B debt) leasing to a lab for 5 years with a purchase option, chips only.
+// DSCR and debt-service reserve accounts: standard project-finance practice (e.g. Yescombe,
+// Principles of Project Finance, 2nd ed., 2014).
+#pragma once
+
+#include "models/lease.hpp"
+#include "models/loan.hpp"
+#include "models/residual_value.hpp"
+#include "models/returns.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace capsim {
+
+enum class Entity { vehicle, lessee, site_operator };
+
+enum class FlowKind {
+  equity_contribution,
+  debt_drawdown,
+  lease_income,
+  residual_sale,
+  purchase_option,
+  reserve_release,
+  reserve_draw,
+  lessee_funding,
+  gpu_purchase,
+  fees,
+  power,
+  facility,
+  interest,
+  principal,
+  reserve_funding,
+  distribution,
+  lease_payment,
+  site_costs,
+};
+inline constexpr int kFlowKindCount = static_cast<int>(FlowKind::site_costs) + 1;
+
+const char* entity_name(Entity entity);
+const char* flow_kind_name(FlowKind kind);
+
+struct LedgerRow {
+  int month = 0;
+  Entity entity = Entity::vehicle;
+  std::array<double, kFlowKindCount> usd{}; // + source, - use
+
+  double& operator[](FlowKind kind) { return usd[static_cast<int>(kind)]; }
+  double operator[](FlowKind kind) const { return usd[static_cast<int>(kind)]; }
+  double sources_usd() const;
+  double uses_usd() const;
+};
+
+using Ledger = std::vector<LedgerRow>;
+
+// Largest |sources - uses| over all rows.
+double ledger_imbalance_usd(const Ledger& ledger);
+
+struct GpuPurchase {
+  int month = 0;
+  double units = 0;         // servers, racks or GPUs
+  double gpus_per_unit = 1; // 72 for an NVL72 rack
+  double price_usd_per_unit = 0;
+};
+
+struct DebtTerms {
+  double loan_to_cost = 0; // debt drawn per purchase as a fraction of its price, [0, 1)
+  double annual_rate = 0;  // nominal, monthly compounding
+  int term_months = 1;     // from the first purchase month to maturity
+  Amortization amortization = Amortization::annuity;
+  double upfront_fee_fraction = 0;
+  int grace_months = 0;   // interest-only months from the first purchase month
+  int reserve_months = 0; // months of scheduled debt service held in reserve
+};
+
+enum class EndOfTerm { residual_sale, purchase_option, lessee_choice };
+
+struct VehicleParams {
+  std::vector<GpuPurchase> purchases{};
+  DebtTerms debt{};
+  LeaseParams lease{};
+  LeaseVolumes lease_volumes{};
+  std::vector<double> power_usd{};    // fleet power bill per month (missing months: 0)
+  std::vector<double> facility_usd{}; // fleet facility bill per month (missing months: 0)
+  ResidualValueParams residual{};
+  EndOfTerm end_of_term = EndOfTerm::lessee_choice;
+};
+
+struct VehicleMonth {
+  int month = 0;
+  double gpus_owned = 0;
+  double lease_income_usd = 0;
+  double cfads_usd = 0;
+  double scheduled_debt_service_usd = 0;
+  double dscr = 0; // NaN in months without scheduled debt service
+  double debt_balance_usd = 0;
+  double reserve_balance_usd = 0;
+  double equity_flow_usd = 0; // distribution - equity contribution
+};
+
+struct VehicleResult {
+  Ledger ledger{};
+  std::vector<VehicleMonth> months{};
+  double min_dscr = 0; // NaN without debt service
+  int min_dscr_month = -1;
+  std::vector<double> equity_flows_usd{};
+  std::vector<double> project_flows_usd{};
+  IrrResult equity_irr_monthly{};
+  IrrResult project_irr_monthly{};
+  double equity_irr_annual = 0;  // NaN when the IRR does not exist
+  double project_irr_annual = 0; // NaN when the IRR does not exist
+  double purchases_usd = 0;
+  double debt_drawn_usd = 0;
+  double equity_contributed_usd = 0;
+  double fees_usd = 0;
+  double interest_usd = 0;
+  double lease_income_usd = 0;
+  double distributions_usd = 0;
+  double market_value_at_end_usd = 0;
+  double end_proceeds_usd = 0;
+  bool purchase_option_exercised = false;
+  double max_imbalance_usd = 0;
+};
+
+int vehicle_horizon_months(const VehicleParams& params);
+
+std::vector<std::string> validate(const VehicleParams& params);
+
+// Throws std::invalid_argument with the problems of validate() when the parameters are invalid.
+VehicleResult run_vehicle(const VehicleParams& params);
+
+} // namespace capsim

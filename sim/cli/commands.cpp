@@ -1,0 +1,124 @@
+#include "sim/cli/commands.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "models/units.hpp"
+#include "sim/engine/simulation.hpp"
+#include "sim/scenario/loader.hpp"
+
+namespace capsim::cli {
+
+namespace {
+
+std::vector<Override> parse_overrides(const std::vector<std::string>& texts) {
+  std::vector<Override> overrides;
+  for (const auto& text : texts)
+    overrides.push_back(parse_override(text));
+  return overrides;
+}
+
+} // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string scenario;
+    std::string output_dir;
+    long long seed = -1;
+    std::vector<std::string> sets;
+    std::vector<std::string> engine_args;
+    bool quiet = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* run = app.add_subcommand("run", "Run one simulation and write summary.json, "
+                                        "timeseries.csv and events.csv");
+  run->add_option("scenario", options->scenario, "Scenario YAML file")->required();
+  run->add_option("-o,--output", options->output_dir,
+                  "Output directory (default: out/<scenario name>)");
+  run->add_option("--seed", options->seed, "Random seed (overrides the scenario's seed)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--set", options->sets,
+                  "Override a value: PATH=VALUE, e.g. sites.memphis.grid.capacity=300MW")
+      ->take_all();
+  run->add_option("--engine", options->engine_args,
+                  "Pass a SimGrid --cfg=... or --log=... argument to the engine");
+  run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
+  run->callback([options, &exit_code]() {
+    Scenario scenario = load_scenario(options->scenario, parse_overrides(options->sets));
+    if (options->seed >= 0) scenario.seed = static_cast<std::uint64_t>(options->seed);
+    RunOptions run_options;
+    run_options.output_dir =
+        options->output_dir.empty() ? "out/" + scenario.name : options->output_dir;
+    run_options.quiet = options->quiet;
+    run_options.engine_args = options->engine_args;
+    run_simulation(scenario, run_options);
+    if (!options->quiet) fmt::print("  outputs in {}/\n", run_options.output_dir);
+    exit_code = exit_ok;
+  });
+}
+
+void add_validate_command(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::vector<std::string> files;
+    std::vector<std::string> sets;
+  };
+  auto options = std::make_shared<Options>();
+  auto* validate = app.add_subcommand("validate", "Check scenarios; report every error with "
+                                                  "FILE:LINE:COL");
+  validate->add_option("scenarios", options->files, "Scenario YAML files")->required();
+  validate->add_option("--set", options->sets, "Override a value: PATH=VALUE")->take_all();
+  validate->callback([options, &exit_code]() {
+    exit_code = exit_ok;
+    for (const auto& file : options->files) {
+      try {
+        Scenario s = load_scenario(file, parse_overrides(options->sets));
+        fmt::print("{}: ok ({} sites, {} clusters, {} jobs, horizon {})\n", file, s.sites.size(),
+                   s.clusters.size(), s.jobs.size(), format_quantity(s.horizon_s, Dimension::time));
+      } catch (const InputError& e) {
+        std::cerr << e.what() << '\n';
+        exit_code = exit_input;
+      }
+    }
+  });
+}
+
+void add_catalog_command(CLI::App& app, int& exit_code) {
+  auto what = std::make_shared<std::string>("gpus");
+  auto* catalog = app.add_subcommand("catalog", "List what the catalogues hold");
+  catalog->add_option("what", *what, "gpus or systems")->check(CLI::IsMember({"gpus", "systems"}));
+  catalog->callback([what, &exit_code]() {
+    const Catalog& c = default_catalog();
+    if (*what == "gpus") {
+      fmt::print("{:<8} {:>6} {:>12} {:>11} {:>7} {:>9} {:>10} {:>6} {:>10}  {}\n", "name", "TDP W",
+                 "BF16 TFLOP/s", "FP8 TFLOP/s", "HBM GB", "HBM TB/s", "NVLink GB/s", "domain",
+                 "price USD", "power-cap points (cap:perf)");
+      for (const auto& entry : c.gpus) {
+        const GpuSpec& g = entry.spec;
+        std::string curve;
+        for (const auto& p : g.power_cap.points)
+          curve += fmt::format("{}{:.2f}:{:.3f}{}", curve.empty() ? "" : " ", p.cap_fraction,
+                               p.perf_fraction, p.measured ? "*" : "");
+        fmt::print(
+            "{:<8} {:>6.0f} {:>12.0f} {:>11.0f} {:>7.0f} {:>9.2f} {:>10.0f} {:>6} {:>10.0f}  {}\n",
+            g.name, g.tdp_w, g.bf16_dense_flops / 1e12, g.fp8_dense_flops / 1e12, g.hbm_bytes / 1e9,
+            g.hbm_bytes_per_s / 1e12, g.nvlink_bytes_per_s / 1e9, g.nvlink_domain, g.price_usd,
+            curve);
+      }
+      fmt::print("(* = published measurement; others from the catalogue's shape model)\n");
+    } else {
+      fmt::print("{:<12} {:<6} {:>5} {:>9} {:>11} {:>9} {:>8} {:>11} {:>14}\n", "name", "gpu",
+                 "gpus", "max kW", "typical kW", "idle kW", "mass kg", "price USD",
+                 "NIC Gbit/s/GPU");
+      for (const auto& s : c.systems)
+        fmt::print("{:<12} {:<6} {:>5} {:>9.1f} {:>11.1f} {:>9.1f} {:>8.0f} {:>11.0f} {:>14.0f}\n",
+                   s.name, s.gpu, s.gpus, s.power_max_w / 1e3, s.power_typical_w / 1e3,
+                   s.power_idle_w / 1e3, s.mass_kg, s.price_usd,
+                   s.scale_out_bytes_per_s_per_gpu * 8 / 1e9);
+    }
+    fmt::print("source: {}\n", c.file);
+    exit_code = exit_ok;
+  });
+}
+
+} // namespace capsim::cli

@@ -1,0 +1,17 @@
+// The capsim command line: thin wrappers that parse arguments, call one library function and
+// print. Exit codes: 0 success, 2 invalid input (scenario, arguments), 1 internal error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace capsim::cli {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_internal = 1;
+inline constexpr int exit_input = 2;
+
+void add_run_command(CLI::App& app, int& exit_code);
+void add_validate_command(CLI::App& app, int& exit_code);
+void add_catalog_command(CLI::App& app, int& exit_code);
+
+} // namespace capsim::cli

@@ -1,0 +1,34 @@
+// capsim: parse the command line, run one subcommand, map failures to exit codes.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "sim/cli/commands.hpp"
+#include "sim/cli/step_command.hpp"
+#include "sim/scenario/catalog.hpp"
+#include "sim/scenario/diagnostics.hpp"
+
+int main(int argc, char** argv) {
+  using namespace capsim::cli;
+  CLI::App app{"capsim: discrete-event capacity simulator for AI compute", "capsim"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", CAPSIM_VERSION);
+  int exit_code = exit_ok;
+  add_run_command(app, exit_code);
+  add_validate_command(app, exit_code);
+  add_catalog_command(app, exit_code);
+  add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? exit_ok : exit_input;
+  } catch (const capsim::InputError& e) {
+    std::cerr << e.what() << '\n';
+    return exit_input;
+  } catch (const std::exception& e) {
+    std::cerr << "capsim: internal error: " << e.what() << '\n';
+    return exit_internal;
+  }
+  return exit_code;
+}

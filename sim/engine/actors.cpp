@@ -1,0 +1,134 @@
+#include "sim/engine/actors.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sg4 = simgrid::s4u;
+
+namespace capsim {
+
+namespace {
+
+double now() {
+  return sg4::Engine::get_clock();
+}
+
+// Sleeps until `at_s` or until notified on `wake`, whichever comes first.
+void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& lock, double at_s) {
+  if (std::isinf(at_s))
+    wake.wait(lock);
+  else if (at_s > now())
+    wake.wait_until(lock, at_s);
+}
+
+void delivery_actor(World* world, ClusterState* cluster) {
+  for (const Delivery& delivery : cluster->spec->deliveries) {
+    if (delivery.at_s > now()) sg4::this_actor::sleep_until(delivery.at_s);
+    world->deliver(*cluster, delivery.gpus, now());
+  }
+}
+
+void failure_actor(World* world, ClusterState* cluster) {
+  auto mutex = sg4::Mutex::create();
+  std::unique_lock lock(*mutex);
+  while (true) {
+    std::uint64_t version = cluster->installed_version;
+    double rate_per_s = world->failure_rate_per_s(*cluster);
+    double candidate_s =
+        rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
+    while (true) {
+      double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
+      sleep_until(*cluster->wake, lock, std::min(candidate_s, repair_s));
+      while (!cluster->repairs.empty() && cluster->repairs.front().first <= now())
+        world->repair_due(*cluster, now());
+      if (cluster->installed_version != version) break; // fleet grew: draw again (memoryless)
+      if (candidate_s <= now()) {
+        world->failure_candidate(*cluster, now());
+        break;
+      }
+    }
+  }
+}
+
+void grid_actor(World* world, SiteState* site) {
+  for (std::size_t i = 1; i < site->spec->grid.size(); ++i) {
+    sg4::this_actor::sleep_until(site->spec->grid[i].at_s);
+    world->grid_step(*site, now());
+  }
+}
+
+// Checkpoint write and read times come from transfers on the platform: the job's total NIC
+// bandwidth feeds the site's storage link through the gateway, under SimGrid's flow model.
+void measure_checkpoint(World* world, JobState* job) {
+  SiteState& site = *job->cluster->site;
+  const ClusterSpec& cluster = *job->cluster->spec;
+  double nic_bytes_per_s =
+      static_cast<double>(job->spec->gpus) *
+      std::max(1e9 / cluster.gpus_per_host, cluster.system.scale_out_bytes_per_s_per_gpu);
+  site.platform->gateway_link->set_bandwidth(nic_bytes_per_s);
+  auto bytes = static_cast<std::uint64_t>(job->spec->checkpoint.size_bytes);
+  double t0 = now();
+  sg4::Comm::sendto(site.platform->gateway, site.platform->storage, bytes);
+  double write_s = now() - t0;
+  double t1 = now();
+  sg4::Comm::sendto(site.platform->storage, site.platform->gateway, bytes);
+  double read_s = now() - t1;
+  world->job_measured(*job, write_s, read_s, now());
+}
+
+void job_actor(World* world, JobState* job) {
+  auto mutex = sg4::Mutex::create();
+  std::unique_lock lock(*mutex);
+  if (job->spec->start_s > now()) sg4::this_actor::sleep_until(job->spec->start_s);
+  world->job_arrives(*job, now());
+  while (job->phase != JobPhase::done) {
+    if (job->phase == JobPhase::restarting && !job->measured) {
+      measure_checkpoint(world, job);
+      continue;
+    }
+    double at_s = never;
+    if (job->phase == JobPhase::restarting) {
+      at_s = job->ready_at_s;
+    } else if (job->phase == JobPhase::running) {
+      double remaining = job->spec->total_flop - job->net_flop();
+      at_s = job->last_s + time_to_compute(job->progress, job->plan, job->rate_flops, remaining);
+    }
+    job->wake_at_s = at_s;
+    sleep_until(*job->wake, lock, at_s);
+    job->wake_at_s = never;
+    world->job_wakes(*job, now());
+  }
+}
+
+} // namespace
+
+void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows) {
+  for (auto& site : world.sites()) {
+    sg4::Host* host = site.platform->controller;
+    sg4::Actor::create(site.spec->name + "-grid", host, grid_actor, &world, &site)->daemonize();
+  }
+  for (auto& cluster : world.clusters()) {
+    sg4::Host* host = cluster.site->platform->controller;
+    sg4::Actor::create(cluster.spec->name + "-deliveries", host, delivery_actor, &world, &cluster)
+        ->daemonize();
+    sg4::Actor::create(cluster.spec->name + "-failures", host, failure_actor, &world, &cluster)
+        ->daemonize();
+  }
+  for (auto& job : world.jobs()) {
+    sg4::Host* host = job.cluster->site->platform->controller;
+    sg4::Actor::create(job.spec->name, host, job_actor, &world, &job)->daemonize();
+  }
+  sg4::Host* host = world.sites().front().platform->controller;
+  sg4::Actor::create("reporter", host, [&world, horizon_s, interval_s, write_rows]() {
+    for (long long k = 0;; ++k) {
+      double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
+      if (t > now()) sg4::this_actor::sleep_until(t);
+      for (auto& site : world.sites())
+        world.advance(site, t);
+      write_rows(t);
+      if (t >= horizon_s) break;
+    }
+  });
+}
+
+} // namespace capsim

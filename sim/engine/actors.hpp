@@ -1,0 +1,20 @@
+// The actors: each sleeps until what it is responsible for is due, then applies one World rule.
+//   delivery_actor  per cluster: GPU deliveries on their dates
+//   failure_actor   per cluster: host failures (exponential, thinned) and repairs
+//   grid_actor      per site:    grid capacity steps (interconnects, upgrades)
+//   job_actor       per job:     arrival, checkpoint-transfer measurement, restarts, completion
+//   reporter_actor  one:         the time series, every output interval, until the horizon
+// All but the reporter are daemons: the simulation ends when the reporter reaches the horizon.
+#pragma once
+
+#include <functional>
+
+#include "sim/engine/world.hpp"
+
+namespace capsim {
+
+using RowWriter = std::function<void(double time_s)>;
+
+void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows);
+
+} // namespace capsim

@@ -1,0 +1,258 @@
+#include "sim/engine/simulation.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <simgrid/s4u.hpp>
+#include <xbt/log.h>
+
+#include "models/checkpoint.hpp"
+#include "sim/engine/actors.hpp"
+#include "sim/engine/platform.hpp"
+#include "sim/engine/world.hpp"
+#include "sim/report/atomic_file.hpp"
+#include "sim/report/event_log.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace capsim {
+
+namespace {
+
+const char* timeseries_header =
+    "time_s,site,gpus_installed,gpus_up,gpus_busy,gpus_shed,it_power_w,facility_power_w,"
+    "power_available_w,heat_rejection_capacity_w,cap_fraction,throttle_fraction,goodput_flops,"
+    "ambient_c,pue,battery_soc,in_eclipse,radiator_k\n";
+
+class TimeseriesWriter {
+public:
+  TimeseriesWriter(World& world, const std::string& path) : world_(world), file_(path) {
+    file_.write(timeseries_header);
+  }
+
+  void rows(double time_s) {
+    double interval_s = time_s - last_s_;
+    for (SiteState& site : world_.sites()) {
+      std::size_t installed = 0, up = 0, busy = 0, shed = 0;
+      double net_flop = 0;
+      for (ClusterState* c : site.clusters) {
+        installed += c->installed * c->gpus_per_host();
+        up += (c->installed - c->down) * c->gpus_per_host();
+        busy += c->busy * c->gpus_per_host();
+        shed += c->free_off.size() * c->gpus_per_host();
+        for (JobState* job : c->jobs)
+          net_flop += job->net_flop();
+      }
+      double goodput = interval_s > 0 ? (net_flop - site.net_flop_reported) / interval_s : 0;
+      site.net_flop_reported = net_flop;
+      double throttle = site.cap_fraction < 1 && up > 0
+                            ? static_cast<double>(busy) / static_cast<double>(up)
+                            : 0.0;
+      line_.clear();
+      fmt::format_to(std::back_inserter(line_), "{},{},{},{},{},{},{},{},{},{},{},{},{},,{},,,\n",
+                     time_s, csv_field(site.spec->name), installed, up, busy, shed, site.it_power_w,
+                     site.facility_power_w(), site.supply_w, site.cooling_capacity_w,
+                     site.cap_fraction, throttle, goodput, site.spec->pue);
+      file_.write(line_);
+    }
+    for (JobState& job : world_.jobs()) {
+      long long new_checkpoints = job.progress.checkpoints - job.checkpoints_reported;
+      if (new_checkpoints <= 0) continue;
+      job.checkpoints_reported = job.progress.checkpoints;
+      events_->add(
+          time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
+          job.spec->name,
+          fmt::format("{} checkpoints completed since {:.6g} s", new_checkpoints, last_s_));
+    }
+    last_s_ = time_s;
+  }
+
+  void set_events(EventLog* events) { events_ = events; }
+  void commit() { file_.commit(); }
+
+private:
+  World& world_;
+  AtomicFile file_;
+  EventLog* events_ = nullptr;
+  std::string line_;
+  double last_s_ = 0;
+};
+
+nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double wall_s) {
+  using json = nlohmann::ordered_json;
+  json out;
+  out["scenario"] = scenario.name;
+  out["seed"] = scenario.seed;
+  out["horizon_s"] = scenario.horizon_s;
+  out["capsim_version"] = CAPSIM_VERSION;
+  double total_cost = 0, useful_flop = 0;
+  json sites = json::array();
+  for (SiteState& site : world.sites()) {
+    double available_gpu_s = 0;
+    for (ClusterState* c : site.clusters)
+      available_gpu_s += c->available_gpu_s;
+    double opex = site.facility_energy_j * site.spec->energy_price_usd_per_j;
+    json s;
+    s["name"] = site.spec->name;
+    s["kind"] = "terrestrial";
+    s["it_energy_j"] = site.it_energy_j;
+    s["facility_energy_j"] = site.facility_energy_j;
+    s["peak_facility_power_w"] = site.peak_facility_w;
+    s["mean_pue"] =
+        site.it_energy_j > 0 ? site.facility_energy_j / site.it_energy_j : site.spec->pue;
+    s["throttled_fraction"] = available_gpu_s > 0 ? site.throttled_gpu_s / available_gpu_s : 0.0;
+    s["shed_gpu_hours"] = site.shed_gpu_s / 3600;
+    s["capex_usd"] = site.spec->capex_usd;
+    s["opex_usd"] = opex;
+    s["energy_cost_usd"] = opex;
+    total_cost += site.spec->capex_usd + opex;
+    sites.push_back(s);
+  }
+  out["sites"] = sites;
+  json clusters = json::array();
+  for (ClusterState& c : world.clusters()) {
+    double lease = c.installed_gpu_s * c.spec->lease_usd_per_gpu_s;
+    total_cost += lease;
+    json j;
+    j["name"] = c.spec->name;
+    j["site"] = c.spec->site;
+    j["gpu"] = c.spec->gpu.name;
+    j["gpus"] = c.spec->total_gpus;
+    j["gpu_hours_installed"] = c.installed_gpu_s / 3600;
+    j["gpu_hours_available"] = c.available_gpu_s / 3600;
+    j["failures"] = c.failures;
+    j["repairs"] = c.repairs_done;
+    j["lease_cost_usd"] = lease;
+    clusters.push_back(j);
+  }
+  out["clusters"] = clusters;
+  json jobs = json::array();
+  for (JobState& job : world.jobs()) {
+    const JobSpec& spec = *job.spec;
+    double end_s = job.completion_s >= 0 ? job.completion_s : scenario.horizon_s;
+    double wall_full_s = job.first_start_s >= 0 ? end_s - spec.start_s : 0;
+    double flop_done = std::min(job.net_flop(), spec.total_flop);
+    useful_flop += flop_done;
+    double mtbf_s =
+        1 / (job.cluster->spec->failure_rate_per_gpu_s * static_cast<double>(spec.gpus));
+    json j;
+    j["name"] = spec.name;
+    j["cluster"] = spec.cluster;
+    j["completed"] = job.completion_s >= 0;
+    j["completion_s"] = job.completion_s >= 0 ? json(job.completion_s) : json(nullptr);
+    j["interruptions"] = job.interruptions;
+    j["goodput_fraction"] = wall_full_s > 0 ? flop_done / (job.full_rate_flops * wall_full_s) : 0.0;
+    j["mfu"] = spec.mfu;
+    j["mfu_source"] = "scenario";
+    j["step_time_s"] = 6 * spec.parameters * spec.global_batch_tokens / job.full_rate_flops;
+    j["flop_done"] = flop_done;
+    j["flop_total"] = spec.total_flop;
+    j["flop_lost"] = job.lost_flop;
+    j["gpus"] = spec.gpus;
+    j["first_start_s"] = job.first_start_s >= 0 ? json(job.first_start_s) : json(nullptr);
+    j["checkpoints"] = job.progress.checkpoints;
+    j["checkpoint_interval_s"] = job.plan.interval_s;
+    j["checkpoint_write_s"] = job.plan.write_s;
+    j["restart_s"] = job.restart_s;
+    if (job.measured && std::isfinite(mtbf_s)) {
+      j["expected_goodput_fraction"] = exponential_goodput(job.plan, job.restart_s, mtbf_s);
+    }
+    jobs.push_back(j);
+  }
+  out["jobs"] = jobs;
+  json finance;
+  finance["total_cost_usd"] = total_cost;
+  finance["cost_per_eflop_usd"] =
+      useful_flop > 0 ? json(total_cost / (useful_flop / 1e18)) : json(nullptr);
+  out["finance"] = finance;
+  json engine;
+  engine["events"] = world.events();
+  engine["wall_s"] = wall_s;
+  out["engine"] = engine;
+  return out;
+}
+
+std::string readable(const nlohmann::ordered_json& s) {
+  std::string text =
+      fmt::format("capsim {} — scenario '{}', seed {}, horizon {:.4g} d\n",
+                  s["capsim_version"].get<std::string>(), s["scenario"].get<std::string>(),
+                  s["seed"].get<std::uint64_t>(), s["horizon_s"].get<double>() / 86400);
+  for (const auto& site : s["sites"])
+    text += fmt::format(
+        "  site {:<14} IT {:9.4g} MWh  facility {:9.4g} MWh  peak {:7.4g} MW  PUE {:.3f}  "
+        "throttled {:5.1f}%  shed {:.4g} GPU-h\n",
+        site["name"].get<std::string>(), site["it_energy_j"].get<double>() / 3.6e9,
+        site["facility_energy_j"].get<double>() / 3.6e9,
+        site["peak_facility_power_w"].get<double>() / 1e6, site["mean_pue"].get<double>(),
+        100 * site["throttled_fraction"].get<double>(), site["shed_gpu_hours"].get<double>());
+  for (const auto& c : s["clusters"])
+    text += fmt::format(
+        "  cluster {:<11} {} x {:<6} {:9.4g} GPU-h installed, {:9.4g} available, {} failures, "
+        "lease {:.4g} USD\n",
+        c["name"].get<std::string>(), c["gpus"].get<long long>(), c["gpu"].get<std::string>(),
+        c["gpu_hours_installed"].get<double>(), c["gpu_hours_available"].get<double>(),
+        c["failures"].get<long long>(), c["lease_cost_usd"].get<double>());
+  for (const auto& j : s["jobs"]) {
+    std::string done =
+        j["completed"].get<bool>()
+            ? fmt::format("completed at {:.4g} d", j["completion_s"].get<double>() / 86400)
+            : fmt::format("{:.1f}% done at the horizon",
+                          100 * j["flop_done"].get<double>() / j["flop_total"].get<double>());
+    text += fmt::format("  job {:<15} {}; goodput {:.3f}; {} interruptions; {:.4g} FLOP\n",
+                        j["name"].get<std::string>(), done, j["goodput_fraction"].get<double>(),
+                        j["interruptions"].get<long long>(), j["flop_done"].get<double>());
+  }
+  const auto& f = s["finance"];
+  text += fmt::format("  cost {:.4g} USD", f["total_cost_usd"].get<double>());
+  if (!f["cost_per_eflop_usd"].is_null())
+    text += fmt::format(", {:.4g} USD per useful EFLOP", f["cost_per_eflop_usd"].get<double>());
+  text += fmt::format("\n  engine: {} events in {:.3f} s wall\n",
+                      s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>());
+  return text;
+}
+
+} // namespace
+
+RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
+  auto wall_start = std::chrono::steady_clock::now();
+  std::filesystem::create_directories(options.output_dir);
+  const std::string dir = options.output_dir + "/";
+
+  xbt_log_control_set("root.thresh:critical");
+  std::vector<std::string> args{"capsim"};
+  args.insert(args.end(), options.engine_args.begin(), options.engine_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg4::Engine engine(&argc, argv.data());
+  // A checkpoint is thousands of parallel streams, not one TCP connection: no window bound.
+  engine.set_config("network/TCP-gamma:0");
+
+  Platform platform = build_platform(scenario);
+  EventLog events(dir + "events.csv");
+  World world(scenario, platform, events);
+  TimeseriesWriter timeseries(world, dir + "timeseries.csv");
+  timeseries.set_events(&events);
+  start_actors(world, scenario.horizon_s, scenario.output_interval_s,
+               [&timeseries](double t) { timeseries.rows(t); });
+  engine.run();
+  world.finish(scenario.horizon_s);
+
+  double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  auto summary = summarise(scenario, world, wall_s);
+  timeseries.commit();
+  events.commit();
+  write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
+  RunReport report;
+  report.summary_text = readable(summary);
+  report.wall_s = wall_s;
+  report.events = world.events();
+  if (!options.quiet) fmt::print("{}", report.summary_text);
+  return report;
+}
+
+} // namespace capsim

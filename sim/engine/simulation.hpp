@@ -1,0 +1,27 @@
+// One simulation: Scenario -> SimGrid engine, platform and actors -> results on disk.
+// The SimGrid engine is a process-wide singleton that cannot be reset, so run_simulation() may
+// be called once per process (sweeps run each point in its own process).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace capsim {
+
+struct RunOptions {
+  std::string output_dir;               // created if missing; the files are written atomically
+  bool quiet = false;                   // no readable summary on stdout
+  std::vector<std::string> engine_args; // extra --cfg=/--log= for SimGrid
+};
+
+struct RunReport {
+  std::string summary_text; // readable summary, already printed unless quiet
+  double wall_s = 0;
+  long long events = 0;
+};
+
+RunReport run_simulation(const Scenario& scenario, const RunOptions& options);
+
+} // namespace capsim

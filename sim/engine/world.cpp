@@ -1,0 +1,493 @@
+#include "sim/engine/world.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "models/gpu.hpp"
+#include "sim/report/event_log.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace capsim {
+
+namespace {
+
+// SplitMix64 (Steele, Lea, Flood 2014): decorrelates the per-cluster streams derived from one
+// scenario seed.
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Uniform in [0, 1) from the top 53 bits: identical on every platform and standard library.
+double uniform01(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+
+std::size_t uniform_index(std::mt19937_64& rng, std::size_t n) {
+  return std::min(n - 1, static_cast<std::size_t>(uniform01(rng) * static_cast<double>(n)));
+}
+
+std::string sci(double x) {
+  return fmt::format("{:.4g}", x);
+}
+
+} // namespace
+
+World::World(const Scenario& scenario, Platform& platform, EventLog& events)
+    : scenario_(scenario), platform_(platform), log_(events) {
+  sites_.reserve(scenario.sites.size());
+  clusters_.reserve(scenario.clusters.size());
+  jobs_.reserve(scenario.jobs.size());
+  for (std::size_t s = 0; s < scenario.sites.size(); ++s) {
+    SiteState site;
+    site.spec = &scenario.sites[s];
+    site.platform = &platform.sites[s];
+    site.supply_w = site.spec->grid.front().capacity_w;
+    site.wake = sg4::ConditionVariable::create();
+    sites_.push_back(std::move(site));
+  }
+  for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
+    const ClusterSpec& spec = scenario.clusters[c];
+    ClusterState cluster;
+    cluster.spec = &spec;
+    cluster.index = c;
+    cluster.hosts = &platform.clusters[c].hosts;
+    for (auto& site : sites_)
+      if (site.spec->name == spec.site) cluster.site = &site;
+    double per_host = static_cast<double>(spec.gpus_per_host) / spec.system.gpus;
+    cluster.idle_w = spec.system.power_idle_w * per_host;
+    cluster.dynamic_w = (spec.system.power_typical_w - spec.system.power_idle_w) * per_host;
+    cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
+    cluster.wake = sg4::ConditionVariable::create();
+    cluster.free_on.reserve(cluster.hosts->size());
+    clusters_.push_back(std::move(cluster));
+  }
+  for (auto& cluster : clusters_) {
+    cluster.site->clusters.push_back(&cluster);
+    if (cluster.site->spec->cooling_capacity_w > 0)
+      cluster.site->cooling_capacity_w = cluster.site->spec->cooling_capacity_w;
+    else // sized to reject the whole fleet's heat at full power: does not bind
+      cluster.site->cooling_capacity_w +=
+          static_cast<double>(cluster.hosts->size()) * (cluster.idle_w + cluster.dynamic_w);
+  }
+  for (const auto& spec : scenario.jobs) {
+    JobState job;
+    job.spec = &spec;
+    for (auto& cluster : clusters_)
+      if (cluster.spec->name == spec.cluster) job.cluster = &cluster;
+    job.hosts_needed = static_cast<std::size_t>(spec.gpus / job.cluster->spec->gpus_per_host);
+    job.full_rate_flops =
+        static_cast<double>(spec.gpus) * job.cluster->spec->gpu.bf16_dense_flops * spec.mfu;
+    job.wake = sg4::ConditionVariable::create();
+    jobs_.push_back(std::move(job));
+  }
+  for (auto& job : jobs_)
+    job.cluster->jobs.push_back(&job);
+}
+
+double World::failure_rate_per_s(const ClusterState& cluster) const {
+  return cluster.spec->failure_rate_per_gpu_s *
+         static_cast<double>(cluster.installed * cluster.gpus_per_host());
+}
+
+// ---- accounting ------------------------------------------------------------------------------
+
+void World::advance(SiteState& site, double now) {
+  double dt = now - site.last_s;
+  if (dt <= 0) return;
+  site.it_energy_j += site.it_power_w * dt;
+  site.facility_energy_j += site.facility_power_w() * dt;
+  for (ClusterState* c : site.clusters) {
+    double gph = static_cast<double>(c->gpus_per_host());
+    c->installed_gpu_s += static_cast<double>(c->installed) * gph * dt;
+    c->available_gpu_s += static_cast<double>(c->installed - c->down) * gph * dt;
+    site.shed_gpu_s += static_cast<double>(c->free_off.size()) * gph * dt;
+    site.busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
+    if (site.cap_fraction < 1) site.throttled_gpu_s += static_cast<double>(c->busy) * gph * dt;
+    for (JobState* job : c->jobs)
+      advance_job(*job, now);
+  }
+  site.last_s = now;
+}
+
+void World::advance_job(JobState& job, double now) {
+  double dt = now - job.last_s;
+  job.last_s = now;
+  if (job.phase != JobPhase::running || dt <= 0) return;
+  double remaining = job.spec->total_flop - job.net_flop();
+  // Never integrate past completion: the job's actor wakes exactly then.
+  dt = std::min(dt, time_to_compute(job.progress, job.plan, job.rate_flops, remaining));
+  AdvanceResult r = capsim::advance(job.progress, job.plan, job.rate_flops, dt);
+  job.committed_flop += r.committed_flop;
+}
+
+void World::finish(double horizon_s) {
+  for (auto& site : sites_)
+    advance(site, horizon_s);
+}
+
+// ---- jobs ------------------------------------------------------------------------------------
+
+void World::plan_checkpoints(JobState& job) {
+  const ClusterSpec& c = *job.cluster->spec;
+  double mtbf_s = 1 / (c.failure_rate_per_gpu_s * static_cast<double>(job.spec->gpus));
+  double interval_s = job.spec->checkpoint.interval_s;
+  if (interval_s <= 0)
+    interval_s =
+        std::isfinite(mtbf_s) ? young_interval_s(job.plan.write_s, mtbf_s) : scenario_.horizon_s;
+  job.plan.interval_s = interval_s;
+}
+
+void World::job_measured(JobState& job, double write_s, double read_s, double now) {
+  SiteState& site = *job.cluster->site;
+  advance(site, now);
+  job.measured = true;
+  job.plan.write_s = write_s;
+  job.read_s = read_s;
+  job.restart_s = job.spec->checkpoint.restart_overhead_s + read_s;
+  plan_checkpoints(job);
+  log_.add(now, "checkpoint_plan", site.spec->name, job.cluster->spec->name, job.spec->name,
+           fmt::format("write {:.4g} s, read {:.4g} s (simulated transfers of {:.4g} B), "
+                       "interval {:.4g} s{}",
+                       write_s, read_s, job.spec->checkpoint.size_bytes, job.plan.interval_s,
+                       job.spec->checkpoint.interval_s > 0 ? "" : " (Young)"));
+  if (job.phase == JobPhase::restarting)
+    job.ready_at_s = now + job.spec->checkpoint.restart_overhead_s;
+  ++events_;
+}
+
+void World::job_arrives(JobState& job, double now) {
+  SiteState& site = *job.cluster->site;
+  advance(site, now);
+  job.phase = JobPhase::waiting;
+  job.waiting_for = "hosts";
+  log_.add(now, "job_submitted", site.spec->name, job.cluster->spec->name, job.spec->name,
+           fmt::format("{} GPUs, {} FLOP", job.spec->gpus, sci(job.spec->total_flop)));
+  ++events_;
+  rebalance(site, now);
+}
+
+void World::job_wakes(JobState& job, double now) {
+  SiteState& site = *job.cluster->site;
+  advance(site, now);
+  constexpr double slack_s = 1e-9;
+  if (job.phase == JobPhase::restarting && job.measured && now + slack_s >= job.ready_at_s) {
+    start_running(job, now);
+    ++events_;
+    rebalance(site, now);
+  } else if (job.phase == JobPhase::running &&
+             job.net_flop() >= job.spec->total_flop * (1 - 1e-12)) {
+    job.phase = JobPhase::done;
+    job.completion_s = now;
+    job.cluster->busy -= job.hosts.size();
+    release_hosts(job);
+    log_.add(now, "job_complete", site.spec->name, job.cluster->spec->name, job.spec->name,
+             fmt::format("{} FLOP done, {} interruptions, {} FLOP lost", sci(job.net_flop()),
+                         job.interruptions, sci(job.lost_flop)));
+    ++events_;
+    rebalance(site, now);
+  }
+}
+
+void World::start_running(JobState& job, double now) {
+  SiteState& site = *job.cluster->site;
+  ClusterState& cluster = *job.cluster;
+  // Admission: the site must power the job at the deepest cap its policy allows.
+  double floor = site.spec->power_policy == PowerPolicy::cap ? site.spec->min_cap_fraction : 1.0;
+  double fixed = 0, dynamic = 0;
+  for (ClusterState* c : site.clusters) {
+    fixed += static_cast<double>(c->held) * c->idle_w;
+    dynamic += static_cast<double>(c->busy) * c->dynamic_w;
+  }
+  dynamic += static_cast<double>(job.hosts.size()) * cluster.dynamic_w;
+  if (fixed + dynamic * floor > site.supply_w / site.spec->pue) {
+    release_hosts(job);
+    job.phase = JobPhase::waiting;
+    job.waiting_for = "power";
+    log_.add(now, "job_waiting", site.spec->name, cluster.spec->name, job.spec->name,
+             "not enough power to run");
+    return;
+  }
+  job.phase = JobPhase::running;
+  job.waiting_for.clear();
+  job.ready_at_s = never;
+  job.last_s = now;
+  job.progress.cycle_time_s = 0;
+  job.progress.uncommitted_flop = 0;
+  cluster.busy += job.hosts.size();
+  if (job.first_start_s < 0) job.first_start_s = now;
+  log_.add(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name,
+           fmt::format("{} GPUs", job.spec->gpus));
+}
+
+void World::interrupt(JobState& job, double now, const std::string& cause) {
+  if (job.phase != JobPhase::running && job.phase != JobPhase::restarting) return;
+  double lost = job.progress.uncommitted_flop;
+  if (job.phase == JobPhase::running) {
+    job.cluster->busy -= job.hosts.size();
+    ++job.interruptions;
+    job.lost_flop += lost;
+    log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
+             job.spec->name,
+             fmt::format("{}; {} FLOP lost since the last checkpoint", cause, sci(lost)));
+  } else {
+    log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
+             job.spec->name, cause + " during restart");
+  }
+  job.progress.uncommitted_flop = 0;
+  job.progress.cycle_time_s = 0;
+  job.phase = JobPhase::waiting;
+  job.waiting_for = "hosts";
+  job.ready_at_s = never;
+}
+
+void World::release_hosts(JobState& job) {
+  ClusterState& cluster = *job.cluster;
+  for (sg4::Host* host : job.hosts)
+    cluster.free_on.push_back(host);
+  cluster.held -= job.hosts.size();
+  job.hosts.clear();
+}
+
+void World::fill_and_start(JobState& job, double now) {
+  ClusterState& cluster = *job.cluster;
+  while (job.hosts.size() < job.hosts_needed) {
+    sg4::Host* host = nullptr;
+    if (!cluster.free_on.empty()) {
+      host = cluster.free_on.back();
+      cluster.free_on.pop_back();
+    } else if (!cluster.free_off.empty()) {
+      host = cluster.free_off.back();
+      cluster.free_off.pop_back();
+      host->turn_on();
+    } else {
+      break;
+    }
+    job.hosts.push_back(host);
+    ++cluster.held;
+  }
+  if (job.hosts.size() < job.hosts_needed) {
+    job.phase = JobPhase::waiting;
+    job.waiting_for = "hosts";
+    return;
+  }
+  job.phase = JobPhase::restarting;
+  job.waiting_for.clear();
+  // Until the checkpoint transfers are measured (first start), the job's actor holds it here.
+  job.ready_at_s = job.measured ? now + job.restart_s : never;
+  if (job.wake_at_s > job.ready_at_s || !job.measured) job.wake->notify_all();
+}
+
+void World::set_wake(JobState& job, double at_s) {
+  if (at_s < job.wake_at_s) job.wake->notify_all();
+}
+
+// ---- power -----------------------------------------------------------------------------------
+
+void World::rebalance(SiteState& site, double now) {
+  const SiteSpec& spec = *site.spec;
+  const double budget_w = site.supply_w / spec.pue;
+  const double floor = spec.power_policy == PowerPolicy::cap ? spec.min_cap_fraction : 1.0;
+  auto totals = [&](double& fixed, double& dynamic) {
+    fixed = dynamic = 0;
+    for (ClusterState* c : site.clusters) {
+      fixed += static_cast<double>(c->held) * c->idle_w;
+      dynamic += static_cast<double>(c->busy) * c->dynamic_w;
+    }
+  };
+  double fixed = 0, dynamic = 0;
+  totals(fixed, dynamic);
+
+  // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap.
+  for (ClusterState* c : site.clusters) {
+    for (JobState* job : c->jobs) {
+      if (job->phase != JobPhase::waiting) continue;
+      std::size_t missing = job->hosts_needed - job->hosts.size();
+      if (c->free_on.size() + c->free_off.size() < missing) continue;
+      double extra_fixed = static_cast<double>(missing) * c->idle_w;
+      double extra_dynamic = static_cast<double>(job->hosts_needed) * c->dynamic_w;
+      if (fixed + extra_fixed + (dynamic + extra_dynamic) * floor > budget_w) continue;
+      fill_and_start(*job, now);
+      fixed += extra_fixed;
+      log_.add(now, "job_restarting", spec.name, c->spec->name, job->spec->name,
+               job->measured ? fmt::format("ready in {:.4g} s", job->restart_s)
+                             : std::string("measuring checkpoint transfers"));
+    }
+  }
+
+  // 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
+  totals(fixed, dynamic);
+  while (fixed + dynamic * floor > budget_w) {
+    JobState* victim = nullptr;
+    for (ClusterState* c : site.clusters)
+      for (JobState* job : c->jobs)
+        if (!job->hosts.empty()) victim = job;
+    if (!victim) break;
+    interrupt(*victim, now, "power shortfall");
+    release_hosts(*victim);
+    victim->phase = JobPhase::waiting;
+    victim->waiting_for = "power";
+    totals(fixed, dynamic);
+  }
+
+  // 3. Cap, then spare hosts on or off with what is left.
+  double cap = 1;
+  if (dynamic > 0 && fixed + dynamic > budget_w)
+    cap = std::clamp((budget_w - fixed) / dynamic, floor, 1.0);
+  double room_w = std::max(0.0, budget_w - fixed - dynamic * cap);
+  std::size_t turned_off = 0, turned_on = 0;
+  for (ClusterState* c : site.clusters) {
+    std::size_t spare = c->free_on.size() + c->free_off.size();
+    std::size_t want_on =
+        c->idle_w > 0 ? static_cast<std::size_t>(std::min<double>(static_cast<double>(spare),
+                                                                  std::floor(room_w / c->idle_w)))
+                      : spare;
+    while (c->free_on.size() > want_on) {
+      sg4::Host* host = c->free_on.back();
+      c->free_on.pop_back();
+      host->turn_off();
+      c->free_off.push_back(host);
+      ++turned_off;
+    }
+    while (c->free_on.size() < want_on && !c->free_off.empty()) {
+      sg4::Host* host = c->free_off.back();
+      c->free_off.pop_back();
+      host->turn_on();
+      c->free_on.push_back(host);
+      ++turned_on;
+    }
+    room_w -= static_cast<double>(c->free_on.size()) * c->idle_w;
+  }
+  if (turned_off > 0 || turned_on > 0) {
+    std::size_t shed_gpus = 0;
+    for (ClusterState* c : site.clusters)
+      shed_gpus += c->free_off.size() * c->gpus_per_host();
+    log_.add(now, turned_off > 0 ? "shed" : "unshed", spec.name, "", "",
+             fmt::format("{} spare hosts switched {}; {} GPUs shed at the site",
+                         turned_off + turned_on, turned_off > 0 ? "off" : "on", shed_gpus));
+  }
+
+  double it_power_w = dynamic * cap;
+  for (ClusterState* c : site.clusters)
+    it_power_w += static_cast<double>(c->held + c->free_on.size()) * c->idle_w;
+  site.it_power_w = it_power_w;
+  site.peak_facility_w = std::max(site.peak_facility_w, site.facility_power_w());
+
+  if (cap != site.cap_fraction) {
+    if (cap < 1 && site.cap_fraction >= 1)
+      log_.add(now, "throttle_start", spec.name, "", "",
+               fmt::format("GPU power cap {:.3f} of TDP", cap));
+    else if (cap >= 1 && site.cap_fraction < 1)
+      log_.add(now, "throttle_end", spec.name, "", "", "GPU power cap lifted");
+    site.cap_fraction = cap;
+  }
+  for (ClusterState* c : site.clusters) {
+    double perf = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
+    for (JobState* job : c->jobs) {
+      if (job->phase != JobPhase::running) continue;
+      job->rate_flops = job->full_rate_flops * perf;
+      double remaining = job->spec->total_flop - job->net_flop();
+      set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
+    }
+  }
+}
+
+// ---- fleet -----------------------------------------------------------------------------------
+
+void World::deliver(ClusterState& cluster, long long gpus, double now) {
+  SiteState& site = *cluster.site;
+  advance(site, now);
+  auto hosts = static_cast<std::size_t>(gpus) / cluster.gpus_per_host();
+  for (std::size_t i = 0; i < hosts; ++i) {
+    sg4::Host* host = (*cluster.hosts)[cluster.installed + i];
+    host->turn_on();
+    cluster.free_on.push_back(host);
+  }
+  cluster.installed += hosts;
+  ++cluster.installed_version;
+  cluster.wake->notify_all();
+  log_.add(now, "delivery", site.spec->name, cluster.spec->name, "",
+           fmt::format("{} GPUs ({} hosts); {} installed", gpus, hosts,
+                       cluster.installed * cluster.gpus_per_host()));
+  ++events_;
+  rebalance(site, now);
+}
+
+void World::failure_candidate(ClusterState& cluster, double now) {
+  // Candidates arrive at rate lambda x installed GPUs; one that lands on a failed or switched-off
+  // host is discarded (thinning), which leaves exactly rate lambda x powered GPUs.
+  std::size_t u = uniform_index(cluster.rng, cluster.installed);
+  if (u < cluster.down + cluster.free_off.size()) return;
+  SiteState& site = *cluster.site;
+  advance(site, now);
+  u -= cluster.down + cluster.free_off.size();
+  sg4::Host* host = nullptr;
+  JobState* hit = nullptr;
+  if (u < cluster.free_on.size()) {
+    host = cluster.free_on[u];
+    cluster.free_on[u] = cluster.free_on.back();
+    cluster.free_on.pop_back();
+  } else {
+    u -= cluster.free_on.size();
+    for (JobState* job : cluster.jobs) {
+      if (u < job->hosts.size()) {
+        hit = job;
+        break;
+      }
+      u -= job->hosts.size();
+    }
+    assert(hit && "failure candidate outside the fleet");
+    host = hit->hosts[u];
+    interrupt(*hit, now, "failure of " + host->get_name());
+    hit->hosts[u] = hit->hosts.back();
+    hit->hosts.pop_back();
+    --cluster.held;
+  }
+  host->turn_off();
+  ++cluster.down;
+  ++cluster.failures;
+  cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
+  log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+           fmt::format("{} ({} GPUs) down; repair due at {:.6g} s", host->get_name(),
+                       cluster.gpus_per_host(), now + cluster.spec->repair_time_s));
+  ++events_;
+  if (hit) fill_and_start(*hit, now); // swap in a spare, or wait for one
+  rebalance(site, now);
+}
+
+void World::repair_due(ClusterState& cluster, double now) {
+  SiteState& site = *cluster.site;
+  advance(site, now);
+  auto [due_s, host] = cluster.repairs.front();
+  cluster.repairs.pop_front();
+  host->turn_on();
+  --cluster.down;
+  ++cluster.repairs_done;
+  cluster.free_on.push_back(host);
+  log_.add(now, "repair", site.spec->name, cluster.spec->name, "",
+           fmt::format("{} back in service", host->get_name()));
+  ++events_;
+  rebalance(site, now);
+}
+
+void World::grid_step(SiteState& site, double now) {
+  advance(site, now);
+  ++site.grid_step;
+  site.supply_w = site.spec->grid[site.grid_step].capacity_w;
+  log_.add(now, "grid", site.spec->name, "", "",
+           fmt::format("grid capacity now {:.6g} W", site.supply_w));
+  ++events_;
+  rebalance(site, now);
+}
+
+double World::draw_exponential(ClusterState& cluster) {
+  return -std::log1p(-uniform01(cluster.rng));
+}
+
+} // namespace capsim

@@ -1,0 +1,167 @@
+// The simulated world's state and the rules that change it. Actors (actors.cpp) only wire these
+// rules to time: they sleep until something is due, then call one World method. Every method
+// is O(what changed): no loop over a fleet's hosts on a per-event path.
+//
+// Power at a site (lazy accounting: integrated piecewise-constantly at each change):
+//   IT power     = sum over clusters of  on_hosts x idle_w  +  busy_hosts x dynamic_w x cap
+//   facility     = IT x PUE  <=  grid supply
+//   idle_w = system idle power; dynamic_w = typical training power - idle power (per host);
+//   cap = GPU power cap as a fraction of TDP, common to the site's busy GPUs; a job's speed is
+//   multiplied by the GPU's power-cap curve at that cap.
+// Policies when supply is short: free (spare) hosts are switched off first; then `cap` lowers
+// the cap down to the site's min_power_cap, `shed` does not cap; what still does not fit stops
+// the lowest-priority running job (later in the scenario = lower), which waits for power.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "models/checkpoint.hpp"
+#include "sim/engine/platform.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace capsim {
+
+class EventLog;
+struct SiteState;
+struct ClusterState;
+
+inline constexpr double never = std::numeric_limits<double>::infinity();
+
+enum class JobPhase { pending, waiting, restarting, running, done };
+
+struct JobState {
+  const JobSpec* spec = nullptr;
+  ClusterState* cluster = nullptr;
+  JobPhase phase = JobPhase::pending;
+  std::string waiting_for; // "hosts" or "power" while waiting
+  std::vector<simgrid::s4u::Host*> hosts;
+  std::size_t hosts_needed = 0;
+  double full_rate_flops = 0; // GPUs x dense peak x MFU, uncapped
+  double rate_flops = 0;      // now, with the site's cap
+  CheckpointPlan plan;
+  CheckpointProgress progress;
+  bool measured = false;     // checkpoint write/read times measured on the platform
+  double read_s = 0;         // reading a checkpoint back (part of every restart)
+  double restart_s = 0;      // overhead + read
+  double ready_at_s = never; // end of the current restart
+  double last_s = 0;         // progress integrated up to here
+  double committed_flop = 0;
+  double lost_flop = 0;
+  double first_start_s = -1;
+  double completion_s = -1;
+  long long interruptions = 0;
+  long long checkpoints_reported = 0;
+  double wake_at_s = never; // what the job's actor sleeps until
+  simgrid::s4u::ConditionVariablePtr wake;
+
+  double net_flop() const { return committed_flop + progress.uncommitted_flop; }
+  std::size_t gpus() const { return static_cast<std::size_t>(spec->gpus); }
+};
+
+struct ClusterState {
+  const ClusterSpec* spec = nullptr;
+  SiteState* site = nullptr;
+  std::size_t index = 0;
+  std::vector<simgrid::s4u::Host*>* hosts = nullptr;          // the platform's, in delivery order
+  std::size_t installed = 0;                                  // hosts delivered so far
+  std::vector<simgrid::s4u::Host*> free_on;                   // healthy, unallocated, powered
+  std::vector<simgrid::s4u::Host*> free_off;                  // healthy, unallocated, shed
+  std::size_t down = 0;                                       // failed, waiting for repair
+  std::deque<std::pair<double, simgrid::s4u::Host*>> repairs; // due time order
+  std::size_t busy = 0;                                       // hosts of running jobs
+  std::size_t held = 0;                                       // hosts allocated to any job
+  double idle_w = 0;
+  double dynamic_w = 0;
+  std::vector<JobState*> jobs; // priority order
+  std::uint64_t installed_version = 0;
+  std::mt19937_64 rng;
+  simgrid::s4u::ConditionVariablePtr wake; // the failure actor's
+  // accounting
+  double installed_gpu_s = 0;
+  double available_gpu_s = 0;
+  long long failures = 0;
+  long long repairs_done = 0;
+
+  std::size_t gpus_per_host() const { return static_cast<std::size_t>(spec->gpus_per_host); }
+  std::size_t on_hosts() const { return installed - down - free_off.size(); }
+};
+
+struct SiteState {
+  const SiteSpec* spec = nullptr;
+  const SitePlatform* platform = nullptr;
+  std::size_t grid_step = 0;
+  double supply_w = 0;
+  double cooling_capacity_w = 0;
+  double cap_fraction = 1;
+  double it_power_w = 0;
+  std::vector<ClusterState*> clusters;
+  double last_s = 0;
+  // accounting
+  double it_energy_j = 0;
+  double facility_energy_j = 0;
+  double peak_facility_w = 0;
+  double throttled_gpu_s = 0;
+  double busy_gpu_s = 0;
+  double shed_gpu_s = 0;
+  double net_flop_reported = 0;
+  simgrid::s4u::ConditionVariablePtr wake;
+
+  double facility_power_w() const { return it_power_w * spec->pue; }
+};
+
+class World {
+public:
+  World(const Scenario& scenario, Platform& platform, EventLog& events);
+
+  const Scenario& scenario() const { return scenario_; }
+  std::vector<SiteState>& sites() { return sites_; }
+  std::vector<ClusterState>& clusters() { return clusters_; }
+  std::vector<JobState>& jobs() { return jobs_; }
+  long long events() const { return events_; }
+
+  // Rules, one per kind of event. `now` is the simulated time of the event.
+  void deliver(ClusterState& cluster, long long gpus, double now);
+  void failure_candidate(ClusterState& cluster, double now); // thinning: may hit a down host
+  void repair_due(ClusterState& cluster, double now);
+  void grid_step(SiteState& site, double now);
+  void job_arrives(JobState& job, double now);
+  void job_measured(JobState& job, double write_s, double read_s, double now);
+  void job_wakes(JobState& job, double now);
+
+  // Brings a site's integrals (energy, GPU-hours) and its jobs' progress up to `now`.
+  void advance(SiteState& site, double now);
+  // Brings everything to the horizon.
+  void finish(double horizon_s);
+
+  double failure_rate_per_s(const ClusterState& cluster) const;
+  // An exponential draw with mean 1 from the cluster's own random stream.
+  double draw_exponential(ClusterState& cluster);
+
+private:
+  void advance_job(JobState& job, double now);
+  void interrupt(JobState& job, double now, const std::string& cause);
+  void release_hosts(JobState& job);
+  void fill_and_start(JobState& job, double now);
+  void start_running(JobState& job, double now);
+  void rebalance(SiteState& site, double now);
+  void set_wake(JobState& job, double at_s);
+  void plan_checkpoints(JobState& job);
+
+  const Scenario& scenario_;
+  Platform& platform_;
+  EventLog& log_;
+  std::vector<SiteState> sites_;
+  std::vector<ClusterState> clusters_;
+  std::vector<JobState> jobs_;
+  long long events_ = 0;
+};
+
+} // namespace capsim

@@ -1,0 +1,48 @@
+#include "sim/report/atomic_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <unistd.h>
+
+namespace capsim {
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  auto slash = path_.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "" : path_.substr(0, slash + 1);
+  std::string name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+  temp_path_ = dir + "." + name + ".tmp" + std::to_string(::getpid());
+  file_ = std::fopen(temp_path_.c_str(), "wb");
+  if (!file_) throw std::runtime_error("cannot create " + temp_path_ + ": " + std::strerror(errno));
+  std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
+}
+
+AtomicFile::~AtomicFile() {
+  if (file_) std::fclose(file_);
+  if (!committed_) std::remove(temp_path_.c_str());
+}
+
+void AtomicFile::write(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size())
+    throw std::runtime_error("cannot write " + temp_path_ + ": " + std::strerror(errno));
+}
+
+void AtomicFile::commit() {
+  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
+    throw std::runtime_error("cannot write " + temp_path_ + ": " + std::strerror(errno));
+  std::fclose(file_);
+  file_ = nullptr;
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + temp_path_ + " to " + path_ + ": " +
+                             std::strerror(errno));
+  committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, std::string_view text) {
+  AtomicFile file(path);
+  file.write(text);
+  file.commit();
+}
+
+} // namespace capsim

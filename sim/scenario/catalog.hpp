@@ -1,0 +1,42 @@
+// The GPU and system catalogue (configs/gpus.yaml), read with the same located checks as a
+// scenario.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/gpu.hpp"
+#include "models/training.hpp"
+
+namespace capsim {
+
+struct GpuEntry {
+  GpuSpec spec;
+  std::vector<std::string> aliases;
+};
+
+struct Catalog {
+  std::string file;
+  std::vector<GpuEntry> gpus;
+  std::vector<SystemSpec> systems;
+
+  const GpuSpec* find_gpu(const std::string& name) const; // by name or alias
+  const SystemSpec* find_system(const std::string& name) const;
+  // The first system in the file built around this GPU (the default server for a cluster).
+  const SystemSpec* default_system(const std::string& gpu_name) const;
+  std::string gpu_names() const; // "A100, H100, ..." for messages
+};
+
+// Directory holding gpus.yaml and other catalogues: $CAPSIM_CONFIG_DIR, else the source tree's
+// configs/ (compiled in), else ./configs.
+std::string config_dir();
+
+// Throws InputError with every problem found, located in the catalogue file.
+Catalog load_catalog(const std::string& path);
+const Catalog& default_catalog(); // loads config_dir()/gpus.yaml once
+
+// Step-model hardware for a GPU of the default catalogue, with the scale-out bandwidth of its
+// default system; throws std::invalid_argument for an unknown name.
+StepHardware step_hardware_from_catalog(const std::string& gpu_name);
+
+} // namespace capsim

@@ -1,0 +1,61 @@
+// Located input errors. Every problem found in a scenario is collected here with its
+// FILE:LINE:COL, so that one run reports all of them (DESIGN.md section 4).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace capsim {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;   // 1-based; 0 when the problem has no line (command-line override, I/O)
+  int column = 0; // 1-based
+  std::string message;
+
+  // "FILE:LINE:COL: error: MESSAGE", or "FILE: error: MESSAGE" without a line.
+  std::string format() const;
+};
+
+// Thrown by loaders when a document has errors; what() holds every formatted diagnostic.
+class InputError : public std::runtime_error {
+public:
+  explicit InputError(std::vector<Diagnostic> diagnostics);
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+class Diagnostics {
+public:
+  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+
+  // Nodes that came from `--set PATH=VALUE` are reported as "--set PATH" instead of a line.
+  void add_origin(const YAML::Node& node, std::string origin);
+
+  // column_shift moves the reported column inside the node's text (a unit inside a scalar).
+  void error(const YAML::Node& node, std::string message, int column_shift = 0);
+  void error(const YAML::Mark& mark, std::string message);
+  void error_at(int line, int column, std::string message);
+  void error_unlocated(std::string message);
+
+  bool ok() const { return list_.empty(); }
+  const std::vector<Diagnostic>& list() const { return list_; }
+  const std::string& file() const { return file_; }
+  void throw_if_any() const;
+
+private:
+  struct Origin {
+    YAML::Node node;
+    std::string name;
+  };
+  std::string file_;
+  std::vector<Origin> origins_;
+  std::vector<Diagnostic> list_;
+};
+
+} // namespace capsim

@@ -1,0 +1,447 @@
+#include "sim/scenario/loader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "sim/scenario/yaml_reader.hpp"
+
+namespace capsim {
+
+namespace {
+
+// Absurd-value guards: beyond these, a scenario is a typo, not a plan.
+constexpr double max_horizon_s = 50 * 365.25 * 86400;
+constexpr long long max_gpus = 100'000'000;
+constexpr double min_output_interval_s = 1;
+constexpr double max_outputs_rows = 5e6;
+constexpr double default_failure_rate_per_gpu_s = 1.97e-5 / 3600; // Llama 3 405B, 54-day run
+constexpr double default_repair_time_s = 24 * 3600;
+constexpr double default_restart_overhead_s = 300;
+constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(path);
+  while (std::getline(in, part, '.'))
+    parts.push_back(part);
+  return parts;
+}
+
+std::string names_of(const YAML::Node& list) {
+  std::string names;
+  for (const auto& item : list)
+    if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar())
+      names += (names.empty() ? "" : ", ") + item["name"].Scalar();
+  return names.empty() ? "none" : names;
+}
+
+} // namespace
+
+Override parse_override(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    Diagnostics d("--set " + text);
+    d.error_unlocated("expected PATH=VALUE, e.g. sites.memphis.grid.capacity=300MW");
+    d.throw_if_any();
+  }
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
+                     Diagnostics& diagnostics) {
+  for (const auto& o : overrides) {
+    std::string origin = "--set " + o.path;
+    auto parts = split_path(o.path);
+    if (parts.empty() ||
+        std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); })) {
+      Diagnostics(origin).error_unlocated(""); // keep the compiler quiet about unused paths
+      diagnostics.add_origin(YAML::Node(), origin);
+      diagnostics.error_unlocated(origin + ": empty key in path '" + o.path + "'");
+      continue;
+    }
+    YAML::Node value;
+    try {
+      value = YAML::Load(o.value);
+    } catch (const YAML::ParserException& e) {
+      diagnostics.error_unlocated(origin + ": cannot parse value '" + o.value + "': " + e.msg);
+      continue;
+    }
+    YAML::Node current = root;
+    std::string walked;
+    bool ok = true;
+    for (std::size_t i = 0; i + 1 < parts.size() && ok; ++i) {
+      const std::string& key = parts[i];
+      walked += (walked.empty() ? "" : ".") + key;
+      YAML::Node next;
+      if (current.IsSequence()) {
+        bool found = false;
+        for (std::size_t k = 0; k < current.size(); ++k) {
+          YAML::Node item = current[k];
+          if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar() &&
+              item["name"].Scalar() == key) {
+            next = item;
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          diagnostics.error_unlocated(origin + ": no item named '" + key + "' in '" +
+                                      walked.substr(0, walked.size() - key.size() - 1) +
+                                      "' (items: " + names_of(current) + ")");
+          ok = false;
+        }
+      } else if (current.IsMap() || current.IsNull() || !current.IsDefined()) {
+        next = current[key];
+        if (!next.IsDefined() || next.IsNull()) {
+          current[key] = YAML::Node(YAML::NodeType::Map);
+          next = current[key];
+        }
+      } else {
+        diagnostics.error_unlocated(origin + ": '" + walked + "' is a single value, not a mapping");
+        ok = false;
+      }
+      if (ok) current = next;
+    }
+    if (!ok) continue;
+    if (current.IsSequence()) {
+      diagnostics.error_unlocated(origin + ": '" + o.path +
+                                  "' ends inside a list; address an item by its name");
+      continue;
+    }
+    current[parts.back()] = value;
+    diagnostics.add_origin(current[parts.back()], origin);
+  }
+}
+
+namespace {
+
+class ScenarioReader {
+public:
+  ScenarioReader(Diagnostics& diagnostics, const Catalog& catalog)
+      : d_(diagnostics), catalog_(catalog) {}
+
+  Scenario read(const YAML::Node& root) {
+    Scenario s;
+    MapReader top(root, "the scenario", d_);
+    s.name = top.string("scenario", Need::required).value_or("unnamed");
+    top.string("description", Need::optional);
+    s.seed = static_cast<std::uint64_t>(
+        top.integer("seed", Need::optional, 0, 9'007'199'254'740'992LL).value_or(1));
+    s.horizon_s =
+        top.quantity_in("horizon", Dimension::time, Need::required, 0, max_horizon_s, true)
+            .value_or(0);
+    if (YAML::Node outputs = top.mapping("outputs", Need::optional); outputs.IsDefined()) {
+      MapReader r(outputs, "outputs", d_);
+      s.output_interval_s = r.quantity_in("interval", Dimension::time, Need::optional,
+                                          min_output_interval_s, max_horizon_s)
+                                .value_or(3600);
+      r.finish();
+    }
+    if (s.horizon_s > 0 && s.horizon_s / s.output_interval_s > max_outputs_rows)
+      d_.error(root, "horizon / outputs.interval gives more than 5e6 time-series rows per site; "
+                     "raise outputs.interval");
+    YAML::Node sites = top.sequence("sites", Need::required);
+    YAML::Node clusters = top.sequence("clusters", Need::required);
+    YAML::Node jobs = top.sequence("jobs", Need::optional);
+    top.finish();
+
+    for (const auto& node : sites)
+      s.sites.push_back(read_site(node));
+    for (const auto& node : clusters)
+      s.clusters.push_back(read_cluster(node, s));
+    if (jobs.IsDefined())
+      for (const auto& node : jobs)
+        s.jobs.push_back(read_job(node, s));
+    check_unique(sites, "site");
+    check_unique(clusters, "cluster");
+    if (jobs.IsDefined()) check_unique(jobs, "job");
+    if (sites.IsDefined() && sites.size() == 0) d_.error(sites, "'sites' lists no site");
+    if (clusters.IsDefined() && clusters.size() == 0)
+      d_.error(clusters, "'clusters' lists no cluster");
+    return s;
+  }
+
+private:
+  SiteSpec read_site(const YAML::Node& node) {
+    SiteSpec site;
+    MapReader r(node, "site", d_);
+    site.name = r.string("name", Need::required).value_or("?");
+    std::string what = "site '" + site.name + "'";
+    auto kind = r.one_of("kind", Need::optional, {"terrestrial", "orbital"});
+    if (kind == "orbital")
+      d_.error(r.child("kind", Need::optional),
+               "orbital sites are not available in this version of capsim; use kind: terrestrial");
+    if (YAML::Node grid = r.mapping("grid", Need::required); grid.IsDefined()) {
+      MapReader g(grid, what + " grid", d_);
+      double capacity =
+          g.quantity_in("capacity", Dimension::power, Need::required, 0, 1e12).value_or(0);
+      site.grid.push_back({0, capacity});
+      if (YAML::Node steps = g.sequence("upgrades", Need::optional); steps.IsDefined()) {
+        for (const auto& step : steps) {
+          MapReader u(step, what + " grid upgrade", d_);
+          auto at = u.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
+          auto cap = u.quantity_in("capacity", Dimension::power, Need::required, 0, 1e12);
+          u.finish();
+          if (at && cap) {
+            if (*at <= site.grid.back().at_s)
+              d_.error(step, what + ": grid upgrades must be listed in increasing time order");
+            else
+              site.grid.push_back({*at, *cap});
+          }
+        }
+      }
+      g.finish();
+    }
+    site.pue =
+        r.quantity_in("pue", Dimension::dimensionless, Need::required, 1.0, 3.0).value_or(1.3);
+    site.energy_price_usd_per_j =
+        r.quantity_in("energy_price", Dimension::money_per_energy, Need::optional, 0, 1e-3)
+            .value_or(0);
+    site.cooling_capacity_w =
+        r.quantity_in("cooling_capacity", Dimension::power, Need::optional, 0, 1e12, true)
+            .value_or(0);
+    site.power_policy =
+        r.one_of("power_policy", Need::optional, {"cap", "shed"}).value_or("cap") == "shed"
+            ? PowerPolicy::shed
+            : PowerPolicy::cap;
+    site.min_cap_fraction =
+        r.quantity_in("min_power_cap", Dimension::dimensionless, Need::optional, 0.1, 1.0)
+            .value_or(0.5);
+    if (YAML::Node storage = r.mapping("storage", Need::optional); storage.IsDefined()) {
+      MapReader st(storage, what + " storage", d_);
+      site.storage_bytes_per_s =
+          st.quantity_in("bandwidth", Dimension::data_rate, Need::required, 0, 1e16, true)
+              .value_or(site.storage_bytes_per_s);
+      site.storage_latency_s = st.quantity_in("latency", Dimension::time, Need::optional, 0, 10)
+                                   .value_or(site.storage_latency_s);
+      st.finish();
+    }
+    site.capex_usd = r.quantity_in("capex", Dimension::money, Need::optional, 0, 1e13).value_or(0);
+    r.finish();
+    return site;
+  }
+
+  ClusterSpec read_cluster(const YAML::Node& node, const Scenario& s) {
+    ClusterSpec c;
+    MapReader r(node, "cluster", d_);
+    c.name = r.string("name", Need::required).value_or("?");
+    std::string what = "cluster '" + c.name + "'";
+    YAML::Node site_node = r.child("site", Need::required);
+    if (site_node.IsDefined() && site_node.IsScalar()) {
+      c.site = site_node.Scalar();
+      if (std::none_of(s.sites.begin(), s.sites.end(), [&](auto& x) { return x.name == c.site; })) {
+        std::string names;
+        for (const auto& x : s.sites)
+          names += (names.empty() ? "" : ", ") + x.name;
+        d_.error(site_node, what + " refers to unknown site '" + c.site +
+                                "' (sites: " + (names.empty() ? "none" : names) + ")");
+      }
+    }
+    YAML::Node gpu_node = r.child("gpu", Need::required);
+    bool have_gpu = false;
+    if (gpu_node.IsDefined() && gpu_node.IsScalar()) {
+      if (const GpuSpec* gpu = catalog_.find_gpu(gpu_node.Scalar())) {
+        c.gpu = *gpu;
+        have_gpu = true;
+      } else {
+        d_.error(gpu_node, what + ": unknown GPU '" + gpu_node.Scalar() + "' (catalogue " +
+                               catalog_.file + " has: " + catalog_.gpu_names() + ")");
+      }
+    }
+    YAML::Node system_node = r.child("system", Need::optional);
+    if (have_gpu) {
+      const SystemSpec* system = nullptr;
+      if (system_node.IsDefined() && system_node.IsScalar()) {
+        system = catalog_.find_system(system_node.Scalar());
+        if (!system)
+          d_.error(system_node, what + ": unknown system '" + system_node.Scalar() + "'");
+        else if (system->gpu != c.gpu.name) {
+          d_.error(system_node, what + ": system '" + system->name + "' holds " + system->gpu +
+                                    " GPUs, not " + c.gpu.name);
+          system = nullptr;
+        }
+      } else {
+        system = catalog_.default_system(c.gpu.name);
+        if (!system) d_.error(gpu_node, what + ": the catalogue has no system for " + c.gpu.name);
+      }
+      if (system) c.system = *system;
+    }
+    c.gpus_per_host = static_cast<int>(r.integer("gpus_per_host", Need::optional, 1, 1'000'000)
+                                           .value_or(c.system.gpus > 0 ? c.system.gpus : 8));
+    if (YAML::Node deliveries = r.sequence("deliveries", Need::required); deliveries.IsDefined()) {
+      for (const auto& item : deliveries) {
+        MapReader dr(item, what + " delivery", d_);
+        auto at = dr.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
+        auto gpus = dr.integer("gpus", Need::required, 1, max_gpus);
+        dr.finish();
+        if (!at || !gpus) continue;
+        if (*gpus % c.gpus_per_host != 0)
+          d_.error(dr.node()["gpus"], what + ": a delivery of " + std::to_string(*gpus) +
+                                          " GPUs is not a whole number of hosts of " +
+                                          std::to_string(c.gpus_per_host) + " GPUs");
+        if (!c.deliveries.empty() && *at < c.deliveries.back().at_s)
+          d_.error(item, what + ": deliveries must be listed in time order");
+        c.deliveries.push_back({*at, *gpus});
+        c.total_gpus += *gpus;
+      }
+      if (deliveries.size() == 0) d_.error(deliveries, what + " has no deliveries");
+    }
+    if (c.total_gpus > max_gpus)
+      d_.error(node, what + " totals " + std::to_string(c.total_gpus) +
+                         " GPUs, more than capsim's limit of 1e8 per cluster");
+    if (YAML::Node lease = r.mapping("lease", Need::optional); lease.IsDefined()) {
+      MapReader l(lease, what + " lease", d_);
+      c.lease_usd_per_gpu_s =
+          l.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1).value_or(0);
+      l.finish();
+    }
+    c.failure_rate_per_gpu_s = default_failure_rate_per_gpu_s;
+    c.repair_time_s = default_repair_time_s;
+    if (YAML::Node failures = r.mapping("failures", Need::optional); failures.IsDefined()) {
+      MapReader f(failures, what + " failures", d_);
+      c.failure_rate_per_gpu_s =
+          f.quantity_in("rate", Dimension::rate_per_gpu_time, Need::optional, 0, 1.0 / 60)
+              .value_or(c.failure_rate_per_gpu_s);
+      c.repair_time_s =
+          f.quantity_in("repair_time", Dimension::time, Need::optional, 0, 10 * 365.25 * 86400)
+              .value_or(c.repair_time_s);
+      f.finish();
+    }
+    r.finish();
+    return c;
+  }
+
+  JobSpec read_job(const YAML::Node& node, const Scenario& s) {
+    JobSpec j;
+    MapReader r(node, "job", d_);
+    j.name = r.string("name", Need::required).value_or("?");
+    std::string what = "job '" + j.name + "'";
+    const ClusterSpec* cluster = nullptr;
+    YAML::Node cluster_node = r.child("cluster", Need::required);
+    if (cluster_node.IsDefined() && cluster_node.IsScalar()) {
+      j.cluster = cluster_node.Scalar();
+      for (const auto& c : s.clusters)
+        if (c.name == j.cluster) cluster = &c;
+      if (!cluster) {
+        std::string names;
+        for (const auto& c : s.clusters)
+          names += (names.empty() ? "" : ", ") + c.name;
+        d_.error(cluster_node, what + " refers to unknown cluster '" + j.cluster +
+                                   "' (clusters: " + (names.empty() ? "none" : names) + ")");
+      }
+    }
+    YAML::Node gpus_node = r.child("gpus", Need::optional);
+    auto gpus = r.integer("gpus", Need::optional, 1, max_gpus);
+    if (cluster) {
+      j.gpus = gpus.value_or(cluster->total_gpus);
+      if (gpus && *gpus > cluster->total_gpus)
+        d_.error(gpus_node, what + " needs " + std::to_string(*gpus) + " GPUs but cluster '" +
+                                cluster->name + "' only ever has " +
+                                std::to_string(cluster->total_gpus));
+      else if (gpus && *gpus % cluster->gpus_per_host != 0)
+        d_.error(gpus_node, what + ": " + std::to_string(*gpus) +
+                                " GPUs is not a whole number of hosts of " +
+                                std::to_string(cluster->gpus_per_host) + " GPUs");
+    }
+    j.start_s =
+        r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+    if (s.horizon_s > 0 && j.start_s >= s.horizon_s)
+      d_.error(r.child("start", Need::optional), what + " starts at or after the horizon");
+    if (YAML::Node model = r.mapping("model", Need::required); model.IsDefined()) {
+      MapReader m(model, what + " model", d_);
+      j.parameters =
+          m.quantity_in("parameters", Dimension::dimensionless, Need::required, 1e3, 1e16)
+              .value_or(0);
+      j.tokens =
+          m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
+      j.global_batch_tokens =
+          m.quantity_in("batch_tokens", Dimension::dimensionless, Need::optional, 1, 1e10)
+              .value_or(4 * 1024 * 1024);
+      m.finish();
+      j.total_flop = 6 * j.parameters * j.tokens;
+    }
+    j.mfu =
+        r.quantity_in("mfu", Dimension::dimensionless, Need::optional, 0, 1, true).value_or(0.4);
+    j.checkpoint.size_bytes = checkpoint_bytes_per_parameter * j.parameters;
+    j.checkpoint.restart_overhead_s = default_restart_overhead_s;
+    if (YAML::Node ckpt = r.mapping("checkpoint", Need::optional); ckpt.IsDefined()) {
+      MapReader c(ckpt, what + " checkpoint", d_);
+      if (c.has("interval") && c.node()["interval"].IsScalar() &&
+          c.node()["interval"].Scalar() == "auto")
+        c.child("interval", Need::optional);
+      else
+        j.checkpoint.interval_s =
+            c.quantity_in("interval", Dimension::time, Need::optional, 1, max_horizon_s)
+                .value_or(0);
+      if (c.has("size") && c.node()["size"].IsScalar() && c.node()["size"].Scalar() == "auto")
+        c.child("size", Need::optional);
+      else
+        j.checkpoint.size_bytes = c.quantity_in("size", Dimension::data, Need::optional, 1, 1e18)
+                                      .value_or(j.checkpoint.size_bytes);
+      j.checkpoint.restart_overhead_s =
+          c.quantity_in("restart", Dimension::time, Need::optional, 0, 30 * 86400.0)
+              .value_or(j.checkpoint.restart_overhead_s);
+      c.finish();
+    }
+    r.finish();
+    return j;
+  }
+
+  void check_unique(const YAML::Node& list, const std::string& kind) {
+    if (!list.IsDefined()) return;
+    std::set<std::string> seen;
+    for (const auto& item : list) {
+      if (!item.IsMap() || !item["name"].IsDefined() || !item["name"].IsScalar()) continue;
+      if (!seen.insert(item["name"].Scalar()).second)
+        d_.error(item["name"], "duplicate " + kind + " name '" + item["name"].Scalar() + "'");
+    }
+  }
+
+  Diagnostics& d_;
+  const Catalog& catalog_;
+};
+
+Scenario read_document(YAML::Node root, Diagnostics& diagnostics,
+                       const std::vector<Override>& overrides, const Catalog& catalog,
+                       const std::string& file) {
+  apply_overrides(root, overrides, diagnostics);
+  Scenario scenario = ScenarioReader(diagnostics, catalog).read(root);
+  scenario.file = file;
+  diagnostics.throw_if_any();
+  return scenario;
+}
+
+} // namespace
+
+Scenario load_scenario_text(const std::string& text, const std::string& file,
+                            const std::vector<Override>& overrides, const Catalog& catalog) {
+  Diagnostics diagnostics(file);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    diagnostics.error(e.mark, "YAML syntax: " + e.msg);
+    diagnostics.throw_if_any();
+  }
+  return read_document(root, diagnostics, overrides, catalog, file);
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides,
+                       const Catalog& catalog) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Diagnostics diagnostics(path);
+    diagnostics.error_unlocated("cannot open the scenario file");
+    diagnostics.throw_if_any();
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_scenario_text(text.str(), path, overrides, catalog);
+}
+
+} // namespace capsim

@@ -1,0 +1,125 @@
+#include "models/spacecraft.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace capsim;
+
+namespace {
+
+constexpr double year_s = 365.25 * 86400;
+
+// 8 GPU servers of 10 kW and 130 kg each (an 8-GPU H100-class server's mass and power).
+const SpacecraftParams servers{.compute_units = 8,
+                               .compute_unit_power_w = 10e3,
+                               .compute_unit_mass_kg = 130,
+                               .housekeeping_power_fraction = 0.05,
+                               .array_specific_power_w_per_kg = 120,
+                               .battery_specific_energy_j_per_kg = 200 * 3600.0,
+                               .battery_depth_of_discharge = 0.4,
+                               .battery_charge_efficiency = 0.95,
+                               .battery_discharge_efficiency = 0.95,
+                               .radiator_areal_mass_kg_per_m2 = 7.5,
+                               .structure_bus_mass_fraction = 0.25,
+                               .platform_cost_usd_per_w = 50};
+
+SizingConditions leo(double eclipse_fraction) {
+  return {.design_eclipse_fraction = eclipse_fraction,
+          .orbital_period_s = orbital_period_s(650e3),
+          .mission_life_s = 5 * year_s,
+          .array = {.cell_efficiency = 0.30, .packing_factor = 0.9, .degradation_per_year = 0.02},
+          .radiator = {.emissivity = 0.9}};
+}
+
+} // namespace
+
+TEST_CASE("satellite sizing balances energy and adds up its mass") {
+  const SizingConditions c = leo(0.36);
+  REQUIRE(validate(servers).empty());
+  REQUIRE(validate(c).empty());
+  const SatelliteBudget b = size_satellite(servers, c);
+  const double load = 84e3;
+  CHECK(b.load_power_w == doctest::Approx(load));
+
+  const double eclipse_s = 0.36 * c.orbital_period_s, daylight_s = c.orbital_period_s - eclipse_s;
+  // Daylight array energy = daylight load + eclipse load through the battery's two losses.
+  CHECK(b.array_power_eol_w * daylight_s ==
+        doctest::Approx(load * daylight_s + load * eclipse_s / (0.95 * 0.95)).epsilon(1e-12));
+  // Five years at 2 %/yr: BOL = EOL / 0.98^5.
+  CHECK(b.array_power_bol_w == doctest::Approx(b.array_power_eol_w / std::pow(0.98, 5)));
+  CHECK(b.array_area_m2 * 0.30 * 0.9 * c.array_design_flux_w_per_m2 ==
+        doctest::Approx(b.array_power_bol_w));
+  CHECK(b.array_mass_kg == doctest::Approx(b.array_power_bol_w / 120));
+  // The battery delivers the eclipse load within its depth of discharge.
+  CHECK(b.battery_energy_j * 0.4 * 0.95 == doctest::Approx(load * eclipse_s));
+  CHECK(b.battery_mass_kg == doctest::Approx(b.battery_energy_j / (200 * 3600.0)));
+  CHECK(b.radiator_area_m2 ==
+        doctest::Approx(radiator_area_for_load_m2(
+            c.radiator, load, {.solar_flux_w_per_m2 = c.radiator_design_flux_w_per_m2})));
+  CHECK(b.compute_mass_kg == doctest::Approx(1040));
+  CHECK(b.compute_mass_kg + b.array_mass_kg + b.battery_mass_kg + b.radiator_mass_kg +
+            b.structure_bus_mass_kg ==
+        doctest::Approx(b.total_mass_kg).epsilon(1e-12));
+  CHECK(b.structure_bus_mass_kg == doctest::Approx(0.25 * b.total_mass_kg));
+  CHECK(b.platform_cost_usd == doctest::Approx(50 * b.array_power_bol_w));
+
+  // Without eclipses there is no battery and the array carries just the load.
+  const SatelliteBudget dawn_dusk = size_satellite(servers, leo(0));
+  CHECK(dawn_dusk.battery_mass_kg == 0.0);
+  CHECK(dawn_dusk.array_power_eol_w == doctest::Approx(load));
+  CHECK(dawn_dusk.total_mass_kg < b.total_mass_kg);
+}
+
+TEST_CASE("deployment schedule without failures") {
+  const LaunchParams launch{.price_usd_per_kg = 1500,
+                            .payload_kg = 20000,
+                            .interval_s = 30 * 86400.0,
+                            .first_launch_s = 86400};
+  REQUIRE(validate(launch).empty());
+  std::mt19937_64 rng(1);
+  const DeploymentPlan plan = plan_deployment(launch, 4500, 25, rng);
+  CHECK(plan.satellites_per_launch == 4);
+  REQUIRE(plan.launches.size() == 7);
+  CHECK(plan.launches.back().satellites == 1);
+  CHECK(plan.launches[3].time_s == 86400 + 3 * 30 * 86400.0);
+  CHECK(plan.satellites_in_orbit == 25);
+  CHECK(plan.launch_cost_usd == doctest::Approx(25 * 4500 * 1500.0));
+
+  const DeploymentPlan too_heavy = plan_deployment(launch, 25000, 3, rng);
+  CHECK(too_heavy.satellites_per_launch == 0);
+  CHECK(too_heavy.launches.empty());
+}
+
+TEST_CASE("launch failures: mean launches needed is m / (1 - p) within 3 sigma") {
+  const double p = 0.2;
+  const LaunchParams launch{
+      .price_usd_per_kg = 1000, .payload_kg = 4000, .interval_s = 86400, .failure_probability = p};
+  // 40 satellites, 4 per launch: m = 10 successes needed; launches = m + NegBin(m, 1 - p).
+  const int seeds = 2000;
+  const double m = 10;
+  double sum = 0;
+  for (int seed = 0; seed < seeds; ++seed) {
+    std::mt19937_64 rng(seed);
+    const DeploymentPlan plan = plan_deployment(launch, 1000, 40, rng);
+    CHECK(plan.satellites_in_orbit == 40);
+    sum += static_cast<double>(plan.launches.size());
+  }
+  const double mean = m / (1 - p), sd = std::sqrt(m * p / ((1 - p) * (1 - p)));
+  CHECK(std::abs(sum / seeds - mean) < 3 * sd / std::sqrt(seeds));
+}
+
+TEST_CASE("spacecraft and launch validation") {
+  CHECK(validate(SpacecraftParams{}).size() == 1); // compute unit power missing
+  CHECK(validate(SpacecraftParams{.compute_units = 0,
+                                  .compute_unit_power_w = 1,
+                                  .battery_depth_of_discharge = 0,
+                                  .structure_bus_mass_fraction = 1})
+            .size() == 3);
+  CHECK(validate(LaunchParams{.payload_kg = 1, .failure_probability = 1}).front() ==
+        "launch failure probability must be in [0, 1), got 1");
+  CHECK(
+      validate(SizingConditions{.design_eclipse_fraction = 0.6, .orbital_period_s = 5000}).size() ==
+      1);
+}
