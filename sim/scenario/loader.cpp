@@ -71,7 +71,8 @@ void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
       diagnostics.error_unlocated(origin + ": cannot parse value '" + o.value + "': " + e.msg);
       continue;
     }
-    YAML::Node current = root;
+    YAML::Node current;
+    current.reset(root);
     std::string walked;
     bool ok = true;
     for (std::size_t i = 0; i + 1 < parts.size() && ok; ++i) {
@@ -84,7 +85,7 @@ void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
           YAML::Node item = current[k];
           if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar() &&
               item["name"].Scalar() == key) {
-            next = item;
+            next.reset(item);
             found = true;
             break;
           }
@@ -96,16 +97,16 @@ void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
           ok = false;
         }
       } else if (current.IsMap() || current.IsNull() || !current.IsDefined()) {
-        next = current[key];
+        next.reset(current[key]);
         if (!next.IsDefined() || next.IsNull()) {
           current[key] = YAML::Node(YAML::NodeType::Map);
-          next = current[key];
+          next.reset(current[key]);
         }
       } else {
         diagnostics.error_unlocated(origin + ": '" + walked + "' is a single value, not a mapping");
         ok = false;
       }
-      if (ok) current = next;
+      if (ok) current.reset(next); // rebinds; operator= would overwrite the node's content
     }
     if (!ok) continue;
     if (current.IsSequence()) {
@@ -172,6 +173,7 @@ private:
     MapReader r(node, "site", d_);
     site.name = r.string("name", Need::required).value_or("?");
     std::string what = "site '" + site.name + "'";
+    r.rename(what);
     auto kind = r.one_of("kind", Need::optional, {"terrestrial", "orbital"});
     if (kind == "orbital")
       d_.error(r.child("kind", Need::optional),
@@ -231,6 +233,7 @@ private:
     MapReader r(node, "cluster", d_);
     c.name = r.string("name", Need::required).value_or("?");
     std::string what = "cluster '" + c.name + "'";
+    r.rename(what);
     YAML::Node site_node = r.child("site", Need::required);
     if (site_node.IsDefined() && site_node.IsScalar()) {
       c.site = site_node.Scalar();
@@ -321,6 +324,7 @@ private:
     MapReader r(node, "job", d_);
     j.name = r.string("name", Need::required).value_or("?");
     std::string what = "job '" + j.name + "'";
+    r.rename(what);
     const ClusterSpec* cluster = nullptr;
     YAML::Node cluster_node = r.child("cluster", Need::required);
     if (cluster_node.IsDefined() && cluster_node.IsScalar()) {
@@ -350,8 +354,6 @@ private:
     }
     j.start_s =
         r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
-    if (s.horizon_s > 0 && j.start_s >= s.horizon_s)
-      d_.error(r.child("start", Need::optional), what + " starts at or after the horizon");
     if (YAML::Node model = r.mapping("model", Need::required); model.IsDefined()) {
       MapReader m(model, what + " model", d_);
       j.parameters =

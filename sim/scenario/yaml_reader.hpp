@@ -23,6 +23,7 @@ public:
   MapReader(const YAML::Node& node, std::string what, Diagnostics& diagnostics);
 
   bool valid() const { return valid_; }
+  void rename(std::string what) { what_ = std::move(what); } // once the mapping's name is read
   const YAML::Node& node() const { return node_; }
   bool has(std::string_view key) const;
 

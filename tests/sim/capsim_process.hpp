@@ -22,15 +22,22 @@ struct ProcessResult {
 
 inline std::string shell_quote(const std::string& s) {
   std::string q = "'";
-  for (char c : s)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+  for (char c : s) {
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
+  }
+  q += '\'';
+  return q;
 }
 
 inline ProcessResult run_capsim(const std::vector<std::string>& args) {
   std::string command = shell_quote(CAPSIM_BINARY);
-  for (const auto& a : args)
-    command += " " + shell_quote(a);
+  for (const auto& a : args) {
+    command += ' '; // not " " + ...: GCC 12 warns falsely on that (-Wrestrict, PR 105651)
+    command += shell_quote(a);
+  }
   command += " 2>&1";
   ProcessResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
