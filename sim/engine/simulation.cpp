@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
+#include <sys/resource.h>
 #include <xbt/log.h>
 
 #include "models/checkpoint.hpp"
@@ -170,6 +171,9 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double 
   json engine;
   engine["events"] = world.events();
   engine["wall_s"] = wall_s;
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  engine["peak_rss_bytes"] = static_cast<double>(usage.ru_maxrss) * 1024; // Linux: KiB
   out["engine"] = engine;
   return out;
 }
@@ -208,8 +212,9 @@ std::string readable(const nlohmann::ordered_json& s) {
   text += fmt::format("  cost {:.4g} USD", f["total_cost_usd"].get<double>());
   if (!f["cost_per_eflop_usd"].is_null())
     text += fmt::format(", {:.4g} USD per useful EFLOP", f["cost_per_eflop_usd"].get<double>());
-  text += fmt::format("\n  engine: {} events in {:.3f} s wall\n",
-                      s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>());
+  text += fmt::format("\n  engine: {} events in {:.3f} s wall, peak RSS {:.0f} MB\n",
+                      s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>(),
+                      s["engine"]["peak_rss_bytes"].get<double>() / 1e6);
   return text;
 }
 

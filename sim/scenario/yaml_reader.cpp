@@ -6,6 +6,18 @@
 
 namespace capsim {
 
+namespace {
+// 'key' in WHAT, built by appending: GCC 12 warns falsely on "'" + std::string (-Wrestrict,
+// GCC bug 105651).
+std::string key_in(std::string_view key, const std::string& what) {
+  std::string text(1, '\'');
+  text.append(key);
+  text += "' in ";
+  text += what;
+  return text;
+}
+} // namespace
+
 MapReader::MapReader(const YAML::Node& node, std::string what, Diagnostics& diagnostics)
     : node_(node), what_(std::move(what)), diagnostics_(diagnostics) {
   if (!node_.IsDefined() || node_.IsNull()) {
@@ -38,7 +50,7 @@ YAML::Node MapReader::take(std::string_view key, Need need) {
 
 std::optional<std::string> MapReader::scalar_text(const YAML::Node& value, std::string_view key) {
   if (!value.IsScalar()) {
-    diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ + " must be a single value");
+    diagnostics_.error(value, key_in(key, what_) + " must be a single value");
     return std::nullopt;
   }
   return value.Scalar();
@@ -70,21 +82,21 @@ std::optional<double> read_quantity(const YAML::Node& value, Dimension dimension
 std::optional<double> MapReader::quantity(std::string_view key, Dimension dimension, Need need) {
   YAML::Node value = take(key, need);
   if (!value.IsDefined()) return std::nullopt;
-  return read_quantity(value, dimension, "'" + std::string(key) + "' in " + what_, diagnostics_);
+  return read_quantity(value, dimension, key_in(key, what_), diagnostics_);
 }
 
 std::optional<double> MapReader::quantity_in(std::string_view key, Dimension dimension, Need need,
                                              double min_si, double max_si, bool min_exclusive) {
   YAML::Node value = take(key, need);
   if (!value.IsDefined()) return std::nullopt;
-  auto q = read_quantity(value, dimension, "'" + std::string(key) + "' in " + what_, diagnostics_);
+  auto q = read_quantity(value, dimension, key_in(key, what_), diagnostics_);
   if (!q) return std::nullopt;
   bool low = min_exclusive ? !(*q > min_si) : !(*q >= min_si);
   if (low || !(*q <= max_si)) {
-    diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ + " is " +
-                                  format_quantity(*q, dimension) + ", outside the accepted range " +
-                                  (min_exclusive ? "(" : "[") + format_quantity(min_si, dimension) +
-                                  ", " + format_quantity(max_si, dimension) + "]");
+    diagnostics_.error(value, key_in(key, what_) + " is " + format_quantity(*q, dimension) +
+                                  ", outside the accepted range " + (min_exclusive ? "(" : "[") +
+                                  format_quantity(min_si, dimension) + ", " +
+                                  format_quantity(max_si, dimension) + "]");
     return std::nullopt;
   }
   return q;
@@ -102,12 +114,11 @@ std::optional<long long> MapReader::integer(std::string_view key, Need need, lon
   const char* end = text->data() + text->size();
   auto [ptr, ec] = std::from_chars(begin, end, parsed);
   if (ec != std::errc() || ptr != end || !std::isfinite(parsed) || parsed != std::floor(parsed)) {
-    diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ +
-                                  " must be a whole number, got '" + *text + "'");
+    diagnostics_.error(value, key_in(key, what_) + " must be a whole number, got '" + *text + "'");
     return std::nullopt;
   }
   if (parsed < static_cast<double>(min_value) || parsed > static_cast<double>(max_value)) {
-    diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ + " is " + *text +
+    diagnostics_.error(value, key_in(key, what_) + " is " + *text +
                                   ", outside the accepted range [" + std::to_string(min_value) +
                                   ", " + std::to_string(max_value) + "]");
     return std::nullopt;
@@ -122,8 +133,7 @@ std::optional<bool> MapReader::boolean(std::string_view key, Need need) {
   if (!text) return std::nullopt;
   if (*text == "true" || *text == "yes") return true;
   if (*text == "false" || *text == "no") return false;
-  diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ +
-                                " must be true or false, got '" + *text + "'");
+  diagnostics_.error(value, key_in(key, what_) + " must be true or false, got '" + *text + "'");
   return std::nullopt;
 }
 
@@ -137,8 +147,8 @@ std::optional<std::string> MapReader::one_of(std::string_view key, Need need,
   std::string list;
   for (const auto& c : choices)
     list += (list.empty() ? "" : ", ") + c;
-  diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ + " must be one of " + list +
-                                "; got '" + *text + "'");
+  diagnostics_.error(value,
+                     key_in(key, what_) + " must be one of " + list + "; got '" + *text + "'");
   return std::nullopt;
 }
 
@@ -149,8 +159,7 @@ YAML::Node MapReader::child(std::string_view key, Need need) {
 YAML::Node MapReader::sequence(std::string_view key, Need need) {
   YAML::Node value = take(key, need);
   if (value.IsDefined() && !value.IsSequence()) {
-    diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ +
-                                  " must be a list (lines starting with '- ')");
+    diagnostics_.error(value, key_in(key, what_) + " must be a list (lines starting with '- ')");
     return YAML::Node(YAML::NodeType::Undefined);
   }
   return value;
@@ -159,8 +168,7 @@ YAML::Node MapReader::sequence(std::string_view key, Need need) {
 YAML::Node MapReader::mapping(std::string_view key, Need need) {
   YAML::Node value = take(key, need);
   if (value.IsDefined() && !value.IsMap()) {
-    diagnostics_.error(value, "'" + std::string(key) + "' in " + what_ +
-                                  " must be a mapping (key: value lines)");
+    diagnostics_.error(value, key_in(key, what_) + " must be a mapping (key: value lines)");
     return YAML::Node(YAML::NodeType::Undefined);
   }
   return value;
