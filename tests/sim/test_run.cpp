@@ -226,3 +226,20 @@ TEST_CASE("every scenario validates and runs on a short horizon") {
     CHECK(std::filesystem::file_size(dir.path("out/summary.json")) > 0);
   }
 }
+
+TEST_CASE("the shed policy never caps: the job waits for power instead") {
+  TempDir dir;
+  auto s = run_ok(dir, source_path("scenarios/quickstart.yaml"),
+                  {"--set", "sites.memphis.power_policy=shed"});
+  std::vector<std::string> header;
+  auto rows = read_csv(dir.path("out/timeseries.csv"), header);
+  for (const auto& row : rows) {
+    CHECK(std::stod(row[column(header, "facility_power_w")]) <=
+          std::stod(row[column(header, "power_available_w")]) * (1 + 1e-12));
+    CHECK(std::stod(row[column(header, "cap_fraction")]) == 1);
+  }
+  // At full power the 3,072-GPU job needs ~3.8 MW of facility power: it cannot run before the
+  // grid upgrade on day 35.
+  CHECK(s["sites"][0]["throttled_fraction"].get<double>() == 0);
+  CHECK(s["jobs"][0]["first_start_s"].get<double>() >= 35 * 86400.0);
+}
