@@ -234,17 +234,8 @@ private:
     c.name = r.string("name", Need::required).value_or("?");
     std::string what = "cluster '" + c.name + "'";
     r.rename(what);
-    YAML::Node site_node = r.child("site", Need::required);
-    if (site_node.IsDefined() && site_node.IsScalar()) {
-      c.site = site_node.Scalar();
-      if (std::none_of(s.sites.begin(), s.sites.end(), [&](auto& x) { return x.name == c.site; })) {
-        std::string names;
-        for (const auto& x : s.sites)
-          names += (names.empty() ? "" : ", ") + x.name;
-        d_.error(site_node, what + " refers to unknown site '" + c.site +
-                                "' (sites: " + (names.empty() ? "none" : names) + ")");
-      }
-    }
+    if (const SiteSpec* site = resolve(r.child("site", Need::required), s.sites, "site", what))
+      c.site = site->name;
     YAML::Node gpu_node = r.child("gpu", Need::required);
     bool have_gpu = false;
     if (gpu_node.IsDefined() && gpu_node.IsScalar()) {
@@ -325,20 +316,9 @@ private:
     j.name = r.string("name", Need::required).value_or("?");
     std::string what = "job '" + j.name + "'";
     r.rename(what);
-    const ClusterSpec* cluster = nullptr;
-    YAML::Node cluster_node = r.child("cluster", Need::required);
-    if (cluster_node.IsDefined() && cluster_node.IsScalar()) {
-      j.cluster = cluster_node.Scalar();
-      for (const auto& c : s.clusters)
-        if (c.name == j.cluster) cluster = &c;
-      if (!cluster) {
-        std::string names;
-        for (const auto& c : s.clusters)
-          names += (names.empty() ? "" : ", ") + c.name;
-        d_.error(cluster_node, what + " refers to unknown cluster '" + j.cluster +
-                                   "' (clusters: " + (names.empty() ? "none" : names) + ")");
-      }
-    }
+    const ClusterSpec* cluster =
+        resolve(r.child("cluster", Need::required), s.clusters, "cluster", what);
+    if (cluster) j.cluster = cluster->name;
     YAML::Node gpus_node = r.child("gpus", Need::optional);
     auto gpus = r.integer("gpus", Need::optional, 1, max_gpus);
     if (cluster) {
@@ -392,6 +372,21 @@ private:
     }
     r.finish();
     return j;
+  }
+
+  // The item of `items` named by `node`, or nullptr after a located error naming what exists.
+  template <typename Item>
+  const Item* resolve(const YAML::Node& node, const std::vector<Item>& items,
+                      const std::string& kind, const std::string& what) {
+    if (!node.IsDefined() || !node.IsScalar()) return nullptr;
+    for (const auto& item : items)
+      if (item.name == node.Scalar()) return &item;
+    std::string names;
+    for (const auto& item : items)
+      names += (names.empty() ? "" : ", ") + item.name;
+    d_.error(node, what + " refers to unknown " + kind + " '" + node.Scalar() + "' (" + kind +
+                       "s: " + (names.empty() ? "none" : names) + ")");
+    return nullptr;
   }
 
   void check_unique(const YAML::Node& list, const std::string& kind) {
