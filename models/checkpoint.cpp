@@ -66,6 +66,8 @@ double time_to_compute(const CheckpointProgress& progress, const CheckpointPlan&
   // Invert C: whole cycles first, then the remainder inside a compute window.
   double cycles = std::floor(target_s / plan.interval_s);
   double rest_s = target_s - cycles * plan.interval_s;
+  // A target a rounding error past a window's end belongs to that window, not the next one.
+  if (rest_s <= 1e-12 * plan.interval_s) rest_s = 0;
   double x_s = rest_s > 0 ? cycles * period_s + rest_s : cycles * period_s - plan.write_s;
   return std::fmax(0.0, x_s - x0);
 }

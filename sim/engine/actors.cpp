@@ -62,6 +62,7 @@ void grid_actor(World* world, SiteState* site) {
 void measure_checkpoint(World* world, JobState* job) {
   SiteState& site = *job->cluster->site;
   const ClusterSpec& cluster = *job->cluster->spec;
+  std::unique_lock transfers(*site.transfer_lock); // the gateway link is shared per site
   double nic_bytes_per_s =
       static_cast<double>(job->spec->gpus) *
       std::max(1e9 / cluster.gpus_per_host, cluster.system.scale_out_bytes_per_s_per_gpu);

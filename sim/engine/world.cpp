@@ -50,6 +50,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     site.platform = &platform.sites[s];
     site.supply_w = site.spec->grid.front().capacity_w;
     site.wake = sg4::ConditionVariable::create();
+    site.transfer_lock = sg4::Mutex::create();
     sites_.push_back(std::move(site));
   }
   for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
@@ -87,8 +88,10 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     job.wake = sg4::ConditionVariable::create();
     jobs_.push_back(std::move(job));
   }
-  for (auto& job : jobs_)
+  for (auto& job : jobs_) { // scenario order = priority order
     job.cluster->jobs.push_back(&job);
+    job.cluster->site->jobs.push_back(&job);
+  }
 }
 
 double World::failure_rate_per_s(const ClusterState& cluster) const {
@@ -110,9 +113,9 @@ void World::advance(SiteState& site, double now) {
     site.shed_gpu_s += static_cast<double>(c->free_off.size()) * gph * dt;
     site.busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
     if (site.cap_fraction < 1) site.throttled_gpu_s += static_cast<double>(c->busy) * gph * dt;
-    for (JobState* job : c->jobs)
-      advance_job(*job, now);
   }
+  for (JobState* job : site.jobs)
+    advance_job(*job, now);
   site.last_s = now;
 }
 
@@ -198,15 +201,10 @@ void World::job_wakes(JobState& job, double now) {
 void World::start_running(JobState& job, double now) {
   SiteState& site = *job.cluster->site;
   ClusterState& cluster = *job.cluster;
-  // Admission: the site must power the job at the deepest cap its policy allows.
-  double floor = site.spec->power_policy == PowerPolicy::cap ? site.spec->min_cap_fraction : 1.0;
-  double fixed = 0, dynamic = 0;
-  for (ClusterState* c : site.clusters) {
-    fixed += static_cast<double>(c->held) * c->idle_w;
-    dynamic += static_cast<double>(c->busy) * c->dynamic_w;
-  }
-  dynamic += static_cast<double>(job.hosts.size()) * cluster.dynamic_w;
-  if (fixed + dynamic * floor > site.supply_w / site.spec->pue) {
+  // Admission: the site must power the job (and every other job already admitted) at the
+  // deepest cap its policy allows. Only a supply drop since admission makes this fail.
+  PowerTotals p = power_totals(site);
+  if (p.fixed_w + p.reserved_dynamic_w * floor_cap(site) > site.supply_w / site.spec->pue) {
     release_hosts(job);
     job.phase = JobPhase::waiting;
     job.waiting_for = "power";
@@ -290,51 +288,62 @@ void World::set_wake(JobState& job, double at_s) {
 
 // ---- power -----------------------------------------------------------------------------------
 
+World::PowerTotals World::power_totals(const SiteState& site) const {
+  PowerTotals p;
+  for (ClusterState* c : site.clusters) {
+    p.fixed_w += static_cast<double>(c->held) * c->idle_w;
+    p.running_dynamic_w += static_cast<double>(c->busy) * c->dynamic_w;
+  }
+  p.reserved_dynamic_w = p.running_dynamic_w;
+  for (JobState* job : site.jobs)
+    if (job->phase == JobPhase::restarting)
+      p.reserved_dynamic_w += static_cast<double>(job->hosts.size()) * job->cluster->dynamic_w;
+  return p;
+}
+
+double World::floor_cap(const SiteState& site) const {
+  return site.spec->power_policy == PowerPolicy::cap ? site.spec->min_cap_fraction : 1.0;
+}
+
 void World::rebalance(SiteState& site, double now) {
   const SiteSpec& spec = *site.spec;
   const double budget_w = site.supply_w / spec.pue;
-  const double floor = spec.power_policy == PowerPolicy::cap ? spec.min_cap_fraction : 1.0;
-  auto totals = [&](double& fixed, double& dynamic) {
-    fixed = dynamic = 0;
-    for (ClusterState* c : site.clusters) {
-      fixed += static_cast<double>(c->held) * c->idle_w;
-      dynamic += static_cast<double>(c->busy) * c->dynamic_w;
-    }
-  };
-  double fixed = 0, dynamic = 0;
-  totals(fixed, dynamic);
+  const double floor = floor_cap(site);
+  PowerTotals p = power_totals(site);
 
-  // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap.
-  for (ClusterState* c : site.clusters) {
-    for (JobState* job : c->jobs) {
-      if (job->phase != JobPhase::waiting) continue;
-      std::size_t missing = job->hosts_needed - job->hosts.size();
-      if (c->free_on.size() + c->free_off.size() < missing) continue;
-      double extra_fixed = static_cast<double>(missing) * c->idle_w;
-      double extra_dynamic = static_cast<double>(job->hosts_needed) * c->dynamic_w;
-      if (fixed + extra_fixed + (dynamic + extra_dynamic) * floor > budget_w) continue;
-      fill_and_start(*job, now);
-      fixed += extra_fixed;
-      log_.add(now, "job_restarting", spec.name, c->spec->name, job->spec->name,
-               job->measured ? fmt::format("ready in {:.4g} s", job->restart_s)
-                             : std::string("measuring checkpoint transfers"));
-    }
+  // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap
+  //    together with every job already running or restarting.
+  for (JobState* job : site.jobs) {
+    if (job->phase != JobPhase::waiting) continue;
+    ClusterState* c = job->cluster;
+    std::size_t missing = job->hosts_needed - job->hosts.size();
+    if (c->free_on.size() + c->free_off.size() < missing) continue;
+    double extra_fixed = static_cast<double>(missing) * c->idle_w;
+    double extra_dynamic = static_cast<double>(job->hosts_needed) * c->dynamic_w;
+    if (p.fixed_w + extra_fixed + (p.reserved_dynamic_w + extra_dynamic) * floor > budget_w)
+      continue;
+    fill_and_start(*job, now);
+    p.fixed_w += extra_fixed;
+    p.reserved_dynamic_w += extra_dynamic;
+    log_.add(now, "job_restarting", spec.name, c->spec->name, job->spec->name,
+             job->measured ? fmt::format("ready in {:.4g} s", job->restart_s)
+                           : std::string("measuring checkpoint transfers"));
   }
 
   // 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
-  totals(fixed, dynamic);
-  while (fixed + dynamic * floor > budget_w) {
+  p = power_totals(site);
+  while (p.fixed_w + p.running_dynamic_w * floor > budget_w) {
     JobState* victim = nullptr;
-    for (ClusterState* c : site.clusters)
-      for (JobState* job : c->jobs)
-        if (!job->hosts.empty()) victim = job;
+    for (JobState* job : site.jobs)
+      if (!job->hosts.empty()) victim = job;
     if (!victim) break;
     interrupt(*victim, now, "power shortfall");
     release_hosts(*victim);
     victim->phase = JobPhase::waiting;
     victim->waiting_for = "power";
-    totals(fixed, dynamic);
+    p = power_totals(site);
   }
+  const double fixed = p.fixed_w, dynamic = p.running_dynamic_w;
 
   // 3. Cap, then spare hosts on or off with what is left.
   double cap = 1;

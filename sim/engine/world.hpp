@@ -103,6 +103,8 @@ struct SiteState {
   double cap_fraction = 1;
   double it_power_w = 0;
   std::vector<ClusterState*> clusters;
+  std::vector<JobState*> jobs;          // scenario order: earlier = higher priority
+  simgrid::s4u::MutexPtr transfer_lock; // one checkpoint measurement at a time per site
   double last_s = 0;
   // accounting
   double it_energy_j = 0;
@@ -146,6 +148,13 @@ public:
   double draw_exponential(ClusterState& cluster);
 
 private:
+  struct PowerTotals {
+    double fixed_w = 0;            // idle power of every host allocated to a job
+    double running_dynamic_w = 0;  // training power above idle of running jobs, uncapped
+    double reserved_dynamic_w = 0; // the same including jobs that are restarting
+  };
+  PowerTotals power_totals(const SiteState& site) const;
+  double floor_cap(const SiteState& site) const; // deepest cap the site's policy allows
   void advance_job(JobState& job, double now);
   void interrupt(JobState& job, double now, const std::string& cause);
   void release_hosts(JobState& job);

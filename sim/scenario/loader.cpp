@@ -64,6 +64,10 @@ void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
       diagnostics.error_unlocated(origin + ": empty key in path '" + o.path + "'");
       continue;
     }
+    if (o.value.find_first_not_of(" \t") == std::string::npos) {
+      diagnostics.error_unlocated(origin + ": empty value; write PATH=VALUE");
+      continue;
+    }
     YAML::Node value;
     try {
       value = YAML::Load(o.value);
@@ -114,6 +118,13 @@ void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
                                   "' ends inside a list; address an item by its name");
       continue;
     }
+    if (current.IsDefined() && !current.IsNull() && !current.IsMap()) {
+      diagnostics.error_unlocated(origin + ": '" +
+                                  o.path.substr(0, o.path.size() - parts.back().size() - 1) +
+                                  "' is a single value, not a mapping");
+      continue;
+    }
+
     current[parts.back()] = value;
     diagnostics.add_origin(current[parts.back()], origin);
   }

@@ -160,6 +160,12 @@ TEST_CASE("bad overrides are reported by their --set path") {
   CHECK(find("--set sites.site-a.pue: error: 'pue' in site 'site-a'"));
   CHECK(find("unknown key 'colour' in site"));
   CHECK_THROWS_AS(parse_override("no-equals-sign"), InputError);
+  auto scalar = errors_of(fixture("good-minimal.yaml"),
+                          {parse_override("horizon.x=3 d"), parse_override("seed=")});
+  INFO(dump(scalar));
+  REQUIRE(scalar.size() == 2);
+  CHECK(scalar[0].format().find("'horizon' is a single value, not a mapping") != std::string::npos);
+  CHECK(scalar[1].format().find("--set seed: empty value") != std::string::npos);
 }
 
 TEST_CASE("a missing scenario file is an input error") {

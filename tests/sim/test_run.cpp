@@ -243,3 +243,32 @@ TEST_CASE("the shed policy never caps: the job waits for power instead") {
   CHECK(s["sites"][0]["throttled_fraction"].get<double>() == 0);
   CHECK(s["jobs"][0]["first_start_s"].get<double>() >= 35 * 86400.0);
 }
+
+TEST_CASE("two jobs that cannot both be powered run one after the other, in priority order") {
+  // 1,024 DGX-H100 GPUs; each 512-GPU job needs ~0.5 MW of IT power at full speed. The grid
+  // (0.6 MW at PUE 1.2 = 0.5 MW of IT) powers one job at a time under the shed policy. The
+  // second job in the file is on the first cluster in the file: priority is by job order.
+  TempDir dir;
+  std::string file = dir.write(
+      "s.yaml",
+      "scenario: two\nhorizon: 20 d\n"
+      "sites:\n  - name: s\n    grid: {capacity: 0.6 MW}\n    pue: 1.2\n    power_policy: shed\n"
+      "clusters:\n"
+      "  - {name: a, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 512}],"
+      " failures: {rate: 0 /GPU/h}}\n"
+      "  - {name: b, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 512}],"
+      " failures: {rate: 0 /GPU/h}}\n"
+      "jobs:\n"
+      "  - {name: first, cluster: b, model: {parameters: 7e9, tokens: 2e11}}\n"
+      "  - {name: second, cluster: a, model: {parameters: 7e9, tokens: 2e11}}\n");
+  auto s = run_ok(dir, file);
+  const auto& first = s["jobs"][0];
+  const auto& second = s["jobs"][1];
+  REQUIRE(first["completed"].get<bool>());
+  REQUIRE(second["completed"].get<bool>());
+  CHECK(second["first_start_s"].get<double>() >= first["completion_s"].get<double>());
+  std::vector<std::string> header;
+  for (const auto& row : read_csv(dir.path("out/timeseries.csv"), header))
+    CHECK(std::stod(row[column(header, "facility_power_w")]) <=
+          std::stod(row[column(header, "power_available_w")]) * (1 + 1e-12));
+}
