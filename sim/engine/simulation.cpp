@@ -81,6 +81,22 @@ private:
   double last_s_ = 0;
 };
 
+std::string job_state_name(const JobState& job) {
+  switch (job.phase) {
+  case JobPhase::pending:
+    return "not started";
+  case JobPhase::waiting:
+    return "waiting for " + job.waiting_for;
+  case JobPhase::restarting:
+    return "restarting";
+  case JobPhase::running:
+    return "running";
+  case JobPhase::done:
+    return "completed";
+  }
+  return "unknown";
+}
+
 nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double wall_s) {
   using json = nlohmann::ordered_json;
   json out;
@@ -105,6 +121,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double 
         site.it_energy_j > 0 ? site.facility_energy_j / site.it_energy_j : site.spec->pue;
     s["throttled_fraction"] = available_gpu_s > 0 ? site.throttled_gpu_s / available_gpu_s : 0.0;
     s["shed_gpu_hours"] = site.shed_gpu_s / 3600;
+    s["busy_gpu_hours"] = site.busy_gpu_s / 3600;
     s["capex_usd"] = site.spec->capex_usd;
     s["opex_usd"] = opex;
     s["energy_cost_usd"] = opex;
@@ -142,6 +159,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double 
     j["name"] = spec.name;
     j["cluster"] = spec.cluster;
     j["completed"] = job.completion_s >= 0;
+    j["state_at_horizon"] = job_state_name(job);
     j["completion_s"] = job.completion_s >= 0 ? json(job.completion_s) : json(nullptr);
     j["interruptions"] = job.interruptions;
     j["goodput_fraction"] = wall_full_s > 0 ? flop_done / (job.full_rate_flops * wall_full_s) : 0.0;

@@ -49,7 +49,6 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     site.spec = &scenario.sites[s];
     site.platform = &platform.sites[s];
     site.supply_w = site.spec->grid.front().capacity_w;
-    site.wake = sg4::ConditionVariable::create();
     site.transfer_lock = sg4::Mutex::create();
     sites_.push_back(std::move(site));
   }

@@ -114,7 +114,6 @@ struct SiteState {
   double busy_gpu_s = 0;
   double shed_gpu_s = 0;
   double net_flop_reported = 0;
-  simgrid::s4u::ConditionVariablePtr wake;
 
   double facility_power_w() const { return it_power_w * spec->pue; }
 };
