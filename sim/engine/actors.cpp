@@ -103,7 +103,8 @@ void job_actor(World* world, JobState* job) {
 
 } // namespace
 
-void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows) {
+void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows,
+                  UsageRecord& usage) {
   for (auto& site : world.sites()) {
     sg4::Host* host = site.platform->controller;
     sg4::Actor::create(site.spec->name + "-grid", host, grid_actor, &world, &site)->daemonize();
@@ -120,6 +121,15 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
     sg4::Actor::create(job.spec->name, host, job_actor, &world, &job)->daemonize();
   }
   sg4::Host* host = world.sites().front().platform->controller;
+  sg4::Actor::create("usage", host, [&world, &usage, horizon_s]() {
+    for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
+      double t = static_cast<double>(k) * usage_month_s;
+      if (t > now()) sg4::this_actor::sleep_until(t);
+      for (auto& site : world.sites())
+        world.advance(site, t);
+      usage.snapshots.push_back(world.snapshot(t));
+    }
+  })->daemonize();
   sg4::Actor::create("reporter", host, [&world, horizon_s, interval_s, write_rows]() {
     for (long long k = 0;; ++k) {
       double t = std::min(horizon_s, static_cast<double>(k) * interval_s);

@@ -3,6 +3,7 @@
 //   failure_actor   per cluster: host failures (exponential, thinned) and repairs
 //   grid_actor      per site:    grid capacity steps (interconnects, upgrades)
 //   job_actor       per job:     arrival, checkpoint-transfer measurement, restarts, completion
+//   usage_actor     one:         cumulative usage snapshots at month boundaries
 //   reporter_actor  one:         the time series, every output interval, until the horizon
 // All but the reporter are daemons: the simulation ends when the reporter reaches the horizon.
 #pragma once
@@ -15,6 +16,7 @@ namespace capsim {
 
 using RowWriter = std::function<void(double time_s)>;
 
-void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows);
+void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows,
+                  UsageRecord& usage);
 
 } // namespace capsim

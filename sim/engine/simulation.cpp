@@ -13,6 +13,7 @@
 #include "sim/engine/actors.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/world.hpp"
+#include "sim/finance/finance.hpp"
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/event_log.hpp"
 
@@ -97,20 +98,20 @@ std::string job_state_name(const JobState& job) {
   return "unknown";
 }
 
-nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double wall_s) {
+nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const UsageRecord& usage,
+                                 const std::string& dir, double wall_s) {
   using json = nlohmann::ordered_json;
   json out;
   out["scenario"] = scenario.name;
   out["seed"] = scenario.seed;
   out["horizon_s"] = scenario.horizon_s;
   out["capsim_version"] = CAPSIM_VERSION;
-  double total_cost = 0, useful_flop = 0;
   json sites = json::array();
   for (SiteState& site : world.sites()) {
     double available_gpu_s = 0;
     for (ClusterState* c : site.clusters)
       available_gpu_s += c->available_gpu_s;
-    double opex = site.facility_energy_j * site.spec->energy_price_usd_per_j;
+    double opex = site.energy_cost_usd;
     json s;
     s["name"] = site.spec->name;
     s["kind"] = "terrestrial";
@@ -125,14 +126,12 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double 
     s["capex_usd"] = site.spec->capex_usd;
     s["opex_usd"] = opex;
     s["energy_cost_usd"] = opex;
-    total_cost += site.spec->capex_usd + opex;
     sites.push_back(s);
   }
   out["sites"] = sites;
   json clusters = json::array();
   for (ClusterState& c : world.clusters()) {
     double lease = c.installed_gpu_s * c.spec->lease_usd_per_gpu_s;
-    total_cost += lease;
     json j;
     j["name"] = c.spec->name;
     j["site"] = c.spec->site;
@@ -152,7 +151,6 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double 
     double end_s = job.completion_s >= 0 ? job.completion_s : scenario.horizon_s;
     double wall_full_s = job.first_start_s >= 0 ? end_s - spec.start_s : 0;
     double flop_done = std::min(job.net_flop(), spec.total_flop);
-    useful_flop += flop_done;
     double mtbf_s =
         1 / (job.cluster->spec->failure_rate_per_gpu_s * static_cast<double>(spec.gpus));
     json j;
@@ -181,17 +179,13 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, double 
     jobs.push_back(j);
   }
   out["jobs"] = jobs;
-  json finance;
-  finance["total_cost_usd"] = total_cost;
-  finance["cost_per_eflop_usd"] =
-      useful_flop > 0 ? json(total_cost / (useful_flop / 1e18)) : json(nullptr);
-  out["finance"] = finance;
+  add_finance(scenario, usage, dir, out);
   json engine;
   engine["events"] = world.events();
   engine["wall_s"] = wall_s;
-  struct rusage usage {};
-  ::getrusage(RUSAGE_SELF, &usage);
-  engine["peak_rss_bytes"] = static_cast<double>(usage.ru_maxrss) * 1024; // Linux: KiB
+  struct rusage resources {};
+  ::getrusage(RUSAGE_SELF, &resources);
+  engine["peak_rss_bytes"] = static_cast<double>(resources.ru_maxrss) * 1024; // Linux: KiB
   out["engine"] = engine;
   return out;
 }
@@ -259,14 +253,17 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   World world(scenario, platform, events);
   TimeseriesWriter timeseries(world, dir + "timeseries.csv");
   timeseries.set_events(&events);
-  start_actors(world, scenario.horizon_s, scenario.output_interval_s,
-               [&timeseries](double t) { timeseries.rows(t); });
+  UsageRecord usage;
+  start_actors(
+      world, scenario.horizon_s, scenario.output_interval_s,
+      [&timeseries](double t) { timeseries.rows(t); }, usage);
   engine.run();
   world.finish(scenario.horizon_s);
+  usage.snapshots.push_back(world.snapshot(scenario.horizon_s));
 
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  auto summary = summarise(scenario, world, wall_s);
+  auto summary = summarise(scenario, world, usage, dir, wall_s);
   timeseries.commit();
   events.commit();
   write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");

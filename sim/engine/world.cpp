@@ -105,12 +105,14 @@ void World::advance(SiteState& site, double now) {
   if (dt <= 0) return;
   site.it_energy_j += site.it_power_w * dt;
   site.facility_energy_j += site.facility_power_w() * dt;
+  site.energy_cost_usd += site.facility_power_w() * dt * site.spec->energy_price_usd_per_j;
   for (ClusterState* c : site.clusters) {
     double gph = static_cast<double>(c->gpus_per_host());
     c->installed_gpu_s += static_cast<double>(c->installed) * gph * dt;
     c->available_gpu_s += static_cast<double>(c->installed - c->down) * gph * dt;
     site.shed_gpu_s += static_cast<double>(c->free_off.size()) * gph * dt;
     site.busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
+    c->busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
     if (site.cap_fraction < 1) site.throttled_gpu_s += static_cast<double>(c->busy) * gph * dt;
   }
   for (JobState* job : site.jobs)
@@ -132,6 +134,27 @@ void World::advance_job(JobState& job, double now) {
 void World::finish(double horizon_s) {
   for (auto& site : sites_)
     advance(site, horizon_s);
+}
+
+UsageSnapshot World::snapshot(double now) const {
+  UsageSnapshot s;
+  s.time_s = now;
+  for (const ClusterState& c : clusters_)
+    s.clusters.push_back({.installed_gpus = static_cast<double>(c.installed * c.gpus_per_host()),
+                          .installed_gpu_s = c.installed_gpu_s,
+                          .available_gpu_s = c.available_gpu_s,
+                          .busy_gpu_s = c.busy_gpu_s,
+                          .failures = c.failures});
+  for (const SiteState& site : sites_)
+    s.sites.push_back({.it_energy_j = site.it_energy_j,
+                       .facility_energy_j = site.facility_energy_j,
+                       .energy_cost_usd = site.energy_cost_usd,
+                       .shed_gpu_s = site.shed_gpu_s,
+                       .throttled_gpu_s = site.throttled_gpu_s});
+  for (const JobState& job : jobs_)
+    s.jobs.push_back({.useful_flop = std::min(job.net_flop(), job.spec->total_flop),
+                      .completed = job.phase == JobPhase::done});
+  return s;
 }
 
 // ---- jobs ------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@
 
 #include "models/checkpoint.hpp"
 #include "sim/engine/platform.hpp"
+#include "sim/engine/usage.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {
@@ -87,6 +88,7 @@ struct ClusterState {
   // accounting
   double installed_gpu_s = 0;
   double available_gpu_s = 0;
+  double busy_gpu_s = 0;
   long long failures = 0;
   long long repairs_done = 0;
 
@@ -109,6 +111,7 @@ struct SiteState {
   // accounting
   double it_energy_j = 0;
   double facility_energy_j = 0;
+  double energy_cost_usd = 0;
   double peak_facility_w = 0;
   double throttled_gpu_s = 0;
   double busy_gpu_s = 0;
@@ -141,6 +144,8 @@ public:
   void advance(SiteState& site, double now);
   // Brings everything to the horizon.
   void finish(double horizon_s);
+  // Cumulative usage at `now` (call after advancing every site to `now`).
+  UsageSnapshot snapshot(double now) const;
 
   double failure_rate_per_s(const ClusterState& cluster) const;
   // An exponential draw with mean 1 from the cluster's own random stream.

@@ -160,8 +160,6 @@ public:
     YAML::Node sites = top.sequence("sites", Need::required);
     YAML::Node clusters = top.sequence("clusters", Need::required);
     YAML::Node jobs = top.sequence("jobs", Need::optional);
-    top.finish();
-
     for (const auto& node : sites)
       s.sites.push_back(read_site(node));
     for (const auto& node : clusters)
@@ -175,6 +173,10 @@ public:
     if (sites.IsDefined() && sites.size() == 0) d_.error(sites, "'sites' lists no site");
     if (clusters.IsDefined() && clusters.size() == 0)
       d_.error(clusters, "'clusters' lists no cluster");
+    // Sections that refer to sites, clusters and jobs by name come after them.
+    read_finance_section(top, d_, s);
+    read_sweep_sections(top, d_, s);
+    top.finish();
     return s;
   }
 

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "models/gpu.hpp"
+#include "sim/scenario/finance_spec.hpp"
+#include "sim/scenario/sweep_spec.hpp"
 
 namespace capsim {
 
@@ -79,6 +81,8 @@ struct Scenario {
   std::vector<SiteSpec> sites;
   std::vector<ClusterSpec> clusters;
   std::vector<JobSpec> jobs;
+  FinanceSpec finance; // sim/scenario/finance_spec.hpp
+  SweepSpec sweep;     // sim/scenario/sweep_spec.hpp
 };
 
 struct Override {

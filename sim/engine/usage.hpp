@@ -1,0 +1,45 @@
+// What a run used and delivered, as cumulative counters sampled at month boundaries: the input
+// of everything computed after the simulation from its results (finance, sweeps' curves).
+// Vectors follow the scenario's order of clusters, sites and jobs.
+#pragma once
+
+#include <vector>
+
+namespace capsim {
+
+inline constexpr double usage_month_s = 365.25 * 86400 / 12; // same month as the unit parser
+
+struct ClusterUsage {
+  double installed_gpus = 0;  // at the snapshot's time
+  double installed_gpu_s = 0; // cumulative GPU-seconds delivered and installed
+  double available_gpu_s = 0; // ... of which not failed
+  double busy_gpu_s = 0;      // ... of which running a job
+  long long failures = 0;
+};
+
+struct SiteUsage {
+  double it_energy_j = 0;
+  double facility_energy_j = 0;
+  double energy_cost_usd = 0;
+  double shed_gpu_s = 0;
+  double throttled_gpu_s = 0;
+};
+
+struct JobUsage {
+  double useful_flop = 0; // net progress: work computed, minus work lost at interruptions
+  bool completed = false;
+};
+
+struct UsageSnapshot {
+  double time_s = 0;
+  std::vector<ClusterUsage> clusters;
+  std::vector<SiteUsage> sites;
+  std::vector<JobUsage> jobs;
+};
+
+// Snapshots at 0, one month, two months, ... and at the horizon (the last one).
+struct UsageRecord {
+  std::vector<UsageSnapshot> snapshots;
+};
+
+} // namespace capsim
