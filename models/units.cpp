@@ -610,11 +610,11 @@ double parse_quantity(std::string_view text, Dimension expected) {
 
 namespace {
 
-// Whether `text` parses back to si_value within 1e-12 relative. A number rounded to 15 digits can
+// Whether `text` parses back to value_si within 1e-12 relative. A number rounded to 15 digits can
 // round up past the largest double, hence the catch.
-bool reads_back_as(const std::string& text, Dimension d, double si_value) {
+bool reads_back_as(const std::string& text, Dimension d, double value_si) {
   try {
-    return std::fabs(parse_quantity(text, d) - si_value) <= 1e-12 * std::fabs(si_value);
+    return std::fabs(parse_quantity(text, d) - value_si) <= 1e-12 * std::fabs(value_si);
   } catch (const UnitError&) {
     return false;
   }
@@ -622,17 +622,17 @@ bool reads_back_as(const std::string& text, Dimension d, double si_value) {
 
 } // namespace
 
-std::string format_quantity(double si_value, Dimension d) {
-  assert(std::isfinite(si_value));
+std::string format_quantity(double value_si, Dimension d) {
+  assert(std::isfinite(value_si));
   if (d == D::dimensionless) {
-    std::string text = number_to_string(si_value, 15);
-    return reads_back_as(text, d, si_value) ? text : number_to_string(si_value, 17);
+    std::string text = number_to_string(value_si, 15);
+    return reads_back_as(text, d, value_si) ? text : number_to_string(value_si, 17);
   }
 
-  // The largest primary unit not above |si_value|, or the smallest one for tiny values.
+  // The largest primary unit not above |value_si|, or the smallest one for tiny values.
   const UnitDef* chosen = nullptr;
   const UnitDef* smallest = nullptr;
-  const double magnitude = std::fabs(si_value);
+  const double magnitude = std::fabs(value_si);
   for (const UnitDef& u : unit_table) {
     if (u.dimension != d || u.use != Use::primary) continue;
     if (smallest == nullptr || u.factor < smallest->factor) smallest = &u;
@@ -646,14 +646,14 @@ std::string format_quantity(double si_value, Dimension d) {
   const UnitDef* si = find_unit(si_unit(d));
   assert(si != nullptr && si->factor == 1 && si->offset == 0);
   for (const UnitDef* unit : {chosen, si}) {
-    const double number = si_value / unit->factor;
+    const double number = value_si / unit->factor;
     if (!std::isfinite(number)) continue;
     for (int precision : {15, 17}) {
       std::string text = number_to_string(number, precision) + " " + std::string(unit->symbol);
-      if (reads_back_as(text, d, si_value)) return text;
+      if (reads_back_as(text, d, value_si)) return text;
     }
   }
-  return number_to_string(si_value, 17) + " " + std::string(si->symbol);
+  return number_to_string(value_si, 17) + " " + std::string(si->symbol);
 }
 
 } // namespace capsim

@@ -2,7 +2,7 @@
 // "35 degC" into SI doubles and checks their dimension.
 //
 // Equations
-//   si_value = number * factor + offset        (offset is non-zero only for degC and degF)
+//   value_si = number * factor + offset        (offset is non-zero only for degC and degF)
 //   degC: T_K = T_C + 273.15                    degF: T_K = (T_F + 459.67) * 5/9
 //
 // Grammar (whitespace around the number and between number and unit is optional)
@@ -112,7 +112,7 @@ struct UnitError : std::runtime_error {
 double parse_quantity(std::string_view text, Dimension expected);
 
 // A readable string ("150 MW", "1.5 yr", "2.1 USD/GPU/h") that parse_quantity reads back to
-// si_value within 1e-12 relative. si_value must be finite.
-std::string format_quantity(double si_value, Dimension d);
+// value_si within 1e-12 relative. value_si must be finite.
+std::string format_quantity(double value_si, Dimension d);
 
 } // namespace capsim

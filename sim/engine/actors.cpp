@@ -50,10 +50,14 @@ void failure_actor(World* world, ClusterState* cluster) {
   }
 }
 
-void grid_actor(World* world, SiteState* site) {
-  for (std::size_t i = 1; i < site->spec->grid.size(); ++i) {
-    sg4::this_actor::sleep_until(site->spec->grid[i].at_s);
-    world->grid_step(*site, now());
+void site_actor(World* world, SiteState* site) {
+  auto mutex = sg4::Mutex::create();
+  std::unique_lock lock(*mutex);
+  while (true) {
+    site->wake_at_s = site->next_event_s;
+    sleep_until(*site->wake, lock, site->next_event_s);
+    site->wake_at_s = never;
+    if (site->next_event_s <= now()) world->site_tick(*site, now());
   }
 }
 
@@ -107,7 +111,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
                   UsageRecord& usage) {
   for (auto& site : world.sites()) {
     sg4::Host* host = site.platform->controller;
-    sg4::Actor::create(site.spec->name + "-grid", host, grid_actor, &world, &site)->daemonize();
+    sg4::Actor::create(site.spec->name + "-power", host, site_actor, &world, &site)->daemonize();
   }
   for (auto& cluster : world.clusters()) {
     sg4::Host* host = cluster.site->platform->controller;

@@ -1,7 +1,8 @@
 // The actors: each sleeps until what it is responsible for is due, then applies one World rule.
 //   delivery_actor  per cluster: GPU deliveries on their dates
 //   failure_actor   per cluster: host failures (exponential, thinned) and repairs
-//   grid_actor      per site:    grid capacity steps (interconnects, upgrades)
+//   site_actor      per site:    weather, grid steps and curtailments, battery empty/full,
+//                                turbines online
 //   job_actor       per job:     arrival, checkpoint-transfer measurement, restarts, completion
 //   usage_actor     one:         cumulative usage snapshots at month boundaries
 //   reporter_actor  one:         the time series, every output interval, until the horizon

@@ -26,7 +26,8 @@ namespace {
 const char* timeseries_header =
     "time_s,site,gpus_installed,gpus_up,gpus_busy,gpus_shed,it_power_w,facility_power_w,"
     "power_available_w,heat_rejection_capacity_w,cap_fraction,throttle_fraction,goodput_flops,"
-    "ambient_c,pue,battery_soc,in_eclipse,radiator_k\n";
+    "ambient_c,pue,battery_soc,in_eclipse,radiator_k,grid_power_w,turbine_power_w,"
+    "battery_power_w,solar_power_w\n";
 
 class TimeseriesWriter {
 public:
@@ -52,11 +53,21 @@ public:
       double throttle = site.cap_fraction < 1 && up > 0
                             ? static_cast<double>(busy) / static_cast<double>(up)
                             : 0.0;
+      const SiteSpec& spec = *site.spec;
+      std::string ambient_c = spec.weather.kind == WeatherKind::none
+                                  ? std::string()
+                                  : fmt::format("{}", site.ambient_k - 273.15);
+      std::string soc = spec.has_battery
+                            ? fmt::format("{}", state_of_charge(site.battery, spec.battery))
+                            : std::string();
+      const PowerDispatch& d = site.dispatch;
       line_.clear();
-      fmt::format_to(std::back_inserter(line_), "{},{},{},{},{},{},{},{},{},{},{},{},{},,{},,,\n",
-                     time_s, csv_field(site.spec->name), installed, up, busy, shed, site.it_power_w,
-                     site.facility_power_w(), site.supply_w, site.cooling_capacity_w,
-                     site.cap_fraction, throttle, goodput, site.spec->pue);
+      fmt::format_to(std::back_inserter(line_),
+                     "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},,,{},{},{},{}\n", time_s,
+                     csv_field(spec.name), installed, up, busy, shed, site.it_power_w,
+                     site.facility_power_w(), site.available_supply_w(), site.heat_capacity_w,
+                     site.cap_fraction, throttle, goodput, ambient_c, site.pue, soc, d.grid_w,
+                     d.turbine_w, d.battery_discharge_w - d.battery_charge_w, d.solar_w);
       file_.write(line_);
     }
     for (JobState& job : world_.jobs()) {
@@ -126,6 +137,17 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     s["capex_usd"] = site.spec->capex_usd;
     s["opex_usd"] = opex;
     s["energy_cost_usd"] = opex;
+    const SupplyLedger& l = site.ledger;
+    s["energy_by_source_j"] = {{"grid", l.grid_j},
+                               {"turbines", l.turbine_j},
+                               {"solar", l.solar_j},
+                               {"battery_discharge", l.battery_discharge_j},
+                               {"battery_charge", l.battery_charge_j}};
+    s["cost_by_source_usd"] = {{"grid", l.grid_usd}, {"turbines", l.fuel_usd}};
+    s["unmet_energy_j"] = l.unmet_j;
+    s["water_m3"] = site.water_m3;
+    s["economiser_hours"] = site.economiser_s / 3600;
+    s["cooling"] = site.spec->has_cooling_model ? "model" : "fixed pue";
     sites.push_back(s);
   }
   out["sites"] = sites;

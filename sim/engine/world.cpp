@@ -48,7 +48,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     SiteState site;
     site.spec = &scenario.sites[s];
     site.platform = &platform.sites[s];
-    site.supply_w = site.spec->grid.front().capacity_w;
+    site.wake = sg4::ConditionVariable::create();
     site.transfer_lock = sg4::Mutex::create();
     sites_.push_back(std::move(site));
   }
@@ -71,9 +71,9 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
   for (auto& cluster : clusters_) {
     cluster.site->clusters.push_back(&cluster);
     if (cluster.site->spec->cooling_capacity_w > 0)
-      cluster.site->cooling_capacity_w = cluster.site->spec->cooling_capacity_w;
+      cluster.site->fixed_heat_capacity_w = cluster.site->spec->cooling_capacity_w;
     else // sized to reject the whole fleet's heat at full power: does not bind
-      cluster.site->cooling_capacity_w +=
+      cluster.site->fixed_heat_capacity_w +=
           static_cast<double>(cluster.hosts->size()) * (cluster.idle_w + cluster.dynamic_w);
   }
   for (const auto& spec : scenario.jobs) {
@@ -91,6 +91,8 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     job.cluster->jobs.push_back(&job);
     job.cluster->site->jobs.push_back(&job);
   }
+  for (auto& site : sites_)
+    init_site_conditions(site);
 }
 
 double World::failure_rate_per_s(const ClusterState& cluster) const {
@@ -105,7 +107,7 @@ void World::advance(SiteState& site, double now) {
   if (dt <= 0) return;
   site.it_energy_j += site.it_power_w * dt;
   site.facility_energy_j += site.facility_power_w() * dt;
-  site.energy_cost_usd += site.facility_power_w() * dt * site.spec->energy_price_usd_per_j;
+  integrate_supply(site, dt);
   for (ClusterState* c : site.clusters) {
     double gph = static_cast<double>(c->gpus_per_host());
     c->installed_gpu_s += static_cast<double>(c->installed) * gph * dt;
@@ -226,7 +228,7 @@ void World::start_running(JobState& job, double now) {
   // Admission: the site must power the job (and every other job already admitted) at the
   // deepest cap its policy allows. Only a supply drop since admission makes this fail.
   PowerTotals p = power_totals(site);
-  if (p.fixed_w + p.reserved_dynamic_w * floor_cap(site) > site.supply_w / site.spec->pue) {
+  if (p.fixed_w + p.reserved_dynamic_w * floor_cap(site) > it_budget_w(site)) {
     release_hosts(job);
     job.phase = JobPhase::waiting;
     job.waiting_for = "power";
@@ -329,7 +331,7 @@ double World::floor_cap(const SiteState& site) const {
 
 void World::rebalance(SiteState& site, double now) {
   const SiteSpec& spec = *site.spec;
-  const double budget_w = site.supply_w / spec.pue;
+  const double budget_w = it_budget_w(site);
   const double floor = floor_cap(site);
   PowerTotals p = power_totals(site);
 
@@ -365,13 +367,14 @@ void World::rebalance(SiteState& site, double now) {
     victim->waiting_for = "power";
     p = power_totals(site);
   }
-  const double fixed = p.fixed_w, dynamic = p.running_dynamic_w;
-
-  // 3. Cap, then spare hosts on or off with what is left.
+  // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
+  //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
+  //    be switched off again when it resumes.
+  const double fixed = p.fixed_w, dynamic = p.running_dynamic_w, reserved = p.reserved_dynamic_w;
   double cap = 1;
-  if (dynamic > 0 && fixed + dynamic > budget_w)
-    cap = std::clamp((budget_w - fixed) / dynamic, floor, 1.0);
-  double room_w = std::max(0.0, budget_w - fixed - dynamic * cap);
+  if (reserved > 0 && fixed + reserved > budget_w)
+    cap = std::clamp((budget_w - fixed) / reserved, floor, 1.0);
+  double room_w = std::max(0.0, budget_w - fixed - reserved * cap);
   std::size_t turned_off = 0, turned_on = 0;
   for (ClusterState* c : site.clusters) {
     std::size_t spare = c->free_on.size() + c->free_off.size();
@@ -409,11 +412,12 @@ void World::rebalance(SiteState& site, double now) {
     it_power_w += static_cast<double>(c->held + c->free_on.size()) * c->idle_w;
   site.it_power_w = it_power_w;
   site.peak_facility_w = std::max(site.peak_facility_w, site.facility_power_w());
+  site.limit = site.heat_capacity_w < site.available_supply_w() / site.pue ? "cooling" : "power";
 
   if (cap != site.cap_fraction) {
     if (cap < 1 && site.cap_fraction >= 1)
       log_.add(now, "throttle_start", spec.name, "", "",
-               fmt::format("GPU power cap {:.3f} of TDP", cap));
+               fmt::format("GPU power cap {:.3f} of TDP ({} limit)", cap, site.limit));
     else if (cap >= 1 && site.cap_fraction < 1)
       log_.add(now, "throttle_end", spec.name, "", "", "GPU power cap lifted");
     site.cap_fraction = cap;
@@ -427,6 +431,7 @@ void World::rebalance(SiteState& site, double now) {
       set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
     }
   }
+  dispatch_supply(site, now);
 }
 
 // ---- fleet -----------------------------------------------------------------------------------
@@ -503,16 +508,6 @@ void World::repair_due(ClusterState& cluster, double now) {
   cluster.free_on.push_back(host);
   log_.add(now, "repair", site.spec->name, cluster.spec->name, "",
            fmt::format("{} back in service", host->get_name()));
-  ++events_;
-  rebalance(site, now);
-}
-
-void World::grid_step(SiteState& site, double now) {
-  advance(site, now);
-  ++site.grid_step;
-  site.supply_w = site.spec->grid[site.grid_step].capacity_w;
-  log_.add(now, "grid", site.spec->name, "", "",
-           fmt::format("grid capacity now {:.6g} W", site.supply_w));
   ++events_;
   rebalance(site, now);
 }

@@ -23,7 +23,9 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "models/battery.hpp"
 #include "models/checkpoint.hpp"
+#include "models/power_supply.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/usage.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -99,14 +101,31 @@ struct ClusterState {
 struct SiteState {
   const SiteSpec* spec = nullptr;
   const SitePlatform* platform = nullptr;
-  std::size_t grid_step = 0;
-  double supply_w = 0;
-  double cooling_capacity_w = 0;
-  double cap_fraction = 1;
-  double it_power_w = 0;
   std::vector<ClusterState*> clusters;
   std::vector<JobState*> jobs;          // scenario order: earlier = higher priority
   simgrid::s4u::MutexPtr transfer_lock; // one checkpoint measurement at a time per site
+  // Conditions now (piecewise constant between site events)
+  double grid_w = 0;  // grid power available: capacity, energising, curtailment
+  double solar_w = 0; // on-site solar available
+  TurbineFleetState turbines;
+  int turbines_in_service = 0;
+  BatteryState battery;
+  double ambient_k = 0;             // meaningful when the site has weather
+  double pue = 1;                   // facility / IT power at this ambient
+  double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
+  double fixed_heat_capacity_w = 0; // sites without a cooling model: scenario or fleet-sized
+  bool economiser = false;
+  double water_m3_per_j = 0;           // per J of IT energy at this ambient
+  std::vector<double> ambient_times_s; // weather: ambient_series_k[i] holds from times_s[i]
+  std::vector<double> ambient_series_k;
+  // Decisions now
+  double cap_fraction = 1;
+  std::string limit = "power"; // what binds while capped: "power" or "cooling"
+  double it_power_w = 0;
+  PowerDispatch dispatch;
+  double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
+  double wake_at_s = never;    // what the site's power actor sleeps until
+  simgrid::s4u::ConditionVariablePtr wake;
   double last_s = 0;
   // accounting
   double it_energy_j = 0;
@@ -116,9 +135,15 @@ struct SiteState {
   double throttled_gpu_s = 0;
   double busy_gpu_s = 0;
   double shed_gpu_s = 0;
+  double water_m3 = 0;
+  double economiser_s = 0;
+  SupplyLedger ledger;
   double net_flop_reported = 0;
 
-  double facility_power_w() const { return it_power_w * spec->pue; }
+  double facility_power_w() const { return it_power_w * pue; }
+  double battery_limit_w() const;        // what the battery can give now (0 at its floor)
+  double battery_charge_limit_w() const; // what it can take now (0 when full)
+  double available_supply_w() const;     // grid + solar + running turbines + battery now
 };
 
 class World {
@@ -135,7 +160,9 @@ public:
   void deliver(ClusterState& cluster, long long gpus, double now);
   void failure_candidate(ClusterState& cluster, double now); // thinning: may hit a down host
   void repair_due(ClusterState& cluster, double now);
-  void grid_step(SiteState& site, double now);
+  // A site's conditions changed (weather tick, grid step or curtailment, battery empty or full,
+  // turbines ready): refresh them and rebalance.
+  void site_tick(SiteState& site, double now);
   void job_arrives(JobState& job, double now);
   void job_measured(JobState& job, double write_s, double read_s, double now);
   void job_wakes(JobState& job, double now);
@@ -158,7 +185,13 @@ private:
     double reserved_dynamic_w = 0; // the same including jobs that are restarting
   };
   PowerTotals power_totals(const SiteState& site) const;
-  double floor_cap(const SiteState& site) const; // deepest cap the site's policy allows
+  double floor_cap(const SiteState& site) const;   // deepest cap the site's policy allows
+  double it_budget_w(const SiteState& site) const; // min(supply / PUE, heat capacity)
+  void init_site_conditions(SiteState& site);
+  void refresh_conditions(SiteState& site, double now);
+  void dispatch_supply(SiteState& site, double now); // after IT power is decided
+  void integrate_supply(SiteState& site, double dt_s);
+  double next_condition_change_s(const SiteState& site, double now) const;
   void advance_job(JobState& job, double now);
   void interrupt(JobState& job, double now, const std::string& cause);
   void release_hosts(JobState& job);

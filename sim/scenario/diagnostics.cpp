@@ -58,6 +58,14 @@ void Diagnostics::error_unlocated(std::string message) {
   list_.push_back({file_, 0, 0, std::move(message)});
 }
 
+void Diagnostics::error_in(std::string file, int line, int column, std::string message) {
+  list_.push_back({std::move(file), line, column, std::move(message)});
+}
+
+void Diagnostics::merge(const Diagnostics& other) {
+  list_.insert(list_.end(), other.list_.begin(), other.list_.end());
+}
+
 void Diagnostics::throw_if_any() const {
   if (list_.empty()) return;
   auto sorted = list_;

@@ -42,6 +42,9 @@ public:
   void error(const YAML::Mark& mark, std::string message);
   void error_at(int line, int column, std::string message);
   void error_unlocated(std::string message);
+  // A problem located in another file (a weather CSV, a profile) reported with this run's.
+  void error_in(std::string file, int line, int column, std::string message);
+  void merge(const Diagnostics& other);
 
   bool ok() const { return list_.empty(); }
   const std::vector<Diagnostic>& list() const { return list_; }

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "sim/scenario/site_power.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
 namespace capsim {
@@ -191,35 +192,7 @@ private:
     if (kind == "orbital")
       d_.error(r.child("kind", Need::optional),
                "orbital sites are not available in this version of capsim; use kind: terrestrial");
-    if (YAML::Node grid = r.mapping("grid", Need::required); grid.IsDefined()) {
-      MapReader g(grid, what + " grid", d_);
-      double capacity =
-          g.quantity_in("capacity", Dimension::power, Need::required, 0, 1e12).value_or(0);
-      site.grid.push_back({0, capacity});
-      if (YAML::Node steps = g.sequence("upgrades", Need::optional); steps.IsDefined()) {
-        for (const auto& step : steps) {
-          MapReader u(step, what + " grid upgrade", d_);
-          auto at = u.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
-          auto cap = u.quantity_in("capacity", Dimension::power, Need::required, 0, 1e12);
-          u.finish();
-          if (at && cap) {
-            if (*at <= site.grid.back().at_s)
-              d_.error(step, what + ": grid upgrades must be listed in increasing time order");
-            else
-              site.grid.push_back({*at, *cap});
-          }
-        }
-      }
-      g.finish();
-    }
-    site.pue =
-        r.quantity_in("pue", Dimension::dimensionless, Need::required, 1.0, 3.0).value_or(1.3);
-    site.energy_price_usd_per_j =
-        r.quantity_in("energy_price", Dimension::money_per_energy, Need::optional, 0, 1e-3)
-            .value_or(0);
-    site.cooling_capacity_w =
-        r.quantity_in("cooling_capacity", Dimension::power, Need::optional, 0, 1e12, true)
-            .value_or(0);
+    read_site_power(r, what, d_, site, max_horizon_s);
     site.power_policy =
         r.one_of("power_policy", Need::optional, {"cap", "shed"}).value_or("cap") == "shed"
             ? PowerPolicy::shed

@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "models/battery.hpp"
+#include "models/cooling.hpp"
 #include "models/gpu.hpp"
+#include "models/power_supply.hpp"
+#include "models/weather.hpp"
 #include "sim/scenario/finance_spec.hpp"
 #include "sim/scenario/sweep_spec.hpp"
 
@@ -20,19 +24,51 @@ struct CapacityStep {
   double capacity_w = 0; // ... the grid connection gives this much
 };
 
+struct CurtailmentWindow {
+  double from_s = 0;
+  double to_s = 0;
+  double capacity_w = 0; // the grid gives at most this much inside the window
+};
+
+struct Heatwave {
+  double start_s = 0;
+  double duration_s = 0;
+  double extra_k = 0; // added to the ambient temperature during the heatwave
+};
+
+enum class WeatherKind { none, constant, synthetic, csv };
+
+struct WeatherSpec {
+  WeatherKind kind = WeatherKind::none;
+  std::string source; // profile name or CSV path, for the summary
+  double constant_k = 0;
+  WeatherParams synthetic;            // kind == synthetic
+  std::vector<WeatherSample> samples; // kind == csv, times relative to the file's origin
+  double time_of_year_at_start_s = 0; // where the scenario's t = 0 falls in the profile
+  std::vector<Heatwave> heatwaves;
+};
+
 struct SiteSpec {
   std::string name;
   SiteKind kind = SiteKind::terrestrial;
-  std::vector<CapacityStep> grid; // sorted by time; the first step is at 0 s
-  double pue = 1.3;               // facility power / IT power
-  double energy_price_usd_per_j = 0;
-  double cooling_capacity_w = 0; // IT heat the site can reject; 0 = sized to the fleet
+  std::vector<CapacityStep> grid;              // sorted by time; the first step is at 0 s
+  std::vector<CurtailmentWindow> curtailments; // sorted, non-overlapping
+  double pue = 1.3;                  // facility power / IT power, when no cooling model is given
+  double energy_price_usd_per_j = 0; // grid energy price
+  double cooling_capacity_w = 0;     // IT heat the site can reject; 0 = sized to the fleet
+  bool has_cooling_model = false;    // PUE and heat-rejection capacity from `cooling` + weather
+  CoolingParams cooling;
+  WeatherSpec weather;
+  TurbineParams turbines; // units == 0: none
+  bool has_battery = false;
+  BatteryParams battery;
+  double battery_initial_soc = 1;
+  double solar_capacity_w = 0; // peak output of an on-site array (clear-sky daily profile)
   PowerPolicy power_policy = PowerPolicy::cap;
   double min_cap_fraction = 0.5;     // deepest GPU power cap the cap policy uses, fraction of TDP
   double storage_bytes_per_s = 1e12; // checkpoint storage bandwidth of the site
   double storage_latency_s = 1e-4;
   double capex_usd = 0;
-  double opex_usd_per_s = 0; // fixed operating cost (staff, maintenance)
 };
 
 struct Delivery {

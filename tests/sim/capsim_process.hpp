@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +109,17 @@ inline std::size_t column(const std::vector<std::string>& header, const std::str
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return i;
   throw std::runtime_error("no column " + name);
+}
+
+// Runs `capsim run FILE -o DIR/out -q EXTRA...`, requires success, returns summary.json.
+inline nlohmann::json run_ok(const TempDir& dir, const std::string& file,
+                             std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"run", file, "-o", dir.path("out"), "-q"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto result = run_capsim(args);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  return read_json(dir.path("out/summary.json"));
 }
 
 inline std::string source_path(const std::string& relative) {

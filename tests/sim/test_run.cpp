@@ -23,16 +23,6 @@ std::string scenario(const std::string& extra_cluster, const std::string& job_bl
          extra_cluster + "jobs:\n" + job_block;
 }
 
-nlohmann::json run_ok(const TempDir& dir, const std::string& file,
-                      std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"run", file, "-o", dir.path("out"), "-q"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto result = run_capsim(args);
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  return read_json(dir.path("out/summary.json"));
-}
-
 } // namespace
 
 TEST_CASE("without failures, a job takes exactly FLOP / (GPUs x peak x MFU)") {

@@ -1,0 +1,286 @@
+#include "sim/scenario/site_power.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/scenario/catalog.hpp"
+
+namespace capsim {
+
+namespace {
+
+constexpr double max_power_w = 1e12;
+
+void report(Diagnostics& d, const YAML::Node& node, const std::string& prefix,
+            const std::vector<std::string>& problems) {
+  for (const auto& problem : problems)
+    d.error(node, prefix + problem);
+}
+
+void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site,
+               double max_horizon_s) {
+  MapReader g(node, what + " grid", d);
+  double capacity =
+      g.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w).value_or(0);
+  double energised =
+      g.quantity_in("energised", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+  if (energised > 0) site.grid.push_back({0, 0});
+  site.grid.push_back({energised, capacity});
+  if (YAML::Node steps = g.sequence("upgrades", Need::optional); steps.IsDefined()) {
+    for (const auto& step : steps) {
+      MapReader u(step, what + " grid upgrade", d);
+      auto at = u.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
+      auto cap = u.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
+      u.finish();
+      if (!at || !cap) continue;
+      if (*at <= site.grid.back().at_s)
+        d.error(step, what + ": grid upgrades must be in increasing time order, after the grid "
+                             "is energised");
+      else
+        site.grid.push_back({*at, *cap});
+    }
+  }
+  if (YAML::Node windows = g.sequence("curtailments", Need::optional); windows.IsDefined()) {
+    for (const auto& window : windows) {
+      MapReader c(window, what + " grid curtailment", d);
+      auto from = c.quantity_in("from", Dimension::time, Need::required, 0, max_horizon_s);
+      auto to = c.quantity_in("to", Dimension::time, Need::required, 0, max_horizon_s);
+      auto cap = c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
+      c.finish();
+      if (!from || !to || !cap) continue;
+      if (*to <= *from)
+        d.error(window, what + ": a curtailment must end after it starts");
+      else if (!site.curtailments.empty() && *from < site.curtailments.back().to_s)
+        d.error(window, what + ": curtailments must be in time order and must not overlap");
+      else
+        site.curtailments.push_back({*from, *to, *cap});
+    }
+  }
+  g.finish();
+}
+
+void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                   SiteSpec& site) {
+  MapReader t(node, what + " turbines", d);
+  TurbineParams& p = site.turbines;
+  p.units = static_cast<int>(t.integer("units", Need::required, 0, 100000).value_or(0));
+  p.unit_capacity_w =
+      t.quantity_in("unit_capacity", Dimension::power, Need::required, 0, 1e10, true).value_or(0);
+  p.availability = t.quantity("availability", Dimension::dimensionless, Need::optional).value_or(1);
+  p.fuel_cost_usd_per_j =
+      t.quantity("fuel_cost", Dimension::money_per_energy, Need::optional).value_or(0);
+  p.start_delay_s = t.quantity("start_delay", Dimension::time, Need::optional).value_or(600);
+  t.finish();
+  if (t.valid()) {
+    PowerSupplyParams check;
+    check.turbines = p;
+    report(d, node, what + " turbines: ", validate(check));
+  }
+}
+
+void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site) {
+  MapReader b(node, what + " battery", d);
+  BatteryParams& p = site.battery;
+  site.has_battery = true;
+  p.capacity_j =
+      b.quantity_in("energy", Dimension::energy, Need::required, 0, 1e16, true).value_or(0);
+  double power =
+      b.quantity_in("power", Dimension::power, Need::required, 0, max_power_w, true).value_or(0);
+  p.max_charge_power_w =
+      b.quantity("charge_power", Dimension::power, Need::optional).value_or(power);
+  p.max_discharge_power_w = power;
+  double round_trip =
+      b.quantity_in("round_trip_efficiency", Dimension::dimensionless, Need::optional, 0, 1, true)
+          .value_or(0.9);
+  p.charge_efficiency = p.discharge_efficiency = symmetric_efficiency(round_trip);
+  p.min_state_of_charge =
+      b.quantity_in("min_state_of_charge", Dimension::dimensionless, Need::optional, 0, 0.99)
+          .value_or(0.1);
+  site.battery_initial_soc =
+      b.quantity_in("initial_state_of_charge", Dimension::dimensionless, Need::optional, 0, 1)
+          .value_or(1.0);
+  b.finish();
+  if (b.valid()) {
+    report(d, node, what + " battery: ", validate(p));
+    if (site.battery_initial_soc < p.min_state_of_charge)
+      d.error(node, what + " battery: initial_state_of_charge is below min_state_of_charge");
+  }
+}
+
+void read_cooling(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site) {
+  MapReader c(node, what + " cooling", d);
+  std::string type = c.one_of("type", Need::required, {"liquid", "air"}).value_or("liquid");
+  double capacity =
+      c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w, true).value_or(1);
+  CoolingParams p =
+      type == "air" ? air_cooling_preset(capacity) : direct_liquid_cooling_preset(capacity);
+  auto temperature = [&](const char* key, double& field) {
+    if (auto v = c.quantity(key, Dimension::temperature, Need::optional)) field = *v;
+  };
+  temperature("design_ambient", p.design_ambient_k);
+  temperature("max_ambient", p.max_ambient_k);
+  temperature("economiser_below", p.economiser_max_ambient_k);
+  if (auto v = c.quantity("capacity_at_max_ambient", Dimension::dimensionless, Need::optional))
+    p.capacity_fraction_at_max_ambient = *v;
+  if (auto v = c.quantity("wue", Dimension::volume_per_energy, Need::optional)) p.wue_m3_per_j = *v;
+  c.finish();
+  if (c.valid()) report(d, node, what + " cooling: ", validate(p));
+  site.cooling = p;
+  site.has_cooling_model = true;
+}
+
+std::string resolve_path(const std::string& text, const std::string& scenario_file) {
+  std::filesystem::path path(text);
+  if (path.is_absolute()) return text;
+  return (std::filesystem::path(scenario_file).parent_path() / path).string();
+}
+
+void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site,
+                  double max_horizon_s) {
+  MapReader w(node, what + " weather", d);
+  WeatherSpec& spec = site.weather;
+  auto profile = w.string("profile", Need::optional);
+  auto file = w.string("file", Need::optional);
+  auto constant = w.quantity("constant", Dimension::temperature, Need::optional);
+  int sources = (profile ? 1 : 0) + (file ? 1 : 0) + (constant ? 1 : 0);
+  if (w.valid() && sources != 1)
+    d.error(node, what + " weather: give exactly one of profile (a name in configs/weather/), "
+                         "file (an hourly CSV) or constant (a temperature)");
+  spec.time_of_year_at_start_s =
+      w.quantity_in("time_of_year_at_start", Dimension::time, Need::optional, 0, weather_year_s)
+          .value_or(0);
+  if (YAML::Node waves = w.sequence("heatwaves", Need::optional); waves.IsDefined()) {
+    for (const auto& wave : waves) {
+      MapReader h(wave, what + " heatwave", d);
+      auto start = h.quantity_in("start", Dimension::time, Need::required, 0, max_horizon_s);
+      auto duration =
+          h.quantity_in("duration", Dimension::time, Need::required, 0, max_horizon_s, true);
+      auto extra = h.quantity_in("extra", Dimension::temperature, Need::required, 0, 60);
+      h.finish();
+      if (start && duration && extra) spec.heatwaves.push_back({*start, *duration, *extra});
+    }
+  }
+  w.finish();
+  if (constant) {
+    spec.kind = WeatherKind::constant;
+    spec.constant_k = *constant;
+    spec.source = "constant";
+  } else if (profile) {
+    spec.kind = WeatherKind::synthetic;
+    spec.source = *profile;
+    std::string path = config_dir() + "/weather/" + *profile + ".yaml";
+    if (!std::filesystem::exists(path))
+      d.error(node["profile"],
+              what + ": no weather profile '" + *profile + "' (looked for " + path + ")");
+    else
+      spec.synthetic = load_weather_profile(path, d);
+  } else if (file) {
+    spec.kind = WeatherKind::csv;
+    std::string path = resolve_path(*file, d.file());
+    spec.source = path;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      d.error(node["file"], what + ": cannot open weather file '" + path + "'");
+      return;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    WeatherCsv csv = parse_weather_csv(text.str());
+    for (const auto& e : csv.errors)
+      d.error_in(path, e.line, e.column, e.message);
+    if (csv.ok() && csv.samples.empty()) d.error_in(path, 0, 0, "the weather file has no rows");
+    spec.samples = std::move(csv.samples);
+  }
+}
+
+} // namespace
+
+WeatherParams load_weather_profile(const std::string& path, Diagnostics& main) {
+  Diagnostics d(path);
+  WeatherParams p;
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    MapReader top(root, "the weather profile", d);
+    top.string("name", Need::required);
+    top.one_of("kind", Need::required, {"synthetic"});
+    top.child("fitted_to", Need::optional); // provenance only
+    YAML::Node profile = top.mapping("profile", Need::required);
+    top.finish();
+    if (profile.IsDefined()) {
+      MapReader r(profile, "profile", d);
+      p.annual_mean_k =
+          r.quantity("annual_mean", Dimension::temperature, Need::required).value_or(0);
+      p.seasonal_amplitude_k =
+          r.quantity("seasonal_amplitude", Dimension::temperature, Need::required).value_or(0);
+      p.warmest_time_of_year_s =
+          r.quantity("warmest_time_of_year", Dimension::time, Need::required).value_or(0);
+      p.daily_amplitude_k =
+          r.quantity("daily_amplitude", Dimension::temperature, Need::required).value_or(0);
+      p.warmest_time_of_day_s =
+          r.quantity("warmest_time_of_day", Dimension::time, Need::required).value_or(0);
+      p.noise_std_k = r.quantity("noise_std", Dimension::temperature, Need::required).value_or(0);
+      p.noise_correlation_s =
+          r.quantity("noise_correlation", Dimension::time, Need::required).value_or(0);
+      r.finish();
+      if (r.valid()) report(d, profile, "profile: ", validate(p));
+    }
+  } catch (const YAML::ParserException& e) {
+    d.error(e.mark, "YAML syntax: " + e.msg);
+  }
+  main.merge(d);
+  return p;
+}
+
+void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, SiteSpec& site,
+                     double max_horizon_s) {
+  if (YAML::Node grid = r.mapping("grid", Need::optional); grid.IsDefined())
+    read_grid(grid, what, d, site, max_horizon_s);
+  else
+    site.grid.push_back({0, 0});
+  site.energy_price_usd_per_j =
+      r.quantity_in("energy_price", Dimension::money_per_energy, Need::optional, 0, 1e-3)
+          .value_or(0);
+  if (YAML::Node turbines = r.mapping("turbines", Need::optional); turbines.IsDefined())
+    read_turbines(turbines, what, d, site);
+  if (YAML::Node battery = r.mapping("battery", Need::optional); battery.IsDefined())
+    read_battery(battery, what, d, site);
+  if (YAML::Node solar = r.mapping("solar", Need::optional); solar.IsDefined()) {
+    MapReader s(solar, what + " solar", d);
+    site.solar_capacity_w =
+        s.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w).value_or(0);
+    s.finish();
+  }
+  YAML::Node cooling = r.mapping("cooling", Need::optional);
+  YAML::Node pue = r.child("pue", Need::optional);
+  if (cooling.IsDefined()) read_cooling(cooling, what, d, site);
+  if (pue.IsDefined()) {
+    if (cooling.IsDefined())
+      d.error(pue, what + ": give either a fixed pue or a cooling plant (whose PUE is an output), "
+                          "not both");
+    site.pue = read_quantity(pue, Dimension::dimensionless, "'pue' in " + what, d).value_or(1.3);
+    if (site.pue < 1 || site.pue > 3)
+      d.error(pue, "'pue' in " + what + " is " +
+                       format_quantity(site.pue, Dimension::dimensionless) +
+                       ", outside the accepted range [1, 3]");
+  } else if (!cooling.IsDefined()) {
+    d.error(r.node(), what + " needs either a cooling plant (cooling: {type, capacity}) or a "
+                             "fixed pue");
+  }
+  site.cooling_capacity_w =
+      r.quantity_in("cooling_capacity", Dimension::power, Need::optional, 0, max_power_w, true)
+          .value_or(0);
+  if (cooling.IsDefined() && site.cooling_capacity_w > 0)
+    d.error(r.child("cooling_capacity", Need::optional),
+            what + ": cooling_capacity is for sites without a cooling plant; give "
+                   "cooling.capacity instead");
+  if (YAML::Node weather = r.mapping("weather", Need::optional); weather.IsDefined())
+    read_weather(weather, what, d, site, max_horizon_s);
+  else if (cooling.IsDefined())
+    d.error(cooling, what + ": a cooling plant needs a weather block (profile, file or constant)");
+  if (!r.has("grid") && site.turbines.units == 0 && site.solar_capacity_w <= 0 && !site.has_battery)
+    d.error(r.node(), what + " has no power source (grid, turbines, battery or solar)");
+}
+
+} // namespace capsim
