@@ -129,6 +129,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
     for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
       double t = static_cast<double>(k) * usage_month_s;
       if (t > now()) sg4::this_actor::sleep_until(t);
+      sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
       for (auto& site : world.sites())
         world.advance(site, t);
       usage.snapshots.push_back(world.snapshot(t));
@@ -138,6 +139,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
     for (long long k = 0;; ++k) {
       double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
       if (t > now()) sg4::this_actor::sleep_until(t);
+      sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
       for (auto& site : world.sites())
         world.advance(site, t);
       write_rows(t);

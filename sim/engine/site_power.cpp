@@ -20,9 +20,24 @@ double grid_capacity_at(const SiteSpec& spec, double t) {
   double capacity = 0;
   for (const CapacityStep& step : spec.grid)
     if (step.at_s <= t) capacity = step.capacity_w;
+  if (spec.daily_to_s > spec.daily_from_s) {
+    double time_of_day = std::fmod(t, 86400.0);
+    if (spec.daily_from_s <= time_of_day && time_of_day < spec.daily_to_s)
+      capacity = std::min(capacity, spec.daily_capacity_w);
+  }
   for (const CurtailmentWindow& w : spec.curtailments)
     if (w.from_s <= t && t < w.to_s) capacity = std::min(capacity, w.capacity_w);
   return capacity;
+}
+
+bool curtailed_at(const SiteSpec& spec, double t) {
+  for (const CurtailmentWindow& w : spec.curtailments)
+    if (w.from_s <= t && t < w.to_s) return true;
+  if (spec.daily_to_s > spec.daily_from_s) {
+    double time_of_day = std::fmod(t, 86400.0);
+    return spec.daily_from_s <= time_of_day && time_of_day < spec.daily_to_s;
+  }
+  return false;
 }
 
 double next_grid_change_s(const SiteSpec& spec, double t) {
@@ -32,6 +47,12 @@ double next_grid_change_s(const SiteSpec& spec, double t) {
   for (const CurtailmentWindow& w : spec.curtailments) {
     if (w.from_s > t) next = std::min(next, w.from_s);
     if (w.to_s > t) next = std::min(next, w.to_s);
+  }
+  if (spec.daily_to_s > spec.daily_from_s) {
+    double day_s = std::floor(t / 86400.0) * 86400.0;
+    for (double edge :
+         {day_s + spec.daily_from_s, day_s + spec.daily_to_s, day_s + 86400.0 + spec.daily_from_s})
+      if (edge > t) next = std::min(next, edge);
   }
   return next;
 }
@@ -120,8 +141,13 @@ void World::init_site_conditions(SiteState& site) {
 void World::refresh_conditions(SiteState& site, double now) {
   const SiteSpec& spec = *site.spec;
   double grid_before = site.grid_w;
+  bool curtailed_before = site.curtailed;
   site.grid_w = grid_capacity_at(spec, now);
-  if (site.grid_w != grid_before && now > 0)
+  site.curtailed = curtailed_at(spec, now);
+  if (site.curtailed != curtailed_before)
+    log_.add(now, site.curtailed ? "curtailment_start" : "curtailment_end", spec.name, "", "",
+             fmt::format("grid power available now {:.6g} W", site.grid_w));
+  else if (site.grid_w != grid_before && now > 0)
     log_.add(now, "grid", spec.name, "", "",
              fmt::format("grid power available now {:.6g} W", site.grid_w));
   site.solar_w = spec.solar_capacity_w * solar_fraction(now + spec.weather.time_of_year_at_start_s);
@@ -215,7 +241,7 @@ void World::dispatch_supply(SiteState& site, double now) {
     }
   }
   site.next_event_s = next_condition_change_s(site, now);
-  if (site.next_event_s < site.wake_at_s) site.wake->notify_all();
+  if (site.next_event_s < site.wake_at_s) notify(*site.wake);
 }
 
 void World::integrate_supply(SiteState& site, double dt_s) {
@@ -246,6 +272,7 @@ void World::site_tick(SiteState& site, double now) {
   refresh_conditions(site, now);
   ++events_;
   rebalance(site, now);
+  flush();
 }
 
 } // namespace capsim

@@ -187,6 +187,7 @@ void World::job_measured(JobState& job, double write_s, double read_s, double no
   if (job.phase == JobPhase::restarting)
     job.ready_at_s = now + job.spec->checkpoint.restart_overhead_s;
   ++events_;
+  flush();
 }
 
 void World::job_arrives(JobState& job, double now) {
@@ -198,6 +199,7 @@ void World::job_arrives(JobState& job, double now) {
            fmt::format("{} GPUs, {} FLOP", job.spec->gpus, sci(job.spec->total_flop)));
   ++events_;
   rebalance(site, now);
+  flush();
 }
 
 void World::job_wakes(JobState& job, double now) {
@@ -220,6 +222,7 @@ void World::job_wakes(JobState& job, double now) {
     ++events_;
     rebalance(site, now);
   }
+  flush();
 }
 
 void World::start_running(JobState& job, double now) {
@@ -287,7 +290,7 @@ void World::fill_and_start(JobState& job, double now) {
     } else if (!cluster.free_off.empty()) {
       host = cluster.free_off.back();
       cluster.free_off.pop_back();
-      host->turn_on();
+      switch_host(host, true);
     } else {
       break;
     }
@@ -303,11 +306,11 @@ void World::fill_and_start(JobState& job, double now) {
   job.waiting_for.clear();
   // Until the checkpoint transfers are measured (first start), the job's actor holds it here.
   job.ready_at_s = job.measured ? now + job.restart_s : never;
-  if (job.wake_at_s > job.ready_at_s || !job.measured) job.wake->notify_all();
+  if (job.wake_at_s > job.ready_at_s || !job.measured) notify(*job.wake);
 }
 
 void World::set_wake(JobState& job, double at_s) {
-  if (at_s < job.wake_at_s) job.wake->notify_all();
+  if (at_s < job.wake_at_s) notify(*job.wake);
 }
 
 // ---- power -----------------------------------------------------------------------------------
@@ -385,14 +388,14 @@ void World::rebalance(SiteState& site, double now) {
     while (c->free_on.size() > want_on) {
       sg4::Host* host = c->free_on.back();
       c->free_on.pop_back();
-      host->turn_off();
+      switch_host(host, false);
       c->free_off.push_back(host);
       ++turned_off;
     }
     while (c->free_on.size() < want_on && !c->free_off.empty()) {
       sg4::Host* host = c->free_off.back();
       c->free_off.pop_back();
-      host->turn_on();
+      switch_host(host, true);
       c->free_on.push_back(host);
       ++turned_on;
     }
@@ -442,17 +445,18 @@ void World::deliver(ClusterState& cluster, long long gpus, double now) {
   auto hosts = static_cast<std::size_t>(gpus) / cluster.gpus_per_host();
   for (std::size_t i = 0; i < hosts; ++i) {
     sg4::Host* host = (*cluster.hosts)[cluster.installed + i];
-    host->turn_on();
+    switch_host(host, true);
     cluster.free_on.push_back(host);
   }
   cluster.installed += hosts;
   ++cluster.installed_version;
-  cluster.wake->notify_all();
+  notify(*cluster.wake);
   log_.add(now, "delivery", site.spec->name, cluster.spec->name, "",
            fmt::format("{} GPUs ({} hosts); {} installed", gpus, hosts,
                        cluster.installed * cluster.gpus_per_host()));
   ++events_;
   rebalance(site, now);
+  flush();
 }
 
 void World::failure_candidate(ClusterState& cluster, double now) {
@@ -485,7 +489,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
     hit->hosts.pop_back();
     --cluster.held;
   }
-  host->turn_off();
+  switch_host(host, false);
   ++cluster.down;
   ++cluster.failures;
   cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
@@ -495,6 +499,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   ++events_;
   if (hit) fill_and_start(*hit, now); // swap in a spare, or wait for one
   rebalance(site, now);
+  flush();
 }
 
 void World::repair_due(ClusterState& cluster, double now) {
@@ -502,7 +507,7 @@ void World::repair_due(ClusterState& cluster, double now) {
   advance(site, now);
   auto [due_s, host] = cluster.repairs.front();
   cluster.repairs.pop_front();
-  host->turn_on();
+  switch_host(host, true);
   --cluster.down;
   ++cluster.repairs_done;
   cluster.free_on.push_back(host);
@@ -510,10 +515,37 @@ void World::repair_due(ClusterState& cluster, double now) {
            fmt::format("{} back in service", host->get_name()));
   ++events_;
   rebalance(site, now);
+  flush();
 }
 
 double World::draw_exponential(ClusterState& cluster) {
   return -std::log1p(-uniform01(cluster.rng));
+}
+
+// ---- effects ---------------------------------------------------------------------------------
+// Host switches and wake-ups are SimGrid simcalls, and a simcall lets other actors run. Rules
+// queue them and flush them once the World's state is whole again, so no actor ever sees a rule
+// half-applied; the queue keeps their order across rules that interleave during a flush.
+
+void World::switch_host(sg4::Host* host, bool on) {
+  effects_.push_back({host, on, nullptr});
+}
+
+void World::notify(sg4::ConditionVariable& wake) {
+  effects_.push_back({nullptr, false, &wake});
+}
+
+void World::flush() {
+  while (!effects_.empty()) {
+    Effect effect = effects_.front();
+    effects_.pop_front();
+    if (effect.wake)
+      effect.wake->notify_all();
+    else if (effect.on)
+      effect.host->turn_on();
+    else
+      effect.host->turn_off();
+  }
 }
 
 } // namespace capsim

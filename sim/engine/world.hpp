@@ -105,7 +105,8 @@ struct SiteState {
   std::vector<JobState*> jobs;          // scenario order: earlier = higher priority
   simgrid::s4u::MutexPtr transfer_lock; // one checkpoint measurement at a time per site
   // Conditions now (piecewise constant between site events)
-  double grid_w = 0;  // grid power available: capacity, energising, curtailment
+  double grid_w = 0; // grid power available: capacity, energising, curtailment
+  bool curtailed = false;
   double solar_w = 0; // on-site solar available
   TurbineFleetState turbines;
   int turbines_in_service = 0;
@@ -179,6 +180,15 @@ public:
   double draw_exponential(ClusterState& cluster);
 
 private:
+  struct Effect {
+    simgrid::s4u::Host* host;
+    bool on;
+    simgrid::s4u::ConditionVariable* wake;
+  };
+  void switch_host(simgrid::s4u::Host* host, bool on);
+  void notify(simgrid::s4u::ConditionVariable& wake);
+  void flush(); // applies queued effects; every public rule ends with it
+
   struct PowerTotals {
     double fixed_w = 0;            // idle power of every host allocated to a job
     double running_dynamic_w = 0;  // training power above idle of running jobs, uncapped
@@ -207,6 +217,7 @@ private:
   std::vector<SiteState> sites_;
   std::vector<ClusterState> clusters_;
   std::vector<JobState> jobs_;
+  std::deque<Effect> effects_;
   long long events_ = 0;
 };
 

@@ -53,6 +53,11 @@ struct SiteSpec {
   SiteKind kind = SiteKind::terrestrial;
   std::vector<CapacityStep> grid;              // sorted by time; the first step is at 0 s
   std::vector<CurtailmentWindow> curtailments; // sorted, non-overlapping
+  // Every day from daily_from_s to daily_to_s (time of day), the grid gives at most
+  // daily_capacity_w (a demand-response rule); daily_to_s <= daily_from_s means no rule.
+  double daily_from_s = 0;
+  double daily_to_s = 0;
+  double daily_capacity_w = 0;
   double pue = 1.3;                  // facility power / IT power, when no cooling model is given
   double energy_price_usd_per_j = 0; // grid energy price
   double cooling_capacity_w = 0;     // IT heat the site can reject; 0 = sized to the fleet

@@ -58,6 +58,20 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
         site.curtailments.push_back({*from, *to, *cap});
     }
   }
+  if (YAML::Node daily = g.mapping("daily_curtailment", Need::optional); daily.IsDefined()) {
+    MapReader c(daily, what + " daily curtailment", d);
+    auto from = c.quantity_in("from", Dimension::time, Need::required, 0, 86400);
+    auto to = c.quantity_in("to", Dimension::time, Need::required, 0, 86400);
+    auto cap = c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
+    c.finish();
+    if (from && to && cap) {
+      if (*to <= *from)
+        d.error(daily, what + ": a daily curtailment must end after it starts, within one day");
+      site.daily_from_s = *from;
+      site.daily_to_s = *to;
+      site.daily_capacity_w = *cap;
+    }
+  }
   g.finish();
 }
 

@@ -190,3 +190,35 @@ TEST_CASE("bad ground-site inputs get located errors") {
   std::string negative = errors("out-of-range.yaml");
   CHECK(negative.find("'capacity' in site 'a' grid is -5 MW") != std::string::npos);
 }
+
+TEST_CASE("curtailments: windows and a daily rule lower the grid, and the site obeys") {
+  // 1,024 H100 at PUE 1.2 need ~1.2 MW at full power; the grid gives 1.5 MW, but only 0.6 MW
+  // every day from 14:00 to 18:00 and during a two-day window. No battery, no turbines: the site
+  // must cap its GPUs to ~0.37 of TDP inside those hours.
+  TempDir dir;
+  std::string file = dir.write(
+      "curtailed.yaml",
+      "scenario: curtailed\nhorizon: 6 d\noutputs: {interval: 30 min}\nsites:\n  - name: s\n"
+      "    grid:\n      capacity: 1.5 MW\n"
+      "      daily_curtailment: {from: 14 h, to: 18 h, capacity: 0.6 MW}\n"
+      "      curtailments:\n        - {from: 3 d, to: 5 d, capacity: 0.6 MW}\n"
+      "    pue: 1.2\n    min_power_cap: 0.3\n"
+      "clusters:\n  - {name: c, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 1024}]}\n"
+      "jobs:\n  - {name: j, cluster: c, gpus: 960, model: {parameters: 7e9, tokens: 1e13}}\n");
+  auto s = run_ok(dir, file);
+  Series ts = series(dir);
+  for (std::size_t i = 0; i < ts.rows.size(); ++i) {
+    double t = ts.at(i, "time_s");
+    double hour = std::fmod(t, 86400) / 3600;
+    bool curtailed = (hour >= 14 && hour < 18) || (t >= 3 * 86400 && t < 5 * 86400);
+    INFO("t = " << t);
+    CHECK(ts.at(i, "power_available_w") == doctest::Approx(curtailed ? 0.6e6 : 1.5e6));
+    CHECK(ts.at(i, "facility_power_w") <= ts.at(i, "power_available_w") * (1 + 1e-12));
+  }
+  std::vector<std::string> header;
+  int starts = 0;
+  for (const auto& e : read_csv(dir.path("out/events.csv"), header))
+    starts += e[1] == "curtailment_start";
+  CHECK(starts == 5); // 14:00 on days 0, 1, 2 and 5; the window from day 3 covers days 3-4
+  CHECK(s["sites"][0]["throttled_fraction"].get<double>() > 0);
+}
