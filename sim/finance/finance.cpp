@@ -1,22 +1,857 @@
 #include "sim/finance/finance.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "models/finance.hpp"
+#include "sim/report/atomic_file.hpp"
+
 namespace capsim {
 
-void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::string& /*dir*/,
-                 nlohmann::ordered_json& summary) {
-  using json = nlohmann::ordered_json;
+namespace {
+
+using json = nlohmann::ordered_json;
+constexpr double month_s = usage_month_s;
+const double nan = std::numeric_limits<double>::quiet_NaN();
+
+json number_or_null(double x) {
+  return std::isfinite(x) ? json(x) : json(nullptr);
+}
+
+// ---- usage by month ---------------------------------------------------------------------------
+
+// A cumulative counter of the run, read at any time in [0, horizon] (exact at the snapshots,
+// linear in between).
+class Cumulative {
+public:
+  template <typename Get>
+  Cumulative(const UsageRecord& usage, Get get) {
+    for (const auto& snapshot : usage.snapshots) {
+      if (!time_s_.empty() && snapshot.time_s <= time_s_.back()) continue;
+      time_s_.push_back(snapshot.time_s);
+      value_.push_back(get(snapshot));
+    }
+  }
+  double at(double t) const {
+    if (time_s_.empty() || t <= time_s_.front()) return value_.empty() ? 0 : value_.front();
+    if (t >= time_s_.back()) return value_.back();
+    auto it = std::upper_bound(time_s_.begin(), time_s_.end(), t);
+    const std::size_t i = static_cast<std::size_t>(it - time_s_.begin());
+    const double w = (t - time_s_[i - 1]) / (time_s_[i] - time_s_[i - 1]);
+    return value_[i - 1] + w * (value_[i] - value_[i - 1]);
+  }
+
+private:
+  std::vector<double> time_s_, value_;
+};
+
+// GPU-seconds installed in [a, b) by the delivery schedule.
+double installed_gpu_s(const ClusterSpec& cluster, double a, double b) {
+  double sum = 0;
+  for (const auto& delivery : cluster.deliveries)
+    sum += static_cast<double>(delivery.gpus) * std::max(0.0, b - std::max(a, delivery.at_s));
+  return sum;
+}
+
+double typical_power_per_gpu_w(const ClusterSpec& cluster) {
+  return cluster.system.gpus > 0 ? cluster.system.power_typical_w / cluster.system.gpus
+                                 : cluster.gpu.tdp_w;
+}
+
+// What the fleet used per month (whole months: simulated part + extrapolated part) and over the
+// simulated horizon.
+struct MonthlyUsage {
+  int months = 0;
+  int simulated_months = 0; // months that start before the horizon
+  double horizon_s = 0;
+  std::vector<std::vector<double>> installed_gpu_s;        // [cluster][month]
+  std::vector<std::vector<double>> installed_window_gpu_s; // ... inside the horizon
+  std::vector<std::vector<double>> busy_gpu_s;             // [cluster][month]
+  std::vector<std::vector<double>> busy_window_gpu_s;
+  std::vector<std::vector<double>> energy_usd;               // [site][month], energy bill
+  std::vector<std::vector<double>> it_energy_j;              // [site][month]
+  std::vector<std::vector<double>> cluster_power_usd;        // [cluster][month], its share
+  std::vector<std::vector<double>> cluster_power_window_usd; // ... inside the horizon
+  std::vector<double> site_energy_window_usd, site_it_energy_window_j;
+  std::vector<double> job_useful_flop;
+};
+
+MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int months) {
+  MonthlyUsage u;
+  const double horizon = s.horizon_s;
+  u.horizon_s = horizon;
+  u.simulated_months = static_cast<int>(std::ceil(horizon / month_s - 1e-9));
+  u.months = std::max(months, u.simulated_months);
+  const std::size_t clusters = s.clusters.size(), sites = s.sites.size();
+  const int n = u.months;
+
+  // The reference window for extrapolation: the last simulated month, or the whole run if that
+  // month had no GPU installed.
+  double ref_start = 0;
+  for (const auto& snapshot : usage.snapshots)
+    if (snapshot.time_s < horizon - 1e-6) ref_start = std::max(ref_start, snapshot.time_s);
+  double installed_ref = 0;
+  for (const auto& c : s.clusters)
+    installed_ref += installed_gpu_s(c, ref_start, horizon);
+  if (installed_ref <= 0) ref_start = 0;
+
+  auto split = [&](int m) {
+    const double a = m * month_s, b = (m + 1) * month_s;
+    return std::tuple{a, b, std::min(a, horizon), std::min(b, horizon), std::max(a, horizon)};
+  };
+
+  u.installed_gpu_s.assign(clusters, std::vector<double>(n, 0.0));
+  u.installed_window_gpu_s = u.busy_gpu_s = u.busy_window_gpu_s = u.cluster_power_usd =
+      u.cluster_power_window_usd = u.installed_gpu_s;
+  for (std::size_t c = 0; c < clusters; ++c) {
+    const ClusterSpec& spec = s.clusters[c];
+    Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
+    const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
+    const double busy_share =
+        ref_installed > 0 ? (busy.at(horizon) - busy.at(ref_start)) / ref_installed : 0.0;
+    for (int m = 0; m < n; ++m) {
+      auto [a, b, sa, sb, ea] = split(m);
+      u.installed_gpu_s[c][m] = installed_gpu_s(spec, a, b);
+      u.installed_window_gpu_s[c][m] = installed_gpu_s(spec, sa, sb);
+      u.busy_window_gpu_s[c][m] = busy.at(sb) - busy.at(sa);
+      u.busy_gpu_s[c][m] =
+          u.busy_window_gpu_s[c][m] + (b > horizon ? busy_share * installed_gpu_s(spec, ea, b) : 0);
+    }
+  }
+
+  u.energy_usd.assign(sites, std::vector<double>(n, 0.0));
+  u.it_energy_j = u.energy_usd;
+  u.site_energy_window_usd.assign(sites, 0.0);
+  u.site_it_energy_window_j.assign(sites, 0.0);
+  for (std::size_t site = 0; site < sites; ++site) {
+    Cumulative energy(usage,
+                      [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
+    Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
+    std::vector<std::size_t> here;
+    for (std::size_t c = 0; c < clusters; ++c)
+      if (s.clusters[c].site == s.sites[site].name) here.push_back(c);
+    auto site_installed = [&](double a, double b) {
+      double sum = 0;
+      for (std::size_t c : here)
+        sum += installed_gpu_s(s.clusters[c], a, b);
+      return sum;
+    };
+    const double ref_installed = site_installed(ref_start, horizon);
+    const double energy_per_gpu_s =
+        ref_installed > 0 ? (energy.at(horizon) - energy.at(ref_start)) / ref_installed : 0.0;
+    const double it_per_gpu_s =
+        ref_installed > 0 ? (it.at(horizon) - it.at(ref_start)) / ref_installed : 0.0;
+    u.site_energy_window_usd[site] = energy.at(horizon);
+    u.site_it_energy_window_j[site] = it.at(horizon);
+    for (int m = 0; m < n; ++m) {
+      auto [a, b, sa, sb, ea] = split(m);
+      const double later = b > horizon ? site_installed(ea, b) : 0.0;
+      const double window_energy = energy.at(sb) - energy.at(sa);
+      u.energy_usd[site][m] = window_energy + energy_per_gpu_s * later;
+      u.it_energy_j[site][m] = it.at(sb) - it.at(sa) + it_per_gpu_s * later;
+      // The site's bill is shared by its clusters in proportion to installed GPU-seconds x
+      // typical power per GPU (exact with one cluster per site).
+      double weight_all = 0, weight_window_all = 0;
+      for (std::size_t c : here) {
+        weight_all += u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+        weight_window_all +=
+            u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+      }
+      for (std::size_t c : here) {
+        const double p = typical_power_per_gpu_w(s.clusters[c]);
+        if (weight_all > 0)
+          u.cluster_power_usd[c][m] =
+              u.energy_usd[site][m] * u.installed_gpu_s[c][m] * p / weight_all;
+        if (weight_window_all > 0)
+          u.cluster_power_window_usd[c][m] =
+              window_energy * u.installed_window_gpu_s[c][m] * p / weight_window_all;
+      }
+    }
+  }
+
   const UsageSnapshot& end = usage.snapshots.back();
-  double total_cost = 0, useful_flop = 0;
-  for (std::size_t c = 0; c < scenario.clusters.size(); ++c)
-    total_cost += end.clusters[c].installed_gpu_s * scenario.clusters[c].lease_usd_per_gpu_s;
-  for (std::size_t s = 0; s < scenario.sites.size(); ++s)
-    total_cost += scenario.sites[s].capex_usd + end.sites[s].energy_cost_usd;
-  for (std::size_t j = 0; j < scenario.jobs.size(); ++j)
-    useful_flop += std::min(end.jobs[j].useful_flop, scenario.jobs[j].total_flop);
-  json finance;
-  finance["total_cost_usd"] = total_cost;
-  finance["cost_per_eflop_usd"] =
-      useful_flop > 0 ? json(total_cost / (useful_flop / 1e18)) : json(nullptr);
+  for (std::size_t j = 0; j < s.jobs.size(); ++j)
+    u.job_useful_flop.push_back(std::min(end.jobs[j].useful_flop, s.jobs[j].total_flop));
+  return u;
+}
+
+// ---- evaluation -------------------------------------------------------------------------------
+
+constexpr std::size_t kinds = kFlowKindCount;
+
+struct Row {
+  int month = 0;
+  int entity_order = 0; // vehicle/lessor, lessee, site_operator
+  std::string entity;
+  std::string name;
+  std::array<double, kinds> usd{};
+  double& operator[](FlowKind k) { return usd[static_cast<std::size_t>(k)]; }
+};
+
+struct LeaseOutcome {
+  LeaseParams params;
+  std::vector<double> rent_usd;     // by month
+  std::vector<double> power_usd;    // the cluster's energy bill by month
+  std::vector<double> facility_usd; // the cluster's share of the site's other costs by month
+  double rent_window_usd = 0, power_window_usd = 0, facility_window_usd = 0;
+  double rent_total_usd = 0;
+};
+
+struct VehicleOutcome {
+  VehicleResult result;
+  double gpus = 0;
+  double equity_npv_usd = nan, project_npv_usd = nan;
+};
+
+struct SiteOutcome {
+  TcoBreakdown window;           // over the simulated horizon
+  std::vector<double> other_usd; // non-energy costs by month
+  double useful_flop = 0;
+  bool has_cost_spec = false;
+  SiteCostKind kind = SiteCostKind::ground;
+};
+
+struct LesseeOutcome {
+  std::vector<std::string> leases;
+  double rent_usd = 0, power_usd = 0, facility_usd = 0, useful_flop = 0;
+  double total_usd() const { return rent_usd + power_usd + facility_usd; }
+};
+
+struct Evaluation {
+  double total_cost_usd = 0;
+  double useful_flop = 0;
+  std::vector<LeaseOutcome> leases;
+  std::vector<VehicleOutcome> vehicles;
+  std::vector<SiteOutcome> sites;
+  std::map<std::string, LesseeOutcome> lessees;
+  std::vector<double> equity_flows_usd; // all vehicles, by month
+  double equity_irr = nan, project_irr = nan, min_dscr = nan, npv_usd = nan;
+  bool valid = true; // false when a model rejected the parameters (inside the solver)
+  std::string problem;
+
+  double cost_per_eflop() const { return cost_per_eflop_usd(total_cost_usd, useful_flop); }
+};
+
+int ledger_months(const FinanceSpec& f) {
+  int months = 0;
+  for (const auto& lease : f.leases)
+    months = std::max(months, lease.start_month + lease.term_months);
+  return months;
+}
+
+double it_capacity_w(const Scenario& s, const SiteCostSpec& c) {
+  if (c.it_capacity_w > 0) return c.it_capacity_w;
+  double w = 0;
+  for (const auto& cluster : s.clusters)
+    if (cluster.site == s.sites[c.site].name)
+      w += cluster.system.gpus > 0 ? static_cast<double>(cluster.total_gpus) / cluster.system.gpus *
+                                         cluster.system.power_max_w
+                                   : static_cast<double>(cluster.total_gpus) * cluster.gpu.tdp_w;
+  return w;
+}
+
+// Non-energy costs of a site with a site_costs entry over a period (energy is the simulated bill).
+TcoBreakdown site_tco(const Scenario& s, const SiteCostSpec& c, double period_s, double it_energy_j,
+                      double useful_flop) {
+  if (c.kind == SiteCostKind::orbital)
+    return orbital_tco({.period_s = period_s,
+                        .satellites = c.satellites,
+                        .satellite_power_w = c.satellite_power_w,
+                        .satellite_cost_usd_per_w = c.satellite_cost_usd_per_w,
+                        .compute_hardware_usd_per_satellite = c.compute_hardware_usd_per_satellite,
+                        .satellite_mass_kg = c.satellite_mass_kg,
+                        .launch_usd_per_kg = c.launch_usd_per_kg,
+                        .satellite_life_s = c.satellite_life_s,
+                        .annual_replacement_fraction = c.annual_replacement_fraction,
+                        .ground_segment_usd = c.ground_segment_usd,
+                        .insurance_fraction = c.insurance_fraction,
+                        .useful_flop = useful_flop});
+  return ground_tco({.period_s = period_s,
+                     .it_capacity_w = it_capacity_w(s, c),
+                     .facility_capex_usd_per_w = c.facility_capex_usd_per_w,
+                     .facility_life_s = c.facility_life_s,
+                     .hardware_capex_usd = c.hardware_capex_usd,
+                     .hardware_life_s = c.hardware_life_s,
+                     .it_energy_j = it_energy_j,
+                     .pue = 1.0,
+                     .electricity_usd_per_j = 0,
+                     .maintenance_fraction_per_year = c.maintenance_fraction_per_year,
+                     .wue_m3_per_j = c.wue_m3_per_j,
+                     .water_usd_per_m3 = c.water_usd_per_m3,
+                     .useful_flop = useful_flop});
+}
+
+std::size_t cluster_site(const Scenario& s, std::size_t c) {
+  for (std::size_t i = 0; i < s.sites.size(); ++i)
+    if (s.sites[i].name == s.clusters[c].site) return i;
+  return 0;
+}
+
+LeaseParams lease_params(const LeaseSpec& lease) {
+  return {.rate_usd_per_gpu_hour = lease.rate_usd_per_gpu_s * 3600,
+          .commitment = lease.commitment,
+          .start_month = lease.start_month,
+          .term_months = lease.term_months,
+          .annual_escalator = lease.annual_escalator,
+          .purchase_option_usd = lease.purchase_option_usd,
+          .triple_net = lease.triple_net};
+}
+
+int month_of(double t_s) {
+  return static_cast<int>(std::floor(t_s / month_s + 1e-9));
+}
+
+void add_row(std::map<std::tuple<int, int, std::string, std::string>, Row>& rows, const Row& row) {
+  Row& into = rows[{row.month, row.entity_order, row.entity, row.name}];
+  into.month = row.month;
+  into.entity_order = row.entity_order;
+  into.entity = row.entity;
+  into.name = row.name;
+  for (std::size_t k = 0; k < kinds; ++k)
+    into.usd[k] += row.usd[k];
+}
+
+struct MergedLedger {
+  std::vector<Row> rows;
+  double max_imbalance_usd = 0;
+};
+
+Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                    MergedLedger* ledger) {
+  Evaluation e;
+  const int n = u.months;
+  for (double flop : u.job_useful_flop)
+    e.useful_flop += flop;
+
+  // Sites: energy from the run; other costs from the site_costs entry, or the site's capex.
+  e.sites.resize(s.sites.size());
+  for (std::size_t site = 0; site < s.sites.size(); ++site) {
+    SiteOutcome& out = e.sites[site];
+    out.other_usd.assign(n, 0.0);
+    for (std::size_t j = 0; j < s.jobs.size(); ++j)
+      for (std::size_t c = 0; c < s.clusters.size(); ++c)
+        if (s.clusters[c].name == s.jobs[j].cluster && s.clusters[c].site == s.sites[site].name)
+          out.useful_flop += u.job_useful_flop[j];
+    const SiteCostSpec* spec = nullptr;
+    for (const auto& c : f.site_costs)
+      if (c.site == site) spec = &c;
+    if (spec) {
+      out.has_cost_spec = true;
+      out.kind = spec->kind;
+      out.window =
+          site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
+      for (int m = 0; m < n; ++m)
+        out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd;
+    } else {
+      out.window.facility_usd = s.sites[site].capex_usd;
+    }
+    out.window.energy_usd = u.site_energy_window_usd[site];
+    out.window.total_usd += out.window.energy_usd;
+    if (!spec) out.window.total_usd += out.window.facility_usd;
+    out.window.cost_per_eflop_usd = cost_per_eflop_usd(out.window.total_usd, out.useful_flop);
+    e.total_cost_usd += out.window.total_usd;
+  }
+
+  // Leases: the contract's rent replaces the cluster's simple lease rate.
+  e.leases.resize(f.leases.size());
+  for (std::size_t c = 0; c < s.clusters.size(); ++c)
+    if (!lease_of_cluster(f, c))
+      for (int m = 0; m < n; ++m)
+        e.total_cost_usd += u.installed_window_gpu_s[c][m] * s.clusters[c].lease_usd_per_gpu_s;
+  for (std::size_t i = 0; i < f.leases.size(); ++i) {
+    const LeaseSpec& spec = f.leases[i];
+    LeaseOutcome& out = e.leases[i];
+    out.params = lease_params(spec);
+    if (auto problems = validate(out.params); !problems.empty()) {
+      e.valid = false;
+      e.problem = problems.front();
+      return e;
+    }
+    const std::size_t c = spec.cluster;
+    const std::size_t site = cluster_site(s, c);
+    LeaseVolumes volumes;
+    for (int m = 0; m < n; ++m) {
+      volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
+      volumes.gpu_hours_used.push_back(u.busy_gpu_s[c][m] / 3600);
+    }
+    out.rent_usd = lease_income_usd(out.params, volumes, n);
+    out.power_usd = u.cluster_power_usd[c];
+    out.facility_usd.assign(n, 0.0);
+    double site_weight_window = 0, cluster_weight_window = 0;
+    for (int m = 0; m < n; ++m) {
+      double site_weight = 0;
+      for (std::size_t k = 0; k < s.clusters.size(); ++k)
+        if (s.clusters[k].site == s.clusters[c].site) {
+          site_weight += u.installed_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
+          site_weight_window +=
+              u.installed_window_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
+        }
+      const double weight = u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+      cluster_weight_window +=
+          u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+      if (site_weight > 0) out.facility_usd[m] = e.sites[site].other_usd[m] * weight / site_weight;
+      const double rate_per_s = lease_rate_usd_per_gpu_hour(out.params, m) / 3600;
+      out.rent_window_usd += rate_per_s * (spec.commitment == LeaseCommitment::take_or_pay
+                                               ? u.installed_window_gpu_s[c][m]
+                                               : u.busy_window_gpu_s[c][m]);
+      out.power_window_usd += u.cluster_power_window_usd[c][m];
+      out.rent_total_usd += out.rent_usd[m];
+    }
+    if (e.sites[site].has_cost_spec && site_weight_window > 0)
+      out.facility_window_usd = (e.sites[site].window.total_usd - e.sites[site].window.energy_usd) *
+                                cluster_weight_window / site_weight_window;
+    e.total_cost_usd += out.rent_window_usd;
+
+    LesseeOutcome& lessee = e.lessees[spec.lessee];
+    lessee.leases.push_back(spec.name);
+    lessee.rent_usd += out.rent_window_usd;
+    if (spec.triple_net) {
+      lessee.power_usd += out.power_window_usd;
+      lessee.facility_usd += out.facility_window_usd;
+    }
+    for (std::size_t j = 0; j < s.jobs.size(); ++j)
+      if (s.jobs[j].cluster == s.clusters[c].name) lessee.useful_flop += u.job_useful_flop[j];
+  }
+
+  // Vehicles.
+  std::map<std::tuple<int, int, std::string, std::string>, Row> rows;
+  e.equity_flows_usd.assign(ledger_months(f), 0.0);
+  std::vector<bool> financed(f.leases.size(), false);
+  e.vehicles.resize(f.vehicles.size());
+  for (std::size_t v = 0; v < f.vehicles.size(); ++v) {
+    const VehicleSpec& spec = f.vehicles[v];
+    const LeaseSpec& lease = f.leases[spec.lease];
+    const LeaseOutcome& lease_out = e.leases[spec.lease];
+    const ClusterSpec& cluster = s.clusters[lease.cluster];
+    financed[spec.lease] = true;
+    VehicleParams params;
+    double purchases_usd = 0;
+    for (const auto& delivery : cluster.deliveries) {
+      params.purchases.push_back({.month = month_of(delivery.at_s),
+                                  .units = static_cast<double>(delivery.gpus) / spec.gpus_per_unit,
+                                  .gpus_per_unit = spec.gpus_per_unit,
+                                  .price_usd_per_unit = spec.price_usd_per_unit});
+      purchases_usd += params.purchases.back().units * spec.price_usd_per_unit;
+      e.vehicles[v].gpus += static_cast<double>(delivery.gpus);
+    }
+    params.debt = spec.debt;
+    if (spec.principal_usd) params.debt.loan_to_cost = *spec.principal_usd / purchases_usd;
+    params.lease = lease_out.params;
+    const int horizon = lease.start_month + lease.term_months;
+    for (int m = 0; m < horizon; ++m) {
+      params.lease_volumes.gpus_on_lease.push_back(u.installed_gpu_s[lease.cluster][m] / month_s);
+      params.lease_volumes.gpu_hours_used.push_back(u.busy_gpu_s[lease.cluster][m] / 3600);
+    }
+    params.power_usd.assign(lease_out.power_usd.begin(), lease_out.power_usd.begin() + horizon);
+    params.facility_usd.assign(lease_out.facility_usd.begin(),
+                               lease_out.facility_usd.begin() + horizon);
+    params.residual = spec.residual;
+    params.end_of_term = spec.end_of_term;
+    if (auto problems = validate(params); !problems.empty()) {
+      e.valid = false;
+      e.problem = problems.front();
+      return e;
+    }
+    VehicleOutcome& out = e.vehicles[v];
+    out.result = run_vehicle(params);
+    if (f.discount_rate) {
+      out.equity_npv_usd = npv_usd(out.result.equity_flows_usd, *f.discount_rate);
+      out.project_npv_usd = npv_usd(out.result.project_flows_usd, *f.discount_rate);
+    }
+    for (std::size_t m = 0; m < out.result.equity_flows_usd.size(); ++m)
+      e.equity_flows_usd[m] += out.result.equity_flows_usd[m];
+    if (std::isfinite(out.result.min_dscr) &&
+        !(std::isfinite(e.min_dscr) && e.min_dscr <= out.result.min_dscr))
+      e.min_dscr = out.result.min_dscr;
+    if (ledger)
+      for (const auto& r : out.result.ledger) {
+        Row row{.month = r.month,
+                .entity_order = static_cast<int>(r.entity),
+                .entity = entity_name(r.entity),
+                .name = r.entity == Entity::vehicle  ? spec.name
+                        : r.entity == Entity::lessee ? lease.lessee
+                                                     : cluster.site,
+                .usd = r.usd};
+        add_row(rows, row);
+      }
+  }
+  if (!f.vehicles.empty()) {
+    e.equity_irr = annual_irr_of_monthly(irr(e.equity_flows_usd));
+    std::vector<double> project(e.equity_flows_usd.size(), 0.0);
+    for (const auto& v : e.vehicles)
+      for (std::size_t m = 0; m < v.result.project_flows_usd.size(); ++m)
+        project[m] += v.result.project_flows_usd[m];
+    e.project_irr = annual_irr_of_monthly(irr(project));
+    if (f.discount_rate) e.npv_usd = npv_usd(e.equity_flows_usd, *f.discount_rate);
+  }
+
+  // Leases without a vehicle: the lessor's rent, net of the bills it pays, goes to its owners.
+  if (ledger) {
+    for (std::size_t i = 0; i < f.leases.size(); ++i) {
+      if (financed[i]) continue;
+      const LeaseSpec& spec = f.leases[i];
+      const LeaseOutcome& out = e.leases[i];
+      for (int m = spec.start_month; m < spec.start_month + spec.term_months; ++m) {
+        const double power = out.power_usd[m], facility = out.facility_usd[m];
+        Row lessor{.month = m,
+                   .entity_order = 0,
+                   .entity = "lessor",
+                   .name = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor};
+        lessor[FlowKind::lease_income] = out.rent_usd[m];
+        if (!spec.triple_net) {
+          lessor[FlowKind::power] = -power;
+          lessor[FlowKind::facility] = -facility;
+        }
+        double net = 0;
+        for (double x : lessor.usd)
+          net += x;
+        lessor[FlowKind::distribution] = -std::max(net, 0.0);
+        lessor[FlowKind::equity_contribution] = std::max(-net, 0.0);
+        Row lessee{.month = m, .entity_order = 1, .entity = "lessee", .name = spec.lessee};
+        lessee[FlowKind::lease_payment] = -out.rent_usd[m];
+        if (spec.triple_net) {
+          lessee[FlowKind::power] = -power;
+          lessee[FlowKind::facility] = -facility;
+        }
+        lessee[FlowKind::lessee_funding] =
+            out.rent_usd[m] + (spec.triple_net ? power + facility : 0);
+        Row site{.month = m,
+                 .entity_order = 2,
+                 .entity = "site_operator",
+                 .name = s.clusters[spec.cluster].site};
+        site[FlowKind::power] = power;
+        site[FlowKind::facility] = facility;
+        site[FlowKind::site_costs] = -(power + facility);
+        add_row(rows, lessor);
+        add_row(rows, lessee);
+        add_row(rows, site);
+      }
+    }
+    for (auto& [key, row] : rows) {
+      double sources = 0, uses = 0;
+      for (double x : row.usd)
+        (x > 0 ? sources : uses) += std::abs(x);
+      ledger->max_imbalance_usd = std::max(ledger->max_imbalance_usd, std::abs(sources - uses));
+      ledger->rows.push_back(row);
+    }
+  }
+  return e;
+}
+
+// ---- solving ----------------------------------------------------------------------------------
+
+void set_parameter(FinanceSpec& f, const SolveSpec& solve, double x) {
+  const std::size_t i = solve.parameter_index;
+  switch (solve.parameter) {
+  case SolveParameter::lease_rate:
+    f.leases[i].rate_usd_per_gpu_s = x;
+    break;
+  case SolveParameter::lease_escalator:
+    f.leases[i].annual_escalator = x;
+    break;
+  case SolveParameter::lease_purchase_option:
+    f.leases[i].purchase_option_usd = x;
+    break;
+  case SolveParameter::vehicle_debt_rate:
+    f.vehicles[i].debt.annual_rate = x;
+    break;
+  case SolveParameter::vehicle_loan_to_cost:
+    f.vehicles[i].debt.loan_to_cost = x;
+    break;
+  case SolveParameter::vehicle_principal:
+    f.vehicles[i].principal_usd = x;
+    break;
+  case SolveParameter::vehicle_price_per_unit:
+    f.vehicles[i].price_usd_per_unit = x;
+    break;
+  case SolveParameter::discount_rate:
+    f.discount_rate = x;
+    break;
+  }
+}
+
+double get_parameter(const FinanceSpec& f, const SolveSpec& solve) {
+  const std::size_t i = solve.parameter_index;
+  switch (solve.parameter) {
+  case SolveParameter::lease_rate:
+    return f.leases[i].rate_usd_per_gpu_s;
+  case SolveParameter::lease_escalator:
+    return f.leases[i].annual_escalator;
+  case SolveParameter::lease_purchase_option:
+    return f.leases[i].purchase_option_usd.value_or(0);
+  case SolveParameter::vehicle_debt_rate:
+    return f.vehicles[i].debt.annual_rate;
+  case SolveParameter::vehicle_loan_to_cost:
+    return f.vehicles[i].debt.loan_to_cost;
+  case SolveParameter::vehicle_principal:
+    return f.vehicles[i].principal_usd.value_or(0);
+  case SolveParameter::vehicle_price_per_unit:
+    return f.vehicles[i].price_usd_per_unit;
+  case SolveParameter::discount_rate:
+    return f.discount_rate.value_or(0);
+  }
+  return nan;
+}
+
+double get_target(const Evaluation& e, const SolveSpec& solve) {
+  if (!e.valid) return nan;
+  const VehicleOutcome* v = solve.target_index ? &e.vehicles[*solve.target_index] : nullptr;
+  switch (solve.target) {
+  case SolveTarget::equity_irr:
+    return v ? v->result.equity_irr_annual : e.equity_irr;
+  case SolveTarget::project_irr:
+    return v ? v->result.project_irr_annual : e.project_irr;
+  case SolveTarget::min_dscr:
+    return v ? v->result.min_dscr : e.min_dscr;
+  case SolveTarget::npv_usd:
+    return v ? v->equity_npv_usd : e.npv_usd;
+  case SolveTarget::total_cost_usd:
+    return e.total_cost_usd;
+  case SolveTarget::cost_per_eflop_usd:
+    return e.cost_per_eflop();
+  case SolveTarget::lessee_cost_per_eflop_usd: {
+    auto it = e.lessees.find(solve.target_lessee);
+    return it == e.lessees.end()
+               ? nan
+               : cost_per_eflop_usd(it->second.total_usd(), it->second.useful_flop);
+  }
+  }
+  return nan;
+}
+
+// ---- outputs ----------------------------------------------------------------------------------
+
+std::string csv_number(double x) {
+  return std::isfinite(x) ? fmt::format("{:.17g}", x) : "";
+}
+
+void write_ledger(const std::string& path, const MergedLedger& ledger) {
+  std::string text = "month,start_s,entity,name";
+  for (int k = 0; k < kFlowKindCount; ++k)
+    text += fmt::format(",{}_usd", flow_kind_name(static_cast<FlowKind>(k)));
+  text += ",sources_usd,uses_usd\n";
+  for (const Row& row : ledger.rows) {
+    text += fmt::format("{},{},{},{}", row.month, csv_number(row.month * month_s), row.entity,
+                        row.name);
+    double sources = 0, uses = 0;
+    for (double x : row.usd) {
+      text += ','; // appends, not "," + ...: GCC 12 warns falsely on that (bug 105651)
+      text += csv_number(x == 0 ? 0.0 : x);
+      (x > 0 ? sources : uses) += std::abs(x);
+    }
+    text += fmt::format(",{},{}\n", csv_number(sources), csv_number(uses));
+  }
+  write_file_atomically(path, text);
+}
+
+void write_months(const std::string& path, const FinanceSpec& f, const Evaluation& e) {
+  std::string text = "month,start_s,vehicle,gpus_owned,lease_income_usd,cfads_usd,"
+                     "debt_service_usd,dscr,debt_balance_usd,reserve_balance_usd,equity_flow_usd\n";
+  for (std::size_t v = 0; v < e.vehicles.size(); ++v)
+    for (const VehicleMonth& m : e.vehicles[v].result.months)
+      text +=
+          fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", m.month, csv_number(m.month * month_s),
+                      f.vehicles[v].name, csv_number(m.gpus_owned), csv_number(m.lease_income_usd),
+                      csv_number(m.cfads_usd), csv_number(m.scheduled_debt_service_usd),
+                      csv_number(m.dscr), csv_number(m.debt_balance_usd),
+                      csv_number(m.reserve_balance_usd), csv_number(m.equity_flow_usd));
+  write_file_atomically(path, text);
+}
+
+json finance_json(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                  const Evaluation& e) {
+  json out;
+  out["total_cost_usd"] = e.total_cost_usd;
+  out["cost_per_eflop_usd"] = number_or_null(e.cost_per_eflop());
+  out["useful_flop"] = e.useful_flop;
+  json runs = json::array();
+  for (std::size_t j = 0; j < s.jobs.size(); ++j) {
+    json run;
+    run["job"] = s.jobs[j].name;
+    run["flop_total"] = s.jobs[j].total_flop;
+    run["cost_usd"] = number_or_null(
+        cost_per_training_run_usd(e.total_cost_usd, e.useful_flop, s.jobs[j].total_flop));
+    std::string lessee;
+    for (const auto& lease : f.leases)
+      if (s.clusters[lease.cluster].name == s.jobs[j].cluster) lessee = lease.lessee;
+    if (!lessee.empty()) {
+      const LesseeOutcome& l = e.lessees.at(lessee);
+      run["lessee"] = lessee;
+      run["lessee_cost_usd"] = number_or_null(
+          cost_per_training_run_usd(l.total_usd(), l.useful_flop, s.jobs[j].total_flop));
+    }
+    runs.push_back(run);
+  }
+  out["training_runs"] = runs;
+  if (!f.present) return out;
+
+  out["simulated_months"] = u.simulated_months;
+  out["ledger_months"] = ledger_months(f);
+  out["extrapolated_months"] =
+      std::max(0, ledger_months(f) - static_cast<int>(u.horizon_s / month_s));
+  out["discount_rate"] = f.discount_rate ? json(*f.discount_rate) : json(nullptr);
+  if (!f.vehicles.empty()) {
+    out["equity_irr"] = number_or_null(e.equity_irr);
+    out["project_irr"] = number_or_null(e.project_irr);
+    out["min_dscr"] = number_or_null(e.min_dscr);
+    out["npv_usd"] = number_or_null(e.npv_usd);
+  }
+  json leases = json::array();
+  for (std::size_t i = 0; i < f.leases.size(); ++i) {
+    const LeaseSpec& spec = f.leases[i];
+    const LeaseOutcome& o = e.leases[i];
+    json l;
+    l["name"] = spec.name;
+    l["lessor"] = spec.lessor;
+    l["lessee"] = spec.lessee;
+    l["cluster"] = s.clusters[spec.cluster].name;
+    l["rate_usd_per_gpu_hour"] = spec.rate_usd_per_gpu_s * 3600;
+    l["commitment"] =
+        spec.commitment == LeaseCommitment::take_or_pay ? "take_or_pay" : "usage_based";
+    l["start_month"] = spec.start_month;
+    l["term_months"] = spec.term_months;
+    l["triple_net"] = spec.triple_net;
+    l["rent_in_horizon_usd"] = o.rent_window_usd;
+    l["rent_over_term_usd"] = o.rent_total_usd;
+    leases.push_back(l);
+  }
+  out["leases"] = leases;
+  json lessees = json::array();
+  for (const auto& [name, l] : e.lessees) {
+    json j;
+    j["name"] = name;
+    j["leases"] = l.leases;
+    j["rent_usd"] = l.rent_usd;
+    j["power_usd"] = l.power_usd;
+    j["facility_usd"] = l.facility_usd;
+    j["total_cost_usd"] = l.total_usd();
+    j["useful_flop"] = l.useful_flop;
+    j["cost_per_eflop_usd"] = number_or_null(cost_per_eflop_usd(l.total_usd(), l.useful_flop));
+    lessees.push_back(j);
+  }
+  out["lessees"] = lessees;
+  json vehicles = json::array();
+  for (std::size_t v = 0; v < f.vehicles.size(); ++v) {
+    const VehicleOutcome& o = e.vehicles[v];
+    const VehicleResult& r = o.result;
+    json j;
+    j["name"] = f.vehicles[v].name;
+    j["lease"] = f.leases[f.vehicles[v].lease].name;
+    j["gpus"] = o.gpus;
+    j["purchases_usd"] = r.purchases_usd;
+    j["debt_usd"] = r.debt_drawn_usd;
+    j["equity_usd"] = r.equity_contributed_usd;
+    j["raised_usd"] = r.debt_drawn_usd + r.equity_contributed_usd;
+    j["fees_usd"] = r.fees_usd;
+    j["interest_usd"] = r.interest_usd;
+    j["lease_income_usd"] = r.lease_income_usd;
+    j["distributions_usd"] = r.distributions_usd;
+    j["residual_value_usd"] = r.market_value_at_end_usd;
+    j["end_proceeds_usd"] = r.end_proceeds_usd;
+    j["purchase_option_exercised"] = r.purchase_option_exercised;
+    j["equity_irr"] = number_or_null(r.equity_irr_annual);
+    j["project_irr"] = number_or_null(r.project_irr_annual);
+    j["npv_usd"] = number_or_null(o.equity_npv_usd);
+    j["project_npv_usd"] = number_or_null(o.project_npv_usd);
+    j["min_dscr"] = number_or_null(r.min_dscr);
+    j["min_dscr_month"] = r.min_dscr_month;
+    json dscr = json::array();
+    for (const auto& m : r.months)
+      dscr.push_back(number_or_null(m.dscr));
+    j["dscr_by_month"] = dscr;
+    vehicles.push_back(j);
+  }
+  out["vehicles"] = vehicles;
+  json sites = json::array();
+  for (std::size_t i = 0; i < s.sites.size(); ++i) {
+    const SiteOutcome& o = e.sites[i];
+    json j;
+    j["site"] = s.sites[i].name;
+    j["kind"] = !o.has_cost_spec ? "capex" : o.kind == SiteCostKind::ground ? "ground" : "orbital";
+    const TcoBreakdown& b = o.window;
+    for (auto [key, value] : {std::pair{"facility_usd", b.facility_usd},
+                              {"hardware_usd", b.hardware_usd},
+                              {"energy_usd", b.energy_usd},
+                              {"maintenance_usd", b.maintenance_usd},
+                              {"water_usd", b.water_usd},
+                              {"satellite_usd", b.satellite_usd},
+                              {"launch_usd", b.launch_usd},
+                              {"insurance_usd", b.insurance_usd},
+                              {"replacement_usd", b.replacement_usd},
+                              {"ground_segment_usd", b.ground_segment_usd},
+                              {"total_usd", b.total_usd}})
+      j[key] = value;
+    j["useful_flop"] = o.useful_flop;
+    j["cost_per_eflop_usd"] = number_or_null(b.cost_per_eflop_usd);
+    sites.push_back(j);
+  }
+  out["sites"] = sites;
+  return out;
+}
+
+} // namespace
+
+void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::string& dir,
+                 nlohmann::ordered_json& summary) {
+  FinanceSpec spec = scenario.finance;
+  const MonthlyUsage monthly = monthly_usage(scenario, usage, ledger_months(spec));
+
+  json solve_json;
+  if (spec.solve.present) {
+    const SolveSpec& solve = spec.solve;
+    FinanceSpec trial = spec;
+    auto f = [&](double x) {
+      set_parameter(trial, solve, x);
+      return get_target(evaluate(scenario, trial, monthly, nullptr), solve);
+    };
+    const bool percent =
+        solve.target_dimension == Dimension::dimensionless && solve.target != SolveTarget::min_dscr;
+    TargetSolution solution =
+        solve_for_target(f, solve.value, solve.lo, solve.hi, solve.tolerance,
+                         {.input = solve.parameter_path,
+                          .input_unit = std::string(si_unit(solve.parameter_dimension)),
+                          .output = solve.target_path,
+                          .output_unit = std::string(si_unit(solve.target_dimension)),
+                          .output_as_percent = percent});
+    solve_json["parameter"] = solve.parameter_path;
+    solve_json["target"] = solve.target_path;
+    solve_json["target_value"] = solve.value;
+    if (solution.ok()) {
+      set_parameter(spec, solve, *solution.value);
+      solve_json["value"] = *solution.value;
+      solve_json["value_text"] = format_quantity(*solution.value, solve.parameter_dimension);
+      if (solve.parameter == SolveParameter::lease_rate)
+        solve_json["value_usd_per_gpu_hour"] = *solution.value * 3600;
+      solve_json["tolerance"] = solution.tolerance;
+      solve_json["achieved"] = number_or_null(solution.achieved);
+      solve_json["evaluations"] = solution.evaluations;
+      solve_json["error"] = nullptr;
+    } else {
+      solve_json["value"] = nullptr;
+      solve_json["value_text"] = nullptr;
+      solve_json["parameter_as_given"] =
+          format_quantity(get_parameter(spec, solve), solve.parameter_dimension);
+      solve_json["evaluations"] = solution.evaluations;
+      solve_json["error"] = solution.error;
+    }
+  }
+
+  MergedLedger ledger;
+  const Evaluation e = evaluate(scenario, spec, monthly, spec.present ? &ledger : nullptr);
+  if (!e.valid) throw std::runtime_error("finance: " + e.problem);
+  json finance = finance_json(scenario, spec, monthly, e);
+  if (spec.present) {
+    finance["ledger_max_imbalance_usd"] = ledger.max_imbalance_usd;
+    if (spec.solve.present) finance["solve"] = solve_json;
+    write_ledger(dir + "ledger.csv", ledger);
+    write_months(dir + "finance_months.csv", spec, e);
+  }
   summary["finance"] = finance;
 }
 

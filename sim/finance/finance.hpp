@@ -1,6 +1,14 @@
 // Finance after the run: from what the fleet used and delivered (UsageRecord) and the
-// scenario's contracts, the summary's `finance` object and any finance files in the output
-// directory.
+// scenario's contracts, the summary's `finance` object and the finance files in the output
+// directory (ledger.csv, finance_months.csv).
+//
+// Months: month m covers [m, m + 1) x 1/12 Julian year from t = 0. Inside the simulated horizon
+// a month's flows are differences of the usage snapshots; a lease or loan that runs past the
+// horizon is completed by extrapolation: installed GPUs follow the delivery schedule (known in
+// advance), and per installed GPU-second the energy bill, IT energy and busy share keep the
+// values of the last simulated month (or of the whole run when that month had no GPUs).
+// Cost per useful EFLOP and per training run use the simulated horizon only: costs incurred and
+// useful FLOP (net of work lost to failures) delivered over the same window.
 #pragma once
 
 #include <string>
@@ -12,8 +20,10 @@
 
 namespace capsim {
 
-// Adds summary["finance"] (total_cost_usd, cost_per_eflop_usd, ...) and writes finance files
-// into `dir` (atomically). Throws std::runtime_error on I/O failure.
+// Adds summary["finance"] (total_cost_usd, cost_per_eflop_usd, ...) and, when the scenario has a
+// finance block, writes ledger.csv and finance_months.csv into `dir` (atomically). With a
+// `solve:` block, every output and file is for the solved value. Throws std::runtime_error on
+// I/O failure.
 void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::string& dir,
                  nlohmann::ordered_json& summary);
 

@@ -1,15 +1,123 @@
-// The scenario's `finance:` block (lease contracts, purchase vehicle, site costs, solve).
+// The scenario's `finance:` block (lease contracts, purchase vehicles, site costs, solve), typed
+// and resolved: names of clusters, sites, leases and vehicles become indices into the scenario's
+// vectors; quantities are SI (USD, s, USD per GPU-second, fractions).
 #pragma once
 
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/lease.hpp"
+#include "models/residual_value.hpp"
+#include "models/vehicle.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
 namespace capsim {
 
 struct Scenario;
 
+struct LeaseSpec {
+  std::string name;
+  std::string lessor; // a vehicle's name when a vehicle finances the lease
+  std::string lessee;
+  std::size_t cluster = 0; // index in Scenario::clusters; the contract covers all its GPUs
+  double rate_usd_per_gpu_s = 0;
+  LeaseCommitment commitment = LeaseCommitment::take_or_pay;
+  int start_month = 0; // month index (month = 1/12 Julian year) of the first rent
+  int term_months = 0;
+  double annual_escalator = 0;
+  std::optional<double> purchase_option_usd;
+  bool triple_net = true; // the lessee pays the cluster's power and facility costs
+};
+
+struct VehicleSpec {
+  std::string name;
+  std::size_t lease = 0;    // index in FinanceSpec::leases; it buys that lease's cluster
+  double gpus_per_unit = 1; // 72 when it buys NVL72 racks
+  double price_usd_per_unit = 0;
+  // Debt: exactly one of loan_to_cost and principal_usd sizes it (principal / purchases).
+  std::optional<double> principal_usd;
+  DebtTerms debt{};
+  ResidualValueParams residual{};
+  EndOfTerm end_of_term = EndOfTerm::lessee_choice;
+};
+
+enum class SiteCostKind { ground, orbital };
+
+struct SiteCostSpec {
+  std::size_t site = 0; // index in Scenario::sites
+  SiteCostKind kind = SiteCostKind::ground;
+  // ground
+  double it_capacity_w = 0; // 0 = the site's fleet at its systems' maximum power
+  double facility_capex_usd_per_w = 0;
+  double facility_life_s = 15 * 365.25 * 86400;
+  double hardware_capex_usd = 0; // equipment owned outright (not leased)
+  double hardware_life_s = 5 * 365.25 * 86400;
+  double maintenance_fraction_per_year = 0;
+  double wue_m3_per_j = 0;
+  double water_usd_per_m3 = 0;
+  // orbital (reachable once orbital sites exist)
+  double satellites = 0;
+  double satellite_power_w = 0;
+  double satellite_cost_usd_per_w = 0;
+  double compute_hardware_usd_per_satellite = 0;
+  double satellite_mass_kg = 0;
+  double launch_usd_per_kg = 0;
+  double satellite_life_s = 5 * 365.25 * 86400;
+  double annual_replacement_fraction = 0;
+  double ground_segment_usd = 0;
+  double insurance_fraction = 0;
+};
+
+enum class SolveParameter {
+  lease_rate,
+  lease_escalator,
+  lease_purchase_option,
+  vehicle_debt_rate,
+  vehicle_loan_to_cost,
+  vehicle_principal,
+  vehicle_price_per_unit,
+  discount_rate,
+};
+
+enum class SolveTarget {
+  equity_irr,
+  project_irr,
+  min_dscr,
+  npv_usd,
+  total_cost_usd,
+  cost_per_eflop_usd,
+  lessee_cost_per_eflop_usd,
+};
+
+struct SolveSpec {
+  bool present = false;
+  std::string parameter_path; // as written: finance.leases.xai.rate
+  std::string target_path;    // finance.equity_irr, finance.vehicles.apollo.min_dscr, ...
+  SolveParameter parameter = SolveParameter::lease_rate;
+  std::size_t parameter_index = 0; // lease or vehicle index
+  SolveTarget target = SolveTarget::equity_irr;
+  std::optional<std::size_t> target_index; // vehicle (or lessee lease) index; none = all
+  std::string target_lessee;
+  Dimension parameter_dimension = Dimension::dimensionless;
+  Dimension target_dimension = Dimension::dimensionless;
+  double value = 0; // target value, SI
+  double lo = 0, hi = 0;
+  double tolerance = 0; // bracket width in the parameter, SI
+};
+
 struct FinanceSpec {
   bool present = false;
+  std::optional<double> discount_rate; // effective annual, for NPVs
+  std::vector<LeaseSpec> leases;
+  std::vector<VehicleSpec> vehicles;
+  std::vector<SiteCostSpec> site_costs;
+  SolveSpec solve;
 };
+
+// The lease contract covering cluster `c`, if any.
+const LeaseSpec* lease_of_cluster(const FinanceSpec& finance, std::size_t cluster);
 
 // Reads top-level `finance:` (if present) into scenario.finance; errors go to diagnostics.
 void read_finance_section(MapReader& top, Diagnostics& diagnostics, Scenario& scenario);
