@@ -7,6 +7,7 @@ packages=(
   libsimgrid-dev libyaml-cpp-dev libboost-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   gnuplot-nox
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${packages[@]}"; do

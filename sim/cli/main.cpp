@@ -5,6 +5,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/step_command.hpp"
+#include "sim/cli/sweep_command.hpp"
 #include "sim/scenario/catalog.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   add_validate_command(app, exit_code);
   add_catalog_command(app, exit_code);
   add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
+  add_sweep_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,233 @@
+#include "sim/batch/launcher.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace capsim {
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Variables that would make a run believe it was started by mpirun.
+bool mpi_variable(const char* entry) {
+  for (const char* prefix : {"OMPI_", "PMIX_", "PMI_", "OPAL_"})
+    if (std::strncmp(entry, prefix, std::strlen(prefix)) == 0) return true;
+  return false;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A child's stderr as one line for results.csv.
+std::string one_line(const std::string& text, std::size_t max_chars = 400) {
+  const std::string separator = " | ";
+  std::string line;
+  for (char c : text) {
+    if (c != '\n' && c != '\r')
+      line += c;
+    else if (!line.empty() && !line.ends_with(separator))
+      line += separator;
+  }
+  if (line.ends_with(separator)) line.resize(line.size() - separator.size());
+  if (line.size() > max_chars) line = line.substr(0, max_chars) + "...";
+  return line;
+}
+
+} // namespace
+
+std::string run_dir_name(std::size_t point, int replication) {
+  return fmt::format("p{:06}-r{:03}", point, replication);
+}
+
+std::string current_executable() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the capsim executable (/proc/self/exe)");
+  return std::string(path, static_cast<std::size_t>(n));
+}
+
+RunLauncher::RunLauncher(const SweepPlan& plan, LaunchSettings settings)
+    : plan_(plan), settings_(std::move(settings)) {
+  for (char** e = environ; *e; ++e)
+    if (!mpi_variable(*e)) environment_.emplace_back(*e);
+  std::filesystem::create_directories(settings_.runs_dir);
+}
+
+RunLauncher::~RunLauncher() {
+  for (auto& c : children_) {
+    ::kill(c.pid, SIGKILL);
+    int status = 0;
+    ::waitpid(c.pid, &status, 0);
+    if (c.pidfd >= 0) ::close(c.pidfd);
+  }
+}
+
+void RunLauncher::start(std::size_t task) {
+  std::size_t point = plan_.point_of(task);
+  int replication = plan_.replication_of(task);
+  std::string dir = settings_.runs_dir + "/" + run_dir_name(point, replication);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string stderr_path = dir + "/stderr.txt";
+
+  std::vector<std::string> args{settings_.exe,
+                                "run",
+                                plan_.scenario_file,
+                                "-o",
+                                dir,
+                                "-q",
+                                "--seed",
+                                std::to_string(plan_.seed(point, replication))};
+  for (const auto& set : plan_.base_sets) {
+    args.emplace_back("--set");
+    args.push_back(set);
+  }
+  for (std::size_t a = 0; a < plan_.axes.size(); ++a) {
+    args.emplace_back("--set");
+    args.push_back(plan_.axes[a] + "=" + plan_.points[point][a]);
+  }
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : environment_)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int null_fd = ::open("/dev/null", O_RDWR);
+    int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, 0);
+      ::dup2(null_fd, 1);
+    }
+    if (err_fd >= 0) ::dup2(err_fd, 2);
+    ::execve(argv[0], argv.data(), envp.data());
+    const char message[] = "cannot execute the capsim binary\n";
+    ssize_t ignored = ::write(2, message, sizeof message - 1);
+    (void)ignored;
+    ::_exit(127);
+  }
+  Child child;
+  child.pid = pid;
+  child.task = task;
+  child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (settings_.timeout_s > 0) child.deadline_s = now_s() + settings_.timeout_s;
+  children_.push_back(child);
+}
+
+std::vector<ResultRow> RunLauncher::wait(double wait_s) {
+  std::vector<ResultRow> rows;
+  if (children_.empty()) return rows;
+  double now = now_s();
+  double until = now + wait_s;
+  for (const auto& c : children_)
+    if (c.deadline_s > 0) until = std::min(until, c.deadline_s);
+  std::vector<pollfd> fds;
+  bool all_pidfds = true;
+  for (const auto& c : children_) {
+    if (c.pidfd >= 0)
+      fds.push_back({c.pidfd, POLLIN, 0});
+    else
+      all_pidfds = false;
+  }
+  double wait_for_s = std::max(0.0, until - now);
+  if (!all_pidfds) wait_for_s = std::min(wait_for_s, 0.002); // no pidfd: poll waitpid
+  int timeout_ms = static_cast<int>(std::ceil(wait_for_s * 1000));
+  if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR)
+    throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
+  now = now_s();
+  for (auto it = children_.begin(); it != children_.end();) {
+    int status = 0;
+    pid_t done = ::waitpid(it->pid, &status, WNOHANG);
+    if (done == 0 && it->deadline_s > 0 && now >= it->deadline_s) {
+      ::kill(it->pid, SIGKILL);
+      it->timed_out = true;
+      done = ::waitpid(it->pid, &status, 0);
+    }
+    if (done == it->pid) {
+      rows.push_back(finish(*it, status));
+      if (it->pidfd >= 0) ::close(it->pidfd);
+      it = children_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return rows;
+}
+
+ResultRow RunLauncher::finish(const Child& child, int status) {
+  ResultRow row;
+  row.point = plan_.point_of(child.task);
+  row.replication = plan_.replication_of(child.task);
+  row.seed = plan_.seed(row.point, row.replication);
+  std::string dir = settings_.runs_dir + "/" + run_dir_name(row.point, row.replication);
+  std::string errors = one_line(read_text(dir + "/stderr.txt"));
+  if (child.timed_out) {
+    row.error = fmt::format("timed out after {} s", settings_.timeout_s);
+  } else if (WIFSIGNALED(status)) {
+    row.error =
+        fmt::format("killed by signal {} ({})", WTERMSIG(status), ::strsignal(WTERMSIG(status)));
+    if (!errors.empty()) row.error += ": " + errors;
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    row.error = fmt::format("exit code {}", WEXITSTATUS(status));
+    if (!errors.empty()) row.error += ": " + errors;
+  } else {
+    try {
+      row.fields = flatten_summary(nlohmann::ordered_json::parse(read_text(dir + "/summary.json")));
+      row.ok = true;
+    } catch (const nlohmann::json::exception& e) {
+      row.error = std::string("unreadable summary.json: ") + e.what();
+    }
+  }
+  std::error_code ignored;
+  if (row.ok && !settings_.keep_runs) {
+    if (settings_.keep_timeseries) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ignored))
+        if (entry.path().filename() != "timeseries.csv" &&
+            entry.path().filename() != "summary.json")
+          std::filesystem::remove_all(entry.path(), ignored);
+    } else {
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+  return row;
+}
+
+} // namespace capsim

@@ -1,0 +1,251 @@
+#include "sim/batch/sweep.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sim/batch/launcher.hpp"
+#include "sim/batch/mpi.hpp"
+#include "sim/batch/results.hpp"
+#include "sim/report/atomic_file.hpp"
+#include "sim/report/progress.hpp"
+#include "sim/scenario/diagnostics.hpp"
+
+namespace capsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void input_error(const std::string& where, const std::string& message) {
+  Diagnostics d(where);
+  d.error_unlocated(message);
+  d.throw_if_any();
+  throw std::logic_error("unreachable");
+}
+
+nlohmann::ordered_json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) input_error(path, "cannot read the sweep plan");
+  try {
+    return nlohmann::ordered_json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    input_error(path, std::string("not a sweep plan: ") + e.what());
+  }
+}
+
+// Resume and merge accept only the same plan, down to the capsim version that made the rows.
+const nlohmann::ordered_json& comparable(const nlohmann::ordered_json& plan) {
+  return plan;
+}
+
+void note_errors(const std::vector<ResultRow>& rows, SweepOutcome& outcome) {
+  for (const auto& row : rows) {
+    if (row.ok) continue;
+    ++outcome.failed;
+    if (outcome.first_errors.size() < 3)
+      outcome.first_errors.push_back(
+          fmt::format("point {} replication {}: {}", row.point, row.replication, row.error));
+  }
+}
+
+void write_reports(const SweepPlan& plan, const std::vector<ResultRow>& rows,
+                   const std::string& dir, const std::vector<std::string>& run_roots,
+                   std::vector<BreakEven>& break_evens) {
+  write_file_atomically(dir + "/summary.csv", summary_csv(plan, rows));
+  break_evens = write_curves(plan, rows, dir, run_roots);
+}
+
+} // namespace
+
+std::string shard_dir_name(std::size_t index, std::size_t count) {
+  return fmt::format("shard-{}-of-{}", index, count);
+}
+
+SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  SweepOutcome outcome;
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count)
+    input_error("--shard", fmt::format("shard {}/{}: expected I/N with 0 <= I < N",
+                                       options.shard_index, options.shard_count));
+  std::string dir = options.output_dir;
+  if (options.shard_count > 1) {
+    dir += '/';
+    dir += shard_dir_name(options.shard_index, options.shard_count);
+  }
+  outcome.dir = dir;
+
+  LaunchSettings launch{.exe = options.exe.empty() ? current_executable() : options.exe,
+                        .runs_dir = dir + "/runs",
+                        .keep_runs = options.keep_runs,
+                        .keep_timeseries = plan.has_time_curves(),
+                        .timeout_s = plan.timeout_s};
+
+  std::unique_ptr<MpiSession> mpi;
+  int world = mpirun_world_size();
+  if (world > 1) mpi = std::make_unique<MpiSession>();
+  std::size_t jobs = options.jobs;
+  if (jobs == 0) jobs = mpi ? 1 : std::max(1u, std::thread::hardware_concurrency());
+
+  if (mpi && mpi->rank() != 0) {
+    outcome.coordinator = false;
+    RunLauncher launcher(plan, launch);
+    mpi_worker(launcher, jobs);
+    return outcome;
+  }
+  try {
+    fs::create_directories(dir);
+    std::string plan_path = dir + "/sweep.json";
+    std::string results_path = dir + "/results.csv";
+    auto plan_json = plan_to_json(plan);
+    std::vector<ResultRow> recovered;
+    if (options.resume && fs::exists(plan_path)) {
+      if (comparable(read_json_file(plan_path)) != comparable(plan_json))
+        input_error(plan_path, "--resume: this directory holds another sweep (different "
+                               "scenario, overrides, axes, seeds or curves); use a new -o "
+                               "directory or drop --resume");
+      try {
+        recovered = read_results(plan, results_path, &outcome.recovered_dropped);
+      } catch (const std::runtime_error& e) {
+        input_error(results_path, e.what());
+      }
+    } else {
+      for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"})
+        fs::remove_all(dir + "/" + stale);
+    }
+    write_file_atomically(plan_path, plan_json.dump(2) + "\n");
+
+    std::set<std::size_t> finished;
+    for (const auto& row : recovered)
+      finished.insert(row.task(plan));
+    std::vector<std::size_t> pending;
+    auto mine = shard_tasks(plan, options.shard_index, options.shard_count);
+    outcome.tasks = mine.size();
+    for (std::size_t task : mine)
+      if (!finished.count(task)) pending.push_back(task);
+    outcome.skipped = outcome.tasks - pending.size();
+
+    ResultsLog log(plan, results_path, std::move(recovered));
+    ProgressBar progress("sweep", static_cast<double>(pending.size()), !options.quiet);
+    auto on_row = [&](ResultRow row) {
+      log.append(std::move(row));
+      ++outcome.ran;
+      progress.update(static_cast<double>(outcome.ran));
+    };
+    if (mpi) {
+      mpi_master(pending, on_row, [&] { progress.update(static_cast<double>(outcome.ran)); });
+    } else {
+      RunLauncher launcher(plan, launch);
+      std::size_t next = 0;
+      while (next < pending.size() || launcher.running() > 0) {
+        while (launcher.running() < jobs && next < pending.size())
+          launcher.start(pending[next++]);
+        for (auto& row : launcher.wait(0.1))
+          on_row(std::move(row));
+        progress.update(static_cast<double>(outcome.ran));
+      }
+    }
+    progress.finish();
+    log.finish();
+    note_errors(log.rows(), outcome);
+    if (options.shard_count == 1)
+      write_reports(plan, log.rows(), dir, {dir + "/runs"}, outcome.break_evens);
+    std::error_code ignored;
+    fs::remove(dir + "/runs", ignored); // only if empty
+  } catch (...) {
+    if (mpi) {
+      // Other ranks wait for tasks that will never come.
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+      }
+      mpi->abort(1);
+    }
+    throw;
+  }
+  outcome.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string output_dir) {
+  std::vector<std::string> shard_dirs;
+  for (const auto& input : inputs) {
+    // A directory with shard-I-of-N subdirectories stands for them (it may hold an earlier
+    // merge's results.csv); otherwise it must be a shard itself.
+    std::vector<std::string> found;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(input, error))
+      if (entry.is_directory() && entry.path().filename().string().rfind("shard-", 0) == 0 &&
+          fs::exists(entry.path() / "sweep.json"))
+        found.push_back(entry.path().string());
+    if (found.empty() && fs::exists(input + "/sweep.json") && fs::exists(input + "/results.csv"))
+      found.push_back(input);
+    if (found.empty())
+      input_error(input, "neither a shard (sweep.json and results.csv) nor a directory of "
+                         "shard-I-of-N directories");
+    std::sort(found.begin(), found.end());
+    shard_dirs.insert(shard_dirs.end(), found.begin(), found.end());
+  }
+  if (output_dir.empty()) {
+    if (inputs.size() != 1)
+      input_error("merge", "give -o DIR when merging shards from several directories");
+    output_dir = inputs.front();
+  }
+  auto first_json = read_json_file(shard_dirs.front() + "/sweep.json");
+  SweepPlan plan;
+  try {
+    plan = plan_from_json(first_json);
+  } catch (const std::runtime_error& e) {
+    input_error(shard_dirs.front() + "/sweep.json", e.what());
+  }
+  std::vector<ResultRow> rows;
+  std::set<std::size_t> seen;
+  std::vector<std::string> run_roots;
+  for (const auto& shard : shard_dirs) {
+    if (comparable(read_json_file(shard + "/sweep.json")) != comparable(first_json))
+      input_error(shard + "/sweep.json",
+                  "this shard belongs to another sweep than " + shard_dirs.front());
+    std::size_t dropped = 0;
+    std::vector<ResultRow> shard_rows;
+    try {
+      shard_rows = read_results(plan, shard + "/results.csv", &dropped);
+    } catch (const std::runtime_error& e) {
+      input_error(shard + "/results.csv", e.what());
+    }
+    for (auto& row : shard_rows)
+      if (seen.insert(row.task(plan)).second) rows.push_back(std::move(row));
+    run_roots.push_back(shard + "/runs");
+  }
+  if (rows.size() != plan.task_count()) {
+    std::size_t missing = plan.task_count() - rows.size();
+    std::size_t first_missing = 0;
+    while (seen.count(first_missing))
+      ++first_missing;
+    input_error("merge", fmt::format("{} of {} runs are missing (first: point {} replication {}); "
+                                     "finish the shards (capsim sweep --shard I/N --resume) "
+                                     "and merge again",
+                                     missing, plan.task_count(), plan.point_of(first_missing),
+                                     plan.replication_of(first_missing)));
+  }
+  MergeOutcome outcome;
+  outcome.dir = output_dir;
+  outcome.shards = shard_dirs.size();
+  outcome.rows = rows.size();
+  for (const auto& r : rows)
+    if (!r.ok) ++outcome.failed;
+  fs::create_directories(output_dir);
+  write_file_atomically(output_dir + "/sweep.json", first_json.dump(2) + "\n");
+  write_file_atomically(output_dir + "/results.csv", results_csv(plan, rows));
+  write_reports(plan, rows, output_dir, run_roots, outcome.break_evens);
+  return outcome;
+}
+
+} // namespace capsim

@@ -1,0 +1,274 @@
+#include "sim/cli/sweep_command.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "sim/batch/curves.hpp"
+#include "sim/batch/plan.hpp"
+#include "sim/batch/sweep.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/report/plot.hpp"
+#include "sim/scenario/loader.hpp"
+
+namespace capsim::cli {
+
+namespace {
+
+[[noreturn]] void bad_argument(const std::string& where, const std::string& message) {
+  Diagnostics d(where);
+  d.error_unlocated(message);
+  d.throw_if_any();
+  throw std::logic_error("unreachable");
+}
+
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
+  auto slash = text.find('/');
+  try {
+    if (slash != std::string::npos) {
+      std::size_t used = 0;
+      long long index = std::stoll(text.substr(0, slash), &used);
+      bool ok = used == slash;
+      std::string rest = text.substr(slash + 1);
+      long long count = std::stoll(rest, &used);
+      ok = ok && used == rest.size();
+      if (ok && count >= 1 && index >= 0 && index < count)
+        return {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
+    }
+  } catch (const std::exception&) {
+  }
+  bad_argument("--shard " + text, "expected I/N with 0 <= I < N, e.g. --shard 3/16");
+}
+
+// --axis PATH=[v1, v2] or PATH={from: 2 MW, to: 8 MW, steps: 4, scale: log}: the same as an
+// entry of the scenario's sweep.axes.
+void add_command_line_axis(const std::string& text, const YAML::Node& document, Scenario& s) {
+  Override o = parse_override(text);
+  std::string where = "--axis " + o.path;
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::ParserException& e) {
+    bad_argument(where, "cannot parse '" + o.value + "': " + e.msg);
+  }
+  YAML::Node axis(YAML::NodeType::Map);
+  axis["path"] = o.path;
+  if (value.IsSequence()) {
+    axis["values"] = value;
+  } else if (value.IsMap()) {
+    for (const auto& entry : value)
+      axis[entry.first.Scalar()] = entry.second;
+  } else {
+    bad_argument(where, "expected a list of values, e.g. '[0.35, 0.40]', or a range, e.g. "
+                        "'{from: 2 MW, to: 8 MW, steps: 4}'");
+  }
+  Diagnostics d(where);
+  auto factor = read_sweep_factor(axis, d);
+  d.throw_if_any();
+  if (auto problem = check_axis_path(document, o.path, factor->axes.front().values.front(), s.file))
+    bad_argument(where, *problem);
+  SweepSpec& spec = s.sweep;
+  spec.present = true;
+  auto same = std::find_if(spec.factors.begin(), spec.factors.end(), [&](const SweepFactor& f) {
+    return f.axes.size() == 1 && f.axes.front().path == o.path;
+  });
+  if (same != spec.factors.end()) {
+    *same = *factor; // the command line replaces the scenario's axis
+  } else if (spec.sweeps(o.path)) {
+    bad_argument(where, "this path is swept in a zip group or by samples in the scenario");
+  } else {
+    spec.factors.push_back(*factor);
+  }
+}
+
+// Curves need numeric x values: checked before any run starts.
+void check_curve_axes(const SweepPlan& plan, const Scenario& s) {
+  Diagnostics d(s.file);
+  for (const auto& c : plan.curves) {
+    if (c.x == "time") continue;
+    auto a = std::find(plan.axes.begin(), plan.axes.end(), c.x) - plan.axes.begin();
+    for (const auto& p : plan.points)
+      if (!parse_any_quantity(p[a])) {
+        d.error_at(c.line, c.column,
+                   fmt::format("curve '{}': x value '{}' of '{}' is not a number or quantity",
+                               c.name, p[a], c.x));
+        break;
+      }
+  }
+  d.throw_if_any();
+}
+
+void print_break_evens(const std::vector<BreakEven>& found) {
+  for (const auto& b : found)
+    fmt::print("  break-even in curve {}: '{}' and '{}' cross at x = {:.6g}, y = {:.6g}{}\n",
+               b.curve, b.line_a, b.line_b, b.x, b.y,
+               b.higher_before.empty() ? "" : " ('" + b.higher_before + "' higher before)");
+}
+
+void add_sweep_command(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string scenario;
+    std::string output_dir;
+    std::size_t jobs = 0;
+    std::string shard;
+    bool resume = false;
+    bool quiet = false;
+    bool keep_runs = false;
+    std::vector<std::string> sets;
+    std::vector<std::string> axes;
+    int replications = 0;
+    std::string timeout;
+  };
+  auto options = std::make_shared<Options>();
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run the scenario's sweep (points x replications) on worker processes, under "
+               "mpirun, or one shard of it; write results.csv, summary.csv and curves/");
+  sweep
+      ->add_option("scenario", options->scenario,
+                   "Scenario YAML file with a sweep: block, or "
+                   "axes given with --axis")
+      ->required();
+  sweep->add_option("-o,--output", options->output_dir,
+                    "Output directory (default: out/<scenario name>-sweep)");
+  sweep
+      ->add_option("-j,--jobs", options->jobs,
+                   "Runs at once (default: one per core; under mpirun: 1 per rank)")
+      ->check(CLI::PositiveNumber);
+  sweep->add_option("--shard", options->shard,
+                    "Run only shard I of N (0 <= I < N) into DIR/shard-I-of-N/; join with "
+                    "capsim merge DIR");
+  sweep->add_flag("--resume", options->resume,
+                  "Keep the runs already in DIR/results.csv and run the rest");
+  sweep->add_flag("-q,--quiet", options->quiet, "No progress bar and no summary");
+  sweep->add_flag("--keep-runs", options->keep_runs,
+                  "Keep every run's outputs in DIR/runs/ (default: only failed runs')");
+  sweep->add_option("--set", options->sets, "Override a value of every run: PATH=VALUE")
+      ->take_all();
+  sweep
+      ->add_option("--axis", options->axes,
+                   "Sweep a path: PATH=[v1, v2, ...] or PATH={from: A, to: B, steps: N, "
+                   "scale: linear|log}; replaces the scenario's axis of the same path")
+      ->take_all();
+  sweep
+      ->add_option("--replications", options->replications,
+                   "Monte Carlo runs per point (overrides sweep.replications)")
+      ->check(CLI::Range(1, 100000));
+  sweep->add_option("--timeout", options->timeout,
+                    "Time limit per run, e.g. '10 min' (overrides sweep.timeout)");
+  sweep->callback([options, &exit_code]() {
+    std::vector<Override> overrides;
+    for (const auto& text : options->sets)
+      overrides.push_back(parse_override(text));
+    Scenario s = load_scenario(options->scenario, overrides);
+    if (!options->axes.empty()) {
+      YAML::Node document = YAML::LoadFile(options->scenario);
+      Diagnostics d(options->scenario);
+      apply_overrides(document, overrides, d);
+      for (const auto& axis : options->axes)
+        add_command_line_axis(axis, document, s);
+    }
+    if (options->replications > 0) s.sweep.replications = options->replications;
+    if (!options->timeout.empty()) {
+      try {
+        s.sweep.timeout_s = parse_quantity(options->timeout, Dimension::time);
+      } catch (const UnitError& e) {
+        bad_argument("--timeout " + options->timeout, e.what());
+      }
+    }
+    if (!s.sweep.present)
+      bad_argument(options->scenario, "nothing to sweep: the scenario has no sweep: block and no "
+                                      "--axis or --replications was given");
+    SweepPlan plan = make_plan(s, options->scenario, options->sets);
+    check_curve_axes(plan, s);
+    SweepOptions run;
+    run.output_dir = options->output_dir.empty() ? "out/" + s.name + "-sweep" : options->output_dir;
+    run.jobs = options->jobs;
+    if (!options->shard.empty())
+      std::tie(run.shard_index, run.shard_count) = parse_shard(options->shard);
+    run.resume = options->resume;
+    run.quiet = options->quiet;
+    run.keep_runs = options->keep_runs;
+    SweepOutcome outcome = run_sweep(plan, run);
+    exit_code = exit_ok;
+    if (!outcome.coordinator || options->quiet) return;
+    fmt::print("capsim sweep '{}': {} points x {} replications{}\n", plan.scenario_name,
+               plan.points.size(), plan.replications,
+               run.shard_count > 1 ? fmt::format(", shard {}/{} ({} runs)", run.shard_index,
+                                                 run.shard_count, outcome.tasks)
+                                   : "");
+    fmt::print("  {} runs in {:.2f} s ({:.3g} runs/s){}, {} failed\n", outcome.ran, outcome.wall_s,
+               outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0,
+               outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
+               outcome.failed);
+    if (outcome.recovered_dropped)
+      fmt::print("  {} partial or unmatched rows of the previous results.csv dropped\n",
+                 outcome.recovered_dropped);
+    for (const auto& e : outcome.first_errors)
+      fmt::print("  failed: {}\n", e);
+    print_break_evens(outcome.break_evens);
+    fmt::print("  results in {}/results.csv{}\n", outcome.dir,
+               run.shard_count > 1
+                   ? fmt::format(" (join the shards with: capsim merge {})", run.output_dir)
+                   : ", summary.csv" + std::string(plan.curves.empty() ? "" : ", curves/"));
+  });
+}
+
+void add_merge_command(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::vector<std::string> inputs;
+    std::string output_dir;
+    bool quiet = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* merge = app.add_subcommand(
+      "merge", "Join the shards of a sweep (capsim sweep --shard I/N) into results.csv, "
+               "summary.csv and curves/");
+  merge
+      ->add_option("dirs", options->inputs,
+                   "A sweep directory holding shard-I-of-N/ directories, or shard directories")
+      ->required();
+  merge->add_option("-o,--output", options->output_dir,
+                    "Output directory (default: the one directory given)");
+  merge->add_flag("-q,--quiet", options->quiet, "Print nothing");
+  merge->callback([options, &exit_code]() {
+    MergeOutcome outcome = merge_shards(options->inputs, options->output_dir);
+    exit_code = exit_ok;
+    if (options->quiet) return;
+    fmt::print("capsim merge: {} shards, {} runs ({} failed) into {}/results.csv, summary.csv\n",
+               outcome.shards, outcome.rows, outcome.failed, outcome.dir);
+    print_break_evens(outcome.break_evens);
+  });
+}
+
+void add_plot_command(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string dir;
+    std::string format = "both";
+  };
+  auto options = std::make_shared<Options>();
+  auto* plot = app.add_subcommand(
+      "plot", "Draw a run's time series or a sweep's curves with gnuplot into DIR/plots/");
+  plot->add_option("dir", options->dir, "A run or sweep output directory")->required();
+  plot->add_option("--format", options->format, "png, svg or both (default)")
+      ->check(CLI::IsMember({"png", "svg", "both"}));
+  plot->callback([options, &exit_code]() {
+    PlotOptions plot_options{.png = options->format != "svg", .svg = options->format != "png"};
+    auto files = plot_directory(options->dir, plot_options);
+    for (const auto& f : files)
+      fmt::print("{}\n", f);
+    exit_code = exit_ok;
+  });
+}
+
+} // namespace
+
+void add_sweep_commands(CLI::App& app, int& exit_code) {
+  add_sweep_command(app, exit_code);
+  add_merge_command(app, exit_code);
+  add_plot_command(app, exit_code);
+}
+
+} // namespace capsim::cli

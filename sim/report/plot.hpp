@@ -1,0 +1,36 @@
+// Figures from capsim's outputs, drawn by gnuplot (Debian gnuplot-nox) as PNG (the pngcairo
+// terminal when gnuplot has it, else png) and SVG, into DIR/plots/:
+//   - a run directory (timeseries.csv): per site, goodput, power drawn vs available, power
+//     capping, GPUs, and one figure per other non-empty numeric column, against time;
+//   - a sweep directory (sweep.json, curves/): each curve with one line per group value, its
+//     p5-p95 band and the break-even points marked.
+// Axes carry readable names and units scaled to the data (MW, PFLOP/s, days, %, ...).
+// Each file is written under a temporary name and renamed once gnuplot succeeded.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace capsim {
+
+struct PlotOptions {
+  bool png = true;
+  bool svg = true;
+};
+
+// Throws InputError when DIR holds nothing to plot, std::runtime_error when gnuplot fails.
+// Returns the files written.
+std::vector<std::string> plot_directory(const std::string& dir, const PlotOptions& options);
+
+// A readable axis label and the divisor that scales SI values to its unit, for a column or
+// field name ("it_power_w" with values up to 4e6 -> "IT power (MW)", 1e6).
+struct AxisLabel {
+  std::string text;
+  double divisor = 1;
+};
+AxisLabel label_for_field(const std::string& field, double max_abs_si);
+
+// Whether this gnuplot has the pngcairo terminal.
+bool gnuplot_has_pngcairo();
+
+} // namespace capsim
