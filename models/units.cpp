@@ -12,13 +12,14 @@ namespace capsim {
 
 namespace {
 
+constexpr double pi = 3.14159265358979323846;
 using D = Dimension;
 
 // example_units indexes by the enum value: all_dimensions must list every value, in order.
 constexpr bool all_dimensions_in_order() {
   for (std::size_t i = 0; i < all_dimensions.size(); ++i)
     if (static_cast<std::size_t>(all_dimensions[i]) != i) return false;
-  return all_dimensions.back() == D::volume_per_energy;
+  return all_dimensions.back() == D::angle;
 }
 static_assert(all_dimensions_in_order());
 
@@ -261,6 +262,12 @@ constexpr UnitDef unit_table[] = {
     {"L/kWh", D::volume_per_energy, litre_m3 / (1e3 * wh_j), 0, P},
     {"L/MWh", D::volume_per_energy, litre_m3 / (1e6 * wh_j), 0, L},
     {"m3/MWh", D::volume_per_energy, 1 / (1e6 * wh_j), 0, L},
+
+    {"deg", D::angle, pi / 180, 0, P},
+    {"°", D::angle, pi / 180, 0, A},
+    {"degrees", D::angle, pi / 180, 0, A},
+    {"radian", D::angle, 1, 0, A},
+    {"radians", D::angle, 1, 0, A},
 };
 
 // Symbols rejected on purpose, each with the reason the user sees.
@@ -346,6 +353,8 @@ constexpr DimensionInfo dimension_info(Dimension d) {
     return {"dose rate", "a dose rate", "Gy/s"};
   case D::volume_per_energy:
     return {"volume per energy", "a volume per energy", "m3/J"};
+  case D::angle:
+    return {"angle", "an angle", "radian"};
   }
   return {"?", "?", "?"};
 }

@@ -66,9 +66,10 @@ enum class Dimension {
   dose,               // gray ("150 rad", "2 krad", "1.5 Gy")
   dose_rate,          // Gy/s ("150 rad/yr")
   volume_per_energy,  // m3 per J ("0.38 L/kWh")
+  angle,              // radian ("98 deg"; "rad" is the radiation dose)
 };
 
-inline constexpr std::array<Dimension, 25> all_dimensions{
+inline constexpr std::array<Dimension, 26> all_dimensions{
     Dimension::dimensionless,
     Dimension::time,
     Dimension::length,
@@ -94,6 +95,7 @@ inline constexpr std::array<Dimension, 25> all_dimensions{
     Dimension::dose,
     Dimension::dose_rate,
     Dimension::volume_per_energy,
+    Dimension::angle,
 };
 
 // "power", "money per GPU-time", ...

@@ -123,7 +123,7 @@ std::vector<BreakEven> find_break_evens(const std::string& curve,
 std::vector<CurveLine> extract_curve(const SweepPlan& plan, const CurveSpec& curve,
                                      const std::vector<ResultRow>& rows,
                                      const std::vector<std::string>& run_roots) {
-  auto order = group_order(plan, curve);
+  auto order = curve.ys.size() > 1 ? curve.ys : group_order(plan, curve);
   std::optional<std::size_t> g;
   if (!curve.group.empty()) g = axis_index(plan, curve.group);
   std::map<std::string, std::map<double, std::vector<double>>> data;
@@ -138,11 +138,15 @@ std::vector<CurveLine> extract_curve(const SweepPlan& plan, const CurveSpec& cur
         throw std::runtime_error("curve '" + curve.name + "': x value '" + x_text +
                                  "' is not a number or quantity");
       std::string group = g ? plan.points[row.point][*g] : "";
-      for (const auto& [name, value] : row.fields)
-        if (name == curve.y) {
+      for (const auto& [name, value] : row.fields) {
+        bool listed = std::find(curve.ys.begin(), curve.ys.end(), name) != curve.ys.end();
+        if (name == curve.y || listed) {
           column_seen = true;
-          if (!value.empty()) data[group][x->first].push_back(std::strtod(value.c_str(), nullptr));
+          // Several y columns: each is a line, labelled by its column.
+          const std::string& line = curve.ys.size() > 1 ? name : group;
+          if (!value.empty()) data[line][x->first].push_back(std::strtod(value.c_str(), nullptr));
         }
+      }
     }
     bool any_ok = std::any_of(rows.begin(), rows.end(), [](const ResultRow& r) { return r.ok; });
     if (any_ok && !column_seen)

@@ -149,8 +149,12 @@ nlohmann::ordered_json plan_to_json(const SweepPlan& plan) {
   j["points"] = plan.points;
   j["curves"] = nlohmann::ordered_json::array();
   for (const auto& c : plan.curves)
-    j["curves"].push_back(
-        {{"name", c.name}, {"x", c.x}, {"y", c.y}, {"group", c.group}, {"title", c.title}});
+    j["curves"].push_back({{"name", c.name},
+                           {"x", c.x},
+                           {"y", c.y},
+                           {"ys", c.ys},
+                           {"group", c.group},
+                           {"title", c.title}});
   return j;
 }
 
@@ -170,6 +174,7 @@ SweepPlan plan_from_json(const nlohmann::ordered_json& j) {
       plan.curves.push_back({.name = c.at("name"),
                              .x = c.at("x"),
                              .y = c.at("y"),
+                             .ys = c.value("ys", std::vector<std::string>{}),
                              .group = c.at("group"),
                              .title = c.at("title")});
     if (plan.replications < 1) throw std::runtime_error("replications must be at least 1");

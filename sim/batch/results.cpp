@@ -28,6 +28,17 @@ void flatten_into(const std::string& prefix, const nlohmann::ordered_json& value
   if (value.is_object()) {
     for (auto it = value.begin(); it != value.end(); ++it)
       flatten_into(prefix + "." + it.key(), it.value(), out);
+  } else if (value.is_array()) {
+    // Arrays of named objects (finance.sites[], finance.training_runs[]) by their name.
+    for (const auto& item : value) {
+      if (!item.is_object()) continue;
+      for (const char* key : {"name", "site", "job"}) {
+        if (item.contains(key) && item[key].is_string()) {
+          flatten_into(prefix + "." + item[key].get<std::string>(), item, out);
+          break;
+        }
+      }
+    }
   } else if (value.is_boolean()) {
     out.emplace_back(prefix, value.get<bool>() ? "1" : "0");
   } else if (value.is_null()) {

@@ -1,10 +1,13 @@
 #include "sim/cli/commands.hpp"
 
+#include <array>
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "models/collective.hpp"
 #include "models/units.hpp"
+#include "sim/engine/collective_sim.hpp"
 #include "sim/engine/simulation.hpp"
 #include "sim/scenario/loader.hpp"
 
@@ -80,6 +83,49 @@ void add_validate_command(CLI::App& app, int& exit_code) {
         exit_code = exit_input;
       }
     }
+  });
+}
+
+void add_collective_command(CLI::App& app, int& exit_code) {
+  auto run = std::make_shared<CollectiveRun>();
+  auto texts = std::make_shared<std::array<std::string, 3>>(
+      std::array<std::string, 3>{"1 GB", "1.6 Tbit/s", "10 us"});
+  auto* cmd = app.add_subcommand(
+      "collective", "Simulate one ring all-reduce as SimGrid communications on a ring of links and "
+                    "compare it with the analytic time");
+  cmd->add_option("--nodes", run->nodes, "Ring members")->check(CLI::Range(2, 4096));
+  cmd->add_option("--bytes", (*texts)[0], "Message size, e.g. '140 GB'");
+  cmd->add_option("--bandwidth", (*texts)[1], "Link bandwidth, e.g. '1.6 Tbit/s'");
+  cmd->add_option("--latency", (*texts)[2], "Link latency, e.g. '10 us'");
+  cmd->add_option("--stride", run->stride,
+                  "Member i sends to i + stride: each link then carries `stride` flows")
+      ->check(CLI::Range(1, 2048));
+  cmd->add_flag("--tcp-model", run->tcp_model,
+                "Use SimGrid's LV08 model (the simulator's) instead of plain max-min CM02");
+  cmd->callback([run, texts, &exit_code]() {
+    try {
+      run->bytes = parse_quantity((*texts)[0], Dimension::data);
+      run->link_bytes_per_s = parse_quantity((*texts)[1], Dimension::data_rate);
+      run->link_latency_s = parse_quantity((*texts)[2], Dimension::time);
+    } catch (const UnitError& e) {
+      std::cerr << "capsim collective: error: " << e.what() << '\n';
+      exit_code = exit_input;
+      return;
+    }
+    if (2 * run->stride >= run->nodes && run->stride > 1) {
+      std::cerr << "capsim collective: error: --stride must be below half of --nodes\n";
+      exit_code = exit_input;
+      return;
+    }
+    double simulated = run_ring_allreduce_platform(*run);
+    double analytic =
+        ring_all_reduce_time_s(CollectiveParams{.nodes = static_cast<int>(run->nodes),
+                                                .bytes = run->bytes,
+                                                .link_bandwidth_bytes_per_s = run->link_bytes_per_s,
+                                                .link_latency_s = run->link_latency_s});
+    fmt::print("simulated_s {:.9g}\nanalytic_uncontended_s {:.9g}\nratio {:.6f}\n", simulated,
+               analytic, simulated / analytic);
+    exit_code = exit_ok;
   });
 }
 

@@ -13,5 +13,6 @@ inline constexpr int exit_input = 2;
 void add_run_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_catalog_command(CLI::App& app, int& exit_code);
+void add_collective_command(CLI::App& app, int& exit_code);
 
 } // namespace capsim::cli

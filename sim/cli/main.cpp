@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add_run_command(app, exit_code);
   add_validate_command(app, exit_code);
   add_catalog_command(app, exit_code);
+  add_collective_command(app, exit_code);
   add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
   add_sweep_commands(app, exit_code);
   try {

@@ -1,5 +1,7 @@
 #include "sim/engine/actors.hpp"
 
+#include "sim/engine/collective_sim.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -22,9 +24,48 @@ void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& loc
 }
 
 void delivery_actor(World* world, ClusterState* cluster) {
-  for (const Delivery& delivery : cluster->spec->deliveries) {
-    if (delivery.at_s > now()) sg4::this_actor::sleep_until(delivery.at_s);
-    world->deliver(*cluster, delivery.gpus, now());
+  for (const ClusterState::Arrival& arrival : cluster->arrivals) {
+    if (arrival.at_s > now()) sg4::this_actor::sleep_until(arrival.at_s);
+    world->arrival(*cluster, arrival, now());
+  }
+}
+
+void radiation_actor(World* world, ClusterState* cluster) {
+  auto mutex = sg4::Mutex::create();
+  std::unique_lock lock(*mutex);
+  while (true) {
+    std::uint64_t version = cluster->installed_version;
+    double rate_per_s = world->radiation_rate_per_s(*cluster);
+    double at_s = rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
+    sleep_until(*cluster->wake, lock, at_s);
+    if (cluster->installed_version != version) continue; // more GPUs in orbit: draw again
+    if (at_s <= now()) world->radiation_event(*cluster, now());
+  }
+}
+
+// During each ground-station pass, the constellation sends its latest checkpoint down; a
+// transfer still running when the pass ends fails with the link and counts as interrupted.
+void downlink_actor(World* world, SiteState* site) {
+  long long sent_checkpoints = 0;
+  for (const auto& [start_s, end_s] : site->platform->contacts) {
+    if (start_s > now()) sg4::this_actor::sleep_until(start_s);
+    if (now() >= end_s) continue;
+    long long checkpoints = 0;
+    double bytes = 0;
+    for (JobState* job : site->jobs) {
+      checkpoints += job->progress.checkpoints;
+      if (job->progress.checkpoints > 0) bytes += job->spec->checkpoint.size_bytes;
+    }
+    if (checkpoints == sent_checkpoints || bytes <= 0) continue;
+    bool ok = true;
+    try {
+      sg4::Comm::sendto(site->platform->relay, site->platform->ground,
+                        static_cast<std::uint64_t>(bytes));
+    } catch (const simgrid::Exception&) {
+      ok = false;
+    }
+    if (ok) sent_checkpoints = checkpoints;
+    world->downlink_done(*site, bytes, ok, now());
   }
 }
 
@@ -78,6 +119,12 @@ void measure_checkpoint(World* world, JobState* job) {
   double t1 = now();
   sg4::Comm::sendto(site.platform->storage, site.platform->gateway, bytes);
   double read_s = now() - t1;
+  const auto& ring = site.platform->probe_ring;
+  if (!ring.empty()) {
+    std::size_t members = std::min(ring.size(), job->hosts_needed);
+    std::vector<sg4::Host*> used(ring.begin(), ring.begin() + static_cast<long>(members));
+    world->job_collective(*job, simulate_ring_allreduce(used, 2 * job->spec->parameters));
+  }
   world->job_measured(*job, write_s, read_s, now());
 }
 
@@ -112,6 +159,9 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
   for (auto& site : world.sites()) {
     sg4::Host* host = site.platform->controller;
     sg4::Actor::create(site.spec->name + "-power", host, site_actor, &world, &site)->daemonize();
+    if (site.orbital && !site.platform->contacts.empty())
+      sg4::Actor::create(site.spec->name + "-downlink", host, downlink_actor, &world, &site)
+          ->daemonize();
   }
   for (auto& cluster : world.clusters()) {
     sg4::Host* host = cluster.site->platform->controller;
@@ -119,6 +169,9 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
         ->daemonize();
     sg4::Actor::create(cluster.spec->name + "-failures", host, failure_actor, &world, &cluster)
         ->daemonize();
+    if (cluster.site->orbital)
+      sg4::Actor::create(cluster.spec->name + "-radiation", host, radiation_actor, &world, &cluster)
+          ->daemonize();
   }
   for (auto& job : world.jobs()) {
     sg4::Host* host = job.cluster->site->platform->controller;

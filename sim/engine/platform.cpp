@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <simgrid/kernel/ProfileBuilder.hpp>
+
 #include "models/gpu.hpp"
+#include "models/orbit.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -13,12 +17,117 @@ constexpr double fabric_latency_s = 2e-6; // one switch hop inside a site
 constexpr double controller_bytes_per_s = 1.25e9;
 } // namespace
 
+namespace {
+
+std::vector<double> pstate_speeds(const ClusterSpec& cluster, const std::vector<double>& levels) {
+  std::vector<double> speeds;
+  double unit_flops = cluster.gpus_per_host * cluster.gpu.bf16_dense_flops;
+  for (double cap : levels)
+    speeds.push_back(unit_flops * perf_fraction_at_cap(cluster.gpu.power_cap, cap));
+  return speeds;
+}
+
+// A full zone: controller, storage and gateway as on the ground (direct links), the satellites
+// in a ring of inter-satellite links, its probe mirror, and the relay -> ground link.
+void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::NetZone* root,
+                        SitePlatform& sp, Platform& platform) {
+  const OrbitalSpec& o = site.orbital;
+  auto* zone = sg4::create_full_zone(site.name);
+  zone->set_parent(root);
+  sp.zone = zone;
+  auto route = [&](sg4::Host* a, sg4::Host* b, std::vector<sg4::Link*> links,
+                   bool both_ways = true) {
+    std::vector<sg4::LinkInRoute> path;
+    for (auto* l : links)
+      path.emplace_back(l);
+    zone->add_route(a->get_netpoint(), b->get_netpoint(), nullptr, nullptr, path, both_ways);
+  };
+  sp.controller = zone->create_host(site.name + "-controller", 1e9);
+  sp.storage = zone->create_host(site.name + "-storage", 1e9);
+  sp.gateway = zone->create_host(site.name + "-gateway", 1e9);
+  sp.storage_link = zone->create_link(site.name + "-storage-link", site.storage_bytes_per_s)
+                        ->set_latency(site.storage_latency_s);
+  sp.gateway_link = zone->create_link(site.name + "-gateway-link", 1e12)->set_latency(1e-6);
+  route(sp.gateway, sp.storage, {sp.gateway_link, sp.storage_link});
+  platform.hosts += 3;
+  platform.links += 2;
+  // Satellites (the cluster's hosts) and their ring.
+  for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
+    const ClusterSpec& cluster = scenario.clusters[c];
+    if (cluster.site != site.name) continue;
+    auto n = static_cast<std::size_t>(cluster.satellites);
+    auto speeds = pstate_speeds(cluster, platform.cap_levels);
+    ClusterPlatform cp;
+    for (std::size_t i = 0; i < n; ++i)
+      cp.hosts.push_back(zone->create_host(cluster.name + "-sat" + std::to_string(i), speeds));
+    std::vector<sg4::Link*> ring, probe_ring;
+    for (std::size_t i = 0; i < n; ++i) {
+      ring.push_back(zone->create_link(cluster.name + "-isl" + std::to_string(i), o.isl_bytes_per_s)
+                         ->set_latency(o.isl_latency_s));
+      sp.probe_ring.push_back(zone->create_host(cluster.name + "-probe" + std::to_string(i), 1e9));
+      probe_ring.push_back(
+          zone->create_link(cluster.name + "-probe-isl" + std::to_string(i), o.isl_bytes_per_s)
+              ->set_latency(o.isl_latency_s));
+    }
+    // One-way routes, as a ring all-reduce sends: i -> i+1 over link i, and any member i back
+    // to 0 over links i .. n-1, so that a ring over the first k satellites exists for every k.
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      route(cp.hosts[i], cp.hosts[i + 1], {ring[i]}, false);
+      route(sp.probe_ring[i], sp.probe_ring[i + 1], {probe_ring[i]}, false);
+    }
+    for (std::size_t i = 1; i < n; ++i) {
+      std::vector<sg4::Link*> back(ring.begin() + static_cast<long>(i), ring.end());
+      std::vector<sg4::Link*> probe_back(probe_ring.begin() + static_cast<long>(i),
+                                         probe_ring.end());
+      route(cp.hosts[i], cp.hosts[0], back, false);
+      route(sp.probe_ring[i], sp.probe_ring[0], probe_back, false);
+    }
+    platform.hosts += 2 * n;
+    platform.links += 2 * n;
+    if (platform.clusters.size() <= c) platform.clusters.resize(scenario.clusters.size());
+    platform.clusters[c] = std::move(cp);
+  }
+  // Downlink: up while some ground station sees the constellation.
+  sp.relay = zone->create_host(site.name + "-relay", 1e9);
+  sp.ground = zone->create_host(site.name + "-ground", 1e9);
+  auto* downlink =
+      zone->create_link(site.name + "-downlink", o.downlink_bytes_per_s)->set_latency(3e-3);
+  std::vector<std::pair<double, double>> passes;
+  for (const auto& s : o.stations)
+    for (const ContactWindow& w : contact_windows(o.orbit, s.station, 0, scenario.horizon_s))
+      passes.emplace_back(w.start_s, w.end_s);
+  std::sort(passes.begin(), passes.end());
+  for (const auto& p : passes) {
+    if (!sp.contacts.empty() && p.first <= sp.contacts.back().second)
+      sp.contacts.back().second = std::max(sp.contacts.back().second, p.second);
+    else
+      sp.contacts.push_back(p);
+  }
+  std::string profile = sp.contacts.empty() || sp.contacts.front().first > 0 ? "0 0\n" : "";
+  for (const auto& [start, end] : sp.contacts)
+    profile += fmt::format("{:.17g} 1\n{:.17g} 0\n", start, end);
+  downlink->set_state_profile(
+      simgrid::kernel::profile::ProfileBuilder::from_string(site.name + "-passes", profile, -1));
+  route(sp.relay, sp.ground, {downlink});
+  platform.hosts += 2;
+  platform.links += 1;
+  zone->seal();
+}
+
+} // namespace
+
 Platform build_platform(const Scenario& scenario) {
   Platform platform;
   platform.cap_levels = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
+  platform.clusters.resize(scenario.clusters.size());
   auto* root = sg4::create_full_zone("capsim");
   for (const auto& site : scenario.sites) {
     SitePlatform sp;
+    if (site.kind == SiteKind::orbital) {
+      build_orbital_site(scenario, site, root, sp, platform);
+      platform.sites.push_back(sp);
+      continue;
+    }
     sp.zone = sg4::create_star_zone(site.name);
     sp.zone->set_parent(root);
     auto route_to_center = [&](sg4::Host* host, sg4::Link* link) {

@@ -17,6 +17,13 @@ namespace capsim {
 
 struct SitePlatform {
   simgrid::s4u::NetZone* zone = nullptr;
+  // Orbital sites: a mirror of the satellites' inter-satellite ring (same links) on which
+  // collectives are measured, so that a satellite failing mid-measurement cannot abort a
+  // transfer; and the relay -> ground link whose state follows the ground-station passes.
+  std::vector<simgrid::s4u::Host*> probe_ring;
+  simgrid::s4u::Host* relay = nullptr;
+  simgrid::s4u::Host* ground = nullptr;
+  std::vector<std::pair<double, double>> contacts; // union of passes over the stations
   simgrid::s4u::Host* controller = nullptr;
   simgrid::s4u::Host* storage = nullptr;
   simgrid::s4u::Host* gateway = nullptr;

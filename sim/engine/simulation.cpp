@@ -10,6 +10,7 @@
 #include <xbt/log.h>
 
 #include "models/checkpoint.hpp"
+#include "models/radiation.hpp"
 #include "sim/engine/actors.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/world.hpp"
@@ -54,20 +55,23 @@ public:
                             ? static_cast<double>(busy) / static_cast<double>(up)
                             : 0.0;
       const SiteSpec& spec = *site.spec;
-      std::string ambient_c = spec.weather.kind == WeatherKind::none
+      std::string in_eclipse = site.orbital ? (site.in_eclipse ? "1" : "0") : "";
+      std::string radiator_k = site.orbital ? fmt::format("{}", site.radiator.temperature_k) : "";
+      std::string ambient_c = spec.weather.kind == WeatherKind::none || site.orbital
                                   ? std::string()
                                   : fmt::format("{}", site.ambient_k - 273.15);
-      std::string soc = spec.has_battery
-                            ? fmt::format("{}", state_of_charge(site.battery, spec.battery))
+      std::string soc = site.has_battery && site.battery_params.capacity_j > 0
+                            ? fmt::format("{}", state_of_charge(site.battery, site.battery_params))
                             : std::string();
       const PowerDispatch& d = site.dispatch;
       line_.clear();
       fmt::format_to(std::back_inserter(line_),
-                     "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},,,{},{},{},{}\n", time_s,
+                     "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", time_s,
                      csv_field(spec.name), installed, up, busy, shed, site.it_power_w,
                      site.facility_power_w(), site.available_supply_w(), site.heat_capacity_w,
-                     site.cap_fraction, throttle, goodput, ambient_c, site.pue, soc, d.grid_w,
-                     d.turbine_w, d.battery_discharge_w - d.battery_charge_w, d.solar_w);
+                     site.cap_fraction, throttle, goodput, ambient_c, site.pue, soc, in_eclipse,
+                     radiator_k, d.grid_w, d.turbine_w, d.battery_discharge_w - d.battery_charge_w,
+                     d.solar_w);
       file_.write(line_);
     }
     for (JobState& job : world_.jobs()) {
@@ -125,7 +129,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     double opex = site.energy_cost_usd;
     json s;
     s["name"] = site.spec->name;
-    s["kind"] = "terrestrial";
+    s["kind"] = site.orbital ? "orbital" : "terrestrial";
     s["it_energy_j"] = site.it_energy_j;
     s["facility_energy_j"] = site.facility_energy_j;
     s["peak_facility_power_w"] = site.peak_facility_w;
@@ -134,7 +138,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     s["throttled_fraction"] = available_gpu_s > 0 ? site.throttled_gpu_s / available_gpu_s : 0.0;
     s["shed_gpu_hours"] = site.shed_gpu_s / 3600;
     s["busy_gpu_hours"] = site.busy_gpu_s / 3600;
-    s["capex_usd"] = site.spec->capex_usd;
+    s["capex_usd"] = site.spec->capex_usd + site.capex_spent_usd;
     s["opex_usd"] = opex;
     s["energy_cost_usd"] = opex;
     const SupplyLedger& l = site.ledger;
@@ -147,7 +151,41 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     s["unmet_energy_j"] = l.unmet_j;
     s["water_m3"] = site.water_m3;
     s["economiser_hours"] = site.economiser_s / 3600;
-    s["cooling"] = site.spec->has_cooling_model ? "model" : "fixed pue";
+    s["cooling"] = site.orbital                   ? "radiators"
+                   : site.spec->has_cooling_model ? "model"
+                                                  : "fixed pue";
+    if (site.orbital) {
+      const SatelliteBudget& b = site.spec->satellite;
+      s["eclipse_fraction"] = site.eclipse_s / scenario.horizon_s;
+      s["orbit"] = site.spec->orbital.orbit_text;
+      s["satellites_in_orbit"] = site.satellites_in_orbit;
+      s["satellite"] = {{"mass_kg", b.total_mass_kg},
+                        {"compute_mass_kg", b.compute_mass_kg},
+                        {"array_area_m2", b.array_area_m2},
+                        {"array_mass_kg", b.array_mass_kg},
+                        {"battery_energy_j", b.battery_energy_j},
+                        {"battery_mass_kg", b.battery_mass_kg},
+                        {"radiator_area_m2", b.radiator_area_m2},
+                        {"radiator_mass_kg", b.radiator_mass_kg},
+                        {"structure_bus_mass_kg", b.structure_bus_mass_kg},
+                        {"load_power_w", b.load_power_w},
+                        {"platform_cost_usd", b.platform_cost_usd}};
+      s["launches"] = site.launches;
+      s["launch_failures"] = site.launch_failures;
+      s["radiation_events"] = {{"hbm_uncorrectable", site.radiation_events[0]},
+                               {"functional_interrupt", site.radiation_events[1]},
+                               {"silent_data_corruption", site.radiation_events[2]}};
+      s["total_ionizing_dose_gy"] =
+          total_ionizing_dose_gy(site.spec->orbital.radiation, scenario.horizon_s);
+      s["downlinks"] = site.downlinks;
+      s["downlinks_interrupted"] = site.downlink_failures;
+      s["downlinked_bytes"] = site.downlinked_bytes;
+      double contact_s = 0;
+      for (const auto& [a, b2] : site.platform->contacts)
+        contact_s += b2 - a;
+      s["contact_fraction"] = contact_s / scenario.horizon_s;
+      s["radiator_k_at_horizon"] = site.radiator.temperature_k;
+    }
     sites.push_back(s);
   }
   out["sites"] = sites;
@@ -163,6 +201,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["gpu_hours_available"] = c.available_gpu_s / 3600;
     j["failures"] = c.failures;
     j["repairs"] = c.repairs_done;
+    j["lost"] = c.lost;
     j["lease_cost_usd"] = lease;
     clusters.push_back(j);
   }
@@ -173,8 +212,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     double end_s = job.completion_s >= 0 ? job.completion_s : scenario.horizon_s;
     double wall_full_s = job.first_start_s >= 0 ? end_s - spec.start_s : 0;
     double flop_done = std::min(job.net_flop(), spec.total_flop);
-    double mtbf_s =
-        1 / (job.cluster->spec->failure_rate_per_gpu_s * static_cast<double>(spec.gpus));
+    double mtbf_s = 1 / world.job_interruption_rate_per_s(job);
     json j;
     j["name"] = spec.name;
     j["cluster"] = spec.cluster;
@@ -185,7 +223,9 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["goodput_fraction"] = wall_full_s > 0 ? flop_done / (job.full_rate_flops * wall_full_s) : 0.0;
     j["mfu"] = spec.mfu;
     j["mfu_source"] = "scenario";
-    j["step_time_s"] = 6 * spec.parameters * spec.global_batch_tokens / job.full_rate_flops;
+    j["step_time_s"] =
+        6 * spec.parameters * spec.global_batch_tokens / job.full_rate_flops + job.collective_s;
+    j["collective_s"] = job.collective_s;
     j["flop_done"] = flop_done;
     j["flop_total"] = spec.total_flop;
     j["flop_lost"] = job.lost_flop;
@@ -196,7 +236,10 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["checkpoint_write_s"] = job.plan.write_s;
     j["restart_s"] = job.restart_s;
     if (job.measured && std::isfinite(mtbf_s)) {
-      j["expected_goodput_fraction"] = exponential_goodput(job.plan, job.restart_s, mtbf_s);
+      // The checkpoint/restart expectation, times the share of a step not spent in an exposed
+      // collective (1 on the ground), so that it compares with goodput_fraction directly.
+      j["expected_goodput_fraction"] =
+          exponential_goodput(job.plan, job.restart_s, mtbf_s) * job.step_efficiency;
     }
     jobs.push_back(j);
   }

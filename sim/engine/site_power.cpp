@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "models/cooling.hpp"
+#include "models/radiator.hpp"
+#include "models/solar_array.hpp"
 #include "models/weather.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/report/event_log.hpp"
@@ -72,15 +74,15 @@ constexpr double solar_step_s = 3600;
 constexpr double battery_snap_s = 1e-3;
 
 double SiteState::battery_limit_w() const {
-  if (!spec->has_battery) return 0;
-  const BatteryParams& p = spec->battery;
+  if (!has_battery) return 0;
+  const BatteryParams& p = battery_params;
   if (battery.energy_j - floor_energy_j(p) <= p.max_discharge_power_w * battery_snap_s) return 0;
   return max_discharge_power_w(battery, p, 0);
 }
 
 double SiteState::battery_charge_limit_w() const {
-  if (!spec->has_battery) return 0;
-  const BatteryParams& p = spec->battery;
+  if (!has_battery) return 0;
+  const BatteryParams& p = battery_params;
   if (p.capacity_j - battery.energy_j <= p.max_charge_power_w * battery_snap_s) return 0;
   return max_charge_power_w(battery, p, 0);
 }
@@ -95,9 +97,31 @@ double World::it_budget_w(const SiteState& site) const {
 
 void World::init_site_conditions(SiteState& site) {
   const SiteSpec& spec = *site.spec;
+  if (spec.kind == SiteKind::orbital) {
+    // One satellite's battery; the site's grows with every satellite launched.
+    site.orbital = true;
+    site.has_battery = true;
+    const SatelliteBudget& b = spec.satellite;
+    double efficiency = std::sqrt(spec.orbital.battery_round_trip);
+    site.battery_params =
+        BatteryParams{.capacity_j = 0,
+                      .max_charge_power_w = 0,
+                      .max_discharge_power_w = 0,
+                      .charge_efficiency = efficiency,
+                      .discharge_efficiency = efficiency,
+                      .min_state_of_charge = 1 - spec.orbital.craft.battery_depth_of_discharge};
+    (void)b;
+    site.eclipses = eclipse_intervals(spec.orbital.orbit, 0, scenario_.horizon_s);
+    site.radiator.temperature_k = 280;
+    refresh_conditions(site, 0);
+    return;
+  }
   site.turbines_in_service = expected_turbine_units_in_service(spec.turbines);
-  if (spec.has_battery)
+  site.has_battery = spec.has_battery;
+  if (spec.has_battery) {
+    site.battery_params = spec.battery;
     site.battery = battery_at_state_of_charge(spec.battery, spec.battery_initial_soc);
+  }
   // Weather: one value per hour (synthetic) or per CSV row, fixed for the run and its seed.
   const WeatherSpec& w = spec.weather;
   if (w.kind == WeatherKind::synthetic) {
@@ -140,6 +164,24 @@ void World::init_site_conditions(SiteState& site) {
 
 void World::refresh_conditions(SiteState& site, double now) {
   const SiteSpec& spec = *site.spec;
+  if (site.orbital) {
+    const OrbitalSpec& o = spec.orbital;
+    bool was = site.in_eclipse;
+    auto it = std::upper_bound(site.eclipses.begin(), site.eclipses.end(), now,
+                               [](double t, const EclipseInterval& e) { return t < e.end_s; });
+    site.in_eclipse = it != site.eclipses.end() && it->start_s <= now;
+    if (site.in_eclipse != was)
+      log_.add(now, site.in_eclipse ? "eclipse_start" : "eclipse_end", spec.name, "", "", "");
+    double flux = solar_flux_at_w_per_m2(o.orbit, now);
+    double sats = site.satellites_in_orbit;
+    site.solar_w = site.in_eclipse ? 0 : sats * solar_array_power_w(o.array, flux, 1.0, now);
+    RadiatorEnvironment env{.solar_flux_w_per_m2 = flux, .sunlit = !site.in_eclipse};
+    site.heat_capacity_w = sats * heat_rejection_capacity_w(o.radiator, env) /
+                           (1 + o.craft.housekeeping_power_fraction); // IT share of the heat
+    site.pue = 1 + o.craft.housekeeping_power_fraction;
+    site.grid_w = 0;
+    return;
+  }
   double grid_before = site.grid_w;
   bool curtailed_before = site.curtailed;
   site.grid_w = grid_capacity_at(spec, now);
@@ -180,18 +222,25 @@ void World::refresh_conditions(SiteState& site, double now) {
 double World::next_condition_change_s(const SiteState& site, double now) const {
   const SiteSpec& spec = *site.spec;
   double next = next_grid_change_s(spec, now);
+  if (site.orbital) {
+    auto it = std::upper_bound(site.eclipses.begin(), site.eclipses.end(), now,
+                               [](double t, const EclipseInterval& e) { return t < e.end_s; });
+    if (it != site.eclipses.end())
+      next = std::min(next, it->start_s > now ? it->start_s : it->end_s);
+    next = std::min(next, (std::floor(now / 86400.0) + 1) * 86400.0); // flux, array ageing
+  }
   auto it = std::upper_bound(site.ambient_times_s.begin(), site.ambient_times_s.end(), now);
   if (it != site.ambient_times_s.end()) next = std::min(next, *it);
   if (spec.solar_capacity_w > 0)
     next = std::min(next, (std::floor(now / solar_step_s) + 1) * solar_step_s);
   next = std::min(next, next_turbine_ready_time_s(site.turbines));
-  if (spec.has_battery) {
+  if (site.has_battery) {
     if (site.dispatch.battery_discharge_w > 0)
-      next = std::min(next, now + time_to_floor_s(site.battery, spec.battery,
+      next = std::min(next, now + time_to_floor_s(site.battery, site.battery_params,
                                                   site.dispatch.battery_discharge_w));
     else if (site.dispatch.battery_charge_w > 0)
-      next = std::min(
-          next, now + time_to_full_s(site.battery, spec.battery, site.dispatch.battery_charge_w));
+      next = std::min(next, now + time_to_full_s(site.battery, site.battery_params,
+                                                 site.dispatch.battery_charge_w));
   }
   // Conditions change strictly later than now: an event at `now` again would loop forever.
   return std::max(next, std::nextafter(now, never));
@@ -250,14 +299,24 @@ void World::integrate_supply(SiteState& site, double dt_s) {
   site.ledger = accumulate(site.ledger, d, dt_s);
   site.energy_cost_usd += d.cost_usd_per_s() * dt_s;
   site.water_m3 += site.it_power_w * site.water_m3_per_j * dt_s;
+  if (site.orbital) {
+    if (site.in_eclipse) site.eclipse_s += dt_s;
+    if (site.satellites_in_orbit > 0) {
+      const OrbitalSpec& o = spec.orbital;
+      RadiatorEnvironment env{.solar_flux_w_per_m2 = solar_flux_at_w_per_m2(o.orbit, site.last_s),
+                              .sunlit = !site.in_eclipse};
+      double heat_w = site.facility_power_w() / site.satellites_in_orbit;
+      site.radiator = capsim::advance(site.radiator, o.radiator, heat_w, dt_s, env).state;
+    }
+  }
   if (site.economiser) site.economiser_s += dt_s;
-  if (!spec.has_battery) return;
+  if (!site.has_battery) return;
   if (d.battery_discharge_w > 0)
-    site.battery = discharge(site.battery, spec.battery, d.battery_discharge_w, dt_s).state;
+    site.battery = discharge(site.battery, site.battery_params, d.battery_discharge_w, dt_s).state;
   else if (d.battery_charge_w > 0)
-    site.battery = charge(site.battery, spec.battery, d.battery_charge_w, dt_s).state;
+    site.battery = charge(site.battery, site.battery_params, d.battery_charge_w, dt_s).state;
   else
-    site.battery = idle(site.battery, spec.battery, dt_s).state;
+    site.battery = idle(site.battery, site.battery_params, dt_s).state;
 }
 
 void World::site_tick(SiteState& site, double now) {

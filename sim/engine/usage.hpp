@@ -23,6 +23,7 @@ struct SiteUsage {
   double energy_cost_usd = 0;
   double shed_gpu_s = 0;
   double throttled_gpu_s = 0;
+  double capex_usd = 0; // spent during the run: satellites and launches at orbital sites
 };
 
 struct JobUsage {

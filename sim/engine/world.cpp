@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "models/gpu.hpp"
+#include "models/radiation.hpp"
+#include "models/spacecraft.hpp"
 #include "sim/report/event_log.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -66,6 +68,24 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
     cluster.wake = sg4::ConditionVariable::create();
     cluster.free_on.reserve(cluster.hosts->size());
+    const SiteSpec* site_spec = nullptr;
+    for (const auto& s : scenario.sites)
+      if (s.name == spec.site) site_spec = &s;
+    if (site_spec && site_spec->kind == SiteKind::orbital) {
+      // Launches: satellites_per_launch per flight at the launch cadence; a failed launch loses
+      // its satellites, which fly again on the next one (models/spacecraft.hpp).
+      std::mt19937_64 launch_rng(splitmix64(scenario.seed ^ splitmix64(0x1a4c + c)));
+      DeploymentPlan plan =
+          plan_deployment(site_spec->orbital.launch, site_spec->satellite.total_mass_kg,
+                          spec.satellites, launch_rng);
+      for (const Launch& l : plan.launches)
+        cluster.arrivals.push_back(
+            {l.time_s, static_cast<long long>(l.satellites) * spec.gpus_per_host, true, l.success,
+             l.cost_usd + l.satellites * site_spec->satellite.platform_cost_usd});
+    } else {
+      for (const Delivery& d : spec.deliveries)
+        cluster.arrivals.push_back({d.at_s, d.gpus, false, true, 0});
+    }
     clusters_.push_back(std::move(cluster));
   }
   for (auto& cluster : clusters_) {
@@ -152,7 +172,8 @@ UsageSnapshot World::snapshot(double now) const {
                        .facility_energy_j = site.facility_energy_j,
                        .energy_cost_usd = site.energy_cost_usd,
                        .shed_gpu_s = site.shed_gpu_s,
-                       .throttled_gpu_s = site.throttled_gpu_s});
+                       .throttled_gpu_s = site.throttled_gpu_s,
+                       .capex_usd = site.capex_spent_usd});
   for (const JobState& job : jobs_)
     s.jobs.push_back({.useful_flop = std::min(job.net_flop(), job.spec->total_flop),
                       .completed = job.phase == JobPhase::done});
@@ -163,7 +184,8 @@ UsageSnapshot World::snapshot(double now) const {
 
 void World::plan_checkpoints(JobState& job) {
   const ClusterSpec& c = *job.cluster->spec;
-  double mtbf_s = 1 / (c.failure_rate_per_gpu_s * static_cast<double>(job.spec->gpus));
+  double mtbf_s = 1 / job_interruption_rate_per_s(job);
+  (void)c;
   double interval_s = job.spec->checkpoint.interval_s;
   if (interval_s <= 0)
     interval_s =
@@ -429,7 +451,7 @@ void World::rebalance(SiteState& site, double now) {
     double perf = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
     for (JobState* job : c->jobs) {
       if (job->phase != JobPhase::running) continue;
-      job->rate_flops = job->full_rate_flops * perf;
+      job->rate_flops = job->full_rate_flops * perf * job->step_efficiency;
       double remaining = job->spec->total_flop - job->net_flop();
       set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
     }
@@ -438,6 +460,37 @@ void World::rebalance(SiteState& site, double now) {
 }
 
 // ---- fleet -----------------------------------------------------------------------------------
+
+void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, double now) {
+  SiteState& site = *cluster.site;
+  if (!a.launch) {
+    deliver(cluster, a.gpus, now);
+    return;
+  }
+  advance(site, now);
+  ++site.launches;
+  site.capex_spent_usd += a.cost_usd;
+  long long satellites = a.gpus / cluster.spec->gpus_per_host;
+  if (!a.success) {
+    ++site.launch_failures;
+    log_.add(now, "launch_failure", site.spec->name, cluster.spec->name, "",
+             fmt::format("{} satellites lost; {:.4g} USD", satellites, a.cost_usd));
+    ++events_;
+    return;
+  }
+  log_.add(now, "launch", site.spec->name, cluster.spec->name, "",
+           fmt::format("{} satellites; {:.4g} USD", satellites, a.cost_usd));
+  // Each satellite brings its battery, charged.
+  const SatelliteBudget& b = site.spec->satellite;
+  site.satellites_in_orbit += static_cast<int>(satellites);
+  double n = site.satellites_in_orbit;
+  site.battery_params.capacity_j = n * b.battery_energy_j;
+  site.battery_params.max_discharge_power_w = n * b.load_power_w * 1.5;
+  site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
+  site.battery.energy_j += static_cast<double>(satellites) * b.battery_energy_j;
+  refresh_conditions(site, now);
+  deliver(cluster, a.gpus, now);
+}
 
 void World::deliver(ClusterState& cluster, long long gpus, double now) {
   SiteState& site = *cluster.site;
@@ -492,10 +545,18 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   switch_host(host, false);
   ++cluster.down;
   ++cluster.failures;
-  cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
-  log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-           fmt::format("{} ({} GPUs) down; repair due at {:.6g} s", host->get_name(),
-                       cluster.gpus_per_host(), now + cluster.spec->repair_time_s));
+  bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
+                   uniform01(cluster.rng) < cluster.spec->permanent_fraction;
+  if (permanent) {
+    ++cluster.lost;
+    log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+             fmt::format("{} ({} GPUs) lost for good", host->get_name(), cluster.gpus_per_host()));
+  } else {
+    cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
+    log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+             fmt::format("{} ({} GPUs) down; repair due at {:.6g} s", host->get_name(),
+                         cluster.gpus_per_host(), now + cluster.spec->repair_time_s));
+  }
   ++events_;
   if (hit) fill_and_start(*hit, now); // swap in a spare, or wait for one
   rebalance(site, now);
@@ -516,6 +577,75 @@ void World::repair_due(ClusterState& cluster, double now) {
   ++events_;
   rebalance(site, now);
   flush();
+}
+
+double World::job_interruption_rate_per_s(const JobState& job) const {
+  double per_gpu_s = job.cluster->spec->failure_rate_per_gpu_s;
+  const SiteSpec& site = *job.cluster->site->spec;
+  if (site.kind == SiteKind::orbital) per_gpu_s += total_event_rate_per_s(site.orbital.radiation);
+  return per_gpu_s * static_cast<double>(job.spec->gpus);
+}
+
+double World::radiation_rate_per_s(const ClusterState& cluster) const {
+  const SiteSpec& site = *cluster.site->spec;
+  if (site.kind != SiteKind::orbital) return 0;
+  return total_event_rate_per_s(site.orbital.radiation) *
+         static_cast<double>(cluster.installed * cluster.gpus_per_host());
+}
+
+void World::radiation_event(ClusterState& cluster, double now) {
+  SiteState& site = *cluster.site;
+  const RadiationParams& p = site.spec->orbital.radiation;
+  // Which effect: in proportion to their rates.
+  double total = total_event_rate_per_s(p);
+  double u = uniform01(cluster.rng) * total;
+  int effect = 0;
+  for (; effect < 2; ++effect) {
+    u -= event_rate_per_s(p, static_cast<RadiationEffect>(effect));
+    if (u < 0) break;
+  }
+  ++site.radiation_events[static_cast<std::size_t>(effect)];
+  // Which GPU: uniform over installed hosts; a transient in a running or restarting job's host
+  // interrupts the job, which restarts on the same hosts. Elsewhere it is cleared by a reset.
+  std::size_t host = uniform_index(cluster.rng, cluster.installed);
+  std::size_t idle = cluster.down + cluster.free_off.size() + cluster.free_on.size();
+  if (host < idle) return;
+  host -= idle;
+  for (JobState* job : cluster.jobs) {
+    if (host >= job->hosts.size()) {
+      host -= job->hosts.size();
+      continue;
+    }
+    if (job->phase != JobPhase::running && job->phase != JobPhase::restarting) return;
+    advance(site, now);
+    interrupt(
+        *job, now,
+        fmt::format("radiation: {}", radiation_effect_name(static_cast<RadiationEffect>(effect))));
+    fill_and_start(*job, now);
+    ++events_;
+    rebalance(site, now);
+    flush();
+    return;
+  }
+}
+
+void World::job_collective(JobState& job, double collective_s) {
+  // Data-parallel gradients (bf16) cross the inter-satellite ring once per step, not overlapped
+  // with compute: the step takes compute + collective.
+  job.collective_s = collective_s;
+  double compute_s = 6 * job.spec->parameters * job.spec->global_batch_tokens / job.full_rate_flops;
+  job.step_efficiency = compute_s / (compute_s + collective_s);
+}
+
+void World::downlink_done(SiteState& site, double bytes, bool ok, double now) {
+  if (ok) {
+    ++site.downlinks;
+    site.downlinked_bytes += bytes;
+  } else {
+    ++site.downlink_failures;
+  }
+  log_.add(now, ok ? "downlink" : "downlink_interrupted", site.spec->name, "", "",
+           fmt::format("{:.4g} B of checkpoint to the ground", bytes));
 }
 
 double World::draw_exponential(ClusterState& cluster) {

@@ -13,6 +13,7 @@
 // the lowest-priority running job (later in the scenario = lower), which waits for power.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -25,7 +26,9 @@
 
 #include "models/battery.hpp"
 #include "models/checkpoint.hpp"
+#include "models/orbit.hpp"
 #include "models/power_supply.hpp"
+#include "models/radiator.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/usage.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -51,11 +54,13 @@ struct JobState {
   double rate_flops = 0;      // now, with the site's cap
   CheckpointPlan plan;
   CheckpointProgress progress;
-  bool measured = false;     // checkpoint write/read times measured on the platform
-  double read_s = 0;         // reading a checkpoint back (part of every restart)
-  double restart_s = 0;      // overhead + read
-  double ready_at_s = never; // end of the current restart
-  double last_s = 0;         // progress integrated up to here
+  bool measured = false;      // checkpoint write/read times measured on the platform
+  double read_s = 0;          // reading a checkpoint back (part of every restart)
+  double collective_s = 0;    // orbital: data-parallel all-reduce over the inter-satellite ring
+  double step_efficiency = 1; // compute / (compute + exposed collective) per step
+  double restart_s = 0;       // overhead + read
+  double ready_at_s = never;  // end of the current restart
+  double last_s = 0;          // progress integrated up to here
   double committed_flop = 0;
   double lost_flop = 0;
   double first_start_s = -1;
@@ -73,11 +78,19 @@ struct ClusterState {
   const ClusterSpec* spec = nullptr;
   SiteState* site = nullptr;
   std::size_t index = 0;
-  std::vector<simgrid::s4u::Host*>* hosts = nullptr;          // the platform's, in delivery order
-  std::size_t installed = 0;                                  // hosts delivered so far
-  std::vector<simgrid::s4u::Host*> free_on;                   // healthy, unallocated, powered
-  std::vector<simgrid::s4u::Host*> free_off;                  // healthy, unallocated, shed
-  std::size_t down = 0;                                       // failed, waiting for repair
+  std::vector<simgrid::s4u::Host*>* hosts = nullptr; // the platform's, in delivery order
+  std::size_t installed = 0;                         // hosts delivered so far
+  struct Arrival {
+    double at_s;
+    long long gpus;
+    bool launch;  // an orbital launch (logged as such)
+    bool success; // a failed launch delivers nothing
+    double cost_usd;
+  };
+  std::vector<Arrival> arrivals;             // deliveries, or launches at an orbital site
+  std::vector<simgrid::s4u::Host*> free_on;  // healthy, unallocated, powered
+  std::vector<simgrid::s4u::Host*> free_off; // healthy, unallocated, shed
+  std::size_t down = 0;                      // failed, waiting for repair
   std::deque<std::pair<double, simgrid::s4u::Host*>> repairs; // due time order
   std::size_t busy = 0;                                       // hosts of running jobs
   std::size_t held = 0;                                       // hosts allocated to any job
@@ -93,6 +106,7 @@ struct ClusterState {
   double busy_gpu_s = 0;
   long long failures = 0;
   long long repairs_done = 0;
+  long long lost = 0; // failures never repaired
 
   std::size_t gpus_per_host() const { return static_cast<std::size_t>(spec->gpus_per_host); }
   std::size_t on_hosts() const { return installed - down - free_off.size(); }
@@ -110,7 +124,23 @@ struct SiteState {
   double solar_w = 0; // on-site solar available
   TurbineFleetState turbines;
   int turbines_in_service = 0;
+  bool has_battery = false;
+  BatteryParams battery_params; // ground: the scenario's; orbital: one satellite's x in orbit
   BatteryState battery;
+  // Orbital sites
+  bool orbital = false;
+  std::vector<EclipseInterval> eclipses;
+  bool in_eclipse = false;
+  int satellites_in_orbit = 0;
+  RadiatorState radiator;
+  double eclipse_s = 0;
+  double capex_spent_usd = 0; // satellites launched and launch costs, as they happen
+  int launches = 0;
+  int launch_failures = 0;
+  std::array<long long, 3> radiation_events{}; // by RadiationEffect
+  long long downlinks = 0;
+  long long downlink_failures = 0;
+  double downlinked_bytes = 0;
   double ambient_k = 0;             // meaningful when the site has weather
   double pue = 1;                   // facility / IT power at this ambient
   double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
@@ -176,6 +206,14 @@ public:
   UsageSnapshot snapshot(double now) const;
 
   double failure_rate_per_s(const ClusterState& cluster) const;
+  // Radiation: a transient error hits a GPU (orbital sites); rate per installed GPU.
+  void radiation_event(ClusterState& cluster, double now);
+  double radiation_rate_per_s(const ClusterState& cluster) const;
+  // Interruptions a job sees per second: hardware failures and, in orbit, radiation transients.
+  double job_interruption_rate_per_s(const JobState& job) const;
+  void arrival(ClusterState& cluster, const ClusterState::Arrival& arrival, double now);
+  void job_collective(JobState& job, double collective_s);
+  void downlink_done(SiteState& site, double bytes, bool ok, double now);
   // An exponential draw with mean 1 from the cluster's own random stream.
   double draw_exponential(ClusterState& cluster);
 

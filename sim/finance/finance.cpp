@@ -79,6 +79,7 @@ struct MonthlyUsage {
   std::vector<std::vector<double>> cluster_power_usd;        // [cluster][month], its share
   std::vector<std::vector<double>> cluster_power_window_usd; // ... inside the horizon
   std::vector<double> site_energy_window_usd, site_it_energy_window_j;
+  std::vector<double> site_capex_window_usd; // spent during the run (orbital launches)
   std::vector<double> job_useful_flop;
 };
 
@@ -129,6 +130,7 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
   u.it_energy_j = u.energy_usd;
   u.site_energy_window_usd.assign(sites, 0.0);
   u.site_it_energy_window_j.assign(sites, 0.0);
+  u.site_capex_window_usd.assign(sites, 0.0);
   for (std::size_t site = 0; site < sites; ++site) {
     Cumulative energy(usage,
                       [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
@@ -148,6 +150,7 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
     const double it_per_gpu_s =
         ref_installed > 0 ? (it.at(horizon) - it.at(ref_start)) / ref_installed : 0.0;
     u.site_energy_window_usd[site] = energy.at(horizon);
+    u.site_capex_window_usd[site] = usage.snapshots.back().sites[site].capex_usd;
     u.site_it_energy_window_j[site] = it.at(horizon);
     for (int m = 0; m < n; ++m) {
       auto [a, b, sa, sb, ea] = split(m);
@@ -349,7 +352,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
       for (int m = 0; m < n; ++m)
         out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd;
     } else {
-      out.window.facility_usd = s.sites[site].capex_usd;
+      out.window.facility_usd = s.sites[site].capex_usd + u.site_capex_window_usd[site];
     }
     out.window.energy_usd = u.site_energy_window_usd[site];
     out.window.total_usd += out.window.energy_usd;

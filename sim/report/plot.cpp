@@ -140,6 +140,18 @@ std::string readable_path(const std::string& path) {
   return text.empty() ? last : text + " " + last;
 }
 
+// The item a column belongs to, for a legend: "finance.sites.orbit.cost_per_eflop_usd" ->
+// "orbit", "jobs.pretrain.goodput_fraction" -> "pretrain".
+std::string column_item(const std::string& column) {
+  auto last = column.rfind('.');
+  if (last == std::string::npos) return column;
+  std::string head = column.substr(0, last);
+  for (const char* prefix : {"finance.sites.", "finance.leases.", "finance.vehicles.",
+                             "finance.training_runs.", "sites.", "clusters.", "jobs."})
+    if (head.rfind(prefix, 0) == 0) return head.substr(std::string(prefix).size());
+  return readable_path(column);
+}
+
 AxisLabel label_for_dimension(const std::string& name, Dimension d, double max_abs) {
   switch (d) {
   case Dimension::power:
@@ -420,8 +432,9 @@ std::vector<Figure> curve_figures(const std::string& dir) {
                             format_value(p.p5 / y_label.divisor),
                             format_value(p.p95 / y_label.divisor));
       data += "EOD\n";
-      std::string legend =
-          curve.group.empty() ? "mean" : readable_path(curve.group) + " = " + line.group;
+      std::string legend = curve.ys.size() > 1   ? column_item(line.group)
+                           : curve.group.empty() ? "mean"
+                                                 : readable_path(curve.group) + " = " + line.group;
       bool band = std::any_of(line.points.begin(), line.points.end(),
                               [](const CurvePoint& p) { return p.runs > 1 && p.p95 > p.p5; });
       if (!plot.empty()) plot += ", ";

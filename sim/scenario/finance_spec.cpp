@@ -427,25 +427,28 @@ private:
           r.quantity_in("wue", Dimension::volume_per_energy, Need::optional, 0, 1e-6).value_or(0);
       c.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
     } else {
-      c.satellites =
-          r.quantity_in("satellites", Dimension::dimensionless, Need::required, 0, 1e7, true)
-              .value_or(0);
+      // Defaults come from the orbital site itself: its satellites as sized at load, its
+      // platform cost per W and its launcher's price.
+      const SiteSpec* orbit = orbital_site ? &s_.sites[*site] : nullptr;
+      const Need from_site = orbit ? Need::optional : Need::required;
+      c.satellites = r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
+                         .value_or(orbit ? orbit->satellites : 0);
       c.satellite_power_w =
-          r.quantity_in("satellite_power", Dimension::power, Need::required, 0, 1e9, true)
-              .value_or(0);
+          r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
+              .value_or(orbit ? orbit->satellite.load_power_w : 0);
       c.satellite_cost_usd_per_w =
-          r.quantity_in("satellite_cost", Dimension::money_per_power, Need::required, 0, 1e5)
-              .value_or(0);
+          r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
+              .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
       c.compute_hardware_usd_per_satellite =
           r.quantity_in("hardware_per_satellite", Dimension::money, Need::optional, 0,
                         max_money_usd)
               .value_or(0);
       c.satellite_mass_kg =
-          r.quantity_in("satellite_mass", Dimension::mass, Need::required, 0, 1e7, true)
-              .value_or(0);
+          r.quantity_in("satellite_mass", Dimension::mass, from_site, 0, 1e7, true)
+              .value_or(orbit ? orbit->satellite.total_mass_kg : 0);
       c.launch_usd_per_kg =
-          r.quantity_in("launch_price", Dimension::money_per_mass, Need::required, 0, 1e6)
-              .value_or(0);
+          r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
+              .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
       c.satellite_life_s = r.quantity_in("satellite_life", Dimension::time, Need::optional, 0,
                                          50 * kSecondsPerYear, true)
                                .value_or(c.satellite_life_s);

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "sim/scenario/site_orbital.hpp"
 #include "sim/scenario/site_power.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
@@ -22,7 +24,9 @@ constexpr double max_outputs_rows = 5e6;
 constexpr double default_failure_rate_per_gpu_s = 1.97e-5 / 3600; // Llama 3 405B, 54-day run
 constexpr double default_repair_time_s = 24 * 3600;
 constexpr double default_restart_overhead_s = 300;
-constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
+constexpr double checkpoint_bytes_per_parameter = 14;
+constexpr double never_s =
+    std::numeric_limits<double>::infinity(); // bf16 weights + fp32 master + Adam m, v
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -165,6 +169,7 @@ public:
       s.sites.push_back(read_site(node));
     for (const auto& node : clusters)
       s.clusters.push_back(read_cluster(node, s));
+    size_orbital_sites(s, clusters, d_);
     if (jobs.IsDefined())
       for (const auto& node : jobs)
         s.jobs.push_back(read_job(node, s));
@@ -189,10 +194,12 @@ private:
     std::string what = "site '" + site.name + "'";
     r.rename(what);
     auto kind = r.one_of("kind", Need::optional, {"terrestrial", "orbital"});
-    if (kind == "orbital")
-      d_.error(r.child("kind", Need::optional),
-               "orbital sites are not available in this version of capsim; use kind: terrestrial");
-    read_site_power(r, what, d_, site, max_horizon_s);
+    if (kind == "orbital") {
+      site.kind = SiteKind::orbital;
+      read_site_orbital(r, what, d_, site.orbital, max_horizon_s);
+    } else {
+      read_site_power(r, what, d_, site, max_horizon_s);
+    }
     site.power_policy =
         r.one_of("power_policy", Need::optional, {"cap", "shed"}).value_or("cap") == "shed"
             ? PowerPolicy::shed
@@ -220,8 +227,9 @@ private:
     c.name = r.string("name", Need::required).value_or("?");
     std::string what = "cluster '" + c.name + "'";
     r.rename(what);
-    if (const SiteSpec* site = resolve(r.child("site", Need::required), s.sites, "site", what))
-      c.site = site->name;
+    const SiteSpec* site = resolve(r.child("site", Need::required), s.sites, "site", what);
+    if (site) c.site = site->name;
+    const bool orbital = site && site->kind == SiteKind::orbital;
     YAML::Node gpu_node = r.child("gpu", Need::required);
     bool have_gpu = false;
     if (gpu_node.IsDefined() && gpu_node.IsScalar()) {
@@ -253,7 +261,16 @@ private:
     }
     c.gpus_per_host = static_cast<int>(r.integer("gpus_per_host", Need::optional, 1, 1'000'000)
                                            .value_or(c.system.gpus > 0 ? c.system.gpus : 8));
-    if (YAML::Node deliveries = r.sequence("deliveries", Need::required); deliveries.IsDefined()) {
+    if (orbital) {
+      c.satellites =
+          static_cast<int>(r.integer("satellites", Need::required, 1, 100000).value_or(1));
+      c.total_gpus = static_cast<long long>(c.satellites) * c.gpus_per_host;
+      if (r.has("deliveries"))
+        d_.error(r.child("deliveries", Need::optional),
+                 what +
+                     ": at an orbital site GPUs arrive by launch; give satellites, not deliveries");
+    } else if (YAML::Node deliveries = r.sequence("deliveries", Need::required);
+               deliveries.IsDefined()) {
       for (const auto& item : deliveries) {
         MapReader dr(item, what + " delivery", d_);
         auto at = dr.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
@@ -281,7 +298,7 @@ private:
       l.finish();
     }
     c.failure_rate_per_gpu_s = default_failure_rate_per_gpu_s;
-    c.repair_time_s = default_repair_time_s;
+    c.repair_time_s = orbital ? never_s : default_repair_time_s; // no repair in orbit by default
     if (YAML::Node failures = r.mapping("failures", Need::optional); failures.IsDefined()) {
       MapReader f(failures, what + " failures", d_);
       c.failure_rate_per_gpu_s =
@@ -290,6 +307,10 @@ private:
       c.repair_time_s =
           f.quantity_in("repair_time", Dimension::time, Need::optional, 0, 10 * 365.25 * 86400)
               .value_or(c.repair_time_s);
+      // In orbit a repair_time is a servicing or reboot policy; by default nothing is repaired.
+      c.permanent_fraction =
+          f.quantity_in("permanent_fraction", Dimension::dimensionless, Need::optional, 0, 1)
+              .value_or(0);
       f.finish();
     }
     r.finish();

