@@ -17,6 +17,7 @@
 #include "sim/finance/finance.hpp"
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/event_log.hpp"
+#include "sim/report/progress.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -319,11 +320,18 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   TimeseriesWriter timeseries(world, dir + "timeseries.csv");
   timeseries.set_events(&events);
   UsageRecord usage;
+  // Progress in simulated days, on stderr when it is a terminal and the run is not quiet.
+  ProgressBar progress("simulated days", scenario.horizon_s / 86400, !options.quiet);
   start_actors(
       world, scenario.horizon_s, scenario.output_interval_s,
-      [&timeseries](double t) { timeseries.rows(t); }, usage);
+      [&timeseries, &progress](double t) {
+        timeseries.rows(t);
+        progress.update(t / 86400);
+      },
+      usage);
   engine.run();
   world.finish(scenario.horizon_s);
+  progress.finish();
   usage.snapshots.push_back(world.snapshot(scenario.horizon_s));
 
   double wall_s =

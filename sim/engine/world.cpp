@@ -546,7 +546,8 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   ++cluster.down;
   ++cluster.failures;
   bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
-                   uniform01(cluster.rng) < cluster.spec->permanent_fraction;
+                   (cluster.spec->permanent_fraction > 0 &&
+                    uniform01(cluster.rng) < cluster.spec->permanent_fraction);
   if (permanent) {
     ++cluster.lost;
     log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
