@@ -140,7 +140,10 @@ DeploymentPlan plan_deployment(const LaunchParams& p, double satellite_mass_kg, 
                       .satellites_in_orbit = 0,
                       .launch_cost_usd = 0};
   if (plan.satellites_per_launch == 0) return plan;
-  std::bernoulli_distribution fails(p.failure_probability);
+  // Top 53 bits as a uniform in [0, 1): the same draws with every standard library.
+  auto fails = [&p](std::mt19937_64& g) {
+    return static_cast<double>(g() >> 11) * 0x1.0p-53 < p.failure_probability;
+  };
   int remaining = satellites;
   for (int j = 0; remaining > 0; ++j) {
     const int carried = std::min(plan.satellites_per_launch, remaining);

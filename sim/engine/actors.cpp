@@ -37,9 +37,10 @@ void radiation_actor(World* world, ClusterState* cluster) {
     std::uint64_t version = cluster->installed_version;
     double rate_per_s = world->radiation_rate_per_s(*cluster);
     double at_s = rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
-    sleep_until(*cluster->wake, lock, at_s);
-    if (cluster->installed_version != version) continue; // more GPUs in orbit: draw again
-    if (at_s <= now()) world->radiation_event(*cluster, now());
+    // Keep this draw until it fires, or until more GPUs reach orbit (then draw again).
+    while (cluster->installed_version == version && at_s > now())
+      sleep_until(*cluster->wake, lock, at_s);
+    if (cluster->installed_version == version) world->radiation_event(*cluster, now());
   }
 }
 
@@ -50,6 +51,7 @@ void downlink_actor(World* world, SiteState* site) {
   for (const auto& [start_s, end_s] : site->platform->contacts) {
     if (start_s > now()) sg4::this_actor::sleep_until(start_s);
     if (now() >= end_s) continue;
+    world->advance(*site, now()); // the jobs' checkpoints up to now
     long long checkpoints = 0;
     double bytes = 0;
     for (JobState* job : site->jobs) {

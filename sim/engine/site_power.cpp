@@ -125,7 +125,10 @@ void World::init_site_conditions(SiteState& site) {
   // Weather: one value per hour (synthetic) or per CSV row, fixed for the run and its seed.
   const WeatherSpec& w = spec.weather;
   if (w.kind == WeatherKind::synthetic) {
-    std::mt19937_64 rng(scenario_.seed ^ 0x5bd1e995u ^ std::hash<std::string>{}(spec.name));
+    std::uint64_t name_hash = 1469598103934665603ULL; // FNV-1a: the same on every platform
+    for (unsigned char ch : spec.name)
+      name_hash = (name_hash ^ ch) * 1099511628211ULL;
+    std::mt19937_64 rng(scenario_.seed ^ 0x5bd1e995u ^ name_hash);
     auto hours = static_cast<std::size_t>(std::ceil(scenario_.horizon_s / 3600)) + 1;
     site.ambient_series_k =
         generate_hourly_temperatures_k(w.synthetic, w.time_of_year_at_start_s, hours, rng);
@@ -139,6 +142,21 @@ void World::init_site_conditions(SiteState& site) {
         site.ambient_series_k.clear(), site.ambient_times_s.clear();
       site.ambient_times_s.push_back(std::max(0.0, t));
       site.ambient_series_k.push_back(s.temperature_k);
+    }
+    // A file covering a whole year repeats, year after year, to the horizon.
+    if (w.samples.size() > 1) {
+      double first = w.samples.front().time_s, last = w.samples.back().time_s;
+      if (last - first >= weather_year_s - 2 * 86400.0)
+        for (double shift = weather_year_s;
+             !site.ambient_times_s.empty() && site.ambient_times_s.back() < scenario_.horizon_s;
+             shift += weather_year_s)
+          for (const WeatherSample& s : w.samples) {
+            double t = s.time_s + shift - w.time_of_year_at_start_s;
+            if (t <= site.ambient_times_s.back()) continue;
+            if (t > scenario_.horizon_s + weather_year_s) break;
+            site.ambient_times_s.push_back(t);
+            site.ambient_series_k.push_back(s.temperature_k);
+          }
     }
   } else if (w.kind == WeatherKind::constant) {
     site.ambient_times_s = {0};
@@ -174,7 +192,10 @@ void World::refresh_conditions(SiteState& site, double now) {
       log_.add(now, site.in_eclipse ? "eclipse_start" : "eclipse_end", spec.name, "", "", "");
     double flux = solar_flux_at_w_per_m2(o.orbit, now);
     double sats = site.satellites_in_orbit;
-    site.solar_w = site.in_eclipse ? 0 : sats * solar_array_power_w(o.array, flux, 1.0, now);
+    site.solar_w = 0;
+    if (!site.in_eclipse) // each launch's arrays age from their launch
+      for (const auto& [launched_s, count] : site.cohorts)
+        site.solar_w += count * solar_array_power_w(o.array, flux, 1.0, now - launched_s);
     RadiatorEnvironment env{.solar_flux_w_per_m2 = flux, .sunlit = !site.in_eclipse};
     site.heat_capacity_w = sats * heat_rejection_capacity_w(o.radiator, env) /
                            (1 + o.craft.housekeeping_power_fraction); // IT share of the heat

@@ -483,6 +483,7 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   // Each satellite brings its battery, charged.
   const SatelliteBudget& b = site.spec->satellite;
   site.satellites_in_orbit += static_cast<int>(satellites);
+  site.cohorts.emplace_back(now, static_cast<int>(satellites));
   double n = site.satellites_in_orbit;
   site.battery_params.capacity_j = n * b.battery_energy_j;
   site.battery_params.max_discharge_power_w = n * b.load_power_w * 1.5;

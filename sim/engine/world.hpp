@@ -132,6 +132,7 @@ struct SiteState {
   std::vector<EclipseInterval> eclipses;
   bool in_eclipse = false;
   int satellites_in_orbit = 0;
+  std::vector<std::pair<double, int>> cohorts; // (launch time, satellites) of each launch
   RadiatorState radiator;
   double eclipse_s = 0;
   double capex_spent_usd = 0; // satellites launched and launch costs, as they happen

@@ -199,8 +199,15 @@ void size_orbital_sites(Scenario& s, const YAML::Node& clusters, Diagnostics& d)
     o.craft.compute_unit_power_w = c.system.power_typical_w / c.system.gpus;
     o.craft.compute_unit_mass_kg = c.system.mass_kg / c.system.gpus;
     double horizon = std::max(s.horizon_s, 86400.0);
-    SizingConditions conditions{.design_eclipse_fraction =
-                                    max_eclipse_fraction(o.orbit, 0, horizon),
+    // The longest eclipse the run will see (the intervals the simulator uses), with a 2%
+    // margin so that a full load never quite reaches the battery's floor.
+    double period_s = orbital_period_s(o.orbit.altitude_m);
+    double longest_s = 0;
+    for (const EclipseInterval& e : eclipse_intervals(o.orbit, 0, horizon))
+      longest_s = std::max(longest_s, e.end_s - e.start_s);
+    double design_fraction = std::min(
+        1.0, 1.02 * std::max(max_eclipse_fraction(o.orbit, 0, horizon), longest_s / period_s));
+    SizingConditions conditions{.design_eclipse_fraction = design_fraction,
                                 .orbital_period_s = orbital_period_s(o.orbit.altitude_m),
                                 .mission_life_s = o.design_life_s,
                                 .array = o.array,
