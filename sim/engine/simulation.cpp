@@ -10,6 +10,7 @@
 #include <xbt/log.h>
 
 #include "models/checkpoint.hpp"
+#include "models/failure.hpp"
 #include "models/radiation.hpp"
 #include "sim/engine/actors.hpp"
 #include "sim/engine/platform.hpp"
@@ -203,6 +204,11 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["failures"] = c.failures;
     j["repairs"] = c.repairs_done;
     j["lost"] = c.lost;
+    json by_cause = json::object();
+    for (std::size_t k = 0; k < c.spec->failure_causes.size(); ++k)
+      if (c.spec->failure_causes[k].kind == FailureKind::hardware)
+        by_cause[c.spec->failure_causes[k].name] = c.failures_by_cause[k];
+    j["failures_by_cause"] = by_cause;
     j["lease_cost_usd"] = lease;
     clusters.push_back(j);
   }
@@ -221,6 +227,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["state_at_horizon"] = job_state_name(job);
     j["completion_s"] = job.completion_s >= 0 ? json(job.completion_s) : json(nullptr);
     j["interruptions"] = job.interruptions;
+    j["interruptions_by_cause"] = job.interruptions_by_cause;
     j["goodput_fraction"] = wall_full_s > 0 ? flop_done / (job.full_rate_flops * wall_full_s) : 0.0;
     j["mfu"] = spec.mfu;
     j["mfu_source"] = "scenario";

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "models/failure.hpp"
 #include "models/gpu.hpp"
 #include "models/radiation.hpp"
 #include "models/spacecraft.hpp"
@@ -68,6 +69,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
     cluster.wake = sg4::ConditionVariable::create();
     cluster.free_on.reserve(cluster.hosts->size());
+    cluster.failures_by_cause.assign(std::max<std::size_t>(1, spec.failure_causes.size()), 0);
     const SiteSpec* site_spec = nullptr;
     for (const auto& s : scenario.sites)
       if (s.name == spec.site) site_spec = &s;
@@ -273,19 +275,23 @@ void World::start_running(JobState& job, double now) {
            fmt::format("{} GPUs", job.spec->gpus));
 }
 
-void World::interrupt(JobState& job, double now, const std::string& cause) {
+void World::interrupt(JobState& job, double now, const std::string& cause,
+                      const std::string& where) {
   if (job.phase != JobPhase::running && job.phase != JobPhase::restarting) return;
+  // Every failure that hits the job interrupts it, while it runs or while it restarts.
+  ++job.interruptions;
+  ++job.interruptions_by_cause[cause];
+  std::string at = where.empty() ? cause : cause + " on " + where;
   double lost = job.progress.uncommitted_flop;
   if (job.phase == JobPhase::running) {
     job.cluster->busy -= job.hosts.size();
-    ++job.interruptions;
     job.lost_flop += lost;
     log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
              job.spec->name,
-             fmt::format("{}; {} FLOP lost since the last checkpoint", cause, sci(lost)));
+             fmt::format("{}; {} FLOP lost since the last checkpoint", at, sci(lost)));
   } else {
     log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-             job.spec->name, cause + " during restart");
+             job.spec->name, at + " during restart");
   }
   job.progress.uncommitted_flop = 0;
   job.progress.cycle_time_s = 0;
@@ -518,9 +524,19 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   // host is discarded (thinning), which leaves exactly rate lambda x powered GPUs.
   std::size_t u = uniform_index(cluster.rng, cluster.installed);
   if (u < cluster.down + cluster.free_off.size()) return;
+  u -= cluster.down + cluster.free_off.size();
+  // Which cause: in proportion to the causes' rates (no draw when there is one cause, so that a
+  // single-rate scenario's random stream does not depend on this feature).
+  const auto& causes = cluster.spec->failure_causes;
+  std::size_t cause = causes.size() > 1 ? pick_failure_cause(causes, uniform01(cluster.rng)) : 0;
+  const std::string cause_name = causes.empty() ? std::string("failure") : causes[cause].name;
+  if (!causes.empty() && causes[cause].kind == FailureKind::transient) {
+    transient_hit(cluster, u, cause_name, now);
+    return;
+  }
+  if (cause < cluster.failures_by_cause.size()) ++cluster.failures_by_cause[cause];
   SiteState& site = *cluster.site;
   advance(site, now);
-  u -= cluster.down + cluster.free_off.size();
   sg4::Host* host = nullptr;
   JobState* hit = nullptr;
   if (u < cluster.free_on.size()) {
@@ -538,7 +554,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
     }
     assert(hit && "failure candidate outside the fleet");
     host = hit->hosts[u];
-    interrupt(*hit, now, "failure of " + host->get_name());
+    interrupt(*hit, now, cause_name, host->get_name());
     hit->hosts[u] = hit->hosts.back();
     hit->hosts.pop_back();
     --cluster.held;
@@ -552,12 +568,14 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   if (permanent) {
     ++cluster.lost;
     log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-             fmt::format("{} ({} GPUs) lost for good", host->get_name(), cluster.gpus_per_host()));
+             fmt::format("{}: {} ({} GPUs) lost for good", cause_name, host->get_name(),
+                         cluster.gpus_per_host()));
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-             fmt::format("{} ({} GPUs) down; repair due at {:.6g} s", host->get_name(),
-                         cluster.gpus_per_host(), now + cluster.spec->repair_time_s));
+             fmt::format("{}: {} ({} GPUs) down; repair due at {:.6g} s", cause_name,
+                         host->get_name(), cluster.gpus_per_host(),
+                         now + cluster.spec->repair_time_s));
   }
   ++events_;
   if (hit) fill_and_start(*hit, now); // swap in a spare, or wait for one
@@ -579,6 +597,29 @@ void World::repair_due(ClusterState& cluster, double now) {
   ++events_;
   rebalance(site, now);
   flush();
+}
+
+void World::transient_hit(ClusterState& cluster, std::size_t on_index, const std::string& cause,
+                          double now) {
+  // A transient error in a running or restarting job's host interrupts the job, which restarts
+  // on the same hosts; on a spare host, or a job waiting for hosts, a reset clears it.
+  if (on_index < cluster.free_on.size()) return;
+  on_index -= cluster.free_on.size();
+  for (JobState* job : cluster.jobs) {
+    if (on_index >= job->hosts.size()) {
+      on_index -= job->hosts.size();
+      continue;
+    }
+    if (job->phase != JobPhase::running && job->phase != JobPhase::restarting) return;
+    SiteState& site = *cluster.site;
+    advance(site, now);
+    interrupt(*job, now, cause, job->hosts[on_index]->get_name());
+    fill_and_start(*job, now);
+    ++events_;
+    rebalance(site, now);
+    flush();
+    return;
+  }
 }
 
 double World::job_interruption_rate_per_s(const JobState& job) const {
@@ -607,28 +648,14 @@ void World::radiation_event(ClusterState& cluster, double now) {
     if (u < 0) break;
   }
   ++site.radiation_events[static_cast<std::size_t>(effect)];
-  // Which GPU: uniform over installed hosts; a transient in a running or restarting job's host
-  // interrupts the job, which restarts on the same hosts. Elsewhere it is cleared by a reset.
+  // Which GPU: uniform over installed hosts; only a powered one can be hit.
   std::size_t host = uniform_index(cluster.rng, cluster.installed);
-  std::size_t idle = cluster.down + cluster.free_off.size() + cluster.free_on.size();
-  if (host < idle) return;
-  host -= idle;
-  for (JobState* job : cluster.jobs) {
-    if (host >= job->hosts.size()) {
-      host -= job->hosts.size();
-      continue;
-    }
-    if (job->phase != JobPhase::running && job->phase != JobPhase::restarting) return;
-    advance(site, now);
-    interrupt(
-        *job, now,
-        fmt::format("radiation: {}", radiation_effect_name(static_cast<RadiationEffect>(effect))));
-    fill_and_start(*job, now);
-    ++events_;
-    rebalance(site, now);
-    flush();
-    return;
-  }
+  std::size_t off = cluster.down + cluster.free_off.size();
+  if (host < off) return;
+  transient_hit(
+      cluster, host - off,
+      fmt::format("radiation_{}", radiation_effect_name(static_cast<RadiationEffect>(effect))),
+      now);
 }
 
 void World::job_collective(JobState& job, double collective_s) {

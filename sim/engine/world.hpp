@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -66,6 +67,7 @@ struct JobState {
   double first_start_s = -1;
   double completion_s = -1;
   long long interruptions = 0;
+  std::map<std::string, long long> interruptions_by_cause;
   long long checkpoints_reported = 0;
   double wake_at_s = never; // what the job's actor sleeps until
   simgrid::s4u::ConditionVariablePtr wake;
@@ -106,7 +108,8 @@ struct ClusterState {
   double busy_gpu_s = 0;
   long long failures = 0;
   long long repairs_done = 0;
-  long long lost = 0; // failures never repaired
+  long long lost = 0;                       // failures never repaired
+  std::vector<long long> failures_by_cause; // hardware failures, by ClusterSpec::failure_causes
 
   std::size_t gpus_per_host() const { return static_cast<std::size_t>(spec->gpus_per_host); }
   std::size_t on_hosts() const { return installed - down - free_off.size(); }
@@ -242,7 +245,11 @@ private:
   void integrate_supply(SiteState& site, double dt_s);
   double next_condition_change_s(const SiteState& site, double now) const;
   void advance_job(JobState& job, double now);
-  void interrupt(JobState& job, double now, const std::string& cause);
+  void interrupt(JobState& job, double now, const std::string& cause,
+                 const std::string& where = "");
+  // A transient error on the on_index-th powered host (free hosts first, then jobs' hosts).
+  void transient_hit(ClusterState& cluster, std::size_t on_index, const std::string& cause,
+                     double now);
   void release_hosts(JobState& job);
   void fill_and_start(JobState& job, double now);
   void start_running(JobState& job, double now);

@@ -311,8 +311,15 @@ private:
       c.permanent_fraction =
           f.quantity_in("permanent_fraction", Dimension::dimensionless, Need::optional, 0, 1)
               .value_or(0);
+      if (auto profile = f.one_of("profile", Need::optional, {"single", "llama3"});
+          profile == "llama3")
+        c.failure_causes = llama3_failure_causes(c.failure_rate_per_gpu_s);
       f.finish();
     }
+    if (c.failure_causes.empty())
+      c.failure_causes = {{.name = "failure",
+                           .rate_per_gpu_s = c.failure_rate_per_gpu_s,
+                           .kind = FailureKind::hardware}};
     r.finish();
     return c;
   }

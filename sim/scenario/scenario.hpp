@@ -8,6 +8,7 @@
 
 #include "models/battery.hpp"
 #include "models/cooling.hpp"
+#include "models/failure.hpp"
 #include "models/gpu.hpp"
 #include "models/power_supply.hpp"
 #include "models/weather.hpp"
@@ -97,7 +98,8 @@ struct ClusterSpec {
   double failure_rate_per_gpu_s = 0;
   double repair_time_s = 0;
   double permanent_fraction = 0; // share of failures never repaired (orbit: 1 by default)
-  int satellites = 0;            // at an orbital site: one host per satellite, deliveries by launch
+  std::vector<FailureCause> failure_causes; // one "failure" cause, or a profile's
+  int satellites = 0; // at an orbital site: one host per satellite, deliveries by launch
 };
 
 struct CheckpointSpec {
