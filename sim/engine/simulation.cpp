@@ -110,7 +110,7 @@ std::string job_state_name(const JobState& job) {
   case JobPhase::running:
     return "running";
   case JobPhase::done:
-    return "completed";
+    return job.end_reason.empty() ? "completed" : "ended: " + job.end_reason;
   }
   return "unknown";
 }

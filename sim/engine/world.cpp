@@ -104,6 +104,9 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     for (auto& cluster : clusters_)
       if (cluster.spec->name == spec.cluster) job.cluster = &cluster;
     job.hosts_needed = static_cast<std::size_t>(spec.gpus / job.cluster->spec->gpus_per_host);
+    job.min_hosts = spec.recovery == JobSpec::Recovery::elastic
+                        ? static_cast<std::size_t>(spec.min_gpus / job.cluster->spec->gpus_per_host)
+                        : job.hosts_needed;
     job.full_rate_flops =
         static_cast<double>(spec.gpus) * job.cluster->spec->gpu.bf16_dense_flops * spec.mfu;
     job.wake = sg4::ConditionVariable::create();
@@ -272,7 +275,7 @@ void World::start_running(JobState& job, double now) {
   cluster.busy += job.hosts.size();
   if (job.first_start_s < 0) job.first_start_s = now;
   log_.add(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name,
-           fmt::format("{} GPUs", job.spec->gpus));
+           fmt::format("{} GPUs", job.hosts.size() * cluster.gpus_per_host()));
 }
 
 void World::interrupt(JobState& job, double now, const std::string& cause,
@@ -310,7 +313,9 @@ void World::release_hosts(JobState& job) {
 
 void World::fill_and_start(JobState& job, double now) {
   ClusterState& cluster = *job.cluster;
-  while (job.hosts.size() < job.hosts_needed) {
+  // `wait` takes back only its own repaired hosts once it has started.
+  bool from_pool = !(job.spec->recovery == JobSpec::Recovery::wait && !job.awaiting.empty());
+  while (from_pool && job.hosts.size() < job.hosts_needed) {
     sg4::Host* host = nullptr;
     if (!cluster.free_on.empty()) {
       host = cluster.free_on.back();
@@ -325,9 +330,10 @@ void World::fill_and_start(JobState& job, double now) {
     job.hosts.push_back(host);
     ++cluster.held;
   }
-  if (job.hosts.size() < job.hosts_needed) {
+  if (job.hosts.size() < job.min_hosts) {
     job.phase = JobPhase::waiting;
     job.waiting_for = "hosts";
+    if (!can_gather_minimum(job, now)) end_job(job, now);
     return;
   }
   job.phase = JobPhase::restarting;
@@ -335,6 +341,27 @@ void World::fill_and_start(JobState& job, double now) {
   // Until the checkpoint transfers are measured (first start), the job's actor holds it here.
   job.ready_at_s = job.measured ? now + job.restart_s : never;
   if (job.wake_at_s > job.ready_at_s || !job.measured) notify(*job.wake);
+}
+
+// Whether the job can ever hold its minimum again: its hosts, free ones, hosts under repair and
+// deliveries still to come (any job of the cluster may compete for them: an upper bound).
+bool World::can_gather_minimum(const JobState& job, double now) const {
+  const ClusterState& c = *job.cluster;
+  std::size_t possible = job.hosts.size() + c.free_on.size() + c.free_off.size() + c.repairs.size();
+  for (const auto& a : c.arrivals)
+    if (a.at_s > now && a.success) possible += static_cast<std::size_t>(a.gpus) / c.gpus_per_host();
+  return possible >= job.min_hosts;
+}
+
+void World::end_job(JobState& job, double now) {
+  job.end_reason = fmt::format("cannot gather its minimum of {} GPUs again (no spares, no repair)",
+                               job.min_hosts * job.cluster->gpus_per_host());
+  release_hosts(job);
+  job.awaiting.clear();
+  job.phase = JobPhase::done;
+  log_.add(now, "job_ended", job.cluster->site->spec->name, job.cluster->spec->name, job.spec->name,
+           job.end_reason);
+  notify(*job.wake);
 }
 
 void World::set_wake(JobState& job, double at_s) {
@@ -371,8 +398,10 @@ void World::rebalance(SiteState& site, double now) {
   for (JobState* job : site.jobs) {
     if (job->phase != JobPhase::waiting) continue;
     ClusterState* c = job->cluster;
-    std::size_t missing = job->hosts_needed - job->hosts.size();
-    if (c->free_on.size() + c->free_off.size() < missing) continue;
+    std::size_t free = c->free_on.size() + c->free_off.size();
+    if (job->spec->recovery == JobSpec::Recovery::wait && !job->awaiting.empty()) free = 0;
+    std::size_t missing = std::min(job->hosts_needed - job->hosts.size(), free);
+    if (job->hosts.size() + missing < job->min_hosts) continue;
     double extra_fixed = static_cast<double>(missing) * c->idle_w;
     double extra_dynamic = static_cast<double>(job->hosts_needed) * c->dynamic_w;
     if (p.fixed_w + extra_fixed + (p.reserved_dynamic_w + extra_dynamic) * floor > budget_w)
@@ -457,7 +486,9 @@ void World::rebalance(SiteState& site, double now) {
     double perf = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
     for (JobState* job : c->jobs) {
       if (job->phase != JobPhase::running) continue;
-      job->rate_flops = job->full_rate_flops * perf * job->step_efficiency;
+      double replicas = static_cast<double>(job->hosts.size()) /
+                        static_cast<double>(job->hosts_needed); // < 1 only when elastic
+      job->rate_flops = job->full_rate_flops * perf * job->step_efficiency * replicas;
       double remaining = job->spec->total_flop - job->net_flop();
       set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
     }
@@ -578,7 +609,9 @@ void World::failure_candidate(ClusterState& cluster, double now) {
                          now + cluster.spec->repair_time_s));
   }
   ++events_;
-  if (hit) fill_and_start(*hit, now); // swap in a spare, or wait for one
+  if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
+    hit->awaiting.push_back(host);
+  if (hit) fill_and_start(*hit, now); // a spare, fewer replicas, or wait, as its policy says
   rebalance(site, now);
   flush();
 }
@@ -591,7 +624,21 @@ void World::repair_due(ClusterState& cluster, double now) {
   switch_host(host, true);
   --cluster.down;
   ++cluster.repairs_done;
-  cluster.free_on.push_back(host);
+  JobState* owner = nullptr;
+  for (JobState* job : cluster.jobs)
+    for (auto it = job->awaiting.begin(); it != job->awaiting.end(); ++it)
+      if (*it == host) {
+        owner = job;
+        job->awaiting.erase(it);
+        break;
+      }
+  if (owner) {
+    owner->hosts.push_back(host);
+    ++cluster.held;
+    if (owner->phase == JobPhase::waiting && owner->awaiting.empty()) fill_and_start(*owner, now);
+  } else {
+    cluster.free_on.push_back(host);
+  }
   log_.add(now, "repair", site.spec->name, cluster.spec->name, "",
            fmt::format("{} back in service", host->get_name()));
   ++events_;

@@ -51,8 +51,11 @@ struct JobState {
   std::string waiting_for; // "hosts" or "power" while waiting
   std::vector<simgrid::s4u::Host*> hosts;
   std::size_t hosts_needed = 0;
-  double full_rate_flops = 0; // GPUs x dense peak x MFU, uncapped
-  double rate_flops = 0;      // now, with the site's cap
+  std::size_t min_hosts = 0;                 // elastic: fewest hosts it runs on
+  std::vector<simgrid::s4u::Host*> awaiting; // recovery `wait`: its failed hosts
+  std::string end_reason;                    // set when it ends without completing
+  double full_rate_flops = 0;                // GPUs x dense peak x MFU, uncapped
+  double rate_flops = 0;                     // now, with the site's cap
   CheckpointPlan plan;
   CheckpointProgress progress;
   bool measured = false;      // checkpoint write/read times measured on the platform
@@ -251,6 +254,8 @@ private:
   void transient_hit(ClusterState& cluster, std::size_t on_index, const std::string& cause,
                      double now);
   void release_hosts(JobState& job);
+  bool can_gather_minimum(const JobState& job, double now) const;
+  void end_job(JobState& job, double now);
   void fill_and_start(JobState& job, double now);
   void start_running(JobState& job, double now);
   void rebalance(SiteState& site, double now);

@@ -361,6 +361,19 @@ private:
       m.finish();
       j.total_flop = 6 * j.parameters * j.tokens;
     }
+    if (auto recovery = r.one_of("recovery", Need::optional, {"spare", "wait", "elastic"}))
+      j.recovery = *recovery == "wait"      ? JobSpec::Recovery::wait
+                   : *recovery == "elastic" ? JobSpec::Recovery::elastic
+                                            : JobSpec::Recovery::spare;
+    YAML::Node min_node = r.child("min_gpus", Need::optional);
+    j.min_gpus = r.integer("min_gpus", Need::optional, 1, max_gpus).value_or(j.gpus);
+    if (min_node.IsDefined() && j.recovery != JobSpec::Recovery::elastic)
+      d_.error(min_node, what + ": min_gpus needs recovery: elastic");
+    if (cluster && j.min_gpus > j.gpus)
+      d_.error(min_node, what + ": min_gpus is above the job's gpus");
+    if (cluster && j.min_gpus % cluster->gpus_per_host != 0)
+      d_.error(min_node, what + ": min_gpus is not a whole number of hosts of " +
+                             std::to_string(cluster->gpus_per_host) + " GPUs");
     j.mfu =
         r.quantity_in("mfu", Dimension::dimensionless, Need::optional, 0, 1, true).value_or(0.4);
     j.checkpoint.size_bytes = checkpoint_bytes_per_parameter * j.parameters;

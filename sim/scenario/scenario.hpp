@@ -119,6 +119,11 @@ struct JobSpec {
   double mfu = 0.4;
   double global_batch_tokens = 0;
   CheckpointSpec checkpoint;
+  // After a hardware failure: `spare` restarts on a free host (or waits for one), `wait` waits
+  // for the failed host's repair, `elastic` restarts with fewer data-parallel replicas down to
+  // min_gpus. A job that can never again gather its minimum ends, and says so.
+  enum class Recovery { spare, wait, elastic } recovery = Recovery::spare;
+  long long min_gpus = 0; // elastic: the smallest size it runs at (default: gpus)
 };
 
 struct Scenario {

@@ -1,8 +1,10 @@
 // Failures by cause in whole runs: the Llama 3 16k-GPU record.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "capsim_process.hpp"
 #include "models/failure.hpp"
@@ -41,4 +43,96 @@ TEST_CASE("llama3-16k: interruptions and their causes are consistent with the re
     INFO(cause.name << ": " << by_cause[cause.name] << " against " << want);
     CHECK(std::abs(by_cause[cause.name] - want) < 4 * std::sqrt(want) + 1);
   }
+}
+
+namespace {
+
+// 8 hosts of 8 H100, a job on all of them, frequent failures and nothing ever repaired.
+std::string no_repair_scenario(const std::string& job_extra) {
+  return "scenario: norepair\nseed: 3\nhorizon: 20 d\nsites:\n  - name: s\n    grid: {capacity: 2 "
+         "MW}\n"
+         "    pue: 1.2\nclusters:\n  - name: c\n    site: s\n    gpu: H100\n"
+         "    deliveries: [{at: 0 d, gpus: 64}]\n"
+         "    failures: {rate: 3e-3 /GPU/h, permanent_fraction: 1}\n"
+         "jobs:\n  - {name: j, cluster: c, gpus: 64, model: {parameters: 7e9, tokens: 1e14}" +
+         job_extra + "}\n";
+}
+
+std::vector<std::vector<std::string>> events_of(const TempDir& dir) {
+  std::vector<std::string> header;
+  return read_csv(dir.path("out/events.csv"), header);
+}
+
+} // namespace
+
+TEST_CASE("elastic recovery keeps running on fewer replicas, then ends below its minimum") {
+  TempDir dir;
+  auto s =
+      run_ok(dir, dir.write("s.yaml", no_repair_scenario(", recovery: elastic, min_gpus: 32")));
+  const auto& job = s["jobs"][0];
+  std::set<std::string> sizes;
+  bool ended = false;
+  for (const auto& e : events_of(dir)) {
+    if (e[1] == "job_running") sizes.insert(e[5]);
+    if (e[1] == "job_ended") ended = e[5].find("minimum of 32 GPUs") != std::string::npos;
+  }
+  // It ran at 64, then at 56, 48, 40 and 32 GPUs as servers failed for good, then ended.
+  for (const char* size : {"64 GPUs", "56 GPUs", "48 GPUs", "40 GPUs", "32 GPUs"})
+    CHECK(sizes.count(size) == 1);
+  CHECK(sizes.count("24 GPUs") == 0);
+  CHECK(ended);
+  CHECK(job["state_at_horizon"].get<std::string>().rfind("ended: cannot gather", 0) == 0);
+  CHECK_FALSE(job["completed"].get<bool>());
+  CHECK(job["flop_done"].get<double>() > 0);
+}
+
+TEST_CASE("without repair or spares, a job that needs every server ends at the first failure") {
+  TempDir dir;
+  auto s = run_ok(dir, dir.write("s.yaml", no_repair_scenario("")));
+  const auto& job = s["jobs"][0];
+  int running = 0, ended = 0;
+  for (const auto& e : events_of(dir)) {
+    running += e[1] == "job_running";
+    ended += e[1] == "job_ended";
+  }
+  CHECK(running == 1);
+  CHECK(ended == 1);
+  CHECK(job["interruptions"].get<long long>() == 1);
+  CHECK(job["state_at_horizon"].get<std::string>().rfind("ended:", 0) == 0);
+}
+
+TEST_CASE("recovery wait resumes on the repaired server, not on a spare") {
+  // 9 servers, a job on 8, repairs take 12 h: with `wait` the job idles until its own server is
+  // back although a spare is free; with `spare` it restarts at once.
+  auto scenario = [](const std::string& recovery) {
+    return "scenario: w\nseed: 9\nhorizon: 10 d\nsites:\n  - name: s\n    grid: {capacity: 2 MW}\n"
+           "    pue: 1.2\nclusters:\n  - name: c\n    site: s\n    gpu: H100\n"
+           "    deliveries: [{at: 0 d, gpus: 72}]\n"
+           "    failures: {rate: 2e-4 /GPU/h, repair_time: 12 h}\n"
+           "jobs:\n  - {name: j, cluster: c, gpus: 64, recovery: " +
+           recovery + ", model: {parameters: 7e9, tokens: 1e14}, checkpoint: {restart: 0 s}}\n";
+  };
+  TempDir waiting, swapping;
+  run_ok(waiting, waiting.write("s.yaml", scenario("wait")));
+  run_ok(swapping, swapping.write("s.yaml", scenario("spare")));
+  // (first interruption, the resume after it, the last repair before that resume)
+  auto first_gap = [](const std::vector<std::vector<std::string>>& events) {
+    double failed = -1, repaired = -1;
+    for (const auto& e : events) {
+      if (e[1] == "interruption" && failed < 0) failed = std::stod(e[0]);
+      if (e[1] == "repair" && failed >= 0) repaired = std::stod(e[0]);
+      if (e[1] == "job_running" && failed >= 0)
+        return std::array<double, 3>{failed, std::stod(e[0]), repaired};
+    }
+    return std::array<double, 3>{-1, -1, -1};
+  };
+  auto wait = first_gap(events_of(waiting));
+  auto spare = first_gap(events_of(swapping));
+  REQUIRE(wait[0] >= 0);
+  // It resumed only once its own server(s) came back: 12 h at least, right after a repair.
+  CHECK(wait[1] - wait[0] >= 12 * 3600.0);
+  CHECK(wait[1] - wait[2] >= 0);
+  CHECK(wait[1] - wait[2] < 60);
+  REQUIRE(spare[0] >= 0);
+  CHECK(spare[1] - spare[0] < 60);
 }
