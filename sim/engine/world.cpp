@@ -116,6 +116,11 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     job.cluster->jobs.push_back(&job);
     job.cluster->site->jobs.push_back(&job);
   }
+  // Scheduling order at each site: priority first (higher first), then the file's order.
+  for (auto& site : sites_)
+    std::stable_sort(site.jobs.begin(), site.jobs.end(), [](const JobState* a, const JobState* b) {
+      return a->spec->priority > b->spec->priority;
+    });
   for (auto& site : sites_)
     init_site_conditions(site);
 }
@@ -353,6 +358,37 @@ bool World::can_gather_minimum(const JobState& job, double now) const {
   return possible >= job.min_hosts;
 }
 
+// Frees at least `hosts` hosts of job's cluster by stopping lower-priority jobs there, lowest
+// first, if that is enough; they go back to waiting and resume from their last checkpoint.
+std::size_t World::preempt_for(JobState& job, std::size_t hosts, double now) {
+  std::vector<JobState*> victims;
+  std::size_t available = 0;
+  for (auto it = job.cluster->site->jobs.rbegin(); it != job.cluster->site->jobs.rend(); ++it) {
+    JobState* other = *it;
+    if (available >= hosts) break;
+    if (other == &job || other->cluster != job.cluster || other->hosts.empty() ||
+        other->spec->priority >= job.spec->priority)
+      continue;
+    victims.push_back(other);
+    available += other->hosts.size();
+  }
+  if (available < hosts) return 0;
+  std::size_t freed = 0;
+  for (JobState* victim : victims) {
+    freed += victim->hosts.size();
+    interrupt(*victim, now, "preempted", job.spec->name);
+    release_hosts(*victim);
+    victim->awaiting.clear();
+    victim->phase = JobPhase::waiting;
+    victim->waiting_for = "hosts";
+    log_.add(now, "preemption", job.cluster->site->spec->name, job.cluster->spec->name,
+             victim->spec->name,
+             fmt::format("stopped for {} (priority {} > {})", job.spec->name, job.spec->priority,
+                         victim->spec->priority));
+  }
+  return freed;
+}
+
 void World::end_job(JobState& job, double now) {
   job.end_reason = fmt::format("cannot gather its minimum of {} GPUs again (no spares, no repair)",
                                job.min_hosts * job.cluster->gpus_per_host());
@@ -400,6 +436,9 @@ void World::rebalance(SiteState& site, double now) {
     ClusterState* c = job->cluster;
     std::size_t free = c->free_on.size() + c->free_off.size();
     if (job->spec->recovery == JobSpec::Recovery::wait && !job->awaiting.empty()) free = 0;
+    if (job->hosts.size() + free < job->min_hosts &&
+        !(job->spec->recovery == JobSpec::Recovery::wait && !job->awaiting.empty()))
+      free += preempt_for(*job, job->min_hosts - job->hosts.size() - free, now);
     std::size_t missing = std::min(job->hosts_needed - job->hosts.size(), free);
     if (job->hosts.size() + missing < job->min_hosts) continue;
     double extra_fixed = static_cast<double>(missing) * c->idle_w;

@@ -255,6 +255,7 @@ private:
                      double now);
   void release_hosts(JobState& job);
   bool can_gather_minimum(const JobState& job, double now) const;
+  std::size_t preempt_for(JobState& job, std::size_t hosts, double now);
   void end_job(JobState& job, double now);
   void fill_and_start(JobState& job, double now);
   void start_running(JobState& job, double now);

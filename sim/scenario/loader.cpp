@@ -361,6 +361,8 @@ private:
       m.finish();
       j.total_flop = 6 * j.parameters * j.tokens;
     }
+    j.priority =
+        static_cast<int>(r.integer("priority", Need::optional, -1000000, 1000000).value_or(0));
     if (auto recovery = r.one_of("recovery", Need::optional, {"spare", "wait", "elastic"}))
       j.recovery = *recovery == "wait"      ? JobSpec::Recovery::wait
                    : *recovery == "elastic" ? JobSpec::Recovery::elastic

@@ -124,6 +124,7 @@ struct JobSpec {
   // min_gpus. A job that can never again gather its minimum ends, and says so.
   enum class Recovery { spare, wait, elastic } recovery = Recovery::spare;
   long long min_gpus = 0; // elastic: the smallest size it runs at (default: gpus)
+  int priority = 0;       // higher runs first and may preempt lower; ties: file order
 };
 
 struct Scenario {

@@ -136,3 +136,44 @@ TEST_CASE("recovery wait resumes on the repaired server, not on a spare") {
   REQUIRE(spare[0] >= 0);
   CHECK(spare[1] - spare[0] < 60);
 }
+
+TEST_CASE(
+    "scheduler: a higher-priority job preempts, the preempted job resumes from its checkpoint") {
+  // 8 servers; `batch` (priority 0) runs from day 0 on all of them; `urgent` (priority 10)
+  // arrives on day 1 and needs 4: it takes them from `batch`, which waits, then resumes on all 8
+  // once `urgent` is done. No failures, so every interruption is the preemption.
+  TempDir dir;
+  std::string file = dir.write(
+      "s.yaml", "scenario: sched\nseed: 1\nhorizon: 10 d\noutputs: {interval: 10 min}\n"
+                "sites:\n  - {name: s, grid: {capacity: 2 MW}, pue: 1.2}\n"
+                "clusters:\n  - {name: c, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 64}],"
+                " failures: {rate: 0 /GPU/h}}\n"
+                "jobs:\n"
+                "  - {name: batch, cluster: c, gpus: 64, model: {parameters: 7e9, tokens: 2e11},"
+                " checkpoint: {interval: 1 h, restart: 0 s}}\n"
+                "  - {name: urgent, cluster: c, gpus: 32, priority: 10, start: 1 d,"
+                " model: {parameters: 7e9, tokens: 2e10}, checkpoint: {restart: 0 s}}\n");
+  auto s = run_ok(dir, file);
+  const auto& batch = s["jobs"][0];
+  const auto& urgent = s["jobs"][1];
+  REQUIRE(urgent["completed"].get<bool>());
+  REQUIRE(batch["completed"].get<bool>());
+  CHECK(urgent["first_start_s"].get<double>() == doctest::Approx(86400).epsilon(1e-4));
+  CHECK(batch["interruptions"].get<long long>() == 1);
+  CHECK(batch["interruptions_by_cause"]["preempted"].get<long long>() == 1);
+  // It lost at most what it computed since its last hourly checkpoint.
+  double rate = 64 * 989e12 * 0.4;
+  CHECK(batch["flop_lost"].get<double>() <= rate * 3600 * (1 + 1e-9));
+  CHECK(batch["flop_lost"].get<double>() > 0);
+  // Gang allocation never over-allocates: busy GPUs never exceed the installed ones.
+  std::vector<std::string> header;
+  for (const auto& row : read_csv(dir.path("out/timeseries.csv"), header))
+    CHECK(std::stod(row[column(header, "gpus_busy")]) <=
+          std::stod(row[column(header, "gpus_installed")]));
+  // batch resumes only when urgent has completed.
+  double resumed = -1;
+  for (const auto& e : events_of(dir))
+    if (e[1] == "job_running" && e[4] == "batch" && std::stod(e[0]) > 86400)
+      resumed = std::stod(e[0]);
+  CHECK(resumed >= urgent["completion_s"].get<double>() - 1e-6);
+}
