@@ -230,9 +230,25 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["interruptions_by_cause"] = job.interruptions_by_cause;
     j["goodput_fraction"] = wall_full_s > 0 ? flop_done / (job.full_rate_flops * wall_full_s) : 0.0;
     j["mfu"] = spec.mfu;
-    j["mfu_source"] = "scenario";
-    j["step_time_s"] =
-        6 * spec.parameters * spec.global_batch_tokens / job.full_rate_flops + job.collective_s;
+    j["mfu_source"] = spec.mfu_source;
+    if (spec.uses_step_model) {
+      const ParallelConfig& c = spec.step_config;
+      j["parallel"] = {{"tp", c.tensor},
+                       {"pp", c.pipeline},
+                       {"interleave", c.interleave},
+                       {"cp", c.context},
+                       {"ep", c.expert},
+                       {"dp", spec.step.data_parallel},
+                       {"microbatch", c.microbatch},
+                       {"sequence_parallel", c.sequence_parallel},
+                       {"zero", c.zero_stage},
+                       {"recompute", to_string(c.recompute)}};
+      j["memory_per_gpu_bytes"] = spec.step.memory.total_bytes;
+      j["step_model_step_time_s"] = spec.step.step_time_s;
+    }
+    double flop_per_step = spec.uses_step_model ? spec.step.model_flop
+                                                : 6 * spec.parameters * spec.global_batch_tokens;
+    j["step_time_s"] = flop_per_step / job.full_rate_flops + job.collective_s;
     j["collective_s"] = job.collective_s;
     j["flop_done"] = flop_done;
     j["flop_total"] = spec.total_flop;

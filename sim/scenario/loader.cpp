@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/training.hpp"
 #include "sim/scenario/site_orbital.hpp"
 #include "sim/scenario/site_power.hpp"
 #include "sim/scenario/yaml_reader.hpp"
@@ -348,18 +349,62 @@ private:
     }
     j.start_s =
         r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
-    if (YAML::Node model = r.mapping("model", Need::required); model.IsDefined()) {
-      MapReader m(model, what + " model", d_);
-      j.parameters =
-          m.quantity_in("parameters", Dimension::dimensionless, Need::required, 1e3, 1e16)
-              .value_or(0);
+    YAML::Node model_node = r.mapping("model", Need::required);
+    if (model_node.IsDefined()) {
+      MapReader m(model_node, what + " model", d_);
+      j.uses_step_model = m.has("layers");
+      if (j.uses_step_model) {
+        // The architecture: the step model gives the step time and MFU on this cluster.
+        auto count = [&](const char* key, Need need, int fallback) {
+          return static_cast<int>(m.integer(key, need, 1, 10'000'000).value_or(fallback));
+        };
+        TransformerSpec& t = j.transformer;
+        t.layers = count("layers", Need::required, 1);
+        t.hidden = count("hidden", Need::required, 1);
+        t.heads = count("heads", Need::required, 1);
+        t.ffn = count("ffn", Need::optional, 4 * t.hidden);
+        t.kv_heads = count("kv_heads", Need::optional, t.heads);
+        t.vocab = count("vocab", Need::required, 1);
+        t.seq_len = count("seq", Need::required, 1);
+        t.global_batch = count("global_batch", Need::required, 1);
+        t.experts = count("experts", Need::optional, 1);
+        t.top_k = count("top_k", Need::optional, 1);
+        t.gated_ffn = m.boolean("gated_ffn", Need::optional).value_or(false);
+        j.parameters = count_parameters(t).total;
+        j.global_batch_tokens = static_cast<double>(t.global_batch) * t.seq_len;
+      } else {
+        j.parameters =
+            m.quantity_in("parameters", Dimension::dimensionless, Need::required, 1e3, 1e16)
+                .value_or(0);
+        j.global_batch_tokens =
+            m.quantity_in("batch_tokens", Dimension::dimensionless, Need::optional, 1, 1e10)
+                .value_or(4 * 1024 * 1024);
+      }
       j.tokens =
           m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
-      j.global_batch_tokens =
-          m.quantity_in("batch_tokens", Dimension::dimensionless, Need::optional, 1, 1e10)
-              .value_or(4 * 1024 * 1024);
       m.finish();
       j.total_flop = 6 * j.parameters * j.tokens;
+    }
+    if (YAML::Node parallel = r.mapping("parallel", Need::optional); parallel.IsDefined()) {
+      MapReader p(parallel, what + " parallel", d_);
+      auto degree = [&](const char* key, std::optional<int>& field) {
+        if (auto v = p.integer(key, Need::optional, 0, 1'000'000)) field = static_cast<int>(*v);
+      };
+      degree("tp", j.parallel.tensor);
+      degree("pp", j.parallel.pipeline);
+      degree("interleave", j.parallel.interleave);
+      degree("cp", j.parallel.context);
+      degree("ep", j.parallel.expert);
+      degree("microbatch", j.parallel.microbatch);
+      degree("zero", j.parallel.zero_stage);
+      if (auto r2 = p.one_of("recompute", Need::optional, {"none", "selective", "full"}))
+        j.parallel.recompute = parse_recompute(*r2);
+      if (auto sp = p.boolean("sequence_parallel", Need::optional))
+        j.parallel.sequence_parallel = sp;
+      p.finish();
+      if (!j.uses_step_model)
+        d_.error(parallel, what + ": parallel needs the model's architecture (layers, hidden, "
+                                  "heads, vocab, seq, global_batch)");
     }
     j.priority =
         static_cast<int>(r.integer("priority", Need::optional, -1000000, 1000000).value_or(0));
@@ -376,8 +421,44 @@ private:
     if (cluster && j.min_gpus % cluster->gpus_per_host != 0)
       d_.error(min_node, what + ": min_gpus is not a whole number of hosts of " +
                              std::to_string(cluster->gpus_per_host) + " GPUs");
-    j.mfu =
-        r.quantity_in("mfu", Dimension::dimensionless, Need::optional, 0, 1, true).value_or(0.4);
+    YAML::Node mfu_node = r.child("mfu", Need::optional);
+    auto mfu = r.quantity_in("mfu", Dimension::dimensionless, Need::optional, 0, 1, true);
+    j.mfu = mfu.value_or(0.4);
+    j.mfu_source = mfu ? "scenario" : "default";
+    if (j.uses_step_model && cluster && cluster->system.gpus > 0) {
+      // The fastest configuration that fits (the given degrees fixed), on this cluster's GPUs.
+      StepHardware hardware{.name = cluster->gpu.name,
+                            .peak_flops = cluster->gpu.bf16_dense_flops,
+                            .hbm_bytes = cluster->gpu.hbm_bytes,
+                            .hbm_bytes_per_s = cluster->gpu.hbm_bytes_per_s,
+                            .nvlink_bytes_per_s = cluster->gpu.nvlink_bytes_per_s,
+                            .nvlink_domain = cluster->gpu.nvlink_domain,
+                            .scale_out_bytes_per_s = cluster->system.scale_out_bytes_per_s_per_gpu};
+      auto problems = validate(j.transformer);
+      for (const auto& problem : problems)
+        d_.error(model_node, what + " model: " + problem);
+      if (problems.empty()) {
+        SearchResult found = search_parallel(j.transformer, static_cast<int>(j.gpus), hardware,
+                                             default_step_efficiency(), j.parallel);
+        if (!found.found) {
+          d_.error(model_node, what + ": no parallel configuration of this model fits " +
+                                   std::to_string(j.gpus) + " " + cluster->gpu.name + " GPUs");
+        } else {
+          j.step = found.result;
+          j.step_config = found.config;
+          if (mfu) {
+            j.mfu_source = "scenario (overrides the step model's " +
+                           std::to_string(found.result.mfu).substr(0, 5) + ")";
+          } else {
+            j.mfu = found.result.mfu;
+            j.mfu_source = "step model";
+          }
+          // FLOP per token from the step model (attention included), not 6 N.
+          j.total_flop = found.result.model_flop / j.global_batch_tokens * j.tokens;
+        }
+      }
+    }
+    (void)mfu_node;
     j.checkpoint.size_bytes = checkpoint_bytes_per_parameter * j.parameters;
     j.checkpoint.restart_overhead_s = default_restart_overhead_s;
     if (YAML::Node ckpt = r.mapping("checkpoint", Need::optional); ckpt.IsDefined()) {

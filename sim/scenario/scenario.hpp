@@ -11,6 +11,7 @@
 #include "models/failure.hpp"
 #include "models/gpu.hpp"
 #include "models/power_supply.hpp"
+#include "models/training.hpp"
 #include "models/weather.hpp"
 #include "sim/scenario/finance_spec.hpp"
 #include "sim/scenario/site_orbital.hpp"
@@ -125,6 +126,13 @@ struct JobSpec {
   enum class Recovery { spare, wait, elastic } recovery = Recovery::spare;
   long long min_gpus = 0; // elastic: the smallest size it runs at (default: gpus)
   int priority = 0;       // higher runs first and may preempt lower; ties: file order
+  // With the model's architecture (layers, hidden, ...), the step model gives the MFU.
+  bool uses_step_model = false;
+  TransformerSpec transformer;
+  SearchSpace parallel; // fixed degrees; the others are searched
+  StepResult step;      // the chosen configuration's step
+  ParallelConfig step_config;
+  std::string mfu_source = "default";
 };
 
 struct Scenario {
