@@ -478,6 +478,10 @@ private:
       j.checkpoint.restart_overhead_s =
           c.quantity_in("restart", Dimension::time, Need::optional, 0, 30 * 86400.0)
               .value_or(j.checkpoint.restart_overhead_s);
+      j.checkpoint.async = c.boolean("async", Need::optional).value_or(false);
+      j.checkpoint.snapshot_bytes_per_s =
+          c.quantity_in("snapshot_bandwidth", Dimension::data_rate, Need::optional, 1e6, 1e13, true)
+              .value_or(j.checkpoint.snapshot_bytes_per_s);
       c.finish();
     }
     r.finish();

@@ -107,6 +107,10 @@ struct CheckpointSpec {
   double interval_s = 0;         // 0: Young/Daly from the job's failure rate and write time
   double size_bytes = 0;         // whole job state written per checkpoint
   double restart_overhead_s = 0; // scheduling, process start, NCCL init (the read is simulated)
+  // Asynchronous: the job pauses only to copy its state to host memory (snapshot_bytes_per_s
+  // per GPU); the write to storage overlaps the next compute window.
+  bool async = false;
+  double snapshot_bytes_per_s = 25e9; // per GPU: about half of a PCIe Gen5 x16 link
 };
 
 struct JobSpec {
