@@ -1,5 +1,7 @@
 #include "sim/scenario/finance_spec.hpp"
 
+#include "sim/scenario/loader.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -29,15 +31,6 @@ std::string join(const std::vector<std::string>& items) {
   for (const auto& item : items)
     text += (text.empty() ? "" : ", ") + item;
   return text.empty() ? "none" : text;
-}
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(path);
-  while (std::getline(in, part, '.'))
-    parts.push_back(part);
-  return parts;
 }
 
 class FinanceReader {

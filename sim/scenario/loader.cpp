@@ -25,18 +25,8 @@ constexpr double max_outputs_rows = 5e6;
 constexpr double default_failure_rate_per_gpu_s = 1.97e-5 / 3600; // Llama 3 405B, 54-day run
 constexpr double default_repair_time_s = 24 * 3600;
 constexpr double default_restart_overhead_s = 300;
-constexpr double checkpoint_bytes_per_parameter = 14;
-constexpr double never_s =
-    std::numeric_limits<double>::infinity(); // bf16 weights + fp32 master + Adam m, v
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(path);
-  while (std::getline(in, part, '.'))
-    parts.push_back(part);
-  return parts;
-}
+constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
+constexpr double never_s = std::numeric_limits<double>::infinity();
 
 std::string names_of(const YAML::Node& list) {
   std::string names;
@@ -47,6 +37,15 @@ std::string names_of(const YAML::Node& list) {
 }
 
 } // namespace
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(path);
+  while (std::getline(in, part, '.'))
+    parts.push_back(part);
+  return parts;
+}
 
 Override parse_override(const std::string& text) {
   auto eq = text.find('=');

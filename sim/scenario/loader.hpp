@@ -15,6 +15,9 @@
 
 namespace capsim {
 
+// "a.b.c" -> {"a", "b", "c"} (override and sweep paths).
+std::vector<std::string> split_path(const std::string& path);
+
 // Parses "PATH=VALUE"; throws InputError for text without '='.
 Override parse_override(const std::string& text);
 

@@ -184,18 +184,9 @@ bool is_file_name(const std::string& name) {
          });
 }
 
-std::vector<std::string> split_dots(const std::string& path) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(path);
-  while (std::getline(in, part, '.'))
-    parts.push_back(part);
-  return parts;
-}
-
 // Problem with a results.csv column name for a curve's y, or nullopt.
 std::optional<std::string> check_output_column(const std::string& y, const Scenario& s) {
-  auto parts = split_dots(y);
+  auto parts = split_path(y);
   auto names_of = [](const auto& list) {
     std::vector<std::string> names;
     for (const auto& item : list)
@@ -302,7 +293,7 @@ void read_curves(const YAML::Node& curves, const SweepSpec& sweep, const Scenari
     }
     if (!c.y.empty()) {
       if (c.x == "time") {
-        auto parts = split_dots(c.y);
+        auto parts = split_path(c.y);
         const auto& columns = timeseries_numeric_columns();
         bool site_ok = parts.size() >= 3 && parts.front() == "sites";
         std::string site = site_ok ? c.y.substr(6, c.y.size() - 7 - parts.back().size()) : "";
@@ -389,7 +380,7 @@ std::optional<std::string> check_axis_path(const YAML::Node& root, const std::st
   YAML::Node current;
   current.reset(root);
   bool exists = true;
-  for (const auto& part : split_dots(path)) {
+  for (const auto& part : split_path(path)) {
     const YAML::Node& node = current;
     YAML::Node next;
     bool found = false;
