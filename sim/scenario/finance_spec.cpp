@@ -134,13 +134,7 @@ private:
   }
 
   void check_unique(const YAML::Node& list, const std::string& kind) {
-    if (!list.IsDefined()) return;
-    std::set<std::string> seen;
-    for (const auto& item : list) {
-      if (!item.IsMap() || !item["name"].IsDefined() || !item["name"].IsScalar()) continue;
-      if (!seen.insert(item["name"].Scalar()).second)
-        d_.error(item["name"], "duplicate " + kind + " name '" + item["name"].Scalar() + "'");
-    }
+    check_unique_names(list, kind, d_);
   }
 
   void report(const YAML::Node& node, const std::string& what,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <set>
 
 namespace capsim {
 
@@ -172,6 +173,16 @@ YAML::Node MapReader::mapping(std::string_view key, Need need) {
     return YAML::Node(YAML::NodeType::Undefined);
   }
   return value;
+}
+
+void check_unique_names(const YAML::Node& list, const std::string& kind, Diagnostics& d) {
+  if (!list.IsDefined() || !list.IsSequence()) return;
+  std::set<std::string> seen;
+  for (const auto& item : list) {
+    if (!item.IsMap() || !item["name"].IsDefined() || !item["name"].IsScalar()) continue;
+    if (!seen.insert(item["name"].Scalar()).second)
+      d.error(item["name"], "duplicate " + kind + " name '" + item["name"].Scalar() + "'");
+  }
 }
 
 void MapReader::finish() {

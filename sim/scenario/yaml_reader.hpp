@@ -62,4 +62,7 @@ private:
 std::optional<double> read_quantity(const YAML::Node& value, Dimension dimension,
                                     std::string_view what, Diagnostics& diagnostics);
 
+// Reports every item of a list of mappings whose `name` repeats an earlier one.
+void check_unique_names(const YAML::Node& list, const std::string& kind, Diagnostics& diagnostics);
+
 } // namespace capsim
