@@ -55,9 +55,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
         options->output_dir.empty() ? "out/" + scenario.name : options->output_dir;
     run_options.quiet = options->quiet;
     run_options.engine_args = options->engine_args;
-    run_simulation(scenario, run_options);
+    RunReport report = run_simulation(scenario, run_options);
     if (!options->quiet) fmt::print("  outputs in {}/\n", run_options.output_dir);
     exit_code = exit_ok;
+    if (report.interrupted) {
+      std::cerr << fmt::format("capsim run: interrupted at simulated time {:.6g} s ({:.4g} d); "
+                               "outputs cover the run up to there\n",
+                               report.end_s, report.end_s / 86400);
+      exit_code = exit_interrupted;
+    }
   });
 }
 

@@ -9,6 +9,7 @@ namespace capsim::cli {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_internal = 1;
 inline constexpr int exit_input = 2;
+inline constexpr int exit_interrupted = 130; // SIGINT, as shells report it
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);

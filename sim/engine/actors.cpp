@@ -197,8 +197,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
       sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
       for (auto& site : world.sites())
         world.advance(site, t);
-      write_rows(t);
-      if (t >= horizon_s) break;
+      if (!write_rows(t) || t >= horizon_s) break;
     }
   });
 }

@@ -15,7 +15,8 @@
 
 namespace capsim {
 
-using RowWriter = std::function<void(double time_s)>;
+// Writes the rows due at time_s; returns false to end the run there (an interruption).
+using RowWriter = std::function<bool(double time_s)>;
 
 void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows,
                   UsageRecord& usage);

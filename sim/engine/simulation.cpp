@@ -1,6 +1,7 @@
 #include "sim/engine/simulation.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -25,6 +26,8 @@ namespace sg4 = simgrid::s4u;
 namespace capsim {
 
 namespace {
+
+volatile std::sig_atomic_t interrupt_requested = 0;
 
 const char* timeseries_header =
     "time_s,site,gpus_installed,gpus_up,gpus_busy,gpus_shed,it_power_w,facility_power_w,"
@@ -116,7 +119,7 @@ std::string job_state_name(const JobState& job) {
 }
 
 nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const UsageRecord& usage,
-                                 const std::string& dir, double wall_s) {
+                                 const std::string& dir, double wall_s, double covered_s) {
   using json = nlohmann::ordered_json;
   json out;
   out["scenario"] = scenario.name;
@@ -216,7 +219,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
   json jobs = json::array();
   for (JobState& job : world.jobs()) {
     const JobSpec& spec = *job.spec;
-    double end_s = job.completion_s >= 0 ? job.completion_s : scenario.horizon_s;
+    double end_s = job.completion_s >= 0 ? job.completion_s : covered_s;
     double wall_full_s = job.first_start_s >= 0 ? end_s - spec.start_s : 0;
     double flop_done = std::min(job.net_flop(), spec.total_flop);
     double mtbf_s = 1 / world.job_interruption_rate_per_s(job);
@@ -345,25 +348,36 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   UsageRecord usage;
   // Progress in simulated days, on stderr when it is a terminal and the run is not quiet.
   ProgressBar progress("simulated days", scenario.horizon_s / 86400, !options.quiet);
+  // SIGINT stops the run at the next output row; everything up to there is written as usual.
+  interrupt_requested = 0;
+  auto previous_handler = std::signal(SIGINT, [](int) { interrupt_requested = 1; });
+  double end_s = scenario.horizon_s;
   start_actors(
       world, scenario.horizon_s, scenario.output_interval_s,
-      [&timeseries, &progress](double t) {
+      [&timeseries, &progress, &end_s](double t) {
         timeseries.rows(t);
         progress.update(t / 86400);
+        if (!interrupt_requested) return true;
+        end_s = t;
+        return false;
       },
       usage);
   engine.run();
-  world.finish(scenario.horizon_s);
+  std::signal(SIGINT, previous_handler);
+  world.finish(end_s);
   progress.finish();
-  usage.snapshots.push_back(world.snapshot(scenario.horizon_s));
+  usage.snapshots.push_back(world.snapshot(end_s));
 
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  auto summary = summarise(scenario, world, usage, dir, wall_s);
+  auto summary = summarise(scenario, world, usage, dir, wall_s, end_s);
   timeseries.commit();
   events.commit();
+  if (end_s < scenario.horizon_s) summary["interrupted_at_s"] = end_s;
   write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
   RunReport report;
+  report.interrupted = end_s < scenario.horizon_s;
+  report.end_s = end_s;
   report.summary_text = readable(summary);
   report.wall_s = wall_s;
   report.events = world.events();

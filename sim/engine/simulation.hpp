@@ -20,6 +20,8 @@ struct RunReport {
   std::string summary_text; // readable summary, already printed unless quiet
   double wall_s = 0;
   long long events = 0;
+  bool interrupted = false; // SIGINT: stopped early, outputs written up to the stop
+  double end_s = 0;         // simulated time the outputs cover
 };
 
 RunReport run_simulation(const Scenario& scenario, const RunOptions& options);
