@@ -1,6 +1,7 @@
 #include "sim/engine/platform.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 #include <simgrid/kernel/ProfileBuilder.hpp>
@@ -69,13 +70,21 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
           zone->create_link(cluster.name + "-probe-isl" + std::to_string(i), o.isl_bytes_per_s)
               ->set_latency(o.isl_latency_s));
     }
-    // One-way routes, as a ring all-reduce sends: i -> i+1 over link i, and any member i back
-    // to 0 over links i .. n-1, so that a ring over the first k satellites exists for every k.
+    // One-way routes, as a ring all-reduce sends: i -> i+1 over link i, and the last member of
+    // a ring over the first k satellites back to 0 over links k-1 .. n-1.
     for (std::size_t i = 0; i + 1 < n; ++i) {
       route(cp.hosts[i], cp.hosts[i + 1], {ring[i]}, false);
       route(sp.probe_ring[i], sp.probe_ring[i + 1], {probe_ring[i]}, false);
     }
-    for (std::size_t i = 1; i < n; ++i) {
+    // Closing routes only for the ring sizes in use (the whole ring, and each job's): one per
+    // size, so that a large constellation does not get n^2 route entries.
+    std::set<std::size_t> sizes{n};
+    for (const JobSpec& job : scenario.jobs)
+      if (job.cluster == cluster.name)
+        sizes.insert(static_cast<std::size_t>(job.gpus / cluster.gpus_per_host));
+    for (std::size_t k : sizes) {
+      if (k < 2 || k > n) continue;
+      std::size_t i = k - 1;
       std::vector<sg4::Link*> back(ring.begin() + static_cast<long>(i), ring.end());
       std::vector<sg4::Link*> probe_back(probe_ring.begin() + static_cast<long>(i),
                                          probe_ring.end());
