@@ -16,10 +16,11 @@ double simulate_ring_allreduce(const std::vector<sg4::Host*>& ring, double bytes
   double start_s = sg4::Engine::get_clock();
   auto chunk = static_cast<std::uint64_t>(bytes / static_cast<double>(k));
   std::vector<sg4::CommPtr> comms(k);
-  // Every round moves the same chunks over the same links; beyond max_simulated_rounds the
-  // rounds still to go take what the simulated ones took on average (their cost is k^2 comms).
+  // Every round moves the same chunks over the same links: past max_simulated_comms transfers,
+  // the rounds still to go take what the simulated ones took on average (a whole all-reduce is
+  // 2 k (k - 1) transfers).
   const std::size_t rounds = 2 * (k - 1);
-  const std::size_t simulated = std::min(rounds, max_simulated_rounds);
+  const std::size_t simulated = std::min(rounds, std::max<std::size_t>(1, max_simulated_comms / k));
   for (std::size_t round = 0; round < simulated; ++round) {
     for (std::size_t i = 0; i < k; ++i)
       comms[i] = sg4::Comm::sendto_async(ring[i], ring[(i + stride) % k], chunk);

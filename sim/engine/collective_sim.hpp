@@ -13,8 +13,9 @@ namespace capsim {
 // arrived. Must run inside an actor; returns the simulated time it took.
 double simulate_ring_allreduce(const std::vector<simgrid::s4u::Host*>& ring, double bytes,
                                std::size_t stride = 1);
-// Rings needing more rounds simulate this many and scale (every round is alike).
-inline constexpr std::size_t max_simulated_rounds = 64;
+// A ring needing more transfers simulates whole rounds up to about this many and scales
+// (every round is alike; exact under CM02).
+inline constexpr std::size_t max_simulated_comms = 16384;
 
 struct CollectiveRun {
   std::size_t nodes = 8;

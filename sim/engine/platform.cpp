@@ -70,26 +70,33 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
           zone->create_link(cluster.name + "-probe-isl" + std::to_string(i), o.isl_bytes_per_s)
               ->set_latency(o.isl_latency_s));
     }
-    // One-way routes, as a ring all-reduce sends: i -> i+1 over link i, and the last member of
-    // a ring over the first k satellites back to 0 over links k-1 .. n-1.
+    // One-way routes, as a ring all-reduce sends: i -> i+1 over link i; n-1 -> 0 over link n-1.
     for (std::size_t i = 0; i + 1 < n; ++i) {
       route(cp.hosts[i], cp.hosts[i + 1], {ring[i]}, false);
       route(sp.probe_ring[i], sp.probe_ring[i + 1], {probe_ring[i]}, false);
     }
-    // Closing routes only for the ring sizes in use (the whole ring, and each job's): one per
-    // size, so that a large constellation does not get n^2 route entries.
-    std::set<std::size_t> sizes{n};
+    if (n > 1) {
+      route(cp.hosts[n - 1], cp.hosts[0], {ring[n - 1]}, false);
+      route(sp.probe_ring[n - 1], sp.probe_ring[0], {probe_ring[n - 1]}, false);
+    }
+    // Closing links only for the ring sizes in use (each job's).
+    std::set<std::size_t> sizes;
     for (const JobSpec& job : scenario.jobs)
       if (job.cluster == cluster.name)
         sizes.insert(static_cast<std::size_t>(job.gpus / cluster.gpus_per_host));
     for (std::size_t k : sizes) {
-      if (k < 2 || k > n) continue;
-      std::size_t i = k - 1;
-      std::vector<sg4::Link*> back(ring.begin() + static_cast<long>(i), ring.end());
-      std::vector<sg4::Link*> probe_back(probe_ring.begin() + static_cast<long>(i),
-                                         probe_ring.end());
-      route(cp.hosts[i], cp.hosts[0], back, false);
-      route(sp.probe_ring[i], sp.probe_ring[0], probe_back, false);
+      if (k < 2 || k >= n) continue; // the whole ring closes over link n-1
+      // Satellites 100-200 m apart in a 1 km cluster can all see each other: a ring over the
+      // first k closes with its own optical link from member k-1 back to 0.
+      auto* close =
+          zone->create_link(cluster.name + "-isl-close" + std::to_string(k), o.isl_bytes_per_s)
+              ->set_latency(o.isl_latency_s);
+      auto* probe_close = zone->create_link(cluster.name + "-probe-isl-close" + std::to_string(k),
+                                            o.isl_bytes_per_s)
+                              ->set_latency(o.isl_latency_s);
+      route(cp.hosts[k - 1], cp.hosts[0], {close}, false);
+      route(sp.probe_ring[k - 1], sp.probe_ring[0], {probe_close}, false);
+      platform.links += 2;
     }
     platform.hosts += 2 * n;
     platform.links += 2 * n;

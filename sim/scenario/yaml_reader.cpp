@@ -192,8 +192,10 @@ void MapReader::finish() {
     std::string name = key.IsScalar() ? key.Scalar() : std::string("<complex key>");
     if (std::find(asked_.begin(), asked_.end(), name) != asked_.end()) continue;
     std::string expected;
+    std::set<std::string> listed;
     for (const auto& k : asked_)
-      expected += (expected.empty() ? "" : ", ") + k;
+      if (listed.insert(k).second) expected += (expected.empty() ? "" : ", ") + k;
+
     diagnostics_.error(key,
                        "unknown key '" + name + "' in " + what_ + "; expected one of: " + expected);
   }
