@@ -373,6 +373,8 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   auto summary = summarise(scenario, world, usage, dir, wall_s, end_s);
   timeseries.commit();
   events.commit();
+  summary["engine"]["hosts"] = platform.hosts;
+  summary["engine"]["links"] = platform.links;
   if (end_s < scenario.horizon_s) summary["interrupted_at_s"] = end_s;
   write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
   RunReport report;
