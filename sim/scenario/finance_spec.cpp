@@ -64,7 +64,7 @@ public:
 private:
   // A time that must be a whole number of months (1/12 Julian year).
   std::optional<int> months(MapReader& r, std::string_view key, Need need, int min_months) {
-    YAML::Node node = r.node()[std::string(key)];
+    YAML::Node node = r.peek(key);
     auto t = r.quantity_in(key, Dimension::time, need, min_months * usage_month_s,
                            max_months * usage_month_s);
     if (!t) return std::nullopt;
@@ -204,7 +204,8 @@ private:
       else if (contract.lessor != v.name)
         d_.error(lease_node, what + " finances lease '" + contract.name + "', whose lessor is '" +
                                  contract.lessor + "'");
-      cluster = &s_.clusters[contract.cluster];
+      // The lease's cluster may not exist (already reported): nothing to check against then.
+      if (contract.cluster < s_.clusters.size()) cluster = &s_.clusters[contract.cluster];
     }
     YAML::Node gpu_price_node = r.child("price_per_gpu", Need::optional);
     YAML::Node system_price_node = r.child("price_per_system", Need::optional);
@@ -329,6 +330,7 @@ private:
 
   void check_vehicle(const YAML::Node& node, VehicleSpec& v, const std::string& what) {
     const LeaseSpec& lease = f_.leases[v.lease];
+    if (lease.cluster >= s_.clusters.size()) return; // no such cluster: already reported
     const ClusterSpec& cluster = s_.clusters[lease.cluster];
     double purchases_usd = 0;
     for (const auto& delivery : cluster.deliveries)
@@ -386,7 +388,7 @@ private:
                  : SiteCostKind::ground;
     const bool orbital_site = site && s_.sites[*site].kind == SiteKind::orbital;
     if (site && (c.kind == SiteCostKind::orbital) != orbital_site)
-      d_.error(r.node()["kind"].IsDefined() ? r.node()["kind"] : node,
+      d_.error(r.peek("kind").IsDefined() ? r.peek("kind") : node,
                what + ": kind " + (c.kind == SiteCostKind::orbital ? "orbital" : "ground") +
                    " does not match the site, which is " +
                    (orbital_site ? "orbital" : "terrestrial"));

@@ -278,9 +278,9 @@ private:
         dr.finish();
         if (!at || !gpus) continue;
         if (*gpus % c.gpus_per_host != 0)
-          d_.error(dr.node()["gpus"], what + ": a delivery of " + std::to_string(*gpus) +
-                                          " GPUs is not a whole number of hosts of " +
-                                          std::to_string(c.gpus_per_host) + " GPUs");
+          d_.error(dr.peek("gpus"), what + ": a delivery of " + std::to_string(*gpus) +
+                                        " GPUs is not a whole number of hosts of " +
+                                        std::to_string(c.gpus_per_host) + " GPUs");
         if (!c.deliveries.empty() && *at < c.deliveries.back().at_s)
           d_.error(item, what + ": deliveries must be listed in time order");
         c.deliveries.push_back({*at, *gpus});
@@ -462,14 +462,14 @@ private:
     j.checkpoint.restart_overhead_s = default_restart_overhead_s;
     if (YAML::Node ckpt = r.mapping("checkpoint", Need::optional); ckpt.IsDefined()) {
       MapReader c(ckpt, what + " checkpoint", d_);
-      if (c.has("interval") && c.node()["interval"].IsScalar() &&
-          c.node()["interval"].Scalar() == "auto")
+      if (c.has("interval") && c.peek("interval").IsScalar() &&
+          c.peek("interval").Scalar() == "auto")
         c.child("interval", Need::optional);
       else
         j.checkpoint.interval_s =
             c.quantity_in("interval", Dimension::time, Need::optional, 1, max_horizon_s)
                 .value_or(0);
-      if (c.has("size") && c.node()["size"].IsScalar() && c.node()["size"].Scalar() == "auto")
+      if (c.has("size") && c.peek("size").IsScalar() && c.peek("size").Scalar() == "auto")
         c.child("size", Need::optional);
       else
         j.checkpoint.size_bytes = c.quantity_in("size", Dimension::data, Need::optional, 1, 1e18)
@@ -514,7 +514,14 @@ Scenario read_document(YAML::Node root, Diagnostics& diagnostics,
                        const std::vector<Override>& overrides, const Catalog& catalog,
                        const std::string& file) {
   apply_overrides(root, overrides, diagnostics);
-  Scenario scenario = ScenarioReader(diagnostics, catalog).read(root);
+  Scenario scenario;
+  try {
+    scenario = ScenarioReader(diagnostics, catalog).read(root);
+  } catch (const YAML::Exception& e) {
+    // A shape no reader expected (a list where a mapping belongs, deep inside a block): still
+    // a located input error, never a crash.
+    diagnostics.error(e.mark, "unexpected structure: " + e.msg);
+  }
   scenario.file = file;
   diagnostics.throw_if_any();
   return scenario;

@@ -37,6 +37,11 @@ bool MapReader::has(std::string_view key) const {
   return valid_ && node_[std::string(key)].IsDefined();
 }
 
+YAML::Node MapReader::peek(std::string_view key) const {
+  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
+  return node_[std::string(key)];
+}
+
 YAML::Node MapReader::take(std::string_view key, Need need) {
   asked_.emplace_back(key);
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);

@@ -26,6 +26,8 @@ public:
   void rename(std::string what) { what_ = std::move(what); } // once the mapping's name is read
   const YAML::Node& node() const { return node_; }
   bool has(std::string_view key) const;
+  // The value at `key` without marking it read; undefined when absent or not a mapping.
+  YAML::Node peek(std::string_view key) const;
 
   // Each getter reports a located error (and returns nullopt) when the value is missing but
   // required, of the wrong type, or out of range.

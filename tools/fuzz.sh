@@ -1,0 +1,18 @@
+#!/bin/sh
+# Fuzzes the scenario loader and the unit parser with libFuzzer (clang, Debian's
+# libclang-rt-14-dev) under AddressSanitizer and UBSan, starting from every scenario and bad
+# fixture. Usage: tools/fuzz.sh [SECONDS]   (default 60). Exit 0: no crash, hang or report.
+set -eu
+seconds=${1:-60}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build-fuzz"
+cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCAPSIM_FUZZ=ON -DCAPSIM_TESTS=OFF >/dev/null
+cmake --build "$build" --target capsim_fuzz_scenario -j"$(nproc)"
+corpus="$build/corpus"
+mkdir -p "$corpus"
+cp "$root"/scenarios/*.yaml "$root"/tests/fixtures/*.yaml "$root"/tests/fixtures/bad/*.yaml \
+  "$root"/tests/fixtures/finance/*.yaml "$corpus"/ 2>/dev/null || true
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  "$build/capsim_fuzz_scenario" "$corpus" -max_total_time="$seconds" -timeout=10 \
+  -rss_limit_mb=4096 -max_len=16384 -print_final_stats=1
