@@ -508,7 +508,7 @@ void read_sweep_sections(MapReader& top, Diagnostics& diagnostics, Scenario& sce
     for (const auto& [path, node] : path_nodes) {
       for (const auto& f : spec.factors)
         for (const auto& a : f.axes)
-          if (a.path == path) first_value = a.values.front();
+          if (a.path == path && !a.values.empty()) first_value = a.values.front();
       if (spec.samples)
         for (const auto& a : spec.samples->axes)
           if (a.path == path) first_value = format_axis_value(a.from, a.unit);
