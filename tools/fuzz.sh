@@ -1,9 +1,13 @@
 #!/bin/sh
 # Fuzzes the scenario loader and the unit parser with libFuzzer (clang, Debian's
 # libclang-rt-14-dev) under AddressSanitizer and UBSan, starting from every scenario and bad
-# fixture. Usage: tools/fuzz.sh [SECONDS]   (default 60). Exit 0: no crash, hang or report.
+# fixture. Usage: tools/fuzz.sh [SECONDS [RUNS [SEED]]]   (default 60 s, unlimited runs, random
+# seed); CI runs a fixed seed and run count so that its result is repeatable.
+# Exit 0: no crash, hang or sanitizer report.
 set -eu
 seconds=${1:-60}
+runs=${2:--1}
+seed=${3:-0}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-fuzz"
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -14,5 +18,6 @@ mkdir -p "$corpus"
 cp "$root"/scenarios/*.yaml "$root"/tests/fixtures/*.yaml "$root"/tests/fixtures/bad/*.yaml \
   "$root"/tests/fixtures/finance/*.yaml "$corpus"/ 2>/dev/null || true
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  "$build/capsim_fuzz_scenario" "$corpus" -max_total_time="$seconds" -timeout=10 \
+  "$build/capsim_fuzz_scenario" "$corpus" -max_total_time="$seconds" -runs="$runs" -seed="$seed" \
+  -timeout=10 \
   -rss_limit_mb=4096 -max_len=16384 -print_final_stats=1

@@ -8,6 +8,7 @@ packages=(
   doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   gnuplot-nox
   libopenmpi-dev openmpi-bin
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
