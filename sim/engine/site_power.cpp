@@ -101,7 +101,6 @@ void World::init_site_conditions(SiteState& site) {
     // One satellite's battery; the site's grows with every satellite launched.
     site.orbital = true;
     site.has_battery = true;
-    const SatelliteBudget& b = spec.satellite;
     double efficiency = std::sqrt(spec.orbital.battery_round_trip);
     site.battery_params =
         BatteryParams{.capacity_j = 0,
@@ -110,7 +109,6 @@ void World::init_site_conditions(SiteState& site) {
                       .charge_efficiency = efficiency,
                       .discharge_efficiency = efficiency,
                       .min_state_of_charge = 1 - spec.orbital.craft.battery_depth_of_discharge};
-    (void)b;
     site.eclipses = eclipse_intervals(spec.orbital.orbit, 0, scenario_.horizon_s);
     site.radiator.temperature_k = 280;
     refresh_conditions(site, 0);

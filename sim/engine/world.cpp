@@ -193,9 +193,7 @@ UsageSnapshot World::snapshot(double now) const {
 // ---- jobs ------------------------------------------------------------------------------------
 
 void World::plan_checkpoints(JobState& job) {
-  const ClusterSpec& c = *job.cluster->spec;
   double mtbf_s = 1 / job_interruption_rate_per_s(job);
-  (void)c;
   double interval_s = job.spec->checkpoint.interval_s;
   if (interval_s <= 0)
     interval_s =

@@ -296,16 +296,6 @@ std::size_t cluster_site(const Scenario& s, std::size_t c) {
   return 0;
 }
 
-LeaseParams lease_params(const LeaseSpec& lease) {
-  return {.rate_usd_per_gpu_hour = lease.rate_usd_per_gpu_s * 3600,
-          .commitment = lease.commitment,
-          .start_month = lease.start_month,
-          .term_months = lease.term_months,
-          .annual_escalator = lease.annual_escalator,
-          .purchase_option_usd = lease.purchase_option_usd,
-          .triple_net = lease.triple_net};
-}
-
 int month_of(double t_s) {
   return static_cast<int>(std::floor(t_s / month_s + 1e-9));
 }

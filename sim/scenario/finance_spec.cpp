@@ -353,13 +353,7 @@ private:
     VehicleParams params;
     params.debt = v.debt;
     if (v.principal_usd) params.debt.loan_to_cost = *v.principal_usd / purchases_usd;
-    params.lease = {.rate_usd_per_gpu_hour = lease.rate_usd_per_gpu_s * 3600,
-                    .commitment = lease.commitment,
-                    .start_month = lease.start_month,
-                    .term_months = lease.term_months,
-                    .annual_escalator = lease.annual_escalator,
-                    .purchase_option_usd = lease.purchase_option_usd,
-                    .triple_net = lease.triple_net};
+    params.lease = lease_params(lease);
     for (const auto& delivery : cluster.deliveries)
       params.purchases.push_back(
           {.month = static_cast<int>(std::floor(delivery.at_s / usage_month_s + 1e-9)),
@@ -635,6 +629,16 @@ private:
 };
 
 } // namespace
+
+LeaseParams lease_params(const LeaseSpec& lease) {
+  return {.rate_usd_per_gpu_hour = lease.rate_usd_per_gpu_s * 3600,
+          .commitment = lease.commitment,
+          .start_month = lease.start_month,
+          .term_months = lease.term_months,
+          .annual_escalator = lease.annual_escalator,
+          .purchase_option_usd = lease.purchase_option_usd,
+          .triple_net = lease.triple_net};
+}
 
 void read_finance_section(MapReader& top, Diagnostics& diagnostics, Scenario& scenario) {
   YAML::Node node = top.mapping("finance", Need::optional);

@@ -57,7 +57,7 @@ struct SiteCostSpec {
   double maintenance_fraction_per_year = 0;
   double wue_m3_per_j = 0;
   double water_usd_per_m3 = 0;
-  // orbital (reachable once orbital sites exist)
+  // orbital: defaults from the orbital site's own sizing
   double satellites = 0;
   double satellite_power_w = 0;
   double satellite_cost_usd_per_w = 0;
@@ -117,6 +117,9 @@ struct FinanceSpec {
 };
 
 // The lease contract covering cluster `c`, if any.
+// The contract as the lease model takes it (a rate per GPU-hour).
+LeaseParams lease_params(const LeaseSpec& lease);
+
 const LeaseSpec* lease_of_cluster(const FinanceSpec& finance, std::size_t cluster);
 
 // Reads top-level `finance:` (if present) into scenario.finance; errors go to diagnostics.

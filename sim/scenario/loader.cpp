@@ -420,7 +420,6 @@ private:
     if (cluster && j.min_gpus % cluster->gpus_per_host != 0)
       d_.error(min_node, what + ": min_gpus is not a whole number of hosts of " +
                              std::to_string(cluster->gpus_per_host) + " GPUs");
-    YAML::Node mfu_node = r.child("mfu", Need::optional);
     auto mfu = r.quantity_in("mfu", Dimension::dimensionless, Need::optional, 0, 1, true);
     j.mfu = mfu.value_or(0.4);
     j.mfu_source = mfu ? "scenario" : "default";
@@ -457,7 +456,6 @@ private:
         }
       }
     }
-    (void)mfu_node;
     j.checkpoint.size_bytes = checkpoint_bytes_per_parameter * j.parameters;
     j.checkpoint.restart_overhead_s = default_restart_overhead_s;
     if (YAML::Node ckpt = r.mapping("checkpoint", Need::optional); ckpt.IsDefined()) {

@@ -28,7 +28,6 @@ bool parse_date(const std::string& text, UtcDate& date) {
 
 void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, OrbitalSpec& o,
                        double max_horizon_s) {
-  (void)max_horizon_s;
   if (YAML::Node node = r.mapping("orbit", Need::required); node.IsDefined()) {
     MapReader orbit(node, what + " orbit", d);
     double altitude =
