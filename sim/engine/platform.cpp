@@ -1,7 +1,6 @@
 #include "sim/engine/platform.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 #include <simgrid/kernel/ProfileBuilder.hpp>
@@ -28,20 +27,30 @@ std::vector<double> pstate_speeds(const ClusterSpec& cluster, const std::vector<
   return speeds;
 }
 
-// A full zone: controller, storage and gateway as on the ground (direct links), the satellites
-// in a ring of inter-satellite links, its probe mirror, and the relay -> ground link.
+// A star zone, as on the ground, but with one-way routes: a host's route "up" is its own
+// outgoing link and its route "down" is empty, so that a transfer from host a to host b crosses
+// exactly a's link. Each satellite's outgoing link is its inter-satellite link to the next one,
+// so a ring all-reduce over the first k satellites (i -> i+1, and k-1 -> 0) crosses k distinct
+// links, one per member, each of the ISL's bandwidth and latency: link k-1 stands for the optical
+// link that closes a sub-ring (satellites 100-200 m apart in a 1 km cluster all see each other).
+// The routing state is O(hosts); a full zone's would be O(hosts^2), 0.6 GB for 4,167 satellites.
+// The controller, storage and gateway are as on the ground (direct links); the probe ring
+// mirrors the satellites' ring; the relay -> ground link carries the downlink.
 void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::NetZone* root,
                         SitePlatform& sp, Platform& platform) {
   const OrbitalSpec& o = site.orbital;
-  auto* zone = sg4::create_full_zone(site.name);
+  auto* zone = sg4::create_star_zone(site.name);
   zone->set_parent(root);
   sp.zone = zone;
-  auto route = [&](sg4::Host* a, sg4::Host* b, std::vector<sg4::Link*> links,
-                   bool both_ways = true) {
-    std::vector<sg4::LinkInRoute> path;
-    for (auto* l : links)
-      path.emplace_back(l);
-    zone->add_route(a->get_netpoint(), b->get_netpoint(), nullptr, nullptr, path, both_ways);
+  // `out` carries everything a host sends; `in`, everything it receives.
+  auto attach = [&](sg4::Host* host, std::vector<sg4::Link*> out, std::vector<sg4::Link*> in) {
+    std::vector<sg4::LinkInRoute> up, down;
+    for (auto* l : out)
+      up.emplace_back(l);
+    for (auto* l : in)
+      down.emplace_back(l);
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, up, false);
+    zone->add_route(nullptr, host->get_netpoint(), nullptr, nullptr, down, false);
   };
   sp.controller = zone->create_host(site.name + "-controller", 1e9);
   sp.storage = zone->create_host(site.name + "-storage", 1e9);
@@ -49,7 +58,9 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
   sp.storage_link = zone->create_link(site.name + "-storage-link", site.storage_bytes_per_s)
                         ->set_latency(site.storage_latency_s);
   sp.gateway_link = zone->create_link(site.name + "-gateway-link", 1e12)->set_latency(1e-6);
-  route(sp.gateway, sp.storage, {sp.gateway_link, sp.storage_link});
+  attach(sp.controller, {}, {});
+  attach(sp.gateway, {sp.gateway_link}, {sp.gateway_link});
+  attach(sp.storage, {sp.storage_link}, {sp.storage_link});
   platform.hosts += 3;
   platform.links += 2;
   // Satellites (the cluster's hosts) and their ring.
@@ -59,44 +70,19 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
     auto n = static_cast<std::size_t>(cluster.satellites);
     auto speeds = pstate_speeds(cluster, platform.cap_levels);
     ClusterPlatform cp;
-    for (std::size_t i = 0; i < n; ++i)
-      cp.hosts.push_back(zone->create_host(cluster.name + "-sat" + std::to_string(i), speeds));
-    std::vector<sg4::Link*> ring, probe_ring;
+    cp.hosts.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      ring.push_back(zone->create_link(cluster.name + "-isl" + std::to_string(i), o.isl_bytes_per_s)
-                         ->set_latency(o.isl_latency_s));
-      sp.probe_ring.push_back(zone->create_host(cluster.name + "-probe" + std::to_string(i), 1e9));
-      probe_ring.push_back(
+      auto* sat = zone->create_host(cluster.name + "-sat" + std::to_string(i), speeds);
+      auto* isl = zone->create_link(cluster.name + "-isl" + std::to_string(i), o.isl_bytes_per_s)
+                      ->set_latency(o.isl_latency_s);
+      attach(sat, {isl}, {});
+      cp.hosts.push_back(sat);
+      auto* probe = zone->create_host(cluster.name + "-probe" + std::to_string(i), 1e9);
+      auto* probe_isl =
           zone->create_link(cluster.name + "-probe-isl" + std::to_string(i), o.isl_bytes_per_s)
-              ->set_latency(o.isl_latency_s));
-    }
-    // One-way routes, as a ring all-reduce sends: i -> i+1 over link i; n-1 -> 0 over link n-1.
-    for (std::size_t i = 0; i + 1 < n; ++i) {
-      route(cp.hosts[i], cp.hosts[i + 1], {ring[i]}, false);
-      route(sp.probe_ring[i], sp.probe_ring[i + 1], {probe_ring[i]}, false);
-    }
-    if (n > 1) {
-      route(cp.hosts[n - 1], cp.hosts[0], {ring[n - 1]}, false);
-      route(sp.probe_ring[n - 1], sp.probe_ring[0], {probe_ring[n - 1]}, false);
-    }
-    // Closing links only for the ring sizes in use (each job's).
-    std::set<std::size_t> sizes;
-    for (const JobSpec& job : scenario.jobs)
-      if (job.cluster == cluster.name)
-        sizes.insert(static_cast<std::size_t>(job.gpus / cluster.gpus_per_host));
-    for (std::size_t k : sizes) {
-      if (k < 2 || k >= n) continue; // the whole ring closes over link n-1
-      // Satellites 100-200 m apart in a 1 km cluster can all see each other: a ring over the
-      // first k closes with its own optical link from member k-1 back to 0.
-      auto* close =
-          zone->create_link(cluster.name + "-isl-close" + std::to_string(k), o.isl_bytes_per_s)
               ->set_latency(o.isl_latency_s);
-      auto* probe_close = zone->create_link(cluster.name + "-probe-isl-close" + std::to_string(k),
-                                            o.isl_bytes_per_s)
-                              ->set_latency(o.isl_latency_s);
-      route(cp.hosts[k - 1], cp.hosts[0], {close}, false);
-      route(sp.probe_ring[k - 1], sp.probe_ring[0], {probe_close}, false);
-      platform.links += 2;
+      attach(probe, {probe_isl}, {});
+      sp.probe_ring.push_back(probe);
     }
     platform.hosts += 2 * n;
     platform.links += 2 * n;
@@ -124,7 +110,8 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
     profile += fmt::format("{:.17g} 1\n{:.17g} 0\n", start, end);
   downlink->set_state_profile(
       simgrid::kernel::profile::ProfileBuilder::from_string(site.name + "-passes", profile, -1));
-  route(sp.relay, sp.ground, {downlink});
+  attach(sp.relay, {downlink}, {});
+  attach(sp.ground, {}, {});
   platform.hosts += 2;
   platform.links += 1;
   zone->seal();

@@ -1,4 +1,5 @@
-// Scenario -> SimGrid platform, built in code: one star zone per site under a root zone; a host
+// Scenario -> SimGrid platform, built in code: one star zone per site under a root zone (on an
+// orbital site, with one-way routes: see platform.cpp); a host
 // per unit of `gpus_per_host` GPUs with one pstate per power-cap level (speed = the unit's dense
 // BF16 FLOP/s at that cap, from the GPU's power-cap curve) and a NIC link to the site fabric; a
 // controller host that runs the site's actors and never fails; a storage host behind a link of

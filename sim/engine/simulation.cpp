@@ -326,6 +326,16 @@ std::string readable(const nlohmann::ordered_json& s) {
 
 RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   auto wall_start = std::chrono::steady_clock::now();
+  // SIGINT stops the run at the next output row; everything up to there is written as usual.
+  // Installed first, so that an interrupt while the platform is being built stops the run at
+  // its first row rather than killing it; and again once the engine exists, since SimGrid's
+  // constructor installs its own handler (which exits with status 1).
+  interrupt_requested = 0;
+  auto on_sigint = [](int) { interrupt_requested = 1; };
+  struct SigintGuard {
+    void (*previous)(int);
+    ~SigintGuard() { std::signal(SIGINT, previous); }
+  } sigint_guard{std::signal(SIGINT, on_sigint)};
   std::filesystem::create_directories(options.output_dir);
   const std::string dir = options.output_dir + "/";
 
@@ -337,8 +347,13 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
     argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   sg4::Engine engine(&argc, argv.data());
+  std::signal(SIGINT, on_sigint);
   // A checkpoint is thousands of parallel streams, not one TCP connection: no window bound.
   engine.set_config("network/TCP-gamma:0");
+  // Nor does it send TCP acknowledgements back along the reverse route: RDMA fabrics and optical
+  // inter-satellite links carry no such cross traffic. (In an orbital site's star zone of one-way
+  // routes, the reverse route of i -> i+1 would be i+1's own outgoing link.)
+  engine.set_config("network/crosstraffic:0");
 
   Platform platform = build_platform(scenario);
   EventLog events(dir + "events.csv");
@@ -348,9 +363,6 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   UsageRecord usage;
   // Progress in simulated days, on stderr when it is a terminal and the run is not quiet.
   ProgressBar progress("simulated days", scenario.horizon_s / 86400, !options.quiet);
-  // SIGINT stops the run at the next output row; everything up to there is written as usual.
-  interrupt_requested = 0;
-  auto previous_handler = std::signal(SIGINT, [](int) { interrupt_requested = 1; });
   double end_s = scenario.horizon_s;
   start_actors(
       world, scenario.horizon_s, scenario.output_interval_s,
@@ -363,7 +375,6 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
       },
       usage);
   engine.run();
-  std::signal(SIGINT, previous_handler);
   world.finish(end_s);
   progress.finish();
   usage.snapshots.push_back(world.snapshot(end_s));

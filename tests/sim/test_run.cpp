@@ -265,11 +265,11 @@ TEST_CASE("two jobs that cannot both be powered run one after the other, in prio
 
 TEST_CASE("SIGINT stops a run where it is and writes complete outputs up to there") {
   TempDir dir;
-  // Start a one-year 200k-GPU run in the background, interrupt it after a moment.
+  // Start a five-year 200k-GPU run (about 2 s) in the background, interrupt it after a moment.
   std::string command = shell_quote(CAPSIM_BINARY) + " run " +
-                        shell_quote(source_path("scenarios/bench-200k.yaml")) + " -q -o " +
-                        shell_quote(dir.path("out")) + " 2>/dev/null & pid=$!; sleep 0.3; " +
-                        "kill -INT $pid; wait $pid; echo $?";
+                        shell_quote(source_path("scenarios/bench-200k.yaml")) +
+                        " --set 'horizon=5 yr' -q -o " + shell_quote(dir.path("out")) +
+                        " 2>/dev/null & pid=$!; sleep 0.5; " + "kill -INT $pid; wait $pid; echo $?";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe);
   char buffer[64] = {0};
