@@ -52,6 +52,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     site.spec = &scenario.sites[s];
     site.platform = &platform.sites[s];
     site.wake = sg4::ConditionVariable::create();
+    site.wake_mutex = sg4::Mutex::create();
     site.transfer_lock = sg4::Mutex::create();
     sites_.push_back(std::move(site));
   }
@@ -68,6 +69,8 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     cluster.dynamic_w = (spec.system.power_typical_w - spec.system.power_idle_w) * per_host;
     cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
     cluster.wake = sg4::ConditionVariable::create();
+    cluster.failure_mutex = sg4::Mutex::create();
+    cluster.radiation_mutex = sg4::Mutex::create();
     cluster.free_on.reserve(cluster.hosts->size());
     cluster.failures_by_cause.assign(std::max<std::size_t>(1, spec.failure_causes.size()), 0);
     const SiteSpec* site_spec = nullptr;
@@ -110,6 +113,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     job.full_rate_flops =
         static_cast<double>(spec.gpus) * job.cluster->spec->gpu.bf16_dense_flops * spec.mfu;
     job.wake = sg4::ConditionVariable::create();
+    job.wake_mutex = sg4::Mutex::create();
     jobs_.push_back(std::move(job));
   }
   for (auto& job : jobs_) { // scenario order = priority order

@@ -74,6 +74,8 @@ struct JobState {
   long long checkpoints_reported = 0;
   double wake_at_s = never; // what the job's actor sleeps until
   simgrid::s4u::ConditionVariablePtr wake;
+  simgrid::s4u::MutexPtr wake_mutex; // held by the job's actor (here, not on its stack: see
+                                     // actors.cpp)
 
   double net_flop() const { return committed_flop + progress.uncommitted_flop; }
   std::size_t gpus() const { return static_cast<std::size_t>(spec->gpus); }
@@ -104,7 +106,8 @@ struct ClusterState {
   std::vector<JobState*> jobs; // priority order
   std::uint64_t installed_version = 0;
   std::mt19937_64 rng;
-  simgrid::s4u::ConditionVariablePtr wake; // the failure actor's
+  simgrid::s4u::ConditionVariablePtr wake; // the failure and radiation actors'
+  simgrid::s4u::MutexPtr failure_mutex, radiation_mutex;
   // accounting
   double installed_gpu_s = 0;
   double available_gpu_s = 0;
@@ -164,6 +167,7 @@ struct SiteState {
   double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
   double wake_at_s = never;    // what the site's power actor sleeps until
   simgrid::s4u::ConditionVariablePtr wake;
+  simgrid::s4u::MutexPtr wake_mutex;
   double last_s = 0;
   // accounting
   double it_energy_j = 0;
