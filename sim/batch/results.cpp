@@ -21,7 +21,9 @@ namespace capsim {
 
 namespace {
 
-const std::vector<std::string> excluded_engine_fields{"wall_s", "peak_rss_bytes"};
+// Measurements of the machine, not results of the model: they differ from run to run.
+const std::vector<std::string> excluded_engine_fields{"wall_s", "peak_rss_bytes", "profile",
+                                                      "memory"};
 
 void flatten_into(const std::string& prefix, const nlohmann::ordered_json& value,
                   std::vector<std::pair<std::string, std::string>>& out) {

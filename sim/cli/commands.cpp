@@ -1,4 +1,5 @@
 #include "sim/cli/commands.hpp"
+#include <chrono>
 
 #include <array>
 #include <iostream>
@@ -48,9 +49,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Pass a SimGrid --cfg=... or --log=... argument to the engine");
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
   run->callback([options, &exit_code]() {
+    auto load_start = std::chrono::steady_clock::now();
     Scenario scenario = load_scenario(options->scenario, parse_overrides(options->sets));
     if (options->seed >= 0) scenario.seed = static_cast<std::uint64_t>(options->seed);
     RunOptions run_options;
+    run_options.load_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
     run_options.output_dir =
         options->output_dir.empty() ? "out/" + scenario.name : options->output_dir;
     run_options.quiet = options->quiet;

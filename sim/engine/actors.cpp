@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace sg4 = simgrid::s4u;
 
@@ -19,6 +20,21 @@ double now() {
 // not unwind its stack: an actor's locals own no heap memory (its mutex lives in the state it
 // waits for), so that nothing is left unfreed and the sanitizer build's leak check stays exact.
 
+// Runs `body`, calls into the World's rules, on the profile's clock for model time (the clock
+// stops when a rule hands its effects to the engine: see World::flush()).
+template <class Body>
+auto timed(World& world, Body&& body) {
+  world.rule_begins();
+  if constexpr (std::is_void_v<decltype(body())>) {
+    body();
+    world.rule_ends();
+  } else {
+    auto result = body();
+    world.rule_ends();
+    return result;
+  }
+}
+
 // Sleeps until `at_s` or until notified on `wake`, whichever comes first.
 void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& lock, double at_s) {
   if (std::isinf(at_s))
@@ -30,7 +46,7 @@ void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& loc
 void delivery_actor(World* world, ClusterState* cluster) {
   for (const ClusterState::Arrival& arrival : cluster->arrivals) {
     if (arrival.at_s > now()) sg4::this_actor::sleep_until(arrival.at_s);
-    world->arrival(*cluster, arrival, now());
+    timed(*world, [&] { world->arrival(*cluster, arrival, now()); });
   }
 }
 
@@ -38,12 +54,15 @@ void radiation_actor(World* world, ClusterState* cluster) {
   std::unique_lock lock(*cluster->radiation_mutex);
   while (true) {
     std::uint64_t version = cluster->installed_version;
-    double rate_per_s = world->radiation_rate_per_s(*cluster);
-    double at_s = rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
+    double at_s = timed(*world, [&] {
+      double rate_per_s = world->radiation_rate_per_s(*cluster);
+      return rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
+    });
     // Keep this draw until it fires, or until more GPUs reach orbit (then draw again).
     while (cluster->installed_version == version && at_s > now())
       sleep_until(*cluster->wake, lock, at_s);
-    if (cluster->installed_version == version) world->radiation_event(*cluster, now());
+    if (cluster->installed_version == version)
+      timed(*world, [&] { world->radiation_event(*cluster, now()); });
   }
 }
 
@@ -54,7 +73,7 @@ void downlink_actor(World* world, SiteState* site) {
   for (const auto& [start_s, end_s] : site->platform->contacts) {
     if (start_s > now()) sg4::this_actor::sleep_until(start_s);
     if (now() >= end_s) continue;
-    world->advance(*site, now()); // the jobs' checkpoints up to now
+    timed(*world, [&] { world->advance(*site, now()); }); // the jobs' checkpoints up to now
     long long checkpoints = 0;
     double bytes = 0;
     for (JobState* job : site->jobs) {
@@ -70,7 +89,7 @@ void downlink_actor(World* world, SiteState* site) {
       ok = false;
     }
     if (ok) sent_checkpoints = checkpoints;
-    world->downlink_done(*site, bytes, ok, now());
+    timed(*world, [&] { world->downlink_done(*site, bytes, ok, now()); });
   }
 }
 
@@ -78,17 +97,18 @@ void failure_actor(World* world, ClusterState* cluster) {
   std::unique_lock lock(*cluster->failure_mutex);
   while (true) {
     std::uint64_t version = cluster->installed_version;
-    double rate_per_s = world->failure_rate_per_s(*cluster);
-    double candidate_s =
-        rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
+    double candidate_s = timed(*world, [&] {
+      double rate_per_s = world->failure_rate_per_s(*cluster);
+      return rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
+    });
     while (true) {
       double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
       sleep_until(*cluster->wake, lock, std::min(candidate_s, repair_s));
       while (!cluster->repairs.empty() && cluster->repairs.front().first <= now())
-        world->repair_due(*cluster, now());
+        timed(*world, [&] { world->repair_due(*cluster, now()); });
       if (cluster->installed_version != version) break; // fleet grew: draw again (memoryless)
       if (candidate_s <= now()) {
-        world->failure_candidate(*cluster, now());
+        timed(*world, [&] { world->failure_candidate(*cluster, now()); });
         break;
       }
     }
@@ -101,7 +121,7 @@ void site_actor(World* world, SiteState* site) {
     site->wake_at_s = site->next_event_s;
     sleep_until(*site->wake, lock, site->next_event_s);
     site->wake_at_s = never;
-    if (site->next_event_s <= now()) world->site_tick(*site, now());
+    if (site->next_event_s <= now()) timed(*world, [&] { world->site_tick(*site, now()); });
   }
 }
 
@@ -126,15 +146,16 @@ void measure_checkpoint(World* world, JobState* job) {
   if (!ring.empty()) {
     std::size_t members = std::min(ring.size(), job->hosts_needed);
     std::vector<sg4::Host*> used(ring.begin(), ring.begin() + static_cast<long>(members));
-    world->job_collective(*job, simulate_ring_allreduce(used, 2 * job->spec->parameters));
+    double collective_s = simulate_ring_allreduce(used, 2 * job->spec->parameters);
+    timed(*world, [&] { world->job_collective(*job, collective_s); });
   }
-  world->job_measured(*job, write_s, read_s, now());
+  timed(*world, [&] { world->job_measured(*job, write_s, read_s, now()); });
 }
 
 void job_actor(World* world, JobState* job) {
   std::unique_lock lock(*job->wake_mutex);
   if (job->spec->start_s > now()) sg4::this_actor::sleep_until(job->spec->start_s);
-  world->job_arrives(*job, now());
+  timed(*world, [&] { world->job_arrives(*job, now()); });
   while (job->phase != JobPhase::done) {
     if (job->phase == JobPhase::restarting && !job->measured) {
       measure_checkpoint(world, job);
@@ -150,7 +171,7 @@ void job_actor(World* world, JobState* job) {
     job->wake_at_s = at_s;
     sleep_until(*job->wake, lock, at_s);
     job->wake_at_s = never;
-    world->job_wakes(*job, now());
+    timed(*world, [&] { world->job_wakes(*job, now()); });
   }
 }
 
@@ -185,9 +206,11 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
       double t = static_cast<double>(k) * usage_month_s;
       if (t > now()) sg4::this_actor::sleep_until(t);
       sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
-      for (auto& site : world.sites())
-        world.advance(site, t);
-      usage.snapshots.push_back(world.snapshot(t));
+      timed(world, [&] {
+        for (auto& site : world.sites())
+          world.advance(site, t);
+        usage.snapshots.push_back(world.snapshot(t));
+      });
     }
   })->daemonize();
   sg4::Actor::create("reporter", host, [&world, horizon_s, interval_s, write_rows]() {
@@ -195,8 +218,10 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
       double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
       if (t > now()) sg4::this_actor::sleep_until(t);
       sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
-      for (auto& site : world.sites())
-        world.advance(site, t);
+      timed(world, [&] {
+        for (auto& site : world.sites())
+          world.advance(site, t);
+      });
       if (!write_rows(t) || t >= horizon_s) break;
     }
   });

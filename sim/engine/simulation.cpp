@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 #include <sys/resource.h>
@@ -28,6 +29,17 @@ namespace capsim {
 namespace {
 
 volatile std::sig_atomic_t interrupt_requested = 0;
+
+// Bytes the allocator has handed out and not taken back (glibc; 0 under AddressSanitizer,
+// which replaces the allocator): differences between two points size what was built between.
+double heap_in_use_bytes() {
+  struct mallinfo2 info = ::mallinfo2();
+  return static_cast<double>(info.uordblks + info.hblkhd);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 const char* timeseries_header =
     "time_s,site,gpus_installed,gpus_up,gpus_busy,gpus_shed,it_power_w,facility_power_w,"
@@ -319,6 +331,16 @@ std::string readable(const nlohmann::ordered_json& s) {
   text += fmt::format("\n  engine: {} events in {:.3f} s wall, peak RSS {:.0f} MB\n",
                       s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>(),
                       s["engine"]["peak_rss_bytes"].get<double>() / 1e6);
+  if (s["engine"].contains("profile")) {
+    const auto& p = s["engine"]["profile"];
+    const auto& m = s["engine"]["memory"];
+    text += fmt::format(
+        "  wall time: platform {:.3f} s, models {:.3f} s, SimGrid {:.3f} s, rows {:.3f} s; "
+        "heap: {:.0f} B per host (platform), {:.0f} B per host (state)\n",
+        p["platform_s"].get<double>(), p["models_s"].get<double>(), p["engine_s"].get<double>(),
+        p["rows_s"].get<double>(), m["platform_bytes_per_host"].get<double>(),
+        m["state_bytes_per_host"].get<double>());
+  }
   return text;
 }
 
@@ -348,6 +370,8 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   int argc = static_cast<int>(argv.size());
   sg4::Engine engine(&argc, argv.data());
   std::signal(SIGINT, on_sigint);
+  auto phase_start = std::chrono::steady_clock::now();
+  double heap_0 = heap_in_use_bytes();
   // A checkpoint is thousands of parallel streams, not one TCP connection: no window bound.
   engine.set_config("network/TCP-gamma:0");
   // Nor does it send TCP acknowledgements back along the reverse route: RDMA fabrics and optical
@@ -356,25 +380,37 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   engine.set_config("network/crosstraffic:0");
 
   Platform platform = build_platform(scenario);
+  double heap_platform = heap_in_use_bytes();
+  double platform_s = seconds_since(phase_start);
+  phase_start = std::chrono::steady_clock::now();
   EventLog events(dir + "events.csv");
   World world(scenario, platform, events);
   TimeseriesWriter timeseries(world, dir + "timeseries.csv");
   timeseries.set_events(&events);
   UsageRecord usage;
+  double heap_world = heap_in_use_bytes();
+  double state_s = seconds_since(phase_start);
+  double rows_s = 0;
   // Progress in simulated days, on stderr when it is a terminal and the run is not quiet.
   ProgressBar progress("simulated days", scenario.horizon_s / 86400, !options.quiet);
   double end_s = scenario.horizon_s;
   start_actors(
       world, scenario.horizon_s, scenario.output_interval_s,
-      [&timeseries, &progress, &end_s](double t) {
+      [&timeseries, &progress, &end_s, &rows_s](double t) {
+        auto rows_start = std::chrono::steady_clock::now();
         timeseries.rows(t);
+        rows_s += seconds_since(rows_start);
         progress.update(t / 86400);
         if (!interrupt_requested) return true;
         end_s = t;
         return false;
       },
       usage);
+  phase_start = std::chrono::steady_clock::now();
   engine.run();
+  double run_s = seconds_since(phase_start);
+  double heap_run = heap_in_use_bytes();
+  phase_start = std::chrono::steady_clock::now();
   world.finish(end_s);
   progress.finish();
   usage.snapshots.push_back(world.snapshot(end_s));
@@ -386,6 +422,27 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   events.commit();
   summary["engine"]["hosts"] = platform.hosts;
   summary["engine"]["links"] = platform.links;
+  // Where the wall time went (seconds); `engine` is SimGrid's share of the run: its event
+  // queue, actor switches and the effects (hosts on/off, wake-ups) the rules hand it.
+  double models_s = world.rules_wall_s();
+  summary["engine"]["profile"] = {{"load_s", options.load_s},
+                                  {"platform_s", platform_s},
+                                  {"state_s", state_s},
+                                  {"models_s", models_s},
+                                  {"rows_s", rows_s},
+                                  {"engine_s", std::max(0.0, run_s - models_s - rows_s)},
+                                  {"report_s", seconds_since(phase_start)}};
+  // What the run holds in memory (heap bytes): the SimGrid platform and capsim's own state,
+  // each per simulated host, and what the run added while it ran, per event.
+  auto hosts = static_cast<double>(std::max<std::size_t>(1, platform.hosts));
+  summary["engine"]["memory"] = {
+      {"platform_bytes", heap_platform - heap_0},
+      {"platform_bytes_per_host", (heap_platform - heap_0) / hosts},
+      {"state_bytes", heap_world - heap_platform},
+      {"state_bytes_per_host", (heap_world - heap_platform) / hosts},
+      {"run_growth_bytes", heap_run - heap_world},
+      {"run_growth_bytes_per_event",
+       (heap_run - heap_world) / static_cast<double>(std::max(1LL, world.events()))}};
   if (end_s < scenario.horizon_s) summary["interrupted_at_s"] = end_s;
   write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
   RunReport report;

@@ -790,6 +790,7 @@ void World::notify(sg4::ConditionVariable& wake) {
 }
 
 void World::flush() {
+  rule_ends(); // what follows is the engine's work, and may run other actors' rules
   while (!effects_.empty()) {
     Effect effect = effects_.front();
     effects_.pop_front();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -228,6 +229,20 @@ public:
   // An exponential draw with mean 1 from the cluster's own random stream.
   double draw_exponential(ClusterState& cluster);
 
+  // The run's profile: wall time spent in the rules themselves, up to the moment each hands its
+  // effects to the engine (callers bracket their calls; flush() stops the clock).
+  void rule_begins() {
+    rule_started_ = std::chrono::steady_clock::now();
+    rule_open_ = true;
+  }
+  void rule_ends() {
+    if (!rule_open_) return;
+    rules_wall_s_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - rule_started_).count();
+    rule_open_ = false;
+  }
+  double rules_wall_s() const { return rules_wall_s_; }
+
 private:
   struct Effect {
     simgrid::s4u::Host* host;
@@ -275,6 +290,9 @@ private:
   std::vector<JobState> jobs_;
   std::deque<Effect> effects_;
   long long events_ = 0;
+  std::chrono::steady_clock::time_point rule_started_{};
+  bool rule_open_ = false;
+  double rules_wall_s_ = 0;
 };
 
 } // namespace capsim
