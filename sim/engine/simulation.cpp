@@ -82,14 +82,14 @@ public:
                             : std::string();
       const PowerDispatch& d = site.dispatch;
       line_.clear();
-      fmt::format_to(std::back_inserter(line_),
+      fmt::format_to(fmt::appender(line_),
                      "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", time_s,
                      csv_field(spec.name), installed, up, busy, shed, site.it_power_w,
                      site.facility_power_w(), site.available_supply_w(), site.heat_capacity_w,
                      site.cap_fraction, throttle, goodput, ambient_c, site.pue, soc, in_eclipse,
                      radiator_k, d.grid_w, d.turbine_w, d.battery_discharge_w - d.battery_charge_w,
                      d.solar_w);
-      file_.write(line_);
+      file_.write(std::string_view(line_.data(), line_.size()));
     }
     for (JobState& job : world_.jobs()) {
       long long new_checkpoints = job.progress.checkpoints - job.checkpoints_reported;
@@ -110,7 +110,7 @@ private:
   World& world_;
   AtomicFile file_;
   EventLog* events_ = nullptr;
-  std::string line_;
+  fmt::memory_buffer line_; // fmt's own buffer: formats in place, no copy through a string
   double last_s_ = 0;
 };
 
