@@ -30,8 +30,9 @@ namespace {
 
 volatile std::sig_atomic_t interrupt_requested = 0;
 
-// Bytes the allocator has handed out and not taken back (glibc; 0 under AddressSanitizer,
-// which replaces the allocator): differences between two points size what was built between.
+// Bytes glibc's allocator has handed out and not taken back: the difference between two points
+// sizes what was built between them. (Meaningless under AddressSanitizer, which replaces the
+// allocator.)
 double heap_in_use_bytes() {
   struct mallinfo2 info = ::mallinfo2();
   return static_cast<double>(info.uordblks + info.hblkhd);
