@@ -200,6 +200,12 @@ TEST_CASE("invalid input exits 2 with a located error and writes nothing") {
                          "-o", dir.path("out")});
   CHECK(set.exit_code == 2);
   CHECK(set.output.find("--set horizon: error:") != std::string::npos);
+  // SimGrid 3.32's thread contexts never end a run: refused up front rather than hanging.
+  auto threads = run_capsim({"run", source_path("scenarios/quickstart.yaml"), "-o", dir.path("out"),
+                             "--engine=--cfg=contexts/factory:thread"});
+  CHECK(threads.exit_code == 2);
+  CHECK(threads.output.find("contexts/factory:thread is not supported") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.path("out")));
 }
 
 TEST_CASE("every scenario validates and runs on a short horizon") {
