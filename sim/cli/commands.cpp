@@ -46,17 +46,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Override a value: PATH=VALUE, e.g. sites.memphis.grid.capacity=300MW")
       ->take_all();
   run->add_option("--engine", options->engine_args,
-                  "Pass a SimGrid --cfg=... or --log=... argument to the engine")
-      ->check(
-          [](const std::string& arg) -> std::string {
-            // Seen with SimGrid 3.32: with thread contexts, the end of a run (killing the
-            // waiting actors) never returns. raw (the default), ucontext and boost all work.
-            if (arg.find("contexts/factory:thread") != std::string::npos)
-              return "contexts/factory:thread is not supported: with SimGrid 3.32 a run never "
-                     "ends; use raw (the default), ucontext or boost";
-            return "";
-          },
-          "SimGrid argument");
+                  "Pass a SimGrid --cfg=... or --log=... argument to the engine");
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
   run->callback([options, &exit_code]() {
     auto load_start = std::chrono::steady_clock::now();

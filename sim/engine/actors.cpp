@@ -16,9 +16,9 @@ double now() {
   return sg4::Engine::get_clock();
 }
 
-// An actor still waiting at the end of the run is killed there, and SimGrid's raw contexts do
-// not unwind its stack: an actor's locals own no heap memory (its mutex lives in the state it
-// waits for), so that nothing is left unfreed and the sanitizer build's leak check stays exact.
+// The run ends when the reporter has written its last row: it calls World::stop(), which wakes
+// every actor, and each returns as soon as it sees that (no rule applies after the last row).
+// No actor is a daemon killed by the engine; an actor's mutex lives in the state it waits on.
 
 // Runs `body`, calls into the World's rules, on the profile's clock for model time (the clock
 // stops when a rule hands its effects to the engine: see World::flush()).
@@ -46,21 +46,23 @@ void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& loc
 void delivery_actor(World* world, ClusterState* cluster) {
   for (const ClusterState::Arrival& arrival : cluster->arrivals) {
     if (arrival.at_s > now()) sg4::this_actor::sleep_until(arrival.at_s);
+    if (world->stopping()) return;
     timed(*world, [&] { world->arrival(*cluster, arrival, now()); });
   }
 }
 
 void radiation_actor(World* world, ClusterState* cluster) {
   std::unique_lock lock(*cluster->radiation_mutex);
-  while (true) {
+  while (!world->stopping()) {
     std::uint64_t version = cluster->installed_version;
     double at_s = timed(*world, [&] {
       double rate_per_s = world->radiation_rate_per_s(*cluster);
       return rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
     });
     // Keep this draw until it fires, or until more GPUs reach orbit (then draw again).
-    while (cluster->installed_version == version && at_s > now())
+    while (cluster->installed_version == version && at_s > now() && !world->stopping())
       sleep_until(*cluster->wake, lock, at_s);
+    if (world->stopping()) return;
     if (cluster->installed_version == version)
       timed(*world, [&] { world->radiation_event(*cluster, now()); });
   }
@@ -72,6 +74,7 @@ void downlink_actor(World* world, SiteState* site) {
   long long sent_checkpoints = 0;
   for (const auto& [start_s, end_s] : site->platform->contacts) {
     if (start_s > now()) sg4::this_actor::sleep_until(start_s);
+    if (world->stopping()) return;
     if (now() >= end_s) continue;
     timed(*world, [&] { world->advance(*site, now()); }); // the jobs' checkpoints up to now
     long long checkpoints = 0;
@@ -88,6 +91,7 @@ void downlink_actor(World* world, SiteState* site) {
     } catch (const simgrid::Exception&) {
       ok = false;
     }
+    if (world->stopping()) return;
     if (ok) sent_checkpoints = checkpoints;
     timed(*world, [&] { world->downlink_done(*site, bytes, ok, now()); });
   }
@@ -95,7 +99,7 @@ void downlink_actor(World* world, SiteState* site) {
 
 void failure_actor(World* world, ClusterState* cluster) {
   std::unique_lock lock(*cluster->failure_mutex);
-  while (true) {
+  while (!world->stopping()) {
     std::uint64_t version = cluster->installed_version;
     double candidate_s = timed(*world, [&] {
       double rate_per_s = world->failure_rate_per_s(*cluster);
@@ -104,6 +108,7 @@ void failure_actor(World* world, ClusterState* cluster) {
     while (true) {
       double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
       sleep_until(*cluster->wake, lock, std::min(candidate_s, repair_s));
+      if (world->stopping()) return;
       while (!cluster->repairs.empty() && cluster->repairs.front().first <= now())
         timed(*world, [&] { world->repair_due(*cluster, now()); });
       if (cluster->installed_version != version) break; // fleet grew: draw again (memoryless)
@@ -117,10 +122,11 @@ void failure_actor(World* world, ClusterState* cluster) {
 
 void site_actor(World* world, SiteState* site) {
   std::unique_lock lock(*site->wake_mutex);
-  while (true) {
+  while (!world->stopping()) {
     site->wake_at_s = site->next_event_s;
     sleep_until(*site->wake, lock, site->next_event_s);
     site->wake_at_s = never;
+    if (world->stopping()) return;
     if (site->next_event_s <= now()) timed(*world, [&] { world->site_tick(*site, now()); });
   }
 }
@@ -131,6 +137,7 @@ void measure_checkpoint(World* world, JobState* job) {
   SiteState& site = *job->cluster->site;
   const ClusterSpec& cluster = *job->cluster->spec;
   std::unique_lock transfers(*site.transfer_lock); // the gateway link is shared per site
+  if (world->stopping()) return;
   double nic_bytes_per_s =
       static_cast<double>(job->spec->gpus) *
       std::max(1e9 / cluster.gpus_per_host, cluster.system.scale_out_bytes_per_s_per_gpu);
@@ -142,11 +149,13 @@ void measure_checkpoint(World* world, JobState* job) {
   double t1 = now();
   sg4::Comm::sendto(site.platform->storage, site.platform->gateway, bytes);
   double read_s = now() - t1;
+  if (world->stopping()) return;
   const auto& ring = site.platform->probe_ring;
   if (!ring.empty()) {
     std::size_t members = std::min(ring.size(), job->hosts_needed);
     std::vector<sg4::Host*> used(ring.begin(), ring.begin() + static_cast<long>(members));
     double collective_s = simulate_ring_allreduce(used, 2 * job->spec->parameters);
+    if (world->stopping()) return;
     timed(*world, [&] { world->job_collective(*job, collective_s); });
   }
   timed(*world, [&] { world->job_measured(*job, write_s, read_s, now()); });
@@ -155,8 +164,9 @@ void measure_checkpoint(World* world, JobState* job) {
 void job_actor(World* world, JobState* job) {
   std::unique_lock lock(*job->wake_mutex);
   if (job->spec->start_s > now()) sg4::this_actor::sleep_until(job->spec->start_s);
+  if (world->stopping()) return;
   timed(*world, [&] { world->job_arrives(*job, now()); });
-  while (job->phase != JobPhase::done) {
+  while (job->phase != JobPhase::done && !world->stopping()) {
     if (job->phase == JobPhase::restarting && !job->measured) {
       measure_checkpoint(world, job);
       continue;
@@ -171,6 +181,7 @@ void job_actor(World* world, JobState* job) {
     job->wake_at_s = at_s;
     sleep_until(*job->wake, lock, at_s);
     job->wake_at_s = never;
+    if (world->stopping()) return;
     timed(*world, [&] { world->job_wakes(*job, now()); });
   }
 }
@@ -181,24 +192,21 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
                   UsageRecord& usage) {
   for (auto& site : world.sites()) {
     sg4::Host* host = site.platform->controller;
-    sg4::Actor::create(site.spec->name + "-power", host, site_actor, &world, &site)->daemonize();
+    sg4::Actor::create(site.spec->name + "-power", host, site_actor, &world, &site);
     if (site.orbital && !site.platform->contacts.empty())
-      sg4::Actor::create(site.spec->name + "-downlink", host, downlink_actor, &world, &site)
-          ->daemonize();
+      sg4::Actor::create(site.spec->name + "-downlink", host, downlink_actor, &world, &site);
   }
   for (auto& cluster : world.clusters()) {
     sg4::Host* host = cluster.site->platform->controller;
-    sg4::Actor::create(cluster.spec->name + "-deliveries", host, delivery_actor, &world, &cluster)
-        ->daemonize();
-    sg4::Actor::create(cluster.spec->name + "-failures", host, failure_actor, &world, &cluster)
-        ->daemonize();
+    sg4::Actor::create(cluster.spec->name + "-deliveries", host, delivery_actor, &world, &cluster);
+    sg4::Actor::create(cluster.spec->name + "-failures", host, failure_actor, &world, &cluster);
     if (cluster.site->orbital)
-      sg4::Actor::create(cluster.spec->name + "-radiation", host, radiation_actor, &world, &cluster)
-          ->daemonize();
+      sg4::Actor::create(cluster.spec->name + "-radiation", host, radiation_actor, &world,
+                         &cluster);
   }
   for (auto& job : world.jobs()) {
     sg4::Host* host = job.cluster->site->platform->controller;
-    sg4::Actor::create(job.spec->name, host, job_actor, &world, &job)->daemonize();
+    sg4::Actor::create(job.spec->name, host, job_actor, &world, &job);
   }
   sg4::Host* host = world.sites().front().platform->controller;
   sg4::Actor::create("usage", host, [&world, &usage, horizon_s]() {
@@ -206,13 +214,14 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
       double t = static_cast<double>(k) * usage_month_s;
       if (t > now()) sg4::this_actor::sleep_until(t);
       sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
+      if (world.stopping()) return;
       timed(world, [&] {
         for (auto& site : world.sites())
           world.advance(site, t);
         usage.snapshots.push_back(world.snapshot(t));
       });
     }
-  })->daemonize();
+  });
   sg4::Actor::create("reporter", host, [&world, horizon_s, interval_s, write_rows]() {
     for (long long k = 0;; ++k) {
       double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
@@ -224,6 +233,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
       });
       if (!write_rows(t) || t >= horizon_s) break;
     }
+    world.stop();
   });
 }
 

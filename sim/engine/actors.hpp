@@ -6,7 +6,10 @@
 //   job_actor       per job:     arrival, checkpoint-transfer measurement, restarts, completion
 //   usage_actor     one:         cumulative usage snapshots at month boundaries
 //   reporter_actor  one:         the time series, every output interval, until the horizon
-// All but the reporter are daemons: the simulation ends when the reporter reaches the horizon.
+//   radiation_actor per orbital cluster: radiation transients
+//   downlink_actor  per orbital site: checkpoints sent down during ground-station passes
+// The run ends when the reporter has written its last row (the horizon, or an interruption):
+// it calls World::stop(), and every actor returns at its next wake-up, with no rule applied.
 #pragma once
 
 #include <functional>

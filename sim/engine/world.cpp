@@ -789,6 +789,17 @@ void World::notify(sg4::ConditionVariable& wake) {
   effects_.push_back({nullptr, false, &wake});
 }
 
+void World::stop() {
+  stopping_ = true;
+  for (auto& site : sites_)
+    notify(*site.wake);
+  for (auto& cluster : clusters_)
+    notify(*cluster.wake);
+  for (auto& job : jobs_)
+    notify(*job.wake);
+  flush();
+}
+
 void World::flush() {
   rule_ends(); // what follows is the engine's work, and may run other actors' rules
   while (!effects_.empty()) {

@@ -229,6 +229,10 @@ public:
   // An exponential draw with mean 1 from the cluster's own random stream.
   double draw_exponential(ClusterState& cluster);
 
+  // The end of the run (after the last row): wakes every actor; each returns on seeing it.
+  void stop();
+  bool stopping() const { return stopping_; }
+
   // The run's profile: wall time spent in the rules themselves, up to the moment each hands its
   // effects to the engine (callers bracket their calls; flush() stops the clock).
   void rule_begins() {
@@ -293,6 +297,7 @@ private:
   std::chrono::steady_clock::time_point rule_started_{};
   bool rule_open_ = false;
   double rules_wall_s_ = 0;
+  bool stopping_ = false;
 };
 
 } // namespace capsim
