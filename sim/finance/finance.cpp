@@ -249,7 +249,7 @@ int ledger_months(const FinanceSpec& f) {
 }
 
 double it_capacity_w(const Scenario& s, const SiteCostSpec& c) {
-  if (c.it_capacity_w > 0) return c.it_capacity_w;
+  if (c.ground.it_capacity_w > 0) return c.ground.it_capacity_w;
   double w = 0;
   for (const auto& cluster : s.clusters)
     if (cluster.site == s.sites[c.site].name)
@@ -262,32 +262,18 @@ double it_capacity_w(const Scenario& s, const SiteCostSpec& c) {
 // Non-energy costs of a site with a site_costs entry over a period (energy is the simulated bill).
 TcoBreakdown site_tco(const Scenario& s, const SiteCostSpec& c, double period_s, double it_energy_j,
                       double useful_flop) {
-  if (c.kind == SiteCostKind::orbital)
-    return orbital_tco({.period_s = period_s,
-                        .satellites = c.satellites,
-                        .satellite_power_w = c.satellite_power_w,
-                        .satellite_cost_usd_per_w = c.satellite_cost_usd_per_w,
-                        .compute_hardware_usd_per_satellite = c.compute_hardware_usd_per_satellite,
-                        .satellite_mass_kg = c.satellite_mass_kg,
-                        .launch_usd_per_kg = c.launch_usd_per_kg,
-                        .satellite_life_s = c.satellite_life_s,
-                        .annual_replacement_fraction = c.annual_replacement_fraction,
-                        .ground_segment_usd = c.ground_segment_usd,
-                        .insurance_fraction = c.insurance_fraction,
-                        .useful_flop = useful_flop});
-  return ground_tco({.period_s = period_s,
-                     .it_capacity_w = it_capacity_w(s, c),
-                     .facility_capex_usd_per_w = c.facility_capex_usd_per_w,
-                     .facility_life_s = c.facility_life_s,
-                     .hardware_capex_usd = c.hardware_capex_usd,
-                     .hardware_life_s = c.hardware_life_s,
-                     .it_energy_j = it_energy_j,
-                     .pue = 1.0,
-                     .electricity_usd_per_j = 0,
-                     .maintenance_fraction_per_year = c.maintenance_fraction_per_year,
-                     .wue_m3_per_j = c.wue_m3_per_j,
-                     .water_usd_per_m3 = c.water_usd_per_m3,
-                     .useful_flop = useful_flop});
+  if (c.kind == SiteCostKind::orbital) {
+    OrbitalTcoParams p = c.orbital;
+    p.period_s = period_s;
+    p.useful_flop = useful_flop;
+    return orbital_tco(p);
+  }
+  GroundTcoParams p = c.ground; // PUE 1 and no electricity price: energy is the simulated bill
+  p.period_s = period_s;
+  p.it_capacity_w = it_capacity_w(s, c);
+  p.it_energy_j = it_energy_j;
+  p.useful_flop = useful_flop;
+  return ground_tco(p);
 }
 
 std::size_t cluster_site(const Scenario& s, std::size_t c) {

@@ -390,57 +390,58 @@ private:
       d_.error(site_node, what + ": site '" + s_.sites[*site].name +
                               "' also has a capex; give its facility cost in one place");
     if (c.kind == SiteCostKind::ground) {
-      c.it_capacity_w =
+      c.ground.it_capacity_w =
           r.quantity_in("it_capacity", Dimension::power, Need::optional, 0, 1e12, true).value_or(0);
-      c.facility_capex_usd_per_w =
+      c.ground.facility_capex_usd_per_w =
           r.quantity_in("capex_per_it_power", Dimension::money_per_power, Need::optional, 0, 1e3)
               .value_or(0);
-      c.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
-                                        100 * kSecondsPerYear, true)
-                              .value_or(c.facility_life_s);
-      c.hardware_capex_usd =
+      c.ground.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
+                                               100 * kSecondsPerYear, true)
+                                     .value_or(c.ground.facility_life_s);
+      c.ground.hardware_capex_usd =
           r.quantity_in("hardware_capex", Dimension::money, Need::optional, 0, max_money_usd)
               .value_or(0);
-      c.hardware_life_s = r.quantity_in("hardware_life", Dimension::time, Need::optional, 0,
-                                        50 * kSecondsPerYear, true)
-                              .value_or(c.hardware_life_s);
-      c.maintenance_fraction_per_year =
+      c.ground.hardware_life_s = r.quantity_in("hardware_life", Dimension::time, Need::optional, 0,
+                                               50 * kSecondsPerYear, true)
+                                     .value_or(c.ground.hardware_life_s);
+      c.ground.maintenance_fraction_per_year =
           r.quantity_in("maintenance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-      c.wue_m3_per_j =
+      c.ground.wue_m3_per_j =
           r.quantity_in("wue", Dimension::volume_per_energy, Need::optional, 0, 1e-6).value_or(0);
-      c.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
+      c.ground.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
     } else {
       // Defaults come from the orbital site itself: its satellites as sized at load, its
       // platform cost per W and its launcher's price.
       const SiteSpec* orbit = orbital_site ? &s_.sites[*site] : nullptr;
       const Need from_site = orbit ? Need::optional : Need::required;
-      c.satellites = r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
-                         .value_or(orbit ? orbit->satellites : 0);
-      c.satellite_power_w =
+      c.orbital.satellites =
+          r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
+              .value_or(orbit ? orbit->satellites : 0);
+      c.orbital.satellite_power_w =
           r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
               .value_or(orbit ? orbit->satellite.load_power_w : 0);
-      c.satellite_cost_usd_per_w =
+      c.orbital.satellite_cost_usd_per_w =
           r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
               .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
-      c.compute_hardware_usd_per_satellite =
+      c.orbital.compute_hardware_usd_per_satellite =
           r.quantity_in("hardware_per_satellite", Dimension::money, Need::optional, 0,
                         max_money_usd)
               .value_or(0);
-      c.satellite_mass_kg =
+      c.orbital.satellite_mass_kg =
           r.quantity_in("satellite_mass", Dimension::mass, from_site, 0, 1e7, true)
               .value_or(orbit ? orbit->satellite.total_mass_kg : 0);
-      c.launch_usd_per_kg =
+      c.orbital.launch_usd_per_kg =
           r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
               .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
-      c.satellite_life_s = r.quantity_in("satellite_life", Dimension::time, Need::optional, 0,
-                                         50 * kSecondsPerYear, true)
-                               .value_or(c.satellite_life_s);
-      c.annual_replacement_fraction =
+      c.orbital.satellite_life_s = r.quantity_in("satellite_life", Dimension::time, Need::optional,
+                                                 0, 50 * kSecondsPerYear, true)
+                                       .value_or(c.orbital.satellite_life_s);
+      c.orbital.annual_replacement_fraction =
           r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-      c.ground_segment_usd =
+      c.orbital.ground_segment_usd =
           r.quantity_in("ground_segment", Dimension::money, Need::optional, 0, max_money_usd)
               .value_or(0);
-      c.insurance_fraction =
+      c.orbital.insurance_fraction =
           r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
     }
     r.finish();

@@ -10,6 +10,7 @@
 
 #include "models/lease.hpp"
 #include "models/residual_value.hpp"
+#include "models/tco.hpp"
 #include "models/vehicle.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
@@ -48,26 +49,10 @@ enum class SiteCostKind { ground, orbital };
 struct SiteCostSpec {
   std::size_t site = 0; // index in Scenario::sites
   SiteCostKind kind = SiteCostKind::ground;
-  // ground
-  double it_capacity_w = 0; // 0 = the site's fleet at its systems' maximum power
-  double facility_capex_usd_per_w = 0;
-  double facility_life_s = 15 * 365.25 * 86400;
-  double hardware_capex_usd = 0; // equipment owned outright (not leased)
-  double hardware_life_s = 5 * 365.25 * 86400;
-  double maintenance_fraction_per_year = 0;
-  double wue_m3_per_j = 0;
-  double water_usd_per_m3 = 0;
-  // orbital: defaults from the orbital site's own sizing
-  double satellites = 0;
-  double satellite_power_w = 0;
-  double satellite_cost_usd_per_w = 0;
-  double compute_hardware_usd_per_satellite = 0;
-  double satellite_mass_kg = 0;
-  double launch_usd_per_kg = 0;
-  double satellite_life_s = 5 * 365.25 * 86400;
-  double annual_replacement_fraction = 0;
-  double ground_segment_usd = 0;
-  double insurance_fraction = 0;
+  // The TCO models' parameters as the scenario gives them (one of the two, by kind); site_tco()
+  // fills in the period, the energy, the useful FLOP and the IT capacity at use.
+  GroundTcoParams ground{};   // it_capacity_w 0: the site's fleet at its systems' maximum power
+  OrbitalTcoParams orbital{}; // defaults from the orbital site's own sizing
 };
 
 enum class SolveParameter {
