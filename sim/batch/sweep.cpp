@@ -24,20 +24,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void input_error(const std::string& where, const std::string& message) {
-  Diagnostics d(where);
-  d.error_unlocated(message);
-  d.throw_if_any();
-  throw std::logic_error("unreachable");
-}
-
 nlohmann::ordered_json read_json_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) input_error(path, "cannot read the sweep plan");
+  if (!in) fail_input(path, "cannot read the sweep plan");
   try {
     return nlohmann::ordered_json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    input_error(path, std::string("not a sweep plan: ") + e.what());
+    fail_input(path, std::string("not a sweep plan: ") + e.what());
   }
 }
 
@@ -73,8 +66,8 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   auto start = std::chrono::steady_clock::now();
   SweepOutcome outcome;
   if (options.shard_count == 0 || options.shard_index >= options.shard_count)
-    input_error("--shard", fmt::format("shard {}/{}: expected I/N with 0 <= I < N",
-                                       options.shard_index, options.shard_count));
+    fail_input("--shard", fmt::format("shard {}/{}: expected I/N with 0 <= I < N",
+                                      options.shard_index, options.shard_count));
   std::string dir = options.output_dir;
   if (options.shard_count > 1) {
     dir += '/';
@@ -108,13 +101,13 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     std::vector<ResultRow> recovered;
     if (options.resume && fs::exists(plan_path)) {
       if (comparable(read_json_file(plan_path)) != comparable(plan_json))
-        input_error(plan_path, "--resume: this directory holds another sweep (different "
-                               "scenario, overrides, axes, seeds or curves); use a new -o "
-                               "directory or drop --resume");
+        fail_input(plan_path, "--resume: this directory holds another sweep (different "
+                              "scenario, overrides, axes, seeds or curves); use a new -o "
+                              "directory or drop --resume");
       try {
         recovered = read_results(plan, results_path, &outcome.recovered_dropped);
       } catch (const std::runtime_error& e) {
-        input_error(results_path, e.what());
+        fail_input(results_path, e.what());
       }
     } else {
       for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"})
@@ -189,14 +182,14 @@ MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string ou
     if (found.empty() && fs::exists(input + "/sweep.json") && fs::exists(input + "/results.csv"))
       found.push_back(input);
     if (found.empty())
-      input_error(input, "neither a shard (sweep.json and results.csv) nor a directory of "
-                         "shard-I-of-N directories");
+      fail_input(input, "neither a shard (sweep.json and results.csv) nor a directory of "
+                        "shard-I-of-N directories");
     std::sort(found.begin(), found.end());
     shard_dirs.insert(shard_dirs.end(), found.begin(), found.end());
   }
   if (output_dir.empty()) {
     if (inputs.size() != 1)
-      input_error("merge", "give -o DIR when merging shards from several directories");
+      fail_input("merge", "give -o DIR when merging shards from several directories");
     output_dir = inputs.front();
   }
   auto first_json = read_json_file(shard_dirs.front() + "/sweep.json");
@@ -204,21 +197,21 @@ MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string ou
   try {
     plan = plan_from_json(first_json);
   } catch (const std::runtime_error& e) {
-    input_error(shard_dirs.front() + "/sweep.json", e.what());
+    fail_input(shard_dirs.front() + "/sweep.json", e.what());
   }
   std::vector<ResultRow> rows;
   std::set<std::size_t> seen;
   std::vector<std::string> run_roots;
   for (const auto& shard : shard_dirs) {
     if (comparable(read_json_file(shard + "/sweep.json")) != comparable(first_json))
-      input_error(shard + "/sweep.json",
-                  "this shard belongs to another sweep than " + shard_dirs.front());
+      fail_input(shard + "/sweep.json",
+                 "this shard belongs to another sweep than " + shard_dirs.front());
     std::size_t dropped = 0;
     std::vector<ResultRow> shard_rows;
     try {
       shard_rows = read_results(plan, shard + "/results.csv", &dropped);
     } catch (const std::runtime_error& e) {
-      input_error(shard + "/results.csv", e.what());
+      fail_input(shard + "/results.csv", e.what());
     }
     for (auto& row : shard_rows)
       if (seen.insert(row.task(plan)).second) rows.push_back(std::move(row));
@@ -229,11 +222,11 @@ MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string ou
     std::size_t first_missing = 0;
     while (seen.count(first_missing))
       ++first_missing;
-    input_error("merge", fmt::format("{} of {} runs are missing (first: point {} replication {}); "
-                                     "finish the shards (capsim sweep --shard I/N --resume) "
-                                     "and merge again",
-                                     missing, plan.task_count(), plan.point_of(first_missing),
-                                     plan.replication_of(first_missing)));
+    fail_input("merge", fmt::format("{} of {} runs are missing (first: point {} replication {}); "
+                                    "finish the shards (capsim sweep --shard I/N --resume) "
+                                    "and merge again",
+                                    missing, plan.task_count(), plan.point_of(first_missing),
+                                    plan.replication_of(first_missing)));
   }
   MergeOutcome outcome;
   outcome.dir = output_dir;

@@ -12,18 +12,12 @@
 #include "sim/batch/sweep.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/report/plot.hpp"
+#include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/loader.hpp"
 
 namespace capsim::cli {
 
 namespace {
-
-[[noreturn]] void bad_argument(const std::string& where, const std::string& message) {
-  Diagnostics d(where);
-  d.error_unlocated(message);
-  d.throw_if_any();
-  throw std::logic_error("unreachable");
-}
 
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
   auto slash = text.find('/');
@@ -40,7 +34,7 @@ std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
     }
   } catch (const std::exception&) {
   }
-  bad_argument("--shard " + text, "expected I/N with 0 <= I < N, e.g. --shard 3/16");
+  fail_input("--shard " + text, "expected I/N with 0 <= I < N, e.g. --shard 3/16");
 }
 
 // --axis PATH=[v1, v2] or PATH={from: 2 MW, to: 8 MW, steps: 4, scale: log}: the same as an
@@ -52,7 +46,7 @@ void add_command_line_axis(const std::string& text, const YAML::Node& document, 
   try {
     value = YAML::Load(o.value);
   } catch (const YAML::ParserException& e) {
-    bad_argument(where, "cannot parse '" + o.value + "': " + e.msg);
+    fail_input(where, "cannot parse '" + o.value + "': " + e.msg);
   }
   YAML::Node axis(YAML::NodeType::Map);
   axis["path"] = o.path;
@@ -62,14 +56,14 @@ void add_command_line_axis(const std::string& text, const YAML::Node& document, 
     for (const auto& entry : value)
       axis[entry.first.Scalar()] = entry.second;
   } else {
-    bad_argument(where, "expected a list of values, e.g. '[0.35, 0.40]', or a range, e.g. "
-                        "'{from: 2 MW, to: 8 MW, steps: 4}'");
+    fail_input(where, "expected a list of values, e.g. '[0.35, 0.40]', or a range, e.g. "
+                      "'{from: 2 MW, to: 8 MW, steps: 4}'");
   }
   Diagnostics d(where);
   auto factor = read_sweep_factor(axis, d);
   d.throw_if_any();
   if (auto problem = check_axis_path(document, o.path, factor->axes.front().values.front(), s.file))
-    bad_argument(where, *problem);
+    fail_input(where, *problem);
   SweepSpec& spec = s.sweep;
   spec.present = true;
   auto same = std::find_if(spec.factors.begin(), spec.factors.end(), [&](const SweepFactor& f) {
@@ -78,7 +72,7 @@ void add_command_line_axis(const std::string& text, const YAML::Node& document, 
   if (same != spec.factors.end()) {
     *same = *factor; // the command line replaces the scenario's axis
   } else if (spec.sweeps(o.path)) {
-    bad_argument(where, "this path is swept in a zip group or by samples in the scenario");
+    fail_input(where, "this path is swept in a zip group or by samples in the scenario");
   } else {
     spec.factors.push_back(*factor);
   }
@@ -175,12 +169,12 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       try {
         s.sweep.timeout_s = parse_quantity(options->timeout, Dimension::time);
       } catch (const UnitError& e) {
-        bad_argument("--timeout " + options->timeout, e.what());
+        fail_input("--timeout " + options->timeout, e.what());
       }
     }
     if (!s.sweep.present)
-      bad_argument(options->scenario, "nothing to sweep: the scenario has no sweep: block and no "
-                                      "--axis or --replications was given");
+      fail_input(options->scenario, "nothing to sweep: the scenario has no sweep: block and no "
+                                    "--axis or --replications was given");
     SweepPlan plan = make_plan(s, options->scenario, options->sets);
     check_curve_axes(plan, s);
     SweepOptions run;

@@ -1,6 +1,7 @@
 #include "sim/scenario/diagnostics.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace capsim {
 
@@ -75,6 +76,13 @@ void Diagnostics::throw_if_any() const {
     return a.column < b.column;
   });
   throw InputError(std::move(sorted));
+}
+
+void fail_input(const std::string& where, const std::string& message) {
+  Diagnostics d(where);
+  d.error_unlocated(message);
+  d.throw_if_any();
+  throw std::logic_error("unreachable"); // throw_if_any() has one error to throw
 }
 
 } // namespace capsim

@@ -61,4 +61,7 @@ private:
   std::vector<Diagnostic> list_;
 };
 
+// Throws an InputError of one unlocated message about `where` (a file, a directory, an option).
+[[noreturn]] void fail_input(const std::string& where, const std::string& message);
+
 } // namespace capsim
