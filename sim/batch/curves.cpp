@@ -11,6 +11,7 @@
 
 #include "sim/batch/launcher.hpp"
 #include "sim/report/atomic_file.hpp"
+#include "sim/report/csv.hpp"
 
 namespace capsim {
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sim/report/atomic_file.hpp"
+#include "sim/report/csv.hpp"
 
 namespace capsim {
 
@@ -141,16 +142,6 @@ ResultRow row_from_text(const std::string& text) {
   row.error = j.at("error").get<std::string>();
   row.fields = j.at("fields").get<std::vector<std::pair<std::string, std::string>>>();
   return row;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
 }
 
 std::vector<std::string> split_csv_line(const std::string& line) {

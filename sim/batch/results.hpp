@@ -47,7 +47,6 @@ std::vector<std::pair<std::string, std::string>> flatten_summary(const nlohmann:
 std::string row_to_text(const ResultRow& row);
 ResultRow row_from_text(const std::string& text);
 
-std::string csv_field(const std::string& text); // quoted when it holds , " or a line break
 std::vector<std::string> split_csv_line(const std::string& line);
 
 // The whole results.csv text for rows (any order; sorted here).

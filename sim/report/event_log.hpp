@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "sim/report/atomic_file.hpp"
+#include "sim/report/csv.hpp"
 
 namespace capsim {
 
@@ -23,10 +24,5 @@ private:
   std::unique_ptr<AtomicFile> file_;
   std::string line_;
 };
-
-// CSV field quoting (RFC 4180): quotes a field holding a comma, quote or newline.
-std::string csv_field(std::string_view text);
-// The same, appended to `out`.
-void append_csv_field(std::string& out, std::string_view text);
 
 } // namespace capsim
