@@ -43,6 +43,18 @@ void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& loc
     wake.wait_until(lock, at_s);
 }
 
+// Lets every event due now happen first, so that rows show the state after everything that
+// happens at their time: an actor whose timer fires now runs its rule in a later scheduling
+// round, and the wake-ups that rule sends run in the rounds after. Yields until two whole rounds
+// pass in which no actor began a rule.
+void yield_to_events_due_now(const World& world) {
+  for (int quiet_rounds = 0; quiet_rounds < 2;) {
+    long long before = world.rules_begun();
+    sg4::this_actor::yield();
+    quiet_rounds = world.rules_begun() == before ? quiet_rounds + 1 : 0;
+  }
+}
+
 void delivery_actor(World* world, ClusterState* cluster) {
   for (const ClusterState::Arrival& arrival : cluster->arrivals) {
     if (arrival.at_s > now()) sg4::this_actor::sleep_until(arrival.at_s);
@@ -213,7 +225,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
     for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
       double t = static_cast<double>(k) * usage_month_s;
       if (t > now()) sg4::this_actor::sleep_until(t);
-      sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
+      yield_to_events_due_now(world);
       if (world.stopping()) return;
       timed(world, [&] {
         for (auto& site : world.sites())
@@ -226,7 +238,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
     for (long long k = 0;; ++k) {
       double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
       if (t > now()) sg4::this_actor::sleep_until(t);
-      sg4::this_actor::yield(); // let every event due at t happen first: rows show state at t
+      yield_to_events_due_now(world);
       timed(world, [&] {
         for (auto& site : world.sites())
           world.advance(site, t);

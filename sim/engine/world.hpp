@@ -235,7 +235,10 @@ public:
 
   // The run's profile: wall time spent in the rules themselves, up to the moment each hands its
   // effects to the engine (callers bracket their calls; flush() stops the clock).
+  // Rules begun so far: the reporter yields until a scheduling round passes without one.
+  long long rules_begun() const { return rules_begun_; }
   void rule_begins() {
+    ++rules_begun_;
     rule_started_ = std::chrono::steady_clock::now();
     rule_open_ = true;
   }
@@ -296,6 +299,7 @@ private:
   long long events_ = 0;
   std::chrono::steady_clock::time_point rule_started_{};
   bool rule_open_ = false;
+  long long rules_begun_ = 0;
   double rules_wall_s_ = 0;
   bool stopping_ = false;
 };
