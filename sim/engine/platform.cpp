@@ -19,14 +19,6 @@ constexpr double controller_bytes_per_s = 1.25e9;
 
 namespace {
 
-std::vector<double> pstate_speeds(const ClusterSpec& cluster, const std::vector<double>& levels) {
-  std::vector<double> speeds;
-  double unit_flops = cluster.gpus_per_host * cluster.gpu.bf16_dense_flops;
-  for (double cap : levels)
-    speeds.push_back(unit_flops * perf_fraction_at_cap(cluster.gpu.power_cap, cap));
-  return speeds;
-}
-
 // A star zone, as on the ground, but with one-way routes: a host's route "up" is its own
 // outgoing link and its route "down" is empty, so that a transfer from host a to host b crosses
 // exactly a's link. Each satellite's outgoing link is its inter-satellite link to the next one,
@@ -63,20 +55,12 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
   attach(sp.storage, {sp.storage_link}, {sp.storage_link});
   platform.hosts += 3;
   platform.links += 2;
-  // Satellites (the cluster's hosts) and their ring.
-  for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
-    const ClusterSpec& cluster = scenario.clusters[c];
+  // The probe ring: one host and one inter-satellite link per satellite, on which collectives
+  // are measured. The satellites themselves are capsim state (world.hpp, UnitId).
+  for (const auto& cluster : scenario.clusters) {
     if (cluster.site != site.name) continue;
     auto n = static_cast<std::size_t>(cluster.satellites);
-    auto speeds = pstate_speeds(cluster, platform.cap_levels);
-    ClusterPlatform cp;
-    cp.hosts.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      auto* sat = zone->create_host(cluster.name + "-sat" + std::to_string(i), speeds);
-      auto* isl = zone->create_link(cluster.name + "-isl" + std::to_string(i), o.isl_bytes_per_s)
-                      ->set_latency(o.isl_latency_s);
-      attach(sat, {isl}, {});
-      cp.hosts.push_back(sat);
       auto* probe = zone->create_host(cluster.name + "-probe" + std::to_string(i), 1e9);
       auto* probe_isl =
           zone->create_link(cluster.name + "-probe-isl" + std::to_string(i), o.isl_bytes_per_s)
@@ -84,10 +68,8 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
       attach(probe, {probe_isl}, {});
       sp.probe_ring.push_back(probe);
     }
-    platform.hosts += 2 * n;
-    platform.links += 2 * n;
-    if (platform.clusters.size() <= c) platform.clusters.resize(scenario.clusters.size());
-    platform.clusters[c] = std::move(cp);
+    platform.hosts += n;
+    platform.links += n;
   }
   // Downlink: up while some ground station sees the constellation.
   sp.relay = zone->create_host(site.name + "-relay", 1e9);
@@ -121,8 +103,6 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
 
 Platform build_platform(const Scenario& scenario) {
   Platform platform;
-  platform.cap_levels = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
-  platform.clusters.resize(scenario.clusters.size());
   auto* root = sg4::create_full_zone("capsim");
   for (const auto& site : scenario.sites) {
     SitePlatform sp;
@@ -153,40 +133,10 @@ Platform build_platform(const Scenario& scenario) {
     sp.gateway_link = gateway->get_link_up();
     platform.links += 3;
     platform.hosts += 3;
-    for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
-      const auto& cluster = scenario.clusters[c];
-      if (cluster.site != site.name) continue;
-      ClusterPlatform cp;
-      std::vector<double> speeds;
-      double unit_flops = cluster.gpus_per_host * cluster.gpu.bf16_dense_flops;
-      for (double cap : platform.cap_levels)
-        speeds.push_back(unit_flops * perf_fraction_at_cap(cluster.gpu.power_cap, cap));
-      double nic_bytes_per_s =
-          std::max(1e9, cluster.gpus_per_host * cluster.system.scale_out_bytes_per_s_per_gpu);
-      auto hosts = static_cast<std::size_t>(cluster.total_gpus / cluster.gpus_per_host);
-      cp.hosts.reserve(hosts);
-      for (std::size_t h = 0; h < hosts; ++h) {
-        std::string name = cluster.name + "-" + std::to_string(h);
-        auto* host = sp.zone->create_host(name, speeds);
-        auto* nic = sp.zone->create_split_duplex_link(name + "-nic", nic_bytes_per_s);
-        nic->set_latency(fabric_latency_s);
-        route_to_center(host, nic);
-        cp.hosts.push_back(host);
-      }
-      platform.hosts += hosts;
-      platform.links += hosts;
-      if (platform.clusters.size() <= c) platform.clusters.resize(scenario.clusters.size());
-      platform.clusters[c] = std::move(cp);
-    }
     sp.zone->seal();
     platform.sites.push_back(sp);
   }
   root->seal();
-  platform.clusters.resize(scenario.clusters.size());
-  // Nothing is installed before its delivery.
-  for (auto& cp : platform.clusters)
-    for (auto* host : cp.hosts)
-      host->turn_off();
   return platform;
 }
 

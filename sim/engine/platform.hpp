@@ -1,10 +1,11 @@
-// Scenario -> SimGrid platform, built in code: one star zone per site under a root zone (on an
-// orbital site, with one-way routes: see platform.cpp); a host
-// per unit of `gpus_per_host` GPUs with one pstate per power-cap level (speed = the unit's dense
-// BF16 FLOP/s at that cap, from the GPU's power-cap curve) and a NIC link to the site fabric; a
-// controller host that runs the site's actors and never fails; a storage host behind a link of
-// the site's storage bandwidth; a gateway host whose link carries a job's aggregate checkpoint
-// traffic (its bandwidth is set to the job's total NIC bandwidth before each transfer).
+// Scenario -> SimGrid platform, built in code, holding only what carries flows or runs actors:
+// one star zone per site under a root zone (on an orbital site, with one-way routes: see
+// platform.cpp); a controller host that runs the site's actors and never fails; a storage host
+// behind a link of the site's storage bandwidth; a gateway host whose link carries a job's
+// aggregate checkpoint traffic (its bandwidth is set to the job's total NIC bandwidth before each
+// transfer); in orbit, a probe ring of inter-satellite links for the collectives and the
+// downlink. The GPU servers and satellites are not SimGrid hosts: they are capsim state
+// (world.hpp, UnitId), since SimGrid computes nothing on them.
 #pragma once
 
 #include <string>
@@ -32,14 +33,8 @@ struct SitePlatform {
   simgrid::s4u::Link* storage_link = nullptr;
 };
 
-struct ClusterPlatform {
-  std::vector<simgrid::s4u::Host*> hosts; // in delivery order; all off until delivered
-};
-
 struct Platform {
-  std::vector<SitePlatform> sites;       // same order as Scenario::sites
-  std::vector<ClusterPlatform> clusters; // same order as Scenario::clusters
-  std::vector<double> cap_levels;        // pstate i runs at cap_levels[i] x TDP
+  std::vector<SitePlatform> sites; // same order as Scenario::sites
   std::size_t hosts = 0;
   std::size_t links = 0;
 };

@@ -434,8 +434,13 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
                                   {"engine_s", std::max(0.0, run_s - models_s - rows_s)},
                                   {"report_s", seconds_since(phase_start)}};
   // What the run holds in memory (heap bytes): the SimGrid platform and capsim's own state,
-  // each per simulated host, and what the run added while it ran, per event.
-  auto hosts = static_cast<double>(std::max<std::size_t>(1, platform.hosts));
+  // each per simulated host (a unit of gpus_per_host GPUs: a server, a rack, a satellite; not a
+  // SimGrid host), and what the run added while it ran, per event.
+  std::size_t units = 0;
+  for (const auto& cluster : world.clusters())
+    units += cluster.units;
+  summary["engine"]["simulated_hosts"] = units;
+  auto hosts = static_cast<double>(std::max<std::size_t>(1, units));
   summary["engine"]["memory"] = {
       {"platform_bytes", heap_platform - heap_0},
       {"platform_bytes_per_host", (heap_platform - heap_0) / hosts},

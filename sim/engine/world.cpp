@@ -61,7 +61,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     ClusterState cluster;
     cluster.spec = &spec;
     cluster.index = c;
-    cluster.hosts = &platform.clusters[c].hosts;
+    cluster.units = static_cast<std::size_t>(spec.total_gpus / spec.gpus_per_host);
     for (auto& site : sites_)
       if (site.spec->name == spec.site) cluster.site = &site;
     double per_host = static_cast<double>(spec.gpus_per_host) / spec.system.gpus;
@@ -71,7 +71,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     cluster.wake = sg4::ConditionVariable::create();
     cluster.failure_mutex = sg4::Mutex::create();
     cluster.radiation_mutex = sg4::Mutex::create();
-    cluster.free_on.reserve(cluster.hosts->size());
+    cluster.free_on.reserve(cluster.units);
     cluster.failures_by_cause.assign(std::max<std::size_t>(1, spec.failure_causes.size()), 0);
     const SiteSpec* site_spec = nullptr;
     for (const auto& s : scenario.sites)
@@ -99,7 +99,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
       cluster.site->fixed_heat_capacity_w = cluster.site->spec->cooling_capacity_w;
     else // sized to reject the whole fleet's heat at full power: does not bind
       cluster.site->fixed_heat_capacity_w +=
-          static_cast<double>(cluster.hosts->size()) * (cluster.idle_w + cluster.dynamic_w);
+          static_cast<double>(cluster.units) * (cluster.idle_w + cluster.dynamic_w);
   }
   for (const auto& spec : scenario.jobs) {
     JobState job;
@@ -319,7 +319,7 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
 
 void World::release_hosts(JobState& job) {
   ClusterState& cluster = *job.cluster;
-  for (sg4::Host* host : job.hosts)
+  for (UnitId host : job.hosts)
     cluster.free_on.push_back(host);
   cluster.held -= job.hosts.size();
   job.hosts.clear();
@@ -330,14 +330,13 @@ void World::fill_and_start(JobState& job, double now) {
   // `wait` takes back only its own repaired hosts once it has started.
   bool from_pool = !(job.spec->recovery == JobSpec::Recovery::wait && !job.awaiting.empty());
   while (from_pool && job.hosts.size() < job.hosts_needed) {
-    sg4::Host* host = nullptr;
+    UnitId host = 0;
     if (!cluster.free_on.empty()) {
       host = cluster.free_on.back();
       cluster.free_on.pop_back();
     } else if (!cluster.free_off.empty()) {
       host = cluster.free_off.back();
       cluster.free_off.pop_back();
-      switch_host(host, true);
     } else {
       break;
     }
@@ -491,17 +490,13 @@ void World::rebalance(SiteState& site, double now) {
                                                                   std::floor(room_w / c->idle_w)))
                       : spare;
     while (c->free_on.size() > want_on) {
-      sg4::Host* host = c->free_on.back();
+      c->free_off.push_back(c->free_on.back());
       c->free_on.pop_back();
-      switch_host(host, false);
-      c->free_off.push_back(host);
       ++turned_off;
     }
     while (c->free_on.size() < want_on && !c->free_off.empty()) {
-      sg4::Host* host = c->free_off.back();
+      c->free_on.push_back(c->free_off.back());
       c->free_off.pop_back();
-      switch_host(host, true);
-      c->free_on.push_back(host);
       ++turned_on;
     }
     room_w -= static_cast<double>(c->free_on.size()) * c->idle_w;
@@ -578,14 +573,17 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   deliver(cluster, a.gpus, now);
 }
 
+std::string ClusterState::unit_name(UnitId unit) const {
+  return fmt::format("{}-{}{}", spec->name, site->spec->kind == SiteKind::orbital ? "sat" : "",
+                     unit);
+}
+
 void World::deliver(ClusterState& cluster, long long gpus, double now) {
   SiteState& site = *cluster.site;
   advance(site, now);
   auto hosts = static_cast<std::size_t>(gpus) / cluster.gpus_per_host();
   for (std::size_t i = 0; i < hosts; ++i) {
-    sg4::Host* host = (*cluster.hosts)[cluster.installed + i];
-    switch_host(host, true);
-    cluster.free_on.push_back(host);
+    cluster.free_on.push_back(static_cast<UnitId>(cluster.installed + i));
   }
   cluster.installed += hosts;
   ++cluster.installed_version;
@@ -616,7 +614,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   if (cause < cluster.failures_by_cause.size()) ++cluster.failures_by_cause[cause];
   SiteState& site = *cluster.site;
   advance(site, now);
-  sg4::Host* host = nullptr;
+  UnitId host = 0;
   JobState* hit = nullptr;
   if (u < cluster.free_on.size()) {
     host = cluster.free_on[u];
@@ -633,12 +631,11 @@ void World::failure_candidate(ClusterState& cluster, double now) {
     }
     assert(hit && "failure candidate outside the fleet");
     host = hit->hosts[u];
-    interrupt(*hit, now, cause_name, host->get_name());
+    interrupt(*hit, now, cause_name, cluster.unit_name(host));
     hit->hosts[u] = hit->hosts.back();
     hit->hosts.pop_back();
     --cluster.held;
   }
-  switch_host(host, false);
   ++cluster.down;
   ++cluster.failures;
   bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
@@ -647,13 +644,13 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   if (permanent) {
     ++cluster.lost;
     log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-             fmt::format("{}: {} ({} GPUs) lost for good", cause_name, host->get_name(),
+             fmt::format("{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
                          cluster.gpus_per_host()));
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
              fmt::format("{}: {} ({} GPUs) down; repair due at {:.6g} s", cause_name,
-                         host->get_name(), cluster.gpus_per_host(),
+                         cluster.unit_name(host), cluster.gpus_per_host(),
                          now + cluster.spec->repair_time_s));
   }
   ++events_;
@@ -669,7 +666,6 @@ void World::repair_due(ClusterState& cluster, double now) {
   advance(site, now);
   auto [due_s, host] = cluster.repairs.front();
   cluster.repairs.pop_front();
-  switch_host(host, true);
   --cluster.down;
   ++cluster.repairs_done;
   JobState* owner = nullptr;
@@ -688,7 +684,7 @@ void World::repair_due(ClusterState& cluster, double now) {
     cluster.free_on.push_back(host);
   }
   log_.add(now, "repair", site.spec->name, cluster.spec->name, "",
-           fmt::format("{} back in service", host->get_name()));
+           fmt::format("{} back in service", cluster.unit_name(host)));
   ++events_;
   rebalance(site, now);
   flush();
@@ -708,7 +704,7 @@ void World::transient_hit(ClusterState& cluster, std::size_t on_index, const std
     if (job->phase != JobPhase::running && job->phase != JobPhase::restarting) return;
     SiteState& site = *cluster.site;
     advance(site, now);
-    interrupt(*job, now, cause, job->hosts[on_index]->get_name());
+    interrupt(*job, now, cause, cluster.unit_name(job->hosts[on_index]));
     fill_and_start(*job, now);
     ++events_;
     rebalance(site, now);
@@ -777,16 +773,12 @@ double World::draw_exponential(ClusterState& cluster) {
 }
 
 // ---- effects ---------------------------------------------------------------------------------
-// Host switches and wake-ups are SimGrid simcalls, and a simcall lets other actors run. Rules
-// queue them and flush them once the World's state is whole again, so no actor ever sees a rule
+// Wake-ups are SimGrid simcalls, and a simcall lets other actors run. Rules queue them and
+// flush them once the World's state is whole again, so no actor ever sees a rule
 // half-applied; the queue keeps their order across rules that interleave during a flush.
 
-void World::switch_host(sg4::Host* host, bool on) {
-  effects_.push_back({host, on, nullptr});
-}
-
 void World::notify(sg4::ConditionVariable& wake) {
-  effects_.push_back({nullptr, false, &wake});
+  effects_.push_back(&wake);
 }
 
 void World::stop() {
@@ -803,14 +795,9 @@ void World::stop() {
 void World::flush() {
   rule_ends(); // what follows is the engine's work, and may run other actors' rules
   while (!effects_.empty()) {
-    Effect effect = effects_.front();
+    sg4::ConditionVariable* wake = effects_.front();
     effects_.pop_front();
-    if (effect.wake)
-      effect.wake->notify_all();
-    else if (effect.on)
-      effect.host->turn_on();
-    else
-      effect.host->turn_off();
+    wake->notify_all();
   }
 }
 

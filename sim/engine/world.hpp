@@ -41,6 +41,11 @@ class EventLog;
 struct SiteState;
 struct ClusterState;
 
+// A unit of `gpus_per_host` GPUs (a server, a rack, a satellite): capsim state only, not a
+// SimGrid host, since nothing SimGrid computes runs on it (its power and failures are the
+// World's). Ids are in delivery order.
+using UnitId = std::uint32_t;
+
 inline constexpr double never = std::numeric_limits<double>::infinity();
 
 enum class JobPhase { pending, waiting, restarting, running, done };
@@ -50,13 +55,13 @@ struct JobState {
   ClusterState* cluster = nullptr;
   JobPhase phase = JobPhase::pending;
   std::string waiting_for; // "hosts" or "power" while waiting
-  std::vector<simgrid::s4u::Host*> hosts;
+  std::vector<UnitId> hosts;
   std::size_t hosts_needed = 0;
-  std::size_t min_hosts = 0;                 // elastic: fewest hosts it runs on
-  std::vector<simgrid::s4u::Host*> awaiting; // recovery `wait`: its failed hosts
-  std::string end_reason;                    // set when it ends without completing
-  double full_rate_flops = 0;                // GPUs x dense peak x MFU, uncapped
-  double rate_flops = 0;                     // now, with the site's cap
+  std::size_t min_hosts = 0;    // elastic: fewest hosts it runs on
+  std::vector<UnitId> awaiting; // recovery `wait`: its failed hosts
+  std::string end_reason;       // set when it ends without completing
+  double full_rate_flops = 0;   // GPUs x dense peak x MFU, uncapped
+  double rate_flops = 0;        // now, with the site's cap
   CheckpointPlan plan;
   CheckpointProgress progress;
   bool measured = false;      // checkpoint write/read times measured on the platform
@@ -86,8 +91,8 @@ struct ClusterState {
   const ClusterSpec* spec = nullptr;
   SiteState* site = nullptr;
   std::size_t index = 0;
-  std::vector<simgrid::s4u::Host*>* hosts = nullptr; // the platform's, in delivery order
-  std::size_t installed = 0;                         // hosts delivered so far
+  std::size_t units = 0;     // hosts the cluster will have (UnitId 0 .. units - 1)
+  std::size_t installed = 0; // hosts delivered so far: the first `installed` ids
   struct Arrival {
     double at_s;
     long long gpus;
@@ -95,13 +100,13 @@ struct ClusterState {
     bool success; // a failed launch delivers nothing
     double cost_usd;
   };
-  std::vector<Arrival> arrivals;             // deliveries, or launches at an orbital site
-  std::vector<simgrid::s4u::Host*> free_on;  // healthy, unallocated, powered
-  std::vector<simgrid::s4u::Host*> free_off; // healthy, unallocated, shed
-  std::size_t down = 0;                      // failed, waiting for repair
-  std::deque<std::pair<double, simgrid::s4u::Host*>> repairs; // due time order
-  std::size_t busy = 0;                                       // hosts of running jobs
-  std::size_t held = 0;                                       // hosts allocated to any job
+  std::vector<Arrival> arrivals;                 // deliveries, or launches at an orbital site
+  std::vector<UnitId> free_on;                   // healthy, unallocated, powered
+  std::vector<UnitId> free_off;                  // healthy, unallocated, shed
+  std::size_t down = 0;                          // failed, waiting for repair
+  std::deque<std::pair<double, UnitId>> repairs; // due time order
+  std::size_t busy = 0;                          // hosts of running jobs
+  std::size_t held = 0;                          // hosts allocated to any job
   double idle_w = 0;
   double dynamic_w = 0;
   std::vector<JobState*> jobs; // priority order
@@ -119,6 +124,8 @@ struct ClusterState {
   std::vector<long long> failures_by_cause; // hardware failures, by ClusterSpec::failure_causes
 
   std::size_t gpus_per_host() const { return static_cast<std::size_t>(spec->gpus_per_host); }
+  // As the events name it: "NAME-3" on the ground, "NAME-sat3" in orbit.
+  std::string unit_name(UnitId unit) const;
   std::size_t on_hosts() const { return installed - down - free_off.size(); }
 };
 
@@ -251,12 +258,6 @@ public:
   double rules_wall_s() const { return rules_wall_s_; }
 
 private:
-  struct Effect {
-    simgrid::s4u::Host* host;
-    bool on;
-    simgrid::s4u::ConditionVariable* wake;
-  };
-  void switch_host(simgrid::s4u::Host* host, bool on);
   void notify(simgrid::s4u::ConditionVariable& wake);
   void flush(); // applies queued effects; every public rule ends with it
 
@@ -295,7 +296,7 @@ private:
   std::vector<SiteState> sites_;
   std::vector<ClusterState> clusters_;
   std::vector<JobState> jobs_;
-  std::deque<Effect> effects_;
+  std::deque<simgrid::s4u::ConditionVariable*> effects_; // wake-ups, in order
   long long events_ = 0;
   std::chrono::steady_clock::time_point rule_started_{};
   bool rule_open_ = false;
