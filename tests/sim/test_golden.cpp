@@ -28,6 +28,7 @@ struct GoldenCase {
 const std::vector<GoldenCase> golden_cases = {
     {"apollo-xai-lease", {"horizon=60 d", "outputs.interval=1 d"}},
     {"bench-1m", {"horizon=3 d"}},
+    {"bench-10m", {"horizon=6 h"}},
     {"bench-200k", {"horizon=30 d", "outputs.interval=1 d"}},
     {"colossus-memphis", {"horizon=30 d", "outputs.interval=6 h"}},
     {"ground-vs-orbit", {"horizon=120 d", "outputs.interval=1 d"}},
@@ -128,12 +129,18 @@ TEST_CASE("golden: every bundled scenario has a golden case and nothing else doe
     if (entry.path().extension() == ".yaml") scenarios.insert(entry.path().stem().string());
   for (const auto& c : golden_cases)
     cases.insert(c.scenario);
-  CHECK(scenarios == cases);
+  for (const auto& name : scenarios)
+    CHECK_MESSAGE(cases.count(name), "scenarios/" << name << ".yaml has no golden case");
+  for (const auto& name : cases)
+    CHECK_MESSAGE(scenarios.count(name), "golden case " << name << " has no scenario");
   if (updating()) return;
   std::set<std::string> folders;
   for (const auto& entry : fs::directory_iterator(source_path("tests/golden")))
     if (entry.is_directory()) folders.insert(entry.path().filename().string());
-  CHECK(folders == cases);
+  for (const auto& name : cases)
+    CHECK_MESSAGE(folders.count(name), "no tests/golden/" << name << "/: run tools/golden-update");
+  for (const auto& name : folders)
+    CHECK_MESSAGE(cases.count(name), "tests/golden/" << name << "/ belongs to no golden case");
 }
 
 TEST_CASE("golden: apollo-xai-lease") {
@@ -141,6 +148,9 @@ TEST_CASE("golden: apollo-xai-lease") {
 }
 TEST_CASE("golden: bench-1m") {
   check_case(case_named("bench-1m"));
+}
+TEST_CASE("golden: bench-10m") {
+  check_case(case_named("bench-10m"));
 }
 TEST_CASE("golden: bench-200k") {
   check_case(case_named("bench-200k"));
