@@ -1,5 +1,6 @@
 #include "sim/engine/simulation.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -131,6 +132,63 @@ std::string job_state_name(const JobState& job) {
   return "unknown";
 }
 
+// 1 - goodput split by reason, as fractions of the job's ideal work (its full allocation's
+// uncapped rate over its window); the parts add up to 1 - goodput_fraction. Empty when the job
+// had no window.
+nlohmann::ordered_json goodput_loss(const JobState& job, double ideal_flop) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (ideal_flop <= 0) return out;
+  const JobState::Losses& l = job.losses;
+  nlohmann::ordered_json lost = nlohmann::ordered_json::object();
+  for (const auto& [cause, flop] : l.lost_work_flop)
+    lost[cause] = flop / ideal_flop;
+  out["checkpoint_writes"] = l.checkpoint_writes_flop / ideal_flop;
+  out["lost_work"] = lost;
+  out["restarts"] = l.restarts_flop / ideal_flop;
+  out["power_caps"] = l.power_caps_flop / ideal_flop;
+  out["communication"] = l.communication_flop / ideal_flop;
+  out["waiting_for_power"] = l.waiting_for_power_flop / ideal_flop;
+  out["waiting_for_hosts"] = l.waiting_for_hosts_flop / ideal_flop;
+  return out;
+}
+
+// "4.1% lost work (faulty GPU 1.9%, ...), 2.0% checkpoint writes, ...": the `count` largest
+// parts of a job's goodput_loss, each over 0.05%.
+std::string largest_losses(const nlohmann::ordered_json& loss, std::size_t count) {
+  std::vector<std::pair<double, std::string>> parts;
+  for (const auto& [name, value] : loss.items()) {
+    if (value.is_number()) {
+      std::string label = name;
+      std::replace(label.begin(), label.end(), '_', ' ');
+      parts.emplace_back(value.get<double>(), label);
+      continue;
+    }
+    double total = 0;
+    std::vector<std::pair<double, std::string>> causes;
+    for (const auto& [cause, share] : value.items()) {
+      total += share.get<double>();
+      causes.emplace_back(share.get<double>(), cause);
+    }
+    std::sort(causes.rbegin(), causes.rend());
+    std::string detail;
+    for (std::size_t i = 0; i < causes.size() && i < 2; ++i)
+      detail += fmt::format("{}{} {:.1f}%", i ? ", " : "", causes[i].second, 100 * causes[i].first);
+    if (causes.size() > 2) detail += ", ...";
+    parts.emplace_back(total, name == "lost_work" && !detail.empty()
+                                  ? "work lost at interruptions (" + detail + ")"
+                                  : name);
+  }
+  std::stable_sort(parts.begin(), parts.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string text;
+  for (std::size_t i = 0; i < parts.size() && i < count; ++i) {
+    if (parts[i].first < 5e-4) break;
+    text += fmt::format("{}{:.1f}% {}", text.empty() ? "" : "; ", 100 * parts[i].first,
+                        parts[i].second);
+  }
+  return text;
+}
+
 nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const UsageRecord& usage,
                                  const std::string& dir, double wall_s, double covered_s) {
   using json = nlohmann::ordered_json;
@@ -233,7 +291,10 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
   for (JobState& job : world.jobs()) {
     const JobSpec& spec = *job.spec;
     double end_s = job.completion_s >= 0 ? job.completion_s : covered_s;
-    double wall_full_s = job.first_start_s >= 0 ? end_s - spec.start_s : 0;
+    // The job's window: from its start to its completion (or the horizon), less the time before
+    // its cluster first had its minimum GPUs (reported, not charged).
+    double window_s = std::max(0.0, end_s - spec.start_s - job.before_gpus_s);
+    double ideal_flop = job.full_rate_flops * window_s;
     double flop_done = std::min(job.net_flop(), spec.total_flop);
     double mtbf_s = 1 / world.job_interruption_rate_per_s(job);
     json j;
@@ -244,7 +305,9 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["completion_s"] = job.completion_s >= 0 ? json(job.completion_s) : json(nullptr);
     j["interruptions"] = job.interruptions;
     j["interruptions_by_cause"] = job.interruptions_by_cause;
-    j["goodput_fraction"] = wall_full_s > 0 ? flop_done / (job.full_rate_flops * wall_full_s) : 0.0;
+    j["goodput_fraction"] = ideal_flop > 0 ? json(flop_done / ideal_flop) : json(nullptr);
+    j["goodput_loss"] = goodput_loss(job, ideal_flop);
+    j["waiting_for_gpus_s"] = job.before_gpus_s;
     j["mfu"] = spec.mfu;
     j["mfu_source"] = spec.mfu_source;
     if (spec.uses_step_model) {
@@ -321,9 +384,14 @@ std::string readable(const nlohmann::ordered_json& s) {
             ? fmt::format("completed at {:.4g} d", j["completion_s"].get<double>() / 86400)
             : fmt::format("{:.1f}% done at the horizon",
                           100 * j["flop_done"].get<double>() / j["flop_total"].get<double>());
-    text += fmt::format("  job {:<15} {}; goodput {:.3f}; {} interruptions; {:.4g} FLOP\n",
-                        j["name"].get<std::string>(), done, j["goodput_fraction"].get<double>(),
+    std::string goodput = j["goodput_fraction"].is_null()
+                              ? std::string("no goodput (its GPUs never existed)")
+                              : fmt::format("goodput {:.3f}", j["goodput_fraction"].get<double>());
+    text += fmt::format("  job {:<15} {}; {}; {} interruptions; {:.4g} FLOP\n",
+                        j["name"].get<std::string>(), done, goodput,
                         j["interruptions"].get<long long>(), j["flop_done"].get<double>());
+    std::string losses = largest_losses(j["goodput_loss"], 3);
+    if (!losses.empty()) text += fmt::format("      goodput lost to {}\n", losses);
   }
   const auto& f = s["finance"];
   text += fmt::format("  cost {:.4g} USD", f["total_cost_usd"].get<double>());

@@ -159,12 +159,41 @@ void World::advance(SiteState& site, double now) {
 void World::advance_job(JobState& job, double now) {
   double dt = now - job.last_s;
   job.last_s = now;
-  if (job.phase != JobPhase::running || dt <= 0) return;
+  if (dt <= 0) return;
+  JobState::Losses& loss = job.losses;
+  double full_flop = job.full_rate_flops * dt; // what the whole allocation would do, uncapped
+  switch (job.phase) {
+  case JobPhase::pending:
+    return;
+  case JobPhase::done: // completed (its window ends there), or ended for want of hosts
+    if (job.completion_s < 0) loss.waiting_for_hosts_flop += full_flop;
+    return;
+  case JobPhase::restarting:
+    loss.restarts_flop += full_flop;
+    return;
+  case JobPhase::waiting:
+    if (job.first_start_s < 0 && job.cluster->installed < job.min_hosts)
+      job.before_gpus_s += dt;
+    else if (job.waiting_for == "power")
+      loss.waiting_for_power_flop += full_flop;
+    else
+      loss.waiting_for_hosts_flop += full_flop;
+    return;
+  case JobPhase::running:
+    break;
+  }
   double remaining = job.spec->total_flop - job.net_flop();
   // Never integrate past completion: the job's actor wakes exactly then.
   dt = std::min(dt, time_to_compute(job.progress, job.plan, job.rate_flops, remaining));
   AdvanceResult r = capsim::advance(job.progress, job.plan, job.rate_flops, dt);
   job.committed_flop += r.committed_flop;
+  // rate = full x perf x step efficiency x replicas: each factor's shortfall is one loss.
+  double full = job.full_rate_flops * dt;
+  loss.power_caps_flop += full * (1 - job.perf_fraction);
+  loss.communication_flop += full * job.perf_fraction * (1 - job.step_efficiency);
+  loss.waiting_for_hosts_flop +=
+      full * job.perf_fraction * job.step_efficiency * (1 - job.replica_fraction);
+  loss.checkpoint_writes_flop += job.rate_flops * dt - r.computed_flop;
 }
 
 void World::finish(double horizon_s) {
@@ -303,6 +332,7 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
   if (job.phase == JobPhase::running) {
     job.cluster->busy -= job.hosts.size();
     job.lost_flop += lost;
+    job.losses.lost_work_flop[cause] += lost;
     log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
              job.spec->name,
              fmt::format("{}; {} FLOP lost since the last checkpoint", at, sci(lost)));
@@ -529,9 +559,10 @@ void World::rebalance(SiteState& site, double now) {
     double perf = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
     for (JobState* job : c->jobs) {
       if (job->phase != JobPhase::running) continue;
-      double replicas = static_cast<double>(job->hosts.size()) /
-                        static_cast<double>(job->hosts_needed); // < 1 only when elastic
-      job->rate_flops = job->full_rate_flops * perf * job->step_efficiency * replicas;
+      job->perf_fraction = perf;
+      job->replica_fraction = static_cast<double>(job->hosts.size()) /
+                              static_cast<double>(job->hosts_needed); // < 1 only when elastic
+      job->rate_flops = job->full_rate_flops * perf * job->step_efficiency * job->replica_fraction;
       double remaining = job->spec->total_flop - job->net_flop();
       set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
     }

@@ -73,6 +73,20 @@ struct JobState {
   double last_s = 0;          // progress integrated up to here
   double committed_flop = 0;
   double lost_flop = 0;
+  double perf_fraction = 1;    // running: the power cap's speed (the GPU's power-cap curve)
+  double replica_fraction = 1; // running: hosts held / hosts needed (< 1 only when elastic)
+  // Where goodput went: the full-allocation rate x time that did not become useful work, by
+  // reason (FLOP), and the time before the job's GPUs first existed (not charged).
+  struct Losses {
+    double checkpoint_writes_flop = 0;
+    std::map<std::string, double> lost_work_flop; // work since the last checkpoint, by cause
+    double restarts_flop = 0;
+    double power_caps_flop = 0;
+    double communication_flop = 0; // collective time not overlapped with compute
+    double waiting_for_power_flop = 0;
+    double waiting_for_hosts_flop = 0; // hosts, repairs, launches; fewer replicas; ended
+  } losses;
+  double before_gpus_s = 0; // from its start until its cluster first had its minimum GPUs
   double first_start_s = -1;
   double completion_s = -1;
   long long interruptions = 0;

@@ -8,6 +8,7 @@
 //   tools/golden-update            (or CAPSIM_GOLDEN_UPDATE=1 build/capsim_sim_tests -tc='golden*')
 // A refactoring keeps them byte-identical.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -80,6 +81,30 @@ std::set<std::string> output_files(const fs::path& dir) {
   return names;
 }
 
+// Where goodput went: every job's loss parts add up to 1 - goodput_fraction.
+void check_goodput_loss(const nlohmann::json& summary) {
+  for (const auto& job : summary["jobs"]) {
+    INFO("job " << job["name"].get<std::string>());
+    if (job["goodput_fraction"].is_null()) {
+      CHECK(job["goodput_loss"].empty());
+      continue;
+    }
+    double parts = 0;
+    for (const auto& [name, value] : job["goodput_loss"].items()) {
+      if (value.is_number()) {
+        CHECK(value.get<double>() >= -1e-12);
+        parts += value.get<double>();
+      } else {
+        for (const auto& [cause, share] : value.items())
+          parts += share.get<double>();
+      }
+    }
+    double missing = 1 - job["goodput_fraction"].get<double>();
+    INFO("parts " << parts << ", 1 - goodput " << missing);
+    CHECK(std::abs(parts - missing) < 1e-9);
+  }
+}
+
 void check_case(const GoldenCase& c) {
   TempDir dir;
   std::vector<std::string> args{"run", source_path("scenarios/" + c.scenario + ".yaml"), "-o",
@@ -91,6 +116,7 @@ void check_case(const GoldenCase& c) {
   auto result = run_capsim(args);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
+  check_goodput_loss(read_json(dir.path("out/summary.json")));
   fs::path golden = source_path("tests/golden/" + c.scenario);
   std::set<std::string> produced = output_files(dir.path("out"));
   if (updating()) {
