@@ -294,7 +294,7 @@ std::vector<std::string> validate(const ServingModel& m, const ServingHardware& 
   if (lay.tensor > m.heads || (lay.tensor >= 1 && m.heads % lay.tensor != 0))
     p.push_back("tp must divide the attention heads (" + std::to_string(m.heads) + ")");
   if (lay.expert > 1 && m.experts <= 1) p.push_back("ep > 1 needs a mixture-of-experts model");
-  if (lay.expert > 1 && m.experts % lay.expert != 0)
+  if (lay.expert > 1 && m.experts > 1 && m.experts % lay.expert != 0)
     p.push_back("ep must divide the experts (" + std::to_string(m.experts) + ")");
   if (lay.tensor * lay.expert > hw.nvlink_domain)
     p.push_back("tp x ep = " + std::to_string(lay.tensor * lay.expert) +
