@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/serve_command.hpp"
 #include "sim/cli/step_command.hpp"
 #include "sim/cli/sweep_command.hpp"
 #include "sim/scenario/catalog.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   add_catalog_command(app, exit_code);
   add_collective_command(app, exit_code);
   add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
+  add_serve_command(app, exit_code);
   add_sweep_commands(app, exit_code);
   try {
     app.parse(argc, argv);
