@@ -5,7 +5,8 @@ foreach(test IN LISTS capsim_sim_tests_TESTS)
   if(test MATCHES "mpirun|MPI")
     list(APPEND labels mpi)
   endif()
-  if(test MATCHES "browser|serve")
+  # The web front end's test cases name it ("browser: ...", "serve: ...").
+  if(test MATCHES "^(browser|serve)[: ]|[Bb]rowser")
     list(APPEND labels browser)
   endif()
   # Test cases of more than ~2 s on a 2-core machine (ctest --test-dir build -LE slow skips them).
