@@ -1,5 +1,7 @@
 #include "sim/batch/launcher.hpp"
 
+#include "sim/batch/mpi.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -13,17 +15,24 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <iostream>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 extern char** environ;
 
 namespace capsim {
 
 namespace {
+
+InProcessMain in_process_main = nullptr;
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -64,6 +73,39 @@ std::string run_dir_name(std::size_t point, int replication) {
   return fmt::format("p{:06}-r{:03}", point, replication);
 }
 
+void set_in_process_main(InProcessMain entry) {
+  in_process_main = entry;
+}
+
+std::size_t usable_cpus() {
+  std::size_t cpus = 0;
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (::sched_getaffinity(0, sizeof mask, &mask) == 0)
+    cpus = static_cast<std::size_t>(CPU_COUNT(&mask));
+  if (cpus == 0) cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  // Without SLURM's task/affinity plugin the mask is the whole node: the allocation says more.
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (const char* per_task = std::getenv("SLURM_CPUS_PER_TASK"); job && per_task) {
+    long n = std::strtol(per_task, nullptr, 10);
+    if (n >= 1) cpus = std::min(cpus, static_cast<std::size_t>(n));
+  }
+  return std::max<std::size_t>(1, cpus);
+}
+
+std::size_t default_jobs() {
+  std::size_t cpus = usable_cpus();
+  LaunchEnvironment env = detect_launch();
+  long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  bool whole_machine =
+      ::sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) == online;
+  if (env.local_ranks > 1 && whole_machine)
+    cpus = std::max<std::size_t>(1, cpus / static_cast<std::size_t>(env.local_ranks));
+  return cpus;
+}
+
 std::string current_executable() {
   char path[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
@@ -76,6 +118,17 @@ RunLauncher::RunLauncher(const SweepPlan& plan, LaunchSettings settings)
   for (char** e = environ; *e; ++e)
     if (!mpi_variable(*e)) environment_.emplace_back(*e);
   std::filesystem::create_directories(settings_.runs_dir);
+}
+
+bool RunLauncher::forks_in_process() const {
+  if (!in_process_main) return false;
+  const char* spawn = std::getenv("CAPSIM_SWEEP_SPAWN");
+  if (spawn && std::string(spawn) == "exec") return false;
+  try {
+    return std::filesystem::equivalent(settings_.exe, current_executable());
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 RunLauncher::~RunLauncher() {
@@ -120,6 +173,8 @@ void RunLauncher::start(std::size_t task) {
     envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  const bool in_process = forks_in_process();
+  std::fflush(nullptr);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
@@ -138,6 +193,27 @@ void RunLauncher::start(std::size_t task) {
       ::dup2(null_fd, 1);
     }
     if (err_fd >= 0) ::dup2(err_fd, 2);
+    if (in_process) {
+      // The run in this forked copy of the sweep, as exec would have started it: default
+      // signal dispositions, then capsim's main with the run's arguments. _exit: the sweep's
+      // atexit handlers and destructors (MPI, open files) belong to the parent.
+      for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+      int code = 1;
+      try {
+        code = in_process_main(static_cast<int>(args.size()), argv.data());
+      } catch (...) {
+        code = 1;
+      }
+      std::cout.flush();
+      std::cerr.flush();
+      std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__)
+      // _exit skips LeakSanitizer's check at exit: run it here, as an exec'd run would.
+      if (__lsan_do_recoverable_leak_check() != 0 && code == 0) code = 1;
+#endif
+      ::_exit(code);
+    }
     ::execve(argv[0], argv.data(), envp.data());
     const char message[] = "cannot execute the capsim binary\n";
     ssize_t ignored = ::write(2, message, sizeof message - 1);

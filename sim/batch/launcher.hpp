@@ -1,7 +1,12 @@
-// Runs sweep tasks as child processes: fork + exec of the capsim binary with
-//   run SCENARIO -o RUNS/pPPPPPP-rRRR -q --seed S --set BASE... --set AXIS=VALUE...
+// Runs sweep tasks as child processes, each the equivalent of
+//   capsim run SCENARIO -o RUNS/pPPPPPP-rRRR -q --seed S --set BASE... --set AXIS=VALUE...
 // The SimGrid engine is one per process, and a crash or a hang stays in its child: a run that
 // exits non-zero, dies of a signal or passes the time limit becomes a failed row with its error.
+// By default a run is a fork() of the sweep process that calls capsim's own main with those
+// arguments: no exec, no dynamic loading, and the catalogues the sweep already loaded are
+// inherited, so a short run costs little more than its simulation. The sweep process itself
+// never creates a SimGrid engine. A different binary (LaunchSettings::exe), a build without an
+// in-process entry (set_in_process_main), or CAPSIM_SWEEP_SPAWN=exec fork + exec instead.
 // Children die with their parent (PR_SET_PDEATHSIG), so a killed sweep leaves no runs behind,
 // and run in their own process group, so Ctrl-C stops the sweep rather than failing its runs.
 #pragma once
@@ -24,6 +29,18 @@ struct LaunchSettings {
 };
 
 std::string run_dir_name(std::size_t point, int replication);
+
+// capsim's main(argc, argv), registered by the capsim executable so that runs can be forked
+// without exec. Without it, runs exec LaunchSettings::exe.
+using InProcessMain = int (*)(int argc, char** argv);
+void set_in_process_main(InProcessMain entry);
+
+// CPUs this process may run on: its affinity mask (sched_getaffinity: taskset, cgroups, a
+// SLURM or MPI binding), at most SLURM_CPUS_PER_TASK inside a SLURM job.
+std::size_t usable_cpus();
+// The default -j: usable_cpus(), shared among the ranks a launcher started on this node when
+// they were not bound to their own CPUs (their mask is the whole machine).
+std::size_t default_jobs();
 
 // The capsim binary of this process (/proc/self/exe).
 std::string current_executable();
@@ -48,6 +65,7 @@ private:
     double deadline_s = 0; // monotonic; 0 = none
     bool timed_out = false;
   };
+  bool forks_in_process() const;
   ResultRow finish(const Child& child, int status);
 
   const SweepPlan& plan_;

@@ -1,10 +1,15 @@
 #include "sim/batch/mpi.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/diagnostics.hpp"
 
 #ifdef CAPSIM_HAVE_MPI
 #include <mpi.h>
@@ -12,9 +17,116 @@
 
 namespace capsim {
 
+namespace {
+
+// A non-negative integer variable, or -1 when absent or not a number.
+int env_int(const GetEnv& getenv_fn, const char* name) {
+  const char* text = getenv_fn(name);
+  if (!text || !*text) return -1;
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  // SLURM_TASKS_PER_NODE-like values ("2(x3),1") count by their first number.
+  if (end == text || value < 0 || value > 1000000000) return -1;
+  return static_cast<int>(value);
+}
+
+bool env_set(const GetEnv& getenv_fn, const char* name) {
+  const char* text = getenv_fn(name);
+  return text && *text;
+}
+
+const char* const pmix_server_variables[] = {"PMIX_SERVER_URI",   "PMIX_SERVER_URI2",
+                                             "PMIX_SERVER_URI21", "PMIX_SERVER_URI3",
+                                             "PMIX_SERVER_URI4",  "PMIX_SERVER_URI41"};
+
+const char* const alternatives = "run it as one process (-j N runs N at a time), or split the "
+                                 "sweep into shards: capsim sweep --shard I/N, or a SLURM job "
+                                 "array with tools/slurm/sweep-array.sh";
+
+} // namespace
+
+LaunchEnvironment detect_launch(const GetEnv& getenv_fn) {
+  LaunchEnvironment env;
+  // Tasks of an srun step (a batch script itself is one process: no SLURM_STEP_NUM_TASKS).
+  int slurm_tasks = env_int(getenv_fn, "SLURM_STEP_NUM_TASKS");
+  if (slurm_tasks < 0 && env_set(getenv_fn, "SLURM_STEP_ID"))
+    slurm_tasks = env_int(getenv_fn, "SLURM_NTASKS");
+  int slurm_rank = env_int(getenv_fn, "SLURM_PROCID");
+  int slurm_local = env_int(getenv_fn, "SLURM_STEP_TASKS_PER_NODE");
+
+  if (int size = env_int(getenv_fn, "OMPI_COMM_WORLD_SIZE"); size >= 0) {
+    env.launcher = "Open MPI's mpirun";
+    env.world_size = size;
+    env.rank = std::max(0, env_int(getenv_fn, "OMPI_COMM_WORLD_RANK"));
+    env.local_ranks = std::max(1, env_int(getenv_fn, "OMPI_COMM_WORLD_LOCAL_SIZE"));
+    env.use_mpi = size > 1;
+  } else if (int rank = env_int(getenv_fn, "PMIX_RANK"); rank >= 0) {
+    env.launcher = "a PMIx launcher (PMIX_RANK is set)";
+    env.rank = rank;
+    env.world_size = slurm_tasks >= 1 ? slurm_tasks : 0; // PMIx does not export the size
+    if (slurm_tasks >= 1) env.launcher = "srun with PMIx (PMIX_RANK is set)";
+    env.local_ranks = std::max(1, slurm_local);
+    bool server = std::any_of(std::begin(pmix_server_variables), std::end(pmix_server_variables),
+                              [&](const char* name) { return env_set(getenv_fn, name); });
+    if (env.world_size == 1) {
+      // one task: nothing to share
+    } else if (!server) {
+      env.refusal = fmt::format("started by {} as rank {}, but no PMIx server is announced "
+                                "(no PMIX_SERVER_URI* variable): there is no MPI world to "
+                                "join, and every process would run the whole sweep; {}",
+                                env.launcher, rank, alternatives);
+    } else {
+      env.use_mpi = true; // size checked once MPI is up (MpiSession)
+    }
+  } else if (env_set(getenv_fn, "PMI_RANK") || env_set(getenv_fn, "PMI_SIZE") ||
+             env_set(getenv_fn, "MPI_LOCALNRANKS") || env_set(getenv_fn, "PMI_FD")) {
+    env.launcher = "a PMI launcher of the MPICH family (mpiexec.hydra, Intel MPI, "
+                   "srun --mpi=pmi2)";
+    env.rank = std::max({0, env_int(getenv_fn, "PMI_RANK"), env_int(getenv_fn, "MPI_LOCALRANKID")});
+    int size = env_int(getenv_fn, "PMI_SIZE");
+    if (size < 0) size = slurm_tasks;
+    env.world_size = size >= 0 ? size : 0;
+    env.local_ranks = std::max(1, env_int(getenv_fn, "MPI_LOCALNRANKS"));
+    if (env.world_size != 1)
+      env.refusal = fmt::format(
+          "started by {} as rank {} of {}: this capsim's MPI is Open MPI, which cannot join a "
+          "PMI world, and every process would run the whole sweep; start it with Open MPI's "
+          "mpirun -n N or srun --mpi=pmix -n N, or {}",
+          env.launcher, env.rank, env.world_size ? std::to_string(env.world_size) : "?",
+          alternatives);
+  } else if (slurm_rank >= 0 && (slurm_tasks > 1 || slurm_rank > 0)) {
+    env.launcher = "srun";
+    env.rank = slurm_rank;
+    env.world_size = slurm_tasks > 0 ? slurm_tasks : 0;
+    env.local_ranks = std::max(1, slurm_local);
+    env.refusal = fmt::format(
+        "started by srun as task {} of {} without an MPI interface capsim can use (no PMIx: "
+        "srun --mpi=none or pmi2): every task would run the whole sweep into the same "
+        "directory; use srun --mpi=pmix -n N (Open MPI), srun -n 1 -c CPUS, or {}",
+        env.rank, env.world_size ? std::to_string(env.world_size) : "?", alternatives);
+  }
+  if (env.refusal.empty() && env.use_mpi && !mpi_compiled())
+    env.refusal = fmt::format("started by {} ({} processes), but this capsim was built without "
+                              "MPI (install libopenmpi-dev and rebuild); {}",
+                              env.launcher, env.world_size, alternatives);
+  if (!env.refusal.empty()) env.use_mpi = false;
+  return env;
+}
+
+LaunchEnvironment detect_launch() {
+  return detect_launch([](const char* name) { return std::getenv(name); });
+}
+
 int mpirun_world_size() {
-  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
-  return size ? std::atoi(size) : 0;
+  LaunchEnvironment env = detect_launch();
+  if (!env.refusal.empty()) fail_input("capsim sweep", env.refusal);
+  if (!env.use_mpi) return 0;
+  return env.world_size > 0 ? env.world_size : 2; // PMIx: the size is known once MPI is up
+}
+
+std::size_t master_slots(std::size_t jobs) {
+  std::size_t cpus = default_jobs();
+  return cpus > 1 ? std::min(jobs, cpus - 1) : 0;
 }
 
 #ifdef CAPSIM_HAVE_MPI
@@ -34,9 +146,24 @@ bool mpi_compiled() {
 }
 
 MpiSession::MpiSession() {
+  LaunchEnvironment env = detect_launch();
   MPI_Init(nullptr, nullptr);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  // An MPI that did not join the launcher's world comes up as a singleton in each process:
+  // every one of them would run the whole sweep.
+  bool size_differs = env.world_size > 0 && size_ != env.world_size;
+  if (size_differs || size_ == 1) {
+    MPI_Finalize();
+    fail_input("capsim sweep",
+               fmt::format("started by {} as rank {} of {}, but MPI_Init gave a world of {} "
+                           "process{} (rank {}): the launcher and this capsim's MPI (Open MPI) "
+                           "do not form one MPI world, and every process would run the whole "
+                           "sweep; {}",
+                           env.launcher, env.rank,
+                           env.world_size ? std::to_string(env.world_size) : "?", size_,
+                           size_ == 1 ? "" : "es", rank_, alternatives));
+  }
 }
 
 MpiSession::~MpiSession() {
@@ -49,25 +176,32 @@ void MpiSession::abort(int code) {
 }
 
 void mpi_master(const std::vector<std::size_t>& tasks, const std::function<void(ResultRow)>& on_row,
-                const std::function<void()>& idle) {
+                const std::function<void()>& idle, RunLauncher* local, std::size_t local_slots) {
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   int active = size - 1;
   std::size_t next = 0;
+  if (!local) local_slots = 0;
   auto last_idle = std::chrono::steady_clock::now();
-  while (active > 0) {
+  while (active > 0 || (local && local->running() > 0)) {
+    // Rank 0's own share: a free slot takes the next task, as a worker's request would.
+    while (local && local->running() < local_slots && next < tasks.size())
+      local->start(tasks[next++]);
     int flag = 0;
     MPI_Status status;
-    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+    if (active > 0) MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
     auto now = std::chrono::steady_clock::now();
     if (now - last_idle > std::chrono::milliseconds(100)) {
       idle();
       last_idle = now;
     }
-    if (!flag) {
+    if (local && local->running() > 0) {
+      for (auto& row : local->wait(flag ? 0 : 0.001))
+        on_row(std::move(row));
+    } else if (!flag) {
       pause_briefly(); // OpenMPI's blocking receive would spin a core
-      continue;
     }
+    if (!flag) continue;
     int source = status.MPI_SOURCE;
     if (status.MPI_TAG == tag_result) {
       int count = 0;
@@ -146,7 +280,7 @@ void MpiSession::abort(int code) {
 }
 
 void mpi_master(const std::vector<std::size_t>&, const std::function<void(ResultRow)>&,
-                const std::function<void()>&) {
+                const std::function<void()>&, RunLauncher*, std::size_t) {
   throw std::runtime_error("built without MPI");
 }
 

@@ -85,7 +85,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   int world = mpirun_world_size();
   if (world > 1) mpi = std::make_unique<MpiSession>();
   std::size_t jobs = options.jobs;
-  if (jobs == 0) jobs = mpi ? 1 : std::max(1u, std::thread::hardware_concurrency());
+  if (jobs == 0) jobs = default_jobs(); // CPUs this process may use (launcher.hpp)
 
   if (mpi && mpi->rank() != 0) {
     outcome.coordinator = false;
@@ -133,7 +133,10 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
       progress.update(static_cast<double>(outcome.ran));
     };
     if (mpi) {
-      mpi_master(pending, on_row, [&] { progress.update(static_cast<double>(outcome.ran)); });
+      RunLauncher local(plan, launch); // rank 0 runs tasks too when it has a CPU to spare
+      mpi_master(
+          pending, on_row, [&] { progress.update(static_cast<double>(outcome.ran)); }, &local,
+          master_slots(jobs));
     } else {
       RunLauncher launcher(plan, launch);
       std::size_t next = 0;

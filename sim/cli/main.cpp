@@ -3,18 +3,26 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/batch/launcher.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/serve_command.hpp"
 #include "sim/cli/step_command.hpp"
 #include "sim/cli/sweep_command.hpp"
+#include "sim/cli/version.hpp"
+#include "sim/report/progress.hpp"
 #include "sim/scenario/catalog.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+// capsim's whole command line; also what a sweep's forked run calls (sim/batch/launcher.hpp).
+int capsim_main(int argc, char** argv) {
   using namespace capsim::cli;
   CLI::App app{"capsim: discrete-event capacity simulator for AI compute", "capsim"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", CAPSIM_VERSION);
+  app.set_version_flag(
+      "--version", [] { return version_text(); },
+      "capsim's version and git commit, SimGrid's version, MPI, catalogues");
   int exit_code = exit_ok;
   add_run_command(app, exit_code);
   add_validate_command(app, exit_code);
@@ -23,6 +31,13 @@ int main(int argc, char** argv) {
   add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
   add_serve_command(app, exit_code);
   add_sweep_commands(app, exit_code);
+  for (const char* name : {"run", "sweep"})
+    app.get_subcommand(name)
+        ->add_option_function<double>(
+            "--progress-every", [](double s) { capsim::set_progress_every(s); },
+            "Seconds between plain progress lines on stderr (simulated time or runs, rate, "
+            "ETA); default 60 when stderr is not a terminal, 0: none")
+        ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,4 +51,11 @@ int main(int argc, char** argv) {
     return exit_internal;
   }
   return exit_code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  capsim::set_in_process_main(capsim_main);
+  return capsim_main(argc, argv);
 }

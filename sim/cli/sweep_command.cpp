@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/batch/curves.hpp"
+#include "sim/batch/launcher.hpp"
 #include "sim/batch/plan.hpp"
 #include "sim/batch/sweep.hpp"
 #include "sim/cli/commands.hpp"
@@ -129,7 +130,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                     "Output directory (default: out/<scenario name>-sweep)");
   sweep
       ->add_option("-j,--jobs", options->jobs,
-                   "Runs at once (default: one per core; under mpirun: 1 per rank)")
+                   "Runs at once (default: the CPUs this process may use: affinity mask, "
+                   "SLURM_CPUS_PER_TASK; under MPI, per rank)")
       ->check(CLI::PositiveNumber);
   sweep->add_option("--shard", options->shard,
                     "Run only shard I of N (0 <= I < N) into DIR/shard-I-of-N/; join with "
@@ -179,7 +181,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     check_curve_axes(plan, s);
     SweepOptions run;
     run.output_dir = options->output_dir.empty() ? "out/" + s.name + "-sweep" : options->output_dir;
-    run.jobs = options->jobs;
+    run.jobs = options->jobs > 0 ? options->jobs : default_jobs();
     if (!options->shard.empty())
       std::tie(run.shard_index, run.shard_count) = parse_shard(options->shard);
     run.resume = options->resume;
@@ -193,8 +195,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                run.shard_count > 1 ? fmt::format(", shard {}/{} ({} runs)", run.shard_index,
                                                  run.shard_count, outcome.tasks)
                                    : "");
-    fmt::print("  {} runs in {:.2f} s ({:.3g} runs/s){}, {} failed\n", outcome.ran, outcome.wall_s,
-               outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0,
+    fmt::print("  {} runs in {:.2f} s ({:.3g} runs/s, -j {}){}, {} failed\n", outcome.ran,
+               outcome.wall_s, outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0, run.jobs,
                outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
                outcome.failed);
     if (outcome.recovered_dropped)

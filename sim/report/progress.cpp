@@ -23,7 +23,19 @@ std::string format_count(double value) {
   return fmt::format("{:.3g}", value);
 }
 
+double every_s = 60;
+bool every_explicit = false;
+
 } // namespace
+
+void set_progress_every(double seconds, bool explicit_choice) {
+  every_s = seconds > 0 ? seconds : 0;
+  every_explicit = explicit_choice;
+}
+
+double progress_every() {
+  return every_s;
+}
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "--:--";
@@ -34,8 +46,13 @@ std::string format_duration(double seconds) {
 }
 
 ProgressBar::ProgressBar(std::string label, double total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled && ::isatty(STDERR_FILENO)),
-      start_(std::chrono::steady_clock::now()), last_draw_() {}
+    : label_(std::move(label)), total_(total), start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {
+  bool terminal = ::isatty(STDERR_FILENO);
+  plain_ = !terminal || every_explicit;
+  every_s_ = every_s;
+  enabled_ = enabled && (!plain_ || every_s_ > 0);
+}
 
 ProgressBar::~ProgressBar() {
   finish();
@@ -54,6 +71,15 @@ std::string ProgressBar::line(double done, double elapsed_s, int width) const {
   return head + std::string(filled, '#') + std::string(bar - filled, '.') + "]" + tail;
 }
 
+std::string ProgressBar::plain_line(double done, double elapsed_s) const {
+  double fraction = total_ > 0 ? std::clamp(done / total_, 0.0, 1.0) : 1.0;
+  double rate = elapsed_s > 0 ? done / elapsed_s : 0;
+  double eta = rate > 0 ? (total_ - done) / rate : NAN;
+  return fmt::format("{}: {}/{} ({:.0f}%), {:.3g}/s, elapsed {}, ETA {}", label_,
+                     format_count(std::round(done * 100) / 100), format_count(total_),
+                     fraction * 100, rate, format_duration(elapsed_s), format_duration(eta));
+}
+
 void ProgressBar::update(double done) {
   if (!enabled_ || finished_) return;
   done_ = done;
@@ -62,14 +88,27 @@ void ProgressBar::update(double done) {
 
 void ProgressBar::finish() {
   if (!enabled_ || finished_) return;
-  draw(true);
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
+  if (plain_) {
+    if (printed_plain_) draw(true); // the last line, when the log already has earlier ones
+  } else {
+    draw(true);
+    std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
   finished_ = true;
 }
 
 void ProgressBar::draw(bool force) {
   auto now = std::chrono::steady_clock::now();
+  if (plain_) {
+    if (!force && now - last_draw_ < std::chrono::duration<double>(every_s_)) return;
+    last_draw_ = now;
+    std::string text = plain_line(done_, std::chrono::duration<double>(now - start_).count());
+    std::fprintf(stderr, "%s\n", text.c_str());
+    std::fflush(stderr);
+    printed_plain_ = true;
+    return;
+  }
   if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   double elapsed_s = std::chrono::duration<double>(now - start_).count();

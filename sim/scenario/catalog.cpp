@@ -36,11 +36,36 @@ std::string Catalog::gpu_names() const {
   return names;
 }
 
+namespace {
+
+bool has_catalogue(const std::filesystem::path& dir) {
+  std::error_code ignored;
+  return std::filesystem::is_regular_file(dir / "gpus.yaml", ignored);
+}
+
+// The directory of this executable (/proc/self/exe), or empty.
+std::filesystem::path executable_dir() {
+  std::error_code error;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::filesystem::path() : exe.parent_path();
+}
+
+} // namespace
+
 std::string config_dir() {
+  // An explicit directory wins (an installed capsim can be pointed at another catalogue).
   if (const char* env = std::getenv("CAPSIM_CONFIG_DIR"); env && *env) return env;
+  // An installed capsim: PREFIX/bin/capsim reads PREFIX/share/capsim/configs, wherever PREFIX
+  // was moved to.
+  if (auto bin = executable_dir(); !bin.empty()) {
+    auto installed = (bin / ".." / "share" / "capsim" / "configs").lexically_normal();
+    if (has_catalogue(installed)) return installed.string();
+  }
+  // A build tree: the source tree's configs/ (compiled in), unless CAPSIM_NO_SOURCE_TREE is set.
 #ifdef CAPSIM_SOURCE_DIR
+  const char* no_source = std::getenv("CAPSIM_NO_SOURCE_TREE");
   std::string built_in = std::string(CAPSIM_SOURCE_DIR) + "/configs";
-  if (std::filesystem::exists(built_in + "/gpus.yaml")) return built_in;
+  if (!(no_source && *no_source) && has_catalogue(built_in)) return built_in;
 #endif
   return "configs";
 }
@@ -83,7 +108,9 @@ Catalog load_catalog(const std::string& path) {
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    diagnostics.error_unlocated("cannot open the GPU catalogue");
+    diagnostics.error_unlocated(
+        "cannot open the GPU catalogue (give its directory with CAPSIM_CONFIG_DIR, or "
+        "install capsim: PREFIX/share/capsim/configs)");
     diagnostics.throw_if_any();
   } catch (const YAML::ParserException& e) {
     diagnostics.error(e.mark, "YAML syntax: " + e.msg);

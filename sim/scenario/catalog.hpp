@@ -27,8 +27,10 @@ struct Catalog {
   std::string gpu_names() const; // "A100, H100, ..." for messages
 };
 
-// Directory holding gpus.yaml and other catalogues: $CAPSIM_CONFIG_DIR, else the source tree's
-// configs/ (compiled in), else ./configs.
+// Directory holding gpus.yaml and weather/: $CAPSIM_CONFIG_DIR when set, else
+// EXE_DIR/../share/capsim/configs (an installed capsim, found through /proc/self/exe), else the
+// source tree's configs/ (compiled in; skipped when $CAPSIM_NO_SOURCE_TREE is set), else
+// ./configs.
 std::string config_dir();
 
 // Throws InputError with every problem found, located in the catalogue file.
