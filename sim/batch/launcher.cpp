@@ -104,6 +104,7 @@ void RunLauncher::start(std::size_t task) {
                                 "-q",
                                 "--seed",
                                 std::to_string(plan_.seed(point, replication))};
+  args.insert(args.end(), settings_.run_args.begin(), settings_.run_args.end());
   for (const auto& set : plan_.base_sets) {
     args.emplace_back("--set");
     args.push_back(set);
