@@ -28,10 +28,10 @@ struct SweepOptions {
   std::size_t shard_index = 0;
   std::size_t shard_count = 1;
   bool resume = false;
-  bool quiet = false;     // no progress bar
-  bool keep_runs = false; // keep every run's outputs under DIR/runs/
-  bool retry_failed = false; // --resume: run again the rows that failed
-  std::string exe;        // capsim binary for the runs; default: this process's
+  bool quiet = false;                // no progress bar
+  bool keep_runs = false;            // keep every run's outputs under DIR/runs/
+  bool retry_failed = false;         // --resume: run again the rows that failed
+  std::string exe;                   // capsim binary for the runs; default: this process's
   std::vector<std::string> run_args; // more `capsim run` options for every run (the budget)
 };
 

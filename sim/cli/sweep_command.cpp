@@ -88,8 +88,8 @@ CLI::Validator positive_count(const std::string& what, long long max_value = 1'0
           if (used == text.size() && n >= 1 && n <= max_value) return "";
         } catch (const std::exception&) {
         }
-        return fmt::format("expected a whole number of {} from 1 to {}, got '{}'", what,
-                           max_value, text);
+        return fmt::format("expected a whole number of {} from 1 to {}, got '{}'", what, max_value,
+                           text);
       },
       "N");
 }
@@ -229,8 +229,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0,
                outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
                outcome.failed);
-    if (outcome.retried) fmt::print("  {} failed runs of the previous sweep run again\n",
-                                    outcome.retried);
+    if (outcome.retried)
+      fmt::print("  {} failed runs of the previous sweep run again\n", outcome.retried);
     if (outcome.recovered_dropped)
       fmt::print("  {} partial or unmatched rows of the previous results.csv dropped\n",
                  outcome.recovered_dropped);

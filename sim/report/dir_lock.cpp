@@ -49,8 +49,8 @@ DirLock::DirLock(const std::string& dir, const std::string& what) : path_(lock_p
   for (int attempt = 0;; ++attempt) {
     int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-      fail_input(dir, fmt::format("cannot create the lock file {}: {}", path_,
-                                  std::strerror(errno)));
+      fail_input(dir,
+                 fmt::format("cannot create the lock file {}: {}", path_, std::strerror(errno)));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int error = errno;
       std::string holder;
@@ -67,7 +67,8 @@ DirLock::DirLock(const std::string& dir, const std::string& what) : path_(lock_p
                                   what, holder.empty() ? std::string("unknown") : holder, path_));
     }
     // Locked, but the file may have been unlinked by its previous holder meanwhile.
-    struct stat opened {}, named {};
+    struct stat opened {
+    }, named{};
     if (::fstat(fd, &opened) == 0 && ::stat(path_.c_str(), &named) == 0 &&
         opened.st_ino == named.st_ino && opened.st_dev == named.st_dev) {
       fd_ = fd;

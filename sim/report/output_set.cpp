@@ -200,8 +200,8 @@ void OutputSet::publish() {
   if (!fs::exists(target_, error)) {
     if (::rename(staging_.c_str(), target_.c_str()) != 0)
       output_failure("cannot move the outputs into " + dir_, errno);
-  } else if (::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(),
-                         RENAME_EXCHANGE) == 0) {
+  } else if (::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) ==
+             0) {
     // The previous set is now under the staging name: a kill from here on leaves it for the
     // next run's clean-up.
     fs::remove_all(staging_, error);

@@ -16,8 +16,8 @@ namespace capsim {
 
 namespace {
 
-constexpr double bytes_per_host = 2900;  // README, Performance: 2,894-2,899 B measured
-constexpr double process_bytes = 50e6;   // binary, libraries, buffers: 42 MB at 10,000 GPUs
+constexpr double bytes_per_host = 2900; // README, Performance: 2,894-2,899 B measured
+constexpr double process_bytes = 50e6;  // binary, libraries, buffers: 42 MB at 10,000 GPUs
 constexpr double usage_month_s = 365.25 * 86400 / 12;
 constexpr double day_s = 86400;
 

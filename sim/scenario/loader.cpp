@@ -38,15 +38,19 @@ std::size_t invalid_utf8_at(const std::string& text) {
   std::size_t n = text.size(), i = 0;
   while (i < n) {
     unsigned char c = b[i];
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    std::size_t length = c < 0x80           ? 1
+                         : (c >> 5) == 0x6  ? 2
+                         : (c >> 4) == 0xe  ? 3
+                         : (c >> 3) == 0x1e ? 4
+                                            : 0;
     if (length == 0 || i + length > n) return i;
     std::uint32_t cp = length == 1 ? c : length == 2 ? c & 0x1f : length == 3 ? c & 0x0f : c & 0x07;
     for (std::size_t k = 1; k < length; ++k) {
       if ((b[i + k] & 0xc0) != 0x80) return i;
       cp = (cp << 6) | (b[i + k] & 0x3f);
     }
-    if ((length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) || (length == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    if ((length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) ||
+        (length == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
       return i;
     i += length;
   }
@@ -98,11 +102,6 @@ std::string names_of(const YAML::Node& list) {
 
 std::optional<std::string> output_name_problem(const std::string& name) {
   if (name.empty()) return "empty; the name makes the default output directory out/NAME";
-  if (name == "." || name == "..")
-    return "not a directory name; the name makes the default output directory out/NAME";
-  if (name.front() == '.')
-    return "starts with '.'; the name makes the default output directory out/NAME, which would "
-           "be hidden";
   if (name.size() > 200) return "longer than 200 bytes; it makes a directory name";
   for (unsigned char c : name) {
     if (c == '/' || c == '\\')
@@ -110,6 +109,11 @@ std::optional<std::string> output_name_problem(const std::string& name) {
              "and may not lead elsewhere (use -o DIR to choose another directory)";
     if (c < 0x20 || c == 0x7f) return "contains a control character";
   }
+  if (name == "." || name == "..")
+    return "not a directory name; the name makes the default output directory out/NAME";
+  if (name.front() == '.')
+    return "starts with '.'; the name makes the default output directory out/NAME, which would "
+           "be hidden";
   return std::nullopt;
 }
 
