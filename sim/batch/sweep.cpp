@@ -288,6 +288,8 @@ MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string ou
   for (const auto& r : rows)
     if (!r.ok) ++outcome.failed;
   fs::create_directories(output_dir);
+  DirLock lock(output_dir, "sweep directory"); // not while a sweep or another merge writes it
+  remove_stale_temporaries(output_dir, true);
   write_file_atomically(output_dir + "/sweep.json", first_json.dump(2) + "\n");
   write_file_atomically(output_dir + "/results.csv", results_csv(plan, rows));
   write_reports(plan, rows, output_dir, run_roots, outcome.break_evens);
