@@ -91,7 +91,13 @@ void RunLauncher::start(std::size_t task) {
   std::size_t point = plan_.point_of(task);
   int replication = plan_.replication_of(task);
   std::string dir = settings_.runs_dir + "/" + run_dir_name(point, replication);
-  std::filesystem::remove_all(dir);
+  // A previous attempt's set goes in one rename, then is deleted under a temporary name that a
+  // later sweep cleans up if this one is killed meanwhile (sim/report/output_set.hpp).
+  std::string discarded = fmt::format("{}/.{}.capsim-{}-discarded.tmp", settings_.runs_dir,
+                                      run_dir_name(point, replication), ::getpid());
+  std::error_code ignored;
+  std::filesystem::rename(dir, discarded, ignored);
+  std::filesystem::remove_all(discarded, ignored);
   // The run publishes its directory as a whole (sim/report/output_set.hpp): its stderr goes
   // beside it until it has exited, then into it when the run's files are kept.
   std::string stderr_path = dir + ".stderr.txt";

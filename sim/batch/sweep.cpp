@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "sim/batch/launcher.hpp"
 #include "sim/batch/mpi.hpp"
@@ -163,8 +164,14 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
         recovered.erase(failed, recovered.end());
       }
     } else {
-      for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"})
-        fs::remove_all(dir + "/" + stale);
+      // Each out of the way in one rename first: a kill meanwhile leaves only temporaries.
+      for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"}) {
+        std::string discarded =
+            fmt::format("{}/.{}.capsim-{}-discarded.tmp", dir, stale, ::getpid());
+        std::error_code ignored;
+        fs::rename(dir + "/" + stale, discarded, ignored);
+        fs::remove_all(discarded, ignored);
+      }
     }
     write_file_atomically(plan_path, plan_json.dump(2) + "\n");
 

@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <vector>
 
@@ -71,6 +73,30 @@ void sync_directory(const std::string& dir) {
   ::close(fd);
 }
 
+// Every file the set's manifest lists is there with its size.
+bool complete_set(const fs::path& dir) {
+  try {
+    std::ifstream in(dir / "manifest.json");
+    auto manifest = nlohmann::json::parse(in);
+    std::error_code error;
+    for (const auto& f : manifest.at("files"))
+      if (fs::file_size(dir / f.at("name").get<std::string>(), error) !=
+              f.at("bytes").get<std::uintmax_t>() ||
+          error)
+        return false;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// CAPSIM_PUBLISH_WITHOUT_EXCHANGE=1 takes the path of file systems without RENAME_EXCHANGE
+// (tools/crashloop --without-exchange tests it on any file system).
+bool without_exchange() {
+  const char* value = std::getenv("CAPSIM_PUBLISH_WITHOUT_EXCHANGE");
+  return value && std::string(value) == "1";
+}
+
 [[noreturn]] void output_failure(const std::string& what, int error) {
   throw OutputError(what + ": " + std::strerror(error));
 }
@@ -97,6 +123,8 @@ std::size_t remove_stale_temporaries(const std::string& dir, bool atomic_files) 
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     std::string name = entry.path().filename().string();
     if (!atomic_files && name.find(".capsim-") == std::string::npos) continue;
+    // A previous set renamed aside is put back by the next run into its own directory.
+    if (name.ends_with("-old")) continue;
     long owner = temporary_owner(name);
     if (owner > 0 && owner != ::getpid() && !process_alive(owner)) stale.push_back(entry.path());
   }
@@ -146,12 +174,23 @@ OutputSet::OutputSet(const std::string& dir) : dir_(dir) {
     for (const auto& entry : fs::directory_iterator(parent, error)) {
       std::string entry_name = entry.path().filename().string();
       if (entry_name.starts_with("." + name + ".capsim-") && entry_name.ends_with("-old") &&
-          fs::exists(entry.path() / "manifest.json")) {
+          complete_set(entry.path())) {
         fs::rename(entry.path(), target, error);
         break;
       }
     }
   }
+  // Sets renamed aside whose publication completed (the kill came before their removal).
+  std::vector<fs::path> finished;
+  for (const auto& entry : fs::directory_iterator(parent, error)) {
+    std::string entry_name = entry.path().filename().string();
+    long owner = temporary_owner(entry_name);
+    if (entry_name.starts_with("." + name + ".capsim-") && entry_name.ends_with("-old") &&
+        owner > 0 && !process_alive(owner) && fs::exists(target))
+      finished.push_back(entry.path());
+  }
+  for (const auto& path : finished)
+    fs::remove_all(path, error);
   if (fs::is_directory(target, error)) {
     for (const auto& entry : fs::directory_iterator(target, error)) {
       std::string entry_name = entry.path().filename().string();
@@ -200,12 +239,12 @@ void OutputSet::publish() {
   if (!fs::exists(target_, error)) {
     if (::rename(staging_.c_str(), target_.c_str()) != 0)
       output_failure("cannot move the outputs into " + dir_, errno);
-  } else if (::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) ==
-             0) {
+  } else if (!without_exchange() && ::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD,
+                                                target_.c_str(), RENAME_EXCHANGE) == 0) {
     // The previous set is now under the staging name: a kill from here on leaves it for the
     // next run's clean-up.
     fs::remove_all(staging_, error);
-  } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+  } else if (without_exchange() || errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
     std::string aside = fmt::format("{}/.{}.capsim-{}-old", parent,
                                     fs::path(target_).filename().string(), ::getpid());
     if (::rename(target_.c_str(), aside.c_str()) != 0)
