@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "models/random.hpp"
+
 namespace capsim {
 
 namespace {
@@ -64,8 +66,7 @@ int expected_turbine_units_in_service(const TurbineParams& turbines) {
 
 int sample_turbine_units_in_service(const TurbineParams& turbines, std::mt19937_64& rng) {
   if (turbines.units == 0) return 0;
-  std::binomial_distribution<int> in_service(turbines.units, turbines.availability);
-  return in_service(rng);
+  return binomial(rng, turbines.units, turbines.availability);
 }
 
 PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs& in) {

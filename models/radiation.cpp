@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "models/random.hpp"
+
 namespace capsim {
 
 namespace {
@@ -97,7 +99,7 @@ RadiationCounts sample_radiation_counts(const RadiationParams& params, double de
   auto draw = [&](RadiationEffect e) -> long long {
     const double mean = devices * event_rate_per_s(params, e) * duration_s;
     if (mean <= 0) return 0;
-    return std::poisson_distribution<long long>(mean)(rng);
+    return poisson(rng, mean);
   };
   RadiationCounts counts;
   counts.hbm_uncorrectable = draw(RadiationEffect::hbm_uncorrectable);
@@ -113,12 +115,11 @@ std::vector<RadiationEvent> sample_radiation_events(const RadiationParams& param
   std::vector<RadiationEvent> events;
   const double total_rate = devices * total_event_rate_per_s(params);
   if (total_rate <= 0) return events;
-  std::exponential_distribution<double> gap(total_rate);
-  std::discrete_distribution<int> which({event_rate_per_s(params, all_radiation_effects[0]),
-                                         event_rate_per_s(params, all_radiation_effects[1]),
-                                         event_rate_per_s(params, all_radiation_effects[2])});
-  for (double t = t0_s + gap(rng); t < t1_s; t += gap(rng))
-    events.push_back({t, all_radiation_effects[static_cast<std::size_t>(which(rng))]});
+  const std::vector<double> weights{event_rate_per_s(params, all_radiation_effects[0]),
+                                    event_rate_per_s(params, all_radiation_effects[1]),
+                                    event_rate_per_s(params, all_radiation_effects[2])};
+  for (double t = t0_s + exponential(rng, total_rate); t < t1_s; t += exponential(rng, total_rate))
+    events.push_back({t, all_radiation_effects[discrete(rng, weights)]});
   return events;
 }
 

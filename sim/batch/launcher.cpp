@@ -144,9 +144,16 @@ void RunLauncher::start(std::size_t task) {
   std::size_t point = plan_.point_of(task);
   int replication = plan_.replication_of(task);
   std::string dir = settings_.runs_dir + "/" + run_dir_name(point, replication);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  std::string stderr_path = dir + "/stderr.txt";
+  // A previous attempt's set goes in one rename, then is deleted under a temporary name that a
+  // later sweep cleans up if this one is killed meanwhile (sim/report/output_set.hpp).
+  std::string discarded = fmt::format("{}/.{}.capsim-{}-discarded.tmp", settings_.runs_dir,
+                                      run_dir_name(point, replication), ::getpid());
+  std::error_code ignored;
+  std::filesystem::rename(dir, discarded, ignored);
+  std::filesystem::remove_all(discarded, ignored);
+  // The run publishes its directory as a whole (sim/report/output_set.hpp): its stderr goes
+  // beside it until it has exited, then into it when the run's files are kept.
+  std::string stderr_path = dir + ".stderr.txt";
 
   std::vector<std::string> args{settings_.exe,
                                 "run",
@@ -156,6 +163,7 @@ void RunLauncher::start(std::size_t task) {
                                 "-q",
                                 "--seed",
                                 std::to_string(plan_.seed(point, replication))};
+  args.insert(args.end(), settings_.run_args.begin(), settings_.run_args.end());
   for (const auto& set : plan_.base_sets) {
     args.emplace_back("--set");
     args.push_back(set);
@@ -274,7 +282,7 @@ ResultRow RunLauncher::finish(const Child& child, int status) {
   row.replication = plan_.replication_of(child.task);
   row.seed = plan_.seed(row.point, row.replication);
   std::string dir = settings_.runs_dir + "/" + run_dir_name(row.point, row.replication);
-  std::string errors = one_line(read_text(dir + "/stderr.txt"));
+  std::string errors = one_line(read_text(dir + ".stderr.txt"));
   if (child.timed_out) {
     row.error = fmt::format("timed out after {} s", settings_.timeout_s);
   } else if (WIFSIGNALED(status)) {
@@ -293,6 +301,12 @@ ResultRow RunLauncher::finish(const Child& child, int status) {
     }
   }
   std::error_code ignored;
+  if (row.ok && !settings_.keep_runs) {
+    std::filesystem::remove(dir + ".stderr.txt", ignored);
+  } else {
+    std::filesystem::create_directories(dir, ignored);
+    std::filesystem::rename(dir + ".stderr.txt", dir + "/stderr.txt", ignored);
+  }
   if (row.ok && !settings_.keep_runs) {
     if (settings_.keep_timeseries) {
       for (const auto& entry : std::filesystem::directory_iterator(dir, ignored))

@@ -21,11 +21,12 @@
 namespace capsim {
 
 struct LaunchSettings {
-  std::string exe;              // the capsim binary
-  std::string runs_dir;         // each run writes RUNS/pPPPPPP-rRRR/
-  bool keep_runs = false;       // keep every run's outputs
-  bool keep_timeseries = false; // keep summary.json and timeseries.csv (time curves need them)
-  double timeout_s = 0;         // 0: none
+  std::string exe;                   // the capsim binary
+  std::string runs_dir;              // each run writes RUNS/pPPPPPP-rRRR/
+  bool keep_runs = false;            // keep every run's outputs
+  bool keep_timeseries = false;      // keep summary.json and timeseries.csv (time curves need them)
+  double timeout_s = 0;              // 0: none
+  std::vector<std::string> run_args; // more `capsim run` options (the work budget)
 };
 
 std::string run_dir_name(std::size_t point, int replication);

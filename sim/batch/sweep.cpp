@@ -10,11 +10,14 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "sim/batch/launcher.hpp"
 #include "sim/batch/mpi.hpp"
 #include "sim/batch/results.hpp"
 #include "sim/report/atomic_file.hpp"
+#include "sim/report/dir_lock.hpp"
+#include "sim/report/output_set.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
@@ -37,6 +40,39 @@ nlohmann::ordered_json read_json_file(const std::string& path) {
 // Resume and merge accept only the same plan, down to the capsim version that made the rows.
 const nlohmann::ordered_json& comparable(const nlohmann::ordered_json& plan) {
   return plan;
+}
+
+// What differs between the plan in sweep.json and this one, for --resume's refusal.
+std::string plan_difference(const nlohmann::ordered_json& old_plan,
+                            const nlohmann::ordered_json& new_plan) {
+  std::string text;
+  auto add = [&](const std::string& what) { text += (text.empty() ? "" : "; ") + what; };
+  for (const auto& [key, value] : new_plan.items()) {
+    if (!old_plan.contains(key)) {
+      add(key + " is new");
+      continue;
+    }
+    const auto& old_value = old_plan[key];
+    if (old_value == value) continue;
+    if (key == "points" && old_value.is_array() && value.is_array()) {
+      if (old_value.size() != value.size())
+        add(fmt::format("{} points in sweep.json, {} now", old_value.size(), value.size()));
+      else
+        for (std::size_t p = 0; p < value.size(); ++p)
+          if (old_value[p] != value[p]) {
+            add(fmt::format("point {} is {} in sweep.json, {} now", p, old_value[p].dump(),
+                            value[p].dump()));
+            break;
+          }
+    } else if (value.is_primitive() || (value.is_array() && value.dump().size() < 200)) {
+      add(fmt::format("{} is {} in sweep.json, {} now", key, old_value.dump(), value.dump()));
+    } else {
+      add(key + " differ");
+    }
+  }
+  for (const auto& [key, value] : old_plan.items())
+    if (!new_plan.contains(key)) add(key + " is gone");
+  return text;
 }
 
 void note_errors(const std::vector<ResultRow>& rows, SweepOutcome& outcome) {
@@ -79,7 +115,8 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
                         .runs_dir = dir + "/runs",
                         .keep_runs = options.keep_runs,
                         .keep_timeseries = plan.has_time_curves(),
-                        .timeout_s = plan.timeout_s};
+                        .timeout_s = plan.timeout_s,
+                        .run_args = options.run_args};
 
   std::unique_ptr<MpiSession> mpi;
   int world = mpirun_world_size();
@@ -93,25 +130,48 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     mpi_worker(launcher, jobs);
     return outcome;
   }
+  std::unique_ptr<DirLock> lock;
   try {
+    std::error_code error;
+    if (fs::exists(dir, error) && !fs::is_directory(dir, error))
+      fail_input(dir, "exists and is not a directory; -o names the sweep's directory");
+    fs::create_directories(fs::absolute(dir).lexically_normal().parent_path(), error);
+    lock = std::make_unique<DirLock>(dir, "sweep directory");
     fs::create_directories(dir);
+    // Temporaries of a sweep killed earlier (its runs' staging directories, half-written files).
+    remove_stale_temporaries(dir, true);
+    remove_stale_temporaries(dir + "/runs", false);
+    remove_stale_temporaries(dir + "/curves", true);
     std::string plan_path = dir + "/sweep.json";
     std::string results_path = dir + "/results.csv";
     auto plan_json = plan_to_json(plan);
     std::vector<ResultRow> recovered;
     if (options.resume && fs::exists(plan_path)) {
-      if (comparable(read_json_file(plan_path)) != comparable(plan_json))
-        fail_input(plan_path, "--resume: this directory holds another sweep (different "
-                              "scenario, overrides, axes, seeds or curves); use a new -o "
-                              "directory or drop --resume");
+      auto old_plan = read_json_file(plan_path);
+      if (comparable(old_plan) != comparable(plan_json))
+        fail_input(plan_path, "--resume: this directory holds another sweep (" +
+                                  plan_difference(comparable(old_plan), comparable(plan_json)) +
+                                  "); use a new -o directory or drop --resume");
       try {
         recovered = read_results(plan, results_path, &outcome.recovered_dropped);
       } catch (const std::runtime_error& e) {
         fail_input(results_path, e.what());
       }
+      if (options.retry_failed) {
+        auto failed = std::stable_partition(recovered.begin(), recovered.end(),
+                                            [](const ResultRow& row) { return row.ok; });
+        outcome.retried = static_cast<std::size_t>(recovered.end() - failed);
+        recovered.erase(failed, recovered.end());
+      }
     } else {
-      for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"})
-        fs::remove_all(dir + "/" + stale);
+      // Each out of the way in one rename first: a kill meanwhile leaves only temporaries.
+      for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"}) {
+        std::string discarded =
+            fmt::format("{}/.{}.capsim-{}-discarded.tmp", dir, stale, ::getpid());
+        std::error_code ignored;
+        fs::rename(dir + "/" + stale, discarded, ignored);
+        fs::remove_all(discarded, ignored);
+      }
     }
     write_file_atomically(plan_path, plan_json.dump(2) + "\n");
 
@@ -238,6 +298,8 @@ MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string ou
   for (const auto& r : rows)
     if (!r.ok) ++outcome.failed;
   fs::create_directories(output_dir);
+  DirLock lock(output_dir, "sweep directory"); // not while a sweep or another merge writes it
+  remove_stale_temporaries(output_dir, true);
   write_file_atomically(output_dir + "/sweep.json", first_json.dump(2) + "\n");
   write_file_atomically(output_dir + "/results.csv", results_csv(plan, rows));
   write_reports(plan, rows, output_dir, run_roots, outcome.break_evens);

@@ -28,9 +28,11 @@ struct SweepOptions {
   std::size_t shard_index = 0;
   std::size_t shard_count = 1;
   bool resume = false;
-  bool quiet = false;     // no progress bar
-  bool keep_runs = false; // keep every run's outputs under DIR/runs/
-  std::string exe;        // capsim binary for the runs; default: this process's
+  bool quiet = false;                // no progress bar
+  bool keep_runs = false;            // keep every run's outputs under DIR/runs/
+  bool retry_failed = false;         // --resume: run again the rows that failed
+  std::string exe;                   // capsim binary for the runs; default: this process's
+  std::vector<std::string> run_args; // more `capsim run` options for every run (the budget)
 };
 
 struct SweepOutcome {
@@ -41,12 +43,15 @@ struct SweepOutcome {
   std::size_t ran = 0;
   std::size_t failed = 0;            // failed rows in results.csv
   std::size_t recovered_dropped = 0; // partial or foreign rows dropped on --resume
+  std::size_t retried = 0;           // failed rows run again (--retry-failed)
   double wall_s = 0;
   std::vector<BreakEven> break_evens;
   std::vector<std::string> first_errors; // up to 3 errors of failed runs, "point P rep R: ..."
 };
 
-// Throws InputError for bad options (resume on another sweep, shard out of range).
+// Throws InputError for bad options (resume on another sweep, saying what differs; shard out of
+// range) and when another process is using the directory (DIR is locked while the sweep runs:
+// sim/report/dir_lock.hpp).
 SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options);
 
 struct MergeOutcome {

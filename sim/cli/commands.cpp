@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include <array>
+#include <cmath>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,7 +10,9 @@
 #include "models/collective.hpp"
 #include "models/units.hpp"
 #include "sim/engine/collective_sim.hpp"
+#include "sim/engine/engine_options.hpp"
 #include "sim/engine/simulation.hpp"
+#include "sim/scenario/budget.hpp"
 #include "sim/scenario/loader.hpp"
 
 namespace capsim::cli {
@@ -25,6 +28,33 @@ std::vector<Override> parse_overrides(const std::vector<std::string>& texts) {
 
 } // namespace
 
+void add_budget_options(CLI::App& command, double& max_events, std::string& max_memory) {
+  command
+      .add_option("--max-events", max_events,
+                  "Refuse a run whose estimated events exceed N (default 1e8)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              std::size_t used = 0;
+              double n = std::stod(text, &used);
+              if (used == text.size() && n >= 1 && std::isfinite(n)) return "";
+            } catch (const std::exception&) {
+            }
+            return "expected a number of events of at least 1, e.g. 1e9";
+          },
+          "N"));
+  command.add_option("--max-memory", max_memory,
+                     "Refuse a run whose estimated memory exceeds SIZE, e.g. '64 GB' (default: "
+                     "80% of this machine's memory)");
+}
+
+WorkBudget budget_from_options(double max_events, const std::string& max_memory) {
+  WorkBudget budget;
+  budget.max_events = max_events;
+  if (!max_memory.empty()) budget.max_memory_bytes = parse_memory_option(max_memory);
+  return budget;
+}
+
 void add_run_command(CLI::App& app, int& exit_code) {
   struct Options {
     std::string scenario;
@@ -33,6 +63,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> sets;
     std::vector<std::string> engine_args;
     bool quiet = false;
+    double max_events = 1e8;
+    std::string max_memory;
   };
   auto options = std::make_shared<Options>();
   auto* run = app.add_subcommand("run", "Run one simulation and write summary.json, "
@@ -48,10 +80,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--engine", options->engine_args,
                   "Pass a SimGrid --cfg=... or --log=... argument to the engine");
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
+  add_budget_options(*run, options->max_events, options->max_memory);
   run->callback([options, &exit_code]() {
     auto load_start = std::chrono::steady_clock::now();
+    check_engine_args(options->engine_args);
     Scenario scenario = load_scenario(options->scenario, parse_overrides(options->sets));
     if (options->seed >= 0) scenario.seed = static_cast<std::uint64_t>(options->seed);
+    check_budget(scenario, budget_from_options(options->max_events, options->max_memory));
     RunOptions run_options;
     run_options.load_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();

@@ -9,6 +9,7 @@
 #include "sim/cli/step_command.hpp"
 #include "sim/cli/sweep_command.hpp"
 #include "sim/cli/version.hpp"
+#include "sim/report/atomic_file.hpp"
 #include "sim/report/progress.hpp"
 #include "sim/scenario/catalog.hpp"
 #include "sim/scenario/diagnostics.hpp"
@@ -46,6 +47,10 @@ int capsim_main(int argc, char** argv) {
   } catch (const capsim::InputError& e) {
     std::cerr << e.what() << '\n';
     return exit_input;
+  } catch (const capsim::OutputError& e) {
+    // A full disk, an I/O error: nothing was published, the previous outputs are intact.
+    std::cerr << "capsim: error: " << e.what() << '\n';
+    return exit_internal;
   } catch (const std::exception& e) {
     std::cerr << "capsim: internal error: " << e.what() << '\n';
     return exit_internal;

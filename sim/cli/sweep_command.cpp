@@ -79,6 +79,22 @@ void add_command_line_axis(const std::string& text, const YAML::Node& document, 
   }
 }
 
+// A count option's check, with a human message instead of CLI11's range.
+CLI::Validator positive_count(const std::string& what, long long max_value = 1'000'000) {
+  return CLI::Validator(
+      [what, max_value](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          long long n = std::stoll(text, &used);
+          if (used == text.size() && n >= 1 && n <= max_value) return "";
+        } catch (const std::exception&) {
+        }
+        return fmt::format("expected a whole number of {} from 1 to {}, got '{}'", what, max_value,
+                           text);
+      },
+      "N");
+}
+
 // Curves need numeric x values: checked before any run starts.
 void check_curve_axes(const SweepPlan& plan, const Scenario& s) {
   Diagnostics d(s.file);
@@ -116,6 +132,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> axes;
     int replications = 0;
     std::string timeout;
+    bool retry_failed = false;
+    double max_events = 1e8;
+    std::string max_memory;
   };
   auto options = std::make_shared<Options>();
   auto* sweep = app.add_subcommand(
@@ -132,12 +151,15 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       ->add_option("-j,--jobs", options->jobs,
                    "Runs at once (default: the CPUs this process may use: affinity mask, "
                    "SLURM_CPUS_PER_TASK; under MPI, per rank)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count("runs at once"));
   sweep->add_option("--shard", options->shard,
                     "Run only shard I of N (0 <= I < N) into DIR/shard-I-of-N/; join with "
                     "capsim merge DIR");
   sweep->add_flag("--resume", options->resume,
                   "Keep the runs already in DIR/results.csv and run the rest");
+  sweep->add_flag("--retry-failed", options->retry_failed,
+                  "With --resume (implied): run again the rows of DIR/results.csv that failed");
+  add_budget_options(*sweep, options->max_events, options->max_memory);
   sweep->add_flag("-q,--quiet", options->quiet, "No progress bar and no summary");
   sweep->add_flag("--keep-runs", options->keep_runs,
                   "Keep every run's outputs in DIR/runs/ (default: only failed runs')");
@@ -151,7 +173,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sweep
       ->add_option("--replications", options->replications,
                    "Monte Carlo runs per point (overrides sweep.replications)")
-      ->check(CLI::Range(1, 100000));
+      ->check(positive_count("replications", 100000));
   sweep->add_option("--timeout", options->timeout,
                     "Time limit per run, e.g. '10 min' (overrides sweep.timeout)");
   sweep->callback([options, &exit_code]() {
@@ -166,7 +188,10 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       for (const auto& axis : options->axes)
         add_command_line_axis(axis, document, s);
     }
-    if (options->replications > 0) s.sweep.replications = options->replications;
+    if (options->replications > 0) {
+      s.sweep.replications = options->replications;
+      s.sweep.present = true; // alone: Monte Carlo replications of the scenario as it is
+    }
     if (!options->timeout.empty()) {
       try {
         s.sweep.timeout_s = parse_quantity(options->timeout, Dimension::time);
@@ -177,6 +202,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     if (!s.sweep.present)
       fail_input(options->scenario, "nothing to sweep: the scenario has no sweep: block and no "
                                     "--axis or --replications was given");
+    WorkBudget budget = budget_from_options(options->max_events, options->max_memory);
+    check_budget(s, budget); // the base scenario; each run checks its own point again
     SweepPlan plan = make_plan(s, options->scenario, options->sets);
     check_curve_axes(plan, s);
     SweepOptions run;
@@ -187,6 +214,11 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     run.resume = options->resume;
     run.quiet = options->quiet;
     run.keep_runs = options->keep_runs;
+    run.retry_failed = options->retry_failed;
+    if (options->retry_failed) run.resume = true;
+    run.run_args = {"--max-events", fmt::format("{}", budget.max_events)};
+    if (!options->max_memory.empty())
+      run.run_args.insert(run.run_args.end(), {"--max-memory", options->max_memory});
     SweepOutcome outcome = run_sweep(plan, run);
     exit_code = exit_ok;
     if (!outcome.coordinator || options->quiet) return;
@@ -199,6 +231,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                outcome.wall_s, outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0, run.jobs,
                outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
                outcome.failed);
+    if (outcome.retried)
+      fmt::print("  {} failed runs of the previous sweep run again\n", outcome.retried);
     if (outcome.recovered_dropped)
       fmt::print("  {} partial or unmatched rows of the previous results.csv dropped\n",
                  outcome.recovered_dropped);

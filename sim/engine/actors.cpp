@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <type_traits>
+#include <utility>
 
 namespace sg4 = simgrid::s4u;
 
@@ -33,6 +35,25 @@ auto timed(World& world, Body&& body) {
     world.rule_ends();
     return result;
   }
+}
+
+// An exception must not leave an actor: SimGrid would abort the whole process with a
+// backtrace. The first one is kept, the world stops, and run_simulation() rethrows it once the
+// engine has returned.
+std::exception_ptr actor_failure;
+
+template <class Body>
+auto guarded(World* world, Body body) {
+  return [world, body]() mutable {
+    try {
+      body();
+    } catch (const simgrid::ForcefulKillException&) {
+      throw; // SimGrid's own way of ending an actor
+    } catch (...) {
+      if (!actor_failure) actor_failure = std::current_exception();
+      if (!world->stopping()) world->stop();
+    }
+  };
 }
 
 // Sleeps until `at_s` or until notified on `wake`, whichever comes first.
@@ -201,53 +222,66 @@ void job_actor(World* world, JobState* job) {
 
 } // namespace
 
+void rethrow_actor_failure() {
+  if (actor_failure) std::rethrow_exception(std::exchange(actor_failure, nullptr));
+}
+
 void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows,
                   UsageRecord& usage) {
   for (auto& site : world.sites()) {
     sg4::Host* host = site.platform->controller;
-    sg4::Actor::create(site.spec->name + "-power", host, site_actor, &world, &site);
+    sg4::Actor::create(site.spec->name + "-power", host,
+                       guarded(&world, [&world, &site] { site_actor(&world, &site); }));
     if (site.orbital && !site.platform->contacts.empty())
-      sg4::Actor::create(site.spec->name + "-downlink", host, downlink_actor, &world, &site);
+      sg4::Actor::create(site.spec->name + "-downlink", host,
+                         guarded(&world, [&world, &site] { downlink_actor(&world, &site); }));
   }
   for (auto& cluster : world.clusters()) {
     sg4::Host* host = cluster.site->platform->controller;
-    sg4::Actor::create(cluster.spec->name + "-deliveries", host, delivery_actor, &world, &cluster);
-    sg4::Actor::create(cluster.spec->name + "-failures", host, failure_actor, &world, &cluster);
+    sg4::Actor::create(cluster.spec->name + "-deliveries", host,
+                       guarded(&world, [&world, &cluster] { delivery_actor(&world, &cluster); }));
+    sg4::Actor::create(cluster.spec->name + "-failures", host,
+                       guarded(&world, [&world, &cluster] { failure_actor(&world, &cluster); }));
     if (cluster.site->orbital)
-      sg4::Actor::create(cluster.spec->name + "-radiation", host, radiation_actor, &world,
-                         &cluster);
+      sg4::Actor::create(
+          cluster.spec->name + "-radiation", host,
+          guarded(&world, [&world, &cluster] { radiation_actor(&world, &cluster); }));
   }
   for (auto& job : world.jobs()) {
     sg4::Host* host = job.cluster->site->platform->controller;
-    sg4::Actor::create(job.spec->name, host, job_actor, &world, &job);
+    sg4::Actor::create(job.spec->name, host,
+                       guarded(&world, [&world, &job] { job_actor(&world, &job); }));
   }
   sg4::Host* host = world.sites().front().platform->controller;
-  sg4::Actor::create("usage", host, [&world, &usage, horizon_s]() {
-    for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
-      double t = static_cast<double>(k) * usage_month_s;
-      if (t > now()) sg4::this_actor::sleep_until(t);
-      yield_to_events_due_now(world);
-      if (world.stopping()) return;
-      timed(world, [&] {
-        for (auto& site : world.sites())
-          world.advance(site, t);
-        usage.snapshots.push_back(world.snapshot(t));
-      });
-    }
-  });
-  sg4::Actor::create("reporter", host, [&world, horizon_s, interval_s, write_rows]() {
-    for (long long k = 0;; ++k) {
-      double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
-      if (t > now()) sg4::this_actor::sleep_until(t);
-      yield_to_events_due_now(world);
-      timed(world, [&] {
-        for (auto& site : world.sites())
-          world.advance(site, t);
-      });
-      if (!write_rows(t) || t >= horizon_s) break;
-    }
-    world.stop();
-  });
+  sg4::Actor::create(
+      "usage", host, guarded(&world, [&world, &usage, horizon_s]() {
+        for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
+          double t = static_cast<double>(k) * usage_month_s;
+          if (t > now()) sg4::this_actor::sleep_until(t);
+          yield_to_events_due_now(world);
+          if (world.stopping()) return;
+          timed(world, [&] {
+            for (auto& site : world.sites())
+              world.advance(site, t);
+            usage.snapshots.push_back(world.snapshot(t));
+          });
+        }
+      }));
+  sg4::Actor::create(
+      "reporter", host, guarded(&world, [&world, horizon_s, interval_s, write_rows]() {
+        for (long long k = 0;; ++k) {
+          double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
+          if (t > now()) sg4::this_actor::sleep_until(t);
+          if (world.stopping()) return; // another actor failed
+          yield_to_events_due_now(world);
+          timed(world, [&] {
+            for (auto& site : world.sites())
+              world.advance(site, t);
+          });
+          if (!write_rows(t) || t >= horizon_s) break;
+        }
+        world.stop();
+      }));
 }
 
 } // namespace capsim

@@ -24,4 +24,7 @@ using RowWriter = std::function<bool(double time_s)>;
 void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows,
                   UsageRecord& usage);
 
+// After Engine::run(): rethrows the first exception an actor raised (the world stopped then).
+void rethrow_actor_failure();
+
 } // namespace capsim

@@ -21,6 +21,7 @@
 #include "sim/finance/finance.hpp"
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/event_log.hpp"
+#include "sim/report/output_set.hpp"
 #include "sim/report/progress.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -107,6 +108,7 @@ public:
 
   void set_events(EventLog* events) { events_ = events; }
   void commit() { file_.commit(); }
+  bool failed() const { return file_.failed(); }
 
 private:
   World& world_;
@@ -190,13 +192,15 @@ std::string largest_losses(const nlohmann::ordered_json& loss, std::size_t count
 }
 
 nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const UsageRecord& usage,
-                                 const std::string& dir, double wall_s, double covered_s) {
+                                 const std::string& dir, double wall_s, double covered_s,
+                                 const std::string& run_id) {
   using json = nlohmann::ordered_json;
   json out;
   out["scenario"] = scenario.name;
   out["seed"] = scenario.seed;
   out["horizon_s"] = scenario.horizon_s;
   out["capsim_version"] = CAPSIM_VERSION;
+  out["run_id"] = run_id; // shared with the set's manifest.json
   json sites = json::array();
   for (SiteState& site : world.sites()) {
     double available_gpu_s = 0;
@@ -427,8 +431,9 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
     void (*previous)(int);
     ~SigintGuard() { std::signal(SIGINT, previous); }
   } sigint_guard{std::signal(SIGINT, on_sigint)};
-  std::filesystem::create_directories(options.output_dir);
-  const std::string dir = options.output_dir + "/";
+  // The set is written into a staging directory and published whole at the end.
+  OutputSet outputs(options.output_dir);
+  const std::string dir = outputs.staging() + "/";
 
   xbt_log_control_set("root.thresh:critical");
   std::vector<std::string> args{"capsim"};
@@ -465,11 +470,12 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   double end_s = scenario.horizon_s;
   start_actors(
       world, scenario.horizon_s, scenario.output_interval_s,
-      [&timeseries, &progress, &end_s, &rows_s](double t) {
+      [&timeseries, &events, &progress, &end_s, &rows_s](double t) {
         auto rows_start = std::chrono::steady_clock::now();
         timeseries.rows(t);
         rows_s += seconds_since(rows_start);
         progress.update(t / 86400);
+        if (timeseries.failed() || events.failed()) return false; // commit() says why
         if (!interrupt_requested) return true;
         end_s = t;
         return false;
@@ -477,6 +483,12 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
       usage);
   phase_start = std::chrono::steady_clock::now();
   engine.run();
+  rethrow_actor_failure();
+  if (timeseries.failed() || events.failed()) {
+    progress.finish();
+    timeseries.commit(); // throws the write error
+    events.commit();
+  }
   double run_s = seconds_since(phase_start);
   double heap_run = heap_in_use_bytes();
   phase_start = std::chrono::steady_clock::now();
@@ -486,7 +498,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
 
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  auto summary = summarise(scenario, world, usage, dir, wall_s, end_s);
+  auto summary = summarise(scenario, world, usage, dir, wall_s, end_s, outputs.run_id());
   timeseries.commit();
   events.commit();
   summary["engine"]["hosts"] = platform.hosts;
@@ -519,6 +531,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
        (heap_run - heap_world) / static_cast<double>(std::max(1LL, world.events()))}};
   if (end_s < scenario.horizon_s) summary["interrupted_at_s"] = end_s;
   write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
+  outputs.publish();
   RunReport report;
   report.interrupted = end_s < scenario.horizon_s;
   report.end_s = end_s;

@@ -9,6 +9,7 @@
 #include "models/failure.hpp"
 #include "models/gpu.hpp"
 #include "models/radiation.hpp"
+#include "models/random.hpp"
 #include "models/spacecraft.hpp"
 #include "sim/report/event_log.hpp"
 
@@ -25,15 +26,6 @@ std::uint64_t splitmix64(std::uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
-}
-
-// Uniform in [0, 1) from the top 53 bits: identical on every platform and standard library.
-double uniform01(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
-
-std::size_t uniform_index(std::mt19937_64& rng, std::size_t n) {
-  return std::min(n - 1, static_cast<std::size_t>(uniform01(rng) * static_cast<double>(n)));
 }
 
 std::string sci(double x) {
@@ -800,7 +792,7 @@ void World::downlink_done(SiteState& site, double bytes, bool ok, double now) {
 }
 
 double World::draw_exponential(ClusterState& cluster) {
-  return -std::log1p(-uniform01(cluster.rng));
+  return exponential(cluster.rng, 1.0);
 }
 
 // ---- effects ---------------------------------------------------------------------------------

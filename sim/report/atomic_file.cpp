@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 
 #include <unistd.h>
 
@@ -14,7 +13,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   std::string name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
   temp_path_ = dir + "." + name + ".tmp" + std::to_string(::getpid());
   file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (!file_) throw std::runtime_error("cannot create " + temp_path_ + ": " + std::strerror(errno));
+  if (!file_) throw OutputError("cannot create " + path_ + ": " + std::strerror(errno));
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
 }
 
@@ -23,19 +22,29 @@ AtomicFile::~AtomicFile() {
   if (!committed_) std::remove(temp_path_.c_str());
 }
 
+void AtomicFile::fail(const std::string& what) {
+  if (error_.empty()) error_ = what + " " + path_ + ": " + std::strerror(errno);
+}
+
 void AtomicFile::write(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size())
-    throw std::runtime_error("cannot write " + temp_path_ + ": " + std::strerror(errno));
+  if (!error_.empty()) return;
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) fail("cannot write");
 }
 
 void AtomicFile::commit() {
-  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
-    throw std::runtime_error("cannot write " + temp_path_ + ": " + std::strerror(errno));
-  std::fclose(file_);
+  if (error_.empty() && (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0))
+    fail("cannot write");
+  if (!error_.empty()) throw OutputError(error_);
+  int closed = std::fclose(file_);
   file_ = nullptr;
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + temp_path_ + " to " + path_ + ": " +
-                             std::strerror(errno));
+  if (closed != 0) {
+    fail("cannot write");
+    throw OutputError(error_);
+  }
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    fail("cannot rename the temporary file to");
+    throw OutputError(error_);
+  }
   committed_ = true;
 }
 

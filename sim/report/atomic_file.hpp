@@ -1,30 +1,46 @@
 // Output files written atomically: the data goes to a temporary file in the same directory and
 // is renamed over the final name on commit(), so a reader (or a crash) sees either the previous
 // complete file or the new complete file, never a half-written one.
+//
+// A failed write (a full disk, an I/O error) does not throw at once: writes happen inside
+// SimGrid actors, where an exception would abort the whole process. The first error is kept,
+// later writes are skipped, and commit() throws it; failed() lets the caller stop early.
 #pragma once
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace capsim {
 
+// Output could not be written (disk full, I/O error, permissions): exit code 1, one line.
+class OutputError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
 class AtomicFile {
 public:
-  explicit AtomicFile(std::string path); // throws std::runtime_error if it cannot be created
+  explicit AtomicFile(std::string path); // throws OutputError if it cannot be created
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile(); // removes the temporary file unless committed
 
   void write(std::string_view text);
-  void commit(); // flush, fsync, rename; throws std::runtime_error on failure
+  void commit(); // flush, fsync, rename; throws OutputError on failure (also an earlier one)
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
 
 private:
+  void fail(const std::string& what);
+
   std::string path_;
   std::string temp_path_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  std::string error_;
 };
 
 // Writes a whole file atomically.

@@ -19,6 +19,7 @@ public:
   void add(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
            std::string_view job, std::string_view detail);
   void commit();
+  bool failed() const { return file_->failed(); }
 
 private:
   std::unique_ptr<AtomicFile> file_;

@@ -1,6 +1,8 @@
 #include "sim/scenario/diagnostics.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <stdexcept>
 
 namespace capsim {
@@ -11,12 +13,19 @@ std::string Diagnostic::format() const {
   return file + ": error: " + message;
 }
 
+// The first max_printed_per_file errors of each file, then how many more there are.
 static std::string join(const std::vector<Diagnostic>& diagnostics) {
   std::string text;
+  std::map<std::string, std::size_t> per_file;
   for (const auto& d : diagnostics) {
+    if (++per_file[d.file] > max_printed_per_file) continue;
     if (!text.empty()) text += '\n';
     text += d.format();
   }
+  for (const auto& [file, count] : per_file)
+    if (count > max_printed_per_file)
+      text += "\n" + file + ": ... and " + std::to_string(count - max_printed_per_file) +
+              " more error" + (count - max_printed_per_file == 1 ? "" : "s");
   return text;
 }
 
@@ -24,7 +33,24 @@ InputError::InputError(std::vector<Diagnostic> diagnostics)
     : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
 void Diagnostics::add_origin(const YAML::Node& node, std::string origin) {
-  origins_.push_back({node, std::move(origin)});
+  // The value's own nodes (items of a list, keys of a mapping given on the command line) are
+  // located in the value's text, not in the scenario file.
+  std::function<void(const YAML::Node&, bool)> add = [&](const YAML::Node& n, bool top) {
+    if (!n.IsDefined()) return;
+    std::string where;
+    if (!top && !n.Mark().is_null())
+      where = " (at column " + std::to_string(n.Mark().column + 1) + " of the value)";
+    origins_.push_back({n, origin, where});
+    if (n.IsSequence())
+      for (const auto& item : n)
+        add(item, false);
+    else if (n.IsMap())
+      for (const auto& entry : n) {
+        add(entry.first, false);
+        add(entry.second, false);
+      }
+  };
+  add(node, true);
 }
 
 void Diagnostics::error(const YAML::Node& node, std::string message, int column_shift) {
@@ -34,7 +60,7 @@ void Diagnostics::error(const YAML::Node& node, std::string message, int column_
   }
   for (const auto& origin : origins_) {
     if (origin.node.is(node)) {
-      list_.push_back({origin.name, 0, 0, std::move(message)});
+      list_.push_back({origin.name, 0, 0, std::move(message) + origin.where});
       return;
     }
   }

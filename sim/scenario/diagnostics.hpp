@@ -20,7 +20,11 @@ struct Diagnostic {
   std::string format() const;
 };
 
-// Thrown by loaders when a document has errors; what() holds every formatted diagnostic.
+// At most this many errors of one file are printed, then "FILE: ... and N more errors".
+inline constexpr std::size_t max_printed_per_file = 20;
+
+// Thrown by loaders when a document has errors; what() holds the formatted diagnostics (the
+// first max_printed_per_file of each file, then a count of the others).
 class InputError : public std::runtime_error {
 public:
   explicit InputError(std::vector<Diagnostic> diagnostics);
@@ -55,6 +59,7 @@ private:
   struct Origin {
     YAML::Node node;
     std::string name;
+    std::string where; // inside the value, for nodes below the one set
   };
   std::string file_;
   std::vector<Origin> origins_;

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "models/training.hpp"
 #include "sim/scenario/site_orbital.hpp"
@@ -28,6 +31,65 @@ constexpr double default_restart_overhead_s = 300;
 constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
 constexpr double never_s = std::numeric_limits<double>::infinity();
 
+// Byte offset of the first byte that breaks UTF-8 (overlong forms, surrogates and code points
+// above U+10FFFF included), or npos.
+std::size_t invalid_utf8_at(const std::string& text) {
+  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t n = text.size(), i = 0;
+  while (i < n) {
+    unsigned char c = b[i];
+    std::size_t length = c < 0x80           ? 1
+                         : (c >> 5) == 0x6  ? 2
+                         : (c >> 4) == 0xe  ? 3
+                         : (c >> 3) == 0x1e ? 4
+                                            : 0;
+    if (length == 0 || i + length > n) return i;
+    std::uint32_t cp = length == 1 ? c : length == 2 ? c & 0x1f : length == 3 ? c & 0x0f : c & 0x07;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((b[i + k] & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (b[i + k] & 0x3f);
+    }
+    if ((length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) ||
+        (length == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+      return i;
+    i += length;
+  }
+  return std::string::npos;
+}
+
+// The text with control characters and bytes of invalid UTF-8 shown as \xNN.
+std::string printable(const std::string& text) {
+  std::string out;
+  bool utf8 = invalid_utf8_at(text) == std::string::npos;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
+// Every key and value of the document must be UTF-8 (names end up in JSON and CSV files).
+void check_utf8(const YAML::Node& node, Diagnostics& d) {
+  if (node.IsScalar()) {
+    auto at = invalid_utf8_at(node.Scalar());
+    if (at != std::string::npos)
+      d.error(node, fmt::format("invalid UTF-8 (byte 0x{:02x} at byte {} of '{}'); scenario text "
+                                "must be UTF-8",
+                                static_cast<unsigned char>(node.Scalar()[at]), at,
+                                printable(node.Scalar().substr(0, 60))));
+  } else if (node.IsSequence()) {
+    for (const auto& item : node)
+      check_utf8(item, d);
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      check_utf8(entry.first, d);
+      check_utf8(entry.second, d);
+    }
+  }
+}
+
 std::string names_of(const YAML::Node& list) {
   std::string names;
   for (const auto& item : list)
@@ -37,6 +99,23 @@ std::string names_of(const YAML::Node& list) {
 }
 
 } // namespace
+
+std::optional<std::string> output_name_problem(const std::string& name) {
+  if (name.empty()) return "empty; the name makes the default output directory out/NAME";
+  if (name.size() > 200) return "longer than 200 bytes; it makes a directory name";
+  for (unsigned char c : name) {
+    if (c == '/' || c == '\\')
+      return "contains a path separator; the name makes the default output directory out/NAME "
+             "and may not lead elsewhere (use -o DIR to choose another directory)";
+    if (c < 0x20 || c == 0x7f) return "contains a control character";
+  }
+  if (name == "." || name == "..")
+    return "not a directory name; the name makes the default output directory out/NAME";
+  if (name.front() == '.')
+    return "starts with '.'; the name makes the default output directory out/NAME, which would "
+           "be hidden";
+  return std::nullopt;
+}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -146,6 +225,9 @@ public:
     Scenario s;
     MapReader top(root, "the scenario", d_);
     s.name = top.string("scenario", Need::required).value_or("unnamed");
+    if (top.has("scenario"))
+      if (auto problem = output_name_problem(s.name))
+        d_.error(top.peek("scenario"), "scenario name '" + printable(s.name) + "': " + *problem);
     top.string("description", Need::optional);
     s.seed = static_cast<std::uint64_t>(
         top.integer("seed", Need::optional, 0, 9'007'199'254'740'992LL).value_or(1));
@@ -512,6 +594,7 @@ Scenario read_document(YAML::Node root, Diagnostics& diagnostics,
                        const std::vector<Override>& overrides, const Catalog& catalog,
                        const std::string& file) {
   apply_overrides(root, overrides, diagnostics);
+  check_utf8(root, diagnostics);
   Scenario scenario;
   try {
     scenario = ScenarioReader(diagnostics, catalog).read(root);
@@ -542,6 +625,9 @@ Scenario load_scenario_text(const std::string& text, const std::string& file,
 
 Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides,
                        const Catalog& catalog) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    fail_input(path, "is a directory; give a scenario file (e.g. scenarios/quickstart.yaml)");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     Diagnostics diagnostics(path);
@@ -550,6 +636,7 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
   }
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) fail_input(path, "cannot read the scenario file");
   return load_scenario_text(text.str(), path, overrides, catalog);
 }
 

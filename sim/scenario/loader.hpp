@@ -4,6 +4,7 @@
 // All problems of a file are collected and thrown together as one InputError.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,11 @@
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {
+
+// Why `name` cannot be a scenario name (it makes the default output directory out/NAME): empty,
+// "." or "..", a leading '.', a path separator, a control character, over 200 bytes; or
+// nullopt. (Invalid UTF-8 is reported for every string of a scenario.)
+std::optional<std::string> output_name_problem(const std::string& name);
 
 // "a.b.c" -> {"a", "b", "c"} (override and sweep paths).
 std::vector<std::string> split_path(const std::string& path);

@@ -1,4 +1,5 @@
 #include "models/battery.hpp"
+#include "models/random.hpp"
 
 #include <doctest/doctest.h>
 
@@ -54,22 +55,19 @@ TEST_CASE("battery: validate reports each bad parameter") {
 TEST_CASE("battery: random charges and discharges stay in [floor, capacity] and conserve energy") {
   for (const BatteryParams& params : {grid_pack(), leo_battery(0), leo_battery(1e-6)}) {
     std::mt19937_64 rng(20240601);
-    std::uniform_real_distribution<double> power_fraction(0, 1.5);
-    std::uniform_real_distribution<double> duration_s(0, 3 * 3600);
-    std::uniform_int_distribution<int> kind(0, 2);
     BatteryState state = battery_at_state_of_charge(params, 0.8);
     const double start_j = state.energy_j;
     double in_j = 0, out_j = 0, self_j = 0;
     for (int i = 0; i < 20000; ++i) {
-      const double dt_s = duration_s(rng);
+      const double dt_s = uniform(rng, 0, 3 * 3600);
       BatteryStep step;
-      switch (kind(rng)) {
+      switch (uniform_index(rng, 3)) {
       case 0:
-        step = charge(state, params, power_fraction(rng) * params.max_charge_power_w, dt_s);
+        step = charge(state, params, uniform(rng, 0, 1.5) * params.max_charge_power_w, dt_s);
         in_j += step.bus_energy_j;
         break;
       case 1:
-        step = discharge(state, params, power_fraction(rng) * params.max_discharge_power_w, dt_s);
+        step = discharge(state, params, uniform(rng, 0, 1.5) * params.max_discharge_power_w, dt_s);
         out_j += step.bus_energy_j;
         break;
       default:

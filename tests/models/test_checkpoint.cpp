@@ -5,6 +5,7 @@
 #include <random>
 
 #include "models/checkpoint.hpp"
+#include "models/random.hpp"
 
 using namespace capsim;
 
@@ -40,11 +41,10 @@ TEST_CASE("compute time inside cycles") {
 TEST_CASE("advance in one call equals advance in many small steps") {
   CheckpointPlan plan{.interval_s = 97, .write_s = 13};
   std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> dt(0, 250);
   CheckpointProgress one, many;
   double committed_one = 0, committed_many = 0, computed_many = 0;
   for (int i = 0; i < 200; ++i) {
-    double step = dt(rng);
+    double step = uniform(rng, 0, 250);
     AdvanceResult r = advance(one, plan, 2.0, step);
     committed_one += r.committed_flop;
     for (int k = 0; k < 10; ++k) {
