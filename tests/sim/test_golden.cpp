@@ -2,7 +2,8 @@
 // its full run would make large files) and every file it writes is compared byte for byte with
 // tests/golden/CASE/. summary.json is compared without its `engine` block (wall time, memory,
 // SimGrid's host and event counts: measurements of the machine and of the implementation, not
-// of the simulated world) and without `run_id`.
+// of the simulated world) and without `run_id`; manifest.json (the set's files and their sizes)
+// without its `run_id`.
 //
 // A change of behaviour regenerates the files in a commit of its own that says why:
 //   tools/golden-update            (or CAPSIM_GOLDEN_UPDATE=1 build/capsim_sim_tests -tc='golden*')
@@ -55,8 +56,15 @@ std::string normalised_summary(const std::string& path) {
 }
 
 std::string normalised(const fs::path& file) {
-  return file.filename() == "summary.json" ? normalised_summary(file.string())
-                                           : read_text(file.string());
+  if (file.filename() == "summary.json") return normalised_summary(file.string());
+  if (file.filename() == "manifest.json") { // the set's files and sizes; its run id differs
+    auto manifest = read_json(file.string());
+    manifest.erase("run_id");
+    for (auto& entry : manifest["files"]) // summary.json holds the run id, of varying length
+      if (entry["name"] == "summary.json") entry.erase("bytes");
+    return manifest.dump(2) + "\n";
+  }
+  return read_text(file.string());
 }
 
 // The first line where two texts differ, both sides quoted, for a readable failure.
