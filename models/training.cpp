@@ -25,6 +25,8 @@ struct ModelTerms {
   double norm_params_per_layer;
   double mlp_params_per_expert;
   double router_params_per_layer;
+  // FLOP per step (whole cluster): causal model FLOP, non-causal, and what recomputation adds.
+  double model_flop, model_flop_noncausal, recompute_full_flop, recompute_selective_flop;
 };
 
 ModelTerms make_terms(const TransformerSpec& m) {
@@ -49,6 +51,18 @@ ModelTerms make_terms(const TransformerSpec& m) {
   k.norm_params_per_layer = 4 * h;
   k.mlp_params_per_expert = (k.gate + 1) * h * k.ffn + (k.gate * k.ffn + h);
   k.router_params_per_layer = k.moe ? h * k.experts : 0;
+  const double s = k.seq, tokens_per_step = k.batch * s;
+  const double dense_layer_flop = 2 * h * h * (2 + 2 * k.kv_heads / k.heads) +
+                                  2 * (k.gate + 1) * h * k.ffn * k.top_k +
+                                  (k.moe ? 2 * h * k.experts : 0);
+  const double core_flop = 4 * s * h; // per token and layer, non-causal
+  const double logits_flop = 2 * h * k.vocab;
+  k.model_flop =
+      3 * tokens_per_step * (k.layers * (dense_layer_flop + core_flop / 2) + logits_flop);
+  k.model_flop_noncausal =
+      3 * tokens_per_step * (k.layers * (dense_layer_flop + core_flop) + logits_flop);
+  k.recompute_full_flop = tokens_per_step * k.layers * (dense_layer_flop + core_flop / 2);
+  k.recompute_selective_flop = tokens_per_step * k.layers * core_flop / 2;
   return k;
 }
 
@@ -218,8 +232,20 @@ double usable_bytes(const StepHardware& hw, const StepEfficiency& eff) {
 }
 
 // The allocation-free core shared by estimate_step and the search. `out.message` is untouched.
+// GEMM and collective times that depend on (t, c, e, m) only: the search reuses them across
+// interleave, sequence parallelism, recomputation and ZeRO stage.
+struct GemmCache {
+  int tensor = 0, context = 0, expert = 0, microbatch = 0;
+  double linear_s = 0, core_fwd_s = 0, core_bwd_s = 0, logits_s = 0, tp_collective_s = 0;
+  double ep_a2a_s = 0, cp_fwd_s = 0;
+  // and on (t, c, e, p, first stage's layers): the data-parallel pass
+  int pipeline = 0, first_layers = -1;
+  double buckets = 0, pass_s = 0;
+};
+
 void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& shape, int gpus,
-              const Rates& r, const StepHardware& hw, const StepEfficiency& eff, StepResult& out) {
+              const Rates& r, const StepHardware& hw, const StepEfficiency& eff, StepResult& out,
+              GemmCache& cache) {
   const double t = cfg.tensor, p = cfg.pipeline, v = cfg.interleave, c = cfg.context,
                e = cfg.expert, m = cfg.microbatch;
   const double d = static_cast<double>(gpus) / (t * p * c);
@@ -231,22 +257,55 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double tokens = m * seq_local; // per GPU per microbatch
   const bool sp = cfg.sequence_parallel && cfg.tensor > 1;
 
-  // Forward GEMMs of the linear layers of one layer and one microbatch on one GPU.
-  const double projections_s =
-      linear_time_s(r, tokens, h * (1 + 2 * kv_ratio) / t, h) + linear_time_s(r, tokens, h, h / t);
-  double mlp_s;
-  if (k.moe) {
-    const double local_experts = k.experts / e;
-    const double expert_tokens = tokens * k.top_k * e / k.experts;
-    mlp_s = local_experts * (linear_time_s(r, expert_tokens, k.gate * k.ffn / t, h) +
-                             linear_time_s(r, expert_tokens, h, k.ffn / t)) +
-            gemm_time_s(r, tokens, k.experts, h);
-  } else {
-    mlp_s =
-        linear_time_s(r, tokens, k.gate * k.ffn / t, h) + linear_time_s(r, tokens, h, k.ffn / t);
+  const bool cached = cache.tensor == cfg.tensor && cache.context == cfg.context &&
+                      cache.expert == cfg.expert && cache.microbatch == cfg.microbatch;
+  if (!cached) {
+    cache.tensor = cfg.tensor;
+    cache.context = cfg.context;
+    cache.expert = cfg.expert;
+    cache.microbatch = cfg.microbatch;
+    // Forward GEMMs of the linear layers of one layer and one microbatch on one GPU.
+    const double projections_s = linear_time_s(r, tokens, h * (1 + 2 * kv_ratio) / t, h) +
+                                 linear_time_s(r, tokens, h, h / t);
+    double mlp_s;
+    if (k.moe) {
+      const double local_experts = k.experts / e;
+      const double expert_tokens = tokens * k.top_k * e / k.experts;
+      mlp_s = local_experts * (linear_time_s(r, expert_tokens, k.gate * k.ffn / t, h) +
+                               linear_time_s(r, expert_tokens, h, k.ffn / t)) +
+              gemm_time_s(r, tokens, k.experts, h);
+    } else {
+      mlp_s =
+          linear_time_s(r, tokens, k.gate * k.ffn / t, h) + linear_time_s(r, tokens, h, k.ffn / t);
+    }
+    cache.linear_s = projections_s + mlp_s;
+    if (k.fused) {
+      // Causal: each query sees s/2 keys on average (CP ranks load-balanced as in Megatron).
+      const double flop = 4 * m * seq_local * (s / 2) * h / t;
+      cache.core_fwd_s = flop / r.attention_flops;
+      cache.core_bwd_s = kFusedBackwardFactor * cache.core_fwd_s;
+    } else {
+      cache.core_fwd_s =
+          m * k.heads / t *
+          (gemm_time_s(r, seq_local, s, head_dim) + gemm_time_s(r, seq_local, head_dim, s));
+      cache.core_bwd_s = 2 * cache.core_fwd_s;
+    }
+    cache.tp_collective_s =
+        cfg.tensor > 1 ? all_reduce_s(r, tokens * h * kActivationBytes, t, group_bandwidth(r, t, 1))
+                       : 0;
+    cache.cp_fwd_s = 0;
+    if (cfg.context > 1) {
+      const double kv_bytes = 2 * tokens * h * kv_ratio / t * kActivationBytes;
+      cache.cp_fwd_s = (c - 1) * (kv_bytes / group_bandwidth(r, c, t) + r.latency_s);
+    }
+    cache.ep_a2a_s = k.moe && cfg.expert > 1
+                         ? all_to_all_s(r, tokens * k.top_k * h * kActivationBytes / t, e, t * c)
+                         : 0;
+    // The last stage also computes the logits and the loss.
+    cache.logits_s = 3 * gemm_time_s(r, tokens, k.vocab / t, h) +
+                     6 * 4 * tokens * k.vocab / t / r.hbm_bytes_per_s;
   }
-  const double linear_s = projections_s + mlp_s;
-
+  const double linear_s = cache.linear_s;
   // Stored activations of one layer and one microbatch (Korthikanti et al., generalised).
   const double replicated_bytes = 10 * tokens * h / (sp ? t : 1);
   const double split_bytes =
@@ -258,23 +317,13 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double elementwise_fwd_s = layer_activation_bytes / r.hbm_bytes_per_s;
 
   // Attention core (scores and weighted values).
-  double core_fwd_s, core_bwd_s, score_elementwise_fwd_s = 0;
-  if (k.fused) {
-    // Causal: each query sees s/2 keys on average (CP ranks load-balanced as in Megatron).
-    const double flop = 4 * m * seq_local * (s / 2) * h / t;
-    core_fwd_s = flop / r.attention_flops;
-    core_bwd_s = kFusedBackwardFactor * core_fwd_s;
-  } else {
-    core_fwd_s = m * k.heads / t *
-                 (gemm_time_s(r, seq_local, s, head_dim) + gemm_time_s(r, seq_local, head_dim, s));
-    core_bwd_s = 2 * core_fwd_s;
-    score_elementwise_fwd_s = score_bytes / r.hbm_bytes_per_s;
-  }
+  const double core_fwd_s = cache.core_fwd_s, core_bwd_s = cache.core_bwd_s;
+  const double score_elementwise_fwd_s = score_bytes / r.hbm_bytes_per_s;
 
   // Tensor parallelism: 2 collectives forward, 2 backward, each paired with GEMMs.
   double tp_collective_s = 0, tp_fwd_exposed_s = 0, tp_bwd_exposed_s = 0;
   if (cfg.tensor > 1) {
-    tp_collective_s = all_reduce_s(r, tokens * h * kActivationBytes, t, group_bandwidth(r, t, 1));
+    tp_collective_s = cache.tp_collective_s;
     if (r.tp_overlap && sp) {
       tp_fwd_exposed_s = 2 * (std::max(0.0, tp_collective_s - linear_s / 2) + tp_collective_s / t);
       tp_bwd_exposed_s = 2 * (std::max(0.0, tp_collective_s - linear_s) + tp_collective_s / t);
@@ -283,16 +332,10 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
       tp_bwd_exposed_s = 2 * tp_collective_s;
     }
   }
-  double cp_fwd_s = 0;
-  if (cfg.context > 1) {
-    const double kv_bytes = 2 * tokens * h * kv_ratio / t * kActivationBytes;
-    cp_fwd_s = (c - 1) * (kv_bytes / group_bandwidth(r, c, t) + r.latency_s);
-  }
+  const double cp_fwd_s = cache.cp_fwd_s;
   const double cp_fwd_exposed_s = std::max(0.0, cp_fwd_s - core_fwd_s);
   const double cp_bwd_exposed_s = std::max(0.0, 2 * cp_fwd_s - core_bwd_s);
-  double ep_a2a_s = 0;
-  if (k.moe && cfg.expert > 1)
-    ep_a2a_s = all_to_all_s(r, tokens * k.top_k * h * kActivationBytes / t, e, t * c);
+  const double ep_a2a_s = cache.ep_a2a_s;
 
   const double fwd_s = linear_s + core_fwd_s + elementwise_fwd_s;
   const double bwd_s = 2 * linear_s + core_bwd_s + 2 * elementwise_fwd_s;
@@ -312,9 +355,7 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double layer_ep_s = 4 * ep_a2a_s + recompute_ep_s;
   const double layer_s = layer_compute_s + layer_recompute_s + layer_tp_s + layer_cp_s + layer_ep_s;
 
-  // The last stage also computes the logits and the loss.
-  const double logits_s =
-      3 * gemm_time_s(r, tokens, k.vocab / t, h) + 6 * 4 * tokens * k.vocab / t / r.hbm_bytes_per_s;
+  const double logits_s = cache.logits_s;
   double pp_mb_s = 0;
   if (cfg.pipeline > 1) {
     const double bw = p * t * c * d <= r.domain ? r.nvlink_bytes_per_s : r.network_bytes_per_s;
@@ -348,26 +389,32 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double dense_layer_params = k.attention_params_per_layer + k.norm_params_per_layer +
                                     (k.moe ? k.router_params_per_layer : k.mlp_params_per_expert);
   const double embedding_params = k.vocab * h / t;
+  const double dense_layer_params_per_gpu = dense_layer_params / t;
+  const double expert_layer_params_per_gpu =
+      k.moe ? (k.experts / e) * k.mlp_params_per_expert / t : 0;
   auto dense_params_of = [&](double layers, bool end_stage) {
-    return layers * dense_layer_params / t + (end_stage ? embedding_params : 0);
+    return layers * dense_layer_params_per_gpu + (end_stage ? embedding_params : 0);
   };
-  auto expert_params_of = [&](double layers) {
-    return k.moe ? layers * (k.experts / e) * k.mlp_params_per_expert / t : 0;
-  };
+  auto expert_params_of = [&](double layers) { return layers * expert_layer_params_per_gpu; };
   const double dp_ranks = d * c;
   const double expert_dp_ranks = d * c / e;
 
   // Data parallelism, on the first stage (it finishes its last backward last).
   const double first_dense = dense_params_of(shape.first, true);
   const double first_expert = expert_params_of(shape.first);
-  const CollectiveCost dense_rs = hierarchical_rs(r, first_dense * kGradientBytes, dp_ranks, t);
-  const CollectiveCost expert_rs =
-      hierarchical_rs(r, first_expert * kGradientBytes, expert_dp_ranks, t * e);
-  const double grad_bytes = (first_dense + first_expert) * kGradientBytes;
-  const double buckets = std::max(1.0, std::ceil(grad_bytes / r.bucket_bytes));
-  // One pass (reduce-scatter or all-gather): bandwidth, plus every bucket's ring latency.
-  const double pass_s = dense_rs.bandwidth_s + expert_rs.bandwidth_s +
-                        buckets * (dense_rs.latency_s + expert_rs.latency_s);
+  if (!cached || cache.pipeline != cfg.pipeline || cache.first_layers != shape.first) {
+    cache.pipeline = cfg.pipeline;
+    cache.first_layers = shape.first;
+    const CollectiveCost dense_rs = hierarchical_rs(r, first_dense * kGradientBytes, dp_ranks, t);
+    const CollectiveCost expert_rs =
+        hierarchical_rs(r, first_expert * kGradientBytes, expert_dp_ranks, t * e);
+    const double grad_bytes = (first_dense + first_expert) * kGradientBytes;
+    cache.buckets = std::max(1.0, std::ceil(grad_bytes / r.bucket_bytes));
+    // One pass (reduce-scatter or all-gather): bandwidth, plus every bucket's ring latency.
+    cache.pass_s = dense_rs.bandwidth_s + expert_rs.bandwidth_s +
+                   cache.buckets * (dense_rs.latency_s + expert_rs.latency_s);
+  }
+  const double buckets = cache.buckets, pass_s = cache.pass_s;
   const double first_fwd_s = shape.first * (fwd_s + (tp_fwd_exposed_s + cp_fwd_exposed_s));
   const double first_bwd_s = shape.first * (bwd_s + layer_recompute_s);
   double dp_total_s = 0, dp_exposed_s = 0;
@@ -423,20 +470,13 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   out.data_parallel = static_cast<int>(d);
   out.microbatches = static_cast<int>(microbatches);
   const double tokens_per_step = k.batch * s;
-  const double dense_layer_flop = 2 * h * h * (2 + 2 * kv_ratio) +
-                                  2 * (k.gate + 1) * h * k.ffn * k.top_k +
-                                  (k.moe ? 2 * h * k.experts : 0);
-  const double core_flop = 4 * s * h; // per token and layer, non-causal
-  const double logits_flop = 2 * h * k.vocab;
-  out.model_flop =
-      3 * tokens_per_step * (k.layers * (dense_layer_flop + core_flop / 2) + logits_flop);
-  out.model_flop_noncausal =
-      3 * tokens_per_step * (k.layers * (dense_layer_flop + core_flop) + logits_flop);
+  out.model_flop = k.model_flop;
+  out.model_flop_noncausal = k.model_flop_noncausal;
   double recompute_flop = 0;
   if (cfg.recompute == Recompute::full)
-    recompute_flop = tokens_per_step * k.layers * (dense_layer_flop + core_flop / 2);
+    recompute_flop = k.recompute_full_flop;
   else if (cfg.recompute == Recompute::selective && !k.fused)
-    recompute_flop = tokens_per_step * k.layers * core_flop / 2;
+    recompute_flop = k.recompute_selective_flop;
   out.hardware_flop = out.model_flop + recompute_flop;
   out.tokens_per_s = tokens_per_step / out.step_time_s;
   out.model_flops_per_gpu = out.model_flop / out.step_time_s / gpus;
@@ -463,17 +503,22 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double usable = usable_bytes(hw, eff);
   MemoryBreakdown& mem = out.memory;
   mem.total_bytes = -1;
+  // Shares of a stage's parameters each GPU holds (ZeRO sharding over the DP ranks).
+  const double inv_dp = 1 / dp_ranks, inv_edp = 1 / expert_dp_ranks;
+  const double weight_share = cfg.zero_stage >= 3 ? inv_dp : 1;
+  const double expert_weight_share = cfg.zero_stage >= 3 ? inv_edp : 1;
+  const double grad_share = cfg.zero_stage >= 2 ? inv_dp : 1;
+  const double expert_grad_share = cfg.zero_stage >= 2 ? inv_edp : 1;
+  const double opt_share = cfg.zero_stage >= 1 ? inv_dp : 1;
+  const double expert_opt_share = cfg.zero_stage >= 1 ? inv_edp : 1;
   for (int i = 0; i < shape.candidates; ++i) {
     const double j = shape.cand_index[i], layers = shape.cand_layers[i];
     const bool first = j == 0, last = j == p - 1;
     const double dense = dense_params_of(layers, first || last);
     const double expert = expert_params_of(layers);
-    const double weights = kWeightBytes * (dense / (cfg.zero_stage >= 3 ? dp_ranks : 1) +
-                                           expert / (cfg.zero_stage >= 3 ? expert_dp_ranks : 1));
-    const double gradients =
-        kGradientBytes * (dense / (cfg.zero_stage >= 2 ? dp_ranks : 1) +
-                          expert / (cfg.zero_stage >= 2 ? expert_dp_ranks : 1));
-    const double optimizer = kOptimizerBytes * (dense / dense_shard + expert / expert_shard);
+    const double weights = kWeightBytes * (dense * weight_share + expert * expert_weight_share);
+    const double gradients = kGradientBytes * (dense * grad_share + expert * expert_grad_share);
+    const double optimizer = kOptimizerBytes * (dense * opt_share + expert * expert_opt_share);
     const double activations = layers * stored_per_layer * in_flight(p, v, j, microbatches) +
                                working_bytes + (last ? logits_bytes : 0);
     const double total = weights + gradients + optimizer + activations;
@@ -799,8 +844,9 @@ StepResult estimate_step(const TransformerSpec& model, const ParallelConfig& con
   }
   StepResult result;
   const ModelTerms k = make_terms(model);
+  GemmCache cache;
   evaluate(k, config, make_shape(model.layers, config.pipeline, config.interleave), gpus,
-           make_rates(hardware, efficiency, k.fp8), hardware, efficiency, result);
+           make_rates(hardware, efficiency, k.fp8), hardware, efficiency, result, cache);
   if (!result.fits)
     result.message = shortfall_message(result.memory, config, result, hardware, efficiency);
   return result;
@@ -831,6 +877,7 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
   const ModelTerms k = make_terms(model);
   const Rates rates = make_rates(hardware, efficiency, k.fp8);
   StepResult scratch;
+  GemmCache cache;
   const Divisors gpu_divisors(gpus);
   const std::array<Recompute, 3> recomputes{Recompute::none, Recompute::selective, Recompute::full};
   auto allowed = [](const std::optional<int>& fixed, int value) {
@@ -888,7 +935,7 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                                              .sequence_parallel = sp == 1,
                                              .zero_stage = z,
                                              .recompute = rc};
-                    evaluate(k, cfg, shape, gpus, rates, hardware, efficiency, scratch);
+                    evaluate(k, cfg, shape, gpus, rates, hardware, efficiency, scratch, cache);
                     ++best.configs_evaluated;
                     if (!scratch.fits) {
                       const double ratio = scratch.memory.total_bytes / scratch.memory.usable_bytes;
