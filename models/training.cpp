@@ -946,7 +946,14 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                       continue;
                     }
                     ++best.configs_fitting;
-                    if (top.size() < keep || scratch.step_time_s < top.back().result.step_time_s) {
+                    // Layouts that tie with one already kept (e.g. ZeRO 1 and 2 when memory
+                    // is not binding) would crowd the list: the first found stays.
+                    bool tie = false;
+                    for (const RankedConfig& kept : top)
+                      tie = tie || std::fabs(kept.result.step_time_s - scratch.step_time_s) <=
+                                       1e-12 * scratch.step_time_s;
+                    if (!tie && (top.size() < keep ||
+                                 scratch.step_time_s < top.back().result.step_time_s)) {
                       auto at = std::upper_bound(top.begin(), top.end(), scratch.step_time_s,
                                                  [](double time, const RankedConfig& r) {
                                                    return time < r.result.step_time_s;

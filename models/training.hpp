@@ -23,7 +23,8 @@
 //   attention_fraction of peak) or unfused (scores materialised: full s x s GEMMs plus softmax,
 //   dropout and mask traffic; the 2021-2022 Megatron runs).
 // Precision: bf16, or fp8 for the linear layers' GEMMs (Transformer Engine: attention core,
-//   norms and communication stay bf16; casts add 1 byte read + 1 written per GEMM input).
+//   output layer, norms, communication and stored activations stay bf16): fp8 GEMMs run at
+//   fp8_gemm_fraction of the fp8 peak with 1-byte operands; cast kernels are not modelled.
 //
 // Pipeline stages: L layers over p v chunks of ceil(L / (p v)) or one less; the shorter chunks
 //   are the last, the first, the second-to-last... (production runs shorten the first and last
@@ -58,15 +59,17 @@
 //     stage produces the buckets evenly over T_b; a ring handles them in order, so the
 //     reduction ends max(T_b + C/n_b, T_b/n_b + C) after that backward starts (C the
 //     communication time, n_b the bucket count); exposed = that - T_b. The weight all-gather
-//     overlaps the next step's first forward in the same way. Scale term: each bucket pays the
-//     ring latency 2 (N-1) alpha_net over the N NVLink domains it crosses (NCCL ring; NCCL docs
-//     "ring latency grows linearly with the number of nodes"), so DP time grows with the number
-//     of data-parallel groups even when the bandwidth term does not.
+//     overlaps the next step's first forward in the same way; ZeRO-3 gathers the weights for
+//     every microbatch's forward and backward and reduce-scatters its gradients, overlapped
+//     with that microbatch the same way. Scale term: every bucket of every pass pays the ring
+//     latency (N-1) alpha_net over the N NVLink domains it crosses (an NCCL ring's latency grows
+//     linearly with the ring's length), so DP time grows with the number of data-parallel
+//     groups even when the bandwidth term does not; alpha_net is fitted per generation.
 //   Optimizer: 28 bytes of HBM traffic per local parameter (Adam, fp32 master and moments).
 //
 // Memory per GPU (bytes; every stage computed, the largest reported):
-//   weights 2, gradients 2 (fp32 main gradients: 4, with fp8 or when reducing in fp32 we keep
-//   2), optimizer 12 per parameter (mixed-precision Adam); ZeRO 1 (distributed optimizer)
+//   weights 2, gradients 2 (reduced in bf16, as NeMo's recipes do), optimizer 12 per parameter
+//   (mixed-precision Adam: fp32 master weights and two moments); ZeRO 1 (distributed optimizer)
 //   shards the optimizer, 2 also the gradients, 3 also the weights over the d c ranks (experts
 //   over d c / e).
 //   Activations per layer and microbatch (Korthikanti et al. Eq. 1-6, generalised to K kv heads,
