@@ -1,5 +1,5 @@
 // Analytical training step model for dense and mixture-of-experts transformers
-// (Calculon-class: closed forms, no simulation).
+// (Calculon-class: closed forms, no simulation). Version 2.
 //
 // One step processes the global batch B (sequences of length s) on G GPUs split into tensor (t),
 // pipeline (p, with v interleaved chunks per GPU), context (c), data (d = G / (t p c)) and expert
@@ -7,66 +7,96 @@
 // n_mb = B / (d m) microbatches of m sequences. Rank order (fastest first): t, c, d, p.
 //
 // FLOP (2 per multiply-add; matrix multiplications only, as in the sources):
-//   per token and layer, forward: attention projections 2 h^2 (2 + 2 K/A), attention core 4 s h
-//   (scores and weighted values, no causal discount), MLP 2 (g+1) h F per active expert
-//   (g = 2 for gated FFNs, else 1; top-k experts for MoE) plus the router 2 h X;
-//   logits 2 h V per token. Backward = 2 x forward.
-//   Full recomputation repeats each layer's forward; selective repeats the attention core.
-//   With F = 4h, K = A, dense, full recomputation this is exactly Narayanan et al. Eq. 3:
-//     F_step = 96 B s L h^2 (1 + s/(6h) + V/(16 L h));
-//   without recomputation (model FLOP, the MFU basis) 72 B s L h^2 (1 + s/(6h) + V/(12 L h))
-//   (Korthikanti et al. Sec. 6); selective adds the attention core forward 4 B s^2 h L.
+//   per token and layer, forward: attention projections 2 h^2 (2 + 2 K/A), attention core
+//   4 s h x a (scores and weighted values; a = 1/2 with the causal convention, 1 without),
+//   MLP 2 (g+1) h F per active expert (g = 2 for gated FFNs, else 1; top-k experts for MoE)
+//   plus the router 2 h X; logits 2 h V per token. Backward = 2 x forward.
+//   With F = 4h, K = A, dense, a = 1 and full recomputation this is exactly Narayanan et al.
+//   Eq. 3: F_step = 96 B s L h^2 (1 + s/(6h) + V/(16 L h)); model FLOP (no recomputation)
+//   72 B s L h^2 (1 + s/(6h) + V/(12 L h)) (Korthikanti et al. Sec. 6).
+//   MFU convention: model FLOP with the CAUSAL convention (a = 1/2): what causal fused kernels
+//   (FlashAttention-2/3) compute, and what Megatron-Core and the Llama 3 paper count. The
+//   non-causal figure is reported too (model_flop_noncausal) for papers that count s^2 in full.
 //
-// Time of one GPU of the slowest (last) pipeline stage per microbatch:
-//   GEMM (M x N x K, fp16/bf16): flop / (f_gemm P) + 2 (MK + KN + MN) / (f_hbm W_hbm)
-//     (an additive roofline: achievable fraction of peak saturates with arithmetic intensity);
-//     backward = 2 GEMMs of the same shape per forward GEMM.
-//   Element-wise work (norms, activations, softmax, dropout, residuals): memory bound, HBM
-//     traffic 1 x (stored activation bytes) forward and 2 x backward, at f_hbm W_hbm (GEMM
-//     operand traffic is already in the GEMM term). Attention scores are materialised (the
-//     calibration runs predate fused flash attention).
+// Attention kernel: fused (default; FlashAttention-2/3: no s x s matrix in HBM or memory, causal
+//   blocks skipped, backward 2.5 x the forward's FLOP since it recomputes the scores, at
+//   attention_fraction of peak) or unfused (scores materialised: full s x s GEMMs plus softmax,
+//   dropout and mask traffic; the 2021-2022 Megatron runs).
+// Precision: bf16, or fp8 for the linear layers' GEMMs (Transformer Engine: attention core,
+//   output layer, norms, communication and stored activations stay bf16): fp8 GEMMs run at
+//   fp8_gemm_fraction of the fp8 peak with 1-byte operands; cast kernels are not modelled.
+//
+// Pipeline stages: L layers over p v chunks of ceil(L / (p v)) or one less; the shorter chunks
+//   are the last, the first, the second-to-last... (production runs shorten the first and last
+//   stages, which also carry the embedding and the output layer: Llama 3 405B, 126 layers over
+//   16 stages = 7, 8 x 14, 7). Per microbatch, stage j takes t_j (its layers, plus the output
+//   layer and loss on the last stage, plus its point-to-point transfers). 1F1B (and its
+//   interleaved form) gives t_step = n_mb max_j t_j + (sum_j t_j - max_j t_j) / v + exposed DP
+//   + optimizer: the slowest stage bounds the step, the others fill and drain the pipeline.
+//   With equal stages this is (n_mb + (p-1)/v) t_stage.
+//
+// Time of one GPU per microbatch and layer:
+//   GEMM (M x N x K): flop / (f_gemm P) + 2 (MK + KN + MN) / (f_hbm W_hbm) (additive roofline).
+//   Element-wise work (norms, activations, dropout, residuals): memory bound, HBM traffic
+//     1 x (stored activation bytes) forward and 2 x backward.
 //   TP: 2 all-reduces per layer forward, 2 backward, 2 more with full recomputation, of
-//     m (s/c) h 2 bytes; with sequence parallelism each is a reduce-scatter + all-gather
-//     (same volume). Ring: 2 (n-1)/n bytes / bw + 2 (n-1) alpha. Not overlapped.
-//   CP: ring exchange of K and V ((c-1) steps forward, twice that backward), overlapped with
-//     the attention core; only the excess is exposed.
-//   EP: all-to-all dispatch + combine per MoE layer (x2 backward, +2 with full recompute),
-//     m (s/c) k h 2 (e-1)/e / t bytes, the part leaving the NVLink domain over the network.
-//   PP: 2 v point-to-point transfers per microbatch of m (s/c) h 2 / t bytes (Megatron's
-//     scatter/gather or sequence parallelism splits them over t), exposed.
-//   Bandwidth of a group of n GPUs spaced `gap` ranks apart: NVLink (f_nvl W_nvl / 2, one
-//     direction) when the group fits an NVLink domain, else min(NVLink, k f_net W_net) with k
-//     group members per domain (a ring leaves each domain once per NIC).
-// Step: t_step = (n_mb + (p-1)/v) t_mb + DP_exposed + t_optimizer, the pipeline bubble being
-//   (p-1)/(v n_mb) of the ideal time. DP: ring all-reduce of the gradients (2 bytes/param) over
-//   d c ranks (experts over d c / e); exposed = t_dp - f_overlap min(t_dp, last microbatch's
-//   backward). ZeRO-3 adds per-microbatch weight all-gathers (2, or 3 with full recompute),
-//   overlappable with that microbatch's compute. Optimizer: 28 bytes of HBM traffic per local
-//   parameter (Adam, fp32 master and moments, fp16 copy).
+//     m (s/c) h 2 bytes; with sequence parallelism each is a reduce-scatter + all-gather (same
+//     volume). With tp_comm_overlap (sequence parallel; NeMo/Transformer Engine userbuffers on
+//     Hopper and later) each collective is split in t chunks pipelined with its GEMM: exposed
+//     max(0, comm - gemm) + comm / t.
+//   CP: ring attention: (c-1) K,V blocks per layer forward (2 K/A m (s/c) h 2 / t bytes each),
+//     twice that backward (K,V and their gradients), each step overlapped with the attention
+//     core of one block; only the excess is exposed.
+//   EP: all-to-all dispatch + combine per MoE layer (x2 backward, +2 with full recompute).
+//   PP: 2 v point-to-point transfers per microbatch of m (s/c) h 2 / t bytes, over NVLink when
+//     the neighbouring stage is in the same NVLink domain, else over the scale-out network.
+//   Fabric: a group of n GPUs spaced `gap` ranks apart runs hierarchically: NVLink
+//     (f_nvl W_nvl / 2 per direction) inside the domain, then the k members per domain each
+//     drive their own NIC (rail-optimised) across domains: 1/k of the bytes at f_net W_net.
+//   DP: reduce-scatter of the gradients (2 bytes/param) + all-gather of the updated weights
+//     (distributed optimizer, ZeRO >= 1) or one all-reduce (same bytes) over the d c ranks, in
+//     buckets of bucket_bytes. Explicit overlap: the last microbatch's backward on the first
+//     stage produces the buckets evenly over T_b; a ring handles them in order, so the
+//     reduction ends max(T_b + C/n_b, T_b/n_b + C) after that backward starts (C the
+//     communication time, n_b the bucket count); exposed = that - T_b. The weight all-gather
+//     overlaps the next step's first forward in the same way; ZeRO-3 gathers the weights for
+//     every microbatch's forward and backward and reduce-scatters its gradients, overlapped
+//     with that microbatch the same way. Scale term: every bucket of every pass pays the ring
+//     latency (N-1) alpha_net over the N NVLink domains it crosses (an NCCL ring's latency grows
+//     linearly with the ring's length), so DP time grows with the number of data-parallel
+//     groups even when the bandwidth term does not; alpha_net is fitted per generation.
+//   Optimizer: 28 bytes of HBM traffic per local parameter (Adam, fp32 master and moments).
 //
-// Memory per GPU (bytes; first and last stage, the larger counts):
-//   weights 2, gradients 2, optimizer 12 per parameter (mixed-precision Adam); ZeRO 1 shards the
-//   optimizer, 2 also the gradients, 3 also the weights over the d c data-parallel ranks.
+// Memory per GPU (bytes; every stage computed, the largest reported):
+//   weights 2, gradients 2 (reduced in bf16, as NeMo's recipes do), optimizer 12 per parameter
+//   (mixed-precision Adam: fp32 master weights and two moments); ZeRO 1 (distributed optimizer)
+//   shards the optimizer, 2 also the gradients, 3 also the weights over the d c ranks (experts
+//   over d c / e).
 //   Activations per layer and microbatch (Korthikanti et al. Eq. 1-6, generalised to K kv heads,
 //   ffn F, gated FFN, MoE top-k): r = 10 s b h replicated over t without sequence parallelism,
-//   q = s b (h (4 + 4K/A) + (2g+2) F k) split over t, score 5 A s^2 b / t (dropped by selective
-//   recomputation); s -> s/c with CP. Full recomputation stores 2 s b h (/t with SP) per layer
-//   plus one layer's full activations. The first stage keeps min(p, n_mb) microbatches in
-//   flight, x (1 + (p-1)/(p v)) when interleaved; the last stage adds 4 s b V / t of logits.
-//   fits  <=>  total <= (1 - reserve) HBM.
-//
-// Parameters: StepHardware (datasheet) and StepEfficiency (physical fractions, fitted on the
-// calibration tables only; see default_step_efficiency()).
+//   q = s b (h (4 + 4K/A) + (2g+2) F k) split over t; unfused attention adds the scores
+//   5 A s^2 b / t (dropped by selective recomputation); fused attention keeps only its
+//   softmax statistics 4 A s b / t (fp32). s -> s/c with CP. Full recomputation stores
+//   2 s b h (/t with SP) per layer plus one layer's full activations. Stage j keeps p - j
+//   microbatches in flight (1F1B) or (2 (p-j-1) + (v-1) p + 1) / v with interleaving
+//   (Megatron's warm-up; j = 0 gives Korthikanti's p (1 + (p-1)/(p v))), at most n_mb; the last
+//   stage adds 4 s b V / t of logits; stage 0 and the last stage hold V h / t embedding weights.
+//   Usable memory: HBM capacity less runtime_reserve_bytes (CUDA context, NCCL buffers, cuBLAS
+//   and attention workspaces) less fragmentation_fraction of the rest (PyTorch caching
+//   allocator); see step_efficiency_for().
 //
 // Sources:
 //   D. Narayanan et al., "Efficient Large-Scale Language Model Training on GPU Clusters Using
 //     Megatron-LM", SC21, arXiv:2104.04473 (Eq. 3, Table 1, interleaved schedule).
 //   V. Korthikanti et al., "Reducing Activation Recomputation in Large Transformer Models",
 //     MLSys 2023, arXiv:2205.05198 (activation memory, sequence parallelism, Table 5).
-//   S. Rajbhandari et al., "ZeRO: Memory Optimizations Toward Training Trillion Parameter
-//     Models", SC20 (16 bytes/param mixed-precision Adam, stages 1-3).
-//   M. Isaev et al., "Calculon: a Methodology and Tool for High-Level Co-Design of Systems and
-//     Large Language Models", SC23 (analytical step model structure).
+//   T. Dao, "FlashAttention-2", arXiv:2307.08691 (forward 2 GEMMs, backward 5; up to 73% of
+//     A100 peak forward); J. Shah et al., "FlashAttention-3", arXiv:2407.08608 (up to 75% of
+//     H100 peak forward, BF16).
+//   A. Grattafiori et al., "The Llama 3 Herd of Models", arXiv:2407.21783 (uneven first and
+//     last stages, Sec. 3.3.2; validation only, never fitted).
+//   S. Rajbhandari et al., "ZeRO", SC20 (16 bytes/param mixed-precision Adam, stages 1-3).
+//   M. Isaev et al., "Calculon", SC23 (analytical step model structure).
 #pragma once
 
 #include <cstdint>
@@ -77,10 +107,16 @@
 namespace capsim {
 
 enum class Recompute { none, selective, full };
+enum class Attention { fused, unfused };
+enum class Precision { bf16, fp8 };
 
 const char* to_string(Recompute recompute);
-// Returns std::nullopt for an unknown name ("none", "selective", "full").
-std::optional<Recompute> parse_recompute(const std::string& name);
+const char* to_string(Attention attention);
+const char* to_string(Precision precision);
+// Return std::nullopt for an unknown name.
+std::optional<Recompute> parse_recompute(const std::string& name); // none|selective|full
+std::optional<Attention> parse_attention(const std::string& name); // fused|unfused
+std::optional<Precision> parse_precision(const std::string& name); // bf16|fp8
 
 struct TransformerSpec {
   int layers = 0;       // L
@@ -94,6 +130,8 @@ struct TransformerSpec {
   int experts = 1;      // X; 1 = dense
   int top_k = 1;        // experts per token (MoE)
   bool gated_ffn = false;
+  Attention attention = Attention::fused;
+  Precision precision = Precision::bf16; // of the linear layers' GEMMs
 };
 
 struct ParallelConfig {
@@ -104,37 +142,50 @@ struct ParallelConfig {
   int expert = 1;     // e, divides the data-parallel degree
   int microbatch = 1; // m, sequences per microbatch
   bool sequence_parallel = false;
-  int zero_stage = 0; // 0..3
+  int zero_stage = 0; // 0..3; 1 = distributed optimizer
   Recompute recompute = Recompute::none;
 };
 
 struct StepHardware {
   std::string name;
   double peak_flops = 0;            // dense fp16/bf16 FLOP/s per GPU
+  double peak_fp8_flops = 0;        // dense fp8 FLOP/s per GPU (0: no fp8 tensor cores)
   double hbm_bytes = 0;             // HBM capacity per GPU
   double hbm_bytes_per_s = 0;       // HBM bandwidth per GPU
   double nvlink_bytes_per_s = 0;    // NVLink per GPU, both directions (datasheet figure)
-  int nvlink_domain = 1;            // GPUs per NVLink domain
+  int nvlink_domain = 1;            // GPUs per NVLink domain (8 for HGX/DGX, 72 for NVL72)
   double scale_out_bytes_per_s = 0; // network per GPU, one direction (NIC line rate)
 };
 
+// Physical efficiencies of one GPU generation and its software stack (step_efficiency_for).
 struct StepEfficiency {
-  double gemm_fraction = 0;       // achievable fraction of peak FLOP/s at high arithmetic intensity
-  double hbm_fraction = 0;        // achievable fraction of HBM bandwidth
-  double nvlink_fraction = 0;     // achievable fraction of NVLink bandwidth (collectives)
-  double network_fraction = 0;    // achievable fraction of scale-out bandwidth
-  double message_latency_s = 0;   // per collective step or point-to-point message
-  double dp_overlap_fraction = 0; // share of DP traffic hidden behind backward compute, [0, 1]
-  double hbm_reserve_fraction = 0; // HBM kept for workspace and fragmentation, [0, 1)
+  std::string generation;           // "ampere", "hopper", "blackwell"
+  double gemm_fraction = 0;         // achievable fraction of bf16 peak at high arithmetic intensity
+  double fp8_gemm_fraction = 0;     // the same for fp8 GEMMs, of the fp8 peak
+  double attention_fraction = 0;    // fused attention kernel, fraction of bf16 peak (forward)
+  double hbm_fraction = 0;          // achievable fraction of HBM bandwidth
+  double nvlink_fraction = 0;       // achievable fraction of NVLink bandwidth (collectives)
+  double network_fraction = 0;      // achievable fraction of scale-out bandwidth
+  double message_latency_s = 0;     // per collective step or point-to-point message in a domain
+  double network_latency_s = 0;     // per ring step across NVLink domains
+  double bucket_bytes = 0;          // DP gradient bucket size
+  bool tp_comm_overlap = false;     // the stack overlaps TP collectives with GEMMs (with SP)
+  double runtime_reserve_bytes = 0; // CUDA context, NCCL, cuBLAS and attention workspaces
+  double fragmentation_fraction = 0; // of the rest, lost to allocator fragmentation, [0, 1)
 };
 
-// Fitted on tests/reference/calibration (A100 80GB, Megatron-LM 2021 and 2022); see the test.
+// Efficiencies of the generation of the GPU named (A100 -> ampere; H100, H200 -> hopper;
+// B200, GB200, B300, GB300 -> blackwell), fitted on tests/reference/calibration only (see
+// tests/models/test_training.cpp). Unknown names get the hopper set.
+StepEfficiency step_efficiency_for(const std::string& gpu_name);
+// The A100 (ampere) set.
 StepEfficiency default_step_efficiency();
 
 std::vector<std::string> validate(const TransformerSpec& model);
 std::vector<std::string> validate(const StepHardware& hardware);
 std::vector<std::string> validate(const StepEfficiency& efficiency);
-// Consistency of degrees with the model and the GPU count (divisibility, batch, ranges).
+// Consistency of degrees with the model and the GPU count: each problem says which dimension
+// does not divide what.
 std::vector<std::string> validate(const TransformerSpec& model, const ParallelConfig& config,
                                   int gpus);
 
@@ -144,9 +195,15 @@ struct ParameterCount {
 };
 ParameterCount count_parameters(const TransformerSpec& model);
 
-// FLOP of one step over the whole cluster.
-double model_flop_per_step(const TransformerSpec& model); // without recomputation (MFU basis)
-double hardware_flop_per_step(const TransformerSpec& model, Recompute recompute);
+// FLOP of one step over the whole cluster. causal: attention core counted as causal kernels
+// compute it (half the s x s products); false: Narayanan et al.'s s^2 in full.
+double model_flop_per_step(const TransformerSpec& model, bool causal = true); // no recompute
+double hardware_flop_per_step(const TransformerSpec& model, Recompute recompute,
+                              bool causal = true);
+
+// Layers per pipeline stage (size p): chunks of ceil(L / (p v)) or one less, shortened from
+// the ends (last, first, second-to-last, ...), chunk i on stage i mod p. Empty if L < p v.
+std::vector<int> stage_layers(int layers, int pipeline, int interleave);
 
 struct MemoryBreakdown {
   double weights_bytes = 0;
@@ -154,14 +211,16 @@ struct MemoryBreakdown {
   double optimizer_bytes = 0;
   double activations_bytes = 0;
   double total_bytes = 0;
-  double usable_bytes = 0; // (1 - reserve) HBM
+  double usable_bytes = 0; // HBM less the runtime reserve, less fragmentation
+  int stage = 0;           // the pipeline stage these figures are for (the largest total)
 };
 
 struct TimeBreakdown {
-  double compute_s = 0;   // forward + backward, all microbatches (bottleneck stage)
+  double compute_s = 0;   // forward + backward, all microbatches (slowest stage)
   double recompute_s = 0; // recomputed forward work
-  double tp_comm_s = 0;   // exposed (= total)
-  double cp_comm_s = 0;   // exposed part
+  double tp_comm_s = 0;   // exposed
+  double tp_comm_total_s = 0;
+  double cp_comm_s = 0; // exposed part
   double cp_comm_total_s = 0;
   double ep_comm_s = 0; // exposed (= total)
   double pp_comm_s = 0; // exposed (= total)
@@ -171,20 +230,29 @@ struct TimeBreakdown {
   double optimizer_s = 0;
 };
 
+struct StageSummary {
+  int first_layers = 0, last_layers = 0, max_layers = 0; // layers per stage
+  int slowest = 0;      // index of the slowest stage (the one bounding the step)
+  double slowest_s = 0; // its time per microbatch
+  double sum_s = 0;     // sum over stages of the time per microbatch
+};
+
 struct StepResult {
   int data_parallel = 0;
   int microbatches = 0; // per replica per step
   double step_time_s = 0;
   TimeBreakdown time;
-  double model_flop = 0;    // per step, whole cluster, no recomputation
-  double hardware_flop = 0; // per step, whole cluster, with recomputation
+  StageSummary stages;
+  double model_flop = 0;           // per step, whole cluster, no recomputation, causal
+  double model_flop_noncausal = 0; // the same with the attention core counted in full
+  double hardware_flop = 0;        // per step, whole cluster, with recomputation (causal)
   double tokens_per_s = 0;
   double model_flops_per_gpu = 0;    // model FLOP/s per GPU
   double hardware_flops_per_gpu = 0; // including recomputation (Megatron's "achieved")
-  double mfu = 0;
+  double mfu = 0;                    // causal model FLOP / bf16 peak
   MemoryBreakdown memory;
   bool fits = false;
-  std::string message; // why it does not fit; empty when it fits
+  std::string message; // what does not fit, how much against how much; empty when it fits
 };
 
 // Throws std::invalid_argument listing the problems of validate() when inputs are inconsistent.
@@ -199,16 +267,27 @@ struct SearchSpace {
   int max_interleave = 8;
 };
 
+struct RankedConfig {
+  ParallelConfig config;
+  StepResult result;
+};
+
 struct SearchResult {
   bool found = false; // a valid configuration that fits exists
   ParallelConfig config;
   StepResult result;
+  std::vector<RankedConfig> runners_up; // the next fastest fitting layouts, fastest first
   std::int64_t configs_evaluated = 0;
   std::int64_t configs_fitting = 0;
+  // When nothing fits: the configuration that came closest (smallest memory over usable).
+  std::optional<RankedConfig> closest;
 };
 
-// Enumerates every valid configuration within `space` and returns the fastest one that fits.
+// Enumerates every valid configuration within `space` (tensor, pipeline, interleave, context,
+// expert, microbatch, sequence parallelism, ZeRO stage / distributed optimizer, recompute) and
+// returns the fastest one that fits, and the next `runners_up` fastest.
 SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepHardware& hardware,
-                             const StepEfficiency& efficiency, const SearchSpace& space);
+                             const StepEfficiency& efficiency, const SearchSpace& space,
+                             int runners_up = 0);
 
 } // namespace capsim

@@ -47,6 +47,10 @@ constexpr Key kKeys[] = {
     {"experts", Key::integer, "experts per MoE layer (1 = dense)"},
     {"top-k", Key::integer, "experts per token (MoE)"},
     {"gated-ffn", Key::flag, "gated feed-forward (SwiGLU: three matrices instead of two)"},
+    {"attention", Key::text,
+     "attention kernel fused|unfused (default fused: FlashAttention-2/3; unfused for old stacks)"},
+    {"precision", Key::text, "precision of the linear layers' GEMMs bf16|fp8 (default bf16)"},
+    {"top", Key::integer, "with a search, also list the next N fastest layouts (default 4)"},
     {"search", Key::flag,
      "search the fastest configuration that fits, even if all degrees are given"},
     {"json", Key::flag, "print JSON"},
@@ -196,7 +200,9 @@ std::string config_line(const ParallelConfig& c, const StepResult& r) {
          std::to_string(c.expert) + ", dp " + std::to_string(r.data_parallel) + ", microbatch " +
          std::to_string(c.microbatch) + " (" + std::to_string(r.microbatches) +
          " per replica per step), sequence parallel " + (c.sequence_parallel ? "on" : "off") +
-         ", ZeRO " + std::to_string(c.zero_stage) + ", recompute " + to_string(c.recompute);
+         ", ZeRO " + std::to_string(c.zero_stage) +
+         (c.zero_stage >= 1 ? " (distributed optimizer)" : "") + ", recompute " +
+         to_string(c.recompute);
 }
 
 void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const StepHardware& hw,
@@ -206,7 +212,9 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   if (model.experts > 1) out << " (" << fixed(n.active / 1e9, 2) << " B active)";
   out << ", " << model.layers << " layers, hidden " << model.hidden << ", seq " << model.seq_len
       << ", global batch " << model.global_batch << "\n";
-  out << "hardware       " << gpus << " x " << hw.name << "\n";
+  out << "hardware       " << gpus << " x " << hw.name << " (" << eff.generation
+      << " efficiencies), attention " << to_string(model.attention) << ", "
+      << to_string(model.precision) << "\n";
   out << "configuration  " << config_line(cfg, r) << "\n";
   const TimeBreakdown& t = r.time;
   out << "step time      " << seconds(r.step_time_s) << "\n";
@@ -216,7 +224,7 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   };
   row("compute", t.compute_s);
   row("recompute", t.recompute_s);
-  row("TP comm", t.tp_comm_s);
+  row("TP comm", t.tp_comm_s, " exposed of " + seconds(t.tp_comm_total_s));
   row("CP comm", t.cp_comm_s, " exposed of " + seconds(t.cp_comm_total_s));
   row("EP comm", t.ep_comm_s);
   row("PP comm", t.pp_comm_s);
@@ -225,13 +233,20 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   row("optimizer", t.optimizer_s);
   out << "throughput     " << fixed(r.tokens_per_s, 0) << " tokens/s\n";
   out << "model FLOP/s   " << with_unit(r.model_flops_per_gpu / 1e12, "TFLOP/s", 1)
-      << " per GPU, MFU " << fixed(100 * r.mfu, 1) << " %\n";
+      << " per GPU, MFU " << fixed(100 * r.mfu, 1)
+      << " % (causal attention FLOP; counting s^2 in full: "
+      << fixed(100 * r.mfu * r.model_flop_noncausal / r.model_flop, 1) << " %)\n";
   out << "hw FLOP/s       " << with_unit(r.hardware_flops_per_gpu / 1e12, "TFLOP/s", 1)
       << " per GPU, with recomputation\n";
   const MemoryBreakdown& m = r.memory;
+  out << "stages         " << r.stages.first_layers << " layers first, " << r.stages.last_layers
+      << " last, " << r.stages.max_layers << " most; slowest stage " << r.stages.slowest << " ("
+      << seconds(r.stages.slowest_s) << " per microbatch)\n";
   out << "memory/GPU     " << with_unit(m.total_bytes / 1e9, "GB", 1) << " of "
       << with_unit(m.usable_bytes / 1e9, "GB", 1) << " usable (" << fixed(hw.hbm_bytes / 1e9, 0)
-      << " GB HBM, " << fixed(100 * eff.hbm_reserve_fraction, 0) << " % reserve)\n";
+      << " GB HBM less " << fixed(eff.runtime_reserve_bytes / 1e9, 1) << " GB runtime reserve and "
+      << fixed(100 * eff.fragmentation_fraction, 0) << " % fragmentation), pipeline stage "
+      << m.stage << "\n";
   out << "  weights       " << with_unit(m.weights_bytes / 1e9, "GB", 1) << "\n";
   out << "  gradients     " << with_unit(m.gradients_bytes / 1e9, "GB", 1) << "\n";
   out << "  optimizer     " << with_unit(m.optimizer_bytes / 1e9, "GB", 1) << "\n";
@@ -245,12 +260,20 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
   nlohmann::ordered_json j;
   j["gpu"] = hw.name;
   j["gpus"] = gpus;
-  j["model"] = {{"layers", model.layers},     {"hidden", model.hidden},
-                {"ffn", model.ffn},           {"heads", model.heads},
-                {"kv_heads", model.kv_heads}, {"vocab", model.vocab},
-                {"seq", model.seq_len},       {"global_batch", model.global_batch},
-                {"experts", model.experts},   {"top_k", model.top_k},
-                {"parameters", n.total},      {"active_parameters", n.active}};
+  j["model"] = {{"layers", model.layers},
+                {"hidden", model.hidden},
+                {"ffn", model.ffn},
+                {"heads", model.heads},
+                {"kv_heads", model.kv_heads},
+                {"vocab", model.vocab},
+                {"seq", model.seq_len},
+                {"global_batch", model.global_batch},
+                {"experts", model.experts},
+                {"top_k", model.top_k},
+                {"attention", to_string(model.attention)},
+                {"precision", to_string(model.precision)},
+                {"parameters", n.total},
+                {"active_parameters", n.active}};
   j["config"] = {{"tp", cfg.tensor},
                  {"pp", cfg.pipeline},
                  {"interleave", cfg.interleave},
@@ -264,10 +287,12 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
                  {"recompute", to_string(cfg.recompute)}};
   j["step_time_s"] = r.step_time_s;
   j["mfu"] = r.mfu;
+  j["mfu_noncausal"] = r.mfu * r.model_flop_noncausal / r.model_flop;
   j["tflops_per_gpu"] = r.model_flops_per_gpu / 1e12;
   j["hardware_tflops_per_gpu"] = r.hardware_flops_per_gpu / 1e12;
   j["tokens_per_s"] = r.tokens_per_s;
   j["model_flop_per_step"] = r.model_flop;
+  j["model_flop_per_step_noncausal"] = r.model_flop_noncausal;
   j["hardware_flop_per_step"] = r.hardware_flop;
   j["memory_per_gpu_bytes"] = r.memory.total_bytes;
   j["fits"] = r.fits;
@@ -275,7 +300,8 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
   const TimeBreakdown& t = r.time;
   j["breakdown"] = {{"compute_s", t.compute_s},
                     {"recompute_s", t.recompute_s},
-                    {"tp_comm_s", t.tp_comm_s},
+                    {"tp_comm_exposed_s", t.tp_comm_s},
+                    {"tp_comm_total_s", t.tp_comm_total_s},
                     {"cp_comm_exposed_s", t.cp_comm_s},
                     {"cp_comm_total_s", t.cp_comm_total_s},
                     {"ep_comm_s", t.ep_comm_s},
@@ -284,14 +310,29 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
                     {"dp_comm_exposed_s", t.dp_comm_s},
                     {"dp_comm_total_s", t.dp_comm_total_s},
                     {"optimizer_s", t.optimizer_s}};
+  j["stages"] = {{"first_layers", r.stages.first_layers},
+                 {"last_layers", r.stages.last_layers},
+                 {"max_layers", r.stages.max_layers},
+                 {"slowest", r.stages.slowest},
+                 {"slowest_s", r.stages.slowest_s}};
   j["memory"] = {{"weights_bytes", r.memory.weights_bytes},
                  {"gradients_bytes", r.memory.gradients_bytes},
                  {"optimizer_bytes", r.memory.optimizer_bytes},
                  {"activations_bytes", r.memory.activations_bytes},
                  {"total_bytes", r.memory.total_bytes},
                  {"usable_bytes", r.memory.usable_bytes},
+                 {"stage", r.memory.stage},
                  {"hbm_bytes", hw.hbm_bytes}};
   return j;
+}
+
+std::string none_fits_message(const SearchResult& searched, const StepHardware& hw) {
+  std::string text = "none of the " + std::to_string(searched.configs_evaluated) +
+                     " valid configurations fits in " + fixed(hw.hbm_bytes / 1e9, 0) + " GB HBM";
+  if (searched.closest)
+    text += "; the closest (" + config_line(searched.closest->config, searched.closest->result) +
+            ") needs " + searched.closest->result.message;
+  return text;
 }
 
 int report_errors(const InputErrors& errors) {
@@ -338,6 +379,19 @@ int run_step(const StepOptions& options,
   model.experts = in.integer("experts").value_or(1);
   model.top_k = in.integer("top-k").value_or(1);
   model.gated_ffn = in.flag("gated-ffn").value_or(false);
+  if (const auto name = in.text("attention")) {
+    if (const auto a = parse_attention(*name))
+      model.attention = *a;
+    else
+      in.fail(*in.find("attention"), "attention must be fused or unfused, got '" + *name + "'");
+  }
+  if (const auto name = in.text("precision")) {
+    if (const auto a = parse_precision(*name))
+      model.precision = *a;
+    else
+      in.fail(*in.find("precision"), "precision must be bf16 or fp8, got '" + *name + "'");
+  }
+  const int top = in.integer("top").value_or(4);
 
   SearchSpace space;
   space.tensor = in.integer("tp");
@@ -364,9 +418,12 @@ int run_step(const StepOptions& options,
   for (const auto& p : validate(hw))
     errors.unlocated.push_back("GPU '" + hw.name + "': " + p);
   if (gpus <= 0) errors.unlocated.push_back("gpus must be positive, got " + std::to_string(gpus));
+  if (top < 0) errors.unlocated.push_back("top must be >= 0, got " + std::to_string(top));
+  if (model.precision == Precision::fp8 && hw.peak_fp8_flops <= 0 && errors.empty())
+    errors.unlocated.push_back("precision fp8 needs fp8 tensor cores; " + hw.name + " has none");
   if (!errors.empty()) return report_errors(errors);
 
-  const StepEfficiency eff = default_step_efficiency();
+  const StepEfficiency eff = step_efficiency_for(hw.name);
   const bool all_fixed = space.tensor && space.pipeline && space.context && space.expert &&
                          space.interleave && space.microbatch && space.zero_stage &&
                          space.recompute;
@@ -407,15 +464,24 @@ int run_step(const StepOptions& options,
       errors.unlocated.push_back("parallel degrees and microbatch must be >= 1");
     if (!errors.empty()) return report_errors(errors);
     const auto start = std::chrono::steady_clock::now();
-    searched = search_parallel(model, gpus, hw, eff, space);
+    searched = search_parallel(model, gpus, hw, eff, space, top);
     search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << "capsim step: searched " << searched->configs_evaluated << " configurations ("
               << searched->configs_fitting << " fit) in " << seconds(search_s) << ", "
               << fixed(searched->configs_evaluated / std::max(search_s, 1e-9), 0) << " configs/s\n";
     if (searched->configs_evaluated == 0) {
-      errors.unlocated.push_back(
-          "no valid parallel configuration: the given degrees do not divide the GPU count, "
-          "layers, heads, sequence or batch");
+      // Say which fixed degree does not divide what.
+      ParallelConfig fixed = partial;
+      fixed.interleave = space.interleave.value_or(1);
+      fixed.microbatch = space.microbatch.value_or(1);
+      fixed.sequence_parallel = sequence_parallel.value_or(false) && fixed.tensor > 1;
+      for (const auto& p : validate(model, fixed, gpus))
+        errors.unlocated.push_back(p);
+      if (errors.unlocated.empty())
+        errors.unlocated.push_back(
+            "no valid parallel configuration: the given degrees leave no data-parallel degree "
+            "and microbatch that divide global-batch (" +
+            std::to_string(model.global_batch) + ")");
       return report_errors(errors);
     }
     cfg = searched->config;
@@ -429,10 +495,17 @@ int run_step(const StepOptions& options,
       j["gpu"] = hw.name;
       j["gpus"] = gpus;
       j["fits"] = false;
-      j["message"] = "none of the " + std::to_string(searched->configs_evaluated) +
-                     " valid configurations fits in " + fixed(hw.hbm_bytes / 1e9, 0) + " GB HBM";
+      j["message"] = none_fits_message(*searched, hw);
     } else {
       j = to_json(model, gpus, hw, cfg, result);
+    }
+    if (searched && !none_fits) {
+      nlohmann::ordered_json next = nlohmann::ordered_json::array();
+      for (const RankedConfig& r : searched->runners_up)
+        next.push_back(to_json(model, gpus, hw, r.config, r.result)["config"]);
+      for (size_t i = 0; i < searched->runners_up.size(); ++i)
+        next[i]["step_time_s"] = searched->runners_up[i].result.step_time_s;
+      j["runners_up"] = next;
     }
     if (searched)
       j["search"] = {{"configs_evaluated", searched->configs_evaluated},
@@ -441,10 +514,16 @@ int run_step(const StepOptions& options,
                      {"configs_per_s", searched->configs_evaluated / std::max(search_s, 1e-9)}};
     std::cout << j.dump(2) << "\n";
   } else if (none_fits) {
-    std::cout << "fits           NO: none of the " << searched->configs_evaluated
-              << " valid configurations fits in " << fixed(hw.hbm_bytes / 1e9, 0) << " GB HBM\n";
+    std::cout << "fits           NO: " << none_fits_message(*searched, hw) << "\n";
   } else {
     print_text(std::cout, model, gpus, hw, eff, cfg, result);
+    if (searched && !searched->runners_up.empty()) {
+      std::cout << "next fastest\n";
+      for (const RankedConfig& r : searched->runners_up)
+        std::cout << "  " << seconds(r.result.step_time_s) << " ("
+                  << fixed(100 * (r.result.step_time_s / result.step_time_s - 1), 1)
+                  << " % slower)  " << config_line(r.config, r.result) << "\n";
+    }
   }
   return 0;
 }

@@ -192,6 +192,7 @@ StepHardware step_hardware_from_catalog(const std::string& gpu_name) {
   const SystemSpec* system = catalog.default_system(gpu->name);
   return StepHardware{.name = gpu->name,
                       .peak_flops = gpu->bf16_dense_flops,
+                      .peak_fp8_flops = gpu->fp8_dense_flops,
                       .hbm_bytes = gpu->hbm_bytes,
                       .hbm_bytes_per_s = gpu->hbm_bytes_per_s,
                       .nvlink_bytes_per_s = gpu->nvlink_bytes_per_s,

@@ -451,6 +451,10 @@ private:
         t.experts = count("experts", Need::optional, 1);
         t.top_k = count("top_k", Need::optional, 1);
         t.gated_ffn = m.boolean("gated_ffn", Need::optional).value_or(false);
+        if (auto a = m.one_of("attention", Need::optional, {"fused", "unfused"}))
+          t.attention = *parse_attention(*a);
+        if (auto pr = m.one_of("precision", Need::optional, {"bf16", "fp8"}))
+          t.precision = *parse_precision(*pr);
         j.parameters = count_parameters(t).total;
         j.global_batch_tokens = static_cast<double>(t.global_batch) * t.seq_len;
       } else {
@@ -466,7 +470,8 @@ private:
       m.finish();
       j.total_flop = 6 * j.parameters * j.tokens;
     }
-    if (YAML::Node parallel = r.mapping("parallel", Need::optional); parallel.IsDefined()) {
+    YAML::Node parallel_node = r.mapping("parallel", Need::optional);
+    if (YAML::Node parallel = parallel_node; parallel.IsDefined()) {
       MapReader p(parallel, what + " parallel", d_);
       auto degree = [&](const char* key, std::optional<int>& field) {
         if (auto v = p.integer(key, Need::optional, 0, 1'000'000)) field = static_cast<int>(*v);
@@ -509,6 +514,7 @@ private:
       // The fastest configuration that fits (the given degrees fixed), on this cluster's GPUs.
       StepHardware hardware{.name = cluster->gpu.name,
                             .peak_flops = cluster->gpu.bf16_dense_flops,
+                            .peak_fp8_flops = cluster->gpu.fp8_dense_flops,
                             .hbm_bytes = cluster->gpu.hbm_bytes,
                             .hbm_bytes_per_s = cluster->gpu.hbm_bytes_per_s,
                             .nvlink_bytes_per_s = cluster->gpu.nvlink_bytes_per_s,
@@ -517,12 +523,46 @@ private:
       auto problems = validate(j.transformer);
       for (const auto& problem : problems)
         d_.error(model_node, what + " model: " + problem);
+      if (j.transformer.precision == Precision::fp8 && hardware.peak_fp8_flops <= 0) {
+        d_.error(model_node, what + " model: precision fp8 needs fp8 tensor cores; " +
+                                 cluster->gpu.name + " has none");
+        problems.push_back("fp8");
+      }
+      // Fixed degrees: each must divide what it splits, said before any search.
+      if (problems.empty()) {
+        const ParallelConfig fixed{.tensor = j.parallel.tensor.value_or(1),
+                                   .pipeline = j.parallel.pipeline.value_or(1),
+                                   .interleave = j.parallel.interleave.value_or(1),
+                                   .context = j.parallel.context.value_or(1),
+                                   .expert = j.parallel.expert.value_or(1),
+                                   .microbatch = j.parallel.microbatch.value_or(1),
+                                   .sequence_parallel =
+                                       j.parallel.sequence_parallel.value_or(false) &&
+                                       j.parallel.tensor.value_or(1) > 1,
+                                   .zero_stage = j.parallel.zero_stage.value_or(0)};
+        for (const auto& problem : validate(j.transformer, fixed, static_cast<int>(j.gpus))) {
+          // Only problems that involve a degree the scenario fixed are the scenario's.
+          const bool batch_only = problem.find("global-batch") == 0 && !j.parallel.microbatch;
+          const bool interleave_only =
+              problem.find("interleaved schedule") != std::string::npos && !j.parallel.interleave;
+          if (batch_only || interleave_only) continue;
+          d_.error(parallel_node.IsDefined() ? parallel_node : model_node,
+                   what + " parallel: " + problem);
+          problems.push_back(problem);
+        }
+      }
       if (problems.empty()) {
         SearchResult found = search_parallel(j.transformer, static_cast<int>(j.gpus), hardware,
-                                             default_step_efficiency(), j.parallel);
+                                             step_efficiency_for(cluster->gpu.name), j.parallel);
         if (!found.found) {
+          std::string why = found.closest
+                                ? "; closest (" + std::to_string(found.closest->config.tensor) +
+                                      " tp, " + std::to_string(found.closest->config.pipeline) +
+                                      " pp): " + found.closest->result.message
+                                : "";
           d_.error(model_node, what + ": no parallel configuration of this model fits " +
-                                   std::to_string(j.gpus) + " " + cluster->gpu.name + " GPUs");
+                                   std::to_string(j.gpus) + " " + cluster->gpu.name + " GPUs" +
+                                   why);
         } else {
           j.step = found.result;
           j.step_config = found.config;

@@ -59,14 +59,68 @@ std::vector<std::vector<std::string>> read_csv(const std::string& name) {
   return rows;
 }
 
+// NVIDIA H100 SXM5 datasheet; DGX H100: 8 GPUs per NVLink domain, 8 x 400 Gb/s ConnectX-7.
+StepHardware h100() {
+  return StepHardware{.name = "H100",
+                      .peak_flops = 989e12,
+                      .peak_fp8_flops = 1979e12,
+                      .hbm_bytes = 80e9,
+                      .hbm_bytes_per_s = 3.35e12,
+                      .nvlink_bytes_per_s = 900e9,
+                      .nvlink_domain = 8,
+                      .scale_out_bytes_per_s = 400e9 / 8};
+}
+
+// NVIDIA GB200 NVL72 product page (per GPU); one 400 Gb/s ConnectX-7 per GPU.
+StepHardware gb200() {
+  return StepHardware{.name = "GB200",
+                      .peak_flops = 2500e12,
+                      .peak_fp8_flops = 5000e12,
+                      .hbm_bytes = 186e9,
+                      .hbm_bytes_per_s = 8e12,
+                      .nvlink_bytes_per_s = 1800e9,
+                      .nvlink_domain = 72,
+                      .scale_out_bytes_per_s = 400e9 / 8};
+}
+
+enum class Measure { seconds, tflops_eq3, tokens_per_gpu };
+
 struct CalibrationCase {
   std::string label;
+  std::string generation; // "ampere", "hopper", "blackwell"
   TransformerSpec model;
   ParallelConfig config;
   int gpus;
-  bool compare_tflops; // Megatron: achieved TFLOP/s per GPU; Korthikanti: iteration time
+  Measure measure;
   double measured;
+  bool held_out; // left out of the fit
 };
+
+StepHardware hardware_of(const std::string& generation) {
+  return generation == "ampere" ? a100() : generation == "hopper" ? h100() : gb200();
+}
+
+double predicted_value(const CalibrationCase& c, const StepResult& r) {
+  switch (c.measure) {
+  case Measure::seconds:
+    return r.step_time_s;
+  case Measure::tflops_eq3:
+    // Megatron's "achieved" TFLOP/s: Eq. 3, attention counted in full, with recomputation.
+    return hardware_flop_per_step(c.model, c.config.recompute, false) / r.step_time_s / c.gpus /
+           1e12;
+  case Measure::tokens_per_gpu:
+  default:
+    return r.tokens_per_s / c.gpus;
+  }
+}
+
+// Held-out split, fixed before any result was looked at: in every calibration table, the rows
+// whose index in file order (from 0, one index per table row) is 2, 5, 8, ... are left out of
+// the fit; everything else is fitted. (For Korthikanti's table both figures of a row share its
+// index.)
+bool held_out_index(int index) {
+  return index % 3 == 2;
+}
 
 // Korthikanti et al. 2022, Table 5: tp, pp, v, microbatch as listed; data parallel 1, no ZeRO.
 // Megatron (Narayanan et al. 2021), Table 1: full recomputation, no sequence parallelism (it
@@ -74,16 +128,18 @@ struct CalibrationCase {
 // ASSUMPTION: microbatch 1 and the non-interleaved 1F1B schedule (v = 1). Evidence: the
 // 530B row of Table 1 (p = 35, 280 microbatches per replica) reaches 163 TFLOP/s = 54.0 s per
 // step, while Korthikanti's same configuration with v = 3 takes 49.05 s; the difference is the
-// larger v = 1 bubble (34/280 vs 34/840 = 8%). With v = largest of {3, 2} dividing L/p instead,
-// the same parameters give MAE 4.1% but up to 9% on the pipelined rows.
+// larger v = 1 bubble (34/280 vs 34/840 = 8%).
+// Both papers predate fused attention: their rows run with Attention::unfused.
 std::vector<CalibrationCase> calibration_cases() {
   std::vector<CalibrationCase> cases;
+  int index = 0;
   for (const auto& r : read_csv("korthikanti_2022_table5.csv")) {
     const int hidden = std::stoi(r[1]), heads = std::stoi(r[3]), layers = std::stoi(r[4]);
     const int gpus = std::stoi(r[6]);
     TransformerSpec model = gpt(layers, hidden, heads, std::stoi(r[10]));
     model.ffn = std::stoi(r[2]);
     model.seq_len = std::stoi(r[5]);
+    model.attention = Attention::unfused;
     const ParallelConfig base{.tensor = std::stoi(r[7]),
                               .pipeline = std::stoi(r[8]),
                               .interleave = std::stoi(r[9]),
@@ -93,20 +149,94 @@ std::vector<CalibrationCase> calibration_cases() {
     ParallelConfig seqsel = base;
     seqsel.recompute = Recompute::selective;
     seqsel.sequence_parallel = true;
-    cases.push_back({"K22 " + r[0] + " full", model, full, gpus, false, std::stod(r[12])});
-    cases.push_back({"K22 " + r[0] + " seq+sel", model, seqsel, gpus, false, std::stod(r[13])});
+    const bool out = held_out_index(index++);
+    cases.push_back({"K22 " + r[0] + " full", "ampere", model, full, gpus, Measure::seconds,
+                     std::stod(r[12]), out});
+    cases.push_back({"K22 " + r[0] + " seq+sel", "ampere", model, seqsel, gpus, Measure::seconds,
+                     std::stod(r[13]), out});
   }
+  index = 0;
   for (const auto& r : read_csv("megatron_2021_table1.csv")) {
-    const TransformerSpec model =
-        gpt(std::stoi(r[3]), std::stoi(r[2]), std::stoi(r[1]), std::stoi(r[7]));
+    TransformerSpec model = gpt(std::stoi(r[3]), std::stoi(r[2]), std::stoi(r[1]), std::stoi(r[7]));
+    model.attention = Attention::unfused;
     const ParallelConfig config{.tensor = std::stoi(r[4]),
                                 .pipeline = std::stoi(r[5]),
                                 .interleave = 1,
                                 .microbatch = 1,
                                 .recompute = Recompute::full};
-    cases.push_back({"M21 " + r[0] + "B", model, config, std::stoi(r[6]), true, std::stod(r[8])});
+    cases.push_back({"M21 " + r[0] + "B", "ampere", model, config, std::stoi(r[6]),
+                     Measure::tflops_eq3, std::stod(r[8]), held_out_index(index++)});
+  }
+  for (const char* file : {"nemo_h100_fp8.csv", "nemo_gb200_fp8.csv"}) {
+    const bool gb = std::string(file) == "nemo_gb200_fp8.csv";
+    index = 0;
+    for (const auto& r : read_csv(file)) {
+      TransformerSpec model{.layers = std::stoi(r[1]),
+                            .hidden = std::stoi(r[2]),
+                            .ffn = std::stoi(r[3]),
+                            .heads = std::stoi(r[4]),
+                            .kv_heads = std::stoi(r[5]),
+                            .vocab = std::stoi(r[6]),
+                            .seq_len = std::stoi(r[8]),
+                            .global_batch = std::stoi(r[10]),
+                            .gated_ffn = r[7] == "true",
+                            .precision = Precision::fp8};
+      const int tp = std::stoi(r[12]);
+      const bool fsdp = gb && r[16] == "1";
+      const ParallelConfig config{.tensor = tp,
+                                  .pipeline = std::stoi(r[13]),
+                                  .interleave = std::stoi(r[15]),
+                                  .context = std::stoi(r[14]),
+                                  .microbatch = std::stoi(r[11]),
+                                  .sequence_parallel = tp > 1,
+                                  .zero_stage = fsdp ? 3 : 1,
+                                  .recompute = Recompute::none};
+      const std::string release = r[gb ? 18 : 17];
+      // ASSUMPTION (stated in the tables' headers): the lightest recomputation that fits; the
+      // recipes' finer options (recomputing only some modules) lie between none and full.
+      ParallelConfig chosen = config;
+      const StepHardware hw = gb ? gb200() : h100();
+      const StepEfficiency eff = step_efficiency_for(hw.name);
+      if (!estimate_step(model, chosen, std::stoi(r[9]), hw, eff).fits)
+        chosen.recompute = Recompute::full;
+      cases.push_back({std::string(gb ? "GB200 " : "H100 ") + r[0] + " " + r[9] + "g " + release,
+                       gb ? "blackwell" : "hopper", model, chosen, std::stoi(r[9]),
+                       Measure::tokens_per_gpu, std::stod(r[gb ? 17 : 16]),
+                       held_out_index(index++)});
+    }
   }
   return cases;
+}
+
+struct RowError {
+  std::string label;
+  double predicted, measured, error;
+  bool fits, held_out;
+  std::string message;
+};
+
+std::vector<RowError> row_errors(const std::vector<CalibrationCase>& cases,
+                                 const std::string& generation, const StepEfficiency& eff) {
+  std::vector<RowError> rows;
+  for (const auto& c : cases) {
+    if (c.generation != generation) continue;
+    const StepResult r = estimate_step(c.model, c.config, c.gpus, hardware_of(c.generation), eff);
+    const double predicted = predicted_value(c, r);
+    rows.push_back({c.label, predicted, c.measured, (predicted - c.measured) / c.measured, r.fits,
+                    c.held_out, r.message});
+  }
+  return rows;
+}
+
+double mean_abs_error(const std::vector<RowError>& rows, bool held_out) {
+  double sum = 0;
+  int n = 0;
+  for (const auto& r : rows) {
+    if (r.held_out != held_out) continue;
+    sum += std::fabs(r.error);
+    ++n;
+  }
+  return n ? sum / n : 0;
 }
 
 double relative(double a, double b) {
@@ -115,53 +245,145 @@ double relative(double a, double b) {
 
 } // namespace
 
-TEST_CASE("step model reproduces the A100 calibration tables") {
-  const auto cases = calibration_cases();
-  REQUIRE(cases.size() == 18);
-  std::string table = "\n  case                 predicted    measured   error\n";
-  double sum_abs_error = 0;
-  for (const auto& c : cases) {
-    const StepResult r =
-        estimate_step(c.model, c.config, c.gpus, a100(), default_step_efficiency());
-    const double predicted = c.compare_tflops ? r.hardware_flops_per_gpu / 1e12 : r.step_time_s;
-    const double error = (predicted - c.measured) / c.measured;
-    sum_abs_error += std::fabs(error);
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-18s %9.2f %-4s %7.2f %-4s %+6.1f%%\n", c.label.c_str(),
-                  predicted, c.compare_tflops ? "TF/s" : "s", c.measured,
-                  c.compare_tflops ? "TF/s" : "s", 100 * error);
+// The error bounds the README states (validation table): per generation, the mean absolute
+// error over the fitted rows and over the held-out rows, and a bound for any single row.
+struct ErrorClaim {
+  const char* generation;
+  double fitted_mae, held_out_mae, any_row;
+};
+constexpr ErrorClaim kClaims[] = {
+    {"ampere", 0.05, 0.05, 0.10},
+    {"hopper", 0.09, 0.15, 0.35},
+    {"blackwell", 0.11, 0.35, 0.50},
+};
+
+std::string error_table(const std::vector<RowError>& rows) {
+  std::string table = "\n  case                             predicted     measured   error\n";
+  for (const auto& r : rows) {
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-32s %10.2f %10.2f %+7.1f%%%s\n", r.label.c_str(),
+                  r.predicted, r.measured, 100 * r.error, r.held_out ? "  (held out)" : "");
     table += line;
-    CHECK_MESSAGE(r.fits, c.label << " ran on 80 GB GPUs but the model says " << r.message);
-    // Per-row bound: 7%. The two papers disagree by ~9% on the same 1T configuration
-    // (Korthikanti 94.42 s vs Megatron's 163 TFLOP/s = 102.6 s), so no single physical
-    // parameter set can fit every row within a few percent.
-    CHECK_MESSAGE(std::fabs(error) <= 0.07, c.label);
   }
-  const double mae = sum_abs_error / cases.size();
-  char tail[64];
-  std::snprintf(tail, sizeof tail, "  mean absolute error %.2f%%", 100 * mae);
-  table += tail;
-  MESSAGE(table);
-  // Project target: MAE <= 5% over all rows (fitted value: 2.7%).
-  CHECK(mae <= 0.05);
+  char tail[160];
+  std::snprintf(tail, sizeof tail, "  MAE fitted %.2f%%, held out %.2f%%",
+                100 * mean_abs_error(rows, false), 100 * mean_abs_error(rows, true));
+  return table + tail;
 }
 
-TEST_CASE("FLOP per step equals Megatron's and Korthikanti's closed forms") {
+TEST_CASE("step model reproduces every calibration row within the stated error") {
+  const auto cases = calibration_cases();
+  REQUIRE(cases.size() == 18 + 10 + 8);
+  for (const ErrorClaim& claim : kClaims) {
+    CAPTURE(claim.generation);
+    const auto rows = row_errors(cases, claim.generation,
+                                 step_efficiency_for(hardware_of(claim.generation).name));
+    REQUIRE(rows.size() >= 8);
+    MESSAGE(claim.generation << error_table(rows));
+    for (const auto& r : rows) {
+      CHECK_MESSAGE(r.fits, r.label << " ran, but the model says " << r.message);
+      CHECK_MESSAGE(std::fabs(r.error) <= claim.any_row, r.label);
+    }
+    CHECK(mean_abs_error(rows, false) <= claim.fitted_mae);
+    // The held-out rows were not used by the fit: this is the claim a user relies on.
+    CHECK(mean_abs_error(rows, true) <= claim.held_out_mae);
+  }
+}
+
+// Reproduces the fitted efficiencies of step_efficiency_for(): coordinate descent on the mean
+// absolute error of the fitted rows of one generation (held-out rows never enter). Skipped by
+// default; run with: build/capsim_model_tests -tc='*fit the step model*' --no-skip
+TEST_CASE("fit the step model's efficiencies on the calibration rows" * doctest::skip()) {
+  const auto cases = calibration_cases();
+  for (const ErrorClaim& claim : kClaims) {
+    const std::string gen = claim.generation;
+    StepEfficiency eff = step_efficiency_for(hardware_of(gen).name);
+    // Hopper and Blackwell rows run their linear layers in fp8: the bf16 GEMM fraction (only
+    // the output layer) is too weakly constrained to fit and stays at its stated value.
+    std::vector<double*> knobs{&eff.hbm_fraction, &eff.nvlink_fraction, &eff.network_fraction,
+                               &eff.network_latency_s};
+    if (gen == "ampere") knobs.push_back(&eff.gemm_fraction);
+    if (gen != "ampere") {
+      knobs.push_back(&eff.fp8_gemm_fraction);
+      knobs.push_back(&eff.attention_fraction);
+    }
+    auto objective = [&] {
+      double sum = 0;
+      int n = 0;
+      for (const auto& r : row_errors(cases, gen, eff)) {
+        if (r.held_out) continue;
+        sum += std::fabs(r.error) + (r.fits ? 0 : 1);
+        ++n;
+      }
+      return sum / n;
+    };
+    double best = objective();
+    for (double step : {0.08, 0.04, 0.02, 0.01}) {
+      for (int round = 0; round < 6; ++round) {
+        bool improved = false;
+        for (double* knob : knobs) {
+          for (double dir : {1 + step, 1 / (1 + step)}) {
+            const double old = *knob;
+            *knob = old * dir;
+            // Physical range: no achievable fraction above 95% of a datasheet peak.
+            const bool physical = eff.gemm_fraction <= 0.95 && eff.fp8_gemm_fraction <= 0.95 &&
+                                  eff.attention_fraction <= 0.95 && eff.hbm_fraction <= 0.95 &&
+                                  eff.nvlink_fraction <= 0.95 && eff.network_fraction <= 0.95;
+            if (!validate(eff).empty() || (gen != "ampere" && !physical)) {
+              *knob = old;
+              continue;
+            }
+            const double value = objective();
+            if (value < best - 1e-9) {
+              best = value;
+              improved = true;
+            } else {
+              *knob = old;
+            }
+          }
+        }
+        if (!improved) break;
+      }
+    }
+    MESSAGE(gen << ": gemm " << eff.gemm_fraction << " fp8 " << eff.fp8_gemm_fraction
+                << " attention " << eff.attention_fraction << " hbm " << eff.hbm_fraction
+                << " nvlink " << eff.nvlink_fraction << " network " << eff.network_fraction
+                << " network latency " << eff.network_latency_s << " -> fitted MAE " << best
+                << error_table(row_errors(cases, gen, eff)));
+  }
+}
+
+TEST_CASE("FLOP per step equals Megatron's and Korthikanti's closed forms, causal or not") {
   for (const auto& r : read_csv("megatron_2021_table1.csv")) {
     const TransformerSpec m =
         gpt(std::stoi(r[3]), std::stoi(r[2]), std::stoi(r[1]), std::stoi(r[7]));
     const double B = m.global_batch, s = m.seq_len, l = m.layers, h = m.hidden, V = m.vocab;
-    // Narayanan et al. 2021, Eq. 3 (full recomputation).
+    // Narayanan et al. 2021, Eq. 3 (full recomputation, attention s^2 counted in full).
     const double megatron = 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
-    CHECK(relative(hardware_flop_per_step(m, Recompute::full), megatron) < 1e-9);
+    CHECK(relative(hardware_flop_per_step(m, Recompute::full, false), megatron) < 1e-9);
     // Korthikanti et al. 2022, Sec. 6: model FLOP without recomputation.
     const double model = 72 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h));
-    CHECK(relative(model_flop_per_step(m), model) < 1e-9);
-    CHECK(relative(hardware_flop_per_step(m, Recompute::none), model) < 1e-9);
-    // Selective recomputation repeats the attention core forward (QK^T and softmax x V): 4 s h
-    // FLOP per token and layer.
-    CHECK(relative(hardware_flop_per_step(m, Recompute::selective), model + 4 * B * s * s * h * l) <
-          1e-9);
+    CHECK(relative(model_flop_per_step(m, false), model) < 1e-9);
+    CHECK(relative(hardware_flop_per_step(m, Recompute::none, false), model) < 1e-9);
+    // Causal convention (what causal fused kernels compute): the attention core term halves,
+    // s/(6h) -> s/(12h), in both forms.
+    const double megatron_causal = 96 * B * s * l * h * h * (1 + s / (12 * h) + V / (16 * l * h));
+    const double model_causal = 72 * B * s * l * h * h * (1 + s / (12 * h) + V / (12 * l * h));
+    CHECK(relative(hardware_flop_per_step(m, Recompute::full, true), megatron_causal) < 1e-9);
+    CHECK(relative(model_flop_per_step(m), model_causal) < 1e-9);
+    // Selective recomputation of an unfused attention repeats its core forward (QK^T and
+    // softmax x V): 4 s h FLOP per token and layer (2 s h causal); fused attention has nothing
+    // left to recompute.
+    TransformerSpec unfused = m;
+    unfused.attention = Attention::unfused;
+    CHECK(relative(hardware_flop_per_step(unfused, Recompute::selective, false),
+                   model + 4 * B * s * s * h * l) < 1e-9);
+    CHECK(relative(hardware_flop_per_step(m, Recompute::selective), model_causal) < 1e-9);
+    // The step result reports both conventions.
+    const StepResult step = estimate_step(m, ParallelConfig{.tensor = 8, .pipeline = 8}, 64 * 8,
+                                          a100(), default_step_efficiency());
+    CHECK(relative(step.model_flop, model_causal) < 1e-9);
+    CHECK(relative(step.model_flop_noncausal, model) < 1e-9);
   }
 }
 
@@ -176,8 +398,10 @@ TEST_CASE("memory per GPU matches a hand computation (GPT-3 175B, Korthikanti Ta
   // Activations (Korthikanti Eq. 6, SP + selective): 34 s b h / t = 106,954,752 B per layer;
   //   in flight: p (1 + (p-1)/(p v)) = 8 x 31/24 microbatches of 12 layers
   //   -> 12 x 106,954,752 x 31/3 = 13,262,389,248 B.
-  // Total 58,011,058,176 B <= 72 GB usable (80 GB less 10% reserve): fits.
-  const TransformerSpec m = gpt(96, 12288, 96, 64);
+  // Total 58,011,058,176 B <= 73.15 GB usable ((80 - 3) GB x 0.95): fits. Stage 0 is the
+  // largest (stage 1 keeps 29/3 microbatches, the last 17/3).
+  TransformerSpec m = gpt(96, 12288, 96, 64);
+  m.attention = Attention::unfused; // Korthikanti's Eq. 6 (scores dropped by selective recompute)
   const ParallelConfig cfg{.tensor = 8,
                            .pipeline = 8,
                            .interleave = 3,
@@ -210,7 +434,8 @@ TEST_CASE("a configuration that cannot fit is reported, not thrown") {
   CHECK_FALSE(r.fits);
   CHECK(r.memory.total_bytes > 300e9);
   CHECK(r.message.find("optimizer") != std::string::npos);
-  CHECK(r.message.find("> 72.0 GB usable of 80 GB HBM") != std::string::npos);
+  CHECK(r.message.find("> 73.2 GB usable (80 GB HBM less 3.0 GB runtime reserve and 5% "
+                       "fragmentation)") != std::string::npos);
   MESSAGE(r.message);
 }
 
@@ -231,20 +456,254 @@ TEST_CASE("inconsistent degrees are input errors") {
   CHECK(validate(bad)[0] == "gemm_fraction must be in (0, 1], got 1.2");
 }
 
-TEST_CASE("pipeline bubble is (p-1)/(v n_mb) of the ideal time") {
-  const TransformerSpec m = gpt(96, 12288, 96, 64);
+TEST_CASE("even stages: the bubble is (p-1)/(v n_mb) of the ideal time, as before") {
+  // With equal stages and the output layer's time negligible (vocabulary 1), the new
+  // heterogeneous-stage formula n_mb t_max + (sum_j t_j - t_max)/v reduces to the previous
+  // (n_mb + (p-1)/v) t_stage.
+  TransformerSpec m = gpt(96, 12288, 96, 64);
+  m.vocab = 1;
   for (int v : {1, 2, 3}) {
     const ParallelConfig cfg{
         .tensor = 8, .pipeline = 8, .interleave = v, .recompute = Recompute::full};
     const StepResult r = estimate_step(m, cfg, 64, a100(), default_step_efficiency());
+    CHECK(r.stages.first_layers == 12);
+    CHECK(r.stages.last_layers == 12);
+    CHECK(r.stages.max_layers == 12);
     const double ideal_s = r.step_time_s - r.time.bubble_s - r.time.dp_comm_s - r.time.optimizer_s;
-    CHECK(relative(r.time.bubble_s / ideal_s, 7.0 / (v * 64)) < 1e-9);
+    // The output layer of vocabulary 1 (a GEMM of width 1/8) is left on the last stage: < 0.1%.
+    CHECK(relative(r.time.bubble_s / ideal_s, 7.0 / (v * 64)) < 1e-3);
+  }
+}
+
+TEST_CASE("uneven stages: 126 layers over 16 stages (Llama 3 405B), hand computed") {
+  // 126 = 16 x 8 - 2: the last and the first stage lose one layer each.
+  const std::vector<int> sizes = stage_layers(126, 16, 1);
+  REQUIRE(sizes.size() == 16);
+  CHECK(sizes.front() == 7);
+  CHECK(sizes.back() == 7);
+  for (int j = 1; j < 15; ++j)
+    CHECK(sizes[j] == 8);
+  // Interleaved v = 2: 32 chunks of 4 layers less 2 -> chunk 31 (stage 15) and chunk 0
+  // (stage 0) have 3: the same stage totals.
+  CHECK(stage_layers(126, 16, 2) == sizes);
+  // Any layer count works: 100 layers over 16 stages: 112 - 100 = 12 shortened stages, the six
+  // last and the six first: 6 x 6, 4 x 7, 6 x 6.
+  const std::vector<int> hundred = stage_layers(100, 16, 1);
+  CHECK(hundred == std::vector<int>{6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6});
+  CHECK(stage_layers(10, 16, 1).empty()); // fewer layers than stages
+
+  // Step time from the stage times: every stage is t_layer x layers (+ the output layer on the
+  // last, + p2p on every stage), the slowest bounds the step, the others fill and drain.
+  TransformerSpec llama{.layers = 126,
+                        .hidden = 16384,
+                        .ffn = 53248,
+                        .heads = 128,
+                        .kv_heads = 8,
+                        .vocab = 128256,
+                        .seq_len = 8192,
+                        .global_batch = 2048,
+                        .gated_ffn = true};
+  const StepHardware hw = h100();
+  const StepEfficiency eff = step_efficiency_for("H100");
+  const ParallelConfig cfg{.tensor = 8,
+                           .pipeline = 16,
+                           .microbatch = 1,
+                           .sequence_parallel = true,
+                           .zero_stage = 1,
+                           .recompute = Recompute::full};
+  const StepResult r = estimate_step(llama, cfg, 16384, hw, eff);
+  CHECK(r.stages.first_layers == 7);
+  CHECK(r.stages.last_layers == 7);
+  CHECK(r.stages.max_layers == 8);
+  // A middle stage (8 layers) is slower than the last (7 layers + the output layer, 0.66 of a
+  // layer's FLOP): the slowest is stage 1, the first middle stage.
+  CHECK(r.stages.slowest == 1);
+  // Per-layer time from the slowest stage: t_layer = (t_slowest - p2p) / 8.
+  const double n_mb = 2048 / 128;
+  const double p2p_s = r.time.pp_comm_s / n_mb;
+  const double t_layer = (r.stages.slowest_s - p2p_s) / 8;
+  // sum_j t_j = 126 t_layer + t_logits + 16 p2p; bubble = sum - t_max (v = 1).
+  const double t_logits = r.stages.sum_s - 126 * t_layer - 16 * p2p_s;
+  CHECK(t_logits > 0.25 * t_layer);
+  CHECK(t_logits < t_layer);
+  CHECK(relative(r.time.bubble_s, r.stages.sum_s - r.stages.slowest_s) < 1e-12);
+  CHECK(relative(r.time.bubble_s, 118 * t_layer + t_logits + 15 * p2p_s) < 1e-9);
+  CHECK(relative(r.step_time_s, n_mb * r.stages.slowest_s + r.time.bubble_s + r.time.dp_comm_s +
+                                    r.time.optimizer_s) < 1e-12);
+  // Memory: stage 0 keeps 16 microbatches of 7 layers, stage 1 15 of 8 (120 > 112 layer-
+  // microbatches) and the embedding only on stage 0 (V h / t = 262.7 M parameters, 16 B each
+  // without... distributed optimizer: 2 + 2 + 12/128 B). Full recomputation: 2 s h / t per
+  // layer (sequence parallel) stored, plus one layer's working activations.
+  const double s = 8192, h = 16384, t = 8, V = 128256, F = 53248;
+  const double stored = 2 * s * h / t;
+  const double working = 10 * s * h / t + s * (h * (4 + 4.0 / 16) + 6 * F) / t + 4 * 128 * s / t;
+  const double layer_params =
+      h * h * (2 + 2.0 / 16) + h * (2 + 2.0 / 16) + 4 * h + 3 * h * F + (2 * F + h);
+  const double stage0 =
+      (7 * layer_params + V * h) / t * (2 + 2 + 12.0 / 128) + 7 * stored * 16 + working;
+  const double stage1 = 8 * layer_params / t * (2 + 2 + 12.0 / 128) + 8 * stored * 15 + working;
+  CHECK(stage1 > stage0);
+  CHECK(r.memory.stage == 1);
+  CHECK(relative(r.memory.total_bytes, stage1) < 1e-12);
+  CHECK(r.fits);
+}
+
+TEST_CASE("memory with fused attention: hand computed at 8k, and at 131k with CP 16") {
+  // Llama 3 405B, tp 8, pp 16, sequence parallel, no recomputation, distributed optimizer.
+  // Per layer and microbatch (m = 1), fused attention: 10 s h / t replicated (split by SP),
+  // s (h (4 + 4 K/A) + 6 F) / t, softmax statistics 4 A s / t (fp32); no s x s term.
+  const double h = 16384, t = 8, V = 128256, F = 53248, A = 128;
+  const double layer_params =
+      h * h * (2 + 2.0 / 16) + h * (2 + 2.0 / 16) + 4 * h + 3 * h * F + (2 * F + h);
+  TransformerSpec llama{.layers = 126,
+                        .hidden = 16384,
+                        .ffn = 53248,
+                        .heads = 128,
+                        .kv_heads = 8,
+                        .vocab = 128256,
+                        .seq_len = 8192,
+                        .global_batch = 2048,
+                        .gated_ffn = true};
+  auto per_layer = [&](double s_local) {
+    return 10 * s_local * h / t + s_local * (h * (4 + 4.0 / 16) + 6 * F) / t + 4 * A * s_local / t;
+  };
+  {
+    const ParallelConfig cfg{
+        .tensor = 8, .pipeline = 16, .microbatch = 1, .sequence_parallel = true, .zero_stage = 1};
+    const StepResult r = estimate_step(llama, cfg, 16384, h100(), step_efficiency_for("H100"));
+    // Stage 1: 8 layers x 15 microbatches in flight; d = 128.
+    const double expected_act = 8 * per_layer(8192) * 15;
+    CHECK(r.memory.stage == 1);
+    CHECK(relative(r.memory.activations_bytes, expected_act) < 1e-12);
+    CHECK(relative(r.memory.weights_bytes, 2 * 8 * layer_params / t) < 1e-12);
+    CHECK(relative(r.memory.optimizer_bytes, 12 * 8 * layer_params / t / 128) < 1e-12);
+    // 566 MB per layer: 68 GB of activations; it does not fit 80 GB H100s without recompute.
+    CHECK(relative(per_layer(8192), 566'755'328.0) < 1e-9);
+    CHECK_FALSE(r.fits);
+    CHECK(r.message.find("pipeline stage 1 of 16: activations 68.0 GB") == 0);
+  }
+  {
+    // 131,072 tokens with CP 16 (the Llama 3 long-context stage: tp 8, cp 16, pp 16, dp 8):
+    // CP splits the sequence: per rank s/c = 8192 tokens, exactly the 8k case's activations;
+    // with the unfused kernel the s x s scores alone would need 5 A (s/c) s / t per layer =
+    // 85.9 GB per layer.
+    TransformerSpec long_context = llama;
+    long_context.seq_len = 131072;
+    long_context.global_batch = 128;
+    const ParallelConfig cfg{.tensor = 8,
+                             .pipeline = 16,
+                             .context = 16,
+                             .microbatch = 1,
+                             .sequence_parallel = true,
+                             .zero_stage = 1,
+                             .recompute = Recompute::full};
+    const StepResult r =
+        estimate_step(long_context, cfg, 16384, h100(), step_efficiency_for("H100"));
+    // Full recompute: 2 (s/c) h / t per layer stored, + one layer's working set; stage 1 keeps
+    // min(15, n_mb = 128 / 8 = 16) microbatches of 8 layers.
+    const double s_local = 8192;
+    const double expected_act = 8 * 2 * s_local * h / t * 15 + per_layer(s_local);
+    CHECK(r.memory.stage == 1);
+    CHECK(relative(r.memory.activations_bytes, expected_act) < 1e-12);
+    CHECK(relative(r.memory.optimizer_bytes, 12 * 8 * layer_params / t / (8 * 16)) < 1e-12);
+    CHECK(r.fits);
+    TransformerSpec unfused = long_context;
+    unfused.attention = Attention::unfused;
+    const StepResult u = estimate_step(unfused, cfg, 16384, h100(), step_efficiency_for("H100"));
+    CHECK(u.memory.activations_bytes > r.memory.activations_bytes + 80e9);
+    CHECK_FALSE(u.fits);
+  }
+  (void)V;
+}
+
+TEST_CASE("monotonic: more network bandwidth never slows a step") {
+  TransformerSpec llama{.layers = 80,
+                        .hidden = 8192,
+                        .ffn = 28672,
+                        .heads = 64,
+                        .kv_heads = 8,
+                        .vocab = 128256,
+                        .seq_len = 8192,
+                        .global_batch = 512,
+                        .gated_ffn = true};
+  for (const char* gpu : {"A100", "H100", "GB200"}) {
+    StepHardware hw = std::string(gpu) == "A100"   ? a100()
+                      : std::string(gpu) == "H100" ? h100()
+                                                   : gb200();
+    const StepEfficiency eff = step_efficiency_for(gpu);
+    for (const ParallelConfig& cfg : {ParallelConfig{.tensor = 8,
+                                     .pipeline = 4,
+                                     .microbatch = 1,
+                                     .sequence_parallel = true,
+                                     .zero_stage = 1,
+                                     .recompute = Recompute::full},
+                                      ParallelConfig{.tensor = 4,
+                                      .pipeline = 8,
+                                      .interleave = 5,
+                                      .context = 2,
+                                      .microbatch = 1,
+                                      .sequence_parallel = true,
+                                      .recompute = Recompute::full},
+                                      ParallelConfig{.tensor = 8,
+                                      .pipeline = 1,
+                                      .microbatch = 1,
+                                      .sequence_parallel = true,
+                                      .zero_stage = 3,
+                                      .recompute = Recompute::full}}) {
+      double previous = 1e300;
+      for (double scale : {0.25, 0.5, 1.0, 2.0, 4.0, 8.0}) {
+        StepHardware faster = hw;
+        faster.scale_out_bytes_per_s = hw.scale_out_bytes_per_s * scale;
+        const double step = estimate_step(llama, cfg, 1024, faster, eff).step_time_s;
+        CHECK_MESSAGE(step <= previous * (1 + 1e-12), gpu << " network x" << scale);
+        previous = step;
+      }
+      previous = 1e300;
+      for (double scale : {0.25, 0.5, 1.0, 2.0, 4.0}) {
+        StepHardware faster = hw;
+        faster.nvlink_bytes_per_s = hw.nvlink_bytes_per_s * scale;
+        const double step = estimate_step(llama, cfg, 1024, faster, eff).step_time_s;
+        CHECK_MESSAGE(step <= previous * (1 + 1e-12), gpu << " NVLink x" << scale);
+        previous = step;
+      }
+    }
+  }
+}
+
+TEST_CASE("monotonic: more GPUs at a fixed global batch never beat one node per GPU") {
+  // The best layout on one 8-GPU node (or one NVL72 domain) gives the per-GPU throughput
+  // ceiling; with more GPUs at the same global batch, per-GPU throughput can only fall.
+  TransformerSpec model{.layers = 32,
+                        .hidden = 4096,
+                        .ffn = 14336,
+                        .heads = 32,
+                        .kv_heads = 8,
+                        .vocab = 128256,
+                        .seq_len = 8192,
+                        .global_batch = 1024,
+                        .gated_ffn = true};
+  for (const char* gpu : {"A100", "H100", "GB200"}) {
+    const StepHardware hw = std::string(gpu) == "A100"   ? a100()
+                            : std::string(gpu) == "H100" ? h100()
+                                                         : gb200();
+    const StepEfficiency eff = step_efficiency_for(gpu);
+    const int node = hw.nvlink_domain;
+    const SearchResult one = search_parallel(model, node, hw, eff, SearchSpace{});
+    REQUIRE(one.found);
+    const double ceiling = one.result.tokens_per_s / node;
+    for (int nodes : {2, 4, 8, 16, 64}) {
+      const SearchResult many = search_parallel(model, node * nodes, hw, eff, SearchSpace{});
+      if (!many.found) continue;
+      CHECK_MESSAGE(many.result.tokens_per_s / (node * nodes) <= ceiling * (1 + 1e-12),
+                    gpu << " x " << node * nodes);
+    }
   }
 }
 
 TEST_CASE("search finds a configuration at least as fast as every published one") {
   const StepEfficiency eff = default_step_efficiency();
   for (const auto& c : calibration_cases()) {
+    if (c.generation != "ampere") continue;
     const StepResult table = estimate_step(c.model, c.config, c.gpus, a100(), eff);
     const SearchResult best = search_parallel(c.model, c.gpus, a100(), eff, SearchSpace{});
     REQUIRE(best.found);
