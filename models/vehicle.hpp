@@ -5,25 +5,45 @@
 // of the lease, sells them at their residual value or to the lessee at the purchase-option price.
 //
 // Waterfall in month m (months 0..H-1, H = lease start_month + term_months; all USD)
-//   available = lease income + end-of-term proceeds + debt drawdown
-//               - GPU purchases - upfront fees - power - facility (lessor pays unless triple-net)
-//               - interest - principal (last month: the remaining balance is prepaid)
-//   reserve     target_m = scheduled debt service of months m+1..m+reserve_months (0 in the
-//               last month); above target -> release; below -> top-up (funded in full in purchase
-//               months, from available cash otherwise); a deficit in a month without purchases
-//               draws on the reserve, then on equity (an equity cure)
-//   equity contribution = max(0, -available);  distribution = max(0, available)
-//   CFADS_m = lease income - power - facility paid by the vehicle
-//   DSCR_m  = CFADS_m / scheduled debt service_m (months with debt service only)
+//   available = lease income + re-lease income + sale proceeds + debt drawdown (incl. refinancing)
+//               - all-in capex (GPUs/systems, networking, storage, installation, spares)
+//               - fees (arrangement on each drawdown, commitment on the undrawn loan, legal at
+//                 the first purchase) - bills the vehicle pays - interest - swap - principal
+//   who pays     triple-net: the lessee pays power, facility, insurance and maintenance (repairs
+//                per failure and replacement per lost unit, out of each delivery's warranty);
+//                full-service: the vehicle; asset management, remarketing, repossession: always
+//                the vehicle
+//   reserve      target_m = projected scheduled debt service of months m+1..m+reserve_months (0
+//                in the last month); above target -> release; below -> top-up (funded in full in
+//                purchase months, from available cash otherwise); a deficit outside purchase
+//                months draws on the reserve, then on equity (a cure) or, without equity cures,
+//                is a payment default: the fleet is sold at its market value, the debt repaid
+//                from the proceeds and the rest written off (the lender's loss)
+//   covenants    from the month after the last purchase: DSCR < lockup_dscr locks the month's
+//                distribution up (released in the next passing month or at the end); DSCR <
+//                default_dscr sweeps all distributable and locked-up cash into prepayment
+//   cash sweep   sweep_fraction of distributable cash prepays the debt (pro rata by tranche)
+//   CFADS_m = rent - bills, insurance, maintenance, asset management, repossession paid by the
+//             vehicle;  DSCR_m = CFADS_m / (interest + swap + scheduled amortisation)
 // Debt: one tranche per purchase month d, all maturing at first purchase month + term_months
-// (delayed-draw term loan); tranche term = maturity - d, interest-only until first purchase month
-// + grace_months; each tranche follows loan_schedule() (annuity or bullet, r = annual_rate / 12).
-// End of term: market value = sum_d price_d * residual_fraction(H - d) (age at the end of the
-// last lease month). lessee_choice exercises the purchase option when its price <= market value.
+// (delayed-draw term loan), interest-only until first purchase month + grace_months, then an
+// annuity re-amortised each month on the balance at the profile rate (fixed rate; swap rate +
+// margin when swapped; base(d) + margin otherwise), leaving balloon_fraction x principal due at
+// maturity (refinanced at base(maturity) + refinance margin when refinance is set). Interest:
+// fixed, or base(m) + margin. Swap: the vehicle pays (swap rate - base(m)) / 12 x notional
+// fraction x floating balance. With a fixed rate and no prepayment this is the loan_schedule()
+// annuity of each tranche.
+// Lessee default in month D: no rent from D; repossession in D..D+R-1 (facility and insurance
+// paid by the vehicle, no power); from D+R re-leased at market_rate[D+R] x hours x GPUs owned to
+// a market lessee until the end, or sold at the market value (debt repaid, vehicle ends).
+// Market value at the end of month m = sum_d resalable capex_d x used_fraction[d][m] (or the
+// residual curve at age m + 1 - d); resalable = all but installation. lessee_choice exercises the
+// purchase option when its price <= market value (a paying, non-defaulted lessee only).
 // Equity IRR: IRR of monthly (distribution - equity contribution), annualised (1 + r_m)^12 - 1.
-// Project IRR: the same for lease income - operating costs - purchases + end proceeds.
+// Project IRR: the same for CFADS - capex + sale proceeds.
 //
-// Ledger: one row per month per entity (vehicle, lessee, site_operator), one signed amount per
+// Ledger: one row per month per entity (vehicle, lessee, market_lessee once a re-lease began,
+// site_operator), one signed amount per
 // flow kind (+ source of cash, - use). Sources equal uses in every row; run_vehicle() asserts it
 // and reports the largest imbalance. The lessee's own funds and the site operator's outlays are
 // the flows `lessee_funding` and `site_costs`.
