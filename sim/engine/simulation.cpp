@@ -329,7 +329,8 @@ std::string readable(const nlohmann::ordered_json& s) {
   text += fmt::format("  cost {:.4g} USD", f["total_cost_usd"].get<double>());
   if (!f["cost_per_eflop_usd"].is_null())
     text += fmt::format(", {:.4g} USD per useful EFLOP", f["cost_per_eflop_usd"].get<double>());
-  text += "\n" + finance_readable(s);
+  text += '\n'; // appends, not "\n" + ...: GCC 12 warns falsely on that (bug 105651)
+  text += finance_readable(s);
   text += fmt::format("  engine: {} events in {:.3f} s wall, peak RSS {:.0f} MB\n",
                       s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>(),
                       s["engine"]["peak_rss_bytes"].get<double>() / 1e6);
