@@ -4,8 +4,10 @@
 // with cost per useful EFLOP (tco.hpp). Equations and sources are in each header.
 #pragma once
 
+#include "models/credit.hpp"
 #include "models/lease.hpp"
 #include "models/loan.hpp"
+#include "models/market.hpp"
 #include "models/residual_value.hpp"
 #include "models/returns.hpp"
 #include "models/tco.hpp"

@@ -5,25 +5,45 @@
 // of the lease, sells them at their residual value or to the lessee at the purchase-option price.
 //
 // Waterfall in month m (months 0..H-1, H = lease start_month + term_months; all USD)
-//   available = lease income + end-of-term proceeds + debt drawdown
-//               - GPU purchases - upfront fees - power - facility (lessor pays unless triple-net)
-//               - interest - principal (last month: the remaining balance is prepaid)
-//   reserve     target_m = scheduled debt service of months m+1..m+reserve_months (0 in the
-//               last month); above target -> release; below -> top-up (funded in full in purchase
-//               months, from available cash otherwise); a deficit in a month without purchases
-//               draws on the reserve, then on equity (an equity cure)
-//   equity contribution = max(0, -available);  distribution = max(0, available)
-//   CFADS_m = lease income - power - facility paid by the vehicle
-//   DSCR_m  = CFADS_m / scheduled debt service_m (months with debt service only)
+//   available = lease income + re-lease income + sale proceeds + debt drawdown (incl. refinancing)
+//               - all-in capex (GPUs/systems, networking, storage, installation, spares)
+//               - fees (arrangement on each drawdown, commitment on the undrawn loan, legal at
+//                 the first purchase) - bills the vehicle pays - interest - swap - principal
+//   who pays     triple-net: the lessee pays power, facility, insurance and maintenance (repairs
+//                per failure and replacement per lost unit, out of each delivery's warranty);
+//                full-service: the vehicle; asset management, remarketing, repossession: always
+//                the vehicle
+//   reserve      target_m = projected scheduled debt service of months m+1..m+reserve_months (0
+//                in the last month); above target -> release; below -> top-up (funded in full in
+//                purchase months, from available cash otherwise); a deficit outside purchase
+//                months draws on the reserve, then on equity (a cure) or, without equity cures,
+//                is a payment default: the fleet is sold at its market value, the debt repaid
+//                from the proceeds and the rest written off (the lender's loss)
+//   covenants    from the month after the last purchase: DSCR < lockup_dscr locks the month's
+//                distribution up (released in the next passing month or at the end); DSCR <
+//                default_dscr sweeps all distributable and locked-up cash into prepayment
+//   cash sweep   sweep_fraction of distributable cash prepays the debt (pro rata by tranche)
+//   CFADS_m = rent - bills, insurance, maintenance, asset management, repossession paid by the
+//             vehicle;  DSCR_m = CFADS_m / (interest + swap + scheduled amortisation)
 // Debt: one tranche per purchase month d, all maturing at first purchase month + term_months
-// (delayed-draw term loan); tranche term = maturity - d, interest-only until first purchase month
-// + grace_months; each tranche follows loan_schedule() (annuity or bullet, r = annual_rate / 12).
-// End of term: market value = sum_d price_d * residual_fraction(H - d) (age at the end of the
-// last lease month). lessee_choice exercises the purchase option when its price <= market value.
+// (delayed-draw term loan), interest-only until first purchase month + grace_months, then an
+// annuity re-amortised each month on the balance at the profile rate (fixed rate; swap rate +
+// margin when swapped; base(d) + margin otherwise), leaving balloon_fraction x principal due at
+// maturity (refinanced at base(maturity) + refinance margin when refinance is set). Interest:
+// fixed, or base(m) + margin. Swap: the vehicle pays (swap rate - base(m)) / 12 x notional
+// fraction x floating balance. With a fixed rate and no prepayment this is the loan_schedule()
+// annuity of each tranche.
+// Lessee default in month D: no rent from D; repossession in D..D+R-1 (facility and insurance
+// paid by the vehicle, no power); from D+R re-leased at market_rate[D+R] x hours x GPUs owned to
+// a market lessee until the end, or sold at the market value (debt repaid, vehicle ends).
+// Market value at the end of month m = sum_d resalable capex_d x used_fraction[d][m] (or the
+// residual curve at age m + 1 - d); resalable = all but installation. lessee_choice exercises the
+// purchase option when its price <= market value (a paying, non-defaulted lessee only).
 // Equity IRR: IRR of monthly (distribution - equity contribution), annualised (1 + r_m)^12 - 1.
-// Project IRR: the same for lease income - operating costs - purchases + end proceeds.
+// Project IRR: the same for CFADS - capex + sale proceeds.
 //
-// Ledger: one row per month per entity (vehicle, lessee, site_operator), one signed amount per
+// Ledger: one row per month per entity (vehicle, lessee, market_lessee once a re-lease began,
+// site_operator), one signed amount per
 // flow kind (+ source of cash, - use). Sources equal uses in every row; run_vehicle() asserts it
 // and reports the largest imbalance. The lessee's own funds and the site operator's outlays are
 // the flows `lessee_funding` and `site_costs`.
@@ -50,24 +70,41 @@
 
 namespace capsim {
 
-enum class Entity { vehicle, lessee, site_operator };
+enum class Entity { vehicle, lessee, market_lessee, site_operator };
 
 enum class FlowKind {
   equity_contribution,
   debt_drawdown,
   lease_income,
+  re_lease_income,
   residual_sale,
   purchase_option,
   reserve_release,
   reserve_draw,
+  lockup_release,
+  debt_written_off,
   lessee_funding,
   gpu_purchase,
-  fees,
+  networking,
+  storage,
+  installation,
+  spares,
+  arrangement_fee,
+  commitment_fee,
+  legal_fees,
   power,
   facility,
+  insurance,
+  asset_management,
+  maintenance,
+  remarketing,
+  repossession,
   interest,
+  swap,
   principal,
+  cash_sweep,
   reserve_funding,
+  lockup_funding,
   distribution,
   lease_payment,
   site_costs,
@@ -100,17 +137,80 @@ struct GpuPurchase {
   double price_usd_per_unit = 0;
 };
 
+enum class RateKind { fixed, floating };
+
+// A fixed-for-floating interest-rate swap: the vehicle pays fixed_rate and receives the base rate
+// on notional_fraction x the debt balance; settled monthly, net.
+struct SwapTerms {
+  bool present = false;
+  double fixed_rate = 0;
+  double notional_fraction = 1;
+};
+
+// A balloon left at maturity is refinanced by a new annuity loan at the base rate of that month
+// plus `margin`, over `term_months` (paid off at the horizon if it runs past it).
+struct RefinanceTerms {
+  bool present = false;
+  double margin = 0;
+  int term_months = 12;
+};
+
 struct DebtTerms {
-  double loan_to_cost = 0; // debt drawn per purchase as a fraction of its price, [0, 1)
-  double annual_rate = 0;  // nominal, monthly compounding
+  double loan_to_cost = 0; // debt drawn per purchase as a fraction of its all-in capex, [0, 1)
+  double annual_rate = 0;  // fixed: nominal, monthly compounding
   int term_months = 1;     // from the first purchase month to maturity
   Amortization amortization = Amortization::annuity;
-  double upfront_fee_fraction = 0;
-  int grace_months = 0;   // interest-only months from the first purchase month
-  int reserve_months = 0; // months of scheduled debt service held in reserve
+  double upfront_fee_fraction = 0; // arrangement fee, fraction of each drawdown
+  int grace_months = 0;            // interest-only months from the first purchase month
+  int reserve_months = 0;          // months of scheduled debt service held in reserve
+  RateKind rate_kind = RateKind::fixed;
+  double margin = 0;                    // floating: rate = base + margin
+  std::vector<double> base_rate_path{}; // base rate by month (last value persists)
+  SwapTerms swap{};
+  double balloon_fraction = 0; // share of each tranche left unamortised at maturity, [0, 1)
+  RefinanceTerms refinance{};
+  double lockup_dscr = 0;    // distributions locked in months with DSCR below (0: no covenant)
+  double default_dscr = 0;   // event of default below (0: no covenant): all cash sweeps the debt
+  double sweep_fraction = 0; // share of distributable cash that prepays the debt, [0, 1]
+  bool equity_cures = true;  // sponsors fund any shortfall; false: a shortfall is a payment default
 };
 
 enum class EndOfTerm { residual_sale, purchase_option, lessee_choice };
+
+// All-in capex besides the GPUs or systems (USD per GPU, paid with each delivery).
+struct CapexPerGpu {
+  double networking_usd = 0;
+  double storage_usd = 0;
+  double installation_usd = 0;
+  double spares_usd = 0;
+};
+
+// The vehicle's fees besides the arrangement fee (DebtTerms::upfront_fee_fraction).
+struct VehicleFees {
+  double commitment_fraction_per_year = 0; // on the undrawn debt commitment, monthly
+  double legal_usd = 0;                    // at the first purchase
+};
+
+// Costs of owning and leasing the fleet. Triple-net: the lessee pays insurance and maintenance
+// (repairs and replacements of failed hardware); full-service: the vehicle does. Asset
+// management, remarketing and repossession are always the vehicle's.
+struct LessorCosts {
+  double insurance_fraction_per_year = 0;        // of the insured capex (all but installation)
+  double asset_management_fraction_per_year = 0; // of the capex
+  double repair_usd_per_failure = 0;             // parts and labour per simulated failure
+  double replacement_usd_per_lost_unit = 0;      // a unit lost for good is bought again
+  int warranty_months = 0;                       // from each delivery: the vendor pays repairs
+  double remarketing_fraction = 0; // of sale proceeds, or of a new lease's first-year rent
+  double repossession_usd_per_gpu = 0;
+};
+
+enum class DefaultRecovery { re_lease, sell };
+
+struct LesseeDefault {
+  int month = -1;              // first month without rent (-1: no default)
+  int repossession_months = 0; // months without rent before the GPUs are back
+  DefaultRecovery recovery = DefaultRecovery::re_lease;
+};
 
 struct VehicleParams {
   std::vector<GpuPurchase> purchases{};
@@ -121,18 +221,50 @@ struct VehicleParams {
   std::vector<double> facility_usd{}; // fleet facility bill per month (missing months: 0)
   ResidualValueParams residual{};
   EndOfTerm end_of_term = EndOfTerm::lessee_choice;
+  CapexPerGpu capex{};
+  VehicleFees fees{};
+  LessorCosts costs{};
+  std::vector<double> failures{};   // simulated failures per month (missing months: 0)
+  std::vector<double> lost_units{}; // units lost for good per month
+  LesseeDefault lessee_default{};
+  // Market by absolute month (empty: no market; the residual curve prices the fleet and a
+  // default can only be recovered by a sale at that residual).
+  std::vector<double> market_rate_usd_per_gpu_hour{};
+  // used_fraction[d][m]: used price at month m of hardware bought in month d, fraction of its
+  // price (empty: the residual curve).
+  std::vector<std::vector<double>> used_fraction{};
 };
+
+enum class CovenantTest { none, pass, fail };
+const char* covenant_test_name(CovenantTest test);
+
+enum class LeaseStatus { before, paying, repossession, re_leased, idle, sold, enforced, ended };
+const char* lease_status_name(LeaseStatus status);
 
 struct VehicleMonth {
   int month = 0;
   double gpus_owned = 0;
-  double lease_income_usd = 0;
+  double lease_income_usd = 0; // original and re-lease rent
   double cfads_usd = 0;
   double scheduled_debt_service_usd = 0;
   double dscr = 0; // NaN in months without scheduled debt service
   double debt_balance_usd = 0;
   double reserve_balance_usd = 0;
+  double lockup_balance_usd = 0;
   double equity_flow_usd = 0; // distribution - equity contribution
+  double base_rate = 0;       // NaN without a base-rate path
+  double debt_rate = 0;       // all-in rate paid this month (incl. swap), NaN without debt
+  CovenantTest lockup_test = CovenantTest::none;
+  CovenantTest default_test = CovenantTest::none;
+  LeaseStatus status = LeaseStatus::before;
+  double market_rate_usd_per_gpu_hour = 0; // NaN without a market
+};
+
+struct CapexTotals {
+  double gpus_usd = 0, networking_usd = 0, storage_usd = 0, installation_usd = 0, spares_usd = 0;
+  double total_usd() const {
+    return gpus_usd + networking_usd + storage_usd + installation_usd + spares_usd;
+  }
 };
 
 struct VehicleResult {
@@ -142,20 +274,37 @@ struct VehicleResult {
   int min_dscr_month = -1;
   std::vector<double> equity_flows_usd{};
   std::vector<double> project_flows_usd{};
+  std::vector<double> lender_flows_usd{}; // - drawdowns + interest + principal + sweep
   IrrResult equity_irr_monthly{};
   IrrResult project_irr_monthly{};
   double equity_irr_annual = 0;  // NaN when the IRR does not exist
   double project_irr_annual = 0; // NaN when the IRR does not exist
-  double purchases_usd = 0;
+  double purchases_usd = 0;      // all-in capex
+  CapexTotals capex{};
   double debt_drawn_usd = 0;
   double equity_contributed_usd = 0;
-  double fees_usd = 0;
+  double fees_usd = 0; // arrangement + commitment + legal
+  double arrangement_fee_usd = 0, commitment_fee_usd = 0, legal_fees_usd = 0;
   double interest_usd = 0;
+  double swap_paid_usd = 0; // net, + paid by the vehicle
   double lease_income_usd = 0;
+  double re_lease_income_usd = 0;
+  double lessor_costs_usd = 0;       // insurance, asset management, maintenance, remarketing,
+                                     // repossession paid by the vehicle
+  double lessee_maintenance_usd = 0; // maintenance and insurance paid by the lessee(s)
   double distributions_usd = 0;
   double market_value_at_end_usd = 0;
   double end_proceeds_usd = 0;
   bool purchase_option_exercised = false;
+  int lessee_default_month = -1;
+  int lockup_months = 0; // covenant tests failed
+  int default_covenant_months = 0;
+  int covenant_tests = 0;
+  bool dscr_below_one = false;
+  int payment_default_month = -1; // -1: the debt was always paid
+  double lender_loss_usd = 0;     // debt written off
+  double swept_usd = 0;
+  double refinanced_usd = 0;
   double max_imbalance_usd = 0;
 };
 

@@ -378,10 +378,10 @@ std::string readable(const nlohmann::ordered_json& s) {
   for (const auto& c : s["clusters"])
     text += fmt::format(
         "  cluster {:<11} {} x {:<6} {:9.4g} GPU-h installed, {:9.4g} available, {} failures, "
-        "lease {:.4g} USD\n",
+        "{}\n",
         c["name"].get<std::string>(), c["gpus"].get<long long>(), c["gpu"].get<std::string>(),
         c["gpu_hours_installed"].get<double>(), c["gpu_hours_available"].get<double>(),
-        c["failures"].get<long long>(), c["lease_cost_usd"].get<double>());
+        c["failures"].get<long long>(), cluster_lease_text(s, c));
   for (const auto& j : s["jobs"]) {
     std::string done =
         j["completed"].get<bool>()
@@ -401,7 +401,9 @@ std::string readable(const nlohmann::ordered_json& s) {
   text += fmt::format("  cost {:.4g} USD", f["total_cost_usd"].get<double>());
   if (!f["cost_per_eflop_usd"].is_null())
     text += fmt::format(", {:.4g} USD per useful EFLOP", f["cost_per_eflop_usd"].get<double>());
-  text += fmt::format("\n  engine: {} events in {:.3f} s wall, peak RSS {:.0f} MB\n",
+  text += '\n'; // appends, not "\n" + ...: GCC 12 warns falsely on that (bug 105651)
+  text += finance_readable(s);
+  text += fmt::format("  engine: {} events in {:.3f} s wall, peak RSS {:.0f} MB\n",
                       s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>(),
                       s["engine"]["peak_rss_bytes"].get<double>() / 1e6);
   if (s["engine"].contains("profile")) {

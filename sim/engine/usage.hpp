@@ -15,6 +15,7 @@ struct ClusterUsage {
   double available_gpu_s = 0; // ... of which not failed
   double busy_gpu_s = 0;      // ... of which running a job
   long long failures = 0;
+  long long lost = 0; // hosts lost for good (cumulative)
 };
 
 struct SiteUsage {

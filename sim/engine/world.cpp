@@ -201,7 +201,8 @@ UsageSnapshot World::snapshot(double now) const {
                           .installed_gpu_s = c.installed_gpu_s,
                           .available_gpu_s = c.available_gpu_s,
                           .busy_gpu_s = c.busy_gpu_s,
-                          .failures = c.failures});
+                          .failures = c.failures,
+                          .lost = c.lost});
   for (const SiteState& site : sites_)
     s.sites.push_back({.it_energy_j = site.it_energy_j,
                        .facility_energy_j = site.facility_energy_j,

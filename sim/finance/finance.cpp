@@ -11,6 +11,7 @@
 
 #include "models/finance.hpp"
 #include "sim/report/atomic_file.hpp"
+#include "sim/report/csv.hpp"
 
 namespace capsim {
 
@@ -74,9 +75,11 @@ struct MonthlyUsage {
   std::vector<std::vector<double>> installed_window_gpu_s; // ... inside the horizon
   std::vector<std::vector<double>> busy_gpu_s;             // [cluster][month]
   std::vector<std::vector<double>> busy_window_gpu_s;
-  std::vector<std::vector<double>> energy_usd;               // [site][month], energy bill
-  std::vector<std::vector<double>> it_energy_j;              // [site][month]
-  std::vector<std::vector<double>> cluster_power_usd;        // [cluster][month], its share
+  std::vector<std::vector<double>> failures;          // [cluster][month], host failures
+  std::vector<std::vector<double>> lost_hosts;        // [cluster][month], hosts lost for good
+  std::vector<std::vector<double>> energy_usd;        // [site][month], energy bill
+  std::vector<std::vector<double>> it_energy_j;       // [site][month]
+  std::vector<std::vector<double>> cluster_power_usd; // [cluster][month], its share
   std::vector<std::vector<double>> cluster_power_window_usd; // ... inside the horizon
   std::vector<double> site_energy_window_usd, site_it_energy_window_j;
   std::vector<double> site_capex_window_usd; // spent during the run (orbital launches)
@@ -109,16 +112,27 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
 
   u.installed_gpu_s.assign(clusters, std::vector<double>(n, 0.0));
   u.installed_window_gpu_s = u.busy_gpu_s = u.busy_window_gpu_s = u.cluster_power_usd =
-      u.cluster_power_window_usd = u.installed_gpu_s;
+      u.cluster_power_window_usd = u.failures = u.lost_hosts = u.installed_gpu_s;
   for (std::size_t c = 0; c < clusters; ++c) {
     const ClusterSpec& spec = s.clusters[c];
     Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
     const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
     const double busy_share =
         ref_installed > 0 ? (busy.at(horizon) - busy.at(ref_start)) / ref_installed : 0.0;
+    // Failures per installed GPU-second over the whole run carry the extrapolated months.
+    Cumulative failures(
+        usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].failures); });
+    Cumulative lost(
+        usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].lost); });
+    const double run_installed = installed_gpu_s(spec, 0, horizon);
+    const double failures_per_gpu_s = run_installed > 0 ? failures.at(horizon) / run_installed : 0;
+    const double lost_per_gpu_s = run_installed > 0 ? lost.at(horizon) / run_installed : 0;
     for (int m = 0; m < n; ++m) {
       auto [a, b, sa, sb, ea] = split(m);
       u.installed_gpu_s[c][m] = installed_gpu_s(spec, a, b);
+      const double later = b > horizon ? installed_gpu_s(spec, ea, b) : 0.0;
+      u.failures[c][m] = failures.at(sb) - failures.at(sa) + failures_per_gpu_s * later;
+      u.lost_hosts[c][m] = lost.at(sb) - lost.at(sa) + lost_per_gpu_s * later;
       u.installed_window_gpu_s[c][m] = installed_gpu_s(spec, sa, sb);
       u.busy_window_gpu_s[c][m] = busy.at(sb) - busy.at(sa);
       u.busy_gpu_s[c][m] =
@@ -194,6 +208,10 @@ struct Row {
   std::string entity;
   std::string name;
   std::array<double, kinds> usd{};
+  double dscr = nan;         // vehicle rows: the covenant tests of the month
+  std::string lockup_test{}; // pass, fail or empty (no test)
+  std::string default_test{};
+  std::string status{}; // the lease's status (vehicle rows)
   double& operator[](FlowKind k) { return usd[static_cast<std::size_t>(k)]; }
 };
 
@@ -282,16 +300,18 @@ std::size_t cluster_site(const Scenario& s, std::size_t c) {
   return 0;
 }
 
-int month_of(double t_s) {
-  return static_cast<int>(std::floor(t_s / month_s + 1e-9));
-}
-
 void add_row(std::map<std::tuple<int, int, std::string, std::string>, Row>& rows, const Row& row) {
   Row& into = rows[{row.month, row.entity_order, row.entity, row.name}];
   into.month = row.month;
   into.entity_order = row.entity_order;
   into.entity = row.entity;
   into.name = row.name;
+  if (!row.status.empty()) {
+    into.dscr = row.dscr;
+    into.lockup_test = row.lockup_test;
+    into.default_test = row.default_test;
+    into.status = row.status;
+  }
   for (std::size_t k = 0; k < kinds; ++k)
     into.usd[k] += row.usd[k];
 }
@@ -300,6 +320,50 @@ struct MergedLedger {
   std::vector<Row> rows;
   double max_imbalance_usd = 0;
 };
+
+// The parts of a vehicle's contract that come from draws with the run's seed (base-rate path,
+// default month) and from the GPU's market curve (re-lease rents, used prices).
+void add_draws_and_market(const Scenario& s, const FinanceSpec& f, std::size_t v, int horizon,
+                          VehicleParams& params) {
+  const VehicleSpec& spec = f.vehicles[v];
+  const LeaseSpec& lease = f.leases[spec.lease];
+  // Each vehicle its own streams: the seed mixed with the vehicle's index.
+  const std::uint64_t seed = s.seed + 0x9e3779b97f4a7c15ULL * (v + 1);
+  if (spec.base_rate_model) {
+    params.debt.base_rate_path = draw_base_rate_path(seed, *spec.base_rate_model, horizon);
+  } else if (!spec.base_rate_steps.empty()) {
+    params.debt.base_rate_path.assign(horizon, spec.base_rate_steps.front().second);
+    for (const auto& [from, rate] : spec.base_rate_steps)
+      for (int m = std::max(from, 0); m < horizon; ++m)
+        params.debt.base_rate_path[m] = rate;
+  }
+  if (spec.credit_risk) {
+    std::optional<int> month = spec.default_month;
+    if (!month)
+      month = draw_default_month(seed, spec.default_hazard_per_year, lease.start_month,
+                                 lease.term_months);
+    if (month && *month < horizon)
+      params.lessee_default = {.month = std::max(*month, lease.start_month),
+                               .repossession_months = spec.repossession_months,
+                               .recovery = spec.recovery};
+  }
+  if (spec.market && f.start_year) {
+    const double y0 = *f.start_year;
+    for (int m = 0; m < horizon; ++m)
+      params.market_rate_usd_per_gpu_hour.push_back(
+          market_rate_usd_per_gpu_hour(*spec.market, y0 + m / 12.0));
+    if (!spec.residual_given) {
+      params.used_fraction.assign(horizon, {});
+      for (const auto& purchase : params.purchases) {
+        auto& row = params.used_fraction[purchase.month];
+        row.clear();
+        for (int m = 0; m < horizon; ++m)
+          row.push_back(
+              used_price_fraction(*spec.market, y0 + purchase.month / 12.0, y0 + (m + 1) / 12.0));
+      }
+    }
+  }
+}
 
 Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
                     MergedLedger* ledger) {
@@ -409,29 +473,21 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     const LeaseOutcome& lease_out = e.leases[spec.lease];
     const ClusterSpec& cluster = s.clusters[lease.cluster];
     financed[spec.lease] = true;
-    VehicleParams params;
-    double purchases_usd = 0;
-    for (const auto& delivery : cluster.deliveries) {
-      params.purchases.push_back({.month = month_of(delivery.at_s),
-                                  .units = static_cast<double>(delivery.gpus) / spec.gpus_per_unit,
-                                  .gpus_per_unit = spec.gpus_per_unit,
-                                  .price_usd_per_unit = spec.price_usd_per_unit});
-      purchases_usd += params.purchases.back().units * spec.price_usd_per_unit;
+    VehicleParams params = vehicle_params(s, f, v);
+    for (const auto& delivery : cluster.deliveries)
       e.vehicles[v].gpus += static_cast<double>(delivery.gpus);
-    }
-    params.debt = spec.debt;
-    if (spec.principal_usd) params.debt.loan_to_cost = *spec.principal_usd / purchases_usd;
     params.lease = lease_out.params;
     const int horizon = lease.start_month + lease.term_months;
     for (int m = 0; m < horizon; ++m) {
       params.lease_volumes.gpus_on_lease.push_back(u.installed_gpu_s[lease.cluster][m] / month_s);
       params.lease_volumes.gpu_hours_used.push_back(u.busy_gpu_s[lease.cluster][m] / 3600);
+      params.failures.push_back(u.failures[lease.cluster][m]);
+      params.lost_units.push_back(u.lost_hosts[lease.cluster][m]);
     }
     params.power_usd.assign(lease_out.power_usd.begin(), lease_out.power_usd.begin() + horizon);
     params.facility_usd.assign(lease_out.facility_usd.begin(),
                                lease_out.facility_usd.begin() + horizon);
-    params.residual = spec.residual;
-    params.end_of_term = spec.end_of_term;
+    add_draws_and_market(s, f, v, horizon, params);
     if (auto problems = validate(params); !problems.empty()) {
       e.valid = false;
       e.problem = problems.front();
@@ -453,10 +509,18 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
         Row row{.month = r.month,
                 .entity_order = static_cast<int>(r.entity),
                 .entity = entity_name(r.entity),
-                .name = r.entity == Entity::vehicle  ? spec.name
-                        : r.entity == Entity::lessee ? lease.lessee
-                                                     : cluster.site,
+                .name = r.entity == Entity::vehicle         ? spec.name
+                        : r.entity == Entity::lessee        ? lease.lessee
+                        : r.entity == Entity::market_lessee ? "market lessee of " + lease.name
+                                                            : cluster.site,
                 .usd = r.usd};
+        if (r.entity == Entity::vehicle) {
+          const VehicleMonth& vm = out.result.months[static_cast<std::size_t>(r.month)];
+          row.dscr = vm.dscr;
+          row.lockup_test = covenant_test_name(vm.lockup_test);
+          row.default_test = covenant_test_name(vm.default_test);
+          row.status = lease_status_name(vm.status);
+        }
         add_row(rows, row);
       }
   }
@@ -614,32 +678,48 @@ void write_ledger(const std::string& path, const MergedLedger& ledger) {
   std::string text = "month,start_s,entity,name";
   for (int k = 0; k < kFlowKindCount; ++k)
     text += fmt::format(",{}_usd", flow_kind_name(static_cast<FlowKind>(k)));
-  text += ",sources_usd,uses_usd\n";
+  text += ",sources_usd,uses_usd,dscr,lockup_test,default_test,lease_status\n";
   for (const Row& row : ledger.rows) {
-    text += fmt::format("{},{},{},{}", row.month, csv_number(row.month * month_s), row.entity,
-                        row.name);
+    text += fmt::format("{},{},", row.month, csv_number(row.month * month_s));
+    append_csv_field(text, row.entity);
+    text += ',';
+    append_csv_field(text, row.name);
     double sources = 0, uses = 0;
     for (double x : row.usd) {
       text += ','; // appends, not "," + ...: GCC 12 warns falsely on that (bug 105651)
       text += csv_number(x == 0 ? 0.0 : x);
       (x > 0 ? sources : uses) += std::abs(x);
     }
-    text += fmt::format(",{},{}\n", csv_number(sources), csv_number(uses));
+    text += fmt::format(",{},{},{},", csv_number(sources), csv_number(uses), csv_number(row.dscr));
+    append_csv_field(text, row.lockup_test);
+    text += ',';
+    append_csv_field(text, row.default_test);
+    text += ',';
+    append_csv_field(text, row.status);
+    text += '\n';
   }
   write_file_atomically(path, text);
 }
 
 void write_months(const std::string& path, const FinanceSpec& f, const Evaluation& e) {
   std::string text = "month,start_s,vehicle,gpus_owned,lease_income_usd,cfads_usd,"
-                     "debt_service_usd,dscr,debt_balance_usd,reserve_balance_usd,equity_flow_usd\n";
+                     "debt_service_usd,dscr,debt_balance_usd,reserve_balance_usd,equity_flow_usd,"
+                     "lockup_balance_usd,base_rate,debt_rate,lockup_test,default_test,"
+                     "lease_status,market_rate_usd_per_gpu_hour\n";
   for (std::size_t v = 0; v < e.vehicles.size(); ++v)
-    for (const VehicleMonth& m : e.vehicles[v].result.months)
+    for (const VehicleMonth& m : e.vehicles[v].result.months) {
+      text += fmt::format("{},{},", m.month, csv_number(m.month * month_s));
+      append_csv_field(text, f.vehicles[v].name);
       text +=
-          fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", m.month, csv_number(m.month * month_s),
-                      f.vehicles[v].name, csv_number(m.gpus_owned), csv_number(m.lease_income_usd),
-                      csv_number(m.cfads_usd), csv_number(m.scheduled_debt_service_usd),
-                      csv_number(m.dscr), csv_number(m.debt_balance_usd),
-                      csv_number(m.reserve_balance_usd), csv_number(m.equity_flow_usd));
+          fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_number(m.gpus_owned),
+                      csv_number(m.lease_income_usd), csv_number(m.cfads_usd),
+                      csv_number(m.scheduled_debt_service_usd), csv_number(m.dscr),
+                      csv_number(m.debt_balance_usd), csv_number(m.reserve_balance_usd),
+                      csv_number(m.equity_flow_usd), csv_number(m.lockup_balance_usd),
+                      csv_number(m.base_rate), csv_number(m.debt_rate),
+                      covenant_test_name(m.lockup_test), covenant_test_name(m.default_test),
+                      lease_status_name(m.status), csv_number(m.market_rate_usd_per_gpu_hour));
+    }
   write_file_atomically(path, text);
 }
 
@@ -680,6 +760,25 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u
     out["project_irr"] = number_or_null(e.project_irr);
     out["min_dscr"] = number_or_null(e.min_dscr);
     out["npv_usd"] = number_or_null(e.npv_usd);
+    // Risk outcomes of this run (a sweep's replications turn them into probabilities).
+    int min_month = -1, lessee_default = 0, breach = 0, below_one = 0;
+    double worst = nan, lender_loss = 0;
+    for (const auto& v : e.vehicles) {
+      if (std::isfinite(v.result.min_dscr) &&
+          !(std::isfinite(worst) && worst <= v.result.min_dscr)) {
+        worst = v.result.min_dscr;
+        min_month = v.result.min_dscr_month;
+      }
+      lessee_default += v.result.lessee_default_month >= 0;
+      breach += v.result.lockup_months + v.result.default_covenant_months > 0;
+      below_one += v.result.dscr_below_one;
+      lender_loss += v.result.lender_loss_usd;
+    }
+    out["min_dscr_month"] = min_month >= 0 ? json(min_month) : json(nullptr);
+    out["lessee_default"] = lessee_default > 0 ? 1 : 0;
+    out["covenant_breach"] = breach > 0 ? 1 : 0;
+    out["dscr_below_1"] = below_one > 0 ? 1 : 0;
+    out["lender_loss_usd"] = lender_loss;
   }
   json leases = json::array();
   for (std::size_t i = 0; i < f.leases.size(); ++i) {
@@ -724,12 +823,47 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u
     j["lease"] = f.leases[f.vehicles[v].lease].name;
     j["gpus"] = o.gpus;
     j["purchases_usd"] = r.purchases_usd;
+    const VehicleSpec& vs = f.vehicles[v];
+    json capex;
+    capex["fabric"] = vs.fabric;
+    capex["gpus_usd"] = r.capex.gpus_usd;
+    capex["networking_usd"] = r.capex.networking_usd;
+    capex["storage_usd"] = r.capex.storage_usd;
+    capex["installation_usd"] = r.capex.installation_usd;
+    capex["spares_usd"] = r.capex.spares_usd;
+    capex["total_usd"] = r.capex.total_usd();
+    capex["per_gpu_usd"] = o.gpus > 0 ? r.capex.total_usd() / o.gpus : 0.0;
+    j["capex"] = capex;
+    j["arrangement_fee_usd"] = r.arrangement_fee_usd;
+    j["commitment_fee_usd"] = r.commitment_fee_usd;
+    j["legal_fees_usd"] = r.legal_fees_usd;
+    j["uses_at_close_usd"] = r.capex.total_usd() + r.fees_usd;
     j["debt_usd"] = r.debt_drawn_usd;
     j["equity_usd"] = r.equity_contributed_usd;
     j["raised_usd"] = r.debt_drawn_usd + r.equity_contributed_usd;
     j["fees_usd"] = r.fees_usd;
     j["interest_usd"] = r.interest_usd;
+    j["swap_paid_usd"] = r.swap_paid_usd;
     j["lease_income_usd"] = r.lease_income_usd;
+    j["re_lease_income_usd"] = r.re_lease_income_usd;
+    j["lessor_costs_usd"] = r.lessor_costs_usd;
+    j["lessee_insurance_maintenance_usd"] = r.lessee_maintenance_usd;
+    j["rate_kind"] = vs.debt.rate_kind == RateKind::floating ? "floating" : "fixed";
+    j["lessee_default_month"] =
+        r.lessee_default_month >= 0 ? json(r.lessee_default_month) : json(nullptr);
+    j["recovery"] = r.lessee_default_month < 0                 ? json(nullptr)
+                    : vs.recovery == DefaultRecovery::re_lease ? json("re_lease")
+                                                               : json("sell");
+    j["covenant_tests"] = r.covenant_tests;
+    j["lockup_months"] = r.lockup_months;
+    j["default_covenant_months"] = r.default_covenant_months;
+    j["covenant_breach"] = r.lockup_months + r.default_covenant_months > 0;
+    j["dscr_below_1"] = r.dscr_below_one;
+    j["payment_default_month"] =
+        r.payment_default_month >= 0 ? json(r.payment_default_month) : json(nullptr);
+    j["lender_loss_usd"] = r.lender_loss_usd;
+    j["cash_swept_usd"] = r.swept_usd;
+    j["refinanced_usd"] = r.refinanced_usd;
     j["distributions_usd"] = r.distributions_usd;
     j["residual_value_usd"] = r.market_value_at_end_usd;
     j["end_proceeds_usd"] = r.end_proceeds_usd;
@@ -832,6 +966,95 @@ void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::
     write_months(dir + "finance_months.csv", spec, e);
   }
   summary["finance"] = finance;
+}
+
+std::string usd_text(double usd) {
+  if (!std::isfinite(usd)) return "n/a";
+  const double a = std::abs(usd);
+  if (a >= 1e9) return fmt::format("{:.3g}B USD", usd / 1e9);
+  if (a >= 1e6) return fmt::format("{:.3g}M USD", usd / 1e6);
+  if (a >= 1e3) return fmt::format("{:.3g}k USD", usd / 1e3);
+  return fmt::format("{:.3g} USD", usd);
+}
+
+namespace {
+
+std::string percent_text(const json& x) {
+  return x.is_number() ? fmt::format("{:.1f}%", 100 * x.get<double>()) : "n/a";
+}
+
+} // namespace
+
+std::string cluster_lease_text(const json& summary, const json& cluster) {
+  if (summary.contains("finance") && summary["finance"].contains("leases"))
+    for (const auto& l : summary["finance"]["leases"])
+      if (l["cluster"] == cluster["name"])
+        return fmt::format("lease '{}' {:.3g} USD/GPU-h, rent {} in horizon",
+                           l["name"].get<std::string>(), l["rate_usd_per_gpu_hour"].get<double>(),
+                           usd_text(l["rent_in_horizon_usd"].get<double>()));
+  return "lease " + usd_text(cluster["lease_cost_usd"].get<double>());
+}
+
+std::string finance_readable(const json& summary) {
+  if (!summary.contains("finance")) return "";
+  const json& f = summary["finance"];
+  std::string text;
+  if (f.contains("solve")) {
+    const json& solve = f["solve"];
+    if (!solve["value"].is_null())
+      text += fmt::format(
+          "  solved {} = {} for {} = {}\n", solve["parameter"].get<std::string>(),
+          solve.contains("value_usd_per_gpu_hour")
+              ? fmt::format("{:.4g} USD/GPU-h", solve["value_usd_per_gpu_hour"].get<double>())
+              : solve["value_text"].get<std::string>(),
+          solve["target"].get<std::string>(),
+          fmt::format("{:.6g}", solve["target_value"].get<double>()));
+    else
+      text += fmt::format("  solve failed: {}\n", solve["error"].get<std::string>());
+  }
+  if (f.contains("vehicles"))
+    for (const auto& v : f["vehicles"]) {
+      const json& c = v["capex"];
+      text += fmt::format(
+          "  vehicle {}: {} raised ({} debt, {} equity); all-in capex {} ({} per GPU: GPUs {}, "
+          "networking {}, storage {}, installation {}, spares {}); fees {}\n",
+          v["name"].get<std::string>(), usd_text(v["raised_usd"].get<double>()),
+          usd_text(v["debt_usd"].get<double>()), usd_text(v["equity_usd"].get<double>()),
+          usd_text(c["total_usd"].get<double>()), usd_text(c["per_gpu_usd"].get<double>()),
+          usd_text(c["gpus_usd"].get<double>()), usd_text(c["networking_usd"].get<double>()),
+          usd_text(c["storage_usd"].get<double>()), usd_text(c["installation_usd"].get<double>()),
+          usd_text(c["spares_usd"].get<double>()), usd_text(v["fees_usd"].get<double>()));
+      text += fmt::format(
+          "    equity IRR {}, project IRR {}, NPV {}, min DSCR {} (month {}); lessor costs {}; "
+          "{}{}{}\n",
+          percent_text(v["equity_irr"]), percent_text(v["project_irr"]),
+          v["npv_usd"].is_number() ? usd_text(v["npv_usd"].get<double>()) : "n/a",
+          v["min_dscr"].is_number() ? fmt::format("{:.2f}", v["min_dscr"].get<double>()) : "n/a",
+          v["min_dscr_month"].get<int>(), usd_text(v["lessor_costs_usd"].get<double>()),
+          v["lessee_default_month"].is_null()
+              ? std::string("no lessee default")
+              : fmt::format("lessee default in month {} ({})", v["lessee_default_month"].get<int>(),
+                            v["recovery"].get<std::string>()),
+          v["covenant_tests"].get<int>() > 0
+              ? fmt::format(", covenant tests failed {} lock-up / {} default of {}",
+                            v["lockup_months"].get<int>(), v["default_covenant_months"].get<int>(),
+                            v["covenant_tests"].get<int>())
+              : std::string(),
+          v["lender_loss_usd"].get<double>() > 0
+              ? ", lender loss " + usd_text(v["lender_loss_usd"].get<double>())
+              : std::string());
+    }
+  if (f.contains("equity_irr"))
+    text +=
+        fmt::format("  finance: equity IRR {}, project IRR {}, min DSCR {}{}, NPV {}\n",
+                    percent_text(f["equity_irr"]), percent_text(f["project_irr"]),
+                    f["min_dscr"].is_number() ? fmt::format("{:.2f}", f["min_dscr"].get<double>())
+                                              : std::string("n/a"),
+                    f["min_dscr_month"].is_number()
+                        ? fmt::format(" in month {}", f["min_dscr_month"].get<int>())
+                        : std::string(),
+                    f["npv_usd"].is_number() ? usd_text(f["npv_usd"].get<double>()) : "n/a");
+  return text;
 }
 
 } // namespace capsim

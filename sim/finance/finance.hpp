@@ -27,4 +27,16 @@ namespace capsim {
 void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::string& dir,
                  nlohmann::ordered_json& summary);
 
+// Money in human units: "812 USD", "41.3k USD", "5.30B USD".
+std::string usd_text(double usd);
+
+// The readable summary's finance lines (headline: equity and project IRR, min DSCR and its
+// month, NPV, solved value, capex, risk outcomes), empty when the run has no finance block.
+std::string finance_readable(const nlohmann::ordered_json& summary);
+
+// What a cluster's line says about its lease: the finance lease's rate and rent when a lease
+// covers the cluster, else the cluster's own lease cost.
+std::string cluster_lease_text(const nlohmann::ordered_json& summary,
+                               const nlohmann::ordered_json& cluster);
+
 } // namespace capsim

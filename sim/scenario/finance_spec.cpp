@@ -11,6 +11,7 @@
 
 #include "models/tco.hpp"
 #include "sim/engine/usage.hpp"
+#include "sim/scenario/market_catalog.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {
@@ -42,6 +43,8 @@ public:
     MapReader r(node, "finance", d_);
     f_.discount_rate =
         r.quantity_in("discount_rate", Dimension::dimensionless, Need::optional, -0.99, 10, true);
+    if (YAML::Node start = r.child("start_date", Need::optional); start.IsDefined())
+      read_start_date(start);
     YAML::Node leases = r.sequence("leases", Need::optional);
     YAML::Node vehicles = r.sequence("vehicles", Need::optional);
     YAML::Node site_costs = r.sequence("site_costs", Need::optional);
@@ -143,6 +146,191 @@ private:
       d_.error(node, what + ": " + problem);
   }
 
+  // "2026-03": month 0 is March 2026 (decimal year 2026 + 2/12).
+  void read_start_date(const YAML::Node& node) {
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    int year = 0, month = 0;
+    char dash = 0, extra = 0;
+    std::istringstream in(text);
+    if (!(in >> year >> dash >> month) || dash != '-' || (in >> extra) || year < 1990 ||
+        year > 2100 || month < 1 || month > 12) {
+      d_.error(node,
+               "finance start_date must be a year and month such as 2026-03, got '" + text + "'");
+      return;
+    }
+    f_.start_year = year + (month - 1) / 12.0;
+  }
+
+  void read_capex(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
+    const MarketCatalog& m = default_market_catalog();
+    const std::string what = vehicle + " capex";
+    MapReader r(node, what, d_);
+    if (YAML::Node fabric = r.child("fabric", Need::optional); fabric.IsDefined()) {
+      const std::string name = fabric.IsScalar() ? fabric.Scalar() : "";
+      if (const Fabric* f = m.find_fabric(name)) {
+        v.fabric = name;
+        v.capex.networking_usd = f->networking_usd_per_gpu;
+      } else {
+        d_.error(fabric,
+                 what + ": unknown fabric '" + name + "' (fabrics: " + m.fabric_names() + ")");
+      }
+    }
+    if (auto x = r.quantity_in("networking", Dimension::money, Need::optional, 0, 1e6)) {
+      v.capex.networking_usd = *x;
+      v.fabric = "given";
+    }
+    v.capex.storage_usd = r.quantity_in("storage", Dimension::money, Need::optional, 0, 1e6)
+                              .value_or(v.capex.storage_usd);
+    v.capex.installation_usd =
+        r.quantity_in("installation", Dimension::money, Need::optional, 0, 1e6)
+            .value_or(v.capex.installation_usd);
+    v.spares_fraction = r.quantity_in("spares", Dimension::dimensionless, Need::optional, 0, 1)
+                            .value_or(v.spares_fraction);
+    r.finish();
+  }
+
+  void read_fees(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
+    MapReader r(node, vehicle + " fees", d_);
+    if (auto x = r.quantity_in("arrangement", Dimension::dimensionless, Need::optional, 0, 1)) {
+      if (v.debt.upfront_fee_fraction > 0)
+        d_.error(r.peek("arrangement"),
+                 vehicle +
+                     ": give the arrangement fee once (fees.arrangement or debt.upfront_fee)");
+      v.debt.upfront_fee_fraction = *x;
+    }
+    v.fees.commitment_fraction_per_year =
+        r.quantity_in("commitment", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    v.fees.legal_usd =
+        r.quantity_in("legal", Dimension::money, Need::optional, 0, max_money_usd).value_or(0);
+    r.finish();
+  }
+
+  void read_costs(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
+    MapReader r(node, vehicle + " lessor_costs", d_);
+    auto& c = v.costs;
+    c.insurance_fraction_per_year =
+        r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1)
+            .value_or(c.insurance_fraction_per_year);
+    c.asset_management_fraction_per_year =
+        r.quantity_in("asset_management", Dimension::dimensionless, Need::optional, 0, 1)
+            .value_or(c.asset_management_fraction_per_year);
+    c.repair_usd_per_failure =
+        r.quantity_in("repair_per_failure", Dimension::money, Need::optional, 0, 1e8)
+            .value_or(c.repair_usd_per_failure);
+    if (auto x =
+            r.quantity_in("replacement_per_lost_unit", Dimension::money, Need::optional, 0, 1e9)) {
+      c.replacement_usd_per_lost_unit = *x;
+      v.replacement_given = true;
+    }
+    c.warranty_months = months(r, "warranty", Need::optional, 0).value_or(c.warranty_months);
+    c.remarketing_fraction =
+        r.quantity_in("remarketing", Dimension::dimensionless, Need::optional, 0, 1)
+            .value_or(c.remarketing_fraction);
+    c.repossession_usd_per_gpu =
+        r.quantity_in("repossession_per_gpu", Dimension::money, Need::optional, 0, 1e6)
+            .value_or(c.repossession_usd_per_gpu);
+    r.finish();
+  }
+
+  void read_lessee_default(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
+    const std::string what = vehicle + " lessee_default";
+    MapReader r(node, what, d_);
+    YAML::Node month_node = r.peek("month");
+    YAML::Node hazard_node = r.peek("hazard");
+    const bool drawn = month_node.IsScalar() && month_node.Scalar() == "drawn";
+    if (drawn)
+      r.child("month", Need::optional);
+    else
+      v.default_month = months(r, "month", Need::optional, 0);
+    v.default_hazard_per_year =
+        r.quantity_in("hazard", Dimension::dimensionless, Need::optional, 0, 10).value_or(0);
+    if (!hazard_node.IsDefined() && (drawn || !month_node.IsDefined()))
+      d_.error(node, what + " needs a month (a scheduled default) or a hazard (a default "
+                            "intensity per year, drawn with the run's seed when month is absent "
+                            "or 'drawn')");
+    v.repossession_months = months(r, "repossession", Need::optional, 0).value_or(0);
+    v.recovery =
+        r.one_of("recovery", Need::optional, {"re_lease", "sell"}).value_or("re_lease") == "sell"
+            ? DefaultRecovery::sell
+            : DefaultRecovery::re_lease;
+    r.finish();
+    v.credit_risk = true;
+  }
+
+  // Overrides of the GPU's market curve (configs/market.yaml): a stressed market, or a curve for
+  // a GPU the catalogue has no rent for (rate: then quoted at finance.start_date).
+  void read_market(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle,
+                   const MarketCatalog& catalog) {
+    const std::string what = vehicle + " market";
+    MapReader r(node, what, d_);
+    auto rate = r.quantity_in("rate", Dimension::money_per_gpu_time, Need::optional, 0, 1, true);
+    if (!v.market && rate) {
+      v.market = MarketCurve{.reference_year = f_.start_year.value_or(2026),
+                             .annual_decline = catalog.annual_decline,
+                             .generation_step = catalog.generation_step,
+                             .economic_life_years = catalog.economic_life_years,
+                             .used_floor_fraction = catalog.used_floor};
+    }
+    if (!v.market) {
+      d_.error(node, what + ": the catalogue has no market rent for this GPU; give rate");
+      r.finish();
+      return;
+    }
+    MarketCurve& c = *v.market;
+    if (rate) {
+      c.reference_rate_usd_per_gpu_hour = *rate * 3600;
+      c.reference_year = f_.start_year.value_or(c.reference_year);
+    }
+    c.annual_decline =
+        r.quantity_in("annual_decline", Dimension::dimensionless, Need::optional, 0, 0.99)
+            .value_or(c.annual_decline);
+    c.generation_step =
+        r.quantity_in("generation_step", Dimension::dimensionless, Need::optional, 0, 1, true)
+            .value_or(c.generation_step);
+    if (auto life = r.quantity_in("economic_life", Dimension::time, Need::optional, 0,
+                                  50 * kSecondsPerYear, true))
+      c.economic_life_years = *life / kSecondsPerYear;
+    c.used_floor_fraction =
+        r.quantity_in("used_floor", Dimension::dimensionless, Need::optional, 0, 0.99)
+            .value_or(c.used_floor_fraction);
+    r.finish();
+    report(node, what, validate(c));
+  }
+
+  void read_base_rate(const YAML::Node& node, VehicleSpec& v, const std::string& debt) {
+    const std::string what = debt + " base_rate";
+    if (node.IsSequence()) {
+      for (const auto& step : node) {
+        if (!step.IsSequence() || step.size() != 2) {
+          d_.error(step, what + " steps are [from, rate] pairs, e.g. [12 months, 3.5 %]");
+          continue;
+        }
+        auto from = read_quantity(step[0], Dimension::time, what + " step start", d_);
+        auto rate = read_quantity(step[1], Dimension::dimensionless, what + " step rate", d_);
+        if (!from || !rate) continue;
+        const int m = static_cast<int>(std::lround(*from / usage_month_s));
+        if (!v.base_rate_steps.empty() && m <= v.base_rate_steps.back().first)
+          d_.error(step, what + " steps must start in increasing months");
+        if (!(std::abs(*rate) < 1)) d_.error(step[1], what + " must be in (-100 %, 100 %)");
+        v.base_rate_steps.push_back({m, *rate});
+      }
+      if (v.base_rate_steps.empty()) d_.error(node, what + " needs at least one step");
+      return;
+    }
+    MapReader r(node, what, d_);
+    BaseRateModel m;
+    m.initial =
+        r.quantity_in("initial", Dimension::dimensionless, Need::required, -0.99, 0.99).value_or(0);
+    m.long_run = r.quantity_in("long_run", Dimension::dimensionless, Need::required, -0.99, 0.99)
+                     .value_or(0);
+    m.reversion_per_year =
+        r.quantity_in("reversion", Dimension::dimensionless, Need::optional, 0, 100).value_or(0);
+    m.volatility_per_sqrt_year =
+        r.quantity_in("volatility", Dimension::dimensionless, Need::optional, 0, 0.99).value_or(0);
+    r.finish();
+    v.base_rate_model = m;
+  }
+
   void read_lease(const YAML::Node& node) {
     LeaseSpec lease;
     MapReader r(node, "lease", d_);
@@ -219,12 +407,37 @@ private:
       d_.error(system_price_node, what + ": give price_per_gpu or price_per_system, not both");
     if (cluster) price(v, *cluster, gpu_price, system_price, node, what);
 
+    const MarketCatalog& market = default_market_catalog();
+    v.fabric = market.default_fabric;
+    if (const Fabric* f = market.find_fabric(market.default_fabric))
+      v.capex.networking_usd = f->networking_usd_per_gpu;
+    v.capex.storage_usd = market.storage_usd_per_gpu;
+    v.capex.installation_usd = market.installation_usd_per_gpu;
+    v.spares_fraction = market.spares_fraction;
+    v.costs = market.costs;
+    if (cluster) v.market = market.curve(cluster->gpu.name);
+    if (YAML::Node capex = r.mapping("capex", Need::optional); capex.IsDefined())
+      read_capex(capex, v, what);
     if (YAML::Node debt = r.mapping("debt", Need::optional); debt.IsDefined())
       read_debt(debt, v, what);
-    if (YAML::Node residual = r.mapping("residual", Need::optional); residual.IsDefined())
+    if (YAML::Node fees = r.mapping("fees", Need::optional); fees.IsDefined())
+      read_fees(fees, v, what);
+    if (YAML::Node costs = r.mapping("lessor_costs", Need::optional); costs.IsDefined())
+      read_costs(costs, v, what);
+    if (YAML::Node def = r.mapping("lessee_default", Need::optional); def.IsDefined())
+      read_lessee_default(def, v, what);
+    if (YAML::Node m = r.mapping("market", Need::optional); m.IsDefined())
+      read_market(m, v, what, market);
+    if (YAML::Node residual = r.mapping("residual", Need::optional); residual.IsDefined()) {
       read_residual(residual, v, what);
-    else
+      v.residual_given = true;
+    } else {
       v.residual = depreciation_preset(DepreciationPreset::five_years);
+    }
+    if (v.credit_risk && v.recovery == DefaultRecovery::re_lease && !(v.market && f_.start_year))
+      d_.error(node["lessee_default"],
+               what + ": re-leasing after a default needs the market rent of the GPU: give "
+                      "finance.start_date and a GPU with a rental in configs/market.yaml");
     auto end = r.one_of("end_of_term", Need::optional,
                         {"lessee_choice", "residual_sale", "purchase_option"})
                    .value_or("lessee_choice");
@@ -277,8 +490,57 @@ private:
       v.principal_usd = read_quantity(principal_node, Dimension::money, what + " principal", d_);
     if (ltc_node.IsDefined() == principal_node.IsDefined())
       d_.error(node, what + " needs exactly one of loan_to_cost and principal");
-    v.debt.annual_rate =
-        r.quantity_in("rate", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+    YAML::Node rate_node = r.peek("rate");
+    if (rate_node.IsScalar() && rate_node.Scalar() == "floating") {
+      r.child("rate", Need::required);
+      v.debt.rate_kind = RateKind::floating;
+      v.debt.margin =
+          r.quantity_in("margin", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+    } else {
+      v.debt.annual_rate =
+          r.quantity_in("rate", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+    }
+    if (YAML::Node base = r.child("base_rate", Need::optional); base.IsDefined())
+      read_base_rate(base, v, what);
+    else if (v.debt.rate_kind == RateKind::floating)
+      d_.error(node, what + ": a floating rate needs base_rate (steps [[from, rate], ...] or a "
+                            "model {initial, long_run, reversion, volatility})");
+    if (YAML::Node swap = r.mapping("swap", Need::optional); swap.IsDefined()) {
+      MapReader sr(swap, what + " swap", d_);
+      v.debt.swap.present = true;
+      v.debt.swap.fixed_rate =
+          sr.quantity_in("rate", Dimension::dimensionless, Need::required, -0.99, 0.99).value_or(0);
+      v.debt.swap.notional_fraction =
+          sr.quantity_in("notional", Dimension::dimensionless, Need::optional, 0, 1).value_or(1);
+      sr.finish();
+      if (v.debt.rate_kind != RateKind::floating)
+        d_.error(swap, what + ": a swap needs rate: floating");
+    }
+    v.debt.balloon_fraction =
+        r.quantity_in("balloon", Dimension::dimensionless, Need::optional, 0, 0.99).value_or(0);
+    if (YAML::Node refi = r.mapping("refinance", Need::optional); refi.IsDefined()) {
+      MapReader rr(refi, what + " refinance", d_);
+      v.debt.refinance.present = true;
+      v.debt.refinance.margin =
+          rr.quantity_in("margin", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+      v.debt.refinance.term_months = months(rr, "term", Need::required, 1).value_or(12);
+      rr.finish();
+      if (!r.has("base_rate"))
+        d_.error(refi, what + ": refinancing at the rate of the day needs base_rate");
+    }
+    if (YAML::Node cov = r.mapping("covenants", Need::optional); cov.IsDefined()) {
+      MapReader cr(cov, what + " covenants", d_);
+      v.debt.lockup_dscr =
+          cr.quantity_in("lockup_dscr", Dimension::dimensionless, Need::optional, 0, 100)
+              .value_or(0);
+      v.debt.default_dscr =
+          cr.quantity_in("default_dscr", Dimension::dimensionless, Need::optional, 0, 100)
+              .value_or(0);
+      cr.finish();
+    }
+    v.debt.sweep_fraction =
+        r.quantity_in("cash_sweep", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    v.debt.equity_cures = r.boolean("equity_cure", Need::optional).value_or(true);
     v.debt.term_months = months(r, "term", Need::required, 1).value_or(1);
     v.debt.amortization =
         r.one_of("amortization", Need::optional, {"annuity", "bullet"}).value_or("annuity") ==
@@ -332,16 +594,6 @@ private:
     const LeaseSpec& lease = f_.leases[v.lease];
     if (lease.cluster >= s_.clusters.size()) return; // no such cluster: already reported
     const ClusterSpec& cluster = s_.clusters[lease.cluster];
-    double purchases_usd = 0;
-    for (const auto& delivery : cluster.deliveries)
-      purchases_usd += static_cast<double>(delivery.gpus) / v.gpus_per_unit * v.price_usd_per_unit;
-    if (v.principal_usd && !(*v.principal_usd < purchases_usd)) {
-      d_.error(node["debt"]["principal"],
-               what + ": debt principal " + format_quantity(*v.principal_usd, Dimension::money) +
-                   " must be less than the purchases it finances (" +
-                   format_quantity(purchases_usd, Dimension::money) + ")");
-      return;
-    }
     const int end_month = lease.start_month + lease.term_months;
     for (const auto& delivery : cluster.deliveries)
       if (static_cast<int>(std::floor(delivery.at_s / usage_month_s + 1e-9)) >= end_month - 1) {
@@ -350,18 +602,19 @@ private:
                            ", not before the last month of lease '" + lease.name + "'");
         return;
       }
-    VehicleParams params;
-    params.debt = v.debt;
-    if (v.principal_usd) params.debt.loan_to_cost = *v.principal_usd / purchases_usd;
-    params.lease = lease_params(lease);
-    for (const auto& delivery : cluster.deliveries)
-      params.purchases.push_back(
-          {.month = static_cast<int>(std::floor(delivery.at_s / usage_month_s + 1e-9)),
-           .units = static_cast<double>(delivery.gpus) / v.gpus_per_unit,
-           .gpus_per_unit = v.gpus_per_unit,
-           .price_usd_per_unit = v.price_usd_per_unit});
-    params.residual = v.residual;
-    params.end_of_term = v.end_of_term;
+    f_.vehicles.push_back(v);
+    VehicleParams params = vehicle_params(s_, f_, f_.vehicles.size() - 1);
+    f_.vehicles.pop_back();
+    const double all_in_usd = all_in_capex_usd(params);
+    if (v.principal_usd && !(*v.principal_usd < all_in_usd)) {
+      d_.error(node["debt"]["principal"], what + ": debt principal " +
+                                              format_quantity(*v.principal_usd, Dimension::money) +
+                                              " must be less than the all-in capex it finances (" +
+                                              format_quantity(all_in_usd, Dimension::money) + ")");
+      return;
+    }
+    if (!v.base_rate_steps.empty() || v.base_rate_model) params.debt.base_rate_path = {0.0};
+    if (v.market) params.market_rate_usd_per_gpu_hour = {1.0};
     report(node, what, validate(params));
   }
 
@@ -630,6 +883,43 @@ private:
 };
 
 } // namespace
+
+double all_in_capex_usd(const VehicleParams& params) {
+  double sum = 0;
+  for (const auto& p : params.purchases) {
+    const double gpus = p.units * p.gpus_per_unit;
+    sum += p.units * p.price_usd_per_unit +
+           gpus * (params.capex.networking_usd + params.capex.storage_usd +
+                   params.capex.installation_usd + params.capex.spares_usd);
+  }
+  return sum;
+}
+
+VehicleParams vehicle_params(const Scenario& scenario, const FinanceSpec& finance, std::size_t v) {
+  const VehicleSpec& spec = finance.vehicles[v];
+  const LeaseSpec& lease = finance.leases[spec.lease];
+  const ClusterSpec& cluster = scenario.clusters[lease.cluster];
+  VehicleParams params;
+  for (const auto& delivery : cluster.deliveries)
+    params.purchases.push_back(
+        {.month = static_cast<int>(std::floor(delivery.at_s / usage_month_s + 1e-9)),
+         .units = static_cast<double>(delivery.gpus) / spec.gpus_per_unit,
+         .gpus_per_unit = spec.gpus_per_unit,
+         .price_usd_per_unit = spec.price_usd_per_unit});
+  const double price_per_gpu = spec.price_usd_per_unit / spec.gpus_per_unit;
+  params.capex = spec.capex;
+  params.capex.spares_usd = spec.spares_fraction * price_per_gpu;
+  params.fees = spec.fees;
+  params.costs = spec.costs;
+  if (!spec.replacement_given)
+    params.costs.replacement_usd_per_lost_unit = price_per_gpu * cluster.gpus_per_host;
+  params.debt = spec.debt;
+  if (spec.principal_usd) params.debt.loan_to_cost = *spec.principal_usd / all_in_capex_usd(params);
+  params.lease = lease_params(lease);
+  params.residual = spec.residual;
+  params.end_of_term = spec.end_of_term;
+  return params;
+}
 
 LeaseParams lease_params(const LeaseSpec& lease) {
   return {.rate_usd_per_gpu_hour = lease.rate_usd_per_gpu_s * 3600,

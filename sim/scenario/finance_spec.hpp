@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "models/credit.hpp"
 #include "models/lease.hpp"
+#include "models/market.hpp"
 #include "models/residual_value.hpp"
 #include "models/tco.hpp"
 #include "models/vehicle.hpp"
@@ -41,7 +43,25 @@ struct VehicleSpec {
   std::optional<double> principal_usd;
   DebtTerms debt{};
   ResidualValueParams residual{};
+  bool residual_given = false; // else the market's used price when there is a market
   EndOfTerm end_of_term = EndOfTerm::lessee_choice;
+  // All-in capex per GPU (catalogue defaults, configs/market.yaml, unless overridden).
+  std::string fabric;
+  CapexPerGpu capex{};
+  double spares_fraction = 0; // of the GPU/system price
+  VehicleFees fees{};
+  LessorCosts costs{}; // replacement_usd_per_lost_unit: the unit's price unless given
+  bool replacement_given = false;
+  // Debt: floating rate, base-rate path given as steps or drawn with the run's seed.
+  std::vector<std::pair<int, double>> base_rate_steps; // (from month, rate)
+  std::optional<BaseRateModel> base_rate_model;
+  // Lessee credit risk: a scheduled default month or a hazard per year drawn with the seed.
+  bool credit_risk = false;
+  std::optional<int> default_month;
+  double default_hazard_per_year = 0;
+  int repossession_months = 0;
+  DefaultRecovery recovery = DefaultRecovery::re_lease;
+  std::optional<MarketCurve> market; // the cluster GPU's market curve (catalogue), if any
 };
 
 enum class SiteCostKind { ground, orbital };
@@ -95,6 +115,7 @@ struct SolveSpec {
 struct FinanceSpec {
   bool present = false;
   std::optional<double> discount_rate; // effective annual, for NPVs
+  std::optional<double> start_year;    // calendar date of month 0 (decimal year), for markets
   std::vector<LeaseSpec> leases;
   std::vector<VehicleSpec> vehicles;
   std::vector<SiteCostSpec> site_costs;
@@ -104,6 +125,13 @@ struct FinanceSpec {
 // The lease contract covering cluster `c`, if any.
 // The contract as the lease model takes it (a rate per GPU-hour).
 LeaseParams lease_params(const LeaseSpec& lease);
+
+// The vehicle's contract as the vehicle model takes it, without what depends on the run (volumes,
+// bills, failures) or on draws (base-rate path, default month) or on the market (curves).
+VehicleParams vehicle_params(const Scenario& scenario, const FinanceSpec& finance, std::size_t v);
+
+// GPUs or systems plus networking, storage, installation and spares.
+double all_in_capex_usd(const VehicleParams& params);
 
 const LeaseSpec* lease_of_cluster(const FinanceSpec& finance, std::size_t cluster);
 

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
 #include "capsim_process.hpp"
+#include "sim/batch/results.hpp"
 #include "sim/scenario/loader.hpp"
 
 using namespace capsim::test;
@@ -288,7 +290,7 @@ TEST_CASE("finance errors are located: keys, references, units, months") {
 
 TEST_CASE("finance errors are located: debt, lessor, deliveries, site costs") {
   expect_error("debt-sizing", 27, 9, "exactly one of loan_to_cost and principal");
-  expect_error("principal-too-large", 27, 20, "must be less than the purchases");
+  expect_error("principal-too-large", 27, 20, "must be less than the all-in capex");
   expect_error("lessor-mismatch", 26, 14, "whose lessor is 'someone-else'");
   expect_error("late-delivery", 25, 7, "not before the last month of lease 'l'");
   expect_error("site-capex-twice", 32, 13, "also has a capex");
@@ -300,4 +302,133 @@ TEST_CASE("finance errors are located: solve") {
   expect_error("solve-parameter", 31, 16, "unknown lease parameter 'price'");
   expect_error("solve-bracket", 34, 14, "low < high");
   expect_error("solve-target", 32, 13, "no vehicle named 'w'");
+}
+
+TEST_CASE("finance errors are located: capex fabric, lessee default, floating rate") {
+  expect_error("lender-terms", 26, 23, "unknown fabric 'token-ring'");
+  expect_error("lender-terms", 27, 23, "needs a month (a scheduled default) or a hazard");
+  expect_error("lender-terms", 29, 9, "a floating rate needs base_rate");
+  expect_error("lender-terms", 27, 23, "needs the market rent of the GPU");
+}
+
+// ---- lender-grade finance through whole runs --------------------------------------------------
+
+TEST_CASE("a vehicle named 'apollo, fund I' is one quoted CSV field in ledger.csv and months") {
+  TempDir dir;
+  std::string block = vehicle_block;
+  block.replace(block.find("name: v"), 7, "name: \"apollo, fund I\"");
+  auto file =
+      dir.write("s.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n"
+                                         "      lessor: \"apollo, fund I\"\n",
+                                         block));
+  run_to(dir, file);
+  for (const char* name : {"out/ledger.csv", "out/finance_months.csv"}) {
+    std::ifstream in(dir.path(name));
+    std::string line;
+    std::getline(in, line);
+    const auto header = capsim::split_csv_line(line);
+    int rows = 0, named = 0;
+    while (std::getline(in, line)) {
+      const auto fields = capsim::split_csv_line(line);
+      INFO(name, ": ", line);
+      REQUIRE(fields.size() == header.size());
+      named += std::count(fields.begin(), fields.end(), "apollo, fund I");
+      ++rows;
+    }
+    CHECK(rows >= 36);
+    CHECK(named >= 36);
+  }
+}
+
+TEST_CASE("all-in capex in the summary adds up to the ledger's capex lines and the uses at close") {
+  TempDir dir;
+  auto s = run_to(
+      dir,
+      dir.write("s.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n",
+                                         vehicle_block +
+                                             "      capex: {fabric: spectrum-x, storage: "
+                                             "2000 USD, installation: 1000 USD, spares: 5 %}\n"
+                                             "      fees: {arrangement: 1 %, legal: 1e6 USD}\n")));
+  const auto& v = s["finance"]["vehicles"][0];
+  const auto& c = v["capex"];
+  // 1,024 H100 at 30,000 USD + per GPU: Spectrum-X 4,000 (catalogue), storage 2,000,
+  // installation 1,000, spares 5% x 30,000.
+  CHECK(c["total_usd"].get<double>() ==
+        doctest::Approx(1024 * (30000 + 4000 + 2000 + 1000 + 1500)).epsilon(1e-12));
+  CHECK(c["per_gpu_usd"].get<double>() == doctest::Approx(38500).epsilon(1e-12));
+  std::vector<std::string> header;
+  auto rows = read_csv(dir.path("out/ledger.csv"), header);
+  double lines = 0, fees = 0;
+  for (const auto& row : rows) {
+    if (row[2] != "vehicle") continue;
+    for (const char* k :
+         {"gpu_purchase_usd", "networking_usd", "storage_usd", "installation_usd", "spares_usd"})
+      lines -= number(row[column(header, k)]);
+    for (const char* k : {"arrangement_fee_usd", "commitment_fee_usd", "legal_fees_usd"})
+      fees -= number(row[column(header, k)]);
+  }
+  CHECK(lines == doctest::Approx(c["total_usd"].get<double>()).epsilon(1e-12));
+  CHECK(fees == doctest::Approx(0.01 * 20e6 + 1e6).epsilon(1e-12));
+  CHECK(v["uses_at_close_usd"].get<double>() == doctest::Approx(lines + fees).epsilon(1e-12));
+}
+
+TEST_CASE("a scheduled lessee default in month 24: repossession, gap and new lease in the ledger") {
+  TempDir dir;
+  const std::string lease = "      rate: 2.5 USD/GPU/h\n      term: 48 months\n";
+  std::string block = vehicle_block;
+  block.replace(block.find("term: 36 months"), 15, "term: 48 months");
+  auto paying = run_to(
+      dir, dir.write("a.yaml", small_scenario(lease, "  start_date: 2026-03\n" + block)), {}, "a");
+  auto defaulted =
+      run_to(dir,
+             dir.write("b.yaml",
+                       small_scenario(lease, "  start_date: 2026-03\n" + block +
+                                                 "      lessee_default: {month: 24 months, "
+                                                 "repossession: 2 months, recovery: re_lease}\n")),
+             {}, "b");
+  const auto& v = defaulted["finance"]["vehicles"][0];
+  CHECK(v["lessee_default_month"].get<int>() == 24);
+  CHECK(v["equity_irr"].get<double>() <
+        paying["finance"]["vehicles"][0]["equity_irr"].get<double>());
+  std::vector<std::string> header;
+  auto rows = read_csv(dir.path("b/ledger.csv"), header);
+  const std::size_t status = column(header, "lease_status");
+  bool saw_market_lessee = false;
+  for (const auto& row : rows) {
+    const int m = std::stoi(row[0]);
+    if (row[2] == "market_lessee") saw_market_lessee = true;
+    if (row[2] != "vehicle") continue;
+    INFO("month ", m);
+    const double rent = number(row[column(header, "lease_income_usd")]);
+    const double re_rent = number(row[column(header, "re_lease_income_usd")]);
+    const double repossession = number(row[column(header, "repossession_usd")]);
+    if (m < 24) {
+      CHECK(row[status] == "paying");
+      CHECK(rent > 0);
+    } else if (m < 26) {
+      CHECK(row[status] == "repossession");
+      CHECK(rent == 0);
+      CHECK(re_rent == 0);
+    } else {
+      CHECK(row[status] == "re_leased");
+      CHECK(re_rent > 0);
+    }
+    CHECK((repossession < 0) == (m == 24));
+  }
+  CHECK(saw_market_lessee);
+}
+
+TEST_CASE("capsim run prints the finance headline in human units, and the lease on the cluster") {
+  TempDir dir;
+  auto file =
+      dir.write("s.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n",
+                                         vehicle_block));
+  auto result = run_capsim({"run", file, "-o", dir.path("out")});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("lease 0 USD") == std::string::npos);
+  CHECK(result.output.find("lease 'l' 2.5 USD/GPU-h") != std::string::npos);
+  CHECK(result.output.find("equity IRR") != std::string::npos);
+  CHECK(result.output.find("min DSCR") != std::string::npos);
+  CHECK(result.output.find("M USD") != std::string::npos); // 39.4M USD of all-in capex
 }

@@ -29,6 +29,7 @@ struct GoldenCase {
 // One case per bundled scenario. Shortened where a full run's events.csv would be megabytes.
 const std::vector<GoldenCase> golden_cases = {
     {"apollo-xai-lease", {"horizon=60 d", "outputs.interval=1 d"}},
+    {"apollo-xai-lease-adverse", {"horizon=60 d", "outputs.interval=1 d"}},
     {"bench-1m", {"horizon=3 d"}},
     {"bench-10m", {"horizon=6 h"}},
     {"bench-200k", {"horizon=30 d", "outputs.interval=1 d"}},
@@ -179,6 +180,9 @@ TEST_CASE("golden: every bundled scenario has a golden case and nothing else doe
 
 TEST_CASE("golden: apollo-xai-lease") {
   check_case(case_named("apollo-xai-lease"));
+}
+TEST_CASE("golden: apollo-xai-lease-adverse") {
+  check_case(case_named("apollo-xai-lease-adverse"));
 }
 TEST_CASE("golden: bench-1m") {
   check_case(case_named("bench-1m"));
