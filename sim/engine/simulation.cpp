@@ -389,7 +389,7 @@ std::string readable(const nlohmann::ordered_json& s) {
             : fmt::format("{:.1f}% done at the horizon",
                           100 * j["flop_done"].get<double>() / j["flop_total"].get<double>());
     std::string goodput = j["goodput_fraction"].is_null()
-                              ? std::string("no goodput (its GPUs never existed)")
+                              ? std::string("no goodput (no time with its GPUs before the horizon)")
                               : fmt::format("goodput {:.3f}", j["goodput_fraction"].get<double>());
     text += fmt::format("  job {:<15} {}; {}; {} interruptions; {:.4g} FLOP\n",
                         j["name"].get<std::string>(), done, goodput,

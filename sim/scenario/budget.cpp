@@ -16,8 +16,13 @@ namespace capsim {
 
 namespace {
 
-constexpr double bytes_per_host = 2900; // README, Performance: 2,894-2,899 B measured
-constexpr double process_bytes = 50e6;  // binary, libraries, buffers: 42 MB at 10,000 GPUs
+// Per simulated host, measured with engine.memory (README, Performance): a server or rack is a
+// few bytes of capsim state (4.6 B in bench-200k; 16 B allows for jobs' host lists); a
+// satellite also carries its probe host, inter-satellite link and route in SimGrid (2,124 B each
+// from 400 to 3,200 satellites; 2.2 kB here).
+constexpr double bytes_per_ground_host = 16;
+constexpr double bytes_per_satellite = 2200;
+constexpr double process_bytes = 50e6; // binary, libraries, buffers: 42 MB at 10,000 GPUs
 constexpr double usage_month_s = 365.25 * 86400 / 12;
 constexpr double day_s = 86400;
 
@@ -62,7 +67,9 @@ WorkEstimate estimate_work(const Scenario& s) {
       for (const auto& d : c.deliveries)
         gpu_s += static_cast<double>(d.gpus) * std::max(0.0, horizon_s - d.at_s);
     }
-    e.hosts += static_cast<double>(c.total_gpus) / std::max(1, c.gpus_per_host);
+    double hosts = static_cast<double>(c.total_gpus) / std::max(1, c.gpus_per_host);
+    e.hosts += hosts;
+    e.host_bytes += hosts * (c.satellites > 0 ? bytes_per_satellite : bytes_per_ground_host);
     double hardware_rate = 0, transient_rate = 0;
     if (c.failure_causes.empty()) {
       hardware_rate = c.failure_rate_per_gpu_s;
@@ -96,7 +103,7 @@ WorkEstimate estimate_work(const Scenario& s) {
   }
   e.rows = (s.output_interval_s > 0 ? std::floor(horizon_s / s.output_interval_s) + 1 : 0) +
            std::ceil(horizon_s / usage_month_s);
-  e.memory_bytes = process_bytes + e.hosts * bytes_per_host;
+  e.memory_bytes = process_bytes + e.host_bytes;
   return e;
 }
 
@@ -123,10 +130,11 @@ void check_budget(const Scenario& s, const WorkBudget& budget) {
                                    e.total_events(), parts(), budget.max_events));
   if (!(e.memory_bytes <= max_memory))
     fail_input(s.file,
-               fmt::format("this run would need about {} of memory ({:.4g} simulated hosts at "
-                           "~2.9 kB each), above the budget of {}{}; raise it with --max-memory "
-                           "SIZE if you mean it",
+               fmt::format("this run would need about {} of memory ({:.4g} simulated hosts: "
+                           "{}), above the budget of {}{}; raise it with --max-memory SIZE if you "
+                           "mean it",
                            format_quantity(e.memory_bytes, Dimension::data), e.hosts,
+                           format_quantity(e.host_bytes, Dimension::data),
                            format_quantity(max_memory, Dimension::data),
                            budget.max_memory_bytes > 0 ? "" : " (80% of this machine's memory)"));
 }

@@ -15,8 +15,8 @@
 // The first five are what summary.json counts in `engine.events`; the README compares the
 // estimate with it for every bundled scenario. Checkpoints are not events (closed form).
 //
-// Memory: a simulated host costs ~2.9 kB (SimGrid's host, pstates, NIC link and route;
-// measured by tools/bench-scale), plus a fixed ~50 MB for the process.
+// Memory: a simulated server or rack costs a few bytes of capsim state (16 B allowed), a satellite
+// ~2.2 kB (its probe host, link and route in SimGrid), plus a fixed ~50 MB for the process.
 #pragma once
 
 #include <string>
@@ -34,6 +34,7 @@ struct WorkEstimate {
   double site_changes = 0;
   double rows = 0;
   double hosts = 0;
+  double host_bytes = 0; // their memory
   double memory_bytes = 0;
 
   // Comparable with summary.json's engine.events.

@@ -202,12 +202,13 @@ TEST_CASE("budget: a dose rate of 1e9 rad/yr is refused before anything is writt
   CHECK(r.output.find("--max-events") != std::string::npos);
   CHECK(!fs::exists(out));
   CHECK(entries(dir.path()).empty());
-  // 1e8 GPUs validate as a cluster size, but not as memory on any machine that has less than
-  // 12.5 million hosts x 2.9 kB = 36 GB to give.
-  auto m = run_capsim({"run", quickstart(), "-o", out, "--max-memory", "8 GB", "--set",
+  // 1e8 GPUs validate as a cluster size; as memory they need 12.5 million hosts x 16 B + the
+  // process's 50 MB = 250 MB, refused under a 100 MB budget.
+  auto m = run_capsim({"run", quickstart(), "-o", out, "--max-memory", "100 MB", "--set",
                        "clusters.h100-lease.deliveries=[{at: 0 d, gpus: 100000000}]"});
+  INFO(m.output);
   CHECK(m.exit_code == 2);
-  CHECK(m.output.find("would need about 36.") != std::string::npos);
+  CHECK(m.output.find("would need about 250 MB") != std::string::npos);
   CHECK(!fs::exists(out));
   // And the sweep: before its directory is made.
   auto s = run_capsim({"sweep", source_path("scenarios/orbital-sso.yaml"), "-q", "-o", out,
