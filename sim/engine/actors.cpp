@@ -253,35 +253,34 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
                        guarded(&world, [&world, &job] { job_actor(&world, &job); }));
   }
   sg4::Host* host = world.sites().front().platform->controller;
-  sg4::Actor::create(
-      "usage", host, guarded(&world, [&world, &usage, horizon_s]() {
-        for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
-          double t = static_cast<double>(k) * usage_month_s;
-          if (t > now()) sg4::this_actor::sleep_until(t);
-          yield_to_events_due_now(world);
-          if (world.stopping()) return;
-          timed(world, [&] {
-            for (auto& site : world.sites())
-              world.advance(site, t);
-            usage.snapshots.push_back(world.snapshot(t));
-          });
-        }
-      }));
-  sg4::Actor::create(
-      "reporter", host, guarded(&world, [&world, horizon_s, interval_s, write_rows]() {
-        for (long long k = 0;; ++k) {
-          double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
-          if (t > now()) sg4::this_actor::sleep_until(t);
-          if (world.stopping()) return; // another actor failed
-          yield_to_events_due_now(world);
-          timed(world, [&] {
-            for (auto& site : world.sites())
-              world.advance(site, t);
-          });
-          if (!write_rows(t) || t >= horizon_s) break;
-        }
-        world.stop();
-      }));
+  sg4::Actor::create("usage", host, guarded(&world, [&world, &usage, horizon_s]() {
+                       for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
+                         double t = static_cast<double>(k) * usage_month_s;
+                         if (t > now()) sg4::this_actor::sleep_until(t);
+                         yield_to_events_due_now(world);
+                         if (world.stopping()) return;
+                         timed(world, [&] {
+                           for (auto& site : world.sites())
+                             world.advance(site, t);
+                           usage.snapshots.push_back(world.snapshot(t));
+                         });
+                       }
+                     }));
+  sg4::Actor::create("reporter", host,
+                     guarded(&world, [&world, horizon_s, interval_s, write_rows]() {
+                       for (long long k = 0;; ++k) {
+                         double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
+                         if (t > now()) sg4::this_actor::sleep_until(t);
+                         if (world.stopping()) return; // another actor failed
+                         yield_to_events_due_now(world);
+                         timed(world, [&] {
+                           for (auto& site : world.sites())
+                             world.advance(site, t);
+                         });
+                         if (!write_rows(t) || t >= horizon_s) break;
+                       }
+                       world.stop();
+                     }));
 }
 
 } // namespace capsim
