@@ -718,7 +718,11 @@ private:
     YAML::Node tolerance_node = r.child("tolerance", Need::optional);
     r.finish();
     bool ok = parameter_node.IsScalar() && target_node.IsScalar();
-    if (ok) ok = read_solve_parameter(parameter_node) & read_solve_target(target_node);
+    if (ok) {
+      bool parameter_ok = read_solve_parameter(parameter_node); // both read: every error shown
+      bool target_ok = read_solve_target(target_node);
+      ok = parameter_ok && target_ok;
+    }
     if (!ok) return;
     if (auto value = read_quantity(value_node, solve.target_dimension, "solve value", d_))
       solve.value = *value;
