@@ -115,7 +115,7 @@ TcoBreakdown orbital_tco(const OrbitalTcoParams& p) {
   tco.insurance_usd = insurance_usd * amortised_share;
   tco.replacement_usd = p.satellites * p.annual_replacement_fraction * years *
                         (unit_usd + launch_usd + insurance_usd);
-  tco.ground_segment_usd = p.ground_segment_usd;
+  tco.ground_segment_usd = p.ground_segment_usd * p.period_s / p.satellite_life_s;
   tco.total_usd = tco.satellite_usd + tco.launch_usd + tco.insurance_usd + tco.replacement_usd +
                   tco.ground_segment_usd;
   tco.cost_per_eflop_usd = cost_per_eflop_usd(tco.total_usd, p.useful_flop);

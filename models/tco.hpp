@@ -16,7 +16,8 @@
 //   fleet (amortised)         satellites * (unit, launch, insurance) * T / satellite_life_s
 //   replacements              satellites * annual_replacement_fraction * Y * (unit + launch +
 //                             insurance): losses before end of life, rebuilt and relaunched
-//   ground segment            ground_segment_usd over the period; no energy bill (solar)
+//   ground segment            ground_segment_usd * T / satellite_life_s (stations and operations
+//                             for the constellation's life); no energy bill (solar)
 //
 // Parameters: see the structs (USD, W, J, kg, s; fractions per year where named so).
 //

@@ -35,7 +35,7 @@ void flatten_into(const std::string& prefix, const nlohmann::ordered_json& value
     // Arrays of named objects (finance.sites[], finance.training_runs[]) by their name.
     for (const auto& item : value) {
       if (!item.is_object()) continue;
-      for (const char* key : {"name", "site", "job"}) {
+      for (const char* key : {"name", "site", "job", "cluster"}) {
         if (item.contains(key) && item[key].is_string()) {
           flatten_into(prefix + "." + item[key].get<std::string>(), item, out);
           break;

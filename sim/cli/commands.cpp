@@ -63,6 +63,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> sets;
     std::vector<std::string> engine_args;
     bool quiet = false;
+    bool verbose = false;
     double max_events = 1e8;
     std::string max_memory;
   };
@@ -80,6 +81,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--engine", options->engine_args,
                   "Pass a SimGrid --cfg=... or --log=... argument to the engine");
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
+  run->add_flag("-v,--verbose", options->verbose,
+                "Also print the engine's events, wall time and memory");
   add_budget_options(*run, options->max_events, options->max_memory);
   run->callback([options, &exit_code]() {
     auto load_start = std::chrono::steady_clock::now();
@@ -93,6 +96,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     run_options.output_dir =
         options->output_dir.empty() ? "out/" + scenario.name : options->output_dir;
     run_options.quiet = options->quiet;
+    run_options.verbose = options->verbose;
     run_options.engine_args = options->engine_args;
     RunReport report = run_simulation(scenario, run_options);
     if (!options->quiet) fmt::print("  outputs in {}/\n", run_options.output_dir);

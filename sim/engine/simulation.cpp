@@ -1,4 +1,5 @@
 #include "sim/engine/simulation.hpp"
+#include "sim/report/printout.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -156,39 +157,24 @@ nlohmann::ordered_json goodput_loss(const JobState& job, double ideal_flop) {
 
 // "4.1% lost work (faulty GPU 1.9%, ...), 2.0% checkpoint writes, ...": the `count` largest
 // parts of a job's goodput_loss, each over 0.05%.
-std::string largest_losses(const nlohmann::ordered_json& loss, std::size_t count) {
-  std::vector<std::pair<double, std::string>> parts;
+// sum += weight x loss, part by part (nested objects: causes of lost work).
+void add_weighted(nlohmann::ordered_json& sum, const nlohmann::ordered_json& loss, double weight) {
   for (const auto& [name, value] : loss.items()) {
-    if (value.is_number()) {
-      std::string label = name;
-      std::replace(label.begin(), label.end(), '_', ' ');
-      parts.emplace_back(value.get<double>(), label);
-      continue;
+    if (value.is_object()) {
+      if (!sum.contains(name)) sum[name] = nlohmann::ordered_json::object();
+      add_weighted(sum[name], value, weight);
+    } else {
+      sum[name] =
+          (sum.contains(name) ? sum[name].get<double>() : 0.0) + weight * value.get<double>();
     }
-    double total = 0;
-    std::vector<std::pair<double, std::string>> causes;
-    for (const auto& [cause, share] : value.items()) {
-      total += share.get<double>();
-      causes.emplace_back(share.get<double>(), cause);
-    }
-    std::sort(causes.rbegin(), causes.rend());
-    std::string detail;
-    for (std::size_t i = 0; i < causes.size() && i < 2; ++i)
-      detail += fmt::format("{}{} {:.1f}%", i ? ", " : "", causes[i].second, 100 * causes[i].first);
-    if (causes.size() > 2) detail += ", ...";
-    parts.emplace_back(total, name == "lost_work" && !detail.empty()
-                                  ? "work lost at interruptions (" + detail + ")"
-                                  : name);
   }
-  std::stable_sort(parts.begin(), parts.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::string text;
-  for (std::size_t i = 0; i < parts.size() && i < count; ++i) {
-    if (parts[i].first < 5e-4) break;
-    text += fmt::format("{}{:.1f}% {}", text.empty() ? "" : "; ", 100 * parts[i].first,
-                        parts[i].second);
-  }
-  return text;
+}
+
+nlohmann::ordered_json scaled(nlohmann::ordered_json loss, double factor) {
+  for (auto& [name, value] : loss.items())
+    value = value.is_object() ? scaled(value, factor)
+                              : nlohmann::ordered_json(value.get<double>() * factor);
+  return loss;
 }
 
 nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const UsageRecord& usage,
@@ -292,6 +278,8 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
   }
   out["clusters"] = clusters;
   json jobs = json::array();
+  std::vector<double> site_ideal_flop(world.sites().size(), 0.0), site_done_flop = site_ideal_flop;
+  std::vector<json> site_loss(world.sites().size(), json::object());
   for (JobState& job : world.jobs()) {
     const JobSpec& spec = *job.spec;
     double end_s = job.completion_s >= 0 ? job.completion_s : covered_s;
@@ -348,9 +336,22 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
       j["expected_goodput_fraction"] =
           exponential_goodput(job.plan, job.restart_s, mtbf_s) * job.step_efficiency;
     }
+    if (spec.backlog) j["backlog"] = true;
     jobs.push_back(j);
+    const auto site = static_cast<std::size_t>(job.cluster->site - world.sites().data());
+    site_ideal_flop[site] += ideal_flop;
+    add_weighted(site_loss[site], j["goodput_loss"], ideal_flop);
+    site_done_flop[site] += ideal_flop > 0 ? flop_done : 0.0;
   }
   out["jobs"] = jobs;
+  // Each site's goodput and its split: its jobs' together, weighted by their ideal work.
+  for (std::size_t i = 0; i < world.sites().size(); ++i) {
+    const double ideal = site_ideal_flop[i];
+    out["sites"][i]["goodput_fraction"] =
+        ideal > 0 ? json(site_done_flop[i] / ideal) : json(nullptr);
+    add_weighted(site_loss[i], json::object(), 0); // an object even with no job
+    out["sites"][i]["goodput_loss"] = scaled(site_loss[i], ideal > 0 ? 1 / ideal : 0.0);
+  }
   add_finance(scenario, usage, dir, out);
   json engine;
   engine["events"] = world.events();
@@ -360,63 +361,6 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
   engine["peak_rss_bytes"] = static_cast<double>(resources.ru_maxrss) * 1024; // Linux: KiB
   out["engine"] = engine;
   return out;
-}
-
-std::string readable(const nlohmann::ordered_json& s) {
-  std::string text =
-      fmt::format("capsim {} — scenario '{}', seed {}, horizon {:.4g} d\n",
-                  s["capsim_version"].get<std::string>(), s["scenario"].get<std::string>(),
-                  s["seed"].get<std::uint64_t>(), s["horizon_s"].get<double>() / 86400);
-  for (const auto& site : s["sites"])
-    text += fmt::format(
-        "  site {:<14} IT {:9.4g} MWh  facility {:9.4g} MWh  peak {:7.4g} MW  PUE {:.3f}  "
-        "throttled {:5.1f}%  shed {:.4g} GPU-h\n",
-        site["name"].get<std::string>(), site["it_energy_j"].get<double>() / 3.6e9,
-        site["facility_energy_j"].get<double>() / 3.6e9,
-        site["peak_facility_power_w"].get<double>() / 1e6, site["mean_pue"].get<double>(),
-        100 * site["throttled_fraction"].get<double>(), site["shed_gpu_hours"].get<double>());
-  for (const auto& c : s["clusters"])
-    text += fmt::format(
-        "  cluster {:<11} {} x {:<6} {:9.4g} GPU-h installed, {:9.4g} available, {} failures, "
-        "{}\n",
-        c["name"].get<std::string>(), c["gpus"].get<long long>(), c["gpu"].get<std::string>(),
-        c["gpu_hours_installed"].get<double>(), c["gpu_hours_available"].get<double>(),
-        c["failures"].get<long long>(), cluster_lease_text(s, c));
-  for (const auto& j : s["jobs"]) {
-    std::string done =
-        j["completed"].get<bool>()
-            ? fmt::format("completed at {:.4g} d", j["completion_s"].get<double>() / 86400)
-            : fmt::format("{:.1f}% done at the horizon",
-                          100 * j["flop_done"].get<double>() / j["flop_total"].get<double>());
-    std::string goodput = j["goodput_fraction"].is_null()
-                              ? std::string("no goodput (no time with its GPUs before the horizon)")
-                              : fmt::format("goodput {:.3f}", j["goodput_fraction"].get<double>());
-    text += fmt::format("  job {:<15} {}; {}; {} interruptions; {:.4g} FLOP\n",
-                        j["name"].get<std::string>(), done, goodput,
-                        j["interruptions"].get<long long>(), j["flop_done"].get<double>());
-    std::string losses = largest_losses(j["goodput_loss"], 3);
-    if (!losses.empty()) text += fmt::format("      goodput lost to {}\n", losses);
-  }
-  const auto& f = s["finance"];
-  text += fmt::format("  cost {:.4g} USD", f["total_cost_usd"].get<double>());
-  if (!f["cost_per_eflop_usd"].is_null())
-    text += fmt::format(", {:.4g} USD per useful EFLOP", f["cost_per_eflop_usd"].get<double>());
-  text += '\n'; // appends, not "\n" + ...: GCC 12 warns falsely on that (bug 105651)
-  text += finance_readable(s);
-  text += fmt::format("  engine: {} events in {:.3f} s wall, peak RSS {:.0f} MB\n",
-                      s["engine"]["events"].get<long long>(), s["engine"]["wall_s"].get<double>(),
-                      s["engine"]["peak_rss_bytes"].get<double>() / 1e6);
-  if (s["engine"].contains("profile")) {
-    const auto& p = s["engine"]["profile"];
-    const auto& m = s["engine"]["memory"];
-    text += fmt::format(
-        "  wall time: platform {:.3f} s, models {:.3f} s, SimGrid {:.3f} s, rows {:.3f} s; "
-        "heap: {:.0f} B per host (platform), {:.0f} B per host (state)\n",
-        p["platform_s"].get<double>(), p["models_s"].get<double>(), p["engine_s"].get<double>(),
-        p["rows_s"].get<double>(), m["platform_bytes_per_host"].get<double>(),
-        m["state_bytes_per_host"].get<double>());
-  }
-  return text;
 }
 
 } // namespace
@@ -497,6 +441,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   world.finish(end_s);
   progress.finish();
   usage.snapshots.push_back(world.snapshot(end_s));
+  usage.marks = world.marks();
 
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -537,7 +482,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   RunReport report;
   report.interrupted = end_s < scenario.horizon_s;
   report.end_s = end_s;
-  report.summary_text = readable(summary);
+  report.summary_text = readable_summary(summary, {.verbose = options.verbose});
   report.wall_s = wall_s;
   report.events = world.events();
   if (!options.quiet) fmt::print("{}", report.summary_text);

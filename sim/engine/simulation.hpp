@@ -13,6 +13,7 @@ namespace capsim {
 struct RunOptions {
   std::string output_dir;               // created if missing; the files are written atomically
   bool quiet = false;                   // no readable summary on stdout
+  bool verbose = false;                 // the summary with the engine's lines
   std::vector<std::string> engine_args; // extra --cfg=/--log= for SimGrid
   double load_s = 0;                    // wall time the scenario took to load, for the profile
 };

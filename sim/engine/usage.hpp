@@ -30,6 +30,8 @@ struct SiteUsage {
 struct JobUsage {
   double useful_flop = 0; // net progress: work computed, minus work lost at interruptions
   bool completed = false;
+  double first_start_s = -1; // its cost window: first start to completion (or the horizon)
+  double completion_s = -1;
 };
 
 struct UsageSnapshot {
@@ -39,9 +41,11 @@ struct UsageSnapshot {
   std::vector<JobUsage> jobs;
 };
 
-// Snapshots at 0, one month, two months, ... and at the horizon (the last one).
+// Snapshots at 0, one month, two months, ... and at the horizon (the last one); marks at each
+// job's first start and completion, in time order (the ends of the jobs' cost windows).
 struct UsageRecord {
   std::vector<UsageSnapshot> snapshots;
+  std::vector<UsageSnapshot> marks;
 };
 
 } // namespace capsim

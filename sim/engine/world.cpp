@@ -212,7 +212,9 @@ UsageSnapshot World::snapshot(double now) const {
                        .capex_usd = site.capex_spent_usd});
   for (const JobState& job : jobs_)
     s.jobs.push_back({.useful_flop = std::min(job.net_flop(), job.spec->total_flop),
-                      .completed = job.phase == JobPhase::done});
+                      .completed = job.phase == JobPhase::done,
+                      .first_start_s = job.first_start_s,
+                      .completion_s = job.completion_s});
   return s;
 }
 
@@ -284,8 +286,15 @@ void World::job_wakes(JobState& job, double now) {
                          job.interruptions, sci(job.lost_flop)));
     ++events_;
     rebalance(site, now);
+    mark(now);
   }
   flush();
+}
+
+void World::mark(double now) {
+  for (auto& site : sites_)
+    advance(site, now);
+  marks_.push_back(snapshot(now));
 }
 
 void World::start_running(JobState& job, double now) {
@@ -309,7 +318,10 @@ void World::start_running(JobState& job, double now) {
   job.progress.cycle_time_s = 0;
   job.progress.uncommitted_flop = 0;
   cluster.busy += job.hosts.size();
-  if (job.first_start_s < 0) job.first_start_s = now;
+  if (job.first_start_s < 0) {
+    job.first_start_s = now;
+    mark(now);
+  }
   log_.add(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name,
            fmt::format("{} GPUs", job.hosts.size() * cluster.gpus_per_host()));
 }

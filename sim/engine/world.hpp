@@ -237,6 +237,8 @@ public:
   void finish(double horizon_s);
   // Cumulative usage at `now` (call after advancing every site to `now`).
   UsageSnapshot snapshot(double now) const;
+  // Snapshots taken at jobs' first starts and completions (every site advanced to that time).
+  const std::vector<UsageSnapshot>& marks() const { return marks_; }
 
   double failure_rate_per_s(const ClusterState& cluster) const;
   // Radiation: a transient error hits a GPU (orbital sites); rate per installed GPU.
@@ -303,6 +305,7 @@ private:
   void rebalance(SiteState& site, double now);
   void set_wake(JobState& job, double at_s);
   void plan_checkpoints(JobState& job);
+  void mark(double now); // a snapshot for the cost windows, every site advanced to now
 
   const Scenario& scenario_;
   Platform& platform_;
@@ -310,6 +313,7 @@ private:
   std::vector<SiteState> sites_;
   std::vector<ClusterState> clusters_;
   std::vector<JobState> jobs_;
+  std::vector<UsageSnapshot> marks_;
   std::deque<simgrid::s4u::ConditionVariable*> effects_; // wake-ups, in order
   long long events_ = 0;
   std::chrono::steady_clock::time_point rule_started_{};

@@ -27,16 +27,29 @@ json number_or_null(double x) {
 
 // ---- usage by month ---------------------------------------------------------------------------
 
-// A cumulative counter of the run, read at any time in [0, horizon] (exact at the snapshots,
-// linear in between).
+// The monthly snapshots and the jobs' marks, in time order (one per time: the first given).
+std::vector<const UsageSnapshot*> timeline(const UsageRecord& usage) {
+  std::vector<const UsageSnapshot*> all;
+  for (const auto& snapshot : usage.snapshots)
+    all.push_back(&snapshot);
+  for (const auto& mark : usage.marks)
+    all.push_back(&mark);
+  std::stable_sort(all.begin(), all.end(), [](const UsageSnapshot* a, const UsageSnapshot* b) {
+    return a->time_s < b->time_s;
+  });
+  return all;
+}
+
+// A cumulative counter of the run, read at any time in [0, horizon] (exact at the snapshots and
+// marks, linear in between).
 class Cumulative {
 public:
   template <typename Get>
   Cumulative(const UsageRecord& usage, Get get) {
-    for (const auto& snapshot : usage.snapshots) {
-      if (!time_s_.empty() && snapshot.time_s <= time_s_.back()) continue;
-      time_s_.push_back(snapshot.time_s);
-      value_.push_back(get(snapshot));
+    for (const UsageSnapshot* snapshot : timeline(usage)) {
+      if (!time_s_.empty() && snapshot->time_s <= time_s_.back()) continue;
+      time_s_.push_back(snapshot->time_s);
+      value_.push_back(get(*snapshot));
     }
   }
   double at(double t) const {
@@ -84,6 +97,7 @@ struct MonthlyUsage {
   std::vector<double> site_energy_window_usd, site_it_energy_window_j;
   std::vector<double> site_capex_window_usd; // spent during the run (orbital launches)
   std::vector<double> job_useful_flop;
+  std::vector<double> cluster_installed_gpu_s; // [cluster], in the horizon, as the run installed
 };
 
 MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int months) {
@@ -193,6 +207,8 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
   }
 
   const UsageSnapshot& end = usage.snapshots.back();
+  for (std::size_t c = 0; c < clusters; ++c)
+    u.cluster_installed_gpu_s.push_back(end.clusters[c].installed_gpu_s);
   for (std::size_t j = 0; j < s.jobs.size(); ++j)
     u.job_useful_flop.push_back(std::min(end.jobs[j].useful_flop, s.jobs[j].total_flop));
   return u;
@@ -230,12 +246,33 @@ struct VehicleOutcome {
   double equity_npv_usd = nan, project_npv_usd = nan;
 };
 
+// GPU capital of a cluster over the horizon: its lease, or its purchase over the GPU life.
+struct ClusterCapital {
+  std::string basis; // "lease contract", "lease" or "purchase"
+  double window_usd = 0;
+  double usd_per_gpu_s = 0; // per GPU-second installed
+  double life_s = 0;        // purchase
+  double price_per_gpu_usd = 0;
+};
+
 struct SiteOutcome {
-  TcoBreakdown window;           // over the simulated horizon
+  TcoBreakdown window;           // over the simulated horizon, without the GPU capital
   std::vector<double> other_usd; // non-energy costs by month
   double useful_flop = 0;
   bool has_cost_spec = false;
   SiteCostKind kind = SiteCostKind::ground;
+  double gpu_capital_usd = 0; // of the site's clusters, over the horizon
+  const SiteCostSpec* spec = nullptr;
+  double total_usd() const { return window.total_usd + gpu_capital_usd; }
+  // Amortised capital of the site (facility, non-GPU hardware, satellites, launches, insurance,
+  // ground segment) and running costs (energy, maintenance, water, replacements).
+  double capex_usd() const {
+    return window.facility_usd + window.hardware_usd + window.satellite_usd + window.launch_usd +
+           window.insurance_usd + window.ground_segment_usd;
+  }
+  double opex_usd() const {
+    return window.energy_usd + window.maintenance_usd + window.water_usd + window.replacement_usd;
+  }
 };
 
 struct LesseeOutcome {
@@ -250,6 +287,7 @@ struct Evaluation {
   std::vector<LeaseOutcome> leases;
   std::vector<VehicleOutcome> vehicles;
   std::vector<SiteOutcome> sites;
+  std::vector<ClusterCapital> capital; // [cluster]
   std::map<std::string, LesseeOutcome> lessees;
   std::vector<double> equity_flows_usd; // all vehicles, by month
   double equity_irr = nan, project_irr = nan, min_dscr = nan, npv_usd = nan;
@@ -365,6 +403,44 @@ void add_draws_and_market(const Scenario& s, const FinanceSpec& f, std::size_t v
   }
 }
 
+// GPU capital, the same item wherever the GPUs are: the lease that covers a cluster (a contract's
+// rent, or the cluster's simple rate on installed GPUs), or else their purchase price (the
+// system's price per GPU, or the GPU's) straight-line over the GPU life, on the GPU-seconds
+// installed (failed GPUs included: their capital is spent). In orbit the GPUs end with their
+// satellite, so the life is at most the satellite's.
+void add_gpu_capital(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                     Evaluation& e) {
+  e.capital.resize(s.clusters.size());
+  for (std::size_t c = 0; c < s.clusters.size(); ++c) {
+    const ClusterSpec& spec = s.clusters[c];
+    ClusterCapital& k = e.capital[c];
+    SiteOutcome& site = e.sites[cluster_site(s, c)];
+    const double installed = u.cluster_installed_gpu_s[c];
+    if (const LeaseSpec* lease = lease_of_cluster(f, c)) {
+      k.basis = "lease contract";
+      k.window_usd = e.leases[static_cast<std::size_t>(lease - f.leases.data())].rent_window_usd;
+    } else if (spec.lease_usd_per_gpu_s > 0) {
+      k.basis = "lease";
+      for (int m = 0; m < u.months; ++m)
+        k.window_usd += u.installed_window_gpu_s[c][m] * spec.lease_usd_per_gpu_s;
+    } else {
+      k.basis = "purchase";
+      k.price_per_gpu_usd = spec.system.price_usd > 0 && spec.system.gpus > 0
+                                ? spec.system.price_usd / spec.system.gpus
+                                : spec.gpu.price_usd;
+      k.life_s = f.gpu_life_s;
+      if (site.spec && site.kind == SiteCostKind::orbital)
+        k.life_s = std::min(k.life_s, site.spec->orbital.satellite_life_s);
+      k.window_usd = k.price_per_gpu_usd / k.life_s * installed;
+    }
+    k.usd_per_gpu_s = installed > 0 ? k.window_usd / installed : 0.0;
+    site.gpu_capital_usd += k.window_usd;
+    e.total_cost_usd += k.window_usd;
+  }
+  for (SiteOutcome& site : e.sites)
+    site.window.cost_per_eflop_usd = cost_per_eflop_usd(site.total_usd(), site.useful_flop);
+}
+
 Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
                     MergedLedger* ledger) {
   Evaluation e;
@@ -386,6 +462,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
       if (c.site == site) spec = &c;
     if (spec) {
       out.has_cost_spec = true;
+      out.spec = spec;
       out.kind = spec->kind;
       out.window =
           site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
@@ -403,10 +480,6 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
 
   // Leases: the contract's rent replaces the cluster's simple lease rate.
   e.leases.resize(f.leases.size());
-  for (std::size_t c = 0; c < s.clusters.size(); ++c)
-    if (!lease_of_cluster(f, c))
-      for (int m = 0; m < n; ++m)
-        e.total_cost_usd += u.installed_window_gpu_s[c][m] * s.clusters[c].lease_usd_per_gpu_s;
   for (std::size_t i = 0; i < f.leases.size(); ++i) {
     const LeaseSpec& spec = f.leases[i];
     LeaseOutcome& out = e.leases[i];
@@ -449,7 +522,6 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     if (e.sites[site].has_cost_spec && site_weight_window > 0)
       out.facility_window_usd = (e.sites[site].window.total_usd - e.sites[site].window.energy_usd) *
                                 cluster_weight_window / site_weight_window;
-    e.total_cost_usd += out.rent_window_usd;
 
     LesseeOutcome& lessee = e.lessees[spec.lessee];
     lessee.leases.push_back(spec.name);
@@ -461,6 +533,8 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     for (std::size_t j = 0; j < s.jobs.size(); ++j)
       if (s.jobs[j].cluster == s.clusters[c].name) lessee.useful_flop += u.job_useful_flop[j];
   }
+
+  add_gpu_capital(s, f, u, e);
 
   // Vehicles.
   std::map<std::tuple<int, int, std::string, std::string>, Row> rows;
@@ -723,19 +797,123 @@ void write_months(const std::string& path, const FinanceSpec& f, const Evaluatio
   write_file_atomically(path, text);
 }
 
-json finance_json(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
-                  const Evaluation& e) {
+// Costs of one job over its own window (first start to completion, or to the horizon): the GPU
+// capital of its GPUs, and its share of the site's other costs (its GPUs over the site's
+// installed GPUs in the window) for that window: capex amortised for the window's length,
+// energy billed in the window, maintenance, water, replacements.
+struct JobCost {
+  double start_s = nan, end_s = nan;
+  double gpu_capital_usd = 0, capex_usd = 0, opex_usd = 0;
+  double total_usd() const { return gpu_capital_usd + capex_usd + opex_usd; }
+};
+
+JobCost job_cost(const Scenario& s, const UsageRecord& usage, const MonthlyUsage& u,
+                 const Evaluation& e, std::size_t j) {
+  JobCost cost;
+  const JobUsage& end = usage.snapshots.back().jobs[j];
+  if (end.first_start_s < 0) return cost;
+  std::size_t c = 0;
+  while (s.clusters[c].name != s.jobs[j].cluster)
+    ++c;
+  const std::size_t site = cluster_site(s, c);
+  cost.start_s = end.first_start_s;
+  cost.end_s = end.completion_s >= 0 ? end.completion_s : u.horizon_s;
+  const double a = cost.start_s, b = cost.end_s, window_s = b - a;
+  if (window_s <= 0) return cost;
+  const double job_gpu_s = static_cast<double>(s.jobs[j].gpus) * window_s;
+  cost.gpu_capital_usd = e.capital[c].usd_per_gpu_s * job_gpu_s;
+
+  Cumulative installed(usage, [&](const UsageSnapshot& x) {
+    double sum = 0;
+    for (std::size_t k = 0; k < s.clusters.size(); ++k)
+      if (cluster_site(s, k) == site) sum += x.clusters[k].installed_gpu_s;
+    return sum;
+  });
+  Cumulative energy(usage,
+                    [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
+  Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
+  const double site_gpu_s = installed.at(b) - installed.at(a);
+  const double share = site_gpu_s > 0 ? std::min(1.0, job_gpu_s / site_gpu_s) : 0.0;
+  const SiteOutcome& o = e.sites[site];
+  SiteOutcome in_window;
+  if (o.spec) {
+    in_window.window = site_tco(s, *o.spec, window_s, it.at(b) - it.at(a), 0);
+  } else {
+    in_window.window.facility_usd = o.window.facility_usd * window_s / u.horizon_s;
+  }
+  in_window.window.energy_usd = energy.at(b) - energy.at(a);
+  cost.capex_usd = share * in_window.capex_usd();
+  cost.opex_usd = share * in_window.opex_usd();
+  return cost;
+}
+
+json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
+                  const MonthlyUsage& u, const Evaluation& e) {
   json out;
+  out["scope"] = "GPU capital (lease, or purchase over the GPU life) + site capex amortised over "
+                 "its life for the time counted + energy, maintenance, water, replacements; "
+                 "sites over the horizon, jobs over their own window";
   out["total_cost_usd"] = e.total_cost_usd;
   out["cost_per_eflop_usd"] = number_or_null(e.cost_per_eflop());
   out["useful_flop"] = e.useful_flop;
+  out["gpu_life_s"] = f.gpu_life_s;
+  json capital = json::array();
+  for (std::size_t c = 0; c < s.clusters.size(); ++c) {
+    const ClusterCapital& k = e.capital[c];
+    json j;
+    j["cluster"] = s.clusters[c].name;
+    j["basis"] = k.basis;
+    j["usd"] = k.window_usd;
+    j["usd_per_gpu_hour"] = k.usd_per_gpu_s * 3600;
+    if (k.basis == "purchase") {
+      j["price_per_gpu_usd"] = k.price_per_gpu_usd;
+      j["life_s"] = k.life_s;
+    }
+    capital.push_back(j);
+  }
+  out["gpu_capital"] = capital;
+  json sites = json::array();
+  for (std::size_t i = 0; i < s.sites.size(); ++i) {
+    const SiteOutcome& o = e.sites[i];
+    json j;
+    j["site"] = s.sites[i].name;
+    j["kind"] = !o.has_cost_spec ? "capex" : o.kind == SiteCostKind::ground ? "ground" : "orbital";
+    const TcoBreakdown& b = o.window;
+    for (auto [key, value] : {std::pair{"facility_usd", b.facility_usd},
+                              {"hardware_usd", b.hardware_usd},
+                              {"energy_usd", b.energy_usd},
+                              {"maintenance_usd", b.maintenance_usd},
+                              {"water_usd", b.water_usd},
+                              {"satellite_usd", b.satellite_usd},
+                              {"launch_usd", b.launch_usd},
+                              {"insurance_usd", b.insurance_usd},
+                              {"replacement_usd", b.replacement_usd},
+                              {"ground_segment_usd", b.ground_segment_usd},
+                              {"gpu_capital_usd", o.gpu_capital_usd},
+                              {"capex_usd", o.capex_usd()},
+                              {"opex_usd", o.opex_usd()},
+                              {"total_usd", o.total_usd()}})
+      j[key] = value;
+    j["useful_flop"] = o.useful_flop;
+    j["cost_per_eflop_usd"] = number_or_null(b.cost_per_eflop_usd);
+    sites.push_back(j);
+  }
+  out["sites"] = sites;
   json runs = json::array();
   for (std::size_t j = 0; j < s.jobs.size(); ++j) {
+    const JobCost cost = job_cost(s, usage, u, e, j);
     json run;
     run["job"] = s.jobs[j].name;
-    run["flop_total"] = s.jobs[j].total_flop;
-    run["cost_usd"] = number_or_null(
-        cost_per_training_run_usd(e.total_cost_usd, e.useful_flop, s.jobs[j].total_flop));
+    run["flop_total"] = number_or_null(s.jobs[j].total_flop);
+    run["window_start_s"] = number_or_null(cost.start_s);
+    run["window_end_s"] = number_or_null(cost.end_s);
+    run["useful_flop"] = u.job_useful_flop[j];
+    run["gpu_capital_usd"] = cost.gpu_capital_usd;
+    run["capex_usd"] = cost.capex_usd;
+    run["opex_usd"] = cost.opex_usd;
+    run["cost_usd"] = cost.total_usd();
+    run["cost_per_eflop_usd"] =
+        number_or_null(cost_per_eflop_usd(cost.total_usd(), u.job_useful_flop[j]));
     std::string lessee;
     for (const auto& lease : f.leases)
       if (s.clusters[lease.cluster].name == s.jobs[j].cluster) lessee = lease.lessee;
@@ -881,30 +1059,6 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u
     vehicles.push_back(j);
   }
   out["vehicles"] = vehicles;
-  json sites = json::array();
-  for (std::size_t i = 0; i < s.sites.size(); ++i) {
-    const SiteOutcome& o = e.sites[i];
-    json j;
-    j["site"] = s.sites[i].name;
-    j["kind"] = !o.has_cost_spec ? "capex" : o.kind == SiteCostKind::ground ? "ground" : "orbital";
-    const TcoBreakdown& b = o.window;
-    for (auto [key, value] : {std::pair{"facility_usd", b.facility_usd},
-                              {"hardware_usd", b.hardware_usd},
-                              {"energy_usd", b.energy_usd},
-                              {"maintenance_usd", b.maintenance_usd},
-                              {"water_usd", b.water_usd},
-                              {"satellite_usd", b.satellite_usd},
-                              {"launch_usd", b.launch_usd},
-                              {"insurance_usd", b.insurance_usd},
-                              {"replacement_usd", b.replacement_usd},
-                              {"ground_segment_usd", b.ground_segment_usd},
-                              {"total_usd", b.total_usd}})
-      j[key] = value;
-    j["useful_flop"] = o.useful_flop;
-    j["cost_per_eflop_usd"] = number_or_null(b.cost_per_eflop_usd);
-    sites.push_back(j);
-  }
-  out["sites"] = sites;
   return out;
 }
 
@@ -958,7 +1112,7 @@ void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::
   MergedLedger ledger;
   const Evaluation e = evaluate(scenario, spec, monthly, spec.present ? &ledger : nullptr);
   if (!e.valid) throw std::runtime_error("finance: " + e.problem);
-  json finance = finance_json(scenario, spec, monthly, e);
+  json finance = finance_json(scenario, spec, usage, monthly, e);
   if (spec.present) {
     finance["ledger_max_imbalance_usd"] = ledger.max_imbalance_usd;
     if (spec.solve.present) finance["solve"] = solve_json;

@@ -45,6 +45,9 @@ public:
         r.quantity_in("discount_rate", Dimension::dimensionless, Need::optional, -0.99, 10, true);
     if (YAML::Node start = r.child("start_date", Need::optional); start.IsDefined())
       read_start_date(start);
+    if (auto life = r.quantity_in("gpu_life", Dimension::time, Need::optional, 0,
+                                  50 * kSecondsPerYear, true))
+      f_.gpu_life_s = *life;
     YAML::Node leases = r.sequence("leases", Need::optional);
     YAML::Node vehicles = r.sequence("vehicles", Need::optional);
     YAML::Node site_costs = r.sequence("site_costs", Need::optional);

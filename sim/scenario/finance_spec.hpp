@@ -116,6 +116,10 @@ struct FinanceSpec {
   bool present = false;
   std::optional<double> discount_rate; // effective annual, for NPVs
   std::optional<double> start_year;    // calendar date of month 0 (decimal year), for markets
+  // GPU capital of a cluster without a lease: its purchase price (the system's price per GPU, or
+  // the GPU's) over this straight-line life; in orbit, over min(gpu_life, satellite_life).
+  // Default 5 years: the middle of the 4-6 year depreciation lives in public filings (2025).
+  double gpu_life_s = 5 * 365.25 * 86400;
   std::vector<LeaseSpec> leases;
   std::vector<VehicleSpec> vehicles;
   std::vector<SiteCostSpec> site_costs;

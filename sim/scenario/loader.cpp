@@ -90,11 +90,19 @@ void check_utf8(const YAML::Node& node, Diagnostics& d) {
   }
 }
 
+// What names a list item in a --set path: its `name`, or for items that refer to one site,
+// cluster or job (finance.site_costs), that reference.
+std::optional<std::string> item_key(const YAML::Node& item) {
+  if (!item.IsMap()) return std::nullopt;
+  for (const char* key : {"name", "site", "cluster", "job"})
+    if (item[key].IsDefined() && item[key].IsScalar()) return item[key].Scalar();
+  return std::nullopt;
+}
+
 std::string names_of(const YAML::Node& list) {
   std::string names;
   for (const auto& item : list)
-    if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar())
-      names += (names.empty() ? "" : ", ") + item["name"].Scalar();
+    if (auto key = item_key(item)) names += (names.empty() ? "" : ", ") + *key;
   return names.empty() ? "none" : names;
 }
 
@@ -171,8 +179,7 @@ void apply_overrides(YAML::Node& root, const std::vector<Override>& overrides,
         bool found = false;
         for (std::size_t k = 0; k < current.size(); ++k) {
           YAML::Node item = current[k];
-          if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar() &&
-              item["name"].Scalar() == key) {
+          if (item_key(item) == key) {
             next.reset(item);
             found = true;
             break;
@@ -465,8 +472,16 @@ private:
             m.quantity_in("batch_tokens", Dimension::dimensionless, Need::optional, 1, 1e10)
                 .value_or(4 * 1024 * 1024);
       }
-      j.tokens =
-          m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
+      // `tokens: backlog`: a job that always has work (a fleet costed by the useful capacity it
+      // delivers); it runs until the horizon and never completes.
+      if (YAML::Node t = m.peek("tokens"); t.IsScalar() && t.Scalar() == "backlog") {
+        m.child("tokens", Need::required);
+        j.backlog = true;
+        j.tokens = std::numeric_limits<double>::infinity();
+      } else {
+        j.tokens =
+            m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
+      }
       m.finish();
       j.total_flop = 6 * j.parameters * j.tokens;
     }

@@ -120,7 +120,8 @@ struct JobSpec {
   double start_s = 0;
   double parameters = 0; // model parameters N
   double tokens = 0;     // training tokens D
-  double total_flop = 0; // 6 N D
+  double total_flop = 0; // 6 N D (infinite for a backlog)
+  bool backlog = false;  // `tokens: backlog`: always has work, runs to the horizon
   double mfu = 0.4;
   double global_batch_tokens = 0;
   CheckpointSpec checkpoint;

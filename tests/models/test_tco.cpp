@@ -69,7 +69,8 @@ TEST_CASE("tco: an orbital constellation reduces to cost per useful EFLOP") {
   CHECK(tco.insurance_usd == doctest::Approx(0.05 * 100 * (unit + launch) / 5).epsilon(1e-12));
   CHECK(tco.replacement_usd == doctest::Approx(2 * 1.05 * (unit + launch)).epsilon(1e-12));
   CHECK(tco.total_usd == doctest::Approx(tco.satellite_usd + tco.launch_usd + tco.insurance_usd +
-                                         tco.replacement_usd + 5e6));
+                                         tco.replacement_usd + 5e6 / 5));
+  CHECK(tco.ground_segment_usd == doctest::Approx(5e6 / 5).epsilon(1e-12)); // over the life
   CHECK(tco.energy_usd == 0.0);
   // Cheaper launch lowers the cost per EFLOP by exactly the launch share.
   fleet.launch_usd_per_kg = 200; // mid-2030s projection (press)
