@@ -26,5 +26,5 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local /usr/local
 RUN capsim --version && capsim validate /usr/local/share/capsim/scenarios/quickstart.yaml
-WORKDIR /work
+WORKDIR /data
 CMD ["capsim", "--help"]
