@@ -12,6 +12,7 @@
 #include "sim/engine/collective_sim.hpp"
 #include "sim/engine/engine_options.hpp"
 #include "sim/engine/simulation.hpp"
+#include "sim/report/html_report.hpp"
 #include "sim/scenario/budget.hpp"
 #include "sim/scenario/loader.hpp"
 
@@ -63,6 +64,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> sets;
     std::vector<std::string> engine_args;
     bool quiet = false;
+    bool report = false;
     double max_events = 1e8;
     std::string max_memory;
   };
@@ -80,6 +82,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--engine", options->engine_args,
                   "Pass a SimGrid --cfg=... or --log=... argument to the engine");
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
+  run->add_flag("--report", options->report,
+                "Also write DIR/report.html (as capsim report DIR, with the scenario's inputs)");
   add_budget_options(*run, options->max_events, options->max_memory);
   run->callback([options, &exit_code]() {
     auto load_start = std::chrono::steady_clock::now();
@@ -95,6 +99,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
     run_options.quiet = options->quiet;
     run_options.engine_args = options->engine_args;
     RunReport report = run_simulation(scenario, run_options);
+    if (options->report) {
+      std::string page = write_report(
+          run_options.output_dir, {.scenario_file = options->scenario, .set_args = options->sets});
+      if (!options->quiet) fmt::print("  report {}\n", page);
+    }
     if (!options->quiet) fmt::print("  outputs in {}/\n", run_options.output_dir);
     exit_code = exit_ok;
     if (report.interrupted) {
