@@ -6,6 +6,8 @@
 FROM debian:12 AS build
 ENV DEBIAN_FRONTEND=noninteractive
 COPY tools/install-deps.sh /src/tools/install-deps.sh
+# The report's chart library, pinned (npm ci into /src/node_modules, inlined at build time).
+COPY package.json package-lock.json /src/
 # Build and test dependencies only (the image has no use for the fuzzer's clang or SLURM).
 RUN CAPSIM_DEPS=build /src/tools/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . /src

@@ -12,6 +12,7 @@
 #include "sim/engine/collective_sim.hpp"
 #include "sim/engine/engine_options.hpp"
 #include "sim/engine/simulation.hpp"
+#include "sim/report/html_report.hpp"
 #include "sim/scenario/budget.hpp"
 #include "sim/scenario/loader.hpp"
 
@@ -64,6 +65,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> engine_args;
     bool quiet = false;
     bool verbose = false;
+    bool report = false;
     double max_events = 1e8;
     std::string max_memory;
   };
@@ -83,6 +85,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
   run->add_flag("-v,--verbose", options->verbose,
                 "Also print the engine's events, wall time and memory");
+  run->add_flag("--report", options->report,
+                "Also write DIR/report.html (as capsim report DIR, with the scenario's inputs)");
   add_budget_options(*run, options->max_events, options->max_memory);
   run->callback([options, &exit_code]() {
     auto load_start = std::chrono::steady_clock::now();
@@ -99,6 +103,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
     run_options.verbose = options->verbose;
     run_options.engine_args = options->engine_args;
     RunReport report = run_simulation(scenario, run_options);
+    if (options->report) {
+      std::string page = write_report(
+          run_options.output_dir, {.scenario_file = options->scenario, .set_args = options->sets});
+      if (!options->quiet) fmt::print("  report {}\n", page);
+    }
     if (!options->quiet) fmt::print("  outputs in {}/\n", run_options.output_dir);
     exit_code = exit_ok;
     if (report.interrupted) {

@@ -5,6 +5,7 @@
 
 #include "sim/batch/launcher.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/report_command.hpp"
 #include "sim/cli/serve_command.hpp"
 #include "sim/cli/step_command.hpp"
 #include "sim/cli/sweep_command.hpp"
@@ -32,6 +33,7 @@ int capsim_main(int argc, char** argv) {
   add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
   add_serve_command(app, exit_code);
   add_sweep_commands(app, exit_code);
+  add_report_command(app, exit_code);
   for (const char* name : {"run", "sweep"})
     app.get_subcommand(name)
         ->add_option_function<double>(

@@ -12,6 +12,7 @@
 #include "sim/batch/plan.hpp"
 #include "sim/batch/sweep.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/report/html_report.hpp"
 #include "sim/report/plot.hpp"
 #include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/loader.hpp"
@@ -79,6 +80,59 @@ void add_command_line_axis(const std::string& text, const YAML::Node& document, 
   }
 }
 
+// --curve x=PATH,y=METRIC[,group=PATH][,name=NAME][,title=TEXT]: a curve as in the scenario's
+// `curves:` block, checked the same way; its name defaults to METRIC-vs-PATH's last parts.
+void add_command_line_curve(const std::string& text, Scenario& s) {
+  std::string where = "--curve " + text;
+  YAML::Node curve(YAML::NodeType::Map);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      fail_input(where, "expected KEY=VALUE items separated by commas, e.g. "
+                        "--curve x=sites.plant.grid.capacity,y=jobs.pretrain.goodput_fraction");
+    std::string key = item.substr(0, eq);
+    if (key != "x" && key != "y" && key != "group" && key != "name" && key != "title")
+      fail_input(where, "unknown key '" + key + "' (x, y, group, name, title)");
+    if (curve[key]) fail_input(where, "'" + key + "' is given twice");
+    curve[key] = item.substr(eq + 1);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!curve["x"] || !curve["y"]) fail_input(where, "x=PATH and y=METRIC are required");
+  if (!curve["name"]) {
+    auto last = [](const std::string& path) { return path.substr(path.rfind('.') + 1); };
+    std::string name = last(curve["y"].Scalar()) + "-vs-" + last(curve["x"].Scalar());
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '-';
+    std::string unique = name;
+    for (int n = 2; std::any_of(s.sweep.curves.begin(), s.sweep.curves.end(),
+                                [&](const CurveSpec& c) { return c.name == unique; });
+         ++n)
+      unique = name + "-" + std::to_string(n);
+    curve["name"] = unique;
+  }
+  std::string name = curve["name"].Scalar();
+  if (std::any_of(s.sweep.curves.begin(), s.sweep.curves.end(),
+                  [&](const CurveSpec& c) { return c.name == name; }))
+    fail_input(where, "a curve named '" + name + "' already exists");
+  YAML::Node list(YAML::NodeType::Sequence);
+  list.push_back(curve);
+  Diagnostics d(where);
+  std::vector<CurveSpec> added;
+  read_extra_curves(list, s, d, added);
+  if (!d.ok()) {
+    std::string messages;
+    for (const auto& diagnostic : d.list())
+      messages += (messages.empty() ? "" : "; ") + diagnostic.message;
+    fail_input(where, messages);
+  }
+  s.sweep.curves.insert(s.sweep.curves.end(), added.begin(), added.end());
+}
+
 // A count option's check, with a human message instead of CLI11's range.
 CLI::Validator positive_count(const std::string& what, long long max_value = 1'000'000) {
   return CLI::Validator(
@@ -135,6 +189,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     bool retry_failed = false;
     double max_events = 1e8;
     std::string max_memory;
+    bool report = false;
+    std::vector<std::string> curves;
   };
   auto options = std::make_shared<Options>();
   auto* sweep = app.add_subcommand(
@@ -174,6 +230,14 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       ->add_option("--replications", options->replications,
                    "Monte Carlo runs per point (overrides sweep.replications)")
       ->check(positive_count("replications", 100000));
+  sweep->add_flag(
+      "--report", options->report,
+      "Also write DIR/report.html (as capsim report DIR; after capsim merge for shards)");
+  sweep
+      ->add_option("--curve", options->curves,
+                   "Add a curve: x=PATH,y=METRIC[,group=PATH][,name=NAME][,title=TEXT] (x a swept "
+                   "path or time; y a results.csv column)")
+      ->take_all();
   sweep->add_option("--timeout", options->timeout,
                     "Time limit per run, e.g. '10 min' (overrides sweep.timeout)");
   sweep->callback([options, &exit_code]() {
@@ -199,6 +263,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
         fail_input("--timeout " + options->timeout, e.what());
       }
     }
+    for (const auto& curve : options->curves)
+      add_command_line_curve(curve, s);
     if (!s.sweep.present)
       fail_input(options->scenario, "nothing to sweep: the scenario has no sweep: block and no "
                                     "--axis or --replications was given");
@@ -221,6 +287,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       run.run_args.insert(run.run_args.end(), {"--max-memory", options->max_memory});
     SweepOutcome outcome = run_sweep(plan, run);
     exit_code = exit_ok;
+    std::string report_path;
+    if (outcome.coordinator && options->report && run.shard_count <= 1)
+      report_path = write_report(outcome.dir);
     if (!outcome.coordinator || options->quiet) return;
     fmt::print("capsim sweep '{}': {} points x {} replications{}\n", plan.scenario_name,
                plan.points.size(), plan.replications,
@@ -243,6 +312,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                run.shard_count > 1
                    ? fmt::format(" (join the shards with: capsim merge {})", run.output_dir)
                    : ", summary.csv" + std::string(plan.curves.empty() ? "" : ", curves/"));
+    if (!report_path.empty()) fmt::print("  report {}\n", report_path);
+    if (options->report && run.shard_count > 1)
+      fmt::print("  report: after the shards are merged, capsim report {}\n", run.output_dir);
   });
 }
 

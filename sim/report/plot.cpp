@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -17,6 +18,8 @@
 #include "sim/batch/curves.hpp"
 #include "sim/batch/plan.hpp"
 #include "sim/batch/results.hpp"
+#include "sim/report/atomic_file.hpp"
+#include "sim/report/csv.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
 // After the project's headers: <signal.h> defines a macro named si_value.
@@ -120,7 +123,7 @@ std::string readable_field(const std::string& field) {
 
 // "sites.memphis.grid.capacity" -> "memphis grid capacity"; "finance.total_cost_usd" -> "total
 // cost"; "jobs.pretrain.completion_s" -> "pretrain: time to train".
-std::string readable_path(const std::string& path) {
+std::string readable_path_text(const std::string& path) {
   std::vector<std::string> parts;
   std::stringstream in(path);
   for (std::string p; std::getline(in, p, '.');)
@@ -149,7 +152,7 @@ std::string column_item(const std::string& column) {
   for (const char* prefix : {"finance.sites.", "finance.leases.", "finance.vehicles.",
                              "finance.training_runs.", "sites.", "clusters.", "jobs."})
     if (head.rfind(prefix, 0) == 0) return head.substr(std::string(prefix).size());
-  return readable_path(column);
+  return readable_path_text(column);
 }
 
 AxisLabel label_for_dimension(const std::string& name, Dimension d, double max_abs) {
@@ -234,17 +237,17 @@ std::vector<std::string> render(const std::string& plots_dir, const std::vector<
   std::string png_terminal = gnuplot_has_pngcairo()
                                  ? "pngcairo noenhanced size 1000,600 font 'sans,11'"
                                  : "png noenhanced size 1000,600";
-  std::string script = "set datafile separator ','\nset grid\nset key outside bottom center "
-                       "horizontal\nset style fill transparent solid 0.2 noborder\n";
+  const std::string settings = "set datafile separator ','\nset grid\nset key outside bottom "
+                               "center horizontal\nset style fill transparent solid 0.2 noborder\n";
+  const std::string svg_terminal =
+      "svg noenhanced size 1000,600 dynamic background '#ffffff' font 'sans,11'";
+  std::string script = settings;
   std::vector<std::pair<std::string, std::string>> outputs; // temporary, final
   for (const auto& f : figures) {
     script += f.data;
     for (auto [enabled, terminal, extension] :
          {std::tuple{options.png, png_terminal, std::string(".png")},
-          std::tuple{options.svg,
-                     std::string("svg noenhanced size 1000,600 dynamic "
-                                 "background '#ffffff' font 'sans,11'"),
-                     std::string(".svg")}}) {
+          std::tuple{options.svg, svg_terminal, std::string(".svg")}}) {
       if (!enabled) continue;
       std::string final_path = plots_dir + "/" + f.name + extension;
       std::string temp_path = final_path + ".tmp";
@@ -252,8 +255,7 @@ std::vector<std::string> render(const std::string& plots_dir, const std::vector<
                 "unset output\n";
       outputs.emplace_back(temp_path, final_path);
     }
-    script += "reset\nset datafile separator ','\nset grid\nset key outside bottom center "
-              "horizontal\nset style fill transparent solid 0.2 noborder\n";
+    script += "reset\n" + settings;
   }
   std::string script_path = plots_dir + "/.plot.gp";
   std::string log_path = plots_dir + "/.plot.log";
@@ -268,6 +270,22 @@ std::vector<std::string> render(const std::string& plots_dir, const std::vector<
   for (const auto& [temp, final_path] : outputs) {
     fs::rename(temp, final_path);
     written.push_back(final_path);
+  }
+  // Each figure's own script beside it, writing the same files when run in DIR/plots/
+  // (`gnuplot NAME.gp`), for a user to restyle.
+  for (const auto& f : figures) {
+    std::string own = "# " + f.name + ": drawn by capsim plot; run `gnuplot " + f.name +
+                      ".gp` in this directory to draw it again\n" + settings + f.data;
+    for (auto [enabled, terminal, extension] :
+         {std::tuple{options.png, png_terminal, std::string(".png")},
+          std::tuple{options.svg, svg_terminal, std::string(".svg")}}) {
+      if (!enabled) continue;
+      own += "set terminal " + terminal + "\nset output " + quote(f.name + extension) + "\n" +
+             f.body + "unset output\n";
+    }
+    std::string path = plots_dir + "/" + f.name + ".gp";
+    write_file_atomically(path, own);
+    written.push_back(path);
   }
   fs::remove(script_path);
   fs::remove(log_path);
@@ -315,8 +333,10 @@ double max_abs(const std::vector<double>& v) {
   return m;
 }
 
+// A series worth drawing: some value that is neither empty nor zero (a site without a battery
+// has an empty state of charge and a zero battery power).
 bool has_values(const std::vector<double>& v) {
-  return std::any_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+  return std::any_of(v.begin(), v.end(), [](double x) { return std::isfinite(x) && x != 0; });
 }
 
 std::string safe_name(const std::string& name) {
@@ -446,12 +466,16 @@ std::vector<Figure> curve_figures(const std::string& dir) {
               quote(legend + (band ? " (mean)" : ""));
       ++color;
     }
+    std::string x_unit;
+    if (auto open = x_label.text.rfind(" (");
+        open != std::string::npos && x_label.text.back() == ')')
+      x_unit = " " + x_label.text.substr(open + 2, x_label.text.size() - open - 3);
     std::string marks;
     for (const auto& b : break_evens)
       if (b.curve == curve.name)
-        marks += fmt::format("{},{},{}\n", format_value(b.x / x_label.divisor),
-                             format_value(b.y / y_label.divisor),
-                             "break-even " + format_value(b.x / x_label.divisor));
+        marks += fmt::format(
+            "{},{},{}\n", format_value(b.x / x_label.divisor), format_value(b.y / y_label.divisor),
+            csv_field("break-even " + fmt::format("{:.4g}", b.x / x_label.divisor) + x_unit));
     if (!marks.empty()) {
       std::string name = fmt::format("$b{}", block++);
       data += name + " << EOD\n" + marks + "EOD\n";
@@ -462,14 +486,61 @@ std::vector<Figure> curve_figures(const std::string& dir) {
                             ? (readable_path(curve.y) + " vs " +
                                (curve.x == "time" ? "time" : readable_path(curve.x)))
                             : curve.title;
-    std::string body = "set title " + quote(title) + "\nset xlabel " + quote(x_label.text) +
-                       "\nset ylabel " + quote(y_label.text) + "\nplot " + plot + "\n";
+    std::set<double> xs;
+    for (const auto& l : lines)
+      for (const auto& p : l.points)
+        xs.insert(p.x);
+    bool log_x = log_spaced(std::vector<double>(xs.begin(), xs.end()));
+    std::string body = "set title " + quote(title) + "\nset xlabel " +
+                       quote(x_label.text + (log_x ? ", log scale" : "")) + "\nset ylabel " +
+                       quote(y_label.text) + "\n" + (log_x ? "set logscale x\n" : "") + "plot " +
+                       plot + "\n";
     figures.push_back({.name = "curve-" + curve.name, .data = data, .body = body});
   }
   return figures;
 }
 
 } // namespace
+
+std::string readable_path(const std::string& path) {
+  return readable_path_text(path);
+}
+
+AxisLabel label_for_quantity(const std::string& name, Dimension d, double max_abs_si) {
+  return label_for_dimension(name, d, max_abs_si);
+}
+
+AxisLabel curve_x_label(const SweepPlan& plan, const CurveSpec& curve, double x_max_abs_si) {
+  if (curve.x == "time") return scaled("time", steps_for_suffix("_s"), x_max_abs_si);
+  auto a = std::find(plan.axes.begin(), plan.axes.end(), curve.x) - plan.axes.begin();
+  std::optional<std::pair<double, Dimension>> q;
+  if (static_cast<std::size_t>(a) < plan.axes.size() && !plan.points.empty())
+    q = parse_any_quantity(plan.points.front()[a]);
+  return label_for_dimension(readable_path(curve.x), q ? q->second : Dimension::dimensionless,
+                             x_max_abs_si);
+}
+
+AxisLabel curve_y_label(const CurveSpec& curve, double y_max_abs_si) {
+  std::string y = curve.ys.size() > 1 ? curve.ys.front() : curve.y;
+  std::string field = y.substr(y.rfind('.') + 1);
+  std::string name = curve.ys.size() > 1 ? readable_field(field) : readable_path(y);
+  return scaled(name, steps_for_suffix(field), y_max_abs_si);
+}
+
+std::string curve_line_name(const CurveSpec& curve, const std::string& group) {
+  if (curve.ys.size() > 1) return column_item(group);
+  if (curve.group.empty()) return "mean";
+  return readable_path(curve.group) + " = " + group;
+}
+
+bool log_spaced(const std::vector<double>& x) {
+  if (x.size() < 3 || x.front() <= 0) return false;
+  double ratio = x[1] / x[0];
+  if (ratio < 1.2) return false;
+  for (std::size_t i = 1; i + 1 < x.size(); ++i)
+    if (std::fabs(x[i + 1] / x[i] / ratio - 1) > 0.02) return false;
+  return true;
+}
 
 AxisLabel label_for_field(const std::string& field, double max_abs_si) {
   std::string last = field.substr(field.rfind('.') + 1);

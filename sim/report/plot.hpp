@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "models/units.hpp"
+#include "sim/batch/plan.hpp"
+
 namespace capsim {
 
 struct PlotOptions {
@@ -29,6 +32,22 @@ struct AxisLabel {
   double divisor = 1;
 };
 AxisLabel label_for_field(const std::string& field, double max_abs_si);
+
+// The same for a quantity of a known dimension (a swept axis: "3 MW" values -> MW).
+AxisLabel label_for_quantity(const std::string& name, Dimension d, double max_abs_si);
+
+// A readable name for a scenario or results path: "sites.memphis.grid.capacity" -> "memphis
+// grid capacity", "jobs.pretrain.completion_s" -> "pretrain: time to train".
+std::string readable_path(const std::string& path);
+
+// A curve's axes: x from the swept values' dimension (or time), y from the field's suffix.
+AxisLabel curve_x_label(const SweepPlan& plan, const CurveSpec& curve, double x_max_abs_si);
+AxisLabel curve_y_label(const CurveSpec& curve, double y_max_abs_si);
+// A curve line's legend: the group's readable path and value, or the y column's item.
+std::string curve_line_name(const CurveSpec& curve, const std::string& group);
+// Whether sorted distinct positive x values are evenly spaced on a log scale (and not on a
+// linear one): ratios of neighbours agree within 2%.
+bool log_spaced(const std::vector<double>& sorted_distinct_x);
 
 // Whether this gnuplot has the pngcairo terminal.
 bool gnuplot_has_pngcairo();

@@ -531,4 +531,9 @@ void read_sweep_sections(MapReader& top, Diagnostics& diagnostics, Scenario& sce
   }
 }
 
+void read_extra_curves(const YAML::Node& curves, const Scenario& scenario, Diagnostics& diagnostics,
+                       std::vector<CurveSpec>& out) {
+  read_curves(curves, scenario.sweep, scenario, diagnostics, out);
+}
+
 } // namespace capsim

@@ -104,6 +104,11 @@ void read_sweep_sections(MapReader& top, Diagnostics& diagnostics, Scenario& sce
 // command-line axes too. Returns nullopt after reporting problems.
 std::optional<SweepFactor> read_sweep_factor(const YAML::Node& node, Diagnostics& diagnostics);
 
+// Curves given outside the scenario (capsim sweep --curve), each node shaped like an entry of
+// `curves:`, checked against the scenario's sweep as the scenario's own curves are.
+void read_extra_curves(const YAML::Node& curves, const Scenario& scenario, Diagnostics& diagnostics,
+                       std::vector<CurveSpec>& out);
+
 // Problem with an axis path, or nullopt when it resolves in the document `root` (see above).
 std::optional<std::string> check_axis_path(const YAML::Node& root, const std::string& path,
                                            const std::string& first_value, const std::string& file);

@@ -31,6 +31,9 @@ export CAPSIM_NO_SOURCE_TREE=1
 "$moved/bin/capsim" --version
 "$moved/bin/capsim" run "$moved/share/capsim/scenarios/quickstart.yaml" -o quick -q
 "$moved/bin/capsim" run "$moved/share/capsim/scenarios/heatwave.yaml" -o heat -q
+# The report's chart library and script are compiled in: no file of the tree is needed.
+"$moved/bin/capsim" report quick >/dev/null
+test "\$(wc -c <quick/report.html)" -gt 40000
 EOS
 # Hide the source tree and the build tree in a private mount namespace when the kernel allows it
 # (the strongest check: nothing of the tree is readable); otherwise CAPSIM_NO_SOURCE_TREE keeps

@@ -479,7 +479,7 @@ TEST_CASE("sweep: a plain run ignores a valid sweep block and plot draws runs an
   for (const char* which : {"run", "sweep"}) {
     auto plot = run_capsim({"plot", dir.path(which)});
     REQUIRE_MESSAGE(plot.exit_code == 0, plot.output);
-    std::size_t png = 0, svg = 0;
+    std::size_t png = 0, svg = 0, gp = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir.path(which) + "/plots")) {
       std::string path = entry.path().string();
       std::string text = read_text(path);
@@ -493,11 +493,16 @@ TEST_CASE("sweep: a plain run ignores a valid sweep block and plot draws runs an
         CHECK(text.find("<?xml") != std::string::npos);
         CHECK(text.find("<svg") != std::string::npos);
         CHECK(text.find("</svg>") != std::string::npos);
+      } else if (path.ends_with(".gp")) { // the figure's own script, data inline
+        ++gp;
+        CHECK(text.find("set terminal") != std::string::npos);
+        CHECK(text.find("EOD") != std::string::npos);
       } else {
         FAIL("unexpected file in plots/");
       }
     }
     CHECK(png == svg);
+    CHECK(gp == png);
     CHECK(png >= (std::string(which) == "run" ? 4u : 2u)); // goodput, power, throttling, GPUs
   }
   CHECK(std::filesystem::exists(dir.path("run/plots/site-a-power.svg")));
