@@ -1,5 +1,5 @@
-// Collectives as real SimGrid communications on a platform's topology (DESIGN.md 2.1: detailed
-// sub-simulations where topology matters; their measured times feed the fluid model).
+// Collectives as real SimGrid communications on a platform's topology (docs/architecture.md:
+// detailed sub-simulations where topology matters; their measured times feed the fluid model).
 #pragma once
 
 #include <vector>

@@ -1,5 +1,5 @@
 // Located input errors. Every problem found in a scenario is collected here with its
-// FILE:LINE:COL, so that one run reports all of them (DESIGN.md section 4).
+// FILE:LINE:COL, so that one run reports all of them (docs/contributing.md, Style).
 #pragma once
 
 #include <stdexcept>
