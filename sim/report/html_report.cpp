@@ -1,6 +1,7 @@
 #include "sim/report/html_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -164,8 +165,13 @@ std::pair<std::string, std::string> value_and_unit(const std::string& text) {
     std::string number = text.substr(0, space);
     char* end = nullptr;
     std::strtod(number.c_str(), &end);
-    if (end == number.c_str() + number.size() && !number.empty() && parse_any_quantity(text))
-      return {number, text.substr(space + 1)};
+    std::string unit = text.substr(space + 1);
+    // A number then one word: a quantity, also in a unit the simulator reads elsewhere
+    // (USD/m3 of a finance block).
+    if (end == number.c_str() + number.size() && !number.empty() &&
+        (parse_any_quantity(text) || (unit.find(' ') == std::string::npos && !unit.empty() &&
+                                      !std::isdigit(static_cast<unsigned char>(unit[0])))))
+      return {number, unit};
   }
   if (text.size() > 1 && text.back() == '%') return {text.substr(0, text.size() - 1), "%"};
   return {text, ""};
@@ -183,13 +189,23 @@ void flatten_inputs(const YAML::Node& node, const std::string& path, json& rows)
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       const YAML::Node& item = node[i];
-      std::string name = item.IsMap() && item["name"] && item["name"].IsScalar()
-                             ? item["name"].Scalar()
-                             : std::to_string(i);
+      std::string name = std::to_string(i);
+      for (const char* key : {"name", "site", "job", "cluster"}) // what the item is known by
+        if (item.IsMap() && item[key] && item[key].IsScalar()) {
+          name = item[key].Scalar();
+          break;
+        }
       flatten_inputs(item, path + "." + name, rows);
     }
   } else if (node.IsScalar()) {
     if (path.ends_with(".name")) return; // the item's name is in its path
+    if (!path.empty() && path.find('.') != std::string::npos) {
+      std::string parent = path.substr(0, path.rfind('.'));
+      std::string key = path.substr(path.rfind('.') + 1);
+      if ((key == "site" || key == "job" || key == "cluster") &&
+          parent.ends_with("." + node.Scalar()))
+        return; // the key that names the item, as in finance.site_costs.ground.site
+    }
     auto [value, unit] = value_and_unit(node.Scalar());
     rows.push_back(json::array({path, value, unit}));
   }
@@ -335,7 +351,10 @@ json sweep_data(const std::string& dir, const ReportOptions& options) {
         json v = cell(row[c]);
         if (v.is_number()) values.push_back(v);
       }
-      if (!values.empty()) returns[name] = std::move(values);
+      bool repeated = false; // a vehicle's IRR that is also the scenario's: shown once
+      for (const auto& [other, earlier] : returns.items())
+        repeated = repeated || earlier == values;
+      if (!values.empty() && !repeated) returns[name] = std::move(values);
     }
   }
   data["returns"] = std::move(returns);

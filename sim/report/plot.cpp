@@ -40,6 +40,8 @@ struct UnitStep {
 const std::map<std::string, std::string>& field_names() {
   static const std::map<std::string, std::string> names{
       {"goodput_fraction", "goodput"},
+      {"equity_irr", "equity IRR"},
+      {"project_irr", "project IRR"},
       {"expected_goodput_fraction", "expected goodput"},
       {"completion_s", "time to train"},
       {"cost_per_eflop_usd", "cost per useful EFLOP"},
@@ -86,7 +88,7 @@ std::vector<UnitStep> steps_for_suffix(const std::string& field) {
   if (ends("_w")) return {{1, "W"}, {1e3, "kW"}, {1e6, "MW"}, {1e9, "GW"}};
   if (ends("_flops"))
     return {{1, "FLOP/s"}, {1e12, "TFLOP/s"}, {1e15, "PFLOP/s"}, {1e18, "EFLOP/s"}};
-  if (ends("fraction")) return {{0.01, "%"}};
+  if (ends("fraction") || ends("_irr")) return {{0.01, "%"}};
   if (ends("_s")) return {{1, "s"}, {60, "min"}, {3600, "h"}, {86400, "days"}};
   if (ends("_j")) return {{1, "J"}, {3.6e6, "kWh"}, {3.6e9, "MWh"}, {3.6e12, "GWh"}};
   if (ends("_usd"))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # report.html in a real browser: Debian's headless Chromium loads the report of a ground run
 # (quickstart: no battery, so no battery chart), an orbital run (orbital-sso: battery and
-# eclipse charts), a finance run (apollo-xai-lease: DSCR chart) and a sweep (a log-spaced axis,
-# a curve added with --curve), at desktop and phone width, through
+# eclipse charts), a finance run (apollo-xai-lease: DSCR chart), a sweep (a log-spaced axis,
+# a curve added with --curve) and a finance sweep (the distribution of returns), at desktop and
+# phone width, through
 # tests/browser/check-report.mjs: no console error, no request leaving the file, every chart
 # drawn, the numbers shown equal summary.json's. Horizons are cut short to keep it quick.
 # Screenshots: $CAPSIM_BUILD/browser-report/NAME-1280.png and NAME-390.png.
@@ -45,5 +46,10 @@ check finance "$work/finance" --expect-chart dscr: --expect-chart :power
   --curve x=sites.site-a.grid.capacity,y=jobs.j1.flop_done,group=jobs.j1.mfu
 check sweep "$work/sweep" --expect-chart curve:goodput --expect-chart curve:flop_done-vs-capacity \
   --expect-chart curve:goodput-over-time
-if [ "$failures" -eq 0 ]; then echo "PASS: 4 reports checked at 1280 and 390 px; screenshots in $shots"; else
-  echo "FAIL: $failures of 4 reports"; exit 1; fi
+# A sweep where finance varies (rents, drawn lessee defaults): the distribution of returns.
+"$CAPSIM_BIN" sweep "$s/apollo-xai-lease-adverse.yaml" -o "$work/finance-sweep" -q -j 2 --report \
+  --replications 3 --set horizon=30d
+check finance-sweep "$work/finance-sweep" --expect-chart curve:equity-irr-vs-rent \
+  --expect-chart returns:finance.equity_irr --no-chart returns:finance.vehicles.apollo.equity_irr
+if [ "$failures" -eq 0 ]; then echo "PASS: 5 reports checked at 1280 and 390 px; screenshots in $shots"; else
+  echo "FAIL: $failures of 5 reports"; exit 1; fi
