@@ -193,8 +193,19 @@ void World::plan_reduction(JobState& job) {
   // whole gradient round a ring of nodes; a replica spread over several nodes gives each node its
   // share, and the ring runs over the replicas (one ring per share, in parallel on disjoint
   // links): bytes per node = 2 N min(1, node / replica), ring members = G / max(node, replica).
-  const double replica = static_cast<double>(spec.parallel.tensor.value_or(1)) *
-                         spec.parallel.pipeline.value_or(1) * spec.parallel.context.value_or(1);
+  // Without a given layout, a replica is the fewest GPUs that hold its weights, gradients and
+  // Adam states: 16 bytes per parameter (Rajbhandari et al., ZeRO, SC20) over each GPU's HBM.
+  const bool layout_given = spec.parallel.tensor || spec.parallel.pipeline || spec.parallel.context;
+  const double replica =
+      spec.uses_step_model // the layout the step model chose
+          ? static_cast<double>(spec.step_config.tensor) * spec.step_config.pipeline *
+                spec.step_config.context
+          : layout_given
+                ? static_cast<double>(spec.parallel.tensor.value_or(1)) *
+                      spec.parallel.pipeline.value_or(1) * spec.parallel.context.value_or(1)
+            : cluster.gpu.hbm_bytes > 0
+                ? std::max(1.0, std::ceil(16 * spec.parameters / cluster.gpu.hbm_bytes))
+                : 1.0;
   const double node = orbital ? std::max(1, cluster.gpus_per_satellite) : cluster.system.gpus;
   // Each GPU reduces its shard of the replica's gradients in buckets (the step model's DP).
   job.reduction.buckets =

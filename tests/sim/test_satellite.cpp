@@ -224,9 +224,9 @@ clusters:
   - {{name: o, site: orbit, gpu: H100, system: DGX-H100, gpus_per_host: 8, satellites: 32,
      failures: {{rate: 0 /GPU/h}}}}
 jobs:
-  - {{name: on-ground, cluster: g, gpus: 256, start: 5 d, mfu: 0.4,
+  - {{name: on-ground, cluster: g, gpus: 256, start: 5 d, mfu: 0.4, parallel: {{tp: 8}},
      model: {{parameters: 70e9, tokens: 1e10, batch_tokens: 4194304}}}}
-  - {{name: in-orbit, cluster: o, gpus: 256, start: 5 d, mfu: 0.4,
+  - {{name: in-orbit, cluster: o, gpus: 256, start: 5 d, mfu: 0.4, parallel: {{tp: 8}},
      model: {{parameters: 70e9, tokens: 1e10, batch_tokens: 4194304}}}}
 )",
                                        per_node / 0.97, eff.network_latency_s / 13.01);
