@@ -20,32 +20,28 @@ std::string num(double x) {
   return buf;
 }
 
-double dose_per_event_gy(const RadiationParams& params, RadiationEffect effect) {
-  switch (effect) {
-  case RadiationEffect::hbm_uncorrectable:
-    return params.hbm_uncorrectable_dose_gy;
-  case RadiationEffect::functional_interrupt:
-    return params.functional_interrupt_dose_gy;
-  case RadiationEffect::silent_data_corruption:
-    return params.silent_data_corruption_dose_gy;
-  }
-  assert(false);
-  return 0;
-}
-
 } // namespace
 
-std::string_view radiation_effect_name(RadiationEffect effect) {
-  switch (effect) {
-  case RadiationEffect::hbm_uncorrectable:
-    return "hbm_uncorrectable";
-  case RadiationEffect::functional_interrupt:
-    return "functional_interrupt";
-  case RadiationEffect::silent_data_corruption:
-    return "silent_data_corruption";
+std::string_view radiation_outcome_name(RadiationOutcome outcome) {
+  switch (outcome) {
+  case RadiationOutcome::interrupt:
+    return "interrupt";
   }
   assert(false);
   return "";
+}
+
+RadiationEffect find_radiation_effect(std::string_view name) {
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    if (radiation_effects[e].name == name) return e;
+  return radiation_effect_count;
+}
+
+PerRadiationEffect default_doses_per_event_gy() {
+  PerRadiationEffect doses{};
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    doses[e] = radiation_effects[e].default_dose_per_event_gy;
+  return doses;
 }
 
 double gy_per_s_from_rad_per_year(double rad_per_year) {
@@ -60,22 +56,32 @@ std::vector<std::string> validate(const RadiationParams& params) {
     if (!(value > 0 && std::isfinite(value)))
       problems.push_back(std::string(what) + " must be > 0 Gy, got " + num(value));
   };
-  positive_dose(params.hbm_uncorrectable_dose_gy, "dose per HBM uncorrectable error");
-  positive_dose(params.functional_interrupt_dose_gy, "dose per functional interrupt");
-  positive_dose(params.silent_data_corruption_dose_gy, "dose per silent data corruption");
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    positive_dose(params.dose_per_event_gy[e],
+                  ("dose per " + std::string(radiation_effects[e].name) + " event").c_str());
   positive_dose(params.dose_limit_gy, "dose limit");
   return problems;
 }
 
 double event_rate_per_s(const RadiationParams& params, RadiationEffect effect) {
-  return params.dose_rate_gy_per_s / dose_per_event_gy(params, effect);
+  assert(effect < radiation_effect_count);
+  return params.dose_rate_gy_per_s / params.dose_per_event_gy[effect];
 }
 
 double total_event_rate_per_s(const RadiationParams& params) {
   double total = 0;
-  for (RadiationEffect e : all_radiation_effects)
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
     total += event_rate_per_s(params, e);
   return total;
+}
+
+RadiationEffect pick_radiation_effect(const RadiationParams& params, double u) {
+  double left = u * total_event_rate_per_s(params);
+  for (std::size_t e = 0; e + 1 < radiation_effect_count; ++e) {
+    left -= event_rate_per_s(params, e);
+    if (left < 0) return e;
+  }
+  return radiation_effect_count - 1;
 }
 
 double total_ionizing_dose_gy(const RadiationParams& params, double exposure_s,
@@ -96,15 +102,11 @@ double time_to_dose_limit_s(const RadiationParams& params, double initial_dose_g
 RadiationCounts sample_radiation_counts(const RadiationParams& params, double devices,
                                         double duration_s, std::mt19937_64& rng) {
   assert(devices >= 0 && duration_s >= 0);
-  auto draw = [&](RadiationEffect e) -> long long {
+  RadiationCounts counts{};
+  for (std::size_t e = 0; e < radiation_effect_count; ++e) {
     const double mean = devices * event_rate_per_s(params, e) * duration_s;
-    if (mean <= 0) return 0;
-    return poisson(rng, mean);
-  };
-  RadiationCounts counts;
-  counts.hbm_uncorrectable = draw(RadiationEffect::hbm_uncorrectable);
-  counts.functional_interrupt = draw(RadiationEffect::functional_interrupt);
-  counts.silent_data_corruption = draw(RadiationEffect::silent_data_corruption);
+    counts[e] = mean > 0 ? poisson(rng, mean) : 0;
+  }
   return counts;
 }
 
@@ -115,11 +117,11 @@ std::vector<RadiationEvent> sample_radiation_events(const RadiationParams& param
   std::vector<RadiationEvent> events;
   const double total_rate = devices * total_event_rate_per_s(params);
   if (total_rate <= 0) return events;
-  const std::vector<double> weights{event_rate_per_s(params, all_radiation_effects[0]),
-                                    event_rate_per_s(params, all_radiation_effects[1]),
-                                    event_rate_per_s(params, all_radiation_effects[2])};
+  std::vector<double> weights;
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    weights.push_back(event_rate_per_s(params, e));
   for (double t = t0_s + exponential(rng, total_rate); t < t1_s; t += exponential(rng, total_rate))
-    events.push_back({t, all_radiation_effects[discrete(rng, weights)]});
+    events.push_back({t, static_cast<RadiationEffect>(discrete(rng, weights))});
   return events;
 }
 

@@ -8,15 +8,19 @@
 //   sampling         per effect, a Poisson process of rate devices x lambda_e; merged, events are
 //                    exponential gaps at the total rate with the effect drawn by its share
 //
+// Effects are one table (radiation_effects below: name, scenario key of its dose per event,
+// default dose per event, what it does to the device). Everything that draws, counts, reads or
+// reports effects iterates that table, so a further effect is one row.
+//
 // Parameters (RadiationParams)
 //   dose_rate_gy_per_s            Gy/s, >= 0  (default 150 rad(Si)/yr: ~650 km sun-synchronous
 //                                             behind shielding; other studies assume 1 krad/yr)
-//   hbm_uncorrectable_dose_gy     Gy, > 0     dose per HBM uncorrectable ECC error (default 0.5 =
-//                                             50 rad)
-//   functional_interrupt_dose_gy  Gy, > 0     dose per functional interrupt of the host CPU/RAM
-//                                             (default 4.25 = 425 rad; 400-450 rad observed)
-//   silent_data_corruption_dose_gy Gy, > 0    dose per silent data corruption (default 1.07 =
-//                                             107 rad; few events, wide uncertainty)
+//   dose_per_event_gy[e]          Gy, > 0     per effect, in table order:
+//     hbm_uncorrectable           dose per HBM uncorrectable ECC error (default 0.5 = 50 rad)
+//     functional_interrupt        dose per functional interrupt of the host CPU/RAM
+//                                 (default 4.25 = 425 rad; 400-450 rad observed)
+//     silent_data_corruption      dose per silent data corruption (default 1.07 = 107 rad; few
+//                                 events, wide uncertainty)
 //   dose_limit_gy                 Gy, > 0     end-of-life dose (default 20 Gy = 2 krad, where HBM
 //                                             anomalies began; no hard failure up to 15 krad)
 //   No public in-orbit error rates exist for NVIDIA GPUs: the defaults are the TPU (Trillium v6e)
@@ -29,6 +33,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <random>
 #include <string>
 #include <string_view>
@@ -36,19 +41,40 @@
 
 namespace capsim {
 
-enum class RadiationEffect { hbm_uncorrectable, functional_interrupt, silent_data_corruption };
-inline constexpr std::array<RadiationEffect, 3> all_radiation_effects{
-    RadiationEffect::hbm_uncorrectable, RadiationEffect::functional_interrupt,
-    RadiationEffect::silent_data_corruption};
-std::string_view radiation_effect_name(RadiationEffect effect);
+// What an event does to the device it hits.
+enum class RadiationOutcome {
+  interrupt, // the device's job stops and restarts from its last checkpoint (a reset clears it)
+};
+std::string_view radiation_outcome_name(RadiationOutcome outcome);
+
+struct RadiationEffectRow {
+  std::string_view name;     // as the outputs report it
+  std::string_view dose_key; // the scenario key of its dose per event
+  double default_dose_per_event_gy;
+  RadiationOutcome outcome;
+};
+
+// The effects, in reporting order (defaults: the Trillium proton-beam figures above).
+inline constexpr std::array radiation_effects{
+    RadiationEffectRow{"hbm_uncorrectable", "hbm_error_dose", 0.5, RadiationOutcome::interrupt},
+    RadiationEffectRow{"functional_interrupt", "interrupt_dose", 4.25, RadiationOutcome::interrupt},
+    RadiationEffectRow{"silent_data_corruption", "sdc_dose", 1.07, RadiationOutcome::interrupt},
+};
+inline constexpr std::size_t radiation_effect_count = radiation_effects.size();
+// Index of an effect in radiation_effects.
+using RadiationEffect = std::size_t;
+// Index of the effect named `name`, or radiation_effect_count.
+RadiationEffect find_radiation_effect(std::string_view name);
+
+// One value per effect, in table order.
+using PerRadiationEffect = std::array<double, radiation_effect_count>;
+PerRadiationEffect default_doses_per_event_gy();
 
 double gy_per_s_from_rad_per_year(double rad_per_year);
 
 struct RadiationParams {
   double dose_rate_gy_per_s = 150 * 0.01 / (365.25 * 86400);
-  double hbm_uncorrectable_dose_gy = 0.5;
-  double functional_interrupt_dose_gy = 4.25;
-  double silent_data_corruption_dose_gy = 1.07;
+  PerRadiationEffect dose_per_event_gy = default_doses_per_event_gy();
   double dose_limit_gy = 20;
 };
 std::vector<std::string> validate(const RadiationParams& params);
@@ -56,6 +82,9 @@ std::vector<std::string> validate(const RadiationParams& params);
 // Events per second for one device.
 double event_rate_per_s(const RadiationParams& params, RadiationEffect effect);
 double total_event_rate_per_s(const RadiationParams& params);
+// The effect that an event falls on, given u uniform in [0, 1): effects take consecutive shares
+// of [0, 1) in proportion to their rates, in table order. Total rate must be > 0.
+RadiationEffect pick_radiation_effect(const RadiationParams& params, double u);
 
 double total_ionizing_dose_gy(const RadiationParams& params, double exposure_s,
                               double initial_dose_gy = 0);
@@ -64,12 +93,8 @@ bool dose_limit_reached(const RadiationParams& params, double exposure_s,
 // Exposure until the dose limit; +infinity when the dose rate is 0.
 double time_to_dose_limit_s(const RadiationParams& params, double initial_dose_gy = 0);
 
-struct RadiationCounts {
-  long long hbm_uncorrectable = 0;
-  long long functional_interrupt = 0;
-  long long silent_data_corruption = 0;
-};
-// Poisson counts over duration_s for `devices` devices.
+// Poisson counts per effect (table order) over duration_s for `devices` devices.
+using RadiationCounts = std::array<long long, radiation_effect_count>;
 RadiationCounts sample_radiation_counts(const RadiationParams& params, double devices,
                                         double duration_s, std::mt19937_64& rng);
 

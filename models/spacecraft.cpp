@@ -116,6 +116,30 @@ SatelliteBudget size_satellite(const SpacecraftParams& p, const SizingConditions
   return b;
 }
 
+double design_eclipse_fraction(const DesignOrbit& orbit) {
+  assert(orbit.altitude_m > 0);
+  if (!orbit.sun_synchronous) return eclipse_fraction(orbit.altitude_m, 0);
+  const CircularOrbit reference =
+      sun_synchronous_orbit({.altitude_m = orbit.altitude_m,
+                             .ltan_s = orbit.ltan_s,
+                             .epoch_days_j2000 = days_since_j2000(design_reference_date)});
+  return max_eclipse_fraction(reference, 0, tropical_year_s, 3600);
+}
+
+SizingConditions mission_sizing_conditions(const DesignOrbit& orbit, double design_life_s,
+                                           const SolarArrayParams& array,
+                                           const RadiatorParams& radiator,
+                                           double end_of_life_emissivity) {
+  SizingConditions c{.design_eclipse_fraction =
+                         std::min(0.499, design_eclipse_margin * design_eclipse_fraction(orbit)),
+                     .orbital_period_s = orbital_period_s(orbit.altitude_m),
+                     .mission_life_s = design_life_s,
+                     .array = array,
+                     .radiator = radiator};
+  c.radiator.emissivity = end_of_life_emissivity;
+  return c;
+}
+
 std::vector<std::string> validate(const LaunchParams& p) {
   std::vector<std::string> problems;
   require_non_negative(problems, p.price_usd_per_kg, "launch price", "USD/kg");
@@ -157,6 +181,80 @@ DeploymentPlan plan_deployment(const LaunchParams& p, double satellite_mass_kg, 
     if (success) {
       remaining -= carried;
       plan.satellites_in_orbit += carried;
+    }
+  }
+  return plan;
+}
+
+const char* to_string(ReplacementPolicy policy) {
+  switch (policy) {
+  case ReplacementPolicy::none:
+    return "none";
+  case ReplacementPolicy::at_end_of_life:
+    return "at_end_of_life";
+  }
+  return "?";
+}
+
+FleetPlan plan_fleet(const LaunchParams& p, double satellite_mass_kg, int satellites, double life_s,
+                     ReplacementPolicy policy, double horizon_s, std::mt19937_64& rng) {
+  assert(life_s > 0);
+  FleetPlan plan{.events = {},
+                 .satellites_per_launch = satellites_per_launch(p, satellite_mass_kg),
+                 .satellites_launched = 0};
+  if (plan.satellites_per_launch == 0) return plan;
+  using Kind = FleetEvent::Kind;
+  auto add_launches = [&](const DeploymentPlan& d, Kind kind) {
+    for (const Launch& l : d.launches)
+      if (l.time_s <= horizon_s)
+        plan.events.push_back({.kind = kind,
+                               .time_s = l.time_s,
+                               .satellites = l.satellites,
+                               .success = l.success,
+                               .cost_usd = l.cost_usd,
+                               .first_satellite = -1,
+                               .cohort = -1});
+  };
+  add_launches(plan_deployment(p, satellite_mass_kg, satellites, rng), Kind::launch);
+  // Cohorts in time order; each retirement (and its replacements, drawn then) follows its
+  // launch by life_s > 0, so handling events in time order sees every launch before its end.
+  auto before = [](const FleetEvent& a, const FleetEvent& b) {
+    if (a.time_s != b.time_s) return a.time_s < b.time_s;
+    return (a.kind == Kind::retirement) > (b.kind == Kind::retirement);
+  };
+  std::stable_sort(plan.events.begin(), plan.events.end(), before);
+  int cohorts = 0;
+  for (std::size_t i = 0; i < plan.events.size(); ++i) {
+    if (plan.events[i].kind == Kind::retirement || !plan.events[i].success) continue;
+    plan.events[i].first_satellite = plan.satellites_launched;
+    plan.events[i].cohort = cohorts++;
+    const FleetEvent e = plan.events[i]; // a copy: the vector grows below
+    plan.satellites_launched += e.satellites;
+    const double end_s = e.time_s + life_s;
+    if (end_s > horizon_s) continue;
+    FleetEvent retirement{.kind = Kind::retirement,
+                          .time_s = end_s,
+                          .satellites = e.satellites,
+                          .success = true,
+                          .cost_usd = 0,
+                          .first_satellite = e.first_satellite,
+                          .cohort = e.cohort};
+    std::vector<FleetEvent> added{retirement};
+    if (policy == ReplacementPolicy::at_end_of_life) {
+      LaunchParams replace = p;
+      replace.first_launch_s = end_s;
+      const std::size_t first_new = plan.events.size();
+      add_launches(plan_deployment(replace, satellite_mass_kg, e.satellites, rng),
+                   Kind::replacement_launch);
+      added.insert(added.end(), plan.events.begin() + static_cast<long>(first_new),
+                   plan.events.end());
+      plan.events.resize(first_new);
+    }
+    // Insert the new events after position i, keeping the order (all are later than e).
+    for (const FleetEvent& n : added) {
+      auto at = std::upper_bound(plan.events.begin() + static_cast<long>(i) + 1, plan.events.end(),
+                                 n, before);
+      plan.events.insert(at, n);
     }
   }
   return plan;

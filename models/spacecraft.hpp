@@ -9,7 +9,23 @@
 //   battery      E = P T_e / (DoD eta_discharge); mass = E / (specific energy)
 //   radiator     A = P / q_net(T_limit) at the design (sunlit) flux; mass = A x areal mass
 //   total mass   M = (M_compute + M_array + M_battery + M_radiator) / (1 - f_structure_bus)
-//   cost         satellite (bus, excluding compute hardware) = platform $/W x P_bol
+//   cost         satellite (bus, excluding compute hardware) = platform $/W x P_bol. The one
+//                platform cost basis everywhere (run outputs, finance defaults): USD per W of
+//                beginning-of-life array power, the power subsystem's nameplate, which is what
+//                platform price quotes per W refer to (SMAD sec. 20 sizes cost by BOL power).
+// Mission-life design (mission_sizing_conditions): a satellite is sized once for its design
+//   life, whatever run it then flies in:
+//   eclipse      the worst over a full year of beta angles for its orbit. Sun-synchronous: the
+//                node keeps its local time, so beta follows the Sun's declination: the year
+//                design_reference_date .. + 1 tropical year is sampled hourly (the same set of
+//                betas every year to the ephemeris' accuracy). Any other orbit: its node drifts
+//                against the Sun (a full cycle in weeks to months), so beta passes through 0
+//                during a mission: designed for the longest eclipse, beta = 0.
+//                A 2% margin on the fraction (design_eclipse_margin) covers what hourly sampling
+//                and year-to-year ephemeris changes can move.
+//   array        degraded to end of life: P_bol = P_eol / (1 - d)^(design life in years)
+//   radiator     sized at its end-of-life emissivity (coatings darken and crack with UV and
+//                atomic oxygen), so that it still rejects the full load at end of life.
 // Launch and deployment
 //   satellites per launch k = floor(payload / M); launches at first + j interval; each launch
 //   fails with probability p (one Bernoulli draw from the rng per launch); satellites lost in a
@@ -44,6 +60,7 @@
 //   space-based, highly scalable AI infrastructure system design", arXiv:2511.19468, 2025.
 #pragma once
 
+#include "models/orbit.hpp"
 #include "models/radiator.hpp"
 #include "models/solar_array.hpp"
 
@@ -98,6 +115,24 @@ struct SatelliteBudget {
 };
 SatelliteBudget size_satellite(const SpacecraftParams& params, const SizingConditions& conditions);
 
+// An orbit as a design input: no dates, so the design is the same for any run.
+struct DesignOrbit {
+  double altitude_m = 0;
+  bool sun_synchronous = false;
+  double ltan_s = 0; // sun-synchronous only: local time of the ascending node
+};
+// 1 January 2025, 00:00 UTC: the start of the year sampled for sun-synchronous orbits.
+inline constexpr UtcDate design_reference_date{.year = 2025, .month = 1, .day = 1};
+inline constexpr double design_eclipse_margin = 1.02;
+// Worst eclipse fraction over a full year of beta angles (no margin).
+double design_eclipse_fraction(const DesignOrbit& orbit);
+// Sizing conditions for the design life: design eclipse (with the margin, at most 0.499), the
+// array's end-of-life degradation, the radiator at its end-of-life emissivity.
+SizingConditions mission_sizing_conditions(const DesignOrbit& orbit, double design_life_s,
+                                           const SolarArrayParams& array,
+                                           const RadiatorParams& radiator,
+                                           double end_of_life_emissivity);
+
 struct LaunchParams {
   double price_usd_per_kg = 0;
   double payload_kg = 0;     // per launch, to the operational orbit
@@ -124,5 +159,38 @@ struct DeploymentPlan {
 };
 DeploymentPlan plan_deployment(const LaunchParams& params, double satellite_mass_kg, int satellites,
                                std::mt19937_64& rng);
+
+// A constellation over its life: the deployment, each launch cohort's end of life (design life
+// or radiation dose limit, whichever comes first) and, with replacement at end of life, the
+// launches that replace it (planned to fly on the retirement date; a failed one flies again a
+// launch interval later, as in the deployment; the replacements retire in their turn).
+enum class ReplacementPolicy {
+  none,           // satellites retire at end of life and are not replaced
+  at_end_of_life, // each retiring satellite is replaced by one launched on its retirement date
+};
+const char* to_string(ReplacementPolicy policy);
+
+struct FleetEvent {
+  enum class Kind { launch, replacement_launch, retirement } kind;
+  double time_s;
+  int satellites;
+  bool success;        // launches: a failed launch delivers nothing
+  double cost_usd;     // launches: launch price x mass flown (failed launches included)
+  int first_satellite; // successful launches and retirements: satellites are numbered in the
+                       // order they reach orbit; a launch brings first .. first + satellites - 1
+  int cohort;          // successful launches and retirements: the launch cohort, numbered in
+                       // the order of successful launches
+};
+struct FleetPlan {
+  std::vector<FleetEvent> events; // in time order; at equal times retirements come first
+  int satellites_per_launch;      // 0: nothing can be launched (events is then empty)
+  int satellites_launched;        // reaching orbit, replacements included
+};
+// life_s: time from a cohort's launch to its retirement (> 0); events after horizon_s are left
+// out. The deployment's draws come first, in the order of plan_deployment, so that a run without
+// retirements draws exactly as plan_deployment does.
+FleetPlan plan_fleet(const LaunchParams& params, double satellite_mass_kg, int satellites,
+                     double life_s, ReplacementPolicy policy, double horizon_s,
+                     std::mt19937_64& rng);
 
 } // namespace capsim

@@ -1,5 +1,7 @@
 #include "models/training.hpp"
 
+#include "models/collective.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -458,6 +460,8 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   tb.bubble_s = bubble_s;
   tb.dp_comm_s = dp_exposed_s;
   tb.dp_comm_total_s = dp_total_s;
+  tb.dp_overlap_s = first_bwd_s;
+  tb.dp_buckets = buckets;
   tb.optimizer_s = optimizer_s;
   out.step_time_s = n * slowest_s + bubble_s + dp_exposed_s + optimizer_s;
   out.stages = StageSummary{.first_layers = shape.first,
@@ -825,6 +829,32 @@ std::vector<int> stage_layers(int layers, int pipeline, int interleave) {
   std::vector<int> sizes;
   fill_stage_layers(layers, pipeline, interleave, sizes);
   return sizes;
+}
+
+double exposed_reduction_s(double comm_s, double overlap_s, double buckets) {
+  return bucketed_exposed_s(comm_s, overlap_s, std::max(1.0, buckets));
+}
+
+ReductionStep reduction_step(double flop_per_step, double rate_flops, double parameters,
+                             double bucket_bytes, int microbatches) {
+  ReductionStep r;
+  r.compute_s = rate_flops > 0 ? flop_per_step / rate_flops : 0;
+  r.overlap_s = r.compute_s * 2 / 3 / std::max(1, microbatches);
+  r.gradient_bytes = kGradientBytes * parameters;
+  r.buckets = bucket_bytes > 0 ? std::max(1.0, std::ceil(r.gradient_bytes / bucket_bytes)) : 1;
+  return r;
+}
+
+double ground_reduction_s(double gradient_bytes, double gpus, int gpus_per_server,
+                          double nic_bytes_per_s_per_gpu, const StepEfficiency& efficiency) {
+  const double servers = std::ceil(gpus / std::max(1, gpus_per_server));
+  if (servers <= 1 || gradient_bytes <= 0) return 0;
+  const double per_server = std::min<double>(gpus, gpus_per_server) * nic_bytes_per_s_per_gpu *
+                            efficiency.network_fraction;
+  return ring_all_reduce_time_s({.nodes = static_cast<int>(servers),
+                                 .bytes = gradient_bytes,
+                                 .link_bandwidth_bytes_per_s = per_server,
+                                 .link_latency_s = efficiency.network_latency_s});
 }
 
 StepResult estimate_step(const TransformerSpec& model, const ParallelConfig& config, int gpus,

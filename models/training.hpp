@@ -227,6 +227,8 @@ struct TimeBreakdown {
   double bubble_s = 0;  // pipeline fill and drain
   double dp_comm_s = 0; // exposed part
   double dp_comm_total_s = 0;
+  double dp_overlap_s = 0; // the backward compute the gradient reduction overlaps (first stage)
+  double dp_buckets = 0;   // gradient buckets of that reduction
   double optimizer_s = 0;
 };
 
@@ -254,6 +256,35 @@ struct StepResult {
   bool fits = false;
   std::string message; // what does not fit, how much against how much; empty when it fits
 };
+
+// The data-parallel gradient reduction: one model wherever a job runs, so that the same job
+// differs only by its fabric. The reduction takes comm_s on the job's fabric (on the ground, the
+// servers' NICs; in orbit, the inter-satellite links, measured as SimGrid flows) and runs in
+// `buckets` buckets that a backward pass of overlap_s produces evenly: it ends
+// max(overlap + comm/n_b, overlap/n_b + comm) after that backward starts, and what passes the
+// backward's end is exposed (the step model's DP overlap, above).
+double exposed_reduction_s(double comm_s, double overlap_s, double buckets);
+
+// A job known by its size and MFU only (no layout): each step computes flop_per_step at
+// rate_flops in `microbatches` microbatches per replica (gradient accumulation); the backward
+// pass of the last one (2/3 of its FLOP: backward = 2 x forward) produces the bf16 gradients
+// (2 bytes per parameter), reduced in buckets of bucket_bytes, as the step model's DP overlap.
+struct ReductionStep {
+  double compute_s = 0;      // a step's compute, communication excluded
+  double overlap_s = 0;      // the backward it overlaps (the last microbatch's)
+  double gradient_bytes = 0; // reduced across the data-parallel nodes
+  double buckets = 1;
+};
+ReductionStep reduction_step(double flop_per_step, double rate_flops, double parameters,
+                             double bucket_bytes, int microbatches = 1);
+
+// The reduction's time on a ground fabric: a ring over the job's servers (gpus_per_server GPUs
+// each, one NVLink domain), each server driving its GPUs' NICs (rail-optimised, as the step
+// model's hierarchy: nics x nic_bytes_per_s x network_fraction), network_latency_s per ring step:
+// 2 (n - 1) (alpha + bytes / (n B)) (models/collective.hpp). The in-server NVLink part is the
+// same wherever the servers fly, and left out on both sides.
+double ground_reduction_s(double gradient_bytes, double gpus, int gpus_per_server,
+                          double nic_bytes_per_s_per_gpu, const StepEfficiency& efficiency);
 
 // Throws std::invalid_argument listing the problems of validate() when inputs are inconsistent.
 StepResult estimate_step(const TransformerSpec& model, const ParallelConfig& config, int gpus,

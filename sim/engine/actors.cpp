@@ -186,9 +186,10 @@ void measure_checkpoint(World* world, JobState* job) {
   if (world->stopping()) return;
   const auto& ring = site.platform->probe_ring;
   if (!ring.empty()) {
-    std::size_t members = std::min(ring.size(), job->hosts_needed);
+    // The satellites of one of the job's reduction rings (World::plan_reduction).
+    std::size_t members = std::min(ring.size(), job->ring_members);
     std::vector<sg4::Host*> used(ring.begin(), ring.begin() + static_cast<long>(members));
-    double collective_s = simulate_ring_allreduce(used, 2 * job->spec->parameters);
+    double collective_s = simulate_ring_allreduce(used, job->reduction.gradient_bytes);
     if (world->stopping()) return;
     timed(*world, [&] { world->job_collective(*job, collective_s); });
   }

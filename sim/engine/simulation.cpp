@@ -63,8 +63,8 @@ public:
       std::size_t installed = 0, up = 0, busy = 0, shed = 0;
       double net_flop = 0;
       for (ClusterState* c : site.clusters) {
-        installed += c->installed * c->gpus_per_host();
-        up += (c->installed - c->down) * c->gpus_per_host();
+        installed += c->in_service() * c->gpus_per_host();
+        up += (c->in_service() - c->down) * c->gpus_per_host();
         busy += c->busy * c->gpus_per_host();
         shed += c->free_off.size() * c->gpus_per_host();
         for (JobState* job : c->jobs)
@@ -235,12 +235,22 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
                         {"radiator_mass_kg", b.radiator_mass_kg},
                         {"structure_bus_mass_kg", b.structure_bus_mass_kg},
                         {"load_power_w", b.load_power_w},
-                        {"platform_cost_usd", b.platform_cost_usd}};
+                        {"array_power_bol_w", b.array_power_bol_w},
+                        {"platform_cost_usd", b.platform_cost_usd},
+                        {"design_life_s", site.spec->orbital.design_life_s}};
       s["launches"] = site.launches;
       s["launch_failures"] = site.launch_failures;
-      s["radiation_events"] = {{"hbm_uncorrectable", site.radiation_events[0]},
-                               {"functional_interrupt", site.radiation_events[1]},
-                               {"silent_data_corruption", site.radiation_events[2]}};
+      s["replacement"] = to_string(site.spec->orbital.replacement);
+      s["replacement_launches"] = site.replacement_launches;
+      s["replacement_cost_usd"] = site.replacement_cost_usd;
+      s["satellites_retired"] = site.satellites_retired;
+      long long in_orbit = 0;
+      for (ClusterState* c : site.clusters)
+        in_orbit += world.gpus_in_orbit(*c);
+      s["gpus_in_orbit"] = in_orbit;
+      s["radiation_events"] = json::object();
+      for (std::size_t e = 0; e < radiation_effect_count; ++e)
+        s["radiation_events"][std::string(radiation_effects[e].name)] = site.radiation_events[e];
       s["total_ionizing_dose_gy"] =
           total_ionizing_dose_gy(site.spec->orbital.radiation, scenario.horizon_s);
       s["downlinks"] = site.downlinks;
@@ -319,8 +329,12 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     }
     double flop_per_step = spec.uses_step_model ? spec.step.model_flop
                                                 : 6 * spec.parameters * spec.global_batch_tokens;
-    j["step_time_s"] = flop_per_step / job.full_rate_flops + job.collective_s;
+    // Compute plus the data-parallel reduction's exposed part (already inside the MFU when the
+    // step model gives it on the ground).
+    j["step_time_s"] = flop_per_step / job.full_rate_flops +
+                       (job.reduction_in_mfu ? 0.0 : job.collective_exposed_s);
     j["collective_s"] = job.collective_s;
+    j["collective_exposed_s"] = job.collective_exposed_s;
     j["flop_done"] = flop_done;
     j["flop_total"] = spec.total_flop;
     j["flop_lost"] = job.lost_flop;
@@ -332,7 +346,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     j["restart_s"] = job.restart_s;
     if (job.measured && std::isfinite(mtbf_s)) {
       // The checkpoint/restart expectation, times the share of a step not spent in an exposed
-      // collective (1 on the ground), so that it compares with goodput_fraction directly.
+      // collective, so that it compares with goodput_fraction directly.
       j["expected_goodput_fraction"] =
           exponential_goodput(job.plan, job.restart_s, mtbf_s) * job.step_efficiency;
     }

@@ -11,6 +11,7 @@
 #include "models/radiation.hpp"
 #include "models/random.hpp"
 #include "models/spacecraft.hpp"
+#include "models/training.hpp"
 #include "sim/report/event_log.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -53,7 +54,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     ClusterState cluster;
     cluster.spec = &spec;
     cluster.index = c;
-    cluster.units = static_cast<std::size_t>(spec.total_gpus / spec.gpus_per_host);
+    cluster.units = static_cast<std::size_t>(spec.total_gpus / spec.gpus_per_host); // ground
     for (auto& site : sites_)
       if (site.spec->name == spec.site) cluster.site = &site;
     double per_host = static_cast<double>(spec.gpus_per_host) / spec.system.gpus;
@@ -70,18 +71,45 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
       if (s.name == spec.site) site_spec = &s;
     if (site_spec && site_spec->kind == SiteKind::orbital) {
       // Launches: satellites_per_launch per flight at the launch cadence; a failed launch loses
-      // its satellites, which fly again on the next one (models/spacecraft.hpp).
+      // its satellites, which fly again on the next one; each launch cohort retires at the end
+      // of its life and may be replaced (models/spacecraft.hpp, plan_fleet).
+      const OrbitalSpec& o = site_spec->orbital;
       std::mt19937_64 launch_rng(splitmix64(scenario.seed ^ splitmix64(0x1a4c + c)));
-      DeploymentPlan plan =
-          plan_deployment(site_spec->orbital.launch, site_spec->satellite.total_mass_kg,
-                          spec.satellites, launch_rng);
-      for (const Launch& l : plan.launches)
+      const double life_s = std::min(o.design_life_s, time_to_dose_limit_s(o.radiation));
+      const FleetPlan plan =
+          plan_fleet(o.launch, site_spec->satellite.total_mass_kg, spec.satellites, life_s,
+                     o.replacement, scenario.horizon_s, launch_rng);
+      cluster.units_per_satellite =
+          static_cast<std::size_t>(spec.gpus_per_satellite / spec.gpus_per_host);
+      cluster.units =
+          static_cast<std::size_t>(plan.satellites_launched) * cluster.units_per_satellite;
+      cluster.satellite_gpus.assign(static_cast<std::size_t>(plan.satellites_launched),
+                                    spec.gpus_per_satellite);
+      using Kind = ClusterState::Arrival::Kind;
+      for (const FleetEvent& e : plan.events) {
+        const Kind kind = e.kind == FleetEvent::Kind::retirement ? Kind::retirement
+                          : e.kind == FleetEvent::Kind::launch   ? Kind::launch
+                                                                 : Kind::replacement_launch;
+        const bool delivers = kind != Kind::retirement && e.success;
         cluster.arrivals.push_back(
-            {l.time_s, static_cast<long long>(l.satellites) * spec.gpus_per_host, true, l.success,
-             l.cost_usd + l.satellites * site_spec->satellite.platform_cost_usd});
+            {.kind = kind,
+             .at_s = e.time_s,
+             .gpus = delivers ? static_cast<long long>(e.satellites) * spec.gpus_per_satellite : 0,
+             .success = e.success,
+             .cost_usd = kind == Kind::retirement
+                             ? 0
+                             : e.cost_usd + e.satellites * site_spec->satellite.platform_cost_usd,
+             .satellites = e.satellites,
+             .first_satellite = e.first_satellite,
+             .cohort = e.cohort});
+      }
     } else {
       for (const Delivery& d : spec.deliveries)
-        cluster.arrivals.push_back({d.at_s, d.gpus, false, true, 0});
+        cluster.arrivals.push_back({.kind = ClusterState::Arrival::Kind::delivery,
+                                    .at_s = d.at_s,
+                                    .gpus = d.gpus,
+                                    .success = true,
+                                    .cost_usd = 0});
     }
     clusters_.push_back(std::move(cluster));
   }
@@ -104,6 +132,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
                         : job.hosts_needed;
     job.full_rate_flops =
         static_cast<double>(spec.gpus) * job.cluster->spec->gpu.bf16_dense_flops * spec.mfu;
+    plan_reduction(job);
     job.wake = sg4::ConditionVariable::create();
     job.wake_mutex = sg4::Mutex::create();
     jobs_.push_back(std::move(job));
@@ -121,9 +150,87 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     init_site_conditions(site);
 }
 
+void World::plan_reduction(JobState& job) {
+  const JobSpec& spec = *job.spec;
+  const ClusterSpec& cluster = *job.cluster->spec;
+  const bool orbital = job.cluster->site->spec->kind == SiteKind::orbital;
+  const StepEfficiency efficiency = step_efficiency_for(cluster.gpu.name);
+  const bool step_mfu = spec.uses_step_model && spec.mfu_source == "step model";
+  if (step_mfu && !orbital) {
+    // The step model's MFU already holds its DP reduction on this cluster's fabric, overlapped
+    // as below; reported, not charged twice.
+    job.reduction_in_mfu = true;
+    job.collective_s = spec.step.time.dp_comm_total_s;
+    job.collective_exposed_s = spec.step.time.dp_comm_s;
+    return;
+  }
+  if (step_mfu) {
+    // In orbit: the step without its ground DP reduction, whose overlap and buckets the
+    // inter-satellite reduction takes over. A satellite's ISL carries the gradients of the
+    // model shards it holds: all of them when a replica fits in a satellite.
+    const StepResult& step = spec.step;
+    const double compute_s = step.step_time_s - step.time.dp_comm_s;
+    job.full_rate_flops = step.model_flop / compute_s;
+    const double replica_gpus = static_cast<double>(spec.step_config.tensor) *
+                                spec.step_config.pipeline * spec.step_config.context;
+    job.reduction = {.compute_s = compute_s,
+                     .overlap_s = step.time.dp_overlap_s,
+                     .gradient_bytes =
+                         2 * spec.parameters *
+                         std::min(1.0, std::max(1, cluster.gpus_per_satellite) / replica_gpus),
+                     .buckets = std::max(1.0, step.time.dp_buckets)};
+    job.ring_members = static_cast<std::size_t>(
+        std::ceil(static_cast<double>(spec.gpus) /
+                  std::max<double>(replica_gpus, std::max(1, cluster.gpus_per_satellite))));
+    return;
+  }
+  const double flop_per_step =
+      spec.uses_step_model ? spec.step.model_flop : 6 * spec.parameters * spec.global_batch_tokens;
+  job.reduction = reduction_step(flop_per_step, job.full_rate_flops, spec.parameters,
+                                 efficiency.bucket_bytes, spec.microbatches);
+  // The ring's nodes: servers on the ground, satellites in orbit. A node holding whole replicas
+  // (model-parallel degrees tp x pp x cp within it) reduces them over NVLink first and sends the
+  // whole gradient round a ring of nodes; a replica spread over several nodes gives each node its
+  // share, and the ring runs over the replicas (one ring per share, in parallel on disjoint
+  // links): bytes per node = 2 N min(1, node / replica), ring members = G / max(node, replica).
+  // Without a given layout, a replica is the fewest GPUs that hold its weights, gradients and
+  // Adam states: 16 bytes per parameter (Rajbhandari et al., ZeRO, SC20) over each GPU's HBM.
+  const bool layout_given = spec.parallel.tensor || spec.parallel.pipeline || spec.parallel.context;
+  const double replica =
+      spec.uses_step_model // the layout the step model chose
+          ? static_cast<double>(spec.step_config.tensor) * spec.step_config.pipeline *
+                spec.step_config.context
+          : layout_given
+                ? static_cast<double>(spec.parallel.tensor.value_or(1)) *
+                      spec.parallel.pipeline.value_or(1) * spec.parallel.context.value_or(1)
+            : cluster.gpu.hbm_bytes > 0
+                ? std::max(1.0, std::ceil(16 * spec.parameters / cluster.gpu.hbm_bytes))
+                : 1.0;
+  const double node = orbital ? std::max(1, cluster.gpus_per_satellite) : cluster.system.gpus;
+  // Each GPU reduces its shard of the replica's gradients in buckets (the step model's DP).
+  job.reduction.buckets =
+      std::max(1.0, std::ceil(job.reduction.gradient_bytes / replica / efficiency.bucket_bytes));
+  job.reduction.gradient_bytes *= std::min(1.0, node / replica);
+  job.ring_members =
+      static_cast<std::size_t>(std::ceil(static_cast<double>(spec.gpus) / std::max(node, replica)));
+  if (!orbital) // in orbit, measured on the inter-satellite ring at the job's first start
+    set_reduction(job, ground_reduction_s(
+                           job.reduction.gradient_bytes,
+                           static_cast<double>(job.ring_members) * node, static_cast<int>(node),
+                           cluster.system.scale_out_bytes_per_s_per_gpu, efficiency));
+}
+
+void World::set_reduction(JobState& job, double collective_s) {
+  job.collective_s = collective_s;
+  job.collective_exposed_s =
+      exposed_reduction_s(collective_s, job.reduction.overlap_s, job.reduction.buckets);
+  const double compute_s = job.reduction.compute_s;
+  job.step_efficiency = compute_s > 0 ? compute_s / (compute_s + job.collective_exposed_s) : 1;
+}
+
 double World::failure_rate_per_s(const ClusterState& cluster) const {
   return cluster.spec->failure_rate_per_gpu_s *
-         static_cast<double>(cluster.installed * cluster.gpus_per_host());
+         static_cast<double>(cluster.in_service() * cluster.gpus_per_host());
 }
 
 // ---- accounting ------------------------------------------------------------------------------
@@ -136,8 +243,8 @@ void World::advance(SiteState& site, double now) {
   integrate_supply(site, dt);
   for (ClusterState* c : site.clusters) {
     double gph = static_cast<double>(c->gpus_per_host());
-    c->installed_gpu_s += static_cast<double>(c->installed) * gph * dt;
-    c->available_gpu_s += static_cast<double>(c->installed - c->down) * gph * dt;
+    c->installed_gpu_s += static_cast<double>(c->in_service()) * gph * dt;
+    c->available_gpu_s += static_cast<double>(c->in_service() - c->down) * gph * dt;
     site.shed_gpu_s += static_cast<double>(c->free_off.size()) * gph * dt;
     site.busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
     c->busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
@@ -197,7 +304,7 @@ UsageSnapshot World::snapshot(double now) const {
   UsageSnapshot s;
   s.time_s = now;
   for (const ClusterState& c : clusters_)
-    s.clusters.push_back({.installed_gpus = static_cast<double>(c.installed * c.gpus_per_host()),
+    s.clusters.push_back({.installed_gpus = static_cast<double>(c.in_service() * c.gpus_per_host()),
                           .installed_gpu_s = c.installed_gpu_s,
                           .available_gpu_s = c.available_gpu_s,
                           .busy_gpu_s = c.busy_gpu_s,
@@ -396,7 +503,7 @@ void World::fill_and_start(JobState& job, double now) {
 bool World::can_gather_minimum(const JobState& job, double now) const {
   const ClusterState& c = *job.cluster;
   std::size_t possible = job.hosts.size() + c.free_on.size() + c.free_off.size() + c.repairs.size();
-  for (const auto& a : c.arrivals)
+  for (const auto& a : c.arrivals) // retirements only take away: an upper bound still
     if (a.at_s > now && a.success) possible += static_cast<std::size_t>(a.gpus) / c.gpus_per_host();
   return possible >= job.min_hosts;
 }
@@ -579,39 +686,125 @@ void World::rebalance(SiteState& site, double now) {
 
 void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, double now) {
   SiteState& site = *cluster.site;
-  if (!a.launch) {
+  if (a.kind == ClusterState::Arrival::Kind::delivery) {
     deliver(cluster, a.gpus, now);
     return;
   }
+  if (a.kind == ClusterState::Arrival::Kind::retirement) {
+    retire(cluster, a, now);
+    return;
+  }
   advance(site, now);
+  const bool replacement = a.kind == ClusterState::Arrival::Kind::replacement_launch;
+  const char* what = replacement ? "replacement_launch" : "launch";
   ++site.launches;
+  if (replacement) {
+    ++site.replacement_launches;
+    site.replacement_cost_usd += a.cost_usd;
+  }
   site.capex_spent_usd += a.cost_usd;
-  long long satellites = a.gpus / cluster.spec->gpus_per_host;
   if (!a.success) {
     ++site.launch_failures;
-    log_.add(now, "launch_failure", site.spec->name, cluster.spec->name, "",
-             fmt::format("{} satellites lost; {:.4g} USD", satellites, a.cost_usd));
+    log_.add(now, replacement ? "replacement_launch_failure" : "launch_failure", site.spec->name,
+             cluster.spec->name, "",
+             fmt::format("{} satellites lost; {:.4g} USD", a.satellites, a.cost_usd));
     ++events_;
     return;
   }
-  log_.add(now, "launch", site.spec->name, cluster.spec->name, "",
-           fmt::format("{} satellites; {:.4g} USD", satellites, a.cost_usd));
   // Each satellite brings its battery, charged.
   const SatelliteBudget& b = site.spec->satellite;
-  site.satellites_in_orbit += static_cast<int>(satellites);
-  site.cohorts.emplace_back(now, static_cast<int>(satellites));
+  site.satellites_in_orbit += a.satellites;
+  assert(static_cast<std::size_t>(a.cohort) == site.cohorts.size());
+  site.cohorts.emplace_back(now, a.satellites);
   double n = site.satellites_in_orbit;
   site.battery_params.capacity_j = n * b.battery_energy_j;
   site.battery_params.max_discharge_power_w = n * b.load_power_w * 1.5;
   site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
-  site.battery.energy_j += static_cast<double>(satellites) * b.battery_energy_j;
+  site.battery.energy_j += static_cast<double>(a.satellites) * b.battery_energy_j;
   refresh_conditions(site, now);
+  log_.add(now, what, site.spec->name, cluster.spec->name, "",
+           fmt::format("{} satellites; {:.4g} USD; {} GPUs in orbit", a.satellites, a.cost_usd,
+                       gpus_in_orbit(cluster) + static_cast<long long>(a.satellites) *
+                                                    cluster.spec->gpus_per_satellite));
   deliver(cluster, a.gpus, now);
 }
 
+void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double now) {
+  SiteState& site = *cluster.site;
+  advance(site, now);
+  const std::size_t u = cluster.units_per_satellite;
+  const std::size_t first = static_cast<std::size_t>(a.first_satellite) * u;
+  const std::size_t last = first + static_cast<std::size_t>(a.satellites) * u;
+  auto retiring = [&](UnitId unit) { return unit >= first && unit < last; };
+  // Every delivered host is free (on or off), held by a job, or down (under repair or lost):
+  // take the retiring ones out of each. O(fleet) once per retiring cohort.
+  auto drop = [&](std::vector<UnitId>& list) {
+    const std::size_t before = list.size();
+    std::erase_if(list, retiring);
+    return before - list.size();
+  };
+  std::size_t taken = drop(cluster.free_on) + drop(cluster.free_off);
+  std::vector<JobState*> hit;
+  for (JobState* job : cluster.jobs) {
+    drop(job->awaiting); // their repairs are dropped below
+    if (std::none_of(job->hosts.begin(), job->hosts.end(), retiring)) continue;
+    interrupt(
+        *job, now, "end_of_life",
+        fmt::format("satellites {}-{}", a.first_satellite, a.first_satellite + a.satellites - 1));
+    const std::size_t n = drop(job->hosts);
+    cluster.held -= n;
+    taken += n;
+    hit.push_back(job);
+  }
+  std::erase_if(cluster.repairs, [&](const auto& r) { return retiring(r.second); });
+  const std::size_t down = static_cast<std::size_t>(a.satellites) * u - taken;
+  assert(down <= cluster.down);
+  cluster.down -= down;
+  cluster.retired += static_cast<std::size_t>(a.satellites) * u;
+  for (int k = 0; k < a.satellites; ++k)
+    cluster.satellite_gpus[static_cast<std::size_t>(a.first_satellite + k)] = 0;
+  ++cluster.installed_version;
+  // The site loses their arrays, batteries (their share of the charge) and radiators.
+  const SatelliteBudget& b = site.spec->satellite;
+  const double before = site.satellites_in_orbit;
+  site.satellites_in_orbit -= a.satellites;
+  site.satellites_retired += a.satellites;
+  site.cohorts[static_cast<std::size_t>(a.cohort)].second -= a.satellites;
+  double n = site.satellites_in_orbit;
+  site.battery.energy_j *= before > 0 ? n / before : 0;
+  site.battery_params.capacity_j = n * b.battery_energy_j;
+  site.battery_params.max_discharge_power_w = n * b.load_power_w * 1.5;
+  site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
+  log_.add(now, "end_of_life", site.spec->name, cluster.spec->name, "",
+           fmt::format("{} satellites retired ({} lost GPUs among them); {} GPUs in orbit",
+                       a.satellites, down * cluster.gpus_per_host(), gpus_in_orbit(cluster)));
+  ++events_;
+  refresh_conditions(site, now);
+  for (JobState* job : hit)
+    if (job->phase == JobPhase::waiting) fill_and_start(*job, now);
+  notify(*cluster.wake);
+  rebalance(site, now);
+  flush();
+}
+
+long long World::gpus_in_orbit(const ClusterState& cluster) const {
+  long long gpus = 0;
+  for (int g : cluster.satellite_gpus)
+    gpus += g;
+  // Satellites not yet launched are counted in satellite_gpus at full strength: leave them out.
+  const auto launched = static_cast<long long>(
+      cluster.installed / std::max<std::size_t>(1, cluster.units_per_satellite));
+  long long not_yet = 0;
+  for (std::size_t k = static_cast<std::size_t>(launched); k < cluster.satellite_gpus.size(); ++k)
+    not_yet += cluster.satellite_gpus[k];
+  return gpus - not_yet;
+}
+
 std::string ClusterState::unit_name(UnitId unit) const {
-  return fmt::format("{}-{}{}", spec->name, site->spec->kind == SiteKind::orbital ? "sat" : "",
-                     unit);
+  if (site->spec->kind != SiteKind::orbital) return fmt::format("{}-{}", spec->name, unit);
+  // "NAME-sat3-gpu5" (failure unit gpu) or "NAME-sat3-board1"
+  return fmt::format("{}-sat{}-{}{}", spec->name, unit / units_per_satellite,
+                     spec->gpus_per_host == 1 ? "gpu" : "board", unit % units_per_satellite);
 }
 
 void World::deliver(ClusterState& cluster, long long gpus, double now) {
@@ -635,7 +828,7 @@ void World::deliver(ClusterState& cluster, long long gpus, double now) {
 void World::failure_candidate(ClusterState& cluster, double now) {
   // Candidates arrive at rate lambda x installed GPUs; one that lands on a failed or switched-off
   // host is discarded (thinning), which leaves exactly rate lambda x powered GPUs.
-  std::size_t u = uniform_index(cluster.rng, cluster.installed);
+  std::size_t u = uniform_index(cluster.rng, cluster.in_service());
   if (u < cluster.down + cluster.free_off.size()) return;
   u -= cluster.down + cluster.free_off.size();
   // Which cause: in proportion to the causes' rates (no draw when there is one cause, so that a
@@ -679,9 +872,17 @@ void World::failure_candidate(ClusterState& cluster, double now) {
                     uniform01(cluster.rng) < cluster.spec->permanent_fraction);
   if (permanent) {
     ++cluster.lost;
-    log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-             fmt::format("{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
-                         cluster.gpus_per_host()));
+    if (!cluster.satellite_gpus.empty()) { // in orbit: the satellite flies on without the unit
+      int& left = cluster.satellite_gpus[host / cluster.units_per_satellite];
+      left -= static_cast<int>(cluster.gpus_per_host());
+      log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+               fmt::format("{}: {} ({} GPUs) lost for good; its satellite flies on with {} GPUs",
+                           cause_name, cluster.unit_name(host), cluster.gpus_per_host(), left));
+    } else {
+      log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+               fmt::format("{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
+                           cluster.gpus_per_host()));
+    }
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
@@ -760,37 +961,26 @@ double World::radiation_rate_per_s(const ClusterState& cluster) const {
   const SiteSpec& site = *cluster.site->spec;
   if (site.kind != SiteKind::orbital) return 0;
   return total_event_rate_per_s(site.orbital.radiation) *
-         static_cast<double>(cluster.installed * cluster.gpus_per_host());
+         static_cast<double>(cluster.in_service() * cluster.gpus_per_host());
 }
 
 void World::radiation_event(ClusterState& cluster, double now) {
   SiteState& site = *cluster.site;
   const RadiationParams& p = site.spec->orbital.radiation;
   // Which effect: in proportion to their rates.
-  double total = total_event_rate_per_s(p);
-  double u = uniform01(cluster.rng) * total;
-  int effect = 0;
-  for (; effect < 2; ++effect) {
-    u -= event_rate_per_s(p, static_cast<RadiationEffect>(effect));
-    if (u < 0) break;
-  }
-  ++site.radiation_events[static_cast<std::size_t>(effect)];
+  const RadiationEffect effect = pick_radiation_effect(p, uniform01(cluster.rng));
+  ++site.radiation_events[effect];
   // Which GPU: uniform over installed hosts; only a powered one can be hit.
-  std::size_t host = uniform_index(cluster.rng, cluster.installed);
+  std::size_t host = uniform_index(cluster.rng, cluster.in_service());
   std::size_t off = cluster.down + cluster.free_off.size();
   if (host < off) return;
-  transient_hit(
-      cluster, host - off,
-      fmt::format("radiation_{}", radiation_effect_name(static_cast<RadiationEffect>(effect))),
-      now);
+  transient_hit(cluster, host - off, fmt::format("radiation_{}", radiation_effects[effect].name),
+                now);
 }
 
 void World::job_collective(JobState& job, double collective_s) {
-  // Data-parallel gradients (bf16) cross the inter-satellite ring once per step, not overlapped
-  // with compute: the step takes compute + collective.
-  job.collective_s = collective_s;
-  double compute_s = 6 * job.spec->parameters * job.spec->global_batch_tokens / job.full_rate_flops;
-  job.step_efficiency = compute_s / (compute_s + collective_s);
+  // Measured on the inter-satellite ring (SimGrid flows); overlapped as on the ground.
+  set_reduction(job, collective_s);
 }
 
 void World::downlink_done(SiteState& site, double bytes, bool ok, double now) {

@@ -30,7 +30,9 @@
 #include "models/checkpoint.hpp"
 #include "models/orbit.hpp"
 #include "models/power_supply.hpp"
+#include "models/radiation.hpp"
 #include "models/radiator.hpp"
+#include "models/training.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/usage.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -64,13 +66,21 @@ struct JobState {
   double rate_flops = 0;        // now, with the site's cap
   CheckpointPlan plan;
   CheckpointProgress progress;
-  bool measured = false;      // checkpoint write/read times measured on the platform
-  double read_s = 0;          // reading a checkpoint back (part of every restart)
-  double collective_s = 0;    // orbital: data-parallel all-reduce over the inter-satellite ring
-  double step_efficiency = 1; // compute / (compute + exposed collective) per step
-  double restart_s = 0;       // overhead + read
-  double ready_at_s = never;  // end of the current restart
-  double last_s = 0;          // progress integrated up to here
+  bool measured = false; // checkpoint write/read times measured on the platform
+  double read_s = 0;     // reading a checkpoint back (part of every restart)
+  // The data-parallel gradient reduction (models/training.hpp, one model on every fabric): its
+  // time on the job's fabric (ground: the servers' NICs, analytic; orbit: the inter-satellite
+  // ring, SimGrid flows), overlapped with the step's backward; what is not overlapped slows the
+  // step. A job whose MFU comes from the step model on the ground has it inside that MFU.
+  double collective_s = 0;         // the reduction's whole time on the fabric
+  double collective_exposed_s = 0; // its part not overlapped with compute
+  ReductionStep reduction;         // compute, overlap, bytes (per node) and buckets of one step
+  std::size_t ring_members = 1;    // nodes of the reduction's ring (servers or satellites)
+  bool reduction_in_mfu = false;   // the step model's own DP reduction (ground fabric)
+  double step_efficiency = 1;      // compute / (compute + exposed collective) per step
+  double restart_s = 0;            // overhead + read
+  double ready_at_s = never;       // end of the current restart
+  double last_s = 0;               // progress integrated up to here
   double committed_flop = 0;
   double lost_flop = 0;
   double perf_fraction = 1;    // running: the power cap's speed (the GPU's power-cap curve)
@@ -107,17 +117,25 @@ struct ClusterState {
   std::size_t index = 0;
   std::size_t units = 0;     // hosts the cluster will have (UnitId 0 .. units - 1)
   std::size_t installed = 0; // hosts delivered so far: the first `installed` ids
+  std::size_t retired = 0;   // orbital: hosts of satellites retired at end of life (any state)
   struct Arrival {
+    enum class Kind { delivery, launch, replacement_launch, retirement } kind;
     double at_s;
-    long long gpus;
-    bool launch;  // an orbital launch (logged as such)
-    bool success; // a failed launch delivers nothing
-    double cost_usd;
+    long long gpus;          // delivered (0 for a retirement or a failed launch's would-be GPUs)
+    bool success;            // a failed launch delivers nothing
+    double cost_usd;         // launches: launch price x mass flown + the satellites' platform cost
+    int satellites = 0;      // orbital: launched, or retiring
+    int first_satellite = 0; // orbital: the first satellite it brings or retires
+    int cohort = -1;         // orbital: its launch cohort (index in SiteState::cohorts)
+    bool launch() const { return kind == Kind::launch || kind == Kind::replacement_launch; }
   };
-  std::vector<Arrival> arrivals;                 // deliveries, or launches at an orbital site
-  std::vector<UnitId> free_on;                   // healthy, unallocated, powered
-  std::vector<UnitId> free_off;                  // healthy, unallocated, shed
-  std::size_t down = 0;                          // failed, waiting for repair
+  std::vector<Arrival> arrivals; // deliveries, or launches and retirements at an orbital site
+  // Orbital: hosts (failure units) per satellite; satellite k holds hosts k u .. k u + u - 1.
+  std::size_t units_per_satellite = 1;
+  std::vector<int> satellite_gpus; // orbital: GPUs each satellite still flies (not lost, retired)
+  std::vector<UnitId> free_on;     // healthy, unallocated, powered
+  std::vector<UnitId> free_off;    // healthy, unallocated, shed
+  std::size_t down = 0;            // failed, waiting for repair
   std::deque<std::pair<double, UnitId>> repairs; // due time order
   std::size_t busy = 0;                          // hosts of running jobs
   std::size_t held = 0;                          // hosts allocated to any job
@@ -140,7 +158,8 @@ struct ClusterState {
   std::size_t gpus_per_host() const { return static_cast<std::size_t>(spec->gpus_per_host); }
   // As the events name it: "NAME-3" on the ground, "NAME-sat3" in orbit.
   std::string unit_name(UnitId unit) const;
-  std::size_t on_hosts() const { return installed - down - free_off.size(); }
+  std::size_t in_service() const { return installed - retired; } // delivered, not retired
+  std::size_t on_hosts() const { return in_service() - down - free_off.size(); }
 };
 
 struct SiteState {
@@ -163,13 +182,16 @@ struct SiteState {
   std::vector<EclipseInterval> eclipses;
   bool in_eclipse = false;
   int satellites_in_orbit = 0;
-  std::vector<std::pair<double, int>> cohorts; // (launch time, satellites) of each launch
+  std::vector<std::pair<double, int>> cohorts; // (launch time, satellites still flying) per launch
   RadiatorState radiator;
   double eclipse_s = 0;
   double capex_spent_usd = 0; // satellites launched and launch costs, as they happen
   int launches = 0;
   int launch_failures = 0;
-  std::array<long long, 3> radiation_events{}; // by RadiationEffect
+  int replacement_launches = 0;    // of `launches`: replacing satellites at end of life
+  double replacement_cost_usd = 0; // their launch and platform cost (part of capex_spent_usd)
+  int satellites_retired = 0;
+  RadiationCounts radiation_events{}; // by effect, in radiation_effects' order
   long long downlinks = 0;
   long long downlink_failures = 0;
   double downlinked_bytes = 0;
@@ -247,6 +269,10 @@ public:
   // Interruptions a job sees per second: hardware failures and, in orbit, radiation transients.
   double job_interruption_rate_per_s(const JobState& job) const;
   void arrival(ClusterState& cluster, const ClusterState::Arrival& arrival, double now);
+  // Orbital: satellites reach the end of their life; jobs on them restart elsewhere.
+  void retire(ClusterState& cluster, const ClusterState::Arrival& retirement, double now);
+  // Orbital: GPUs on the satellites in orbit (launched, not retired, not lost for good).
+  long long gpus_in_orbit(const ClusterState& cluster) const;
   void job_collective(JobState& job, double collective_s);
   void downlink_done(SiteState& site, double bytes, bool ok, double now);
   // An exponential draw with mean 1 from the cluster's own random stream.
@@ -306,6 +332,10 @@ private:
   void set_wake(JobState& job, double at_s);
   void plan_checkpoints(JobState& job);
   void mark(double now); // a snapshot for the cost windows, every site advanced to now
+  // The job's data-parallel reduction: its step's compute and overlap, and on the ground its
+  // time on the servers' NICs (in orbit, job_collective() brings the measured time).
+  void plan_reduction(JobState& job);
+  void set_reduction(JobState& job, double collective_s);
 
   const Scenario& scenario_;
   Platform& platform_;

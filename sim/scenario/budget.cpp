@@ -69,7 +69,8 @@ WorkEstimate estimate_work(const Scenario& s) {
     }
     double hosts = static_cast<double>(c.total_gpus) / std::max(1, c.gpus_per_host);
     e.hosts += hosts;
-    e.host_bytes += hosts * (c.satellites > 0 ? bytes_per_satellite : bytes_per_ground_host);
+    // In orbit a host is a failure unit (a GPU or a board) and each satellite adds its probe.
+    e.host_bytes += hosts * bytes_per_ground_host + c.satellites * bytes_per_satellite;
     double hardware_rate = 0, transient_rate = 0;
     if (c.failure_causes.empty()) {
       hardware_rate = c.failure_rate_per_gpu_s;

@@ -675,7 +675,9 @@ private:
               .value_or(orbit ? orbit->satellites : 0);
       c.orbital.satellite_power_w =
           r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
-              .value_or(orbit ? orbit->satellite.load_power_w : 0);
+              // The one platform cost basis: USD per W of beginning-of-life array power
+              // (models/spacecraft.hpp), as the run's own platform_cost_usd.
+              .value_or(orbit ? orbit->satellite.array_power_bol_w : 0);
       c.orbital.satellite_cost_usd_per_w =
           r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
               .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
@@ -691,7 +693,8 @@ private:
               .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
       c.orbital.satellite_life_s = r.quantity_in("satellite_life", Dimension::time, Need::optional,
                                                  0, 50 * kSecondsPerYear, true)
-                                       .value_or(c.orbital.satellite_life_s);
+                                       .value_or(orbit ? orbit->orbital.design_life_s
+                                                       : c.orbital.satellite_life_s);
       c.orbital.annual_replacement_fraction =
           r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
       c.orbital.ground_segment_usd =

@@ -353,7 +353,8 @@ private:
     if (orbital) {
       c.satellites =
           static_cast<int>(r.integer("satellites", Need::required, 1, 100000).value_or(1));
-      c.total_gpus = static_cast<long long>(c.satellites) * c.gpus_per_host;
+      c.gpus_per_satellite = c.gpus_per_host;
+      c.total_gpus = static_cast<long long>(c.satellites) * c.gpus_per_satellite;
       if (r.has("deliveries"))
         d_.error(r.child("deliveries", Need::optional),
                  what +
@@ -471,6 +472,10 @@ private:
         j.global_batch_tokens =
             m.quantity_in("batch_tokens", Dimension::dimensionless, Need::optional, 1, 1e10)
                 .value_or(4 * 1024 * 1024);
+        // Without a layout: microbatches per data-parallel replica per step (gradient
+        // accumulation); the gradient reduction overlaps only the last one's backward.
+        j.microbatches =
+            static_cast<int>(m.integer("microbatches", Need::optional, 1, 1'000'000).value_or(1));
       }
       // `tokens: backlog`: a job that always has work (a fleet costed by the useful capacity it
       // delivers); it runs until the horizon and never completes.
@@ -503,9 +508,14 @@ private:
       if (auto sp = p.boolean("sequence_parallel", Need::optional))
         j.parallel.sequence_parallel = sp;
       p.finish();
-      if (!j.uses_step_model)
-        d_.error(parallel, what + ": parallel needs the model's architecture (layers, hidden, "
-                                  "heads, vocab, seq, global_batch)");
+      // Without the architecture, only the model-parallel degrees of a data-parallel replica
+      // (tp, pp, cp) may be given: they size what each node's links carry in the gradient
+      // reduction. The rest is what the step model searches.
+      if (!j.uses_step_model &&
+          (j.parallel.interleave || j.parallel.expert || j.parallel.microbatch ||
+           j.parallel.zero_stage || j.parallel.recompute || j.parallel.sequence_parallel))
+        d_.error(parallel, what + ": without the model's architecture (layers, hidden, heads, "
+                                  "vocab, seq, global_batch) parallel takes only tp, pp and cp");
     }
     j.priority =
         static_cast<int>(r.integer("priority", Need::optional, -1000000, 1000000).value_or(0));

@@ -100,7 +100,10 @@ struct ClusterSpec {
   double repair_time_s = 0;
   double permanent_fraction = 0; // share of failures never repaired (orbit: 1 by default)
   std::vector<FailureCause> failure_causes; // one "failure" cause, or a profile's
-  int satellites = 0; // at an orbital site: one host per satellite, deliveries by launch
+  int satellites = 0;                       // at an orbital site: deliveries by launch
+  // At an orbital site: GPUs per satellite (the YAML's gpus_per_host); gpus_per_host is then the
+  // site's failure unit (1 GPU or a board), the simulation's unit.
+  int gpus_per_satellite = 0;
 };
 
 struct CheckpointSpec {
@@ -124,6 +127,7 @@ struct JobSpec {
   bool backlog = false;  // `tokens: backlog`: always has work, runs to the horizon
   double mfu = 0.4;
   double global_batch_tokens = 0;
+  int microbatches = 1; // without the step model: per replica per step (gradient accumulation)
   CheckpointSpec checkpoint;
   // After a hardware failure: `spare` restarts on a free host (or waits for one), `wait` waits
   // for the failed host's repair, `elastic` restarts with fewer data-parallel replicas down to

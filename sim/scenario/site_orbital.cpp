@@ -45,8 +45,10 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
       SunSynchronousSpec spec{.altitude_m = altitude, .ltan_s = ltan, .epoch_days_j2000 = epoch};
       if (auto problems = validate(spec); !problems.empty())
         report(d, sso, what + " orbit: ", problems);
-      else
+      else {
         o.orbit = sun_synchronous_orbit(spec);
+        o.design_orbit = {.altitude_m = altitude, .sun_synchronous = true, .ltan_s = ltan};
+      }
       o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) +
                      " km sun-synchronous, LTAN " + std::to_string(static_cast<int>(ltan / 3600)) +
                      " h";
@@ -55,6 +57,7 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
           orbit.quantity_in("inclination", Dimension::angle, Need::required, 0, M_PI).value_or(0);
       double raan = orbit.quantity_in("raan", Dimension::angle, Need::optional, -2 * M_PI, 2 * M_PI)
                         .value_or(0);
+      o.design_orbit = {.altitude_m = altitude, .sun_synchronous = false, .ltan_s = 0};
       o.orbit = CircularOrbit{.altitude_m = altitude,
                               .inclination_rad = inclination,
                               .raan_rad = raan,
@@ -97,6 +100,10 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
       o.radiator_area_given = true;
     }
     o.radiator.emissivity = fraction("emissivity", 0.88, 0.05, 1);
+    // Assumption: no loss of emissivity over life unless given (white paints and optical solar
+    // reflectors mostly lose absorptivity, not emissivity).
+    o.end_of_life_emissivity =
+        fraction("emissivity_end_of_life", o.radiator.emissivity, 0.05, o.radiator.emissivity);
     o.radiator.solar_absorptivity = fraction("absorptivity", 0.2, 0, 1);
     o.radiator.temperature_limit_k = s.quantity_in("radiator_temperature_limit",
                                                    Dimension::temperature, Need::optional, 200, 400)
@@ -113,6 +120,26 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
     o.design_life_s =
         s.quantity_in("design_life", Dimension::time, Need::optional, 86400, 50 * 365.25 * 86400)
             .value_or(o.design_life_s);
+    if (auto unit = s.string("failure_unit", Need::optional)) {
+      if (*unit == "gpu")
+        o.failure_unit = OrbitalSpec::FailureUnit::gpu;
+      else if (*unit == "board")
+        o.failure_unit = OrbitalSpec::FailureUnit::board;
+      else
+        d.error(s.peek("failure_unit"),
+                what + " satellite: failure_unit must be gpu or board, got '" + *unit + "'");
+    }
+    if (auto policy = s.string("replacement", Need::optional)) {
+      if (*policy == "none")
+        o.replacement = ReplacementPolicy::none;
+      else if (*policy == "at_end_of_life")
+        o.replacement = ReplacementPolicy::at_end_of_life;
+      else
+        d.error(s.peek("replacement"), what +
+                                           " satellite: replacement must be none or "
+                                           "at_end_of_life, got '" +
+                                           *policy + "'");
+    }
     s.finish();
   }
   if (YAML::Node node = r.mapping("links", Need::required); node.IsDefined()) {
@@ -165,12 +192,11 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
     MapReader rad(node, what + " radiation", d);
     o.radiation.dose_rate_gy_per_s =
         rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
-    if (auto v = rad.quantity_in("hbm_error_dose", Dimension::dose, Need::optional, 1e-6, 1e6))
-      o.radiation.hbm_uncorrectable_dose_gy = *v;
-    if (auto v = rad.quantity_in("interrupt_dose", Dimension::dose, Need::optional, 1e-6, 1e6))
-      o.radiation.functional_interrupt_dose_gy = *v;
-    if (auto v = rad.quantity_in("sdc_dose", Dimension::dose, Need::optional, 1e-6, 1e6))
-      o.radiation.silent_data_corruption_dose_gy = *v;
+    for (std::size_t e = 0; e < radiation_effect_count; ++e) {
+      const std::string key(radiation_effects[e].dose_key);
+      if (auto v = rad.quantity_in(key, Dimension::dose, Need::optional, 1e-6, 1e6))
+        o.radiation.dose_per_event_gy[e] = *v;
+    }
     rad.finish();
   } else {
     o.radiation.dose_rate_gy_per_s = 0;
@@ -193,24 +219,23 @@ void size_orbital_sites(Scenario& s, const YAML::Node& clusters, Diagnostics& d)
     ClusterSpec& c = *mine.front();
     if (c.system.gpus <= 0) continue; // unknown GPU, already reported
     OrbitalSpec& o = site.orbital;
+    if (o.design_orbit.altitude_m <= 0) continue; // the orbit's errors are already reported
     site.satellites = c.satellites;
-    o.craft.compute_units = c.gpus_per_host;
+    o.craft.compute_units = c.gpus_per_satellite;
     o.craft.compute_unit_power_w = c.system.power_typical_w / c.system.gpus;
     o.craft.compute_unit_mass_kg = c.system.mass_kg / c.system.gpus;
-    double horizon = std::max(s.horizon_s, 86400.0);
-    // The longest eclipse the run will see (the intervals the simulator uses), with a 2%
-    // margin so that a full load never quite reaches the battery's floor.
-    double period_s = orbital_period_s(o.orbit.altitude_m);
-    double longest_s = 0;
-    for (const EclipseInterval& e : eclipse_intervals(o.orbit, 0, horizon))
-      longest_s = std::max(longest_s, e.end_s - e.start_s);
-    double design_fraction = std::min(
-        1.0, 1.02 * std::max(max_eclipse_fraction(o.orbit, 0, horizon), longest_s / period_s));
-    SizingConditions conditions{.design_eclipse_fraction = design_fraction,
-                                .orbital_period_s = orbital_period_s(o.orbit.altitude_m),
-                                .mission_life_s = o.design_life_s,
-                                .array = o.array,
-                                .radiator = o.radiator};
+    // The simulation's unit at an orbital site is what one failure takes out: a satellite flies
+    // on with the rest of its GPUs.
+    const int unit = o.failure_unit == OrbitalSpec::FailureUnit::gpu ? 1 : c.system.gpus;
+    if (c.gpus_per_satellite % unit != 0)
+      d.error(clusters, "cluster '" + c.name + "': " + std::to_string(c.gpus_per_satellite) +
+                            " GPUs per satellite is not a whole number of boards of " +
+                            std::to_string(unit) + " GPUs (failure_unit: board)");
+    else
+      c.gpus_per_host = unit;
+    // Sized once for the design life, not for this run's dates (models/spacecraft.hpp).
+    SizingConditions conditions = mission_sizing_conditions(
+        o.design_orbit, o.design_life_s, o.array, o.radiator, o.end_of_life_emissivity);
     if (auto problems = validate(o.craft); !problems.empty()) {
       for (const auto& p : problems)
         d.error_unlocated("site '" + site.name + "' satellite: " + p);

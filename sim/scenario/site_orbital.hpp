@@ -22,12 +22,14 @@ struct NamedGroundStation {
 
 struct OrbitalSpec {
   CircularOrbit orbit;
-  std::string orbit_text; // for the summary: "650 km sun-synchronous, LTAN 06:00"
-  SolarArrayParams array; // area sized per satellite unless given
+  DesignOrbit design_orbit; // the orbit without dates: what the satellite is designed for
+  std::string orbit_text;   // for the summary: "650 km sun-synchronous, LTAN 06:00"
+  SolarArrayParams array;   // area sized per satellite unless given
   bool array_area_given = false;
   SpacecraftParams craft; // compute fields filled from the cluster
   double battery_round_trip = 0.9;
-  RadiatorParams radiator; // area sized unless given
+  RadiatorParams radiator;              // area sized unless given; emissivity at beginning of life
+  double end_of_life_emissivity = 0.88; // the radiator is sized with it
   bool radiator_area_given = false;
   double thermal_mass_kg = 0; // aluminium-equivalent mass that the radiator loop heats
   double isl_bytes_per_s = 0;
@@ -37,6 +39,9 @@ struct OrbitalSpec {
   LaunchParams launch;
   RadiationParams radiation;
   double design_life_s = 5 * 365.25 * 86400;
+  // What one permanent failure takes out: one GPU, or the board (the system's GPUs) it sits on.
+  enum class FailureUnit { gpu, board } failure_unit = FailureUnit::board;
+  ReplacementPolicy replacement = ReplacementPolicy::none;
 };
 
 // Reads the orbital keys of a site mapping; `what` names the site in messages.
@@ -46,8 +51,9 @@ void read_site_orbital(MapReader& site_reader, const std::string& what, Diagnost
 struct Scenario;
 
 // Once clusters are read: each orbital site holds exactly one cluster (its satellites); sizes one
-// satellite for that cluster's GPUs (arrays for the design eclipse, battery, radiator, mass and
-// cost; models/spacecraft.hpp) unless areas are given.
+// satellite for that cluster's GPUs over its design life (the worst eclipse of a year of beta
+// angles, arrays at end of life, radiator at end-of-life emissivity; models/spacecraft.hpp), the
+// same whatever the run's start and horizon, unless areas are given.
 void size_orbital_sites(Scenario& scenario, const YAML::Node& clusters, Diagnostics& diagnostics);
 
 } // namespace capsim

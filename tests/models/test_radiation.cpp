@@ -18,15 +18,17 @@ TEST_CASE("dose rate and per-device event rates from the proton-beam figures") {
   REQUIRE(validate(p).empty());
   // Per device-year: 150/50 HBM errors, 150/425 functional interrupts, 150/107 SDCs
   // (Fischbacher et al. 2025: 1 per ~50, ~400-450 and ~107 rad).
-  CHECK(event_rate_per_s(p, RadiationEffect::hbm_uncorrectable) * year_s ==
+  CHECK(event_rate_per_s(p, find_radiation_effect("hbm_uncorrectable")) * year_s ==
         doctest::Approx(3.0).epsilon(1e-12));
-  CHECK(event_rate_per_s(p, RadiationEffect::functional_interrupt) * year_s ==
+  CHECK(event_rate_per_s(p, find_radiation_effect("functional_interrupt")) * year_s ==
         doctest::Approx(150.0 / 425).epsilon(1e-12));
-  CHECK(event_rate_per_s(p, RadiationEffect::silent_data_corruption) * year_s ==
+  CHECK(event_rate_per_s(p, find_radiation_effect("silent_data_corruption")) * year_s ==
         doctest::Approx(150.0 / 107).epsilon(1e-12));
   CHECK(total_event_rate_per_s(p) * year_s ==
         doctest::Approx(3.0 + 150.0 / 425 + 150.0 / 107).epsilon(1e-12));
-  CHECK(radiation_effect_name(RadiationEffect::silent_data_corruption) == "silent_data_corruption");
+  CHECK(radiation_effects[find_radiation_effect("silent_data_corruption")].name ==
+        "silent_data_corruption");
+  CHECK(find_radiation_effect("no such effect") == radiation_effect_count);
 }
 
 TEST_CASE("total ionizing dose and end of life") {
@@ -52,15 +54,15 @@ TEST_CASE("sampled radiation counts and events match the rates within 3 sigma") 
   for (int seed = 0; seed < seeds; ++seed) {
     std::mt19937_64 rng(seed);
     const RadiationCounts c = sample_radiation_counts(p, devices, duration, rng);
-    hbm += c.hbm_uncorrectable;
-    fi += c.functional_interrupt;
-    sdc += c.silent_data_corruption;
+    hbm += c[find_radiation_effect("hbm_uncorrectable")];
+    fi += c[find_radiation_effect("functional_interrupt")];
+    sdc += c[find_radiation_effect("silent_data_corruption")];
     const auto list = sample_radiation_events(p, devices, 10.0, 10.0 + duration, rng);
     for (std::size_t k = 0; k < list.size(); ++k) {
       const bool in_window = list[k].time_s >= 10.0 && list[k].time_s < 10.0 + duration;
       const bool ordered = k == 0 || list[k].time_s >= list[k - 1].time_s;
       if (!in_window || !ordered) ++misplaced;
-      if (list[k].effect == RadiationEffect::hbm_uncorrectable) ++events_hbm;
+      if (list[k].effect == find_radiation_effect("hbm_uncorrectable")) ++events_hbm;
     }
     events += static_cast<double>(list.size());
   }
@@ -70,24 +72,38 @@ TEST_CASE("sampled radiation counts and events match the rates within 3 sigma") 
     const double mu = devices * rate_per_s * duration;
     return std::abs(total / seeds - mu) < 3 * std::sqrt(mu / seeds);
   };
-  CHECK(within_3_sigma(hbm, event_rate_per_s(p, RadiationEffect::hbm_uncorrectable)));
-  CHECK(within_3_sigma(fi, event_rate_per_s(p, RadiationEffect::functional_interrupt)));
-  CHECK(within_3_sigma(sdc, event_rate_per_s(p, RadiationEffect::silent_data_corruption)));
+  CHECK(within_3_sigma(hbm, event_rate_per_s(p, find_radiation_effect("hbm_uncorrectable"))));
+  CHECK(within_3_sigma(fi, event_rate_per_s(p, find_radiation_effect("functional_interrupt"))));
+  CHECK(within_3_sigma(sdc, event_rate_per_s(p, find_radiation_effect("silent_data_corruption"))));
   CHECK(within_3_sigma(events, total_event_rate_per_s(p)));
   // Share of HBM errors among all events: binomial, 3 sigma.
   const double share =
-      event_rate_per_s(p, RadiationEffect::hbm_uncorrectable) / total_event_rate_per_s(p);
+      event_rate_per_s(p, find_radiation_effect("hbm_uncorrectable")) / total_event_rate_per_s(p);
   CHECK(std::abs(events_hbm / events - share) < 3 * std::sqrt(share * (1 - share) / events));
 
   // No dose, no events, and no draws needed.
   std::mt19937_64 rng(7);
   const RadiationParams shielded{.dose_rate_gy_per_s = 0};
   CHECK(sample_radiation_events(shielded, devices, 0, year_s, rng).empty());
-  CHECK(sample_radiation_counts(shielded, devices, year_s, rng).hbm_uncorrectable == 0);
+  CHECK(sample_radiation_counts(shielded, devices, year_s, rng)[0] == 0);
 }
 
 TEST_CASE("radiation validation") {
-  CHECK(validate(RadiationParams{
-                     .dose_rate_gy_per_s = -1, .hbm_uncorrectable_dose_gy = 0, .dose_limit_gy = -2})
-            .size() == 3);
+  RadiationParams p{.dose_rate_gy_per_s = -1, .dose_limit_gy = -2};
+  p.dose_per_event_gy[0] = 0;
+  CHECK(validate(p).size() == 3);
+}
+
+TEST_CASE("an event falls on each effect in proportion to its rate, in table order") {
+  const RadiationParams p{.dose_rate_gy_per_s = gy_per_s_from_rad_per_year(150)};
+  const double total = total_event_rate_per_s(p);
+  double edge = 0;
+  for (std::size_t e = 0; e < radiation_effect_count; ++e) {
+    const double share = event_rate_per_s(p, e) / total;
+    // Just inside both ends of the effect's share of [0, 1).
+    CHECK(pick_radiation_effect(p, edge + 1e-9) == e);
+    CHECK(pick_radiation_effect(p, std::min(edge + share - 1e-9, 1 - 1e-12)) == e);
+    edge += share;
+  }
+  CHECK(edge == doctest::Approx(1.0).epsilon(1e-12));
 }

@@ -123,3 +123,65 @@ TEST_CASE("spacecraft and launch validation") {
       validate(SizingConditions{.design_eclipse_fraction = 0.6, .orbital_period_s = 5000}).size() ==
       1);
 }
+
+TEST_CASE("mission design: the worst eclipse of a year of beta angles, whatever the dates") {
+  const double h = 650e3;
+  // Any orbit that is not sun-synchronous drifts through beta = 0: the longest eclipse,
+  // f = acos(sqrt(h^2 + 2 R h) / a) / pi (Rickman's cylindrical shadow).
+  const double a = earth_radius_m + h;
+  const double longest = std::acos(std::sqrt(h * h + 2 * earth_radius_m * h) / a) / M_PI;
+  CHECK(design_eclipse_fraction({.altitude_m = h, .sun_synchronous = false}) ==
+        doctest::Approx(longest).epsilon(1e-12));
+  // Dawn-dusk: an eclipse season around one solstice, shorter eclipses than at beta = 0, but
+  // not none (a run of spring months sees no eclipse at all).
+  const double dawn_dusk =
+      design_eclipse_fraction({.altitude_m = h, .sun_synchronous = true, .ltan_s = 6 * 3600.0});
+  CHECK(dawn_dusk > 0.05);
+  CHECK(dawn_dusk < 0.7 * longest);
+  // The year sampled is the same whatever run uses it: equal to the worst of a year sampled
+  // from another year's start, to the ephemeris' year-to-year change (well inside the margin).
+  const CircularOrbit later = sun_synchronous_orbit(
+      {.altitude_m = h,
+       .ltan_s = 6 * 3600.0,
+       .epoch_days_j2000 = days_since_j2000({.year = 2031, .month = 4, .day = 1})});
+  CHECK(max_eclipse_fraction(later, 0, tropical_year_s, 3600) ==
+        doctest::Approx(dawn_dusk).epsilon(0.005));
+  // Noon-midnight (LTAN 12 h): beta stays within the Sun's declination, |beta| <= 23.4 deg + the
+  // equation of time: the eclipse is near the longest all year.
+  const double noon =
+      design_eclipse_fraction({.altitude_m = h, .sun_synchronous = true, .ltan_s = 12 * 3600.0});
+  CHECK(noon == doctest::Approx(longest).epsilon(1e-3));
+}
+
+TEST_CASE("mission design: end-of-life array and radiator, with the eclipse margin") {
+  const DesignOrbit orbit{.altitude_m = 650e3, .sun_synchronous = false};
+  const SolarArrayParams array{.area_m2 = 1, .degradation_per_year = 0.02};
+  const RadiatorParams radiator{.area_m2 = 1, .emissivity = 0.88};
+  const SizingConditions c5 = mission_sizing_conditions(orbit, 5 * year_s, array, radiator, 0.80);
+  CHECK(c5.design_eclipse_fraction ==
+        doctest::Approx(design_eclipse_margin * design_eclipse_fraction(orbit)).epsilon(1e-15));
+  CHECK(c5.radiator.emissivity == 0.80);
+  const SatelliteBudget b5 = size_satellite(servers, c5);
+  // Five years at 2 %/yr: P_bol = P_eol / 0.98^5 (SMAD eq. 11-6 form).
+  CHECK(b5.array_power_bol_w ==
+        doctest::Approx(b5.array_power_eol_w / std::pow(0.98, 5)).epsilon(1e-12));
+  // A longer design life needs more array at launch, never less.
+  const SatelliteBudget b10 =
+      size_satellite(servers, mission_sizing_conditions(orbit, 10 * year_s, array, radiator, 0.80));
+  CHECK(b10.array_power_bol_w > b5.array_power_bol_w);
+  // The radiator sized at end-of-life emissivity is larger than at beginning of life, and
+  // rejects the full load at 0.80: sized at 0.88 it would not.
+  const SatelliteBudget fresh =
+      size_satellite(servers, mission_sizing_conditions(orbit, 5 * year_s, array, radiator, 0.88));
+  CHECK(b5.radiator_area_m2 > fresh.radiator_area_m2);
+  RadiatorParams aged = radiator;
+  aged.emissivity = 0.80;
+  CHECK(b5.radiator_area_m2 ==
+        doctest::Approx(
+            radiator_area_for_load_m2(
+                aged, b5.load_power_w,
+                {.solar_flux_w_per_m2 = c5.radiator_design_flux_w_per_m2, .sunlit = true}))
+            .epsilon(1e-12));
+  // One platform cost basis: USD/W of beginning-of-life array power.
+  CHECK(b5.platform_cost_usd == doctest::Approx(50 * b5.array_power_bol_w).epsilon(1e-15));
+}

@@ -767,3 +767,49 @@ TEST_CASE("mixture of experts: FLOP follow the active parameters") {
   CHECK(r.memory.weights_bytes < r1.memory.weights_bytes);
   CHECK(r1.time.ep_comm_s == 0);
 }
+
+TEST_CASE(
+    "one data-parallel reduction model: the step model's DP exposure is exposed_reduction_s") {
+  // GPT-3 175B on 1,024 A100s (t 8, p 8, d 16, no ZeRO): the step's exposed DP time is the
+  // public function applied to its own total, overlap and buckets, so that a fabric swap (the
+  // inter-satellite ring) goes through the same overlap.
+  const TransformerSpec m = gpt(96, 12288, 96, 1536);
+  const ParallelConfig cfg{.tensor = 8, .pipeline = 8, .recompute = Recompute::full};
+  const StepResult r = estimate_step(m, cfg, 1024, a100(), default_step_efficiency());
+  REQUIRE(r.time.dp_comm_total_s > 0);
+  CHECK(r.time.dp_overlap_s > 0);
+  CHECK(r.time.dp_buckets >= 1);
+  CHECK(r.time.dp_comm_s ==
+        doctest::Approx(
+            exposed_reduction_s(r.time.dp_comm_total_s, r.time.dp_overlap_s, r.time.dp_buckets))
+            .epsilon(1e-12));
+}
+
+TEST_CASE("exposed reduction: bucketed overlap with the backward that produces the gradients") {
+  // end = max(T_b + C / n_b, T_b / n_b + C); exposed = end - T_b.
+  CHECK(exposed_reduction_s(1.0, 3.0, 10) == doctest::Approx(0.1).epsilon(1e-12)); // hidden
+  CHECK(exposed_reduction_s(3.0, 1.0, 10) == doctest::Approx(2.1).epsilon(1e-12)); // exposed
+  CHECK(exposed_reduction_s(2.0, 0.0, 4) == doctest::Approx(2.0).epsilon(1e-12));  // no overlap
+  CHECK(exposed_reduction_s(0.0, 1.0, 4) == 0.0);
+  // One bucket: nothing overlaps, the whole reduction follows the backward.
+  CHECK(exposed_reduction_s(2.0, 5.0, 1) == doctest::Approx(2.0).epsilon(1e-12));
+
+  // A job known by its size: 70e9 parameters, 4,194,304 tokens per step; 6 N B FLOP per step.
+  const double flop = 6 * 70e9 * 4194304;
+  const ReductionStep one = reduction_step(flop, 1e17, 70e9, 80e6);
+  CHECK(one.compute_s == doctest::Approx(flop / 1e17).epsilon(1e-15));
+  CHECK(one.overlap_s == doctest::Approx(one.compute_s * 2 / 3).epsilon(1e-15));
+  CHECK(one.gradient_bytes == 2 * 70e9);
+  CHECK(one.buckets == 1750); // 140 GB / 80 MB
+  // With 14 microbatches per replica only the last one's backward overlaps.
+  const ReductionStep many = reduction_step(flop, 1e17, 70e9, 80e6, 14);
+  CHECK(many.overlap_s == doctest::Approx(one.overlap_s / 14).epsilon(1e-15));
+
+  // The ground fabric: a ring over 32 servers of 8 GPUs, each NIC at 50 GB/s x the fraction.
+  StepEfficiency eff = step_efficiency_for("H100");
+  const double per_server = 8 * 50e9 * eff.network_fraction;
+  CHECK(
+      ground_reduction_s(140e9, 256, 8, 50e9, eff) ==
+      doctest::Approx(2 * 31 * (eff.network_latency_s + 140e9 / (32 * per_server))).epsilon(1e-12));
+  CHECK(ground_reduction_s(140e9, 8, 8, 50e9, eff) == 0); // one server: NVLink only
+}

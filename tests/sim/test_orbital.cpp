@@ -110,11 +110,9 @@ TEST_CASE("orbital-sso: radiation events match their configured rates") {
   capsim::RadiationParams p;
   p.dose_rate_gy_per_s = capsim::gy_per_s_from_rad_per_year(150);
   const auto& counts = r.summary["sites"][0]["radiation_events"];
-  std::pair<const char*, capsim::RadiationEffect> effects[] = {
-      {"hbm_uncorrectable", capsim::RadiationEffect::hbm_uncorrectable},
-      {"functional_interrupt", capsim::RadiationEffect::functional_interrupt},
-      {"silent_data_corruption", capsim::RadiationEffect::silent_data_corruption}};
-  for (const auto& [name, effect] : effects) {
+  CHECK(counts.size() == capsim::radiation_effect_count);
+  for (capsim::RadiationEffect effect = 0; effect < capsim::radiation_effect_count; ++effect) {
+    const std::string name(capsim::radiation_effects[effect].name);
     double expected = capsim::event_rate_per_s(p, effect) * gpu_s;
     double seen = counts[name].get<double>();
     INFO(name << ": expected " << expected << ", seen " << seen);
@@ -157,10 +155,13 @@ TEST_CASE("ground vs orbit: the same job, side by side") {
   const auto& ground = s["jobs"][0];
   const auto& orbit = s["jobs"][1];
   CHECK(ground["flop_total"] == orbit["flop_total"]);
-  // In orbit the job pays the inter-satellite all-reduce every step and radiation transients:
-  // it is slower and sees more interruptions.
-  CHECK(orbit["collective_s"].get<double>() > 0);
-  CHECK(ground["collective_s"].get<double>() == 0);
+  // Both reduce their gradients every step through the same model; in orbit the ring of
+  // inter-satellite links is slower than the servers' NICs, so more of it is exposed, and
+  // radiation transients add interruptions.
+  CHECK(ground["collective_s"].get<double>() > 0);
+  CHECK(orbit["collective_s"].get<double>() > ground["collective_s"].get<double>());
+  CHECK(orbit["collective_exposed_s"].get<double>() > ground["collective_exposed_s"].get<double>());
+  CHECK(orbit["step_time_s"].get<double>() > ground["step_time_s"].get<double>());
   CHECK(orbit["goodput_fraction"].get<double>() < ground["goodput_fraction"].get<double>());
   CHECK(orbit["interruptions"].get<long long>() > ground["interruptions"].get<long long>());
   // Its goodput is what the checkpoint/restart expectation x the collective's share predicts.

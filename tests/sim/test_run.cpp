@@ -27,7 +27,7 @@ std::string scenario(const std::string& extra_cluster, const std::string& job_bl
 
 } // namespace
 
-TEST_CASE("without failures, a job takes exactly FLOP / (GPUs x peak x MFU)") {
+TEST_CASE("without failures, a job takes exactly FLOP / (GPUs x peak x MFU x step efficiency)") {
   TempDir dir;
   std::string file =
       dir.write("s.yaml", scenario("    deliveries:\n      - {at: 0 d, gpus: 1024}\n"
@@ -41,7 +41,11 @@ TEST_CASE("without failures, a job takes exactly FLOP / (GPUs x peak x MFU)") {
   double flop = 6 * 70e9 * 1e12;
   double rate = 1024 * 989e12 * 0.4; // H100 dense BF16 peak, NVIDIA datasheet
   double compute_s = job["completion_s"].get<double>() - job["first_start_s"].get<double>();
-  CHECK(compute_s == doctest::Approx(flop / rate).epsilon(1e-9));
+  // Each step: 6 N B / rate of compute, then what its gradient reduction leaves exposed.
+  const double step_s = job["step_time_s"].get<double>();
+  const double exposed_s = job["collective_exposed_s"].get<double>();
+  CHECK(step_s - exposed_s == doctest::Approx(6 * 70e9 * 4194304 / rate).epsilon(1e-12));
+  CHECK(compute_s == doctest::Approx(flop / rate * step_s / (step_s - exposed_s)).epsilon(1e-9));
   CHECK(job["interruptions"] == 0);
   CHECK(job["flop_done"].get<double>() == doctest::Approx(flop).epsilon(1e-12));
 }
