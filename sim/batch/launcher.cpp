@@ -1,6 +1,7 @@
 #include "sim/batch/launcher.hpp"
 
 #include "sim/batch/mpi.hpp"
+#include "sim/report/atomic_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -176,9 +177,13 @@ void RunLauncher::start(std::size_t task) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Outputs the sweep deletes once it has read them need not reach the disk before it does.
+  const bool durable = settings_.keep_runs || settings_.keep_timeseries;
+  std::string no_fsync = "CAPSIM_FSYNC=0";
   std::vector<char*> envp;
   for (auto& e : environment_)
-    envp.push_back(e.data());
+    if (durable || !e.starts_with("CAPSIM_FSYNC=")) envp.push_back(e.data());
+  if (!durable) envp.push_back(no_fsync.data());
   envp.push_back(nullptr);
 
   const bool in_process = forks_in_process();
@@ -207,6 +212,7 @@ void RunLauncher::start(std::size_t task) {
       // atexit handlers and destructors (MPI, open files) belong to the parent.
       for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+      if (!durable) set_durable_writes(false);
       int code = 1;
       try {
         code = in_process_main(static_cast<int>(args.size()), argv.data());
@@ -236,7 +242,7 @@ void RunLauncher::start(std::size_t task) {
   children_.push_back(child);
 }
 
-std::vector<ResultRow> RunLauncher::wait(double wait_s) {
+std::vector<ResultRow> RunLauncher::wait(double wait_s, const std::function<void()>& refill) {
   std::vector<ResultRow> rows;
   if (children_.empty()) return rows;
   double now = now_s();
@@ -257,6 +263,7 @@ std::vector<ResultRow> RunLauncher::wait(double wait_s) {
   if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR)
     throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
   now = now_s();
+  std::vector<std::pair<Child, int>> exited;
   for (auto it = children_.begin(); it != children_.end();) {
     int status = 0;
     pid_t done = ::waitpid(it->pid, &status, WNOHANG);
@@ -266,13 +273,16 @@ std::vector<ResultRow> RunLauncher::wait(double wait_s) {
       done = ::waitpid(it->pid, &status, 0);
     }
     if (done == it->pid) {
-      rows.push_back(finish(*it, status));
       if (it->pidfd >= 0) ::close(it->pidfd);
+      exited.emplace_back(*it, status);
       it = children_.erase(it);
     } else {
       ++it;
     }
   }
+  if (!exited.empty() && refill) refill();
+  for (const auto& [child, status] : exited)
+    rows.push_back(finish(child, status));
   return rows;
 }
 

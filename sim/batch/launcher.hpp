@@ -9,8 +9,12 @@
 // in-process entry (set_in_process_main), or CAPSIM_SWEEP_SPAWN=exec fork + exec instead.
 // Children die with their parent (PR_SET_PDEATHSIG), so a killed sweep leaves no runs behind,
 // and run in their own process group, so Ctrl-C stops the sweep rather than failing its runs.
+// A run whose outputs the sweep reads once and deletes (no --keep-runs, no time curves) writes
+// them without fsync (CAPSIM_FSYNC=0, sim/report/atomic_file.hpp): what must survive an
+// operating-system crash is its row of results.csv, which the sweep fsyncs.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -55,8 +59,10 @@ public:
 
   void start(std::size_t task);
   std::size_t running() const { return children_.size(); }
-  // Waits up to wait_s for runs to finish; returns their rows (possibly none).
-  std::vector<ResultRow> wait(double wait_s);
+  // Waits up to wait_s for runs to finish; returns their rows (possibly none). When some have
+  // exited, refill() is called before their rows are read, so that it can start the next runs
+  // at once rather than leave their CPUs idle while this process reads and removes outputs.
+  std::vector<ResultRow> wait(double wait_s, const std::function<void()>& refill = {});
 
 private:
   struct Child {

@@ -200,10 +200,14 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     } else {
       RunLauncher launcher(plan, launch);
       std::size_t next = 0;
-      while (next < pending.size() || launcher.running() > 0) {
+      auto refill = [&] {
         while (launcher.running() < jobs && next < pending.size())
           launcher.start(pending[next++]);
-        for (auto& row : launcher.wait(0.1))
+      };
+      while (next < pending.size() || launcher.running() > 0) {
+        refill();
+        // The next runs start before the finished ones' rows are read and fsynced.
+        for (auto& row : launcher.wait(0.1, refill))
           on_row(std::move(row));
         progress.update(static_cast<double>(outcome.ran));
       }

@@ -1,11 +1,30 @@
 #include "sim/report/atomic_file.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <unistd.h>
 
 namespace capsim {
+
+namespace {
+
+int durable = -1; // -1: not yet read from CAPSIM_FSYNC
+
+} // namespace
+
+bool durable_writes() {
+  if (durable < 0) {
+    const char* value = std::getenv("CAPSIM_FSYNC");
+    durable = value && std::string_view(value) == "0" ? 0 : 1;
+  }
+  return durable == 1;
+}
+
+void set_durable_writes(bool on) {
+  durable = on ? 1 : 0;
+}
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   auto slash = path_.find_last_of('/');
@@ -32,7 +51,8 @@ void AtomicFile::write(std::string_view text) {
 }
 
 void AtomicFile::commit() {
-  if (error_.empty() && (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0))
+  if (error_.empty() &&
+      (std::fflush(file_) != 0 || (durable_writes() && ::fsync(::fileno(file_)) != 0)))
     fail("cannot write");
   if (!error_.empty()) throw OutputError(error_);
   int closed = std::fclose(file_);

@@ -46,4 +46,12 @@ private:
 // Writes a whole file atomically.
 void write_file_atomically(const std::string& path, std::string_view text);
 
+// Whether commit() and OutputSet's directory syncs wait for the disk (fsync): on unless the
+// environment has CAPSIM_FSYNC=0 or set_durable_writes(false) was called. Without it a file is
+// still replaced atomically for readers and survives a kill of the process, but not
+// necessarily an operating-system crash. A sweep turns it off in a run whose outputs it reads
+// once and deletes (its own results.csv row is fsynced; sim/batch/launcher.hpp).
+bool durable_writes();
+void set_durable_writes(bool on);
+
 } // namespace capsim

@@ -33,13 +33,8 @@ inline std::string shell_quote(const std::string& s) {
   return q;
 }
 
-inline ProcessResult run_capsim(const std::vector<std::string>& args) {
-  std::string command = shell_quote(CAPSIM_BINARY);
-  for (const auto& a : args) {
-    command += ' '; // not " " + ...: GCC 12 warns falsely on that (-Wrestrict, PR 105651)
-    command += shell_quote(a);
-  }
-  command += " 2>&1";
+// Runs a shell command line (add " 2>&1" to capture stderr too) and reads its output.
+inline ProcessResult run_command(const std::string& command) {
   ProcessResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;
@@ -50,6 +45,20 @@ inline ProcessResult run_capsim(const std::vector<std::string>& args) {
   int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// Runs a shell script with `sh -c`; stdout and stderr together.
+inline ProcessResult run_shell(const std::string& script) {
+  return run_command("sh -c " + shell_quote(script) + " 2>&1");
+}
+
+inline ProcessResult run_capsim(const std::vector<std::string>& args) {
+  std::string command = shell_quote(CAPSIM_BINARY);
+  for (const auto& a : args) {
+    command += ' '; // not " " + ...: GCC 12 warns falsely on that (-Wrestrict, PR 105651)
+    command += shell_quote(a);
+  }
+  return run_command(command + " 2>&1");
 }
 
 // A fresh directory under the system's temporary directory, removed at the end of the test.

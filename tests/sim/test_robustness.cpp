@@ -16,20 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs a shell script; stdout and stderr together.
-ProcessResult run_shell(const std::string& script) {
-  ProcessResult result;
-  FILE* pipe = ::popen(("sh -c " + shell_quote(script) + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    result.output.append(buffer, n);
-  int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 std::string capsim_exe() {
   return shell_quote(CAPSIM_BINARY);
 }

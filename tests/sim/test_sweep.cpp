@@ -392,16 +392,8 @@ TEST_CASE("sweep: mpirun -n 2 gives the same files as a local sweep") {
                         "--allow-run-as-root --oversubscribe -n 2 " +
                         shell_quote(CAPSIM_BINARY) + " sweep " + shell_quote(fixture) + " -o " +
                         shell_quote(dir.path("mpi")) + " -q 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    output.append(buffer, n);
-  int status = ::pclose(pipe);
-  REQUIRE_MESSAGE(WIFEXITED(status), output);
-  REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, output);
+  auto mpi = run_command(command);
+  REQUIRE_MESSAGE(mpi.exit_code == 0, mpi.output);
   check_same_outputs(dir.path("local"), dir.path("mpi"));
 }
 
