@@ -130,6 +130,9 @@ struct TransformerSpec {
   int experts = 1;      // X; 1 = dense
   int top_k = 1;        // experts per token (MoE)
   bool gated_ffn = false;
+  // Dropout after attention and MLP (GPT-2/3 era, the 2021-2022 Megatron runs): its 1-byte
+  // masks are stored activations. Llama, Nemotron and NeMo's GPT-3 recipes train without it.
+  bool dropout = false;
   Attention attention = Attention::fused;
   Precision precision = Precision::bf16; // of the linear layers' GEMMs
 };
