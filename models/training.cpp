@@ -18,11 +18,12 @@ constexpr double kGradientBytes = 2;
 constexpr double kOptimizerBytes = 12;        // fp32 master weights + two Adam moments
 constexpr double kOptimizerTrafficBytes = 28; // read 14, write 14 per parameter in the update
 constexpr double kFusedBackwardFactor = 2.5;  // FlashAttention backward: 5 GEMMs vs 2 forward
+constexpr double kBucketParamsPerRank = 1e6;  // parameters per DP rank in a DDP bucket
 
 // Per-model constants of the evaluation, computed once per search.
 struct ModelTerms {
   double layers, hidden, ffn, heads, kv_heads, vocab, seq, batch, experts, top_k, gate;
-  bool moe, fused, fp8;
+  bool moe, fused, fp8, dropout;
   double attention_params_per_layer; // QKV and output projections
   double norm_params_per_layer;
   double mlp_params_per_expert;
@@ -47,6 +48,7 @@ ModelTerms make_terms(const TransformerSpec& m) {
   k.moe = m.experts > 1;
   k.fused = m.attention == Attention::fused;
   k.fp8 = m.precision == Precision::fp8;
+  k.dropout = m.dropout;
   const double h = k.hidden;
   k.attention_params_per_layer =
       h * h * (2 + 2 * k.kv_heads / k.heads) + h * (2 + 2 * k.kv_heads / k.heads);
@@ -242,7 +244,7 @@ struct GemmCache {
   double ep_a2a_s = 0, cp_fwd_s = 0;
   // and on (t, c, e, p, first stage's layers): the data-parallel pass
   int pipeline = 0, first_layers = -1;
-  double buckets = 0, pass_s = 0;
+  double buckets = 0, pass_s = 0, fsdp_buckets = 0, fsdp_pass_s = 0;
 };
 
 void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& shape, int gpus,
@@ -309,9 +311,19 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   }
   const double linear_s = cache.linear_s;
   // Stored activations of one layer and one microbatch (Korthikanti et al., generalised).
-  const double replicated_bytes = 10 * tokens * h / (sp ? t : 1);
+  // Replicated over t without SP: the two norms' inputs (2 B), their outputs, which are the
+  // QKV and FC1 GEMMs' saved inputs (fp8: 1 B, Transformer Engine saves the cast copy), and
+  // the two 1-byte dropout masks. Split over t: Q, K, V and the attention output (2 B; fused
+  // kernels keep the output for their backward, the fp8 output projection saves its own 1-byte
+  // cast), the MLP's activation input (g F, 2 B) and FC2's saved input (F, 1 or 2 B). bf16
+  // with dropout: Korthikanti's 10 s b h and 24 s b h.
+  const double lin_bytes = r.linear_operand_bytes;
+  const double replicated_bytes =
+      tokens * h * (4 + 2 * lin_bytes + (k.dropout ? 2 : 0)) / (sp ? t : 1);
+  const double output_bytes = k.fused ? 2 + (k.fp8 ? 1 : 0) : lin_bytes;
   const double split_bytes =
-      tokens * (h * (4 + 4 * kv_ratio) + (2 * k.gate + 2) * k.ffn * k.top_k) / t;
+      tokens *
+      (h * (2 + 4 * kv_ratio + output_bytes) + (2 * k.gate + lin_bytes) * k.ffn * k.top_k) / t;
   const double score_bytes = k.fused ? 0 : 5 * k.heads * seq_local * s * m / t;
   const double softmax_stats_bytes = k.fused ? 4 * k.heads * tokens / t : 0;
   const double layer_activation_bytes =
@@ -339,8 +351,17 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double cp_bwd_exposed_s = std::max(0.0, 2 * cp_fwd_s - core_bwd_s);
   const double ep_a2a_s = cache.ep_a2a_s;
 
-  const double fwd_s = linear_s + core_fwd_s + elementwise_fwd_s;
-  const double bwd_s = 2 * linear_s + core_bwd_s + 2 * elementwise_fwd_s;
+  // fp8 casts (Transformer Engine cast-transpose: read the bf16 tensor, write the fp8 copy and
+  // its transpose, 4 bytes per element): forward, the four GEMM inputs; backward, the four
+  // output gradients. Weights are cast once per step (cached across microbatches): left out.
+  double cast_fwd_s = 0, cast_bwd_s = 0;
+  if (k.fp8) {
+    cast_fwd_s = 4 * tokens * (3 * h + k.ffn * k.top_k) / t / r.hbm_bytes_per_s;
+    cast_bwd_s =
+        4 * tokens * (h * (3 + 2 * kv_ratio) + k.gate * k.ffn * k.top_k) / t / r.hbm_bytes_per_s;
+  }
+  const double fwd_s = linear_s + core_fwd_s + elementwise_fwd_s + cast_fwd_s;
+  const double bwd_s = 2 * linear_s + core_bwd_s + 2 * elementwise_fwd_s + cast_bwd_s;
   const double layer_compute_s = fwd_s + bwd_s;
   double layer_recompute_s = 0;
   double recompute_tp_s = 0, recompute_ep_s = 0, recompute_cp_s = 0;
@@ -360,8 +381,16 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double logits_s = cache.logits_s;
   double pp_mb_s = 0;
   if (cfg.pipeline > 1) {
+    // Neighbouring stages are t c d ranks apart: over NVLink when the whole pipeline sits in
+    // one domain, else some boundaries cross it; the slowest stage is taken to be one of them.
     const double bw = p * t * c * d <= r.domain ? r.nvlink_bytes_per_s : r.network_bytes_per_s;
-    pp_mb_s = 2 * v * (tokens * h * kActivationBytes / t / bw + r.latency_s);
+    const double transfer_s = tokens * h * kActivationBytes / t / bw;
+    // The interleaved schedule overlaps each send and receive with the next chunk's compute
+    // (Megatron-Core overlap_p2p_comm, on with virtual pipelining): only the excess and the
+    // message latency show. The plain 1F1B schedule sends and receives between steps.
+    const double chunk_s = k.layers / (p * v) * fwd_s;
+    const double exposed_s = v > 1 ? std::max(0.0, transfer_s - chunk_s) : transfer_s;
+    pp_mb_s = 2 * v * (exposed_s + r.latency_s);
   }
 
   // Stage times per microbatch: the slowest bounds the step, the others fill and drain.
@@ -411,12 +440,22 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
     const CollectiveCost expert_rs =
         hierarchical_rs(r, first_expert * kGradientBytes, expert_dp_ranks, t * e);
     const double grad_bytes = (first_dense + first_expert) * kGradientBytes;
-    cache.buckets = std::max(1.0, std::ceil(grad_bytes / r.bucket_bytes));
+    // Megatron-Core DDP and distributed optimizer: buckets of max(40 M, 1 M x DP ranks)
+    // parameters (distributed_data_parallel.py), so the count falls as DP grows. ZeRO-3
+    // (Megatron FSDP, PyTorch FSDP): one unit per transformer layer, plus the embedding.
+    const double bucket_bytes =
+        std::max(r.bucket_bytes, kBucketParamsPerRank * dp_ranks * kGradientBytes);
+    cache.buckets = std::max(1.0, std::ceil(grad_bytes / bucket_bytes));
+    cache.fsdp_buckets = shape.first + 1.0;
     // One pass (reduce-scatter or all-gather): bandwidth, plus every bucket's ring latency.
-    cache.pass_s = dense_rs.bandwidth_s + expert_rs.bandwidth_s +
-                   cache.buckets * (dense_rs.latency_s + expert_rs.latency_s);
+    const double bandwidth_s = dense_rs.bandwidth_s + expert_rs.bandwidth_s;
+    const double latency_s = dense_rs.latency_s + expert_rs.latency_s;
+    cache.pass_s = bandwidth_s + cache.buckets * latency_s;
+    cache.fsdp_pass_s = bandwidth_s + cache.fsdp_buckets * latency_s;
   }
-  const double buckets = cache.buckets, pass_s = cache.pass_s;
+  const bool fsdp = cfg.zero_stage >= 3;
+  const double buckets = fsdp ? cache.fsdp_buckets : cache.buckets;
+  const double pass_s = fsdp ? cache.fsdp_pass_s : cache.pass_s;
   const double first_fwd_s = shape.first * (fwd_s + (tp_fwd_exposed_s + cp_fwd_exposed_s));
   const double first_bwd_s = shape.first * (bwd_s + layer_recompute_s);
   double dp_total_s = 0, dp_exposed_s = 0;
@@ -639,53 +678,54 @@ std::optional<Precision> parse_precision(const std::string& name) {
   return std::nullopt;
 }
 
+namespace {
+
+// The fitted part of one generation's efficiencies (see step_efficiency_for).
+struct FittedSet {
+  const char* generation;
+  double gemm, fp8_gemm, attention, hbm, nvlink, network, network_latency_s;
+  bool tp_comm_overlap;
+};
+
+// Ampere: Megatron-LM 2021-2022 (the calibration rows): no fused attention, no TP overlap; no
+// fp8 tensor cores (fp8_gemm unused). Hopper and Blackwell: NeMo's fp8 recipes.
+constexpr FittedSet kAmpere{"ampere", 0.82, 1, 0.55, 0.67, 0.68, 0.55, 12e-6, false};
+constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.26, 0.906, 0.36, 0.93, 58e-6, true};
+constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.545, 0.69, 0.525, 0.40, 0.74, 10e-6, true};
+
+const FittedSet& fitted_set(const std::string& gpu_name) {
+  auto has = [&](const char* part) { return gpu_name.find(part) != std::string::npos; };
+  if (has("A100") || has("A800") || has("A30")) return kAmpere;
+  if (has("B200") || has("B300") || has("GB2") || has("GB3")) return kBlackwell;
+  return kHopper;
+}
+
+} // namespace
+
 StepEfficiency step_efficiency_for(const std::string& gpu_name) {
   // Every generation: the runtime reserve and fragmentation (usable HBM), the DP bucket size
-  // (Megatron-Core DDP: 40 M parameters = 80 MB of bf16 gradients) are stated assumptions,
-  // not fitted; the fractions and latencies are fitted on the calibration rows of that
-  // generation only (tests/models/test_training.cpp, "fit" test case, reproduces them).
+  // (Megatron-Core DDP: at least 40 M parameters = 80 MB of bf16 gradients) and the
+  // per-message latency inside a domain are stated assumptions, not fitted; the fractions and
+  // the network latency are fitted on the calibration rows of that generation only
+  // (tests/models/test_training.cpp, "fit" test case, reproduces them).
   StepEfficiency e;
   e.bucket_bytes = 80e6;
-  e.runtime_reserve_bytes = 3e9;   // CUDA context ~0.5 GB, NCCL channel buffers of 4-5
-                                   // communicators ~1 GB, cuBLAS/attention/TP-overlap workspaces
-  e.fragmentation_fraction = 0.05; // caching allocator: reserved - allocated
-  const std::string& n = gpu_name;
-  auto has = [&](const char* part) { return n.find(part) != std::string::npos; };
-  if (has("A100") || has("A800") || has("A30")) {
-    // Megatron-LM 2021-2022 (calibration rows): no fused attention, no TP overlap.
-    e.generation = "ampere";
-    e.gemm_fraction = 0.82;
-    e.fp8_gemm_fraction = 1; // unused: Ampere has no fp8 tensor cores
-    e.attention_fraction = 0.55;
-    e.hbm_fraction = 0.67;
-    e.nvlink_fraction = 0.68;
-    e.network_fraction = 0.55;
-    e.message_latency_s = 5e-6;
-    e.network_latency_s = 12e-6;
-    e.tp_comm_overlap = false;
-  } else if (has("B200") || has("B300") || has("GB2") || has("GB3")) {
-    e.generation = "blackwell";
-    e.gemm_fraction = 0.75;
-    e.fp8_gemm_fraction = 0.60;
-    e.attention_fraction = 0.37;
-    e.hbm_fraction = 0.60;
-    e.nvlink_fraction = 0.95;
-    e.network_fraction = 0.74;
-    e.message_latency_s = 5e-6;
-    e.network_latency_s = 10e-6;
-    e.tp_comm_overlap = true;
-  } else {
-    e.generation = "hopper";
-    e.gemm_fraction = 0.75;
-    e.fp8_gemm_fraction = 0.63;
-    e.attention_fraction = 0.26;
-    e.hbm_fraction = 0.95;
-    e.nvlink_fraction = 0.39;
-    e.network_fraction = 0.94;
-    e.message_latency_s = 5e-6;
-    e.network_latency_s = 24e-6;
-    e.tp_comm_overlap = true;
-  }
+  e.runtime_reserve_bytes = 3e9; // CUDA context ~0.5 GB, NCCL channel buffers of 4-5
+                                 // communicators ~1 GB, cuBLAS/attention/TP-overlap workspaces
+  // Caching allocator, reserved less allocated: NeMo's recipes run it with
+  // expandable_segments:True, which grows segments in place instead of splitting blocks.
+  e.fragmentation_fraction = 0.03;
+  e.message_latency_s = 5e-6;
+  const FittedSet& f = fitted_set(gpu_name);
+  e.generation = f.generation;
+  e.gemm_fraction = f.gemm;
+  e.fp8_gemm_fraction = f.fp8_gemm;
+  e.attention_fraction = f.attention;
+  e.hbm_fraction = f.hbm;
+  e.nvlink_fraction = f.nvlink;
+  e.network_fraction = f.network;
+  e.network_latency_s = f.network_latency_s;
+  e.tp_comm_overlap = f.tp_comm_overlap;
   return e;
 }
 

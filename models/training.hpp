@@ -24,7 +24,9 @@
 //   dropout and mask traffic; the 2021-2022 Megatron runs).
 // Precision: bf16, or fp8 for the linear layers' GEMMs (Transformer Engine: attention core,
 //   output layer, norms, communication and stored activations stay bf16): fp8 GEMMs run at
-//   fp8_gemm_fraction of the fp8 peak with 1-byte operands; cast kernels are not modelled.
+//   fp8_gemm_fraction of the fp8 peak with 1-byte operands; cast-transpose kernels cost 4 bytes
+//   of HBM traffic per element of the four GEMM inputs (forward) and four output gradients
+//   (backward); weights are cast once per step (cached across microbatches) and left out.
 //
 // Pipeline stages: L layers over p v chunks of ceil(L / (p v)) or one less; the shorter chunks
 //   are the last, the first, the second-to-last... (production runs shorten the first and last
@@ -49,13 +51,15 @@
 //     core of one block; only the excess is exposed.
 //   EP: all-to-all dispatch + combine per MoE layer (x2 backward, +2 with full recompute).
 //   PP: 2 v point-to-point transfers per microbatch of m (s/c) h 2 / t bytes, over NVLink when
-//     the neighbouring stage is in the same NVLink domain, else over the scale-out network.
+//     the neighbouring stage is in the same NVLink domain, else over the scale-out network;
+//     the interleaved schedule hides each behind the next chunk's forward (overlap_p2p_comm).
 //   Fabric: a group of n GPUs spaced `gap` ranks apart runs hierarchically: NVLink
 //     (f_nvl W_nvl / 2 per direction) inside the domain, then the k members per domain each
 //     drive their own NIC (rail-optimised) across domains: 1/k of the bytes at f_net W_net.
 //   DP: reduce-scatter of the gradients (2 bytes/param) + all-gather of the updated weights
 //     (distributed optimizer, ZeRO >= 1) or one all-reduce (same bytes) over the d c ranks, in
-//     buckets of bucket_bytes. Explicit overlap: the last microbatch's backward on the first
+//     buckets of max(40 M, 1 M x d c) parameters (Megatron-Core DDP), one layer per unit with
+//     ZeRO-3 (Megatron FSDP). Explicit overlap: the last microbatch's backward on the first
 //     stage produces the buckets evenly over T_b; a ring handles them in order, so the
 //     reduction ends max(T_b + C/n_b, T_b/n_b + C) after that backward starts (C the
 //     communication time, n_b the bucket count); exposed = that - T_b. The weight all-gather
@@ -73,12 +77,14 @@
 //   shards the optimizer, 2 also the gradients, 3 also the weights over the d c ranks (experts
 //   over d c / e).
 //   Activations per layer and microbatch (Korthikanti et al. Eq. 1-6, generalised to K kv heads,
-//   ffn F, gated FFN, MoE top-k): r = 10 s b h replicated over t without sequence parallelism,
-//   q = s b (h (4 + 4K/A) + (2g+2) F k) split over t; unfused attention adds the scores
-//   5 A s^2 b / t (dropped by selective recomputation); fused attention keeps only its
-//   softmax statistics 4 A s b / t (fp32). s -> s/c with CP. Full recomputation stores
-//   2 s b h (/t with SP) per layer plus one layer's full activations. Stage j keeps p - j
-//   microbatches in flight (1F1B) or (2 (p-j-1) + (v-1) p + 1) / v with interleaving
+//   ffn F, gated FFN, MoE top-k, dropout, fp8): r = s b h (4 + 2 c_l + 2 [dropout]) replicated
+//   over t without sequence parallelism (norm inputs, norm outputs saved as GEMM inputs at c_l =
+//   2 bytes, 1 in fp8, dropout masks), q = s b (h (2 + 4K/A + o) + (2g + c_l) F k) split over t
+//   (o = 2 for the attention output, +1 for its fp8 cast; bf16 with dropout: 10 and 24 s b h);
+//   unfused attention adds the scores 5 A s^2 b / t (dropped by selective recomputation); fused
+//   attention keeps only its softmax statistics 4 A s b / t (fp32). s -> s/c with CP. Full
+//   recomputation stores 2 s b h (/t with SP) per layer plus one layer's full activations. Stage j
+//   keeps p - j microbatches in flight (1F1B) or (2 (p-j-1) + (v-1) p + 1) / v with interleaving
 //   (Megatron's warm-up; j = 0 gives Korthikanti's p (1 + (p-1)/(p v))), at most n_mb; the last
 //   stage adds 4 s b V / t of logits; stage 0 and the last stage hold V h / t embedding weights.
 //   Usable memory: HBM capacity less runtime_reserve_bytes (CUDA context, NCCL buffers, cuBLAS
@@ -130,6 +136,9 @@ struct TransformerSpec {
   int experts = 1;      // X; 1 = dense
   int top_k = 1;        // experts per token (MoE)
   bool gated_ffn = false;
+  // Dropout after attention and MLP (GPT-2/3 era, the 2021-2022 Megatron runs): its 1-byte
+  // masks are stored activations. Llama, Nemotron and NeMo's GPT-3 recipes train without it.
+  bool dropout = false;
   Attention attention = Attention::fused;
   Precision precision = Precision::bf16; // of the linear layers' GEMMs
 };

@@ -1,11 +1,15 @@
 #include "sim/cli/step_command.hpp"
 
+#include "sim/scenario/diagnostics.hpp"
+#include "sim/scenario/model_reader.hpp"
+
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,48 +21,57 @@ namespace capsim::cli {
 
 namespace {
 
+// Where a flag's value goes: the model block (architecture keys), the parallel block (degrees),
+// the options (gpu, gpus) or the command line only (top, search, json).
+enum class Place { model, parallel, option, command_line };
+
 struct Key {
-  const char* name;
+  const char* name; // the flag's name; its --config key is the same with '_' for '-'
   enum Kind { integer, text, flag } kind;
+  Place place;
   const char* help;
 };
 
-// Flag names double as the keys of --config files.
+// Flags, and with underscores the keys of --config files: the keys of a scenario job's
+// model: and parallel: blocks (sim/scenario/model_reader), read by the same reader.
 constexpr Key kKeys[] = {
-    {"gpu", Key::text, "GPU model from the catalogue (e.g. A100)"},
-    {"gpus", Key::integer, "number of GPUs"},
-    {"layers", Key::integer, "transformer layers L"},
-    {"hidden", Key::integer, "hidden size h"},
-    {"ffn", Key::integer, "feed-forward size F per expert (default 4h)"},
-    {"heads", Key::integer, "attention heads A"},
-    {"kv-heads", Key::integer, "key/value heads K for grouped-query attention (default A)"},
-    {"vocab", Key::integer, "vocabulary size V"},
-    {"seq", Key::integer, "sequence length s (tokens)"},
-    {"global-batch", Key::integer, "global batch B (sequences per step)"},
-    {"microbatch", Key::integer, "microbatch m (sequences); omitted: choose"},
-    {"tp", Key::integer, "tensor parallel degree; omitted: choose"},
-    {"pp", Key::integer, "pipeline parallel degree; omitted: choose"},
-    {"cp", Key::integer, "context parallel degree; omitted: choose"},
-    {"ep", Key::integer, "expert parallel degree; omitted: choose"},
-    {"interleave", Key::integer, "pipeline chunks per GPU v; omitted: choose"},
-    {"recompute", Key::text, "activation recomputation none|selective|full; omitted: choose"},
-    {"sequence-parallel", Key::flag, "sequence parallelism (with tp > 1); omitted: choose"},
-    {"zero", Key::integer, "ZeRO stage 0|1|2|3; omitted: choose"},
-    {"experts", Key::integer, "experts per MoE layer (1 = dense)"},
-    {"top-k", Key::integer, "experts per token (MoE)"},
-    {"gated-ffn", Key::flag, "gated feed-forward (SwiGLU: three matrices instead of two)"},
-    {"attention", Key::text,
+    {"gpu", Key::text, Place::option, "GPU model from the catalogue (e.g. A100)"},
+    {"gpus", Key::integer, Place::option, "number of GPUs"},
+    {"layers", Key::integer, Place::model, "transformer layers L"},
+    {"hidden", Key::integer, Place::model, "hidden size h"},
+    {"ffn", Key::integer, Place::model, "feed-forward size F per expert (default 4h)"},
+    {"heads", Key::integer, Place::model, "attention heads A"},
+    {"kv-heads", Key::integer, Place::model,
+     "key/value heads K for grouped-query attention (default A)"},
+    {"vocab", Key::integer, Place::model, "vocabulary size V"},
+    {"seq", Key::integer, Place::model, "sequence length s (tokens)"},
+    {"global-batch", Key::integer, Place::model, "global batch B (sequences per step)"},
+    {"microbatch", Key::integer, Place::parallel, "microbatch m (sequences); omitted: choose"},
+    {"tp", Key::integer, Place::parallel, "tensor parallel degree; omitted: choose"},
+    {"pp", Key::integer, Place::parallel, "pipeline parallel degree; omitted: choose"},
+    {"cp", Key::integer, Place::parallel, "context parallel degree; omitted: choose"},
+    {"ep", Key::integer, Place::parallel, "expert parallel degree; omitted: choose"},
+    {"interleave", Key::integer, Place::parallel, "pipeline chunks per GPU v; omitted: choose"},
+    {"recompute", Key::text, Place::parallel,
+     "activation recomputation none|selective|full; omitted: choose"},
+    {"sequence-parallel", Key::flag, Place::parallel,
+     "sequence parallelism (with tp > 1); omitted: choose"},
+    {"zero", Key::integer, Place::parallel, "ZeRO stage 0|1|2|3; omitted: choose"},
+    {"experts", Key::integer, Place::model, "experts per MoE layer (1 = dense)"},
+    {"top-k", Key::integer, Place::model, "experts per token (MoE)"},
+    {"gated-ffn", Key::flag, Place::model,
+     "gated feed-forward (SwiGLU: three matrices instead of two)"},
+    {"dropout", Key::flag, Place::model,
+     "dropout after attention and MLP (GPT-3 era; its masks are stored activations)"},
+    {"attention", Key::text, Place::model,
      "attention kernel fused|unfused (default fused: FlashAttention-2/3; unfused for old stacks)"},
-    {"precision", Key::text, "precision of the linear layers' GEMMs bf16|fp8 (default bf16)"},
-    {"top", Key::integer, "with a search, also list the next N fastest layouts (default 4)"},
-    {"search", Key::flag,
+    {"precision", Key::text, Place::model,
+     "precision of the linear layers' GEMMs bf16|fp8 (default bf16)"},
+    {"top", Key::integer, Place::command_line,
+     "with a search, also list the next N fastest layouts (default 4)"},
+    {"search", Key::flag, Place::command_line,
      "search the fastest configuration that fits, even if all degrees are given"},
-    {"json", Key::flag, "print JSON"},
-};
-
-struct Value {
-  std::string text;
-  std::string origin; // "--tp" or "FILE:LINE:COL"
+    {"json", Key::flag, Place::command_line, "print JSON"},
 };
 
 struct StepOptions {
@@ -68,116 +81,62 @@ struct StepOptions {
   std::string config_path;
 };
 
-struct InputErrors {
-  std::vector<std::string> located;   // already "FILE:LINE:COL: error: ..."
-  std::vector<std::string> unlocated; // printed as "capsim step: error: ..."
-  bool empty() const { return located.empty() && unlocated.empty(); }
-};
+std::string key_of(const std::string& flag) {
+  std::string key = flag;
+  for (char& c : key)
+    if (c == '-') c = '_';
+  return key;
+}
 
 std::string mark_text(const std::string& file, const YAML::Mark& mark) {
   return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 
-const Key* find_key(const std::string& name) {
-  for (const Key& k : kKeys)
-    if (name == k.name) return &k;
-  return nullptr;
-}
-
-void read_config(const std::string& path, std::map<std::string, Value>& values,
-                 InputErrors& errors) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    errors.unlocated.push_back("cannot read config file '" + path + "'");
-    return;
-  } catch (const YAML::Exception& e) {
-    errors.located.push_back(mark_text(path, e.mark) + ": error: " + e.msg);
-    return;
-  }
-  if (!root.IsMap()) {
-    errors.located.push_back(mark_text(path, root.Mark()) +
-                             ": error: expected a mapping of step options (e.g. 'layers: 96')");
-    return;
-  }
+// Config files written before the keys were shared with scenarios: dashed keys (kv-heads) and
+// degrees at the top level (tp: 8) are still read, each with a deprecation warning, as the
+// scenario's spelling (kv_heads; parallel: {tp: 8}).
+YAML::Node modernise(const YAML::Node& root, const std::string& file) {
+  YAML::Node out(YAML::NodeType::Map);
+  YAML::Node moved(YAML::NodeType::Map);
+  YAML::Node parallel;
+  bool has_parallel = false;
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
-    const Key* k = find_key(key);
-    if (!k) {
-      errors.located.push_back(mark_text(path, entry.first.Mark()) + ": error: unknown key '" +
-                               key + "'");
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    const Key* old = nullptr;
+    for (const Key& k : kKeys)
+      if (key == k.name && k.place != Place::command_line && k.place != Place::option &&
+          (key != key_of(key) || k.place == Place::parallel))
+        old = &k;
+    if (!old) {
+      if (key == "parallel") {
+        parallel = entry.second;
+        has_parallel = true;
+      }
+      out.force_insert(entry.first, entry.second);
       continue;
     }
-    if (!entry.second.IsScalar()) {
-      errors.located.push_back(mark_text(path, entry.second.Mark()) + ": error: '" + key +
-                               "' must be a single value");
-      continue;
-    }
-    values[key] = Value{entry.second.Scalar(), mark_text(path, entry.second.Mark())};
-  }
-}
-
-class Inputs {
-public:
-  Inputs(std::map<std::string, Value> values, InputErrors& errors)
-      : values_(std::move(values)), errors_(errors) {}
-
-  bool has(const std::string& key) const { return values_.count(key) > 0; }
-
-  std::optional<int> integer(const std::string& key) {
-    auto it = values_.find(key);
-    if (it == values_.end()) return std::nullopt;
-    const std::string& text = it->second.text;
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) {
-      fail(it->second, key + " must be an integer, got '" + text + "'");
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  std::optional<std::string> text(const std::string& key) const {
-    auto it = values_.find(key);
-    if (it == values_.end()) return std::nullopt;
-    return it->second.text;
-  }
-
-  std::optional<bool> flag(const std::string& key) {
-    auto it = values_.find(key);
-    if (it == values_.end()) return std::nullopt;
-    const std::string& t = it->second.text;
-    if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
-    if (t == "false" || t == "no" || t == "off" || t == "0") return false;
-    fail(it->second, key + " must be true or false, got '" + t + "'");
-    return std::nullopt;
-  }
-
-  int required(const std::string& key) {
-    if (!has(key)) {
-      errors_.unlocated.push_back("missing --" + key + " (" + find_key(key)->help + ")");
-      return 0;
-    }
-    return integer(key).value_or(0);
-  }
-
-  void fail(const Value& v, const std::string& message) {
-    if (v.origin.rfind("--", 0) == 0)
-      errors_.unlocated.push_back(v.origin + ": " + message);
+    const std::string now = key_of(key);
+    const bool to_parallel = old->place == Place::parallel;
+    std::cerr << mark_text(file, entry.first.Mark()) << ": warning: '" << key
+              << "' is deprecated here; write '"
+              << (to_parallel ? "parallel: {" + now + ": ...}" : now)
+              << "' (the key of a scenario job's " << (to_parallel ? "parallel" : "model")
+              << " block)\n";
+    if (to_parallel)
+      moved[now] = entry.second;
     else
-      errors_.located.push_back(v.origin + ": error: " + message);
+      out[now] = entry.second;
   }
-
-  const Value* find(const std::string& key) const {
-    auto it = values_.find(key);
-    return it == values_.end() ? nullptr : &it->second;
+  if (moved.size() > 0) {
+    if (has_parallel && parallel.IsMap()) {
+      for (const auto& entry : moved)
+        parallel[entry.first.Scalar()] = entry.second;
+    } else if (!has_parallel) {
+      out["parallel"] = moved;
+    }
   }
-
-private:
-  std::map<std::string, Value> values_;
-  InputErrors& errors_;
-};
+  return out;
+}
 
 std::string fixed(double value, int decimals) {
   char buf[64];
@@ -335,6 +294,13 @@ std::string none_fits_message(const SearchResult& searched, const StepHardware& 
   return text;
 }
 
+// Problems of a consistent input (degrees that do not divide, a GPU without fp8, ...).
+struct InputErrors {
+  std::vector<std::string> located;   // already "FILE:LINE:COL: error: ..."
+  std::vector<std::string> unlocated; // printed as "capsim step: error: ..."
+  bool empty() const { return located.empty() && unlocated.empty(); }
+};
+
 int report_errors(const InputErrors& errors) {
   for (const auto& e : errors.located)
     std::cerr << e << "\n";
@@ -343,85 +309,92 @@ int report_errors(const InputErrors& errors) {
   return 2;
 }
 
+int report(const Diagnostics& d) {
+  try {
+    d.throw_if_any();
+  } catch (const InputError& e) {
+    std::cerr << e.what();
+    if (std::string(e.what()).back() != '\n') std::cerr << "\n";
+  }
+  return 2;
+}
+
 int run_step(const StepOptions& options,
              const std::function<StepHardware(const std::string&)>& lookup) {
-  InputErrors errors;
-  std::map<std::string, Value> values;
-  if (!options.config_path.empty()) read_config(options.config_path, values, errors);
-  for (const auto& [name, option] : options.cli_option) {
-    if (option->count() == 0) continue;
-    const Key* k = find_key(name);
-    const std::string text = k->kind == Key::flag ? (options.cli_flag.at(name) ? "true" : "false")
-                                                  : options.cli_text.at(name);
-    values[name] = Value{text, "--" + name};
+  // The options as one mapping: the --config file's, then each flag given over its key.
+  const bool from_file = !options.config_path.empty();
+  Diagnostics d(from_file ? options.config_path : "capsim step");
+  YAML::Node root(YAML::NodeType::Map);
+  if (from_file) {
+    try {
+      root = YAML::LoadFile(options.config_path);
+    } catch (const YAML::BadFile&) {
+      std::cerr << "capsim step: error: cannot read config file '" << options.config_path << "'\n";
+      return 2;
+    } catch (const YAML::Exception& e) {
+      d.error(e.mark, e.msg);
+      return report(d);
+    }
+    if (!root.IsMap()) {
+      d.error(root, "expected a mapping of step options (e.g. 'layers: 96')");
+      return report(d);
+    }
+    root = modernise(root, options.config_path);
   }
-  Inputs in(std::move(values), errors);
+  for (const Key& k : kKeys) {
+    const CLI::Option* option = options.cli_option.at(k.name);
+    if (option->count() == 0 || k.place == Place::command_line) continue;
+    YAML::Node value(k.kind == Key::flag ? (options.cli_flag.at(k.name) ? "true" : "false")
+                                         : options.cli_text.at(k.name));
+    if (k.place == Place::parallel) {
+      if (!root["parallel"].IsDefined() || !root["parallel"].IsMap())
+        root["parallel"] = YAML::Node(YAML::NodeType::Map);
+      root["parallel"][key_of(k.name)] = value;
+    } else {
+      root[key_of(k.name)] = value;
+    }
+    d.add_origin(value, std::string("--") + k.name);
+  }
 
+  MapReader in(root, "the step options (flags or --config keys)", d);
+  const std::optional<std::string> gpu = in.string("gpu", Need::required);
+  const int gpus =
+      static_cast<int>(in.integer("gpus", Need::required, 1, 1'000'000'000).value_or(0));
+  const TransformerSpec model = read_transformer(in);
+  // A scenario's model block also says how many tokens to train on; one step does not need it.
+  in.quantity_in("tokens", Dimension::dimensionless, Need::optional, 1, 1e18);
+  SearchSpace space;
+  if (YAML::Node parallel = in.mapping("parallel", Need::optional); parallel.IsDefined()) {
+    MapReader p(parallel, "parallel", d);
+    read_parallel(p, space);
+    p.finish();
+  }
+  in.finish();
   StepHardware hw;
-  if (const auto gpu = in.text("gpu")) {
+  if (gpu) {
     try {
       hw = lookup(*gpu);
     } catch (const std::invalid_argument& e) {
-      errors.unlocated.push_back(e.what());
+      d.error(root["gpu"], e.what());
     }
-  } else {
-    errors.unlocated.push_back("missing --gpu (GPU model from the catalogue)");
   }
-  const int gpus = in.required("gpus");
-  TransformerSpec model{.layers = in.required("layers"),
-                        .hidden = in.required("hidden"),
-                        .heads = in.required("heads"),
-                        .vocab = in.required("vocab"),
-                        .seq_len = in.required("seq"),
-                        .global_batch = in.required("global-batch")};
-  model.ffn = in.integer("ffn").value_or(4 * model.hidden);
-  model.kv_heads = in.integer("kv-heads").value_or(model.heads);
-  model.experts = in.integer("experts").value_or(1);
-  model.top_k = in.integer("top-k").value_or(1);
-  model.gated_ffn = in.flag("gated-ffn").value_or(false);
-  if (const auto name = in.text("attention")) {
-    if (const auto a = parse_attention(*name))
-      model.attention = *a;
-    else
-      in.fail(*in.find("attention"), "attention must be fused or unfused, got '" + *name + "'");
-  }
-  if (const auto name = in.text("precision")) {
-    if (const auto a = parse_precision(*name))
-      model.precision = *a;
-    else
-      in.fail(*in.find("precision"), "precision must be bf16 or fp8, got '" + *name + "'");
-  }
-  const int top = in.integer("top").value_or(4);
+  const int top_n =
+      options.cli_option.at("top")->count() ? std::atoi(options.cli_text.at("top").c_str()) : 4;
+  const bool force_search = options.cli_flag.at("search");
+  const bool json = options.cli_flag.at("json");
+  if (!d.ok()) return report(d);
 
-  SearchSpace space;
-  space.tensor = in.integer("tp");
-  space.pipeline = in.integer("pp");
-  space.context = in.integer("cp");
-  space.expert = in.integer("ep");
-  space.interleave = in.integer("interleave");
-  space.microbatch = in.integer("microbatch");
-  space.zero_stage = in.integer("zero");
-  if (const auto name = in.text("recompute")) {
-    space.recompute = parse_recompute(*name);
-    if (!space.recompute)
-      in.fail(*in.find("recompute"),
-              "recompute must be none, selective or full, got '" + *name + "'");
-  }
-  const std::optional<bool> sequence_parallel = in.flag("sequence-parallel");
-  if (sequence_parallel && *sequence_parallel) space.sequence_parallel = true;
-  const bool force_search = in.flag("search").value_or(false);
-  const bool json = in.flag("json").value_or(false);
-  if (!errors.empty()) return report_errors(errors);
-
+  InputErrors errors;
+  const std::optional<bool> sequence_parallel = space.sequence_parallel;
   for (const auto& p : validate(model))
     errors.unlocated.push_back(p);
   for (const auto& p : validate(hw))
     errors.unlocated.push_back("GPU '" + hw.name + "': " + p);
-  if (gpus <= 0) errors.unlocated.push_back("gpus must be positive, got " + std::to_string(gpus));
-  if (top < 0) errors.unlocated.push_back("top must be >= 0, got " + std::to_string(top));
+  if (top_n < 0) errors.unlocated.push_back("top must be >= 0, got " + std::to_string(top_n));
   if (model.precision == Precision::fp8 && hw.peak_fp8_flops <= 0 && errors.empty())
     errors.unlocated.push_back("precision fp8 needs fp8 tensor cores; " + hw.name + " has none");
   if (!errors.empty()) return report_errors(errors);
+  const int top = top_n;
 
   const StepEfficiency eff = step_efficiency_for(hw.name);
   const bool all_fixed = space.tensor && space.pipeline && space.context && space.expert &&
@@ -464,11 +437,18 @@ int run_step(const StepOptions& options,
       errors.unlocated.push_back("parallel degrees and microbatch must be >= 1");
     if (!errors.empty()) return report_errors(errors);
     const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu_start = std::clock();
     searched = search_parallel(model, gpus, hw, eff, space, top);
     search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Processor time too: on a shared machine the wall-clock rate falls with the load, the rate
+    // per CPU second does not (the search is single-threaded).
+    const double cpu_s = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     std::cerr << "capsim step: searched " << searched->configs_evaluated << " configurations ("
               << searched->configs_fitting << " fit) in " << seconds(search_s) << ", "
-              << fixed(searched->configs_evaluated / std::max(search_s, 1e-9), 0) << " configs/s\n";
+              << fixed(searched->configs_evaluated / std::max(search_s, 1e-9), 0) << " configs/s; "
+              << seconds(cpu_s) << " of CPU, "
+              << fixed(searched->configs_evaluated / std::max(cpu_s, 1e-9), 0)
+              << " configs per CPU second\n";
     if (searched->configs_evaluated == 0) {
       // Say which fixed degree does not divide what.
       ParallelConfig fixed = partial;
@@ -544,8 +524,9 @@ void add_step_command(CLI::App& app, int& exit_code,
       options->cli_option[k.name] = step->add_option(flag, options->cli_text[k.name], k.help);
   }
   step->add_option("--config", options->config_path,
-                   "YAML file with the same keys as the flags (e.g. 'global-batch: 1536'); "
-                   "flags override it");
+                   "YAML file of the step options: the keys of a scenario job's model block "
+                   "(e.g. 'global_batch: 1536'), gpu, gpus, and a parallel block "
+                   "('parallel: {tp: 8}'); flags override it");
   step->callback([options, &exit_code, lookup = std::move(lookup)] {
     try {
       exit_code = run_step(*options, lookup);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "models/training.hpp"
+#include "sim/scenario/model_reader.hpp"
 #include "sim/scenario/site_orbital.hpp"
 #include "sim/scenario/site_power.hpp"
 #include "sim/scenario/yaml_reader.hpp"
@@ -444,25 +445,8 @@ private:
       j.uses_step_model = m.has("layers");
       if (j.uses_step_model) {
         // The architecture: the step model gives the step time and MFU on this cluster.
-        auto count = [&](const char* key, Need need, int fallback) {
-          return static_cast<int>(m.integer(key, need, 1, 10'000'000).value_or(fallback));
-        };
-        TransformerSpec& t = j.transformer;
-        t.layers = count("layers", Need::required, 1);
-        t.hidden = count("hidden", Need::required, 1);
-        t.heads = count("heads", Need::required, 1);
-        t.ffn = count("ffn", Need::optional, 4 * t.hidden);
-        t.kv_heads = count("kv_heads", Need::optional, t.heads);
-        t.vocab = count("vocab", Need::required, 1);
-        t.seq_len = count("seq", Need::required, 1);
-        t.global_batch = count("global_batch", Need::required, 1);
-        t.experts = count("experts", Need::optional, 1);
-        t.top_k = count("top_k", Need::optional, 1);
-        t.gated_ffn = m.boolean("gated_ffn", Need::optional).value_or(false);
-        if (auto a = m.one_of("attention", Need::optional, {"fused", "unfused"}))
-          t.attention = *parse_attention(*a);
-        if (auto pr = m.one_of("precision", Need::optional, {"bf16", "fp8"}))
-          t.precision = *parse_precision(*pr);
+        j.transformer = read_transformer(m);
+        const TransformerSpec& t = j.transformer;
         j.parameters = count_parameters(t).total;
         j.global_batch_tokens = static_cast<double>(t.global_batch) * t.seq_len;
       } else {
@@ -493,20 +477,7 @@ private:
     YAML::Node parallel_node = r.mapping("parallel", Need::optional);
     if (YAML::Node parallel = parallel_node; parallel.IsDefined()) {
       MapReader p(parallel, what + " parallel", d_);
-      auto degree = [&](const char* key, std::optional<int>& field) {
-        if (auto v = p.integer(key, Need::optional, 0, 1'000'000)) field = static_cast<int>(*v);
-      };
-      degree("tp", j.parallel.tensor);
-      degree("pp", j.parallel.pipeline);
-      degree("interleave", j.parallel.interleave);
-      degree("cp", j.parallel.context);
-      degree("ep", j.parallel.expert);
-      degree("microbatch", j.parallel.microbatch);
-      degree("zero", j.parallel.zero_stage);
-      if (auto r2 = p.one_of("recompute", Need::optional, {"none", "selective", "full"}))
-        j.parallel.recompute = parse_recompute(*r2);
-      if (auto sp = p.boolean("sequence_parallel", Need::optional))
-        j.parallel.sequence_parallel = sp;
+      read_parallel(p, j.parallel);
       p.finish();
       // Without the architecture, only the model-parallel degrees of a data-parallel replica
       // (tp, pp, cp) may be given: they size what each node's links carry in the gradient

@@ -193,7 +193,8 @@ TEST_CASE("the GPU catalogue loads, validates, and matches the datasheets") {
   REQUIRE(h100);
   CHECK(h100->tdp_w == 700);
   CHECK(h100->bf16_dense_flops == doctest::Approx(989e12));
-  CHECK(h100->hbm_bytes == doctest::Approx(80e9));
+  // "80 GB" as the driver reports it: 81,559 MiB (nvidia-smi), the usable capacity.
+  CHECK(h100->hbm_bytes == doctest::Approx(81559 * 1048576.0));
   CHECK(h100->hbm_bytes_per_s == doctest::Approx(3.35e12));
   CHECK(h100->nvlink_bytes_per_s == doctest::Approx(900e9));
   // DGX H100: 10.2 kW max, ~7.8 kW measured during training (arXiv 2506.14551).
