@@ -220,4 +220,8 @@ BatteryStep charge(const BatteryState& state, const BatteryParams& params, doubl
   return step;
 }
 
+double discharge_rating_for_load_w(double load_power_w) {
+  return load_power_w * battery_discharge_margin;
+}
+
 } // namespace capsim

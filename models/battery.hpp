@@ -65,6 +65,15 @@ struct BatteryStep {
   double at_power_s = 0;        // time spent at the requested power before the floor / full
 };
 
+// Discharge power rating of a battery that carries a known load through an outage (a
+// satellite through eclipse): the load times a design margin. Battery sizing
+// (models/spacecraft.hpp) fixes the energy, not the power; the margin keeps the rating from
+// binding while the energy lasts, for load swings around the mean (training steps draw in
+// bursts) and the discharge converter's losses. 1.5 is an assumption, not a sourced figure;
+// with it the eclipse outcome is set by the stored energy and the depth-of-discharge floor.
+inline constexpr double battery_discharge_margin = 1.5;
+double discharge_rating_for_load_w(double load_power_w);
+
 std::vector<std::string> validate(const BatteryParams& params);
 
 // Splits a round-trip efficiency into equal charge and discharge efficiencies: sqrt(rt).

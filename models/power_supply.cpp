@@ -49,6 +49,14 @@ std::vector<std::string> validate(const PowerSupplyParams& params) {
   if (!(turbines.fuel_cost_usd_per_j >= 0))
     problems.push_back("turbine fuel cost must be >= 0, got " +
                        number(turbines.fuel_cost_usd_per_j) + " USD/J");
+  if (!(turbines.efficiency > 0 && turbines.efficiency <= 1))
+    problems.push_back("turbine efficiency must be in (0, 1], got " + number(turbines.efficiency));
+  if (!(turbines.fuel_co2_kg_per_j >= 0))
+    problems.push_back("turbine fuel CO2 factor must be >= 0, got " +
+                       number(turbines.fuel_co2_kg_per_j) + " kg/J");
+  if (!(grid.carbon_kg_per_j >= 0))
+    problems.push_back("grid carbon intensity must be >= 0, got " + number(grid.carbon_kg_per_j) +
+                       " kg/J");
   if (!(turbines.start_delay_s >= 0 && std::isfinite(turbines.start_delay_s)))
     problems.push_back("turbine start-up delay must be >= 0, got " +
                        number(turbines.start_delay_s) + " s");
@@ -93,27 +101,48 @@ PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs
   out.demand_met_w = solar_to_load_w + grid_to_load_w + out.turbine_w + out.battery_discharge_w;
   out.turbine_units_loaded = units_for(out.turbine_w, turbines.unit_capacity_w);
 
-  const double start_for_w = params.policy == TurbineStartPolicy::bridge_with_battery
-                                 ? firm_shortfall_w - running_capacity_w
-                                 : out.unmet_w;
-  const int idle_units =
-      in.turbine_units_in_service - in.turbine_units_running - in.turbine_units_starting;
-  out.turbine_units_to_start = std::clamp(
-      units_for(start_for_w, turbines.unit_capacity_w) - in.turbine_units_starting, 0, idle_units);
-
-  // Only a surplus of solar or grid charges the battery, never turbine fuel or the battery.
+  // A surplus charges the battery, from the sources the policy allows, never the battery itself.
+  const ChargeFrom& from = params.charge_from;
   if (firm_shortfall_w == 0) {
-    out.solar_to_battery_w =
-        std::min(in.battery_charge_limit_w, in.solar_available_w - solar_to_load_w);
-    out.grid_to_battery_w = std::min(in.battery_charge_limit_w - out.solar_to_battery_w,
-                                     in.grid_available_w - grid_to_load_w);
+    if (from.solar)
+      out.solar_to_battery_w =
+          std::min(in.battery_charge_limit_w, in.solar_available_w - solar_to_load_w);
+    if (from.grid)
+      out.grid_to_battery_w = std::min(in.battery_charge_limit_w - out.solar_to_battery_w,
+                                       in.grid_available_w - grid_to_load_w);
   }
-  out.battery_charge_w = out.solar_to_battery_w + out.grid_to_battery_w;
+  if (from.turbines && out.unmet_w == 0 && out.battery_discharge_w == 0) {
+    out.turbine_to_battery_w =
+        std::min(in.battery_charge_limit_w - out.solar_to_battery_w - out.grid_to_battery_w,
+                 running_capacity_w - out.turbine_w);
+    out.turbine_w += out.turbine_to_battery_w;
+    out.turbine_units_loaded = units_for(out.turbine_w, turbines.unit_capacity_w);
+  }
+  const int starting = in.turbine_units_starting;
+  int wanted = 0;
+  if (params.policy == TurbineStartPolicy::bridge_with_battery) {
+    double commitment_w = std::max(in.demand_w, in.committed_demand_w);
+    if (params.charge_from.turbines) commitment_w += in.battery_charge_limit_w;
+    const double short_w = commitment_w - in.solar_available_w - in.grid_available_w;
+    wanted = std::min(units_for(short_w, turbines.unit_capacity_w), in.turbine_units_in_service);
+  } else {
+    wanted = std::min(out.turbine_units_loaded + units_for(out.unmet_w, turbines.unit_capacity_w),
+                      in.turbine_units_in_service);
+  }
+  out.turbine_units_to_start = std::max(0, wanted - in.turbine_units_running - starting);
+  if (out.turbine_units_to_start == 0)
+    out.turbine_units_to_stop =
+        std::max(0, in.turbine_units_running - std::max(wanted, out.turbine_units_loaded));
+
+  out.battery_charge_w = out.solar_to_battery_w + out.grid_to_battery_w + out.turbine_to_battery_w;
   out.solar_w = solar_to_load_w + out.solar_to_battery_w;
   out.solar_curtailed_w = in.solar_available_w - out.solar_w;
   out.grid_w = grid_to_load_w + out.grid_to_battery_w;
   out.grid_cost_usd_per_s = out.grid_w * params.grid.price_usd_per_j;
   out.fuel_cost_usd_per_s = out.turbine_w * turbines.fuel_cost_usd_per_j;
+  out.fuel_w = turbines.efficiency > 0 ? out.turbine_w / turbines.efficiency : 0;
+  out.grid_co2_kg_per_s = out.grid_w * params.grid.carbon_kg_per_j;
+  out.turbine_co2_kg_per_s = out.fuel_w * turbines.fuel_co2_kg_per_j;
   return out;
 }
 
@@ -161,6 +190,9 @@ SupplyLedger accumulate(const SupplyLedger& ledger, const PowerDispatch& dispatc
   next.unmet_j += dispatch.unmet_w * dt_s;
   next.grid_usd += dispatch.grid_cost_usd_per_s * dt_s;
   next.fuel_usd += dispatch.fuel_cost_usd_per_s * dt_s;
+  next.fuel_j += dispatch.fuel_w * dt_s;
+  next.grid_co2_kg += dispatch.grid_co2_kg_per_s * dt_s;
+  next.turbine_co2_kg += dispatch.turbine_co2_kg_per_s * dt_s;
   return next;
 }
 

@@ -7,17 +7,27 @@
 //   turbine_w       = min(running_units * unit_capacity, rest)
 //   battery_out     = min(battery_discharge_limit, rest)
 //   unmet           = rest                     (the simulator turns it into caps or sheds)
-//   units_to_start  = units needed to cover demand - solar - grid (bridging policy: the battery
-//                     only bridges the start-up delay) or the shortfall left after the battery
-//                     (battery-first policy), minus units already starting, at most the idle
-//                     units in service; they deliver only after start_delay_s
-//   battery_in      = min(battery_charge_limit, surplus of solar, then of grid) when nothing is
-//                     unmet and the battery is not discharging; turbines never charge it
+//   commitment      = max(demand, committed_demand): the turbines are committed for what the
+//                     site wants to draw (its uncapped wish), not only for what it draws now
+//   units_wanted    = bridging policy (the battery only bridges the start-up delay):
+//                       min(ceil((commitment - solar - grid) / unit), units in service)
+//                     battery-first policy (start only what the battery cannot cover now):
+//                       units loaded + ceil(unmet / unit), at most the units in service
+//   units_to_start  = max(0, units_wanted - running - starting); they deliver after start_delay_s
+//   units_to_stop   = running - max(units_wanted, units loaded), when nothing is to start
+//   battery_in      = min(battery_charge_limit, surplus of solar, then of grid, then of the
+//                     running turbines) when nothing is unmet and the battery is not
+//                     discharging, each source only if the charge_from policy allows it (by
+//                     default solar and grid, not turbine fuel); with turbines allowed, the
+//                     commitment adds the battery's charge limit while it is not full
 //   solar_curtailed = solar_available - solar_to_load - solar_to_battery
 // Conservation, exact up to rounding:
 //   solar_w + grid_w + turbine_w + battery_out - battery_in = demand - unmet
 // Cost rates: grid_w * grid price + turbine_w * fuel cost; solar and the battery have no
-// marginal cost (the battery's energy was paid for when it was charged from the grid).
+// marginal cost (the battery's energy was paid for when it was charged).
+// Emissions: grid_w * carbon intensity + fuel_w * fuel emission factor, fuel_w = turbine_w /
+// efficiency; solar and the battery emit nothing at the site (their charge was counted when
+// drawn). Factors per fuel: configs/fuels.yaml.
 //
 // Parameters:
 //   GridParams.capacity_w             W      interconnect capacity (0 = no grid)
@@ -28,6 +38,10 @@
 //   TurbineParams.availability        -      fraction of units in service on average, in [0, 1]
 //   TurbineParams.fuel_cost_usd_per_j USD/J  fuel cost per J of electricity delivered
 //   TurbineParams.start_delay_s       s      a unit asked to start delivers after this delay
+//   TurbineParams.efficiency          -      electricity / fuel energy, in (0, 1]
+//   TurbineParams.fuel_co2_kg_per_j   kg/J   CO2 per J of fuel
+//   GridParams.carbon_kg_per_j        kg/J   CO2 per J drawn from the grid
+//   PowerSupplyParams.charge_from     -      sources allowed to charge the battery
 //   PowerSupplyParams.policy          -      when turbines are started (see above)
 //
 // Sources (Memphis 100k-GPU campus, press unless marked): 150 MW substation from ~May 2025;
@@ -47,6 +61,7 @@ struct GridParams {
   double capacity_w = 0;
   double energised_time_s = 0;
   double price_usd_per_j = 0;
+  double carbon_kg_per_j = 0; // CO2 per J drawn (grid carbon intensity)
 };
 
 struct TurbineParams {
@@ -55,6 +70,8 @@ struct TurbineParams {
   double availability = 1;
   double fuel_cost_usd_per_j = 0;
   double start_delay_s = 0;
+  double efficiency = 1;        // electricity out / fuel energy in (1 / heat rate)
+  double fuel_co2_kg_per_j = 0; // CO2 per J of fuel burnt (the fuel's emission factor)
 };
 
 enum class TurbineStartPolicy {
@@ -62,10 +79,18 @@ enum class TurbineStartPolicy {
   battery_first,       // start units only for what the battery cannot cover now
 };
 
+// Which sources may charge the battery (`charge_from: [grid, solar, turbines]`).
+struct ChargeFrom {
+  bool grid = true;
+  bool solar = true;
+  bool turbines = false;
+};
+
 struct PowerSupplyParams {
   GridParams grid;
   TurbineParams turbines;
   TurbineStartPolicy policy = TurbineStartPolicy::bridge_with_battery;
+  ChargeFrom charge_from;
 };
 
 // Turbine units by state. A unit asked to start is "starting" until its ready time.
@@ -86,6 +111,7 @@ struct SupplyInputs {
   int turbine_units_in_service = 0; // running + starting + ready to start
   double battery_discharge_limit_w = 0;
   double battery_charge_limit_w = 0;
+  double committed_demand_w = 0; // what the turbines are committed for, if more than demand_w
 };
 
 struct PowerDispatch {
@@ -94,15 +120,20 @@ struct PowerDispatch {
   double solar_curtailed_w = 0;
   double grid_w = 0; // grid drawn (load + battery)
   double grid_to_battery_w = 0;
-  double turbine_w = 0;
+  double turbine_w = 0; // load + battery
+  double turbine_to_battery_w = 0;
   double battery_discharge_w = 0;
   double battery_charge_w = 0;
   double demand_met_w = 0;
   double unmet_w = 0;
   int turbine_units_loaded = 0; // running units needed for turbine_w
   int turbine_units_to_start = 0;
+  int turbine_units_to_stop = 0;
   double grid_cost_usd_per_s = 0;
   double fuel_cost_usd_per_s = 0;
+  double fuel_w = 0; // fuel energy burnt per second: turbine_w / efficiency
+  double grid_co2_kg_per_s = 0;
+  double turbine_co2_kg_per_s = 0;
   double cost_usd_per_s() const { return grid_cost_usd_per_s + fuel_cost_usd_per_s; }
 };
 
@@ -118,6 +149,9 @@ struct SupplyLedger {
   double unmet_j = 0;
   double grid_usd = 0;
   double fuel_usd = 0;
+  double fuel_j = 0;
+  double grid_co2_kg = 0;
+  double turbine_co2_kg = 0;
 };
 
 std::vector<std::string> validate(const PowerSupplyParams& params);

@@ -19,7 +19,7 @@ using D = Dimension;
 constexpr bool all_dimensions_in_order() {
   for (std::size_t i = 0; i < all_dimensions.size(); ++i)
     if (static_cast<std::size_t>(all_dimensions[i]) != i) return false;
-  return all_dimensions.back() == D::angle;
+  return all_dimensions.back() == D::mass_per_energy;
 }
 static_assert(all_dimensions_in_order());
 
@@ -268,6 +268,12 @@ constexpr UnitDef unit_table[] = {
     {"degrees", D::angle, pi / 180, 0, A},
     {"radian", D::angle, 1, 0, A},
     {"radians", D::angle, 1, 0, A},
+
+    {"kg/J", D::mass_per_energy, 1, 0, A},
+    {"kg/MWh", D::mass_per_energy, 1 / (1e6 * wh_j), 0, P},
+    {"kg/kWh", D::mass_per_energy, 1 / (1e3 * wh_j), 0, L},
+    {"g/kWh", D::mass_per_energy, 1e-3 / (1e3 * wh_j), 0, L},
+    {"t/MWh", D::mass_per_energy, 1e3 / (1e6 * wh_j), 0, L},
 };
 
 // Symbols rejected on purpose, each with the reason the user sees.
@@ -355,6 +361,8 @@ constexpr DimensionInfo dimension_info(Dimension d) {
     return {"volume per energy", "a volume per energy", "m3/J"};
   case D::angle:
     return {"angle", "an angle", "radian"};
+  case D::mass_per_energy:
+    return {"mass per energy", "a mass per energy", "kg/J"};
   }
   return {"?", "?", "?"};
 }

@@ -67,9 +67,10 @@ enum class Dimension {
   dose_rate,          // Gy/s ("150 rad/yr")
   volume_per_energy,  // m3 per J ("0.38 L/kWh")
   angle,              // radian ("98 deg"; "rad" is the radiation dose)
+  mass_per_energy,    // kg per J ("400 kg/MWh", "0.4 kg/kWh", "400 g/kWh"): CO2 intensity
 };
 
-inline constexpr std::array<Dimension, 26> all_dimensions{
+inline constexpr std::array<Dimension, 27> all_dimensions{
     Dimension::dimensionless,
     Dimension::time,
     Dimension::length,
@@ -96,6 +97,7 @@ inline constexpr std::array<Dimension, 26> all_dimensions{
     Dimension::dose_rate,
     Dimension::volume_per_energy,
     Dimension::angle,
+    Dimension::mass_per_energy,
 };
 
 // "power", "money per GPU-time", ...

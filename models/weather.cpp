@@ -5,6 +5,8 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <numbers>
 #include <sstream>
 
@@ -213,13 +215,89 @@ bool parse_number(std::string_view text, double& value) {
 
 } // namespace
 
-WeatherCsv parse_weather_csv(std::string_view text) {
-  WeatherCsv result;
+namespace {
+
+// Days from 1970-01-01 to y-m-d (H. Hinnant, "chrono-compatible low-level date algorithms").
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+void civil_from_days(long long z, long long& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
+}
+
+bool digits(std::string_view text, std::size_t at, std::size_t n, int& value) {
+  value = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+} // namespace
+
+bool parse_utc_timestamp(std::string_view t, double& seconds) {
+  if (t.size() != 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+      t[16] != ':' || t[19] != 'Z')
+    return false;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(t, 0, 4, year) || !digits(t, 5, 2, month) || !digits(t, 8, 2, day) ||
+      !digits(t, 11, 2, hour) || !digits(t, 14, 2, minute) || !digits(t, 17, 2, second))
+    return false;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > month_days[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  const long long days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  seconds = static_cast<double>(days) * 86400.0 + hour * 3600.0 + minute * 60.0 + second;
+  return true;
+}
+
+std::string format_utc_timestamp(double seconds) {
+  const auto whole = static_cast<long long>(std::floor(seconds));
+  long long days = whole / 86400, rest = whole % 86400;
+  if (rest < 0) rest += 86400, --days;
+  long long y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  char text[32];
+  std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, rest / 3600,
+                rest / 60 % 60, rest % 60);
+  return text;
+}
+
+double utc_time_of_year_s(double seconds) {
+  const auto days = static_cast<long long>(std::floor(seconds / 86400.0));
+  long long y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  return seconds - static_cast<double>(days_from_civil(y, 1, 1)) * 86400.0;
+}
+
+SeriesCsv parse_series_csv(std::string_view text, const SeriesColumn& spec) {
+  SeriesCsv result;
+  const std::string value_name(spec.name);
+  const std::string time_and_value = "time_s," + value_name;
   auto error = [&](int line, int column, std::string message) {
     result.errors.push_back(
         WeatherCsvError{.line = line, .column = column, .message = std::move(message)});
   };
-  constexpr std::string_view header_names[] = {"time_s", "ambient_c"};
+  std::string_view header_names[] = {"time_s", spec.name};
   bool header_seen = false;
   bool have_previous = false;
   double previous_time_s = 0;
@@ -255,11 +333,15 @@ WeatherCsv parse_weather_csv(std::string_view text) {
     const std::vector<Field> fields = split_fields(line);
     if (!header_seen) {
       header_seen = true;
+      if (!fields.empty() && fields[0].text == "time_utc") {
+        result.utc = true;
+        header_names[0] = "time_utc";
+      }
       for (std::size_t i = 0; i < 2; ++i) {
         if (i >= fields.size()) {
           error(line_number, static_cast<int>(line.size()) + 1,
-                "missing header column '" + std::string(header_names[i]) +
-                    "': expected header 'time_s,ambient_c'");
+                "missing header column '" + std::string(header_names[i]) + "': expected header '" +
+                    time_and_value + "' or 'time_utc," + value_name + "'");
         } else if (fields[i].text != header_names[i]) {
           error(line_number, fields[i].column,
                 "expected header column '" + std::string(header_names[i]) + "', got '" +
@@ -268,56 +350,79 @@ WeatherCsv parse_weather_csv(std::string_view text) {
       }
       if (fields.size() > 2)
         error(line_number, fields[2].column,
-              "unexpected header column '" + std::string(fields[2].text) +
-                  "': expected header 'time_s,ambient_c'");
+              "unexpected header column '" + std::string(fields[2].text) + "': expected header '" +
+                  time_and_value + "'");
       continue;
     }
 
     if (fields.size() < 2) {
       error(line_number, fields[0].column + static_cast<int>(fields[0].text.size()),
-            "missing column ambient_c: expected 2 columns (time_s,ambient_c)");
+            "missing column " + value_name + ": expected 2 columns (" + time_and_value + ")");
       continue;
     }
     if (fields.size() > 2) {
       error(line_number, fields[2].column,
-            "unexpected third column '" + std::string(fields[2].text) +
-                "': expected 2 columns (time_s,ambient_c)");
+            "unexpected third column '" + std::string(fields[2].text) + "': expected 2 columns (" +
+                time_and_value + ")");
       continue;
     }
-    double time_s = 0, ambient_c = 0;
-    const bool time_ok = parse_number(fields[0].text, time_s);
-    const bool ambient_ok = parse_number(fields[1].text, ambient_c);
+    double time_s = 0, value = 0;
+    const bool time_ok = result.utc ? parse_utc_timestamp(fields[0].text, time_s)
+                                    : parse_number(fields[0].text, time_s);
+    const auto time_text = [&](double t) {
+      return result.utc ? format_utc_timestamp(t) : number(t);
+    };
+    const bool ambient_ok = parse_number(fields[1].text, value);
     if (!time_ok)
       error(line_number, fields[0].column,
-            "bad number '" + std::string(fields[0].text) + "' for time_s");
+            result.utc ? "bad timestamp '" + std::string(fields[0].text) +
+                             "' for time_utc: expected YYYY-MM-DDTHH:MM:SSZ"
+                       : "bad number '" + std::string(fields[0].text) + "' for time_s");
     if (!ambient_ok)
       error(line_number, fields[1].column,
-            "bad number '" + std::string(fields[1].text) + "' for ambient_c");
-    else if (ambient_c < min_ambient_c || ambient_c > max_ambient_c)
+            "bad number '" + std::string(fields[1].text) + "' for " + value_name);
+    else if (value < spec.min || value > spec.max)
       error(line_number, fields[1].column,
-            "ambient_c " + number(ambient_c) + " is outside [-90, 60] degC");
+            value_name + " " + number(value) + " is outside [" + number(spec.min) + ", " +
+                number(spec.max) + "] " + std::string(spec.unit));
     if (!time_ok) continue;
     if (have_previous && time_s <= previous_time_s) {
       error(line_number, fields[0].column,
-            "time_s " + number(time_s) +
-                " does not increase (previous row: " + number(previous_time_s) + ")");
+            std::string(header_names[0]) + " " + time_text(time_s) +
+                " does not increase (previous row: " + time_text(previous_time_s) + ")");
       continue;
     }
     if (have_previous && time_s - previous_time_s > result.step_s * (1 + 1e-12))
       error(line_number, fields[0].column,
-            "gap of " + number(time_s - previous_time_s) + " s after time_s " +
-                number(previous_time_s) + " exceeds the step of " + number(result.step_s) + " s");
+            "gap of " + number(time_s - previous_time_s) + " s after " +
+                std::string(header_names[0]) + " " + time_text(previous_time_s) +
+                " exceeds the step of " + number(result.step_s) + " s");
     have_previous = true;
     previous_time_s = time_s;
     if (ambient_ok)
       result.samples.push_back(
-          WeatherSample{.time_s = time_s, .temperature_k = ambient_c + celsius_k});
+          SeriesSample{.time_s = time_s, .value = value * spec.si_scale + spec.si_offset});
   }
   if (!header_seen)
-    error(std::max(1, last_line), 1, "missing header: expected 'time_s,ambient_c'");
+    error(std::max(1, last_line), 1, "missing header: expected '" + time_and_value + "'");
   else if (!have_previous && result.errors.empty())
     error(last_line + 1, 1, "no data rows after the header");
   if (!result.errors.empty()) result.samples.clear();
+  return result;
+}
+
+WeatherCsv parse_weather_csv(std::string_view text) {
+  SeriesCsv csv = parse_series_csv(text, SeriesColumn{.name = "ambient_c",
+                                                      .unit = "degC",
+                                                      .min = min_ambient_c,
+                                                      .max = max_ambient_c,
+                                                      .si_offset = celsius_k});
+  WeatherCsv result;
+  result.errors = std::move(csv.errors);
+  result.step_s = csv.step_s;
+  result.utc = csv.utc;
+  for (const SeriesSample& sample : csv.samples)
+    result.samples.push_back({.time_s = sample.time_s, .temperature_k = sample.value});
   return result;
 }
 
@@ -331,6 +436,87 @@ double interpolate_temperature_k(std::span<const WeatherSample> samples, double 
   const auto before = after - 1;
   const double weight = (time_s - before->time_s) / (after->time_s - before->time_s);
   return before->temperature_k + weight * (after->temperature_k - before->temperature_k);
+}
+
+AmbientSeries hourly_ambient_series(std::vector<double> hourly_k) {
+  AmbientSeries series;
+  series.values = std::move(hourly_k);
+  for (std::size_t h = 0; h < series.values.size(); ++h)
+    series.times_s.push_back(3600.0 * static_cast<double>(h));
+  return series;
+}
+
+StepSeries step_series_from_samples(std::span<const SeriesSample> samples,
+                                    double profile_time_at_start_s, double horizon_s) {
+  StepSeries series;
+  auto& times = series.times_s;
+  auto& values = series.values;
+  const bool whole_year = samples.size() > 1 && samples.back().time_s - samples.front().time_s >=
+                                                    weather_year_s - 2 * weather_day_s;
+  if (whole_year) // a typical year stands for any year: start inside the file
+    profile_time_at_start_s -=
+        std::floor((profile_time_at_start_s - samples.front().time_s) / weather_year_s) *
+        weather_year_s;
+  for (const SeriesSample& s : samples) {
+    double t = s.time_s - profile_time_at_start_s;
+    if (t > horizon_s) break;
+    if (t < 0 && !times.empty()) values.clear(), times.clear();
+    times.push_back(std::max(0.0, t));
+    values.push_back(s.value);
+  }
+  if (whole_year) {
+    for (double shift = weather_year_s; !times.empty() && times.back() < horizon_s;
+         shift += weather_year_s)
+      for (const SeriesSample& s : samples) {
+        double t = s.time_s + shift - profile_time_at_start_s;
+        if (t <= times.back()) continue;
+        if (t > horizon_s + weather_year_s) break;
+        times.push_back(t);
+        values.push_back(s.value);
+      }
+  }
+  return series;
+}
+
+AmbientSeries ambient_series_from_samples(std::span<const WeatherSample> samples,
+                                          double profile_time_at_start_s, double horizon_s) {
+  std::vector<SeriesSample> generic;
+  generic.reserve(samples.size());
+  for (const WeatherSample& s : samples)
+    generic.push_back({.time_s = s.time_s, .value = s.temperature_k});
+  return step_series_from_samples(generic, profile_time_at_start_s, horizon_s);
+}
+
+void add_heatwaves(AmbientSeries& series, std::span<const Heatwave> heatwaves) {
+  if (series.times_s.empty()) return;
+  auto& times = series.times_s;
+  auto& values = series.values;
+  for (const Heatwave& wave : heatwaves) {
+    for (double edge : {wave.start_s, wave.start_s + wave.duration_s}) {
+      auto it = std::lower_bound(times.begin(), times.end(), edge);
+      if (it != times.end() && *it == edge) continue;
+      auto index = static_cast<std::size_t>(it - times.begin());
+      double value = index > 0 ? values[index - 1] : values.front();
+      times.insert(it, edge);
+      values.insert(values.begin() + static_cast<long>(index), value);
+    }
+    for (std::size_t i = 0; i < times.size(); ++i)
+      if (times[i] >= wave.start_s && times[i] < wave.start_s + wave.duration_s)
+        values[i] += wave.extra_k;
+  }
+}
+
+double value_at(const StepSeries& series, double time_s) {
+  assert(!series.times_s.empty());
+  auto it = std::upper_bound(series.times_s.begin(), series.times_s.end(), time_s);
+  std::size_t index =
+      it == series.times_s.begin() ? 0 : static_cast<std::size_t>(it - series.times_s.begin()) - 1;
+  return series.values[index];
+}
+
+double next_change_s(const StepSeries& series, double time_s) {
+  auto it = std::upper_bound(series.times_s.begin(), series.times_s.end(), time_s);
+  return it == series.times_s.end() ? std::numeric_limits<double>::infinity() : *it;
 }
 
 } // namespace capsim

@@ -30,16 +30,19 @@
 //   noise_std_k              K   sigma
 //   noise_correlation_s      s   tau (0 = independent hourly noise)
 //
-// Weather CSV format (parse_weather_csv):
+// Weather CSV format (parse_weather_csv), with times in seconds or as ISO-8601 UTC timestamps:
 //   # lines starting with '#' are comments; before the header, "# step_s: 3600" states the
 //   # largest allowed gap between rows in seconds (default 3600, hourly)
 //   time_s,ambient_c
 //   0,3.2
 //   3600,2.9
-// The header is exactly `time_s,ambient_c`; each row holds a time in seconds (strictly
-// increasing, gaps <= step_s) and a dry-bulb temperature in degC within [-90, 60] (the world
-// records are -89.2 degC and 56.7 degC, WMO Weather and Climate Extremes Archive). Blank lines are
-// ignored, spaces around fields are allowed, CRLF line ends are accepted. Every error is
+// or, with the header `time_utc,ambient_c`, rows such as `2025-07-01T00:00:00Z,31.2`
+// (YYYY-MM-DDTHH:MM:SSZ, UTC; times become seconds since 1970-01-01T00:00:00Z and are aligned
+// with the scenario's epoch by the loader).
+// The header is exactly `time_s,ambient_c` or `time_utc,ambient_c`; each row holds a time
+// (strictly increasing, gaps <= step_s) and a dry-bulb temperature in degC within [-90, 60] (the
+// world records are -89.2 degC and 56.7 degC, WMO Weather and Climate Extremes Archive). Blank
+// lines are ignored, spaces around fields are allowed, CRLF line ends are accepted. Every error is
 // reported with its 1-based line and column.
 //
 // Sources: Memphis climate normals (NOAA NCEI U.S. Climate Normals 1991-2020, Memphis
@@ -113,13 +116,85 @@ struct WeatherCsv {
   std::vector<WeatherSample> samples;
   std::vector<WeatherCsvError> errors;
   double step_s = 3600;
+  bool utc = false; // times are seconds since 1970-01-01T00:00:00Z (header time_utc)
   bool ok() const { return errors.empty(); }
 };
 
 WeatherCsv parse_weather_csv(std::string_view text);
 
+// Any hourly quantity in the same format, with its own value column: header `time_s,NAME` or
+// `time_utc,NAME`; values in [min, max] of `unit` become SI as value * si_scale + si_offset.
+// parse_weather_csv is parse_series_csv with ambient_c in degC, [-90, 60].
+struct SeriesColumn {
+  std::string_view name;
+  std::string_view unit;
+  double min = 0;
+  double max = 0;
+  double si_offset = 0;
+  double si_scale = 1;
+};
+struct SeriesSample {
+  double time_s = 0;
+  double value = 0; // SI
+};
+struct SeriesCsv {
+  std::vector<SeriesSample> samples;
+  std::vector<WeatherCsvError> errors;
+  double step_s = 3600;
+  bool utc = false;
+  bool ok() const { return errors.empty(); }
+};
+SeriesCsv parse_series_csv(std::string_view text, const SeriesColumn& column);
+
+// "YYYY-MM-DDTHH:MM:SSZ" -> seconds since 1970-01-01T00:00:00Z (proleptic Gregorian calendar),
+// false if the text is not such a timestamp or names no real date and time.
+bool parse_utc_timestamp(std::string_view text, double& seconds_since_1970);
+std::string format_utc_timestamp(double seconds_since_1970);
+// Seconds from 1 January 00:00 UTC of the timestamp's year to the timestamp.
+double utc_time_of_year_s(double seconds_since_1970);
+
 // Linear interpolation between samples, holding the first and last values outside them
 // (asserts samples is non-empty).
 double interpolate_temperature_k(std::span<const WeatherSample> samples, double time_s);
+
+// A quantity that steps over a run (ambient temperature, grid price, carbon intensity): value
+// values[i] holds from times_s[i] (simulation time, ascending, the first at 0) until the next.
+struct StepSeries {
+  std::vector<double> times_s;
+  std::vector<double> values;
+};
+using AmbientSeries = StepSeries; // values in K
+
+// A temperature added during [start_s, start_s + duration_s) of simulation time.
+struct Heatwave {
+  double start_s = 0;
+  double duration_s = 0;
+  double extra_k = 0;
+};
+
+// One value per hour from t = 0.
+AmbientSeries hourly_ambient_series(std::vector<double> hourly_k);
+// A file's samples (times from the file's origin) seen from a run whose t = 0 falls at
+// profile_time_at_start_s of the file: the sample in force at the start holds from 0, samples
+// after the horizon are dropped, and a file covering a whole year (at least 363 days between its
+// first and last rows) repeats, year after year, to the horizon; such a typical year stands for
+// any year, so a start outside it is moved by whole years (365 d) into it.
+AmbientSeries ambient_series_from_samples(std::span<const WeatherSample> samples,
+                                          double profile_time_at_start_s, double horizon_s);
+// The same for any quantity read by parse_series_csv.
+StepSeries step_series_from_samples(std::span<const SeriesSample> samples,
+                                    double profile_time_at_start_s, double horizon_s);
+// Adds each heatwave: its edges become changes of their own, and every value inside it is raised.
+void add_heatwaves(AmbientSeries& series, std::span<const Heatwave> heatwaves);
+// The value in force at time_s (asserts the series is non-empty).
+double value_at(const StepSeries& series, double time_s);
+inline double ambient_at_k(const AmbientSeries& series, double time_s) {
+  return value_at(series, time_s);
+}
+// The first change strictly after time_s, +infinity if none.
+double next_change_s(const StepSeries& series, double time_s);
+inline double next_ambient_change_s(const AmbientSeries& series, double time_s) {
+  return next_change_s(series, time_s);
+}
 
 } // namespace capsim

@@ -165,24 +165,36 @@ void site_actor(World* world, SiteState* site) {
   }
 }
 
-// Checkpoint write and read times come from transfers on the platform: the job's total NIC
-// bandwidth feeds the site's storage link through the gateway, under SimGrid's flow model.
+// Checkpoint write and read times come from transfers on the platform, under SimGrid's flow
+// model: on the ground from the job's own NIC host (its total NIC bandwidth) to the site's
+// storage, concurrently with other jobs' transfers, which share the storage link; in orbit
+// through the site's gateway, one job at a time.
 void measure_checkpoint(World* world, JobState* job) {
   SiteState& site = *job->cluster->site;
   const ClusterSpec& cluster = *job->cluster->spec;
-  std::unique_lock transfers(*site.transfer_lock); // the gateway link is shared per site
-  if (world->stopping()) return;
-  double nic_bytes_per_s =
-      static_cast<double>(job->spec->gpus) *
-      std::max(1e9 / cluster.gpus_per_host, cluster.system.scale_out_bytes_per_s_per_gpu);
-  site.platform->gateway_link->set_bandwidth(nic_bytes_per_s);
   auto bytes = static_cast<std::uint64_t>(job->spec->checkpoint.size_bytes);
-  double t0 = now();
-  sg4::Comm::sendto(site.platform->gateway, site.platform->storage, bytes);
-  double write_s = now() - t0;
-  double t1 = now();
-  sg4::Comm::sendto(site.platform->storage, site.platform->gateway, bytes);
-  double read_s = now() - t1;
+  const auto index = static_cast<std::size_t>(job - world->jobs().data());
+  double write_s = 0, read_s = 0;
+  if (index < site.platform->job_nics.size() && site.platform->job_nics[index]) {
+    // Ground: the job's own NICs; other jobs' transfers share the storage link meanwhile.
+    sg4::Host* nics = site.platform->job_nics[index];
+    double t0 = now();
+    sg4::Comm::sendto(nics, site.platform->storage, bytes);
+    write_s = now() - t0;
+    double t1 = now();
+    sg4::Comm::sendto(site.platform->storage, nics, bytes);
+    read_s = now() - t1;
+  } else {
+    std::unique_lock transfers(*site.transfer_lock); // one gateway per orbital site
+    if (world->stopping()) return;
+    site.platform->gateway_link->set_bandwidth(job_nic_bytes_per_s(*job->spec, cluster));
+    double t0 = now();
+    sg4::Comm::sendto(site.platform->gateway, site.platform->storage, bytes);
+    write_s = now() - t0;
+    double t1 = now();
+    sg4::Comm::sendto(site.platform->storage, site.platform->gateway, bytes);
+    read_s = now() - t1;
+  }
   if (world->stopping()) return;
   const auto& ring = site.platform->probe_ring;
   if (!ring.empty()) {

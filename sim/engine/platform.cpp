@@ -101,6 +101,11 @@ void build_orbital_site(const Scenario& scenario, const SiteSpec& site, sg4::Net
 
 } // namespace
 
+double job_nic_bytes_per_s(const JobSpec& job, const ClusterSpec& cluster) {
+  return static_cast<double>(job.gpus) *
+         std::max(1e9 / cluster.gpus_per_host, cluster.system.scale_out_bytes_per_s_per_gpu);
+}
+
 Platform build_platform(const Scenario& scenario) {
   Platform platform;
   auto* root = sg4::create_full_zone("capsim");
@@ -133,6 +138,21 @@ Platform build_platform(const Scenario& scenario) {
     sp.gateway_link = gateway->get_link_up();
     platform.links += 3;
     platform.hosts += 3;
+    sp.job_nics.assign(scenario.jobs.size(), nullptr);
+    for (std::size_t j = 0; j < scenario.jobs.size(); ++j) {
+      const JobSpec& job = scenario.jobs[j];
+      auto cluster = std::find_if(scenario.clusters.begin(), scenario.clusters.end(),
+                                  [&](const ClusterSpec& c) { return c.name == job.cluster; });
+      if (cluster == scenario.clusters.end() || cluster->site != site.name) continue;
+      auto* nic = sp.zone->create_host(site.name + "-" + job.name + "-nics", 1e9);
+      auto* link = sp.zone->create_split_duplex_link(site.name + "-" + job.name + "-nic-link",
+                                                     job_nic_bytes_per_s(job, *cluster));
+      link->set_latency(fabric_latency_s);
+      route_to_center(nic, link);
+      sp.job_nics[j] = nic;
+      platform.hosts += 1;
+      platform.links += 1;
+    }
     sp.zone->seal();
     platform.sites.push_back(sp);
   }

@@ -3,7 +3,9 @@
 // platform.cpp); a controller host that runs the site's actors and never fails; a storage host
 // behind a link of the site's storage bandwidth; a gateway host whose link carries a job's
 // aggregate checkpoint traffic (its bandwidth is set to the job's total NIC bandwidth before each
-// transfer); in orbit, a probe ring of inter-satellite links for the collectives and the
+// transfer; orbital sites) or, on the ground, one NIC host per job whose link has the job's
+// total NIC bandwidth, so that jobs' transfers share the storage link as concurrent flows; in
+// orbit, a probe ring of inter-satellite links for the collectives and the
 // downlink. The GPU servers and satellites are not SimGrid hosts: they are capsim state
 // (world.hpp, UnitId), since SimGrid computes nothing on them.
 #pragma once
@@ -31,6 +33,10 @@ struct SitePlatform {
   simgrid::s4u::Host* gateway = nullptr;
   simgrid::s4u::Link* gateway_link = nullptr;
   simgrid::s4u::Link* storage_link = nullptr;
+  // Ground sites: one host per job standing for its servers' NICs, behind a link of the job's
+  // total NIC bandwidth, by index in Scenario::jobs (nullptr for the other sites' jobs).
+  // Concurrent checkpoint transfers of several jobs share the storage link as SimGrid flows.
+  std::vector<simgrid::s4u::Host*> job_nics;
 };
 
 struct Platform {
@@ -40,5 +46,9 @@ struct Platform {
 };
 
 Platform build_platform(const Scenario& scenario);
+
+// A job's total NIC bandwidth toward storage: its GPUs' scale-out bandwidth, at least 1 GB/s per
+// server.
+double job_nic_bytes_per_s(const JobSpec& job, const ClusterSpec& cluster);
 
 } // namespace capsim

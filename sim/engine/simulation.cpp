@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 
@@ -215,6 +216,17 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
                                {"battery_charge", l.battery_charge_j}};
     s["cost_by_source_usd"] = {{"grid", l.grid_usd}, {"turbines", l.fuel_usd}};
     s["unmet_energy_j"] = l.unmet_j;
+    double useful_flop = 0; // as the jobs' flop_done
+    for (const JobState* job : site.jobs)
+      useful_flop += std::min(job->net_flop(), job->spec->total_flop);
+    const double co2_t = (l.grid_co2_kg + l.turbine_co2_kg) / 1000;
+    s["emissions_tco2"] = {
+        {"grid", l.grid_co2_kg / 1000}, {"turbines", l.turbine_co2_kg / 1000}, {"total", co2_t}};
+    s["turbine_fuel_energy_j"] = l.fuel_j;
+    s["tco2_per_useful_eflop"] = useful_flop > 0 ? json(co2_t / (useful_flop / 1e18)) : json();
+    if (!site.orbital)
+      s["grid_energised_s"] =
+          std::isfinite(site.grid_energised_s) ? json(site.grid_energised_s) : json(nullptr);
     s["water_m3"] = site.water_m3;
     s["economiser_hours"] = site.economiser_s / 3600;
     s["cooling"] = site.orbital                   ? "radiators"

@@ -410,7 +410,7 @@ void World::start_running(JobState& job, double now) {
   // Admission: the site must power the job (and every other job already admitted) at the
   // deepest cap its policy allows. Only a supply drop since admission makes this fail.
   PowerTotals p = power_totals(site);
-  if (p.fixed_w + p.reserved_dynamic_w * floor_cap(site) > it_budget_w(site)) {
+  if (!fits_in_budget(p.fixed_w, p.reserved_dynamic_w, floor_cap(site), it_budget_w(site))) {
     release_hosts(job);
     job.phase = JobPhase::waiting;
     job.waiting_for = "power";
@@ -570,7 +570,7 @@ World::PowerTotals World::power_totals(const SiteState& site) const {
 }
 
 double World::floor_cap(const SiteState& site) const {
-  return site.spec->power_policy == PowerPolicy::cap ? site.spec->min_cap_fraction : 1.0;
+  return deepest_cap(site.spec->power_policy, site.spec->min_cap_fraction);
 }
 
 void World::rebalance(SiteState& site, double now) {
@@ -593,7 +593,8 @@ void World::rebalance(SiteState& site, double now) {
     if (job->hosts.size() + missing < job->min_hosts) continue;
     double extra_fixed = static_cast<double>(missing) * c->idle_w;
     double extra_dynamic = static_cast<double>(job->hosts_needed) * c->dynamic_w;
-    if (p.fixed_w + extra_fixed + (p.reserved_dynamic_w + extra_dynamic) * floor > budget_w)
+    if (!fits_in_budget(p.fixed_w + extra_fixed, p.reserved_dynamic_w + extra_dynamic, floor,
+                        budget_w))
       continue;
     fill_and_start(*job, now);
     p.fixed_w += extra_fixed;
@@ -605,7 +606,7 @@ void World::rebalance(SiteState& site, double now) {
 
   // 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
   p = power_totals(site);
-  while (p.fixed_w + p.running_dynamic_w * floor > budget_w) {
+  while (!fits_in_budget(p.fixed_w, p.running_dynamic_w, floor, budget_w)) {
     JobState* victim = nullptr;
     for (JobState* job : site.jobs)
       if (!job->hosts.empty()) victim = job;
@@ -619,18 +620,18 @@ void World::rebalance(SiteState& site, double now) {
   // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
   //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
   //    be switched off again when it resumes.
-  const double fixed = p.fixed_w, dynamic = p.running_dynamic_w, reserved = p.reserved_dynamic_w;
-  double cap = 1;
-  if (reserved > 0 && fixed + reserved > budget_w)
-    cap = std::clamp((budget_w - fixed) / reserved, floor, 1.0);
-  double room_w = std::max(0.0, budget_w - fixed - reserved * cap);
+  PowerPolicyInputs policy{.budget_w = budget_w,
+                           .fixed_w = p.fixed_w,
+                           .reserved_dynamic_w = p.reserved_dynamic_w,
+                           .deepest_cap = floor};
+  for (ClusterState* c : site.clusters)
+    policy.spare.push_back({.idle_w = c->idle_w, .count = c->free_on.size() + c->free_off.size()});
+  const PowerDecision decision = decide_power(policy);
+  const double cap = decision.cap, dynamic = p.running_dynamic_w;
   std::size_t turned_off = 0, turned_on = 0;
-  for (ClusterState* c : site.clusters) {
-    std::size_t spare = c->free_on.size() + c->free_off.size();
-    std::size_t want_on =
-        c->idle_w > 0 ? static_cast<std::size_t>(std::min<double>(static_cast<double>(spare),
-                                                                  std::floor(room_w / c->idle_w)))
-                      : spare;
+  for (std::size_t i = 0; i < site.clusters.size(); ++i) {
+    ClusterState* c = site.clusters[i];
+    const std::size_t want_on = decision.on[i];
     while (c->free_on.size() > want_on) {
       c->free_off.push_back(c->free_on.back());
       c->free_on.pop_back();
@@ -641,7 +642,6 @@ void World::rebalance(SiteState& site, double now) {
       c->free_off.pop_back();
       ++turned_on;
     }
-    room_w -= static_cast<double>(c->free_on.size()) * c->idle_w;
   }
   if (turned_off > 0 || turned_on > 0) {
     std::size_t shed_gpus = 0;
@@ -718,7 +718,7 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   site.cohorts.emplace_back(now, a.satellites);
   double n = site.satellites_in_orbit;
   site.battery_params.capacity_j = n * b.battery_energy_j;
-  site.battery_params.max_discharge_power_w = n * b.load_power_w * 1.5;
+  site.battery_params.max_discharge_power_w = discharge_rating_for_load_w(n * b.load_power_w);
   site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
   site.battery.energy_j += static_cast<double>(a.satellites) * b.battery_energy_j;
   refresh_conditions(site, now);

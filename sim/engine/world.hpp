@@ -33,6 +33,7 @@
 #include "models/radiation.hpp"
 #include "models/radiator.hpp"
 #include "models/training.hpp"
+#include "models/weather.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/usage.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -169,7 +170,13 @@ struct SiteState {
   std::vector<JobState*> jobs;          // scenario order: earlier = higher priority
   simgrid::s4u::MutexPtr transfer_lock; // one checkpoint measurement at a time per site
   // Conditions now (piecewise constant between site events)
-  double grid_w = 0; // grid power available: capacity, energising, curtailment
+  GridSchedule grid;           // this replication's: the energisation date drawn if uncertain
+  double grid_energised_s = 0; // when this replication's grid first gives power
+  StepSeries price_series;     // hourly grid prices (USD/J), when the site has a price file
+  StepSeries carbon_series;    // hourly grid carbon intensity (kg/J), when it has one
+  double price_usd_per_j = 0;  // now
+  double carbon_kg_per_j = 0;  // now
+  double grid_w = 0;           // grid power available: capacity, energising, curtailment
   bool curtailed = false;
   double solar_w = 0; // on-site solar available
   TurbineFleetState turbines;
@@ -200,9 +207,8 @@ struct SiteState {
   double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
   double fixed_heat_capacity_w = 0; // sites without a cooling model: scenario or fleet-sized
   bool economiser = false;
-  double water_m3_per_j = 0;           // per J of IT energy at this ambient
-  std::vector<double> ambient_times_s; // weather: ambient_series_k[i] holds from times_s[i]
-  std::vector<double> ambient_series_k;
+  double water_m3_per_j = 0; // per J of IT energy at this ambient
+  AmbientSeries ambient;     // weather over the run
   // Decisions now
   double cap_fraction = 1;
   std::string limit = "power"; // what binds while capped: "power" or "cooling"
@@ -314,6 +320,7 @@ private:
   void init_site_conditions(SiteState& site);
   void refresh_conditions(SiteState& site, double now);
   void dispatch_supply(SiteState& site, double now); // after IT power is decided
+  double wished_it_power_w(const SiteState& site) const;
   void integrate_supply(SiteState& site, double dt_s);
   double next_condition_change_s(const SiteState& site, double now) const;
   void advance_job(JobState& job, double now);

@@ -49,8 +49,9 @@ WorkEstimate estimate_work(const Scenario& s) {
     e.hosts += 4; // controller, gateway, storage, relay or ground
     bool hourly = site.weather.kind != WeatherKind::none || site.solar_capacity_w > 0;
     if (hourly) e.site_changes += horizon_s / 3600;
-    if (site.daily_to_s > site.daily_from_s) e.site_changes += 2 * horizon_s / day_s;
-    e.site_changes += static_cast<double>(site.grid.size() + 2 * site.curtailments.size());
+    if (site.grid.daily.active()) e.site_changes += 2 * horizon_s / day_s;
+    e.site_changes +=
+        static_cast<double>(site.grid.steps.size() + 2 * site.grid.curtailments.size());
     if (site.kind == SiteKind::orbital) {
       double period_s = orbital_period_s(site.orbital.orbit.altitude_m);
       double orbits = period_s > 0 ? horizon_s / period_s : 0;

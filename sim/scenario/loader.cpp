@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -242,6 +243,14 @@ public:
     s.horizon_s =
         top.quantity_in("horizon", Dimension::time, Need::required, 0, max_horizon_s, true)
             .value_or(0);
+    if (auto epoch = top.string("epoch", Need::optional)) {
+      double seconds = 0;
+      if (!parse_utc_timestamp(*epoch, seconds))
+        d_.error(top.peek("epoch"),
+                 "epoch must be a UTC time YYYY-MM-DDTHH:MM:SSZ, got '" + printable(*epoch) + "'");
+      else
+        s.epoch_unix_s = epoch_unix_s_ = seconds;
+    }
     if (YAML::Node outputs = top.mapping("outputs", Need::optional); outputs.IsDefined()) {
       MapReader r(outputs, "outputs", d_);
       s.output_interval_s = r.quantity_in("interval", Dimension::time, Need::optional,
@@ -288,7 +297,7 @@ private:
       site.kind = SiteKind::orbital;
       read_site_orbital(r, what, d_, site.orbital, max_horizon_s);
     } else {
-      read_site_power(r, what, d_, site, max_horizon_s);
+      read_site_power(r, what, d_, site, max_horizon_s, epoch_unix_s_);
     }
     site.power_policy =
         r.one_of("power_policy", Need::optional, {"cap", "shed"}).value_or("cap") == "shed"
@@ -624,6 +633,7 @@ private:
 
   Diagnostics& d_;
   const Catalog& catalog_;
+  std::optional<double> epoch_unix_s_; // the scenario's t = 0, seconds since 1970 UTC
 };
 
 Scenario read_document(YAML::Node root, Diagnostics& diagnostics,

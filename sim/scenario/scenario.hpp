@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "models/cooling.hpp"
 #include "models/failure.hpp"
 #include "models/gpu.hpp"
+#include "models/power_policy.hpp"
+#include "models/power_schedule.hpp"
 #include "models/power_supply.hpp"
 #include "models/training.hpp"
 #include "models/weather.hpp"
@@ -20,24 +23,6 @@
 namespace capsim {
 
 enum class SiteKind { terrestrial, orbital };
-enum class PowerPolicy { cap, shed };
-
-struct CapacityStep {
-  double at_s = 0;       // from this time on ...
-  double capacity_w = 0; // ... the grid connection gives this much
-};
-
-struct CurtailmentWindow {
-  double from_s = 0;
-  double to_s = 0;
-  double capacity_w = 0; // the grid gives at most this much inside the window
-};
-
-struct Heatwave {
-  double start_s = 0;
-  double duration_s = 0;
-  double extra_k = 0; // added to the ambient temperature during the heatwave
-};
 
 enum class WeatherKind { none, constant, synthetic, csv };
 
@@ -51,20 +36,35 @@ struct WeatherSpec {
   std::vector<Heatwave> heatwaves;
 };
 
+// An hourly input read from a CSV (time_s or time_utc rows): sample time - start_s = run time.
+struct HourlyFile {
+  std::string path;
+  std::vector<SeriesSample> samples; // SI values
+  double start_s = 0;
+};
+
+// A date drawn once per replication: triangular between min_s and max_s, most likely mode_s.
+struct TriangularTime {
+  double min_s = 0;
+  double mode_s = 0;
+  double max_s = 0;
+};
+
 struct SiteSpec {
   std::string name;
   SiteKind kind = SiteKind::terrestrial;
-  std::vector<CapacityStep> grid;              // sorted by time; the first step is at 0 s
-  std::vector<CurtailmentWindow> curtailments; // sorted, non-overlapping
-  // Every day from daily_from_s to daily_to_s (time of day), the grid gives at most
-  // daily_capacity_w (a demand-response rule); daily_to_s <= daily_from_s means no rule.
-  double daily_from_s = 0;
-  double daily_to_s = 0;
-  double daily_capacity_w = 0;
-  double pue = 1.3;                  // facility power / IT power, when no cooling model is given
-  double energy_price_usd_per_j = 0; // grid energy price
-  double cooling_capacity_w = 0;     // IT heat the site can reject; 0 = sized to the fleet
-  bool has_cooling_model = false;    // PUE and heat-rejection capacity from `cooling` + weather
+  GridSchedule grid; // capacity steps (the first at 0 s), curtailment windows, daily rule
+  double pue = 1.3;  // facility power / IT power, when no cooling model is given
+  double energy_price_usd_per_j = 0;            // grid energy price
+  std::optional<HourlyFile> energy_price_file;  // hourly prices instead of the constant
+  double grid_carbon_kg_per_j = 0;              // grid carbon intensity
+  std::optional<HourlyFile> grid_carbon_file;   // hourly intensity instead of the constant
+  std::optional<TriangularTime> grid_energised; // a drawn energisation (grid.steps: mode)
+  std::string turbine_fuel;                     // configs/fuels.yaml name; "" = none given
+  TurbineStartPolicy turbine_policy = TurbineStartPolicy::bridge_with_battery;
+  ChargeFrom charge_from;         // sources that may charge the battery
+  double cooling_capacity_w = 0;  // IT heat the site can reject; 0 = sized to the fleet
+  bool has_cooling_model = false; // PUE and heat-rejection capacity from `cooling` + weather
   CoolingParams cooling;
   WeatherSpec weather;
   TurbineParams turbines; // units == 0: none
@@ -150,6 +150,7 @@ struct Scenario {
   std::uint64_t seed = 1;
   double horizon_s = 0;
   double output_interval_s = 3600;
+  std::optional<double> epoch_unix_s; // `epoch`: t = 0 as seconds since 1970-01-01T00:00:00Z
   std::vector<SiteSpec> sites;
   std::vector<ClusterSpec> clusters;
   std::vector<JobSpec> jobs;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "sim/scenario/catalog.hpp"
@@ -19,15 +20,127 @@ void report(Diagnostics& d, const YAML::Node& node, const std::string& prefix,
     d.error(node, prefix + problem);
 }
 
+std::string resolve_path(const std::string& text, const std::string& scenario_file) {
+  std::filesystem::path path(text);
+  if (path.is_absolute()) return text;
+  return (std::filesystem::path(scenario_file).parent_path() / path).string();
+}
+
+struct Fuel {
+  double co2_kg_per_fuel_j = 0;
+  double turbine_efficiency = 1;
+};
+
+// configs/fuels.yaml: each fuel's CO2 per J of fuel and a typical turbine efficiency.
+std::optional<Fuel> find_fuel(const std::string& name, const YAML::Node& where,
+                              const std::string& what, Diagnostics& main) {
+  const std::string path = config_dir() + "/fuels.yaml";
+  Diagnostics d(path);
+  std::optional<Fuel> found;
+  std::vector<std::string> names;
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    MapReader top(root, "the fuels catalogue", d);
+    YAML::Node fuels = top.sequence("fuels", Need::required);
+    top.finish();
+    for (const auto& node : fuels) {
+      MapReader f(node, "fuel", d);
+      std::string fuel_name = f.string("name", Need::required).value_or("");
+      f.string("source", Need::required);
+      Fuel fuel;
+      fuel.co2_kg_per_fuel_j =
+          f.quantity_in("co2_per_fuel_energy", Dimension::mass_per_energy, Need::required, 0, 1e-3)
+              .value_or(0);
+      fuel.turbine_efficiency =
+          f.quantity_in("turbine_efficiency", Dimension::dimensionless, Need::required, 0, 1, true)
+              .value_or(1);
+      f.finish();
+      names.push_back(fuel_name);
+      if (fuel_name == name) found = fuel;
+    }
+  } catch (const YAML::Exception& e) {
+    d.error(e.mark, "YAML: " + e.msg);
+  }
+  main.merge(d);
+  if (!found && d.ok()) {
+    std::string list;
+    for (const auto& n : names)
+      list += (list.empty() ? "" : ", ") + n;
+    main.error(where, what + " turbines: unknown fuel '" + name + "' (configs/fuels.yaml has " +
+                          list + ")");
+  }
+  return found;
+}
+
+// `key: QUANTITY` or `key: {file: CSV}` with an hourly column `column`.
+void read_constant_or_hourly(MapReader& r, const char* key, Dimension dimension,
+                             const SeriesColumn& column, const std::string& what, Diagnostics& d,
+                             std::optional<double> epoch_unix_s, double& constant,
+                             std::optional<HourlyFile>& file, double min_si, double max_si) {
+  YAML::Node node = r.peek(key);
+  if (!node.IsDefined()) return;
+  if (!node.IsMap()) {
+    constant = r.quantity_in(key, dimension, Need::optional, min_si, max_si).value_or(0);
+    return;
+  }
+  MapReader m(r.mapping(key, Need::required), what + " " + key, d);
+  auto name = m.string("file", Need::required);
+  m.finish();
+  if (!name) return;
+  HourlyFile f{.path = resolve_path(*name, d.file())};
+  std::ifstream in(f.path, std::ios::binary);
+  if (!in) {
+    d.error(node["file"], what + ": cannot open " + key + " file '" + f.path + "'");
+    return;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  SeriesCsv csv = parse_series_csv(text.str(), column);
+  for (const auto& e : csv.errors)
+    d.error_in(f.path, e.line, e.column, e.message);
+  if (!csv.ok()) return;
+  if (csv.utc && !epoch_unix_s) {
+    d.error(node["file"], what + ": '" + f.path +
+                              "' has UTC timestamps: give the scenario an epoch (epoch: "
+                              "2025-07-01T00:00:00Z) to align it");
+    return;
+  }
+  f.start_s = csv.utc ? *epoch_unix_s : 0;
+  f.samples = std::move(csv.samples);
+  file = std::move(f);
+}
+
 void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site,
                double max_horizon_s) {
   MapReader g(node, what + " grid", d);
   double capacity =
       g.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w).value_or(0);
-  double energised =
-      g.quantity_in("energised", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
-  if (energised > 0) site.grid.push_back({0, 0});
-  site.grid.push_back({energised, capacity});
+  double energised = 0;
+  if (YAML::Node e = g.peek("energised"); e.IsDefined() && e.IsMap()) {
+    MapReader dist(g.mapping("energised", Need::required), what + " grid energised", d);
+    YAML::Node tri = dist.sequence("triangular", Need::required);
+    dist.finish();
+    if (tri.IsDefined()) {
+      std::vector<double> t;
+      for (const auto& item : tri)
+        t.push_back(read_quantity(item, Dimension::time, "a triangular bound", d).value_or(-1));
+      if (t.size() != 3)
+        d.error(tri, what + ": energised.triangular takes three times [min, most likely, max]");
+      else if (!(0 <= t[0] && t[0] <= t[1] && t[1] <= t[2] && t[2] <= max_horizon_s))
+        d.error(tri, what + ": energised.triangular needs 0 <= min <= most likely <= max");
+      else if (t[2] > t[0]) {
+        site.grid_energised = TriangularTime{.min_s = t[0], .mode_s = t[1], .max_s = t[2]};
+        energised = t[1];
+      } else {
+        energised = t[0];
+      }
+    }
+  } else {
+    energised =
+        g.quantity_in("energised", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+  }
+  if (energised > 0) site.grid.steps.push_back({0, 0});
+  site.grid.steps.push_back({energised, capacity});
   if (YAML::Node steps = g.sequence("upgrades", Need::optional); steps.IsDefined()) {
     for (const auto& step : steps) {
       MapReader u(step, what + " grid upgrade", d);
@@ -35,11 +148,11 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
       auto cap = u.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
       u.finish();
       if (!at || !cap) continue;
-      if (*at <= site.grid.back().at_s)
+      if (*at <= site.grid.steps.back().at_s)
         d.error(step, what + ": grid upgrades must be in increasing time order, after the grid "
                              "is energised");
       else
-        site.grid.push_back({*at, *cap});
+        site.grid.steps.push_back({*at, *cap});
     }
   }
   if (YAML::Node windows = g.sequence("curtailments", Need::optional); windows.IsDefined()) {
@@ -52,10 +165,10 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
       if (!from || !to || !cap) continue;
       if (*to <= *from)
         d.error(window, what + ": a curtailment must end after it starts");
-      else if (!site.curtailments.empty() && *from < site.curtailments.back().to_s)
+      else if (!site.grid.curtailments.empty() && *from < site.grid.curtailments.back().to_s)
         d.error(window, what + ": curtailments must be in time order and must not overlap");
       else
-        site.curtailments.push_back({*from, *to, *cap});
+        site.grid.curtailments.push_back({*from, *to, *cap});
     }
   }
   if (YAML::Node daily = g.mapping("daily_curtailment", Need::optional); daily.IsDefined()) {
@@ -67,9 +180,9 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
     if (from && to && cap) {
       if (*to <= *from)
         d.error(daily, what + ": a daily curtailment must end after it starts, within one day");
-      site.daily_from_s = *from;
-      site.daily_to_s = *to;
-      site.daily_capacity_w = *cap;
+      site.grid.daily.from_s = *from;
+      site.grid.daily.to_s = *to;
+      site.grid.daily.capacity_w = *cap;
     }
   }
   g.finish();
@@ -86,6 +199,20 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
   p.fuel_cost_usd_per_j =
       t.quantity("fuel_cost", Dimension::money_per_energy, Need::optional).value_or(0);
   p.start_delay_s = t.quantity("start_delay", Dimension::time, Need::optional).value_or(600);
+  site.turbine_policy =
+      t.one_of("start_policy", Need::optional, {"bridge", "battery_first"}).value_or("bridge") ==
+              "battery_first"
+          ? TurbineStartPolicy::battery_first
+          : TurbineStartPolicy::bridge_with_battery;
+  if (auto fuel = t.string("fuel", Need::optional)) {
+    site.turbine_fuel = *fuel;
+    if (auto f = find_fuel(*fuel, t.peek("fuel"), what, d)) {
+      p.fuel_co2_kg_per_j = f->co2_kg_per_fuel_j;
+      p.efficiency = f->turbine_efficiency;
+    }
+  }
+  if (auto e = t.quantity_in("efficiency", Dimension::dimensionless, Need::optional, 0, 1, true))
+    p.efficiency = *e;
   t.finish();
   if (t.valid()) {
     PowerSupplyParams check;
@@ -115,6 +242,21 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
   site.battery_initial_soc =
       b.quantity_in("initial_state_of_charge", Dimension::dimensionless, Need::optional, 0, 1)
           .value_or(1.0);
+  if (YAML::Node from = b.sequence("charge_from", Need::optional); from.IsDefined()) {
+    site.charge_from = ChargeFrom{.grid = false, .solar = false, .turbines = false};
+    for (const auto& item : from) {
+      std::string source = item.IsScalar() ? item.Scalar() : "";
+      if (source == "grid")
+        site.charge_from.grid = true;
+      else if (source == "solar")
+        site.charge_from.solar = true;
+      else if (source == "turbines")
+        site.charge_from.turbines = true;
+      else
+        d.error(item,
+                what + " battery: charge_from lists grid, solar or turbines, got '" + source + "'");
+    }
+  }
   b.finish();
   if (b.valid()) {
     report(d, node, what + " battery: ", validate(p));
@@ -145,14 +287,38 @@ void read_cooling(const YAML::Node& node, const std::string& what, Diagnostics& 
   site.has_cooling_model = true;
 }
 
-std::string resolve_path(const std::string& text, const std::string& scenario_file) {
-  std::filesystem::path path(text);
-  if (path.is_absolute()) return text;
-  return (std::filesystem::path(scenario_file).parent_path() / path).string();
+void read_weather_file(const YAML::Node& where, const std::string& path, const std::string& what,
+                       Diagnostics& d, WeatherSpec& spec, std::optional<double> epoch_unix_s,
+                       bool start_given) {
+  spec.kind = WeatherKind::csv;
+  spec.source = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    d.error(where, what + ": cannot open weather file '" + path + "'");
+    return;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  WeatherCsv csv = parse_weather_csv(text.str());
+  for (const auto& e : csv.errors)
+    d.error_in(path, e.line, e.column, e.message);
+  if (csv.ok() && csv.samples.empty()) d.error_in(path, 0, 0, "the weather file has no rows");
+  if (csv.utc) {
+    if (start_given)
+      d.error(where, what + ": the weather file has UTC timestamps, which the scenario's epoch "
+                            "aligns; time_of_year_at_start is for files in seconds and profiles");
+    else if (!epoch_unix_s)
+      d.error(where, what + ": the weather file '" + path +
+                         "' has UTC timestamps: give the scenario an epoch (epoch: "
+                         "2025-07-01T00:00:00Z) to align it");
+    else
+      spec.time_of_year_at_start_s = *epoch_unix_s;
+  }
+  spec.samples = std::move(csv.samples);
 }
 
 void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site,
-                  double max_horizon_s) {
+                  double max_horizon_s, std::optional<double> epoch_unix_s) {
   MapReader w(node, what + " weather", d);
   WeatherSpec& spec = site.weather;
   auto profile = w.string("profile", Need::optional);
@@ -162,9 +328,12 @@ void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& 
   if (w.valid() && sources != 1)
     d.error(node, what + " weather: give exactly one of profile (a name in configs/weather/), "
                          "file (an hourly CSV) or constant (a temperature)");
-  spec.time_of_year_at_start_s =
-      w.quantity_in("time_of_year_at_start", Dimension::time, Need::optional, 0, weather_year_s)
-          .value_or(0);
+  auto start =
+      w.quantity_in("time_of_year_at_start", Dimension::time, Need::optional, 0, weather_year_s);
+  // Without an explicit start, the epoch's time of year (UTC) places a profile's year.
+  spec.time_of_year_at_start_s = start          ? *start
+                                 : epoch_unix_s ? utc_time_of_year_s(*epoch_unix_s)
+                                                : 0;
   if (YAML::Node waves = w.sequence("heatwaves", Need::optional); waves.IsDefined()) {
     for (const auto& wave : waves) {
       MapReader h(wave, what + " heatwave", d);
@@ -182,30 +351,22 @@ void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& 
     spec.constant_k = *constant;
     spec.source = "constant";
   } else if (profile) {
-    spec.kind = WeatherKind::synthetic;
-    spec.source = *profile;
-    std::string path = config_dir() + "/weather/" + *profile + ".yaml";
-    if (!std::filesystem::exists(path))
-      d.error(node["profile"],
-              what + ": no weather profile '" + *profile + "' (looked for " + path + ")");
-    else
-      spec.synthetic = load_weather_profile(path, d);
-  } else if (file) {
-    spec.kind = WeatherKind::csv;
-    std::string path = resolve_path(*file, d.file());
-    spec.source = path;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      d.error(node["file"], what + ": cannot open weather file '" + path + "'");
-      return;
+    std::string base = config_dir() + "/weather/" + *profile;
+    if (std::filesystem::exists(base + ".yaml")) {
+      spec.kind = WeatherKind::synthetic;
+      spec.source = *profile;
+      spec.synthetic = load_weather_profile(base + ".yaml", d);
+    } else if (std::filesystem::exists(base + ".csv")) { // a bundled typical year
+      read_weather_file(node["profile"], base + ".csv", what, d, spec, epoch_unix_s,
+                        start.has_value());
+      spec.source = *profile;
+    } else {
+      d.error(node["profile"], what + ": no weather profile '" + *profile + "' (looked for " +
+                                   base + ".yaml and " + base + ".csv)");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    WeatherCsv csv = parse_weather_csv(text.str());
-    for (const auto& e : csv.errors)
-      d.error_in(path, e.line, e.column, e.message);
-    if (csv.ok() && csv.samples.empty()) d.error_in(path, 0, 0, "the weather file has no rows");
-    spec.samples = std::move(csv.samples);
+  } else if (file) {
+    read_weather_file(node["file"], resolve_path(*file, d.file()), what, d, spec, epoch_unix_s,
+                      start.has_value());
   }
 }
 
@@ -248,14 +409,22 @@ WeatherParams load_weather_profile(const std::string& path, Diagnostics& main) {
 }
 
 void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, SiteSpec& site,
-                     double max_horizon_s) {
+                     double max_horizon_s, std::optional<double> epoch_unix_s) {
   if (YAML::Node grid = r.mapping("grid", Need::optional); grid.IsDefined())
     read_grid(grid, what, d, site, max_horizon_s);
   else
-    site.grid.push_back({0, 0});
-  site.energy_price_usd_per_j =
-      r.quantity_in("energy_price", Dimension::money_per_energy, Need::optional, 0, 1e-3)
-          .value_or(0);
+    site.grid.steps.push_back({0, 0});
+  constexpr double per_mwh = 1 / 3.6e9;
+  read_constant_or_hourly(
+      r, "energy_price", Dimension::money_per_energy,
+      SeriesColumn{
+          .name = "usd_per_mwh", .unit = "USD/MWh", .min = -1e4, .max = 1e5, .si_scale = per_mwh},
+      what, d, epoch_unix_s, site.energy_price_usd_per_j, site.energy_price_file, 0, 1e-3);
+  read_constant_or_hourly(
+      r, "grid_carbon_intensity", Dimension::mass_per_energy,
+      SeriesColumn{
+          .name = "kg_per_mwh", .unit = "kg/MWh", .min = 0, .max = 3000, .si_scale = per_mwh},
+      what, d, epoch_unix_s, site.grid_carbon_kg_per_j, site.grid_carbon_file, 0, 3000 * per_mwh);
   if (YAML::Node turbines = r.mapping("turbines", Need::optional); turbines.IsDefined())
     read_turbines(turbines, what, d, site);
   if (YAML::Node battery = r.mapping("battery", Need::optional); battery.IsDefined())
@@ -290,7 +459,7 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
             what + ": cooling_capacity is for sites without a cooling plant; give "
                    "cooling.capacity instead");
   if (YAML::Node weather = r.mapping("weather", Need::optional); weather.IsDefined())
-    read_weather(weather, what, d, site, max_horizon_s);
+    read_weather(weather, what, d, site, max_horizon_s, epoch_unix_s);
   else if (cooling.IsDefined())
     d.error(cooling, what + ": a cooling plant needs a weather block (profile, file or constant)");
   if (!r.has("grid") && site.turbines.units == 0 && site.solar_capacity_w <= 0 && !site.has_battery)

@@ -183,3 +183,34 @@ TEST_CASE("power supply: sampled turbine availability has the binomial mean") {
   // Mean n p = 14.25, standard error sqrt(n p (1 - p) / draws) = 0.006: 5 sigma.
   CHECK(std::abs(sum / draws - 14.25) < 0.03);
 }
+
+TEST_CASE("power supply: turbines are committed for the site's wish, and stopped when not needed") {
+  const PowerSupplyParams params = memphis_like(TurbineStartPolicy::bridge_with_battery);
+  const double unit_w = params.turbines.unit_capacity_w;
+  // The site draws 100 MW now (capped) but wishes 200 MW; the grid gives 50 MW. Units wanted:
+  // ceil((200 - 50) / unit), all of them idle now.
+  SupplyInputs in{.demand_w = 100e6,
+                  .grid_available_w = 50e6,
+                  .turbine_units_in_service = 14,
+                  .battery_discharge_limit_w = 100e6,
+                  .committed_demand_w = 200e6};
+  PowerDispatch d = dispatch_power(params, in);
+  const int wanted = static_cast<int>(std::ceil(150e6 / unit_w));
+  CHECK(d.turbine_units_to_start == wanted);
+  CHECK(d.turbine_units_to_stop == 0);
+  // Some already starting: only the rest start.
+  in.turbine_units_starting = 3;
+  CHECK(dispatch_power(params, in).turbine_units_to_start == wanted - 3);
+  // Wish gone: running units beyond what the load needs stop.
+  in = SupplyInputs{.demand_w = 60e6,
+                    .grid_available_w = 50e6,
+                    .turbine_units_running = 6,
+                    .turbine_units_in_service = 14};
+  d = dispatch_power(params, in);
+  CHECK(d.turbine_units_loaded == 1);
+  CHECK(d.turbine_units_to_start == 0);
+  CHECK(d.turbine_units_to_stop == 5);
+  // Never more than the units in service.
+  in = SupplyInputs{.demand_w = 1e9, .turbine_units_in_service = 14};
+  CHECK(dispatch_power(params, in).turbine_units_to_start == 14);
+}

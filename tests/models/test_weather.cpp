@@ -200,7 +200,7 @@ TEST_CASE("weather csv: each bad row kind gives its line and column") {
       {"time,ambient_c\n0,1\n", "1:1: expected header column 'time_s', got 'time'"},
       {"time_s,temp_c\n0,1\n", "1:8: expected header column 'ambient_c', got 'temp_c'"},
       {"time_s\n0,1\n", "1:7: missing header column 'ambient_c': expected header "
-                        "'time_s,ambient_c'"},
+                        "'time_s,ambient_c' or 'time_utc,ambient_c'"},
       {"time_s,ambient_c\n0,1\n3600\n",
        "3:5: missing column ambient_c: expected 2 columns (time_s,ambient_c)"},
       {"time_s,ambient_c\n0,1,2\n", "2:5: unexpected third column '2': expected 2 columns "
@@ -237,4 +237,43 @@ TEST_CASE("weather csv: all errors of a file are reported in one pass") {
   CHECK(csv.errors[0].line == 3);
   CHECK(csv.errors[1].line == 4);
   CHECK(csv.errors[2].line == 5);
+}
+
+TEST_CASE("weather series: a file starting mid-profile lines up with the run's t = 0") {
+  std::vector<WeatherSample> samples;
+  for (int h = 0; h < 48; ++h)
+    samples.push_back({3600.0 * h, 280.0 + h});
+  // The run starts 10.5 h into the file: the value in force then (row 10) holds from 0.
+  AmbientSeries s = ambient_series_from_samples(samples, 10.5 * 3600, 5 * 3600);
+  CHECK(ambient_at_k(s, 0) == 290);
+  CHECK(ambient_at_k(s, 0.5 * 3600 - 1) == 290);
+  CHECK(ambient_at_k(s, 0.5 * 3600) == 291);
+  CHECK(next_ambient_change_s(s, 0) == 0.5 * 3600);
+  CHECK(s.times_s.back() <= 5 * 3600); // nothing after the horizon
+}
+
+TEST_CASE("weather series: a year-long file repeats to the horizon; heatwaves add their extra") {
+  std::vector<WeatherSample> samples;
+  for (int d = 0; d < 365; ++d)
+    samples.push_back({weather_day_s * d, 270.0 + d % 30});
+  const double horizon_s = 2.5 * weather_year_s;
+  AmbientSeries s = ambient_series_from_samples(samples, 0, horizon_s);
+  CHECK(s.times_s.back() >= horizon_s);
+  for (double t : {3.25 * weather_day_s, 100.5 * weather_day_s, 364.9 * weather_day_s})
+    for (int year : {1, 2})
+      CHECK(ambient_at_k(s, t + year * weather_year_s) == ambient_at_k(s, t));
+  // A 3-day heatwave of +8 K from day 40 12:00: edges become changes of their own.
+  const Heatwave wave{
+      .start_s = 40.5 * weather_day_s, .duration_s = 3 * weather_day_s, .extra_k = 8};
+  AmbientSeries hot = s;
+  add_heatwaves(hot, std::span(&wave, 1));
+  CHECK(ambient_at_k(hot, 40.25 * weather_day_s) == ambient_at_k(s, 40.25 * weather_day_s));
+  for (double t : {40.5, 41.0, 42.7, 43.49})
+    CHECK(ambient_at_k(hot, t * weather_day_s) == ambient_at_k(s, t * weather_day_s) + 8);
+  CHECK(ambient_at_k(hot, 43.5 * weather_day_s) == ambient_at_k(s, 43.5 * weather_day_s));
+  CHECK(next_ambient_change_s(hot, 40.25 * weather_day_s) == 40.5 * weather_day_s);
+  // Hourly synthetic values: one per hour from 0.
+  AmbientSeries hourly = hourly_ambient_series({280, 281, 282});
+  CHECK(hourly.times_s == std::vector<double>{0, 3600, 7200});
+  CHECK(ambient_at_k(hourly, 7199) == 281);
 }

@@ -69,7 +69,8 @@ TEST_CASE("heatwave: supply, heat, battery and energy invariants in every row") 
   check_invariants("scenarios/heatwave.yaml");
 }
 
-TEST_CASE("colossus-memphis: turbines and batteries bridge until the grid, then the cap lifts") {
+TEST_CASE(
+    "colossus-memphis: turbines and batteries bridge until the substation, then the cap lifts") {
   TempDir dir;
   auto summary = run_ok(dir, source_path("scenarios/colossus-memphis.yaml"));
   const auto& site = summary["sites"][0];
@@ -86,7 +87,7 @@ TEST_CASE("colossus-memphis: turbines and batteries bridge until the grid, then 
     bool capped = s.at(i, "cap_fraction") < 1;
     if (t < 305 * 86400.0) {
       capped_before_grid |= capped;
-      CHECK(s.at(i, "grid_power_w") == 0);
+      CHECK(s.at(i, "grid_power_w") <= 8e6); // the site's first feed until the substation
     } else if (t > 306 * 86400.0) {
       capped_after_grid |= capped;
     }

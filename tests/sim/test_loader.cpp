@@ -45,7 +45,7 @@ TEST_CASE("a good scenario loads with SI values and defaults") {
   CHECK(s.name == "minimal");
   CHECK(s.horizon_s == 2 * 86400.0);
   REQUIRE(s.sites.size() == 1);
-  CHECK(s.sites[0].grid.front().capacity_w == 2e6);
+  CHECK(s.sites[0].grid.steps.front().capacity_w == 2e6);
   REQUIRE(s.clusters.size() == 1);
   CHECK(s.clusters[0].gpu.name == "H100");
   CHECK(s.clusters[0].system.name == "DGX-H100"); // the catalogue's default system for H100
@@ -139,7 +139,7 @@ TEST_CASE("--set overrides values by path, with list items addressed by name") {
       fixture("good-minimal.yaml"),
       {parse_override("sites.site-a.grid.capacity=300MW"), parse_override("horizon=90 d"),
        parse_override("clusters.c1.failures.rate=0 /GPU/h"), parse_override("jobs.j1.mfu=0.5")});
-  CHECK(s.sites[0].grid.front().capacity_w == 3e8);
+  CHECK(s.sites[0].grid.steps.front().capacity_w == 3e8);
   CHECK(s.horizon_s == 90 * 86400.0);
   CHECK(s.clusters[0].failure_rate_per_gpu_s == 0);
   CHECK(s.jobs[0].mfu == 0.5);

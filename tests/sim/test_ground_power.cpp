@@ -1,0 +1,166 @@
+// Ground-site power as built: turbines that charge the battery when the policy allows it,
+// weather files with UTC timestamps aligned to the epoch, emissions from fuel and grid, and
+// checkpoint transfers of several jobs that share the site's storage as SimGrid flows.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include "capsim_process.hpp"
+
+using namespace capsim::test;
+
+namespace {
+
+// One site with `power` (YAML lines under the site), 1,024 H100 (128 DGX H100) from day 0, and
+// `jobs` (YAML, may be empty). Fixed PUE, no failures.
+std::string site_scenario(const std::string& head, const std::string& power,
+                          const std::string& jobs, const std::string& horizon = "2 d") {
+  return head + "scenario: ground-power\nseed: 3\nhorizon: " + horizon +
+         "\noutputs:\n  interval: 15 min\nsites:\n  - name: plant\n    pue: 1.2\n" + power +
+         "clusters:\n  - name: fleet\n    site: plant\n    gpu: H100\n    system: DGX-H100\n"
+         "    deliveries:\n      - at: 0 d\n        gpus: 1024\n"
+         "    lease:\n      rate: 2 USD/GPU/h\n    failures:\n      rate: 0 /GPU/h\n"
+         "      repair_time: 24 h\n" +
+         (jobs.empty() ? "" : "jobs:\n" + jobs);
+}
+
+struct Series {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  double at(std::size_t row, const char* name) const {
+    return std::stod(rows[row][column(header, name)]);
+  }
+};
+
+Series series(const TempDir& dir) {
+  Series s;
+  s.rows = read_csv(dir.path("out/timeseries.csv"), s.header);
+  return s;
+}
+
+double soc_at(const Series& s, double time_s) {
+  for (std::size_t i = 0; i < s.rows.size(); ++i)
+    if (s.at(i, "time_s") == time_s) return s.at(i, "battery_soc");
+  FAIL("no row at " << time_s);
+  return NAN;
+}
+
+} // namespace
+
+TEST_CASE("turbines recharge a battery emptied at dusk before dawn only when charge_from allows") {
+  // Solar carries the idle fleet by day and fills the battery; from 18:00 the battery carries it
+  // alone and empties within the hour, since the turbines take 2 h to start; once they run, they
+  // carry the load and, when the policy allows it, refill the battery overnight. Idle fleet:
+  // 128 DGX H100 at idle x PUE 1.2, well under one 2.5 MW unit.
+  auto power = [](const std::string& charge_from) {
+    return "    solar:\n      capacity: 40 MW\n"
+           "    battery:\n      energy: 0.4 MWh\n      power: 2 MW\n"
+           "      min_state_of_charge: 0.1\n      charge_from: " +
+           charge_from +
+           "\n    turbines:\n      units: 2\n      unit_capacity: 2.5 MW\n"
+           "      start_delay: 2 h\n      fuel: natural_gas\n";
+  };
+  TempDir with, without;
+  run_ok(with, with.write("s.yaml", site_scenario("", power("[solar, turbines]"), "")));
+  run_ok(without, without.write("s.yaml", site_scenario("", power("[solar]"), "")));
+  Series w = series(with), n = series(without);
+  const double dusk_s = 18 * 3600.0, dawn_s = 86400.0 + 6 * 3600.0;
+  for (const Series* s : {&w, &n}) {
+    CHECK(soc_at(*s, dusk_s) == doctest::Approx(1).epsilon(1e-9)); // filled by the sun
+    CHECK(soc_at(*s, dusk_s + 1.5 * 3600) == doctest::Approx(0.1).epsilon(1e-6)); // emptied
+  }
+  // Before dawn: full again when turbines may charge it; otherwise still at its floor.
+  CHECK(soc_at(w, dawn_s - 900) == doctest::Approx(1).epsilon(1e-9));
+  CHECK(soc_at(n, dawn_s - 900) == doctest::Approx(0.1).epsilon(1e-6));
+}
+
+TEST_CASE("a weather file with UTC timestamps starting mid-year lines up with the epoch") {
+  TempDir dir;
+  std::string csv = "# hourly\ntime_utc,ambient_c\n";
+  for (int h = 0; h < 96; ++h) {
+    char row[64];
+    std::snprintf(row, sizeof row, "2025-07-%02dT%02d:00:00Z,%.1f\n", 1 + h / 24, h % 24,
+                  20.0 + 0.1 * h);
+    csv += row;
+  }
+  dir.write("july.csv", csv);
+  auto power = "    grid:\n      capacity: 10 MW\n    weather:\n      file: july.csv\n"
+               "    cooling_capacity: 20 MW\n";
+  // The epoch falls on 2025-07-02T05:00Z: row 29 of the file (20 + 2.9 degC).
+  std::string text = site_scenario("epoch: 2025-07-02T05:00:00Z\n", power, "", "1 d");
+  run_ok(dir, dir.write("s.yaml", text));
+  Series s = series(dir);
+  CHECK(s.at(0, "time_s") == 0);
+  CHECK(s.at(0, "ambient_c") == doctest::Approx(22.9).epsilon(1e-9));
+  CHECK(s.at(4, "ambient_c") == doctest::Approx(23.0).epsilon(1e-9)); // one hour later
+  // Without an epoch the file cannot be placed: a located error.
+  auto r = run_capsim({"validate", dir.write("bad.yaml", site_scenario("", power, "", "1 d"))});
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("UTC timestamps: give the scenario an epoch") != std::string::npos);
+}
+
+TEST_CASE("emissions: a site on turbines only emits its fuel energy times the fuel's factor") {
+  TempDir dir;
+  auto power = "    turbines:\n      units: 2\n      unit_capacity: 2.5 MW\n"
+               "      start_delay: 0 s\n      fuel: natural_gas\n      efficiency: 0.35\n";
+  // A job wants the power: turbines start for it (an idle, shed fleet asks for none).
+  const std::string job = "  - name: j\n    cluster: fleet\n    gpus: 512\n    model:\n"
+                          "      parameters: 7e9\n      tokens: 1e10\n"
+                          "      batch_tokens: 4194304\n    mfu: 0.4\n";
+  auto summary = run_ok(dir, dir.write("s.yaml", site_scenario("", power, job)));
+  const auto& site = summary["sites"][0];
+  const double turbine_j = site["energy_by_source_j"]["turbines"].get<double>();
+  REQUIRE(turbine_j > 0);
+  const double fuel_j = site["turbine_fuel_energy_j"].get<double>();
+  CHECK(fuel_j == doctest::Approx(turbine_j / 0.35).epsilon(1e-12));
+  // configs/fuels.yaml: natural gas 181.05 kg CO2 per MWh of fuel (EPA 53.06 kg/mmBtu).
+  const double expected_t = fuel_j * 181.05 / 3.6e9 / 1000;
+  const auto& e = site["emissions_tco2"];
+  CHECK(std::abs(e["turbines"].get<double>() - expected_t) <= 1e-9 * expected_t);
+  CHECK(e["grid"].get<double>() == 0);
+  CHECK(e["total"].get<double>() == e["turbines"].get<double>());
+}
+
+TEST_CASE("emissions: the grid's hourly carbon intensity weighs each hour's energy") {
+  TempDir dir;
+  std::string csv = "time_s,kg_per_mwh\n";
+  for (int h = 0; h <= 48; ++h)
+    csv += std::to_string(3600 * h) + "," + (h % 24 < 12 ? "100" : "500") + "\n";
+  dir.write("carbon.csv", csv);
+  auto power = "    grid:\n      capacity: 10 MW\n    grid_carbon_intensity:\n"
+               "      file: carbon.csv\n";
+  auto summary = run_ok(dir, dir.write("s.yaml", site_scenario("", power, "")));
+  const auto& site = summary["sites"][0];
+  // The idle fleet draws a constant power: half the hours at 100, half at 500 kg/MWh.
+  const double grid_j = site["energy_by_source_j"]["grid"].get<double>();
+  CHECK(site["emissions_tco2"]["grid"].get<double>() ==
+        doctest::Approx(grid_j * 300 / 3.6e9 / 1000).epsilon(1e-9));
+}
+
+TEST_CASE("two jobs checkpointing at once share the storage link as SimGrid flows") {
+  // Storage 10 GB/s behind NICs of 400 Gbit/s per GPU: the storage link binds. A 70e9-parameter
+  // job writes 14 bytes per parameter: 980 GB, ~98 s alone at 10 GB/s.
+  auto job = [](const std::string& name) {
+    return "  - name: " + name +
+           "\n    cluster: fleet\n    gpus: 512\n    model:\n      parameters: 70e9\n"
+           "      tokens: 1e9\n      batch_tokens: 4194304\n    mfu: 0.4\n"
+           "    checkpoint:\n      interval: 6 h\n      size: auto\n      restart: 1 min\n";
+  };
+  auto power = "    grid:\n      capacity: 10 MW\n    storage:\n      bandwidth: 10 GB/s\n"
+               "      latency: 0.1 ms\n";
+  TempDir alone, both;
+  auto a = run_ok(alone, alone.write("s.yaml", site_scenario("", power, job("a"), "1 d")));
+  auto b = run_ok(both, both.write("s.yaml", site_scenario("", power, job("a") + job("b"), "1 d")));
+  const double bytes = 14 * 70e9;
+  const double alone_s = a["jobs"][0]["checkpoint_write_s"].get<double>();
+  // Alone: the storage bandwidth, within SimGrid's bandwidth factor (0.97 in its default model).
+  CHECK(bytes / alone_s == doctest::Approx(10e9).epsilon(0.04));
+  for (const auto& j : b["jobs"]) {
+    const double shared_s = j["checkpoint_write_s"].get<double>();
+    CHECK(shared_s > 1.5 * alone_s);
+    // Both at once: twice the bytes through the same link, so twice the time.
+    CHECK(shared_s == doctest::Approx(2 * alone_s).epsilon(0.01));
+  }
+}
