@@ -623,7 +623,8 @@ void World::rebalance(SiteState& site, double now) {
   PowerPolicyInputs policy{.budget_w = budget_w,
                            .fixed_w = p.fixed_w,
                            .reserved_dynamic_w = p.reserved_dynamic_w,
-                           .deepest_cap = floor};
+                           .deepest_cap = floor,
+                           .spare = {}};
   for (ClusterState* c : site.clusters)
     policy.spare.push_back({.idle_w = c->idle_w, .count = c->free_on.size() + c->free_off.size()});
   const PowerDecision decision = decide_power(policy);

@@ -87,7 +87,7 @@ void read_constant_or_hourly(MapReader& r, const char* key, Dimension dimension,
   auto name = m.string("file", Need::required);
   m.finish();
   if (!name) return;
-  HourlyFile f{.path = resolve_path(*name, d.file())};
+  HourlyFile f{.path = resolve_path(*name, d.file()), .samples = {}, .start_s = 0};
   std::ifstream in(f.path, std::ios::binary);
   if (!in) {
     d.error(node["file"], what + ": cannot open " + key + " file '" + f.path + "'");

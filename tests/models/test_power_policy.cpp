@@ -8,8 +8,11 @@ using namespace capsim;
 
 TEST_CASE("power policy: the cap fills the budget exactly, down to the deepest cap") {
   // 100 MW fixed, 200 MW of training power above idle, 250 MW budget: cap = 150 / 200.
-  PowerPolicyInputs in{
-      .budget_w = 250e6, .fixed_w = 100e6, .reserved_dynamic_w = 200e6, .deepest_cap = 0.5};
+  PowerPolicyInputs in{.budget_w = 250e6,
+                       .fixed_w = 100e6,
+                       .reserved_dynamic_w = 200e6,
+                       .deepest_cap = 0.5,
+                       .spare = {}};
   PowerDecision d = decide_power(in);
   CHECK(d.cap == doctest::Approx(0.75).epsilon(1e-15));
   CHECK(in.fixed_w + in.reserved_dynamic_w * d.cap == doctest::Approx(in.budget_w));
