@@ -275,7 +275,7 @@ std::string format_utc_timestamp(double seconds) {
   long long y = 0;
   unsigned m = 0, d = 0;
   civil_from_days(days, y, m, d);
-  char text[32];
+  char text[64]; // a year of any width: -Wformat-truncation cannot bound it
   std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, rest / 3600,
                 rest / 60 % 60, rest % 60);
   return text;

@@ -23,7 +23,8 @@ PowerSupplyParams memphis_like(TurbineStartPolicy policy) {
                    .availability = 0.95,
                    .fuel_cost_usd_per_j = 90 * usd_per_mwh,
                    .start_delay_s = 600},
-      .policy = policy};
+      .policy = policy,
+      .charge_from = {}};
 }
 
 } // namespace
