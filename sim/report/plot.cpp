@@ -471,7 +471,8 @@ std::vector<Figure> curve_figures(const std::string& dir) {
     std::string x_unit;
     if (auto open = x_label.text.rfind(" (");
         open != std::string::npos && x_label.text.back() == ')')
-      x_unit = " " + x_label.text.substr(open + 2, x_label.text.size() - open - 3);
+      // Not " " + ...: GCC 12 warns falsely on that (bug 105651).
+      x_unit = fmt::format(" {}", x_label.text.substr(open + 2, x_label.text.size() - open - 3));
     std::string marks;
     for (const auto& b : break_evens)
       if (b.curve == curve.name)
