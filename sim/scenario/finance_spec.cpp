@@ -691,10 +691,10 @@ private:
       c.orbital.launch_usd_per_kg =
           r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
               .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
-      c.orbital.satellite_life_s = r.quantity_in("satellite_life", Dimension::time, Need::optional,
-                                                 0, 50 * kSecondsPerYear, true)
-                                       .value_or(orbit ? orbit->orbital.design_life_s
-                                                       : c.orbital.satellite_life_s);
+      c.orbital.satellite_life_s =
+          r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * kSecondsPerYear,
+                        true)
+              .value_or(orbit ? orbit->orbital.design_life_s : c.orbital.satellite_life_s);
       c.orbital.annual_replacement_fraction =
           r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
       c.orbital.ground_segment_usd =
