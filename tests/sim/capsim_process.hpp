@@ -120,15 +120,15 @@ inline std::size_t column(const std::vector<std::string>& header, const std::str
   throw std::runtime_error("no column " + name);
 }
 
-// Runs `capsim run FILE -o DIR/out -q EXTRA...`, requires success, returns summary.json.
+// Runs `capsim run FILE -o DIR/OUT -q EXTRA...`, requires success, returns summary.json.
 inline nlohmann::json run_ok(const TempDir& dir, const std::string& file,
-                             std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"run", file, "-o", dir.path("out"), "-q"};
+                             std::vector<std::string> extra = {}, const std::string& out = "out") {
+  std::vector<std::string> args{"run", file, "-o", dir.path(out), "-q"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto result = run_capsim(args);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  return read_json(dir.path("out/summary.json"));
+  return read_json(dir.path(out + "/summary.json"));
 }
 
 // `text` without the lines a sanitizer build adds on its own (they start with "==", and the two

@@ -16,16 +16,6 @@ namespace {
 
 constexpr double year_s = 365.25 * 86400;
 
-nlohmann::json run_in(const TempDir& dir, const std::string& file, const std::string& out,
-                      std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"run", file, "-o", dir.path(out), "-q"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto result = run_capsim(args);
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  return read_json(dir.path(out + "/summary.json"));
-}
-
 const nlohmann::json& by_key(const nlohmann::json& list, const std::string& key,
                              const std::string& value) {
   for (const auto& item : list)
@@ -55,7 +45,7 @@ std::string ground_scenario(const std::string& tokens) {
 
 TEST_CASE("a job's cost is its own window: GPU capital, and its share of the site, by equation") {
   TempDir dir;
-  auto s = run_in(dir, dir.write("a.yaml", ground_scenario("1e12")), "a");
+  auto s = run_ok(dir, dir.write("a.yaml", ground_scenario("1e12")), {}, "a");
   const auto& job = s["jobs"][0];
   REQUIRE(job["completed"].get<bool>());
   const auto& run = s["finance"]["training_runs"][0];
@@ -99,7 +89,7 @@ TEST_CASE("a job's cost is its own window: GPU capital, and its share of the sit
 
 TEST_CASE("a backlog job always has work: it runs to the horizon, and the site is costed by it") {
   TempDir dir;
-  auto s = run_in(dir, dir.write("b.yaml", ground_scenario("backlog")), "b");
+  auto s = run_ok(dir, dir.write("b.yaml", ground_scenario("backlog")), {}, "b");
   const auto& job = s["jobs"][0];
   CHECK(job["backlog"] == true);
   CHECK_FALSE(job["completed"].get<bool>());
@@ -118,9 +108,10 @@ TEST_CASE("cost per useful EFLOP strictly rises with the radiation dose rate, al
   for (const char* dose : {"30 rad/yr", "150 rad/yr", "750 rad/yr"}) {
     const std::string out = fmt::format("d{}", std::string(dose).substr(0, 3));
     // The orbital job as a backlog: the constellation is costed by the useful work it delivers.
-    auto s = run_in(dir, source_path("scenarios/ground-vs-orbit.yaml"), out,
+    auto s = run_ok(dir, source_path("scenarios/ground-vs-orbit.yaml"),
                     {"--set", fmt::format("sites.orbit.radiation.dose_rate={}", dose), "--set",
-                     "jobs.in-orbit.model.tokens=backlog", "--set", "horizon=120 d"});
+                     "jobs.in-orbit.model.tokens=backlog", "--set", "horizon=120 d"},
+                    out);
     const auto& job = by_key(s["jobs"], "name", "in-orbit");
     const double goodput = job["goodput_fraction"].get<double>();
     const double per_job =
@@ -142,10 +133,11 @@ TEST_CASE("cost per useful EFLOP strictly rises with the radiation dose rate, al
 TEST_CASE("--set reaches a site_costs item by its site: finance.site_costs.orbit.launch_price") {
   TempDir dir;
   const std::string file = source_path("scenarios/ground-vs-orbit.yaml");
-  auto base = run_in(dir, file, "base", {"--set", "horizon=10 d"});
-  auto cheap = run_in(
-      dir, file, "cheap",
-      {"--set", "horizon=10 d", "--set", "finance.site_costs.orbit.launch_price=500 USD/kg"});
+  auto base = run_ok(dir, file, {"--set", "horizon=10 d"}, "base");
+  auto cheap =
+      run_ok(dir, file,
+             {"--set", "horizon=10 d", "--set", "finance.site_costs.orbit.launch_price=500 USD/kg"},
+             "cheap");
   const auto& b = by_key(base["finance"]["sites"], "site", "orbit");
   const auto& c = by_key(cheap["finance"]["sites"], "site", "orbit");
   const double mass_kg =
@@ -197,7 +189,7 @@ TEST_CASE("the printed comparison of sites shows summary.json's numbers") {
 
 TEST_CASE("every site's goodput loss parts and goodput add up to 1") {
   TempDir dir;
-  auto s = run_in(dir, source_path("scenarios/ground-vs-orbit.yaml"), "out");
+  auto s = run_ok(dir, source_path("scenarios/ground-vs-orbit.yaml"), {}, "out");
   for (const auto& site : s["sites"]) {
     double sum = site["goodput_fraction"].get<double>();
     for (const auto& [name, value] : site["goodput_loss"].items())

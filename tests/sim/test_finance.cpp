@@ -21,16 +21,6 @@ namespace {
 
 constexpr double month_s = 365.25 * 86400 / 12;
 
-nlohmann::json run_to(const TempDir& dir, const std::string& file,
-                      std::vector<std::string> extra = {}, const std::string& out = "out") {
-  std::vector<std::string> args{"run", file, "-o", dir.path(out), "-q"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto result = run_capsim(args);
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  return read_json(dir.path(out + "/summary.json"));
-}
-
 double number(const std::string& field) {
   return field.empty() ? NAN : std::stod(field);
 }
@@ -69,7 +59,7 @@ TEST_CASE("ledger: sources equal uses in every month of every scenario with a fi
   for (const auto& entry : std::filesystem::directory_iterator(source_path("scenarios"))) {
     if (entry.path().extension() != ".yaml") continue;
     const std::string name = entry.path().stem().string();
-    run_to(dir, entry.path().string(), {"--set", "horizon=3 d"}, name);
+    run_ok(dir, entry.path().string(), {"--set", "horizon=3 d"}, name);
     const std::string ledger = dir.path(name + "/ledger.csv");
     if (!std::filesystem::exists(ledger)) continue;
     std::vector<std::string> header;
@@ -93,7 +83,7 @@ TEST_CASE("ledger: sources equal uses in every month of every scenario with a fi
 
 TEST_CASE("apollo: the debt is repaid at maturity, the vehicle raises ~5.3B with a 3.4B loan") {
   TempDir dir;
-  auto s = run_to(dir, source_path("scenarios/apollo-xai-lease.yaml"), {"--set", "horizon=3 d"});
+  auto s = run_ok(dir, source_path("scenarios/apollo-xai-lease.yaml"), {"--set", "horizon=3 d"});
   const auto& v = s["finance"]["vehicles"][0];
   // Press (2026): a ~3.4B USD loan inside a vehicle raising ~5.3B USD in total.
   CHECK(v["debt_usd"].get<double>() == doctest::Approx(3.4e9).epsilon(1e-9));
@@ -128,7 +118,7 @@ TEST_CASE("debt service of a single-draw annuity loan is the closed-form payment
   auto file =
       dir.write("s.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n",
                                          vehicle_block));
-  run_to(dir, file);
+  run_ok(dir, file);
   const double r = 0.095 / 12, p = 20e6;
   const double payment = p * r / (1 - std::pow(1 + r, -36));
   std::vector<std::string> header;
@@ -147,7 +137,7 @@ TEST_CASE("take-or-pay rent is rate x installed GPU-hours; usage-based is rate x
   TempDir dir;
   auto take = dir.write("take.yaml",
                         small_scenario("      rate: 2 USD/GPU/h\n      term: 12 months\n", ""));
-  auto s = run_to(dir, take, {}, "take");
+  auto s = run_ok(dir, take, {}, "take");
   const double installed_h = s["clusters"][0]["gpu_hours_installed"].get<double>();
   CHECK(installed_h == doctest::Approx(1024 * 20 * 24.0).epsilon(1e-12));
   CHECK(s["finance"]["leases"][0]["rent_in_horizon_usd"].get<double>() ==
@@ -160,7 +150,7 @@ TEST_CASE("take-or-pay rent is rate x installed GPU-hours; usage-based is rate x
       dir.write("usage.yaml", small_scenario("      rate: 2 USD/GPU/h\n      term: 12 months\n"
                                              "      commitment: usage_based\n",
                                              ""));
-  auto u = run_to(dir, usage, {}, "usage");
+  auto u = run_ok(dir, usage, {}, "usage");
   const double busy_h = u["sites"][0]["busy_gpu_hours"].get<double>();
   CHECK(busy_h < installed_h);
   CHECK(u["finance"]["leases"][0]["rent_in_horizon_usd"].get<double>() ==
@@ -171,8 +161,8 @@ TEST_CASE("cost per EFLOP uses useful FLOP and falls when goodput rises, all els
   TempDir dir;
   const std::string lease = "      rate: 2 USD/GPU/h\n      term: 12 months\n";
   auto failing =
-      run_to(dir, dir.write("a.yaml", small_scenario(lease, "", "3e-4 /GPU/h")), {}, "a");
-  auto clean = run_to(dir, dir.write("b.yaml", small_scenario(lease, "", "0 /GPU/h")), {}, "b");
+      run_ok(dir, dir.write("a.yaml", small_scenario(lease, "", "3e-4 /GPU/h")), {}, "a");
+  auto clean = run_ok(dir, dir.write("b.yaml", small_scenario(lease, "", "0 /GPU/h")), {}, "b");
   for (const auto* s : {&failing, &clean}) {
     const auto& f = (*s)["finance"];
     const double useful = (*s)["jobs"][0]["flop_done"].get<double>();
@@ -201,7 +191,7 @@ TEST_CASE("a solved lease rate, put back into the scenario, gives the target IRR
                             "    target: finance.equity_irr\n    value: 22 %\n"
                             "    bracket: [0.5 USD/GPU/h, 5 USD/GPU/h]\n"
                             "    tolerance: 1e-6 USD/GPU/h\n";
-  auto s = run_to(
+  auto s = run_ok(
       dir,
       dir.write("solve.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n",
                                              vehicle_block + solve)),
@@ -226,7 +216,7 @@ TEST_CASE("a solved lease rate, put back into the scenario, gives the target IRR
                   small_scenario(fmt::format("      rate: {:.17g} USD/GPU/s\n", usd_per_gpu_s) +
                                      "      term: 36 months\n",
                                  vehicle_block));
-    return run_to(dir, file, {}, out)["finance"]["equity_irr"].get<double>();
+    return run_ok(dir, file, {}, out)["finance"]["equity_irr"].get<double>();
   };
   const double at_root = irr_at(rate, "root");
   const double below = irr_at(rate - tolerance, "below");
@@ -238,7 +228,7 @@ TEST_CASE("a solved lease rate, put back into the scenario, gives the target IRR
 
 TEST_CASE("without a finance block: the same two keys, no ledger") {
   TempDir dir;
-  auto s = run_to(dir, source_path("scenarios/quickstart.yaml"), {"--set", "horizon=3 d"});
+  auto s = run_ok(dir, source_path("scenarios/quickstart.yaml"), {"--set", "horizon=3 d"});
   const auto& f = s["finance"];
   double expected = 0;
   for (const auto& c : s["clusters"])
@@ -321,7 +311,7 @@ TEST_CASE("a vehicle named 'apollo, fund I' is one quoted CSV field in ledger.cs
       dir.write("s.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n"
                                          "      lessor: \"apollo, fund I\"\n",
                                          block));
-  run_to(dir, file);
+  run_ok(dir, file);
   for (const char* name : {"out/ledger.csv", "out/finance_months.csv"}) {
     std::ifstream in(dir.path(name));
     std::string line;
@@ -342,7 +332,7 @@ TEST_CASE("a vehicle named 'apollo, fund I' is one quoted CSV field in ledger.cs
 
 TEST_CASE("all-in capex in the summary adds up to the ledger's capex lines and the uses at close") {
   TempDir dir;
-  auto s = run_to(
+  auto s = run_ok(
       dir,
       dir.write("s.yaml", small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n",
                                          vehicle_block +
@@ -377,10 +367,10 @@ TEST_CASE("a scheduled lessee default in month 24: repossession, gap and new lea
   const std::string lease = "      rate: 2.5 USD/GPU/h\n      term: 48 months\n";
   std::string block = vehicle_block;
   block.replace(block.find("term: 36 months"), 15, "term: 48 months");
-  auto paying = run_to(
+  auto paying = run_ok(
       dir, dir.write("a.yaml", small_scenario(lease, "  start_date: 2026-03\n" + block)), {}, "a");
   auto defaulted =
-      run_to(dir,
+      run_ok(dir,
              dir.write("b.yaml",
                        small_scenario(lease, "  start_date: 2026-03\n" + block +
                                                  "      lessee_default: {month: 24 months, "
