@@ -156,6 +156,24 @@ int satellites_per_launch(const LaunchParams& p, double satellite_mass_kg) {
   return fit >= 1e9 ? 1000000000 : static_cast<int>(fit);
 }
 
+Launch fly_launch(const LaunchParams& p, double satellite_mass_kg, int satellites, double time_s,
+                  std::mt19937_64& rng) {
+  // Top 53 bits as a uniform in [0, 1): the same draws with every standard library.
+  const bool fails = static_cast<double>(rng() >> 11) * 0x1.0p-53 < p.failure_probability;
+  return {.time_s = time_s,
+          .satellites = satellites,
+          .success = !fails,
+          .cost_usd = satellites * satellite_mass_kg * p.price_usd_per_kg};
+}
+
+int spares_to_order(int satellites, int spares, int gpus_per_satellite, long long gpus_in_orbit,
+                    long long gpus_on_order) {
+  assert(satellites >= 0 && spares >= 0 && gpus_per_satellite > 0);
+  const long long target = static_cast<long long>(satellites + spares) * gpus_per_satellite;
+  const long long missing = target - gpus_in_orbit - gpus_on_order;
+  return missing > 0 ? static_cast<int>(missing / gpus_per_satellite) : 0;
+}
+
 DeploymentPlan plan_deployment(const LaunchParams& p, double satellite_mass_kg, int satellites,
                                std::mt19937_64& rng) {
   assert(satellites >= 0 && p.failure_probability >= 0 && p.failure_probability < 1);
@@ -164,20 +182,14 @@ DeploymentPlan plan_deployment(const LaunchParams& p, double satellite_mass_kg, 
                       .satellites_in_orbit = 0,
                       .launch_cost_usd = 0};
   if (plan.satellites_per_launch == 0) return plan;
-  // Top 53 bits as a uniform in [0, 1): the same draws with every standard library.
-  auto fails = [&p](std::mt19937_64& g) {
-    return static_cast<double>(g() >> 11) * 0x1.0p-53 < p.failure_probability;
-  };
   int remaining = satellites;
   for (int j = 0; remaining > 0; ++j) {
     const int carried = std::min(plan.satellites_per_launch, remaining);
-    const bool success = !fails(rng);
-    const double cost_usd = carried * satellite_mass_kg * p.price_usd_per_kg;
-    plan.launches.push_back({.time_s = p.first_launch_s + j * p.interval_s,
-                             .satellites = carried,
-                             .success = success,
-                             .cost_usd = cost_usd});
-    plan.launch_cost_usd += cost_usd;
+    const Launch launch =
+        fly_launch(p, satellite_mass_kg, carried, p.first_launch_s + j * p.interval_s, rng);
+    const bool success = launch.success;
+    plan.launches.push_back(launch);
+    plan.launch_cost_usd += launch.cost_usd;
     if (success) {
       remaining -= carried;
       plan.satellites_in_orbit += carried;
@@ -192,6 +204,8 @@ const char* to_string(ReplacementPolicy policy) {
     return "none";
   case ReplacementPolicy::at_end_of_life:
     return "at_end_of_life";
+  case ReplacementPolicy::spares:
+    return "spares";
   }
   return "?";
 }

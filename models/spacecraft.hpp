@@ -167,6 +167,8 @@ DeploymentPlan plan_deployment(const LaunchParams& params, double satellite_mass
 enum class ReplacementPolicy {
   none,           // satellites retire at end of life and are not replaced
   at_end_of_life, // each retiring satellite is replaced by one launched on its retirement date
+  spares,         // N spare satellites fly with the constellation; whatever is lost (failed units,
+                  // retirements) is reordered a whole satellite at a time, see spares_to_order
 };
 const char* to_string(ReplacementPolicy policy);
 
@@ -192,5 +194,21 @@ struct FleetPlan {
 FleetPlan plan_fleet(const LaunchParams& params, double satellite_mass_kg, int satellites,
                      double life_s, ReplacementPolicy policy, double horizon_s,
                      std::mt19937_64& rng);
+
+// The spares policy: the constellation flies `satellites` working satellites plus `spares`
+// spare ones (launched with the deployment, plan_fleet with satellites + spares and policy
+// spares, which plans no replacement). Whenever the GPUs in orbit plus those already ordered
+// fall a whole satellite's GPUs or more below (satellites + spares) x gpus_per_satellite, the
+// shortfall is ordered, in whole satellites:
+//   ordered = floor(((satellites + spares) g - in_orbit - on_order) / g), or 0 if negative.
+// An order flies one launch interval later, in launches of at most satellites_per_launch; a
+// failed launch is ordered again.
+int spares_to_order(int satellites, int spares, int gpus_per_satellite, long long gpus_in_orbit,
+                    long long gpus_on_order);
+
+// One launch of `satellites` at time_s, drawn as plan_deployment draws (one uniform per launch):
+// it costs its mass flown whether it succeeds or not.
+Launch fly_launch(const LaunchParams& params, double satellite_mass_kg, int satellites,
+                  double time_s, std::mt19937_64& rng);
 
 } // namespace capsim

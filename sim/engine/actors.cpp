@@ -85,6 +85,20 @@ void delivery_actor(World* world, ClusterState* cluster) {
   }
 }
 
+// Orbital, replacement: spares: the launches ordered during the run and the retirements of the
+// satellites they bring. Sleeps until the earliest is due, or until an order comes.
+void order_actor(World* world, ClusterState* cluster) {
+  std::unique_lock lock(*cluster->order_mutex);
+  while (!world->stopping()) {
+    const double at_s = cluster->ordered.empty() ? never : cluster->ordered.begin()->first;
+    if (at_s > now()) {
+      sleep_until(*cluster->order_wake, lock, at_s);
+      continue;
+    }
+    timed(*world, [&] { world->ordered_event(*cluster, now()); });
+  }
+}
+
 void radiation_actor(World* world, ClusterState* cluster) {
   std::unique_lock lock(*cluster->radiation_mutex);
   while (!world->stopping()) {
@@ -255,6 +269,10 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
                        guarded(&world, [&world, &cluster] { delivery_actor(&world, &cluster); }));
     sg4::Actor::create(cluster.spec->name + "-failures", host,
                        guarded(&world, [&world, &cluster] { failure_actor(&world, &cluster); }));
+    if (cluster.site->orbital &&
+        cluster.site->spec->orbital.replacement == ReplacementPolicy::spares)
+      sg4::Actor::create(cluster.spec->name + "-orders", host,
+                         guarded(&world, [&world, &cluster] { order_actor(&world, &cluster); }));
     if (cluster.site->orbital)
       sg4::Actor::create(
           cluster.spec->name + "-radiation", host,

@@ -255,6 +255,15 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
       s["replacement"] = to_string(site.spec->orbital.replacement);
       s["replacement_launches"] = site.replacement_launches;
       s["replacement_cost_usd"] = site.replacement_cost_usd;
+      if (site.spec->orbital.replacement == ReplacementPolicy::spares) {
+        s["spares"] = site.spec->orbital.spares;
+        s["loss_replacement_launches"] = site.loss_replacement_launches;
+        s["loss_replacement_cost_usd"] = site.loss_replacement_cost_usd;
+        long long on_order = 0;
+        for (ClusterState* c : site.clusters)
+          on_order += c->gpus_on_order;
+        s["gpus_on_order"] = on_order;
+      }
       s["satellites_retired"] = site.satellites_retired;
       long long in_orbit = 0;
       for (ClusterState* c : site.clusters)

@@ -25,6 +25,9 @@ struct SiteUsage {
   double shed_gpu_s = 0;
   double throttled_gpu_s = 0;
   double capex_usd = 0; // spent during the run: satellites and launches at orbital sites
+  // Orbital, replacement: spares: launches (and their satellites) ordered for GPUs lost before
+  // their end of life: a cost beyond the constellation's amortised capital.
+  double loss_replacement_usd = 0;
 };
 
 struct JobUsage {

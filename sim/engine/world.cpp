@@ -73,12 +73,18 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
       // Launches: satellites_per_launch per flight at the launch cadence; a failed launch loses
       // its satellites, which fly again on the next one; each launch cohort retires at the end
       // of its life and may be replaced (models/spacecraft.hpp, plan_fleet).
+      // With spares, the spare satellites fly with the deployment; what is lost later is
+      // ordered during the run (order_replacements).
       const OrbitalSpec& o = site_spec->orbital;
-      std::mt19937_64 launch_rng(splitmix64(scenario.seed ^ splitmix64(0x1a4c + c)));
+      cluster.launch_rng.seed(splitmix64(scenario.seed ^ splitmix64(0x1a4c + c)));
       const double life_s = std::min(o.design_life_s, time_to_dose_limit_s(o.radiation));
+      cluster.satellite_life_s = life_s;
+      cluster.order_wake = sg4::ConditionVariable::create();
+      cluster.order_mutex = sg4::Mutex::create();
+      const int spares = o.replacement == ReplacementPolicy::spares ? o.spares : 0;
       const FleetPlan plan =
-          plan_fleet(o.launch, site_spec->satellite.total_mass_kg, spec.satellites, life_s,
-                     o.replacement, scenario.horizon_s, launch_rng);
+          plan_fleet(o.launch, site_spec->satellite.total_mass_kg, spec.satellites + spares, life_s,
+                     o.replacement, scenario.horizon_s, cluster.launch_rng);
       cluster.units_per_satellite =
           static_cast<std::size_t>(spec.gpus_per_satellite / spec.gpus_per_host);
       cluster.units =
@@ -91,6 +97,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
                           : e.kind == FleetEvent::Kind::launch   ? Kind::launch
                                                                  : Kind::replacement_launch;
         const bool delivers = kind != Kind::retirement && e.success;
+        if (kind == Kind::launch) ++cluster.planned_launches_left;
         cluster.arrivals.push_back(
             {.kind = kind,
              .at_s = e.time_s,
@@ -316,7 +323,8 @@ UsageSnapshot World::snapshot(double now) const {
                        .energy_cost_usd = site.energy_cost_usd,
                        .shed_gpu_s = site.shed_gpu_s,
                        .throttled_gpu_s = site.throttled_gpu_s,
-                       .capex_usd = site.capex_spent_usd});
+                       .capex_usd = site.capex_spent_usd,
+                       .loss_replacement_usd = site.loss_replacement_cost_usd});
   for (const JobState& job : jobs_)
     s.jobs.push_back({.useful_flop = std::min(job.net_flop(), job.spec->total_flop),
                       .completed = job.phase == JobPhase::done,
@@ -505,6 +513,7 @@ bool World::can_gather_minimum(const JobState& job, double now) const {
   std::size_t possible = job.hosts.size() + c.free_on.size() + c.free_off.size() + c.repairs.size();
   for (const auto& a : c.arrivals) // retirements only take away: an upper bound still
     if (a.at_s > now && a.success) possible += static_cast<std::size_t>(a.gpus) / c.gpus_per_host();
+  possible += static_cast<std::size_t>(c.gpus_on_order) / c.gpus_per_host(); // spares policy
   return possible >= job.min_hosts;
 }
 
@@ -704,6 +713,7 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
     site.replacement_cost_usd += a.cost_usd;
   }
   site.capex_spent_usd += a.cost_usd;
+  if (a.kind == ClusterState::Arrival::Kind::launch) --cluster.planned_launches_left;
   if (!a.success) {
     ++site.launch_failures;
     log_.add(now, replacement ? "replacement_launch_failure" : "launch_failure", site.spec->name,
@@ -728,6 +738,9 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
                        gpus_in_orbit(cluster) + static_cast<long long>(a.satellites) *
                                                     cluster.spec->gpus_per_satellite));
   deliver(cluster, a.gpus, now);
+  // The deployment has flown: what it lost meanwhile is ordered now (spares policy).
+  if (a.kind == ClusterState::Arrival::Kind::launch && cluster.planned_launches_left == 0)
+    order_replacements(cluster, now, true);
 }
 
 void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double now) {
@@ -784,8 +797,83 @@ void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double
   for (JobState* job : hit)
     if (job->phase == JobPhase::waiting) fill_and_start(*job, now);
   notify(*cluster.wake);
+  order_replacements(cluster, now, false);
   rebalance(site, now);
   flush();
+}
+
+void World::order_replacements(ClusterState& cluster, double now, bool for_losses) {
+  const SiteSpec& site = *cluster.site->spec;
+  if (site.kind != SiteKind::orbital || site.orbital.replacement != ReplacementPolicy::spares ||
+      cluster.planned_launches_left > 0)
+    return;
+  const LaunchParams& launch = site.orbital.launch;
+  const double mass_kg = site.satellite.total_mass_kg;
+  const int per_launch = satellites_per_launch(launch, mass_kg);
+  const int gpus = cluster.spec->gpus_per_satellite;
+  int missing = spares_to_order(cluster.spec->satellites, site.orbital.spares, gpus,
+                                gpus_in_orbit(cluster), cluster.gpus_on_order);
+  for (int j = 1; missing > 0 && per_launch > 0; ++j) {
+    const int carried = std::min(per_launch, missing);
+    const Launch l =
+        fly_launch(launch, mass_kg, carried, now + j * launch.interval_s, cluster.launch_rng);
+    cluster.ordered.emplace(
+        l.time_s,
+        ClusterState::Arrival{.kind = ClusterState::Arrival::Kind::replacement_launch,
+                              .at_s = l.time_s,
+                              .gpus = l.success ? static_cast<long long>(carried) * gpus : 0,
+                              .success = l.success,
+                              .cost_usd = l.cost_usd + carried * site.satellite.platform_cost_usd,
+                              .satellites = carried,
+                              .for_losses = for_losses});
+    cluster.gpus_on_order += static_cast<long long>(carried) * gpus;
+    missing -= carried;
+    log_.add(now, "replacement_ordered", site.name, cluster.spec->name, "",
+             fmt::format("{} satellites to fly at {:.6g} s ({}); {} GPUs in orbit", carried,
+                         l.time_s, for_losses ? "for GPUs lost" : "for satellites retired",
+                         gpus_in_orbit(cluster)));
+    ++events_;
+  }
+  notify(*cluster.order_wake);
+}
+
+void World::ordered_event(ClusterState& cluster, double now) {
+  auto first = cluster.ordered.begin();
+  ClusterState::Arrival a = first->second;
+  cluster.ordered.erase(first);
+  if (a.kind == ClusterState::Arrival::Kind::retirement) {
+    retire(cluster, a, now);
+    return;
+  }
+  SiteState& site = *cluster.site;
+  const int gpus = cluster.spec->gpus_per_satellite;
+  cluster.gpus_on_order -= static_cast<long long>(a.satellites) * gpus;
+  if (a.success) { // its satellites get the next numbers and hosts
+    a.first_satellite = static_cast<int>(cluster.satellite_gpus.size());
+    a.cohort = static_cast<int>(site.cohorts.size());
+    cluster.satellite_gpus.resize(
+        cluster.satellite_gpus.size() + static_cast<std::size_t>(a.satellites), gpus);
+    cluster.units += static_cast<std::size_t>(a.satellites) * cluster.units_per_satellite;
+    if (now + cluster.satellite_life_s <= scenario_.horizon_s)
+      cluster.ordered.emplace(now + cluster.satellite_life_s,
+                              ClusterState::Arrival{.kind = ClusterState::Arrival::Kind::retirement,
+                                                    .at_s = now + cluster.satellite_life_s,
+                                                    .gpus = 0,
+                                                    .success = true,
+                                                    .cost_usd = 0,
+                                                    .satellites = a.satellites,
+                                                    .first_satellite = a.first_satellite,
+                                                    .cohort = a.cohort});
+  }
+  if (a.for_losses) {
+    ++site.loss_replacement_launches;
+    site.loss_replacement_cost_usd += a.cost_usd;
+  }
+  arrival(cluster, a, now);
+  if (!a.success) { // ordered again, for the same reason
+    order_replacements(cluster, now, a.for_losses);
+    flush();
+  }
 }
 
 long long World::gpus_in_orbit(const ClusterState& cluster) const {
@@ -879,6 +967,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
                fmt::format("{}: {} ({} GPUs) lost for good; its satellite flies on with {} GPUs",
                            cause_name, cluster.unit_name(host), cluster.gpus_per_host(), left));
+      order_replacements(cluster, now, true);
     } else {
       log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
                fmt::format("{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
@@ -1012,8 +1101,10 @@ void World::stop() {
   stopping_ = true;
   for (auto& site : sites_)
     notify(*site.wake);
-  for (auto& cluster : clusters_)
+  for (auto& cluster : clusters_) {
     notify(*cluster.wake);
+    if (cluster.order_wake) notify(*cluster.order_wake);
+  }
   for (auto& job : jobs_)
     notify(*job.wake);
   flush();

@@ -128,15 +128,26 @@ struct ClusterState {
     int satellites = 0;      // orbital: launched, or retiring
     int first_satellite = 0; // orbital: the first satellite it brings or retires
     int cohort = -1;         // orbital: its launch cohort (index in SiteState::cohorts)
+    bool for_losses = false; // a replacement ordered for GPUs lost before their end of life
     bool launch() const { return kind == Kind::launch || kind == Kind::replacement_launch; }
   };
   std::vector<Arrival> arrivals; // deliveries, or launches and retirements at an orbital site
   // Orbital: hosts (failure units) per satellite; satellite k holds hosts k u .. k u + u - 1.
   std::size_t units_per_satellite = 1;
   std::vector<int> satellite_gpus; // orbital: GPUs each satellite still flies (not lost, retired)
-  std::vector<UnitId> free_on;     // healthy, unallocated, powered
-  std::vector<UnitId> free_off;    // healthy, unallocated, shed
-  std::size_t down = 0;            // failed, waiting for repair
+  // Orbital, replacement: spares. Launches ordered during the run (once the deployment has
+  // flown) and the retirements of the satellites they bring, by due time; equal times in the
+  // order they were added. Their satellites get numbers (and hosts) when they reach orbit.
+  std::multimap<double, Arrival> ordered;
+  long long gpus_on_order = 0;
+  int planned_launches_left = 0;                 // the deployment's launches still to fly
+  double satellite_life_s = 0;                   // from launch to retirement
+  std::mt19937_64 launch_rng;                    // the deployment's draws, then the orders'
+  simgrid::s4u::ConditionVariablePtr order_wake; // the order actor's
+  simgrid::s4u::MutexPtr order_mutex;
+  std::vector<UnitId> free_on;                   // healthy, unallocated, powered
+  std::vector<UnitId> free_off;                  // healthy, unallocated, shed
+  std::size_t down = 0;                          // failed, waiting for repair
   std::deque<std::pair<double, UnitId>> repairs; // due time order
   std::size_t busy = 0;                          // hosts of running jobs
   std::size_t held = 0;                          // hosts allocated to any job
@@ -195,8 +206,10 @@ struct SiteState {
   double capex_spent_usd = 0; // satellites launched and launch costs, as they happen
   int launches = 0;
   int launch_failures = 0;
-  int replacement_launches = 0;    // of `launches`: replacing satellites at end of life
-  double replacement_cost_usd = 0; // their launch and platform cost (part of capex_spent_usd)
+  int replacement_launches = 0;         // of `launches`: replacing satellites retired or lost
+  double replacement_cost_usd = 0;      // their launch and platform cost (part of capex_spent_usd)
+  int loss_replacement_launches = 0;    // of those: ordered for GPUs lost before end of life
+  double loss_replacement_cost_usd = 0; // their cost (beyond the constellation's amortisation)
   int satellites_retired = 0;
   RadiationCounts radiation_events{}; // by effect, in radiation_effects' order
   long long downlinks = 0;
@@ -279,6 +292,11 @@ public:
   void retire(ClusterState& cluster, const ClusterState::Arrival& retirement, double now);
   // Orbital: GPUs on the satellites in orbit (launched, not retired, not lost for good).
   long long gpus_in_orbit(const ClusterState& cluster) const;
+  // Orbital, replacement: spares: orders what the constellation lacks (models/spacecraft.hpp,
+  // spares_to_order); `for_losses` when GPUs were lost before their end of life.
+  void order_replacements(ClusterState& cluster, double now, bool for_losses);
+  // The earliest ordered launch or retirement is due: it happens.
+  void ordered_event(ClusterState& cluster, double now);
   void job_collective(JobState& job, double collective_s);
   void downlink_done(SiteState& site, double bytes, bool ok, double now);
   // An exponential draw with mean 1 from the cluster's own random stream.

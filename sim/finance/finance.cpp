@@ -96,6 +96,10 @@ struct MonthlyUsage {
   std::vector<std::vector<double>> cluster_power_window_usd; // ... inside the horizon
   std::vector<double> site_energy_window_usd, site_it_energy_window_j;
   std::vector<double> site_capex_window_usd; // spent during the run (orbital launches)
+  // [site][month] and in the horizon: replacements of GPUs lost before their end of life
+  // (orbital, spares policy), as they fly; none after the horizon.
+  std::vector<std::vector<double>> loss_replacement_usd;
+  std::vector<double> site_loss_replacement_window_usd;
   std::vector<double> job_useful_flop;
   std::vector<double> cluster_installed_gpu_s; // [cluster], in the horizon, as the run installed
 };
@@ -159,7 +163,16 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
   u.site_energy_window_usd.assign(sites, 0.0);
   u.site_it_energy_window_j.assign(sites, 0.0);
   u.site_capex_window_usd.assign(sites, 0.0);
+  u.loss_replacement_usd = u.energy_usd;
+  u.site_loss_replacement_window_usd.assign(sites, 0.0);
   for (std::size_t site = 0; site < sites; ++site) {
+    Cumulative replaced(
+        usage, [site](const UsageSnapshot& x) { return x.sites[site].loss_replacement_usd; });
+    u.site_loss_replacement_window_usd[site] = replaced.at(horizon);
+    for (int m = 0; m < n; ++m) {
+      auto [a, b, sa, sb, ea] = split(m);
+      u.loss_replacement_usd[site][m] = replaced.at(sb) - replaced.at(sa);
+    }
     Cumulative energy(usage,
                       [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
     Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
@@ -467,7 +480,11 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
       out.window =
           site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
       for (int m = 0; m < n; ++m)
-        out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd;
+        out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd +
+                           u.loss_replacement_usd[site][m];
+      // Simulated replacements of lost GPUs (spares policy): as they flew.
+      out.window.replacement_usd += u.site_loss_replacement_window_usd[site];
+      out.window.total_usd += u.site_loss_replacement_window_usd[site];
     } else {
       out.window.facility_usd = s.sites[site].capex_usd + u.site_capex_window_usd[site];
     }
@@ -838,6 +855,9 @@ JobCost job_cost(const Scenario& s, const UsageRecord& usage, const MonthlyUsage
   SiteOutcome in_window;
   if (o.spec) {
     in_window.window = site_tco(s, *o.spec, window_s, it.at(b) - it.at(a), 0);
+    Cumulative replaced(
+        usage, [site](const UsageSnapshot& x) { return x.sites[site].loss_replacement_usd; });
+    in_window.window.replacement_usd += replaced.at(b) - replaced.at(a);
   } else {
     in_window.window.facility_usd = o.window.facility_usd * window_s / u.horizon_s;
   }

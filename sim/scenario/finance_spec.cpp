@@ -672,7 +672,12 @@ private:
       const Need from_site = orbit ? Need::optional : Need::required;
       c.orbital.satellites =
           r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
-              .value_or(orbit ? orbit->satellites : 0);
+              // with the spares policy, the spare satellites are capital too
+              .value_or(orbit ? orbit->satellites +
+                                    (orbit->orbital.replacement == ReplacementPolicy::spares
+                                         ? orbit->orbital.spares
+                                         : 0)
+                              : 0);
       c.orbital.satellite_power_w =
           r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
               // The one platform cost basis: USD per W of beginning-of-life array power
@@ -697,6 +702,13 @@ private:
               .value_or(orbit ? orbit->orbital.design_life_s : c.orbital.satellite_life_s);
       c.orbital.annual_replacement_fraction =
           r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+      if (orbit && orbit->orbital.replacement == ReplacementPolicy::spares &&
+          c.orbital.annual_replacement_fraction > 0)
+        d_.error(r.peek("replacement"),
+                 "finance site_costs " + s_.sites[*site].name +
+                     ": replacement (a yearly fraction) would count replacements twice: the site's "
+                     "satellites are replaced by the spares policy, whose launches the run "
+                     "simulates and costs; drop it");
       c.orbital.ground_segment_usd =
           r.quantity_in("ground_segment", Dimension::money, Need::optional, 0, max_money_usd)
               .value_or(0);

@@ -134,11 +134,19 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
         o.replacement = ReplacementPolicy::none;
       else if (*policy == "at_end_of_life")
         o.replacement = ReplacementPolicy::at_end_of_life;
+      else if (*policy == "spares")
+        o.replacement = ReplacementPolicy::spares;
       else
         d.error(s.peek("replacement"), what +
-                                           " satellite: replacement must be none or "
-                                           "at_end_of_life, got '" +
+                                           " satellite: replacement must be none, "
+                                           "at_end_of_life or spares, got '" +
                                            *policy + "'");
+    }
+    if (auto spares = s.integer("spares", Need::optional, 0, 100000)) {
+      if (o.replacement != ReplacementPolicy::spares)
+        d.error(s.peek("spares"), what + " satellite: spares is the number of spare satellites "
+                                         "of replacement: spares; give that policy, or drop it");
+      o.spares = static_cast<int>(*spares);
     }
     s.finish();
   }

@@ -42,6 +42,7 @@ struct OrbitalSpec {
   // What one permanent failure takes out: one GPU, or the board (the system's GPUs) it sits on.
   enum class FailureUnit { gpu, board } failure_unit = FailureUnit::board;
   ReplacementPolicy replacement = ReplacementPolicy::none;
+  int spares = 0; // replacement: spares: spare satellites flown beyond the cluster's satellites
 };
 
 // Reads the orbital keys of a site mapping; `what` names the site in messages.

@@ -185,3 +185,40 @@ TEST_CASE("mission design: end-of-life array and radiator, with the eclipse marg
   // One platform cost basis: USD/W of beginning-of-life array power.
   CHECK(b5.platform_cost_usd == doctest::Approx(50 * b5.array_power_bol_w).epsilon(1e-15));
 }
+
+TEST_CASE("spares policy: whole missing satellites are ordered, by hand") {
+  // 81 satellites + 2 spares of 24 GPUs: 1,992 GPUs wanted.
+  CHECK(capsim::spares_to_order(81, 2, 24, 1992, 0) == 0);
+  CHECK(capsim::spares_to_order(81, 2, 24, 1992 - 23, 0) == 0); // less than a satellite short
+  CHECK(capsim::spares_to_order(81, 2, 24, 1992 - 24, 0) == 1);
+  CHECK(capsim::spares_to_order(81, 2, 24, 1992 - 71, 0) == 2);  // 71 short: 2 whole satellites
+  CHECK(capsim::spares_to_order(81, 2, 24, 1992 - 71, 48) == 0); // 2 already on order
+  CHECK(capsim::spares_to_order(81, 2, 24, 1992 - 71, 24) == 1);
+  CHECK(capsim::spares_to_order(81, 0, 24, 2000, 0) == 0); // more than wanted: nothing
+}
+
+TEST_CASE("one launch costs its mass flown, failed or not, and draws as the deployment does") {
+  capsim::LaunchParams p{.price_usd_per_kg = 1500,
+                         .payload_kg = 60000,
+                         .interval_s = 7 * 86400.0,
+                         .first_launch_s = 0,
+                         .failure_probability = 0.5};
+  std::mt19937_64 a(7), b(7);
+  int failures = 0;
+  for (int k = 0; k < 200; ++k) {
+    const capsim::Launch l = capsim::fly_launch(p, 1383.3, 3, 10.0 * k, a);
+    CHECK(l.cost_usd == doctest::Approx(3 * 1383.3 * 1500).epsilon(1e-15));
+    CHECK(l.time_s == 10.0 * k);
+    CHECK(l.satellites == 3);
+    failures += l.success ? 0 : 1;
+  }
+  // The deployment of 200 x 43 satellites draws the same stream: one uniform per launch.
+  p.failure_probability = 0.5;
+  const capsim::DeploymentPlan d = capsim::plan_deployment(p, 1383.3, 43 * 200, b);
+  int deployment_failures = 0;
+  for (std::size_t k = 0; k < 200; ++k)
+    deployment_failures += d.launches[k].success ? 0 : 1;
+  CHECK(deployment_failures == failures);
+  CHECK(failures > 60); // p = 0.5 over 200 launches: 100 +- 7
+  CHECK(failures < 140);
+}

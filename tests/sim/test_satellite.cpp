@@ -250,3 +250,120 @@ jobs:
   CHECK(exposed < ground["collective_s"].get<double>());
   CHECK(orbit["collective_exposed_s"].get<double>() == doctest::Approx(exposed).epsilon(1e-6));
 }
+
+TEST_CASE("the spares policy reorders what is lost, a whole satellite at a time") {
+  // orbital-sso: 81 satellites of 24 GPUs (8-GPU boards, here lost one GPU at a time), 43 per
+  // flight every 7 d. Every failure is permanent; no launch fails.
+  const int satellites = 81, spares = 2, gpus = 24;
+  TempDir dir;
+  auto summary =
+      run_ok(dir, capsim::test::source_path("scenarios/orbital-sso.yaml"),
+             {"--set", "horizon=45 d", "--set", "sites.dawn-dusk.satellite.failure_unit=gpu",
+              "--set", "sites.dawn-dusk.satellite.replacement=spares", "--set",
+              "sites.dawn-dusk.satellite.spares=" + std::to_string(spares), "--set",
+              "sites.dawn-dusk.launch.failure_probability=0", "--set",
+              "clusters.constellation.failures.rate=1e-4 /GPU/h", "--set",
+              "clusters.constellation.failures.permanent_fraction=1"});
+  Events events(dir.path("out/events.csv"));
+  const long long target = static_cast<long long>(satellites + spares) * gpus;
+  long long in_orbit = 0, on_order = 0, lost = 0;
+  int ordered = 0, replaced = 0;
+  bool deployed = false;
+  for (const auto& e : events.rows) {
+    const std::string& kind = e[events.kind];
+    const std::string& d = e[events.detail];
+    if (kind == "failure") {
+      ++lost;
+      --in_orbit;
+    } else if (kind == "launch" || kind == "replacement_launch") {
+      const long long n = number_before(d, "satellites;");
+      CHECK(number_before(d, "GPUs in orbit") == in_orbit + n * gpus);
+      in_orbit += n * gpus;
+      if (kind == "replacement_launch") {
+        on_order -= n * gpus;
+        replaced += static_cast<int>(n);
+      }
+      // The deployment (83 satellites: 43 + 40) is whole after its second flight.
+      if (kind == "launch" && in_orbit + lost >= target) deployed = true;
+    } else if (kind == "replacement_ordered") {
+      const long long n = number_before(d, "satellites to fly");
+      CHECK(n >= 1);
+      CHECK(d.find("for GPUs lost") != std::string::npos); // nothing retires in 45 d
+      // Ordered only once the deployment has flown, and only whole satellites that are missing.
+      CHECK(deployed);
+      CHECK(target - in_orbit - on_order >= n * gpus);
+      on_order += n * gpus;
+      ordered += static_cast<int>(n);
+    }
+    // After each event, less than one satellite's GPUs is missing and not yet ordered.
+    if (deployed && (kind == "replacement_ordered" || kind == "replacement_launch"))
+      CHECK(target - in_orbit - on_order < gpus);
+  }
+  CHECK(lost > 3 * gpus); // enough losses for several orders
+  CHECK(ordered >= 3);
+  CHECK(replaced >= 1);
+  const auto& site = summary["sites"][0];
+  CHECK(site["replacement"] == "spares");
+  CHECK(site["spares"].get<int>() == spares);
+  CHECK(site["gpus_in_orbit"].get<long long>() == in_orbit);
+  CHECK(site["gpus_on_order"].get<long long>() == on_order);
+  CHECK(site["gpus_in_orbit"].get<long long>() == target + replaced * gpus - lost);
+  CHECK(site["satellites_in_orbit"].get<int>() == satellites + spares + replaced);
+  CHECK(site["loss_replacement_launches"].get<int>() == site["replacement_launches"].get<int>());
+  CHECK(site["loss_replacement_cost_usd"].get<double>() ==
+        doctest::Approx(site["replacement_cost_usd"].get<double>()).epsilon(1e-12));
+  CHECK(site["loss_replacement_cost_usd"].get<double>() > 0);
+}
+
+TEST_CASE("with spares, satellites retired at end of life are reordered too, not as losses") {
+  TempDir dir;
+  auto summary =
+      run_ok(dir, capsim::test::source_path("scenarios/orbital-sso.yaml"),
+             {"--set", "horizon=60 d", "--set", "sites.dawn-dusk.satellite.design_life=20 d",
+              "--set", "sites.dawn-dusk.satellite.replacement=spares", "--set",
+              "sites.dawn-dusk.satellite.spares=0", "--set",
+              "sites.dawn-dusk.launch.failure_probability=0", "--set",
+              "clusters.constellation.failures.rate=0 /GPU/h"});
+  const auto& site = summary["sites"][0];
+  CHECK(site["satellites_retired"].get<int>() > 0);
+  CHECK(site["replacement_launches"].get<int>() > 0);
+  CHECK(site["loss_replacement_launches"].get<int>() == 0);
+  CHECK(site["loss_replacement_cost_usd"].get<double>() == 0);
+  // Each retirement is reordered at once and flies a launch interval (7 d) later; at 60 d, the
+  // constellation is whole or a whole order is on its way.
+  CHECK(site["gpus_in_orbit"].get<long long>() + site["gpus_on_order"].get<long long>() == 81 * 24);
+}
+
+TEST_CASE("replacements of lost GPUs are costed once, in the site's window") {
+  const std::vector<std::string> spares{
+      "--set", "horizon=45 d",
+      "--set", "sites.orbit.satellite.replacement=spares",
+      "--set", "sites.orbit.satellite.spares=1",
+      "--set", "sites.orbit.launch.failure_probability=0",
+      "--set", "clusters.orbit-h100.failures.rate=1e-4 /GPU/h",
+      "--set", "clusters.orbit-h100.failures.permanent_fraction=1"};
+  TempDir dir;
+  auto summary = run_ok(dir, capsim::test::source_path("scenarios/ground-vs-orbit.yaml"), spares);
+  nlohmann::json site, costs;
+  for (const auto& s : summary["sites"])
+    if (s["name"] == "orbit") site = s;
+  for (const auto& s : summary["finance"]["sites"])
+    if (s["site"] == "orbit") costs = s;
+  REQUIRE(site.is_object());
+  REQUIRE(costs.is_object());
+  const double replaced = site["loss_replacement_cost_usd"].get<double>();
+  CHECK(replaced > 0);
+  CHECK(costs["kind"] == "orbital");
+  // No yearly replacement fraction is given: the window's replacements are the simulated ones.
+  CHECK(costs["replacement_usd"].get<double>() == doctest::Approx(replaced).epsilon(1e-12));
+
+  // A yearly replacement fraction on top would count them twice: refused.
+  std::vector<std::string> args{"run", capsim::test::source_path("scenarios/ground-vs-orbit.yaml"),
+                                "-o", dir.path("twice"), "-q"};
+  args.insert(args.end(), spares.begin(), spares.end());
+  args.insert(args.end(), {"--set", "finance.site_costs.orbit.replacement=2 %"});
+  auto twice = capsim::test::run_capsim(args);
+  CHECK(twice.exit_code == 2);
+  CHECK(twice.output.find("count replacements twice") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path("twice/summary.json")));
+}
