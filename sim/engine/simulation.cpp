@@ -25,6 +25,7 @@
 #include "sim/report/event_log.hpp"
 #include "sim/report/output_set.hpp"
 #include "sim/report/progress.hpp"
+#include "sim/scenario/sweep_spec.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -46,16 +47,17 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-const char* timeseries_header =
-    "time_s,site,gpus_installed,gpus_up,gpus_busy,gpus_shed,it_power_w,facility_power_w,"
-    "power_available_w,heat_rejection_capacity_w,cap_fraction,throttle_fraction,goodput_flops,"
-    "ambient_c,pue,battery_soc,in_eclipse,radiator_k,grid_power_w,turbine_power_w,"
-    "battery_power_w,solar_power_w\n";
+std::string timeseries_header() {
+  std::string header = "time_s,site";
+  for (const std::string& column : timeseries_numeric_columns())
+    header += "," + column;
+  return header + "\n";
+}
 
 class TimeseriesWriter {
 public:
   TimeseriesWriter(World& world, const std::string& path) : world_(world), file_(path) {
-    file_.write(timeseries_header);
+    file_.write(timeseries_header());
   }
 
   void rows(double time_s) {

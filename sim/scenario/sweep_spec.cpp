@@ -369,7 +369,11 @@ const std::vector<std::string>& timeseries_numeric_columns() {
                                                 "pue",
                                                 "battery_soc",
                                                 "in_eclipse",
-                                                "radiator_k"};
+                                                "radiator_k",
+                                                "grid_power_w",
+                                                "turbine_power_w",
+                                                "battery_power_w",
+                                                "solar_power_w"};
   return columns;
 }
 

@@ -116,7 +116,8 @@ std::optional<std::string> check_axis_path(const YAML::Node& root, const std::st
 // Splits "2 MW" into 2 and "MW"; nullopt when the text does not start with a number.
 std::optional<std::pair<double, std::string>> split_number_unit(const std::string& text);
 
-// The numeric columns of timeseries.csv that a time curve may use.
+// The columns of timeseries.csv after time_s and site, in the file's order: all numeric, any
+// of them a time curve's y. The file's header is written from this list.
 const std::vector<std::string>& timeseries_numeric_columns();
 
 } // namespace capsim

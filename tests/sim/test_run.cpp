@@ -9,6 +9,7 @@
 #include <set>
 
 #include "capsim_process.hpp"
+#include "sim/scenario/sweep_spec.hpp"
 
 using namespace capsim::test;
 
@@ -175,8 +176,14 @@ TEST_CASE("the output contract: summary.json fields and CSV headers") {
   for (const char* name :
        {"time_s", "site", "gpus_installed", "gpus_up", "it_power_w", "facility_power_w",
         "power_available_w", "heat_rejection_capacity_w", "throttle_fraction", "goodput_flops",
-        "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k"})
+        "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k", "grid_power_w",
+        "turbine_power_w", "battery_power_w", "solar_power_w"})
     CHECK_NOTHROW(column(header, name));
+  // Every column after time_s and site is one a sweep's time curve may plot, and no other.
+  std::vector<std::string> numeric{"time_s", "site"};
+  for (const std::string& c : capsim::timeseries_numeric_columns())
+    numeric.push_back(c);
+  CHECK(header == numeric);
   std::vector<std::string> event_header;
   auto events = read_csv(dir.path("out/events.csv"), event_header);
   CHECK(event_header ==
