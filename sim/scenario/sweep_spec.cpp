@@ -217,8 +217,12 @@ std::optional<std::string> check_output_column(const std::string& y, const Scena
     names = names_of(s.clusters);
   else if (section == "jobs")
     names = names_of(s.jobs);
+  else if (section == "inference")
+    names = names_of(s.inference);
   else
-    return "an output starts with sites., clusters., jobs., finance. or engine. (got '" + y + "')";
+    return "an output starts with sites., clusters., jobs., inference., finance. or engine. (got "
+           "'" +
+           y + "')";
   if (parts.size() < 3)
     return "expected " + section + ".NAME.FIELD, e.g. jobs.pretrain.goodput_fraction";
   // Item names may contain dots: the field is the last part.
@@ -354,22 +358,12 @@ std::optional<std::pair<double, std::string>> split_number_unit(const std::strin
 }
 
 const std::vector<std::string>& timeseries_numeric_columns() {
-  static const std::vector<std::string> columns{"gpus_installed",
-                                                "gpus_up",
-                                                "gpus_busy",
-                                                "gpus_shed",
-                                                "it_power_w",
-                                                "facility_power_w",
-                                                "power_available_w",
-                                                "heat_rejection_capacity_w",
-                                                "cap_fraction",
-                                                "throttle_fraction",
-                                                "goodput_flops",
-                                                "ambient_c",
-                                                "pue",
-                                                "battery_soc",
-                                                "in_eclipse",
-                                                "radiator_k"};
+  static const std::vector<std::string> columns{
+      "gpus_installed", "gpus_up", "gpus_busy", "gpus_shed", "it_power_w", "facility_power_w",
+      "power_available_w", "heat_rejection_capacity_w", "cap_fraction", "throttle_fraction",
+      "goodput_flops", "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k",
+      // with inference jobs only
+      "demand_tokens_per_s", "served_tokens_per_s", "serving_replicas"};
   return columns;
 }
 
