@@ -231,3 +231,22 @@ TEST_CASE("inference: an hourly demand file with UTC timestamps lines up with th
         doctest::Approx((2 * 12 + 6 * 12) * 3600.0).epsilon(1e-9));
   CHECK(s["inference"][0]["requests_unmet"].get<double>() == doctest::Approx(0));
 }
+
+TEST_CASE("inference: a power cap slows the replicas and lowers what they serve") {
+  // 64 H100 at ~1.3 kW per GPU (DGX-H100 typical power / 8) and PUE 1.2 need ~100 kW: a 70 kW
+  // grid makes the site cap the GPUs. Demand far above capacity: served = the capped capacity.
+  TempDir dir;
+  auto scenario = [&](const std::string& grid) {
+    std::string t = serving_scenario("{fixed: 16, scale_up_delay: 0 s}", "{rate: 1000 /s}",
+                                     "{rate: 0 /GPU/h}", "", "1 d");
+    t.replace(t.find("capacity: 20 MW"), 15, "capacity: " + grid);
+    return t;
+  };
+  auto full = run_ok(dir, dir.write("a.yaml", scenario("20 MW")), {}, "full");
+  auto capped = run_ok(dir, dir.write("b.yaml", scenario("70 kW")), {}, "capped");
+  const double served_full = full["inference"][0]["requests_served"].get<double>();
+  const double served_capped = capped["inference"][0]["requests_served"].get<double>();
+  CHECK(capped["sites"][0]["throttled_fraction"].get<double>() > 0.5);
+  CHECK(served_capped < served_full);
+  CHECK(served_capped >= 0.5 * served_full); // the cap is at least half of TDP
+}
