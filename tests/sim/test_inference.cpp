@@ -86,6 +86,9 @@ TEST_CASE("inference: a scenario's serving job runs, and its outputs add up") {
   CHECK(tokens == doctest::Approx(j["output_tokens_served"].get<double>()).epsilon(1e-9));
   // serving.csv: one row per demand step (hourly).
   CHECK(csv_rows(dir.path("out/serving.csv")).size() == 48);
+  // A second run replaces the set, serving.csv included (capsim knows it wrote it).
+  auto again = run_ok(dir, dir.path("s.yaml"));
+  CHECK(again["inference"][0]["output_tokens_served"] == j["output_tokens_served"]);
 }
 
 TEST_CASE("inference: a failure lowers the served tokens for its repair's duration") {
