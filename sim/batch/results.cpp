@@ -107,7 +107,7 @@ std::string format_number(double value) {
 
 std::vector<std::pair<std::string, std::string>> flatten_summary(const nlohmann::ordered_json& s) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const char* section : {"sites", "clusters", "jobs"}) {
+  for (const char* section : {"sites", "clusters", "jobs", "inference"}) {
     if (!s.contains(section) || !s[section].is_array()) continue;
     for (const auto& item : s[section]) {
       if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) continue;

@@ -247,6 +247,18 @@ void job_actor(World* world, JobState* job) {
   }
 }
 
+// An inference job: wakes at each demand step and when a scale-up's replicas become ready.
+void serving_actor(World* world, ServingState* serving) {
+  std::unique_lock lock(*serving->wake_mutex);
+  if (serving->spec->start_s > now()) sg4::this_actor::sleep_until(serving->spec->start_s);
+  while (!world->stopping()) {
+    timed(*world, [&] { world->serving_tick(*serving, now()); });
+    const double at_s = serving->wake_at_s;
+    while (at_s > now() && !world->stopping())
+      sleep_until(*serving->wake, lock, at_s);
+  }
+}
+
 } // namespace
 
 void rethrow_actor_failure() {
@@ -277,6 +289,12 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
       sg4::Actor::create(
           cluster.spec->name + "-radiation", host,
           guarded(&world, [&world, &cluster] { radiation_actor(&world, &cluster); }));
+  }
+  // Inference jobs before training jobs: at a shared time, serving takes its hosts first.
+  for (auto& serving : world.serving()) {
+    sg4::Host* host = serving.cluster->site->platform->controller;
+    sg4::Actor::create(serving.spec->name, host,
+                       guarded(&world, [&world, &serving] { serving_actor(&world, &serving); }));
   }
   for (auto& job : world.jobs()) {
     sg4::Host* host = job.cluster->site->platform->controller;

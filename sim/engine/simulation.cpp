@@ -19,6 +19,7 @@
 #include "models/radiation.hpp"
 #include "sim/engine/actors.hpp"
 #include "sim/engine/platform.hpp"
+#include "sim/engine/serving_report.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/finance/finance.hpp"
 #include "sim/report/atomic_file.hpp"
@@ -47,17 +48,21 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-std::string timeseries_header() {
+// Without inference jobs, the serving columns are left out.
+std::string timeseries_header(bool serving) {
   std::string header = "time_s,site";
+  const auto& only_serving = timeseries_serving_columns();
   for (const std::string& column : timeseries_numeric_columns())
-    header += "," + column;
+    if (serving ||
+        std::find(only_serving.begin(), only_serving.end(), column) == only_serving.end())
+      header += "," + column;
   return header + "\n";
 }
 
 class TimeseriesWriter {
 public:
   TimeseriesWriter(World& world, const std::string& path) : world_(world), file_(path) {
-    file_.write(timeseries_header());
+    file_.write(timeseries_header(!world_.serving().empty()));
   }
 
   void rows(double time_s) {
@@ -89,13 +94,14 @@ public:
                             : std::string();
       const PowerDispatch& d = site.dispatch;
       line_.clear();
-      fmt::format_to(fmt::appender(line_),
-                     "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", time_s,
-                     csv_field(spec.name), installed, up, busy, shed, site.it_power_w,
-                     site.facility_power_w(), site.available_supply_w(), site.heat_capacity_w,
-                     site.cap_fraction, throttle, goodput, ambient_c, site.pue, soc, in_eclipse,
-                     radiator_k, d.grid_w, d.turbine_w, d.battery_discharge_w - d.battery_charge_w,
-                     d.solar_w);
+      fmt::format_to(
+          fmt::appender(line_), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+          time_s, csv_field(spec.name), installed, up, busy, shed, site.it_power_w,
+          site.facility_power_w(), site.available_supply_w(), site.heat_capacity_w,
+          site.cap_fraction, throttle, goodput, ambient_c, site.pue, soc, in_eclipse, radiator_k,
+          d.grid_w, d.turbine_w, d.battery_discharge_w - d.battery_charge_w, d.solar_w);
+      if (!world_.serving().empty()) serving_columns(site, interval_s);
+      line_.push_back('\n');
       file_.write(std::string_view(line_.data(), line_.size()));
     }
     for (JobState& job : world_.jobs()) {
@@ -108,6 +114,21 @@ public:
           fmt::format("{} checkpoints completed since {:.6g} s", new_checkpoints, last_s_));
     }
     last_s_ = time_s;
+  }
+
+  void serving_columns(SiteState& site, double interval_s) {
+    double demand = 0, served = 0;
+    int replicas = 0;
+    for (ClusterState* c : site.clusters)
+      for (ServingState* s : c->serving) {
+        demand += s->demand_tokens - s->demand_tokens_reported;
+        served += s->output_tokens - s->output_tokens_reported;
+        s->demand_tokens_reported = s->demand_tokens;
+        s->output_tokens_reported = s->output_tokens;
+        replicas += s->replicas_up;
+      }
+    fmt::format_to(fmt::appender(line_), ",{},{},{}", interval_s > 0 ? demand / interval_s : 0.0,
+                   interval_s > 0 ? served / interval_s : 0.0, replicas);
   }
 
   void set_events(EventLog* events) { events_ = events; }
@@ -381,6 +402,18 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     site_done_flop[site] += ideal_flop > 0 ? flop_done : 0.0;
   }
   out["jobs"] = jobs;
+  if (!world.serving().empty()) {
+    out["inference"] = serving_summary(world, covered_s);
+    // Who used the clusters' GPU-hours: inference jobs' hosts and training jobs' hosts.
+    for (std::size_t c = 0; c < world.clusters().size(); ++c) {
+      const ClusterState& cluster = world.clusters()[c];
+      double serving_gpu_s = 0;
+      for (const ServingState* s : cluster.serving)
+        serving_gpu_s += s->gpu_s;
+      out["clusters"][c]["gpu_hours_serving"] = serving_gpu_s / 3600;
+      out["clusters"][c]["gpu_hours_training"] = cluster.training_held_gpu_s / 3600;
+    }
+  }
   // Each site's goodput and its split: its jobs' together, weighted by their ideal work.
   for (std::size_t i = 0; i < world.sites().size(); ++i) {
     const double ideal = site_ideal_flop[i];
@@ -390,6 +423,12 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     out["sites"][i]["goodput_loss"] = scaled(site_loss[i], ideal > 0 ? 1 / ideal : 0.0);
   }
   add_finance(scenario, usage, dir, out);
+  if (out.contains("inference") && out["finance"].contains("inference"))
+    for (std::size_t i = 0; i < out["inference"].size(); ++i) {
+      out["inference"][i]["cost_usd"] = out["finance"]["inference"][i]["cost_usd"];
+      out["inference"][i]["cost_per_million_tokens_usd"] =
+          out["finance"]["inference"][i]["cost_per_million_tokens_usd"];
+    }
   json engine;
   engine["events"] = world.events();
   engine["wall_s"] = wall_s;
@@ -479,6 +518,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   progress.finish();
   usage.snapshots.push_back(world.snapshot(end_s));
   usage.marks = world.marks();
+  if (!world.serving().empty()) write_serving_csv(world, dir + "serving.csv");
 
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -37,11 +37,18 @@ struct JobUsage {
   double completion_s = -1;
 };
 
+struct ServingUsage {       // an inference job (Scenario::inference's order)
+  double gpu_s = 0;         // GPUs it held x time
+  double output_tokens = 0; // generated tokens served
+  double prompt_tokens = 0; // prompt tokens of the served requests
+};
+
 struct UsageSnapshot {
   double time_s = 0;
   std::vector<ClusterUsage> clusters;
   std::vector<SiteUsage> sites;
   std::vector<JobUsage> jobs;
+  std::vector<ServingUsage> serving;
 };
 
 // Snapshots at 0, one month, two months, ... and at the horizon (the last one); marks at each

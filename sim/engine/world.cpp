@@ -153,6 +153,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     std::stable_sort(site.jobs.begin(), site.jobs.end(), [](const JobState* a, const JobState* b) {
       return a->spec->priority > b->spec->priority;
     });
+  init_serving();
   for (auto& site : sites_)
     init_site_conditions(site);
 }
@@ -259,6 +260,7 @@ void World::advance(SiteState& site, double now) {
   }
   for (JobState* job : site.jobs)
     advance_job(*job, now);
+  if (!serving_.empty()) advance_serving(site, now);
   site.last_s = now;
 }
 
@@ -330,6 +332,10 @@ UsageSnapshot World::snapshot(double now) const {
                       .completed = job.phase == JobPhase::done,
                       .first_start_s = job.first_start_s,
                       .completion_s = job.completion_s});
+  for (const ServingState& serving : serving_)
+    s.serving.push_back({.gpu_s = serving.gpu_s,
+                         .output_tokens = serving.output_tokens,
+                         .prompt_tokens = serving.prompt_tokens});
   return s;
 }
 
@@ -514,6 +520,8 @@ bool World::can_gather_minimum(const JobState& job, double now) const {
   for (const auto& a : c.arrivals) // retirements only take away: an upper bound still
     if (a.at_s > now && a.success) possible += static_cast<std::size_t>(a.gpus) / c.gpus_per_host();
   possible += static_cast<std::size_t>(c.gpus_on_order) / c.gpus_per_host(); // spares policy
+  for (const ServingState* s : c.serving) // inference jobs give hosts back as demand falls
+    possible += s->hosts.size() + s->awaiting.size();
   return possible >= job.min_hosts;
 }
 
@@ -689,6 +697,7 @@ void World::rebalance(SiteState& site, double now) {
       set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
     }
   }
+  if (!serving_.empty()) refresh_serving(site, now);
   dispatch_supply(site, now);
 }
 
@@ -934,6 +943,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   advance(site, now);
   UnitId host = 0;
   JobState* hit = nullptr;
+  ServingState* serving_hit = nullptr;
   if (u < cluster.free_on.size()) {
     host = cluster.free_on[u];
     cluster.free_on[u] = cluster.free_on.back();
@@ -947,12 +957,16 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       }
       u -= job->hosts.size();
     }
-    assert(hit && "failure candidate outside the fleet");
-    host = hit->hosts[u];
-    interrupt(*hit, now, cause_name, cluster.unit_name(host));
-    hit->hosts[u] = hit->hosts.back();
-    hit->hosts.pop_back();
-    --cluster.held;
+    if (hit) {
+      host = hit->hosts[u];
+      interrupt(*hit, now, cause_name, cluster.unit_name(host));
+      hit->hosts[u] = hit->hosts.back();
+      hit->hosts.pop_back();
+      --cluster.held;
+    } else { // past the training jobs' hosts: an inference job's
+      serving_hit = serving_host_failed(cluster, u, host, now);
+      assert(serving_hit && "failure candidate outside the fleet");
+    }
   }
   ++cluster.down;
   ++cluster.failures;
@@ -983,6 +997,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
     hit->awaiting.push_back(host);
+  if (serving_hit && !permanent) serving_hit->awaiting.push_back(host); // down until repaired
   if (hit) fill_and_start(*hit, now); // a spare, fewer replicas, or wait, as its policy says
   rebalance(site, now);
   flush();
@@ -1007,7 +1022,7 @@ void World::repair_due(ClusterState& cluster, double now) {
     owner->hosts.push_back(host);
     ++cluster.held;
     if (owner->phase == JobPhase::waiting && owner->awaiting.empty()) fill_and_start(*owner, now);
-  } else {
+  } else if (!serving_host_repaired(cluster, host)) {
     cluster.free_on.push_back(host);
   }
   log_.add(now, "repair", site.spec->name, cluster.spec->name, "",
@@ -1107,6 +1122,8 @@ void World::stop() {
   }
   for (auto& job : jobs_)
     notify(*job.wake);
+  for (auto& serving : serving_)
+    notify(*serving.wake);
   flush();
 }
 

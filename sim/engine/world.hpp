@@ -35,6 +35,7 @@
 #include "models/training.hpp"
 #include "models/weather.hpp"
 #include "sim/engine/platform.hpp"
+#include "sim/engine/serving_state.hpp"
 #include "sim/engine/usage.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -153,7 +154,8 @@ struct ClusterState {
   std::size_t held = 0;                          // hosts allocated to any job
   double idle_w = 0;
   double dynamic_w = 0;
-  std::vector<JobState*> jobs; // priority order
+  std::vector<JobState*> jobs;        // priority order
+  std::vector<ServingState*> serving; // inference jobs on this cluster (hold hosts first)
   std::uint64_t installed_version = 0;
   std::mt19937_64 rng;
   simgrid::s4u::ConditionVariablePtr wake; // the failure and radiation actors'
@@ -162,6 +164,7 @@ struct ClusterState {
   double installed_gpu_s = 0;
   double available_gpu_s = 0;
   double busy_gpu_s = 0;
+  double training_held_gpu_s = 0; // hosts held by training jobs (running, restarting, waiting)
   long long failures = 0;
   long long repairs_done = 0;
   long long lost = 0;                       // failures never repaired
@@ -259,6 +262,7 @@ public:
   std::vector<SiteState>& sites() { return sites_; }
   std::vector<ClusterState>& clusters() { return clusters_; }
   std::vector<JobState>& jobs() { return jobs_; }
+  std::vector<ServingState>& serving() { return serving_; }
   long long events() const { return events_; }
 
   // Rules, one per kind of event. `now` is the simulated time of the event.
@@ -271,6 +275,9 @@ public:
   void job_arrives(JobState& job, double now);
   void job_measured(JobState& job, double write_s, double read_s, double now);
   void job_wakes(JobState& job, double now);
+  // An inference job's demand step or a scale-up becoming ready (sim/engine/serving.cpp):
+  // integrates, decides its replicas, takes or gives back hosts, and refreshes its service.
+  void serving_tick(ServingState& serving, double now);
 
   // Brings a site's integrals (energy, GPU-hours) and its jobs' progress up to `now`.
   void advance(SiteState& site, double now);
@@ -361,6 +368,17 @@ private:
   // time on the servers' NICs (in orbit, job_collective() brings the measured time).
   void plan_reduction(JobState& job);
   void set_reduction(JobState& job, double collective_s);
+  // Inference jobs (sim/engine/serving.cpp).
+  void init_serving();
+  void advance_serving(SiteState& site, double now);
+  void refresh_serving(SiteState& site, double now); // after rebalance: cap and replicas
+  void refresh_one(ServingState& serving, double now);
+  // The serving job holding the host at index `u` past the training jobs' hosts, if any;
+  // takes the host out of it (down, given back at repair). Returns nullptr when u is past it.
+  ServingState* serving_host_failed(ClusterState& cluster, std::size_t& u, UnitId& host,
+                                    double now);
+  bool serving_host_repaired(ClusterState& cluster, UnitId host);
+  std::size_t acquire_for_serving(ServingState& serving, std::size_t hosts, double now);
 
   const Scenario& scenario_;
   Platform& platform_;
@@ -368,6 +386,7 @@ private:
   std::vector<SiteState> sites_;
   std::vector<ClusterState> clusters_;
   std::vector<JobState> jobs_;
+  std::vector<ServingState> serving_;
   std::vector<UsageSnapshot> marks_;
   std::deque<simgrid::s4u::ConditionVariable*> effects_; // wake-ups, in order
   long long events_ = 0;

@@ -946,6 +946,44 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     runs.push_back(run);
   }
   out["training_runs"] = runs;
+  if (!s.inference.empty() && !usage.snapshots.empty() &&
+      usage.snapshots.back().serving.size() == s.inference.size()) {
+    // Inference jobs, on the same cost scope as training runs: the GPU capital of the
+    // GPU-seconds they held, and their share (those GPU-seconds over the site's installed
+    // GPU-seconds) of the site's capex and opex, over the horizon.
+    json serving = json::array();
+    const UsageSnapshot& last = usage.snapshots.back();
+    for (std::size_t i = 0; i < s.inference.size(); ++i) {
+      std::size_t c = 0;
+      while (s.clusters[c].name != s.inference[i].cluster)
+        ++c;
+      const std::size_t site = cluster_site(s, c);
+      double site_gpu_s = 0;
+      for (std::size_t k = 0; k < s.clusters.size(); ++k)
+        if (cluster_site(s, k) == site) site_gpu_s += u.cluster_installed_gpu_s[k];
+      const ServingUsage& used = last.serving[i];
+      const double share = site_gpu_s > 0 ? std::min(1.0, used.gpu_s / site_gpu_s) : 0.0;
+      const SiteOutcome& o = e.sites[site];
+      const double capital = e.capital[c].usd_per_gpu_s * used.gpu_s;
+      const double capex = share * o.capex_usd(), opex = share * o.opex_usd();
+      const double total = capital + capex + opex;
+      json j;
+      j["job"] = s.inference[i].name;
+      j["gpu_hours"] = used.gpu_s / 3600;
+      j["gpu_capital_usd"] = capital;
+      j["capex_usd"] = capex;
+      j["opex_usd"] = opex;
+      j["cost_usd"] = total;
+      j["output_tokens"] = used.output_tokens;
+      j["cost_per_million_tokens_usd"] =
+          used.output_tokens > 0 ? json(total / (used.output_tokens / 1e6)) : json(nullptr);
+      const double all_tokens = used.output_tokens + used.prompt_tokens;
+      j["cost_per_million_total_tokens_usd"] =
+          all_tokens > 0 ? json(total / (all_tokens / 1e6)) : json(nullptr);
+      serving.push_back(j);
+    }
+    out["inference"] = serving;
+  }
   if (!f.present) return out;
 
   out["simulated_months"] = u.simulated_months;

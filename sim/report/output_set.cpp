@@ -31,7 +31,7 @@ namespace {
 // What capsim itself writes into a run directory: a set, its plots, a sweep run's stderr.
 const std::set<std::string> run_directory_entries{
     "manifest.json",      "summary.json", "timeseries.csv", "events.csv", "ledger.csv",
-    "finance_months.csv", "plots",        "stderr.txt",     "report.html"};
+    "finance_months.csv", "serving.csv",  "plots",          "stderr.txt", "report.html"};
 
 std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;

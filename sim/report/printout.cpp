@@ -108,6 +108,27 @@ std::string job_lines(const json& s) {
           usd_text((*run)["capex_usd"].get<double>()), usd_text((*run)["opex_usd"].get<double>()),
           per_eflop_text((*run)["cost_per_eflop_usd"]));
   }
+  if (s.contains("inference"))
+    for (const auto& j : s["inference"]) {
+      auto fraction = [&](const char* key) {
+        return j[key].is_number() ? fmt::format("{:.1f}%", 100 * j[key].get<double>())
+                                  : std::string("n/a");
+      };
+      text += fmt::format(
+          "  serving {:<11} {:.4g} output tokens; SLO attainment {}; demand unmet {}; replicas "
+          "{:.1f} mean, {} max ({} GPUs); {:.4g} GPU-h\n",
+          j["name"].get<std::string>(), j["output_tokens_served"].get<double>(),
+          fraction("slo_attainment"), fraction("demand_unmet_fraction"),
+          j["replicas_mean"].is_number() ? j["replicas_mean"].get<double>() : 0.0,
+          j["replicas_max"].get<int>(), j["gpus_max"].get<int>(), j["gpu_hours"].get<double>());
+      if (j.contains("cost_usd") && j["cost_usd"].is_number())
+        text += fmt::format(
+            "      cost {} over the horizon, {} per million output tokens\n",
+            usd_text(j["cost_usd"].get<double>()),
+            j["cost_per_million_tokens_usd"].is_number()
+                ? fmt::format("{:.3f} USD", j["cost_per_million_tokens_usd"].get<double>())
+                : std::string("n/a"));
+    }
   return text;
 }
 

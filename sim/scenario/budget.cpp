@@ -103,6 +103,8 @@ WorkEstimate estimate_work(const Scenario& s) {
                                        : static_cast<double>(c.satellites);
     }
   }
+  for (const InferenceSpec& j : s.inference) // one rule per demand step of each inference job
+    e.other_events += std::ceil(std::max(0.0, horizon_s - j.start_s) / j.demand.step_s);
   e.rows = (s.output_interval_s > 0 ? std::floor(horizon_s / s.output_interval_s) + 1 : 0) +
            std::ceil(horizon_s / usage_month_s);
   e.memory_bytes = process_bytes + e.host_bytes;

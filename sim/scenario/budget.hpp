@@ -30,7 +30,7 @@ struct WorkEstimate {
   double repairs = 0;
   double transients = 0; // transient causes and radiation, on any GPU
   double restarts = 0;
-  double other_events = 0; // deliveries, launches, job arrivals and completions
+  double other_events = 0; // deliveries, launches, job arrivals and completions, demand steps
   double site_changes = 0;
   double rows = 0;
   double hosts = 0;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "models/training.hpp"
+#include "sim/scenario/inference.hpp"
 #include "sim/scenario/model_reader.hpp"
 #include "sim/scenario/site_orbital.hpp"
 #include "sim/scenario/site_power.hpp"
@@ -269,9 +270,14 @@ public:
     for (const auto& node : clusters)
       s.clusters.push_back(read_cluster(node, s));
     size_orbital_sites(s, clusters, d_);
-    if (jobs.IsDefined())
-      for (const auto& node : jobs)
-        s.jobs.push_back(read_job(node, s));
+    if (jobs.IsDefined()) {
+      for (const auto& node : jobs) {
+        if (is_inference_job(node))
+          s.inference.push_back(read_inference_job(node, s, d_, epoch_unix_s_, max_horizon_s));
+        else
+          s.jobs.push_back(read_job(node, s));
+      }
+    }
     check_unique(sites, "site");
     check_unique(clusters, "cluster");
     if (jobs.IsDefined()) check_unique(jobs, "job");
@@ -430,6 +436,7 @@ private:
     j.name = r.string("name", Need::required).value_or("?");
     std::string what = "job '" + j.name + "'";
     r.rename(what);
+    r.one_of("kind", Need::optional, {"training", "inference"});
     const ClusterSpec* cluster =
         resolve(r.child("cluster", Need::required), s.clusters, "cluster", what);
     if (cluster) j.cluster = cluster->name;

@@ -6,6 +6,7 @@
 // block.
 #pragma once
 
+#include "models/serving.hpp"
 #include "models/training.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
@@ -14,7 +15,14 @@ namespace capsim {
 // The architecture keys of a `model:` mapping (layers, hidden, heads, vocab, seq and
 // global_batch required; the others default: ffn 4 hidden, kv_heads = heads, one expert,
 // top_k 1, no gated FFN, no dropout, fused attention, bf16).
-TransformerSpec read_transformer(MapReader& model);
+// `training` false (an inference job's model): seq and global_batch are not read.
+TransformerSpec read_transformer(MapReader& model, bool training = true);
+
+// An inference job's `model:` mapping: `preset: NAME` (models/serving.hpp's presets), or the
+// architecture keys above (without seq and global_batch), whose parameters (total and active)
+// count as the step model counts them. `what` names the mapping in errors.
+ServingModel read_serving_model(MapReader& model, Diagnostics& diagnostics,
+                                const std::string& what);
 
 // The degrees of a `parallel:` mapping: each given one is fixed, the others stay open.
 void read_parallel(MapReader& parallel, SearchSpace& space);

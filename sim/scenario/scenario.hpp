@@ -17,6 +17,7 @@
 #include "models/training.hpp"
 #include "models/weather.hpp"
 #include "sim/scenario/finance_spec.hpp"
+#include "sim/scenario/inference_spec.hpp"
 #include "sim/scenario/site_orbital.hpp"
 #include "sim/scenario/sweep_spec.hpp"
 
@@ -154,8 +155,9 @@ struct Scenario {
   std::vector<SiteSpec> sites;
   std::vector<ClusterSpec> clusters;
   std::vector<JobSpec> jobs;
-  FinanceSpec finance; // sim/scenario/finance_spec.hpp
-  SweepSpec sweep;     // sim/scenario/sweep_spec.hpp
+  std::vector<InferenceSpec> inference; // `kind: inference` jobs, in file order
+  FinanceSpec finance;                  // sim/scenario/finance_spec.hpp
+  SweepSpec sweep;                      // sim/scenario/sweep_spec.hpp
 };
 
 struct Override {

@@ -217,8 +217,12 @@ std::optional<std::string> check_output_column(const std::string& y, const Scena
     names = names_of(s.clusters);
   else if (section == "jobs")
     names = names_of(s.jobs);
+  else if (section == "inference")
+    names = names_of(s.inference);
   else
-    return "an output starts with sites., clusters., jobs., finance. or engine. (got '" + y + "')";
+    return "an output starts with sites., clusters., jobs., inference., finance. or engine. (got "
+           "'" +
+           y + "')";
   if (parts.size() < 3)
     return "expected " + section + ".NAME.FIELD, e.g. jobs.pretrain.goodput_fraction";
   // Item names may contain dots: the field is the last part.
@@ -353,27 +357,20 @@ std::optional<std::pair<double, std::string>> split_number_unit(const std::strin
   return std::pair{value, unit};
 }
 
+const std::vector<std::string>& timeseries_serving_columns() {
+  static const std::vector<std::string> columns{"demand_tokens_per_s", "served_tokens_per_s",
+                                                "serving_replicas"};
+  return columns;
+}
+
 const std::vector<std::string>& timeseries_numeric_columns() {
-  static const std::vector<std::string> columns{"gpus_installed",
-                                                "gpus_up",
-                                                "gpus_busy",
-                                                "gpus_shed",
-                                                "it_power_w",
-                                                "facility_power_w",
-                                                "power_available_w",
-                                                "heat_rejection_capacity_w",
-                                                "cap_fraction",
-                                                "throttle_fraction",
-                                                "goodput_flops",
-                                                "ambient_c",
-                                                "pue",
-                                                "battery_soc",
-                                                "in_eclipse",
-                                                "radiator_k",
-                                                "grid_power_w",
-                                                "turbine_power_w",
-                                                "battery_power_w",
-                                                "solar_power_w"};
+  static const std::vector<std::string> columns{
+      "gpus_installed", "gpus_up", "gpus_busy", "gpus_shed", "it_power_w", "facility_power_w",
+      "power_available_w", "heat_rejection_capacity_w", "cap_fraction", "throttle_fraction",
+      "goodput_flops", "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k",
+      "grid_power_w", "turbine_power_w", "battery_power_w", "solar_power_w",
+      // written only when the scenario has inference jobs (timeseries_serving_columns)
+      "demand_tokens_per_s", "served_tokens_per_s", "serving_replicas"};
   return columns;
 }
 

@@ -33,14 +33,17 @@ const std::vector<GoldenCase> golden_cases = {
     {"bench-1m", {"horizon=3 d"}},
     {"bench-10m", {"horizon=6 h"}},
     {"bench-200k", {"horizon=30 d", "outputs.interval=1 d"}},
+    {"capacity-curve", {}},
     {"colossus-memphis", {"horizon=30 d", "outputs.interval=6 h"}},
     {"ground-vs-orbit", {"horizon=120 d", "outputs.interval=1 d"}},
     {"heatwave", {}},
+    {"inference-fleet", {"horizon=7 d"}},
     {"launch-cost-curve", {"outputs.interval=1 d"}},
     {"llama3-16k", {}},
     {"orbital-sso", {"horizon=90 d", "outputs.interval=1 d"}},
     {"power-vs-goodput", {}},
     {"quickstart", {}},
+    {"train-and-serve", {"horizon=10 d"}},
 };
 
 bool updating() {
@@ -193,6 +196,9 @@ TEST_CASE("golden: bench-10m") {
 TEST_CASE("golden: bench-200k") {
   check_case(case_named("bench-200k"));
 }
+TEST_CASE("golden: capacity-curve") {
+  check_case(case_named("capacity-curve"));
+}
 TEST_CASE("golden: colossus-memphis") {
   check_case(case_named("colossus-memphis"));
 }
@@ -201,6 +207,9 @@ TEST_CASE("golden: ground-vs-orbit") {
 }
 TEST_CASE("golden: heatwave") {
   check_case(case_named("heatwave"));
+}
+TEST_CASE("golden: inference-fleet") {
+  check_case(case_named("inference-fleet"));
 }
 TEST_CASE("golden: launch-cost-curve") {
   check_case(case_named("launch-cost-curve"));
@@ -216,4 +225,7 @@ TEST_CASE("golden: power-vs-goodput") {
 }
 TEST_CASE("golden: quickstart") {
   check_case(case_named("quickstart"));
+}
+TEST_CASE("golden: train-and-serve") {
+  check_case(case_named("train-and-serve"));
 }

@@ -2,6 +2,7 @@
 // expectation, power limits, determinism, the output contract and exit codes.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -179,10 +180,14 @@ TEST_CASE("the output contract: summary.json fields and CSV headers") {
         "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k", "grid_power_w",
         "turbine_power_w", "battery_power_w", "solar_power_w"})
     CHECK_NOTHROW(column(header, name));
-  // Every column after time_s and site is one a sweep's time curve may plot, and no other.
+  // Every column after time_s and site is one a sweep's time curve may plot, and no other; the
+  // serving columns come only with inference jobs, last.
   std::vector<std::string> numeric{"time_s", "site"};
-  for (const std::string& c : capsim::timeseries_numeric_columns())
-    numeric.push_back(c);
+  const auto& columns = capsim::timeseries_numeric_columns();
+  const auto& serving = capsim::timeseries_serving_columns();
+  REQUIRE(columns.size() > serving.size());
+  CHECK(std::equal(serving.begin(), serving.end(), columns.end() - serving.size()));
+  numeric.insert(numeric.end(), columns.begin(), columns.end() - serving.size());
   CHECK(header == numeric);
   std::vector<std::string> event_header;
   auto events = read_csv(dir.path("out/events.csv"), event_header);

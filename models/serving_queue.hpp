@@ -1,0 +1,93 @@
+// A serving fleet: N replicas of one layout behind a router, at a request rate, with a power-cap
+// speed. The queueing approximation that the engine applies at each demand step and at each
+// change (failure, repair, power cap), instead of one event per request. Pure: no SimGrid, no I/O.
+//
+// Each replica is what models/serving.hpp describes: B slots (its KV-cache-bound batch), each
+// request holding a slot for S = S(B) (prefill + output tokens at the full batch's decode round),
+// and one prefill share of deterministic time D per prompt. The fleet:
+//   - Slots: an M/G/c queue over c = N B slots (the router gives each request the first free
+//     slot of any replica: a central queue, which join-the-shortest-queue routing approaches),
+//     holding time S / v (v: speed at the power cap, from the GPU's power-cap curve), offered
+//     load a = lambda S / v, rho = a / c. Erlang C gives P(wait) = C(c, a); Allen-Cunneen scales
+//     the wait by (1 + C_s^2) / 2, C_s the coefficient of variation of S:
+//       P(W_slot > t) = C(c, a) exp(-t (c v / S - lambda) 2 / (1 + C_s^2))
+//     (A. O. Allen, "Probability, Statistics, and Queueing Theory", 2nd ed., 1990, sec. 5.2).
+//   - Prefill: each replica's M/D/1 queue at lambda / N with D / v (models/serving.hpp's
+//     prefill_wait: the Cramer-Lundberg exponential tail of the M/G/1 wait).
+//   - TTFT = W_slot + W_prefill + t_prefill / v + t_round(b) / v; its p50 and p99 come from the
+//     exact law of the sum of the two mixed exponentials (wait_sum_quantile); "p99 waiting from
+//     the tail".
+//   - TPOT: requests in service per replica are Poisson with mean b = min(B, lambda S / (v N))
+//     (M/G/infinity, Takacs); TPOT_q = t_round(b_q) / (v (1 - rho_p)), b_q its q-quantile.
+//   - SLO attainment = P(TTFT <= p99 TTFT target) x P(TPOT <= p99 TPOT target).
+//   - Overload: when lambda >= the fleet's capacity (rho >= 1 or rho_p >= 1), the router admits
+//     the capacity, min(c v / S, N v / D), and rejects the rest (demand unmet); the admitted
+//     requests see a saturated queue whose latency the model does not bound: latencies are
+//     infinite and the SLO attainment of such an interval is 0.
+// Validated against a per-request simulation of the same fleet (central slot queue, per-replica
+// prefill FIFO) in tests/models/test_serving_queue.cpp.
+#pragma once
+
+#include <vector>
+
+#include "models/serving.hpp"
+
+namespace capsim {
+
+// One replica, computed once per layout and request shape.
+struct ReplicaProfile {
+  int gpus = 0;                 // TP x PP x EP
+  int slots = 0;                // B: concurrent requests (KV-cache bound)
+  double holding_s = 0;         // S(B): a request's time in a slot at the full batch
+  double holding_cv = 0;        // coefficient of variation of S (the output length's share)
+  double prefill_busy_s = 0;    // D: replica time per prompt with every GPU busy
+  double prefill_latency_s = 0; // one prompt's prefill, unloaded
+  double prompt_tokens = 0;
+  double output_tokens = 0;
+  std::vector<double> round_s;         // decode round at batch 1 .. slots (index b - 1)
+  double round_at(double batch) const; // linear between the table's batches; 0 -> batch 1
+  double capacity_per_s() const;       // requests/s at saturation, speed 1
+};
+
+// Requires the layout to fit (serving_memory(...).fits()).
+ReplicaProfile replica_profile(const ServingModel& model, const ServingHardware& hardware,
+                               const ServingLayout& layout, const ServingEfficiency& efficiency,
+                               const ServingRequestShape& shape);
+
+struct FleetTargets {
+  double ttft_p50_s = 0; // 0: no target
+  double ttft_p99_s = 0;
+  double tpot_p50_s = 0;
+  double tpot_p99_s = 0;
+};
+
+struct FleetService {
+  int replicas = 0;
+  double demand_per_s = 0;
+  double served_per_s = 0; // admitted requests/s
+  double unmet_per_s = 0;  // rejected: demand beyond the fleet's capacity
+  bool stable = false;
+  double utilization = 0; // slot utilisation rho
+  double prefill_share = 0;
+  double wait_probability = 0; // Erlang C
+  double wait_p50_s = 0;       // slot + prefill queueing, before the prefill starts
+  double wait_p99_s = 0;
+  double ttft_p50_s = 0;
+  double ttft_p99_s = 0;
+  double tpot_p50_s = 0;
+  double tpot_p99_s = 0;
+  double slo_attainment = 0; // of served requests
+  bool meets(const FleetTargets& targets) const;
+};
+
+// `speed` in (0, 1]: the GPUs' performance fraction at the site's power cap.
+FleetService fleet_service(const ReplicaProfile& replica, int replicas, double demand_per_s,
+                           double speed, const FleetTargets& targets);
+
+// The fewest replicas (1 .. max_replicas) whose fleet meets every target at the demand and
+// speed; max_replicas + 1 when none does. Non-decreasing in the demand (each latency grows with
+// the rate at a fixed fleet, and falls with more replicas at a fixed rate). Zero demand: 0.
+int replicas_needed(const ReplicaProfile& replica, double demand_per_s, double speed,
+                    const FleetTargets& targets, int max_replicas);
+
+} // namespace capsim
