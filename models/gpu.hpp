@@ -105,6 +105,7 @@ struct SystemSpec {
   double mass_kg = 0;
   double price_usd = 0;
   double scale_out_bytes_per_s_per_gpu = 0; // one direction
+  std::string fabric;                       // its scale-out fabric (catalogue fabrics:), "" = none
 };
 
 // Messages about the power-cap curve of a GpuSpec are prefixed "power_cap_curve: ".

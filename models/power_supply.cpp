@@ -89,27 +89,41 @@ PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs
   double rest_w = in.demand_w;
   const double solar_to_load_w = std::min(in.solar_available_w, rest_w);
   rest_w -= solar_to_load_w;
-  const double grid_to_load_w = std::min(in.grid_available_w, rest_w);
+  // Peak shaving: the grid gives up to the target first, the battery covers what is above it,
+  // and only then does the grid give more (the peak is not shaved once the battery is empty).
+  const double target_w = params.peak_shaving_target_w;
+  double grid_to_load_w = std::min({in.grid_available_w, rest_w, target_w});
   rest_w -= grid_to_load_w;
+  double shaved_w = 0;
+  if (std::isfinite(target_w)) {
+    shaved_w = std::min(in.battery_discharge_limit_w, rest_w);
+    rest_w -= shaved_w;
+    const double above_w = std::min(in.grid_available_w - grid_to_load_w, rest_w);
+    grid_to_load_w += above_w;
+    rest_w -= above_w;
+  }
   const double firm_shortfall_w = rest_w;
   const double running_capacity_w = in.turbine_units_running * turbines.unit_capacity_w;
   out.turbine_w = std::min(running_capacity_w, rest_w);
   rest_w -= out.turbine_w;
-  out.battery_discharge_w = std::min(in.battery_discharge_limit_w, rest_w);
-  rest_w -= out.battery_discharge_w;
+  const double bridged_w = std::min(in.battery_discharge_limit_w - shaved_w, rest_w);
+  rest_w -= bridged_w;
+  out.battery_discharge_w = shaved_w + bridged_w;
   out.unmet_w = rest_w;
   out.demand_met_w = solar_to_load_w + grid_to_load_w + out.turbine_w + out.battery_discharge_w;
   out.turbine_units_loaded = units_for(out.turbine_w, turbines.unit_capacity_w);
 
-  // A surplus charges the battery, from the sources the policy allows, never the battery itself.
+  // A surplus charges the battery, from the sources the policy allows, never the battery itself;
+  // under peak shaving the grid charges it only up to the target.
   const ChargeFrom& from = params.charge_from;
-  if (firm_shortfall_w == 0) {
+  if (firm_shortfall_w == 0 && out.battery_discharge_w == 0) {
     if (from.solar)
       out.solar_to_battery_w =
           std::min(in.battery_charge_limit_w, in.solar_available_w - solar_to_load_w);
     if (from.grid)
-      out.grid_to_battery_w = std::min(in.battery_charge_limit_w - out.solar_to_battery_w,
-                                       in.grid_available_w - grid_to_load_w);
+      out.grid_to_battery_w = std::max(
+          0.0, std::min({in.battery_charge_limit_w - out.solar_to_battery_w,
+                         in.grid_available_w - grid_to_load_w, target_w - grid_to_load_w}));
   }
   if (from.turbines && out.unmet_w == 0 && out.battery_discharge_w == 0) {
     out.turbine_to_battery_w =

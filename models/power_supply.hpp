@@ -4,6 +4,9 @@
 // Dispatch (all powers in W, "available" as given by the caller for this interval):
 //   solar_to_load   = min(solar_available, demand)
 //   grid_to_load    = min(grid_available, demand - solar_to_load)
+//                     with peak shaving to a target T (battery policy peak_shaving):
+//                       min(grid_available, rest, T), then the battery covers
+//                       min(battery_discharge_limit, rest) above T, then the grid the rest
 //   turbine_w       = min(running_units * unit_capacity, rest)
 //   battery_out     = min(battery_discharge_limit, rest)
 //   unmet           = rest                     (the simulator turns it into caps or sheds)
@@ -17,7 +20,8 @@
 //   units_to_stop   = running - max(units_wanted, units loaded), when nothing is to start
 //   battery_in      = min(battery_charge_limit, surplus of solar, then of grid, then of the
 //                     running turbines) when nothing is unmet and the battery is not
-//                     discharging, each source only if the charge_from policy allows it (by
+//                     discharging (with peak shaving the grid charges only up to T - grid_to_load),
+//                     each source only if the charge_from policy allows it (by
 //                     default solar and grid, not turbine fuel); with turbines allowed, the
 //                     commitment adds the battery's charge limit while it is not full
 //   solar_curtailed = solar_available - solar_to_load - solar_to_battery
@@ -51,6 +55,7 @@
 // operation (Lawrence Berkeley National Laboratory, "Queued Up", 2024).
 #pragma once
 
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -91,6 +96,8 @@ struct PowerSupplyParams {
   TurbineParams turbines;
   TurbineStartPolicy policy = TurbineStartPolicy::bridge_with_battery;
   ChargeFrom charge_from;
+  // Battery peak shaving: the grid draw the battery holds the site to (+infinity = off).
+  double peak_shaving_target_w = std::numeric_limits<double>::infinity();
 };
 
 // Turbine units by state. A unit asked to start is "starting" until its ready time.

@@ -221,6 +221,19 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     s["name"] = site.spec->name;
     s["kind"] = site.orbital ? "orbital" : "terrestrial";
     s["it_energy_j"] = site.it_energy_j;
+    if (!site.orbital) {
+      // Mean IT power over the horizon by component; the four add up to it_energy_j / horizon.
+      const double h = scenario.horizon_s;
+      const double non_gpu_j =
+          site.fabric_energy_j + site.storage_energy_j + site.other_it_energy_j;
+      s["it_power_mean_w"] = {{"gpu_servers", (site.it_energy_j - non_gpu_j) / h},
+                              {"fabric", site.fabric_energy_j / h},
+                              {"storage", site.storage_energy_j / h},
+                              {"other", site.other_it_energy_j / h}};
+      s["fabric_switches"] = site.non_gpu_it.switches;
+      s["monthly_peak_grid_w"] = site.monthly_peak_grid_w;
+      s["demand_charge_usd"] = site.demand_charge_usd;
+    }
     s["facility_energy_j"] = site.facility_energy_j;
     s["peak_facility_power_w"] = site.peak_facility_w;
     s["mean_pue"] =

@@ -60,6 +60,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     double per_host = static_cast<double>(spec.gpus_per_host) / spec.system.gpus;
     cluster.idle_w = spec.system.power_idle_w * per_host;
     cluster.dynamic_w = (spec.system.power_typical_w - spec.system.power_idle_w) * per_host;
+    cluster.fabric_tiers = fat_tree_tiers(spec.total_gpus, spec.non_gpu_it.fabric.radix);
     cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
     cluster.wake = sg4::ConditionVariable::create();
     cluster.failure_mutex = sg4::Mutex::create();
@@ -126,7 +127,9 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
       cluster.site->fixed_heat_capacity_w = cluster.site->spec->cooling_capacity_w;
     else // sized to reject the whole fleet's heat at full power: does not bind
       cluster.site->fixed_heat_capacity_w +=
-          static_cast<double>(cluster.units) * (cluster.idle_w + cluster.dynamic_w);
+          static_cast<double>(cluster.units) * (cluster.idle_w + cluster.dynamic_w) +
+          non_gpu_it_power(cluster.spec->non_gpu_it, cluster.spec->total_gpus, cluster.fabric_tiers)
+              .total_w();
   }
   for (const auto& spec : scenario.jobs) {
     JobState job;
@@ -236,6 +239,11 @@ void World::set_reduction(JobState& job, double collective_s) {
   job.step_efficiency = compute_s > 0 ? compute_s / (compute_s + job.collective_exposed_s) : 1;
 }
 
+NonGpuItPower ClusterState::non_gpu_it() const {
+  return non_gpu_it_power(spec->non_gpu_it, static_cast<long long>(in_service() * gpus_per_host()),
+                          fabric_tiers);
+}
+
 double World::failure_rate_per_s(const ClusterState& cluster) const {
   return cluster.spec->failure_rate_per_gpu_s *
          static_cast<double>(cluster.in_service() * cluster.gpus_per_host());
@@ -247,6 +255,9 @@ void World::advance(SiteState& site, double now) {
   double dt = now - site.last_s;
   if (dt <= 0) return;
   site.it_energy_j += site.it_power_w * dt;
+  site.fabric_energy_j += site.non_gpu_it.fabric_w * dt;
+  site.storage_energy_j += site.non_gpu_it.storage_w * dt;
+  site.other_it_energy_j += site.non_gpu_it.other_w * dt;
   site.facility_energy_j += site.facility_power_w() * dt;
   integrate_supply(site, dt);
   for (ClusterState* c : site.clusters) {
@@ -576,7 +587,7 @@ void World::set_wake(JobState& job, double at_s) {
 World::PowerTotals World::power_totals(const SiteState& site) const {
   PowerTotals p;
   for (ClusterState* c : site.clusters) {
-    p.fixed_w += static_cast<double>(c->held) * c->idle_w;
+    p.fixed_w += static_cast<double>(c->held) * c->idle_w + c->non_gpu_it().total_w();
     p.running_dynamic_w += static_cast<double>(c->busy) * c->dynamic_w;
   }
   p.reserved_dynamic_w = p.running_dynamic_w;
@@ -671,9 +682,17 @@ void World::rebalance(SiteState& site, double now) {
   }
 
   double it_power_w = dynamic * cap;
-  for (ClusterState* c : site.clusters)
+  NonGpuItPower non_gpu;
+  for (ClusterState* c : site.clusters) {
     it_power_w += static_cast<double>(c->held + c->free_on.size()) * c->idle_w;
-  site.it_power_w = it_power_w;
+    const NonGpuItPower n = c->non_gpu_it();
+    non_gpu.fabric_w += n.fabric_w;
+    non_gpu.storage_w += n.storage_w;
+    non_gpu.other_w += n.other_w;
+    non_gpu.switches += n.switches;
+  }
+  site.non_gpu_it = non_gpu;
+  site.it_power_w = it_power_w + non_gpu.total_w();
   site.peak_facility_w = std::max(site.peak_facility_w, site.facility_power_w());
   site.limit = site.heat_capacity_w < site.available_supply_w() / site.pue ? "cooling" : "power";
 

@@ -154,6 +154,7 @@ struct ClusterState {
   std::size_t held = 0;                          // hosts allocated to any job
   double idle_w = 0;
   double dynamic_w = 0;
+  int fabric_tiers = 0; // fat-tree tiers for the cluster's final size (models/facility_power.hpp)
   std::vector<JobState*> jobs;        // priority order
   std::vector<ServingState*> serving; // inference jobs on this cluster (hold hosts first)
   std::uint64_t installed_version = 0;
@@ -174,6 +175,8 @@ struct ClusterState {
   // As the events name it: "NAME-3" on the ground, "NAME-sat3" in orbit.
   std::string unit_name(UnitId unit) const;
   std::size_t in_service() const { return installed - retired; } // delivered, not retired
+  // Fabric, storage and other IT of the GPUs in service (ground; zero in orbit).
+  NonGpuItPower non_gpu_it() const;
   std::size_t on_hosts() const { return in_service() - down - free_off.size(); }
 };
 
@@ -228,7 +231,8 @@ struct SiteState {
   // Decisions now
   double cap_fraction = 1;
   std::string limit = "power"; // what binds while capped: "power" or "cooling"
-  double it_power_w = 0;
+  double it_power_w = 0;       // GPU servers + non-GPU IT
+  NonGpuItPower non_gpu_it;    // of it, outside the GPU servers: fabric, storage, other
   PowerDispatch dispatch;
   double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
   double wake_at_s = never;    // what the site's power actor sleeps until
@@ -237,9 +241,14 @@ struct SiteState {
   double last_s = 0;
   // accounting
   double it_energy_j = 0;
+  double fabric_energy_j = 0; // of it_energy_j
+  double storage_energy_j = 0;
+  double other_it_energy_j = 0;
   double facility_energy_j = 0;
-  double energy_cost_usd = 0;
+  double energy_cost_usd = 0; // energy, fuel and demand charges so far
   double peak_facility_w = 0;
+  std::vector<double> monthly_peak_grid_w; // per billing month (730.5 h) from the start
+  double demand_charge_usd = 0;            // of energy_cost_usd
   double throttled_gpu_s = 0;
   double busy_gpu_s = 0;
   double shed_gpu_s = 0;

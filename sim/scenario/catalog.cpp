@@ -23,6 +23,19 @@ const SystemSpec* Catalog::find_system(const std::string& name) const {
   return nullptr;
 }
 
+std::string Catalog::fabric_names() const {
+  std::string out;
+  for (const auto& fabric : fabrics)
+    out += (out.empty() ? "" : ", ") + fabric.name;
+  return out;
+}
+
+const FabricSpec* Catalog::find_fabric(const std::string& name) const {
+  for (const auto& fabric : fabrics)
+    if (fabric.name == name) return &fabric;
+  return nullptr;
+}
+
 const SystemSpec* Catalog::default_system(const std::string& gpu_name) const {
   for (const auto& system : systems)
     if (system.gpu == gpu_name) return &system;
@@ -121,7 +134,39 @@ Catalog load_catalog(const std::string& path) {
   MapReader top(root, "the GPU catalogue", diagnostics);
   YAML::Node gpus = top.sequence("gpus", Need::required);
   YAML::Node systems = top.sequence("systems", Need::required);
+  YAML::Node fabrics = top.sequence("fabrics", Need::optional);
+  YAML::Node non_gpu = top.mapping("non_gpu_it", Need::optional);
   top.finish();
+
+  for (const auto& node : fabrics) {
+    MapReader r(node, "fabric entry", diagnostics);
+    FabricSpec fabric;
+    fabric.name = r.string("name", Need::required).value_or("?");
+    r.string("switch", Need::required);
+    fabric.source = r.string("source", Need::required).value_or("");
+    fabric.radix = static_cast<int>(r.integer("radix", Need::required, 2, 100000).value_or(2));
+    fabric.switch_power_w =
+        r.quantity_in("switch_power", Dimension::power, Need::required, 0, 1e6).value_or(0);
+    r.finish();
+    if (fabric.radix % 2 != 0)
+      diagnostics.error(node, "fabric '" + fabric.name + "': radix must be even");
+    if (catalog.find_fabric(fabric.name))
+      diagnostics.error(node, "fabric '" + fabric.name + "' is listed twice");
+    catalog.fabrics.push_back(std::move(fabric));
+  }
+  if (non_gpu.IsDefined()) {
+    MapReader r(non_gpu, "non_gpu_it", diagnostics);
+    r.string("source", Need::required);
+    catalog.storage_bytes_per_gpu =
+        r.quantity_in("storage_per_gpu", Dimension::data, Need::required, 0, 1e18).value_or(0);
+    catalog.storage_w_per_byte =
+        r.quantity_in("storage_power_per_pb", Dimension::power, Need::required, 0, 1e9)
+            .value_or(0) /
+        1e15;
+    catalog.other_it_w_per_gpu =
+        r.quantity_in("other_power_per_gpu", Dimension::power, Need::required, 0, 1e6).value_or(0);
+    r.finish();
+  }
 
   for (const auto& node : gpus) {
     MapReader r(node, "GPU entry", diagnostics);
@@ -170,6 +215,13 @@ Catalog load_catalog(const std::string& path) {
     system.price_usd = r.quantity("price", Dimension::money, Need::optional).value_or(0);
     system.scale_out_bytes_per_s_per_gpu =
         r.quantity("scale_out_bandwidth_per_gpu", Dimension::data_rate, Need::required).value_or(0);
+    YAML::Node fabric_node = r.child("fabric", Need::optional);
+    if (fabric_node.IsDefined() && fabric_node.IsScalar()) {
+      system.fabric = fabric_node.Scalar();
+      if (!catalog.find_fabric(system.fabric))
+        diagnostics.error(fabric_node,
+                          "system '" + system.name + "': unknown fabric '" + system.fabric + "'");
+    }
     r.finish();
     std::string what = "system '" + system.name + "': ";
     if (r.valid()) report(diagnostics, node, what, validate(system));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "models/facility_power.hpp"
 #include "models/gpu.hpp"
 #include "models/training.hpp"
 
@@ -19,12 +20,19 @@ struct Catalog {
   std::string file;
   std::vector<GpuEntry> gpus;
   std::vector<SystemSpec> systems;
+  std::vector<FabricSpec> fabrics;
+  // Site-wide non-GPU IT outside the fabric (non_gpu_it:), per GPU installed.
+  double storage_bytes_per_gpu = 0;
+  double storage_w_per_byte = 0;
+  double other_it_w_per_gpu = 0;
 
   const GpuSpec* find_gpu(const std::string& name) const; // by name or alias
   const SystemSpec* find_system(const std::string& name) const;
+  const FabricSpec* find_fabric(const std::string& name) const;
   // The first system in the file built around this GPU (the default server for a cluster).
   const SystemSpec* default_system(const std::string& gpu_name) const;
   std::string gpu_names() const; // "A100, H100, ..." for messages
+  std::string fabric_names() const;
 };
 
 // Directory holding gpus.yaml and weather/: $CAPSIM_CONFIG_DIR when set, else

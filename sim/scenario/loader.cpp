@@ -364,6 +364,31 @@ private:
       }
       if (system) c.system = *system;
     }
+    // Non-GPU IT outside the systems (ground sites only): the system's fabric unless the cluster
+    // names another (or none), the catalogue's storage and other IT unless overridden.
+    YAML::Node fabric_node = r.child("fabric", Need::optional);
+    std::optional<double> storage_per_gpu =
+        r.quantity_in("storage_per_gpu", Dimension::data, Need::optional, 0, 1e18);
+    std::optional<double> other_it =
+        r.quantity_in("other_it_power_per_gpu", Dimension::power, Need::optional, 0, 1e6);
+    if (orbital && (fabric_node.IsDefined() || storage_per_gpu || other_it))
+      d_.error(fabric_node.IsDefined() ? fabric_node : node,
+               what + ": fabric, storage_per_gpu and other_it_power_per_gpu are for ground sites");
+    if (!orbital) {
+      std::string fabric = c.system.fabric;
+      if (fabric_node.IsDefined() && fabric_node.IsScalar()) fabric = fabric_node.Scalar();
+      if (fabric != "none" && !fabric.empty()) {
+        if (const FabricSpec* f = catalog_.find_fabric(fabric))
+          c.non_gpu_it.fabric = *f;
+        else
+          d_.error(fabric_node.IsDefined() ? fabric_node : node,
+                   what + ": unknown fabric '" + fabric + "' (catalogue " + catalog_.file +
+                       " has: " + catalog_.fabric_names() + ", or none)");
+      }
+      c.non_gpu_it.storage_bytes_per_gpu = storage_per_gpu.value_or(catalog_.storage_bytes_per_gpu);
+      c.non_gpu_it.storage_w_per_byte = catalog_.storage_w_per_byte;
+      c.non_gpu_it.other_w_per_gpu = other_it.value_or(catalog_.other_it_w_per_gpu);
+    }
     c.gpus_per_host = static_cast<int>(r.integer("gpus_per_host", Need::optional, 1, 1'000'000)
                                            .value_or(c.system.gpus > 0 ? c.system.gpus : 8));
     if (orbital) {

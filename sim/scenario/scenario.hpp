@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "models/battery.hpp"
 #include "models/cooling.hpp"
+#include "models/facility_power.hpp"
 #include "models/failure.hpp"
 #include "models/gpu.hpp"
 #include "models/power_policy.hpp"
@@ -72,6 +74,9 @@ struct SiteSpec {
   bool has_battery = false;
   BatteryParams battery;
   double battery_initial_soc = 1;
+  // Battery policy peak_shaving: hold the grid draw to this (+infinity: merit order only).
+  double peak_shaving_target_w = std::numeric_limits<double>::infinity();
+  double demand_charge_usd_per_w_month = 0; // on each billing month's peak grid draw
   double solar_capacity_w = 0; // peak output of an on-site array (clear-sky daily profile)
   PowerPolicy power_policy = PowerPolicy::cap;
   double min_cap_fraction = 0.5;     // deepest GPU power cap the cap policy uses, fraction of TDP
@@ -93,7 +98,8 @@ struct ClusterSpec {
   std::string site;
   GpuSpec gpu;
   SystemSpec system;
-  int gpus_per_host = 8; // simulation granularity: a host is this many GPUs that fail together
+  NonGpuItParams non_gpu_it; // fabric, storage and other IT outside the systems (ground only)
+  int gpus_per_host = 8;     // simulation granularity: a host is this many GPUs that fail together
   std::vector<Delivery> deliveries; // sorted by time
   long long total_gpus = 0;
   double lease_usd_per_gpu_s = 0; // take-or-pay on installed GPUs

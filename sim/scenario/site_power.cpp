@@ -257,6 +257,19 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
                 what + " battery: charge_from lists grid, solar or turbines, got '" + source + "'");
     }
   }
+  const std::string policy =
+      b.one_of("policy", Need::optional, {"merit_order", "peak_shaving"}).value_or("merit_order");
+  std::optional<double> target =
+      b.quantity_in("grid_target", Dimension::power, Need::optional, 0, max_power_w);
+  if (policy == "peak_shaving") {
+    if (!target)
+      d.error(node, what + " battery: policy peak_shaving needs grid_target (the grid draw the "
+                           "battery holds the site to)");
+    else
+      site.peak_shaving_target_w = *target;
+  } else if (target) {
+    d.error(b.peek("grid_target"), what + " battery: grid_target is for policy peak_shaving");
+  }
   b.finish();
   if (b.valid()) {
     report(d, node, what + " battery: ", validate(p));
@@ -425,6 +438,10 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
       SeriesColumn{
           .name = "kg_per_mwh", .unit = "kg/MWh", .min = 0, .max = 3000, .si_scale = per_mwh},
       what, d, epoch_unix_s, site.grid_carbon_kg_per_j, site.grid_carbon_file, 0, 3000 * per_mwh);
+  // Demand charge: USD per W of each billing month's (730.5 h) peak grid draw, e.g. 15 USD/kW.
+  site.demand_charge_usd_per_w_month =
+      r.quantity_in("demand_charge", Dimension::money_per_power, Need::optional, 0, 1e3)
+          .value_or(0);
   if (YAML::Node turbines = r.mapping("turbines", Need::optional); turbines.IsDefined())
     read_turbines(turbines, what, d, site);
   if (YAML::Node battery = r.mapping("battery", Need::optional); battery.IsDefined())

@@ -76,7 +76,8 @@ SystemSpec dgx_h100() {
                     .power_idle_w = 2.0e3,
                     .mass_kg = 130,
                     .price_usd = 330e3,
-                    .scale_out_bytes_per_s_per_gpu = 400e9 / 8};
+                    .scale_out_bytes_per_s_per_gpu = 400e9 / 8,
+                    .fabric = "quantum2-ndr"};
 }
 
 // doctest::Approx adds 1 to its scale, so relative tolerances are written out.
@@ -318,7 +319,8 @@ TEST_CASE("NVL72 per-GPU figures add up to the rack's") {
                         .power_idle_w = 24e3,
                         .mass_kg = 1360,
                         .price_usd = 2.5e6,
-                        .scale_out_bytes_per_s_per_gpu = 400e9 / 8};
+                        .scale_out_bytes_per_s_per_gpu = 400e9 / 8,
+                        .fabric = "quantum2-ndr"};
   CHECK(validate(gb200).empty());
   CHECK(validate(rack).empty());
   CHECK(validate(rack, gb200).empty());

@@ -215,3 +215,41 @@ TEST_CASE("power supply: turbines are committed for the site's wish, and stopped
   in = SupplyInputs{.demand_w = 1e9, .turbine_units_in_service = 14};
   CHECK(dispatch_power(params, in).turbine_units_to_start == 14);
 }
+
+TEST_CASE(
+    "peak shaving: the battery covers the draw above the grid target and recharges under it") {
+  PowerSupplyParams params;
+  params.peak_shaving_target_w = 800e3;
+  SupplyInputs in{.demand_w = 1198.08e3,
+                  .grid_available_w = 10e6,
+                  .solar_available_w = 0,
+                  .turbine_units_running = 0,
+                  .turbine_units_starting = 0,
+                  .turbine_units_in_service = 0,
+                  .battery_discharge_limit_w = 1e6,
+                  .battery_charge_limit_w = 1e6,
+                  .committed_demand_w = 0};
+  PowerDispatch d = dispatch_power(params, in);
+  CHECK(d.grid_w == 800e3);
+  CHECK(d.battery_discharge_w == doctest::Approx(398.08e3).epsilon(1e-15));
+  CHECK(d.battery_charge_w == 0);
+  CHECK(d.unmet_w == 0);
+  // A battery that can give only 100 kW: the grid gives the rest above the target.
+  in.battery_discharge_limit_w = 100e3;
+  d = dispatch_power(params, in);
+  CHECK(d.battery_discharge_w == 100e3);
+  CHECK(d.grid_w == doctest::Approx(1098.08e3).epsilon(1e-15));
+  // Under the target the grid recharges the battery up to the target, not beyond.
+  in.demand_w = 307.2e3;
+  d = dispatch_power(params, in);
+  CHECK(d.battery_discharge_w == 0);
+  CHECK(d.grid_to_battery_w == doctest::Approx(800e3 - 307.2e3).epsilon(1e-15));
+  CHECK(d.grid_w == doctest::Approx(800e3).epsilon(1e-15));
+  // Without a target (merit order) the grid carries the whole demand and charges at full rate.
+  params.peak_shaving_target_w = std::numeric_limits<double>::infinity();
+  in.demand_w = 1198.08e3;
+  d = dispatch_power(params, in);
+  CHECK(d.grid_w == 1198.08e3 + 1e6);
+  CHECK(d.grid_to_battery_w == 1e6);
+  CHECK(d.battery_discharge_w == 0);
+}

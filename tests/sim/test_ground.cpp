@@ -61,6 +61,10 @@ void check_invariants(const std::string& scenario) {
 
 } // namespace
 
+// Servers only (no fabric, storage or other IT): for figures written in GPU-server power.
+const std::string no_non_gpu_it =
+    "fabric: none, storage_per_gpu: 0 TB, other_it_power_per_gpu: 0 W";
+
 TEST_CASE("colossus-memphis: supply, heat, battery and energy invariants in every row") {
   check_invariants("scenarios/colossus-memphis.yaml");
 }
@@ -138,7 +142,9 @@ TEST_CASE("a job on capped GPUs runs slower by exactly what the power-cap curve 
           std::to_string(grid_w) +
           " W}\n    pue: 1.0\n    min_power_cap: 0.5\n"
           "clusters:\n  - {name: c, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 512}],"
-          " failures: {rate: 0 /GPU/h}}\n"
+          " failures: {rate: 0 /GPU/h}, " +
+          no_non_gpu_it +
+          "}\n"
           "jobs:\n  - {name: j, cluster: c, mfu: 0.4, model: {parameters: 7e9, tokens: 1e12},"
           " checkpoint: {restart: 0 s}}\n");
   auto s = run_ok(dir, file);
@@ -209,8 +215,10 @@ TEST_CASE("curtailments: windows and a daily rule lower the grid, and the site o
       "      daily_curtailment: {from: 14 h, to: 18 h, capacity: 0.6 MW}\n"
       "      curtailments:\n        - {from: 3 d, to: 5 d, capacity: 0.6 MW}\n"
       "    pue: 1.2\n    min_power_cap: 0.3\n"
-      "clusters:\n  - {name: c, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 1024}]}\n"
-      "jobs:\n  - {name: j, cluster: c, gpus: 960, model: {parameters: 7e9, tokens: 1e13}}\n");
+      "clusters:\n  - {name: c, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 1024}], " +
+          no_non_gpu_it +
+          "}\n"
+          "jobs:\n  - {name: j, cluster: c, gpus: 960, model: {parameters: 7e9, tokens: 1e13}}\n");
   auto s = run_ok(dir, file);
   Series ts = series(dir);
   for (std::size_t i = 0; i < ts.rows.size(); ++i) {

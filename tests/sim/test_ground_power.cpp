@@ -164,3 +164,61 @@ TEST_CASE("two jobs checkpointing at once share the storage link as SimGrid flow
     CHECK(shared_s == doctest::Approx(2 * alone_s).epsilon(0.01));
   }
 }
+
+TEST_CASE("battery peak shaving lowers the monthly peak grid draw and the demand charge") {
+  // 128 DGX H100 (no fabric, storage or other IT, to keep the figures by hand), PUE 1.2. Idle:
+  // 128 x 2.0 kW x 1.2 = 307.2 kW. While the job runs on all of them: 128 x 7.8 kW x 1.2 =
+  // 1,198.08 kW (DGX H100 datasheet and catalogue figures). A 15 USD/kW demand charge on the
+  // month's peak. Without shaving the grid carries the job: peak 1,198.08 kW, 17,971.20 USD.
+  // With the battery holding the grid to 800 kW it supplies the 398.08 kW above (about 3 h x
+  // 0.4 MW = 1.2 MWh of its 3.6 MWh usable) and recharges at 800 - 307.2 kW afterwards: peak
+  // 800 kW, 12,000 USD, 5,971.20 USD less.
+  auto text = [](const std::string& policy) {
+    return "scenario: shaving\nseed: 3\nhorizon: 2 d\noutputs:\n  interval: 15 min\n"
+           "sites:\n  - name: plant\n    pue: 1.2\n    grid:\n      capacity: 10 MW\n"
+           "    energy_price: 60 USD/MWh\n    demand_charge: 15 USD/kW\n"
+           "    battery:\n      energy: 4 MWh\n      power: 1 MW\n"
+           "      min_state_of_charge: 0.1\n" +
+           policy +
+           "clusters:\n  - name: fleet\n    site: plant\n    gpu: H100\n    system: DGX-H100\n"
+           "    fabric: none\n    storage_per_gpu: 0 TB\n    other_it_power_per_gpu: 0 W\n"
+           "    deliveries:\n      - at: 0 d\n        gpus: 1024\n"
+           "    lease:\n      rate: 2 USD/GPU/h\n    failures:\n      rate: 0 /GPU/h\n"
+           "      repair_time: 24 h\n"
+           "jobs:\n  - name: j\n    cluster: fleet\n    gpus: 1024\n    model:\n"
+           "      parameters: 7e9\n      tokens: 1e11\n      batch_tokens: 4194304\n"
+           "    mfu: 0.4\n";
+  };
+  TempDir with, without;
+  auto shaved = run_ok(with, with.write("s.yaml", text("      policy: peak_shaving\n"
+                                                       "      grid_target: 800 kW\n")));
+  auto plain = run_ok(without, without.write("s.yaml", text("")));
+  const auto& s = shaved["sites"][0];
+  const auto& p = plain["sites"][0];
+  REQUIRE(p["monthly_peak_grid_w"].size() == 1); // 2 days: one billing month
+  CHECK(p["monthly_peak_grid_w"][0].get<double>() == doctest::Approx(1198.08e3).epsilon(1e-9));
+  CHECK(s["monthly_peak_grid_w"][0].get<double>() == doctest::Approx(800e3).epsilon(1e-9));
+  CHECK(p["demand_charge_usd"].get<double>() == doctest::Approx(17971.2).epsilon(1e-9));
+  CHECK(s["demand_charge_usd"].get<double>() == doctest::Approx(12000).epsilon(1e-9));
+  CHECK(p["demand_charge_usd"].get<double>() - s["demand_charge_usd"].get<double>() ==
+        doctest::Approx(5971.2).epsilon(1e-9));
+  // The bill holds the demand charge: energy cost = grid energy + demand charge.
+  for (const auto* site : {&s, &p})
+    CHECK((*site)["energy_cost_usd"].get<double>() ==
+          doctest::Approx((*site)["cost_by_source_usd"]["grid"].get<double>() +
+                          (*site)["demand_charge_usd"].get<double>())
+              .epsilon(1e-12));
+  // The job ran (the peak is its draw) and the battery did the shaving, within [floor, full].
+  CHECK(s["energy_by_source_j"]["battery_discharge"].get<double>() > 1e9);
+  CHECK(p["energy_by_source_j"]["battery_discharge"].get<double>() == 0);
+  Series w = series(with);
+  double lowest = 1, highest = 0;
+  for (std::size_t i = 0; i < w.rows.size(); ++i) {
+    lowest = std::min(lowest, w.at(i, "battery_soc"));
+    highest = std::max(highest, w.at(i, "battery_soc"));
+  }
+  CHECK(lowest >= 0.1 - 1e-9);
+  CHECK(lowest < 0.9); // it discharged
+  CHECK(highest <= 1 + 1e-12);
+  CHECK(w.at(w.rows.size() - 1, "battery_soc") == doctest::Approx(1).epsilon(1e-9)); // refilled
+}

@@ -270,8 +270,8 @@ TEST_CASE("the shed policy never caps: the job waits for power instead") {
 }
 
 TEST_CASE("two jobs that cannot both be powered run one after the other, in priority order") {
-  // 1,024 DGX-H100 GPUs; each 512-GPU job needs ~0.5 MW of IT power at full speed. The grid
-  // (0.6 MW at PUE 1.2 = 0.5 MW of IT) powers one job at a time under the shed policy. The
+  // 1,024 DGX-H100 GPUs (servers only); each 512-GPU job needs ~0.5 MW of IT power at full speed.
+  // The grid (0.6 MW at PUE 1.2 = 0.5 MW of IT) powers one job at a time under the shed policy. The
   // second job in the file is on the first cluster in the file: priority is by job order.
   TempDir dir;
   std::string file = dir.write(
@@ -280,9 +280,11 @@ TEST_CASE("two jobs that cannot both be powered run one after the other, in prio
       "sites:\n  - name: s\n    grid: {capacity: 0.6 MW}\n    pue: 1.2\n    power_policy: shed\n"
       "clusters:\n"
       "  - {name: a, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 512}],"
-      " failures: {rate: 0 /GPU/h}}\n"
+      " failures: {rate: 0 /GPU/h}, fabric: none, storage_per_gpu: 0 TB,"
+      " other_it_power_per_gpu: 0 W}\n"
       "  - {name: b, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 512}],"
-      " failures: {rate: 0 /GPU/h}}\n"
+      " failures: {rate: 0 /GPU/h}, fabric: none, storage_per_gpu: 0 TB,"
+      " other_it_power_per_gpu: 0 W}\n"
       "jobs:\n"
       "  - {name: first, cluster: b, model: {parameters: 7e9, tokens: 2e11}}\n"
       "  - {name: second, cluster: a, model: {parameters: 7e9, tokens: 2e11}}\n");

@@ -502,3 +502,72 @@ TEST_CASE("sweep: a plain run ignores a valid sweep block and plot draws runs an
   auto nothing = run_capsim({"plot", dir.path("none")});
   CHECK(nothing.exit_code == 2);
 }
+
+TEST_CASE("sweep: a triangular energisation date spreads time-to-train across replications") {
+  // The grid is the site's only source; its energisation is drawn per replication from a
+  // triangular distribution on [2 d, 3 d, 6 d]. The job runs the same way once powered (no
+  // failures), so each replication's completion is its drawn date plus one fixed duration.
+  TempDir dir;
+  const std::string text = R"(scenario: energisation-risk
+seed: 11
+horizon: 10 d
+sites:
+  - name: site-a
+    grid:
+      capacity: 2 MW
+      energised: {triangular: [2 d, 3 d, 6 d]}
+    pue: 1.2
+clusters:
+  - name: c1
+    site: site-a
+    gpu: H100
+    deliveries:
+      - at: 0 d
+        gpus: 64
+    failures:
+      rate: 0 /GPU/h
+      repair_time: 24 h
+jobs:
+  - name: j1
+    cluster: c1
+    gpus: 64
+    model:
+      parameters: 7e9
+      tokens: 1e10
+sweep:
+  replications: 8
+)";
+  const std::string file = dir.write("risk.yaml", text);
+  auto one = run_capsim({"sweep", file, "-o", dir.path("j1"), "-j", "1", "-q"});
+  REQUIRE_MESSAGE(one.exit_code == 0, one.output);
+  auto two = run_capsim({"sweep", file, "-o", dir.path("j2"), "-j", "2", "-q"});
+  REQUIRE_MESSAGE(two.exit_code == 0, two.output);
+  CHECK(files_equal(dir.path("j1/results.csv"), dir.path("j2/results.csv")));
+
+  std::vector<std::string> header;
+  auto rows = read_csv(dir.path("j1/results.csv"), header);
+  REQUIRE(rows.size() == 8);
+  const auto energised = column(header, "sites.site-a.grid_energised_s");
+  const auto done = column(header, "jobs.j1.completion_s");
+  std::set<std::string> dates;
+  std::vector<double> durations;
+  double first = 1e300, last = 0;
+  for (const auto& row : rows) {
+    const double e = std::stod(row[energised]), c = std::stod(row[done]);
+    CHECK(e >= 2 * 86400.0);
+    CHECK(e <= 6 * 86400.0);
+    dates.insert(row[energised]);
+    durations.push_back(c - e);
+    first = std::min(first, c);
+    last = std::max(last, c);
+  }
+  CHECK(dates.size() == rows.size()); // every replication draws its own date
+  // Time-to-train = drawn date + the same duration (to a microsecond): the spread of completion
+  // is the spread of the dates, within the triangular bounds shifted by that duration.
+  for (double d : durations)
+    CHECK(d == doctest::Approx(durations[0]).epsilon(1e-9));
+  CHECK(durations[0] > 0);
+  CHECK(first >= 2 * 86400.0 + durations[0] - 1e-3);
+  CHECK(last <= 6 * 86400.0 + durations[0] + 1e-3);
+  CHECK(last - first > 3600); // a real spread, not one date
+}
