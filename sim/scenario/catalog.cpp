@@ -70,12 +70,6 @@ std::string config_dir() {
   return "configs";
 }
 
-static void report(Diagnostics& diagnostics, const YAML::Node& node, const std::string& prefix,
-                   const std::vector<std::string>& problems) {
-  for (const auto& problem : problems)
-    diagnostics.error(node, prefix + problem);
-}
-
 static PowerCapCurve read_power_cap_curve(const YAML::Node& node, const std::string& what,
                                           Diagnostics& diagnostics) {
   PowerCapCurve curve;
@@ -149,7 +143,7 @@ Catalog load_catalog(const std::string& path) {
     if (curve.IsDefined())
       entry.spec.power_cap = read_power_cap_curve(curve, what + " power_cap_curve", diagnostics);
     r.finish();
-    if (r.valid()) report(diagnostics, node, what + ": ", validate(entry.spec));
+    if (r.valid()) diagnostics.errors(node, what + ": ", validate(entry.spec));
     if (catalog.find_gpu(entry.spec.name))
       diagnostics.error(node, "GPU '" + entry.spec.name + "' is listed twice");
     catalog.gpus.push_back(std::move(entry));
@@ -172,9 +166,9 @@ Catalog load_catalog(const std::string& path) {
         r.quantity("scale_out_bandwidth_per_gpu", Dimension::data_rate, Need::required).value_or(0);
     r.finish();
     std::string what = "system '" + system.name + "': ";
-    if (r.valid()) report(diagnostics, node, what, validate(system));
+    if (r.valid()) diagnostics.errors(node, what, validate(system));
     if (const GpuSpec* gpu = catalog.find_gpu(system.gpu))
-      report(diagnostics, node, what, validate(system, *gpu));
+      diagnostics.errors(node, what, validate(system, *gpu));
     else if (r.valid())
       diagnostics.error(node,
                         what + "unknown GPU '" + system.gpu + "'; known: " + catalog.gpu_names());
