@@ -26,6 +26,15 @@
 
 namespace capsim {
 
+// One step of SplitMix64 (Steele, Lea & Flood 2014) from state x: a 64-bit mix used to derive
+// independent seeds (a sweep's runs, a cluster's streams, a run's id).
+constexpr std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 // Any engine whose operator() returns 64 uniform bits (std::mt19937_64, SplitMix64).
 template <class Engine>
 double uniform01(Engine& engine) {

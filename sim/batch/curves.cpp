@@ -23,7 +23,7 @@ std::size_t axis_index(const SweepPlan& plan, const std::string& path) {
   return static_cast<std::size_t>(it - plan.axes.begin());
 }
 
-CurvePoint summarise(double x, std::vector<double> values) {
+CurvePoint summarise_point(double x, std::vector<double> values) {
   std::sort(values.begin(), values.end());
   double sum = 0;
   for (double v : values)
@@ -53,7 +53,7 @@ to_lines(const std::vector<std::string>& order,
   for (const auto& group : order) {
     CurveLine line{.group = group, .points = {}};
     for (auto& [x, values] : data[group])
-      if (!values.empty()) line.points.push_back(summarise(x, std::move(values)));
+      if (!values.empty()) line.points.push_back(summarise_point(x, std::move(values)));
     if (!line.points.empty()) lines.push_back(std::move(line));
   }
   return lines;

@@ -46,7 +46,7 @@ bool mpi_variable(const char* entry) {
   return false;
 }
 
-std::string read_text(const std::string& path) {
+std::string read_run_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
@@ -292,7 +292,7 @@ ResultRow RunLauncher::finish(const Child& child, int status) {
   row.replication = plan_.replication_of(child.task);
   row.seed = plan_.seed(row.point, row.replication);
   std::string dir = settings_.runs_dir + "/" + run_dir_name(row.point, row.replication);
-  std::string errors = one_line(read_text(dir + ".stderr.txt"));
+  std::string errors = one_line(read_run_file(dir + ".stderr.txt"));
   if (child.timed_out) {
     row.error = fmt::format("timed out after {} s", settings_.timeout_s);
   } else if (WIFSIGNALED(status)) {
@@ -304,7 +304,8 @@ ResultRow RunLauncher::finish(const Child& child, int status) {
     if (!errors.empty()) row.error += ": " + errors;
   } else {
     try {
-      row.fields = flatten_summary(nlohmann::ordered_json::parse(read_text(dir + "/summary.json")));
+      row.fields =
+          flatten_summary(nlohmann::ordered_json::parse(read_run_file(dir + "/summary.json")));
       row.ok = true;
     } catch (const nlohmann::json::exception& e) {
       row.error = std::string("unreadable summary.json: ") + e.what();

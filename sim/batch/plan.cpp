@@ -44,10 +44,6 @@ std::string format_sample(double value, const std::string& unit) {
 
 } // namespace
 
-std::uint64_t splitmix64(std::uint64_t x) {
-  return SplitMix(x).next();
-}
-
 std::uint64_t SweepPlan::seed(std::size_t point, int replication) const {
   std::uint64_t p = common_seeds ? 0 : static_cast<std::uint64_t>(point);
   return splitmix64(splitmix64(splitmix64(scenario_seed) ^ p) ^

@@ -23,11 +23,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/random.hpp" // splitmix64
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {
-
-std::uint64_t splitmix64(std::uint64_t x);
 
 struct SweepPlan {
   std::string scenario_file; // as given on the command line; each run loads it

@@ -44,7 +44,7 @@ struct ServeInputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
+std::string join_with(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
   for (const auto& s : items)
     out += (out.empty() ? "" : sep) + s;
@@ -57,7 +57,7 @@ ServingModel build_model(const ServeOptions& o) {
     auto preset = serving_model_preset(o.model);
     if (!preset)
       throw ServeInputError("unknown model '" + o.model +
-                            "'; presets: " + join(serving_model_preset_names(), ", ") +
+                            "'; presets: " + join_with(serving_model_preset_names(), ", ") +
                             " (or give --params, --layers, --hidden, --heads, --kv-heads, "
                             "--head-dim)");
     m = *preset;
@@ -87,7 +87,7 @@ ServingModel build_model(const ServeOptions& o) {
   else if (o.model.empty() || (o.params && m.experts <= 1))
     m.active_params = m.params;
   auto problems = validate(m);
-  if (!problems.empty()) throw ServeInputError("model: " + join(problems, "; "));
+  if (!problems.empty()) throw ServeInputError("model: " + join_with(problems, "; "));
   return m;
 }
 
@@ -191,7 +191,7 @@ int run_one(const ServeOptions& o, const ServingModel& m, const ServingHardware&
                        .max_num_tokens = o.max_num_tokens,
                        .kv_free_fraction = o.kv_free_fraction};
   auto problems = validate(m, hw, layout);
-  if (!problems.empty()) throw ServeInputError(join(problems, "; "));
+  if (!problems.empty()) throw ServeInputError(join_with(problems, "; "));
   ServingEfficiency eff = default_serving_efficiency(hw.generation);
   ServingCapacity cap = serving_capacity(m, hw, layout, eff, shape);
   if (!cap.memory.fits()) throw ServeInputError(no_fit_message(m, hw, layout, shape, cap.memory));
@@ -320,7 +320,7 @@ int run_serve(const ServeOptions& o) {
                             .output_tokens_cv = o.output_cv};
   auto problems = validate(shape);
   if (!problems.empty())
-    throw ServeInputError(join(problems, "; ") +
+    throw ServeInputError(join_with(problems, "; ") +
                           " (--prompt-tokens, --output-tokens, --output-cv)");
   if (o.rate && !(*o.rate > 0 && std::isfinite(*o.rate)))
     throw ServeInputError("--rate must be > 0 requests/s");
@@ -339,7 +339,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServeOptions>();
   cmd->add_option("--gpu", o->gpu, "GPU from the catalogue (A100, H100, H200, B200, GB200, ...)");
   cmd->add_option("--model", o->model,
-                  "preset: " + join(serving_model_preset_names(), ", ") +
+                  "preset: " + join_with(serving_model_preset_names(), ", ") +
                       "; the flags below override its fields");
   cmd->add_option("--params", o->params, "parameters, every expert (e.g. 70.6e9)");
   cmd->add_option("--active-params", o->active_params, "parameters per token (MoE)");

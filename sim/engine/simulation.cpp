@@ -194,9 +194,9 @@ void add_weighted(nlohmann::ordered_json& sum, const nlohmann::ordered_json& los
   }
 }
 
-nlohmann::ordered_json scaled(nlohmann::ordered_json loss, double factor) {
+nlohmann::ordered_json scaled_loss(nlohmann::ordered_json loss, double factor) {
   for (auto& [name, value] : loss.items())
-    value = value.is_object() ? scaled(value, factor)
+    value = value.is_object() ? scaled_loss(value, factor)
                               : nlohmann::ordered_json(value.get<double>() * factor);
   return loss;
 }
@@ -433,7 +433,7 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     out["sites"][i]["goodput_fraction"] =
         ideal > 0 ? json(site_done_flop[i] / ideal) : json(nullptr);
     add_weighted(site_loss[i], json::object(), 0); // an object even with no job
-    out["sites"][i]["goodput_loss"] = scaled(site_loss[i], ideal > 0 ? 1 / ideal : 0.0);
+    out["sites"][i]["goodput_loss"] = scaled_loss(site_loss[i], ideal > 0 ? 1 / ideal : 0.0);
   }
   add_finance(scenario, usage, dir, out);
   if (out.contains("inference") && out["finance"].contains("inference"))

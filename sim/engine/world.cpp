@@ -22,13 +22,6 @@ namespace {
 
 // SplitMix64 (Steele, Lea, Flood 2014): decorrelates the per-cluster streams derived from one
 // scenario seed.
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 std::string sci(double x) {
   return fmt::format("{:.4g}", x);
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/random.hpp" // splitmix64
 #include "sim/report/atomic_file.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
@@ -32,13 +33,6 @@ namespace {
 const std::set<std::string> run_directory_entries{
     "manifest.json",      "summary.json", "timeseries.csv", "events.csv", "ledger.csv",
     "finance_months.csv", "serving.csv",  "plots",          "stderr.txt", "report.html"};
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 bool process_alive(long pid) {
   if (pid <= 0) return false;

@@ -203,7 +203,7 @@ struct Figure {
   std::string body; // settings and plot command
 };
 
-std::string read_text(const std::string& path) {
+std::string read_log_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
@@ -229,7 +229,7 @@ std::optional<std::string> run_gnuplot(const std::string& script_path, const std
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
-  std::string errors = read_text(log);
+  std::string errors = read_log_file(log);
   return errors.empty() ? std::string("gnuplot failed") : errors;
 }
 

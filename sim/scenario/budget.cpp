@@ -10,6 +10,7 @@
 #include "models/radiation.hpp"
 #include "models/spacecraft.hpp"
 #include "models/units.hpp"
+#include "sim/engine/usage.hpp" // usage_month_s
 #include "sim/scenario/diagnostics.hpp"
 
 namespace capsim {
@@ -23,7 +24,6 @@ namespace {
 constexpr double bytes_per_ground_host = 16;
 constexpr double bytes_per_satellite = 2200;
 constexpr double process_bytes = 50e6; // binary, libraries, buffers: 42 MB at 10,000 GPUs
-constexpr double usage_month_s = 365.25 * 86400 / 12;
 constexpr double day_s = 86400;
 
 const SiteSpec* site_of(const Scenario& s, const std::string& name) {

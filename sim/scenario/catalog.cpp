@@ -83,12 +83,6 @@ std::string config_dir() {
   return "configs";
 }
 
-static void report(Diagnostics& diagnostics, const YAML::Node& node, const std::string& prefix,
-                   const std::vector<std::string>& problems) {
-  for (const auto& problem : problems)
-    diagnostics.error(node, prefix + problem);
-}
-
 static PowerCapCurve read_power_cap_curve(const YAML::Node& node, const std::string& what,
                                           Diagnostics& diagnostics) {
   PowerCapCurve curve;
@@ -194,7 +188,7 @@ Catalog load_catalog(const std::string& path) {
     if (curve.IsDefined())
       entry.spec.power_cap = read_power_cap_curve(curve, what + " power_cap_curve", diagnostics);
     r.finish();
-    if (r.valid()) report(diagnostics, node, what + ": ", validate(entry.spec));
+    if (r.valid()) diagnostics.errors(node, what + ": ", validate(entry.spec));
     if (catalog.find_gpu(entry.spec.name))
       diagnostics.error(node, "GPU '" + entry.spec.name + "' is listed twice");
     catalog.gpus.push_back(std::move(entry));
@@ -224,9 +218,9 @@ Catalog load_catalog(const std::string& path) {
     }
     r.finish();
     std::string what = "system '" + system.name + "': ";
-    if (r.valid()) report(diagnostics, node, what, validate(system));
+    if (r.valid()) diagnostics.errors(node, what, validate(system));
     if (const GpuSpec* gpu = catalog.find_gpu(system.gpu))
-      report(diagnostics, node, what, validate(system, *gpu));
+      diagnostics.errors(node, what, validate(system, *gpu));
     else if (r.valid())
       diagnostics.error(node,
                         what + "unknown GPU '" + system.gpu + "'; known: " + catalog.gpu_names());

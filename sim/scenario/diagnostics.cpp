@@ -14,7 +14,7 @@ std::string Diagnostic::format() const {
 }
 
 // The first max_printed_per_file errors of each file, then how many more there are.
-static std::string join(const std::vector<Diagnostic>& diagnostics) {
+static std::string join_diagnostics(const std::vector<Diagnostic>& diagnostics) {
   std::string text;
   std::map<std::string, std::size_t> per_file;
   for (const auto& d : diagnostics) {
@@ -30,7 +30,7 @@ static std::string join(const std::vector<Diagnostic>& diagnostics) {
 }
 
 InputError::InputError(std::vector<Diagnostic> diagnostics)
-    : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+    : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
 void Diagnostics::add_origin(const YAML::Node& node, std::string origin) {
   // The value's own nodes (items of a list, keys of a mapping given on the command line) are
@@ -51,6 +51,12 @@ void Diagnostics::add_origin(const YAML::Node& node, std::string origin) {
       }
   };
   add(node, true);
+}
+
+void Diagnostics::errors(const YAML::Node& node, const std::string& prefix,
+                         const std::vector<std::string>& problems) {
+  for (const auto& problem : problems)
+    error(node, prefix + problem);
 }
 
 void Diagnostics::error(const YAML::Node& node, std::string message, int column_shift) {

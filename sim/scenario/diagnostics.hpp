@@ -44,6 +44,9 @@ public:
   // column_shift moves the reported column inside the node's text (a unit inside a scalar).
   void error(const YAML::Node& node, std::string message, int column_shift = 0);
   void error(const YAML::Mark& mark, std::string message);
+  // One error at the node per problem of a model's validate(), each prefixed.
+  void errors(const YAML::Node& node, const std::string& prefix,
+              const std::vector<std::string>& problems);
   void error_at(int line, int column, std::string message);
   void error_unlocated(std::string message);
   // A problem located in another file (a weather CSV, a profile) reported with this run's.

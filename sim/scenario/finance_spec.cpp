@@ -27,7 +27,7 @@ namespace {
 constexpr double max_money_usd = 1e13;
 constexpr int max_months = 50 * 12;
 
-std::string join(const std::vector<std::string>& items) {
+std::string join_names(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& item : items)
     text += (text.empty() ? "" : ", ") + item;
@@ -135,7 +135,7 @@ private:
       names.push_back(items[i].name);
     }
     d_.error(node, what + " refers to unknown " + kind + " '" + node.Scalar() + "' (" + kind +
-                       "s: " + join(names) + ")");
+                       "s: " + join_names(names) + ")");
     return std::nullopt;
   }
 

@@ -9,12 +9,6 @@ namespace capsim {
 
 namespace {
 
-void report(Diagnostics& d, const YAML::Node& node, const std::string& prefix,
-            const std::vector<std::string>& problems) {
-  for (const auto& problem : problems)
-    d.error(node, prefix + problem);
-}
-
 // "YYYY-MM-DD" (UTC midnight) -> days since J2000.
 bool parse_date(const std::string& text, UtcDate& date) {
   int y = 0, m = 0, d = 0;
@@ -44,7 +38,7 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
       s.finish();
       SunSynchronousSpec spec{.altitude_m = altitude, .ltan_s = ltan, .epoch_days_j2000 = epoch};
       if (auto problems = validate(spec); !problems.empty())
-        report(d, sso, what + " orbit: ", problems);
+        d.errors(sso, what + " orbit: ", problems);
       else {
         o.orbit = sun_synchronous_orbit(spec);
         o.design_orbit = {.altitude_m = altitude, .sun_synchronous = true, .ltan_s = ltan};

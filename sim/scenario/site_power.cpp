@@ -14,12 +14,6 @@ namespace {
 
 constexpr double max_power_w = 1e12;
 
-void report(Diagnostics& d, const YAML::Node& node, const std::string& prefix,
-            const std::vector<std::string>& problems) {
-  for (const auto& problem : problems)
-    d.error(node, prefix + problem);
-}
-
 std::string resolve_path(const std::string& text, const std::string& scenario_file) {
   std::filesystem::path path(text);
   if (path.is_absolute()) return text;
@@ -217,7 +211,7 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
   if (t.valid()) {
     PowerSupplyParams check;
     check.turbines = p;
-    report(d, node, what + " turbines: ", validate(check));
+    d.errors(node, what + " turbines: ", validate(check));
   }
 }
 
@@ -272,7 +266,7 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
   }
   b.finish();
   if (b.valid()) {
-    report(d, node, what + " battery: ", validate(p));
+    d.errors(node, what + " battery: ", validate(p));
     if (site.battery_initial_soc < p.min_state_of_charge)
       d.error(node, what + " battery: initial_state_of_charge is below min_state_of_charge");
   }
@@ -295,7 +289,7 @@ void read_cooling(const YAML::Node& node, const std::string& what, Diagnostics& 
     p.capacity_fraction_at_max_ambient = *v;
   if (auto v = c.quantity("wue", Dimension::volume_per_energy, Need::optional)) p.wue_m3_per_j = *v;
   c.finish();
-  if (c.valid()) report(d, node, what + " cooling: ", validate(p));
+  if (c.valid()) d.errors(node, what + " cooling: ", validate(p));
   site.cooling = p;
   site.has_cooling_model = true;
 }
@@ -412,7 +406,7 @@ WeatherParams load_weather_profile(const std::string& path, Diagnostics& main) {
       p.noise_correlation_s =
           r.quantity("noise_correlation", Dimension::time, Need::required).value_or(0);
       r.finish();
-      if (r.valid()) report(d, profile, "profile: ", validate(p));
+      if (r.valid()) d.errors(profile, "profile: ", validate(p));
     }
   } catch (const YAML::ParserException& e) {
     d.error(e.mark, "YAML syntax: " + e.msg);

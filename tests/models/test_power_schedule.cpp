@@ -52,7 +52,8 @@ TEST_CASE("grid schedule: the next change is the earliest edge strictly after no
     CHECK(grid_capacity_at_w(g, mid) == grid_capacity_at_w(g, t));
     t = next;
   }
-  CHECK(next_grid_change_s(GridSchedule{.steps = {{0, 1e6}}}, 5) == never);
+  CHECK(next_grid_change_s(GridSchedule{.steps = {{0, 1e6}}, .curtailments = {}, .daily = {}}, 5) ==
+        never);
 }
 
 TEST_CASE("grid schedule: shifting energisation moves every step, never before 0") {

@@ -243,13 +243,13 @@ TEST_CASE("without a finance block: the same two keys, no ledger") {
 
 namespace {
 
-std::string fixture(const std::string& name) {
+std::string finance_fixture(const std::string& name) {
   return source_path("tests/fixtures/finance/" + name + ".yaml");
 }
 
-std::vector<capsim::Diagnostic> errors_of(const std::string& name) {
+std::vector<capsim::Diagnostic> finance_errors_of(const std::string& name) {
   try {
-    capsim::load_scenario(fixture(name));
+    capsim::load_scenario(finance_fixture(name));
   } catch (const capsim::InputError& e) {
     return e.diagnostics();
   }
@@ -257,7 +257,7 @@ std::vector<capsim::Diagnostic> errors_of(const std::string& name) {
 }
 
 void expect_error(const std::string& name, int line, int column, const std::string& words) {
-  auto list = errors_of(name);
+  auto list = finance_errors_of(name);
   std::string all;
   for (const auto& d : list)
     all += d.format() + "\n";

@@ -26,7 +26,7 @@ std::string site_scenario(const std::string& head, const std::string& power,
          (jobs.empty() ? "" : "jobs:\n" + jobs);
 }
 
-struct Series {
+struct PowerSeries {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
   double at(std::size_t row, const char* name) const {
@@ -34,13 +34,13 @@ struct Series {
   }
 };
 
-Series series(const TempDir& dir) {
-  Series s;
+PowerSeries power_series(const TempDir& dir) {
+  PowerSeries s;
   s.rows = read_csv(dir.path("out/timeseries.csv"), s.header);
   return s;
 }
 
-double soc_at(const Series& s, double time_s) {
+double soc_at(const PowerSeries& s, double time_s) {
   for (std::size_t i = 0; i < s.rows.size(); ++i)
     if (s.at(i, "time_s") == time_s) return s.at(i, "battery_soc");
   FAIL("no row at " << time_s);
@@ -65,9 +65,9 @@ TEST_CASE("turbines recharge a battery emptied at dusk before dawn only when cha
   TempDir with, without;
   run_ok(with, with.write("s.yaml", site_scenario("", power("[solar, turbines]"), "")));
   run_ok(without, without.write("s.yaml", site_scenario("", power("[solar]"), "")));
-  Series w = series(with), n = series(without);
+  PowerSeries w = power_series(with), n = power_series(without);
   const double dusk_s = 18 * 3600.0, dawn_s = 86400.0 + 6 * 3600.0;
-  for (const Series* s : {&w, &n}) {
+  for (const PowerSeries* s : {&w, &n}) {
     CHECK(soc_at(*s, dusk_s) == doctest::Approx(1).epsilon(1e-9)); // filled by the sun
     CHECK(soc_at(*s, dusk_s + 1.5 * 3600) == doctest::Approx(0.1).epsilon(1e-6)); // emptied
   }
@@ -91,7 +91,7 @@ TEST_CASE("a weather file with UTC timestamps starting mid-year lines up with th
   // The epoch falls on 2025-07-02T05:00Z: row 29 of the file (20 + 2.9 degC).
   std::string text = site_scenario("epoch: 2025-07-02T05:00:00Z\n", power, "", "1 d");
   run_ok(dir, dir.write("s.yaml", text));
-  Series s = series(dir);
+  PowerSeries s = power_series(dir);
   CHECK(s.at(0, "time_s") == 0);
   CHECK(s.at(0, "ambient_c") == doctest::Approx(22.9).epsilon(1e-9));
   CHECK(s.at(4, "ambient_c") == doctest::Approx(23.0).epsilon(1e-9)); // one hour later

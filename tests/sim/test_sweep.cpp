@@ -63,7 +63,7 @@ std::string load_error(const std::string& sweep_yaml) {
   return "";
 }
 
-const std::string fixture = source_path("tests/fixtures/sweep/small.yaml");
+const std::string small_sweep = source_path("tests/fixtures/sweep/small.yaml");
 
 bool files_equal(const std::string& a, const std::string& b) {
   std::string ta = read_text(a), tb = read_text(b);
@@ -339,12 +339,12 @@ TEST_CASE("sweep: the progress line shows counts, rate and ETA") {
 
 TEST_CASE("sweep: -j 1 and -j 2 and merged shards give identical files") {
   TempDir dir;
-  auto one = run_capsim({"sweep", fixture, "-o", dir.path("j1"), "-j", "1", "-q"});
+  auto one = run_capsim({"sweep", small_sweep, "-o", dir.path("j1"), "-j", "1", "-q"});
   REQUIRE_MESSAGE(one.exit_code == 0, one.output);
-  auto two = run_capsim({"sweep", fixture, "-o", dir.path("j2"), "-j", "2", "-q"});
+  auto two = run_capsim({"sweep", small_sweep, "-o", dir.path("j2"), "-j", "2", "-q"});
   REQUIRE_MESSAGE(two.exit_code == 0, two.output);
   for (const char* shard : {"0/3", "1/3", "2/3"}) {
-    auto r = run_capsim({"sweep", fixture, "-o", dir.path("sh"), "--shard", shard, "-q"});
+    auto r = run_capsim({"sweep", small_sweep, "-o", dir.path("sh"), "--shard", shard, "-q"});
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   }
   auto merged = run_capsim({"merge", dir.path("sh")});
@@ -363,8 +363,8 @@ TEST_CASE("sweep: -j 1 and -j 2 and merged shards give identical files") {
   // Replications differ (frequent failures), so the seeds matter.
   CHECK(rows[0][done] != rows[1][done]);
   // A row is a plain run with that seed and those overrides.
-  auto run = run_capsim({"run", fixture, "-o", dir.path("one"), "-q", "--seed", rows[1][4], "--set",
-                         "jobs.j1.mfu=" + rows[1][2], "--set",
+  auto run = run_capsim({"run", small_sweep, "-o", dir.path("one"), "-q", "--seed", rows[1][4],
+                         "--set", "jobs.j1.mfu=" + rows[1][2], "--set",
                          "sites.site-a.grid.capacity=" + rows[1][3]});
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
   auto summary = read_json(dir.path("one/summary.json"));
@@ -383,14 +383,14 @@ TEST_CASE("sweep: mpirun -n 2 gives the same files as a local sweep") {
     return;
   }
   TempDir dir;
-  auto local = run_capsim({"sweep", fixture, "-o", dir.path("local"), "-j", "2", "-q"});
+  auto local = run_capsim({"sweep", small_sweep, "-o", dir.path("local"), "-j", "2", "-q"});
   REQUIRE_MESSAGE(local.exit_code == 0, local.output);
   // LSAN_OPTIONS matters only to a sanitizer build: Open MPI's plug-ins have no frame pointers,
   // so their allocations need full unwinding for the suppressions to see libmpi in the stack.
   std::string command = "OMPI_MCA_btl_vader_single_copy_mechanism=none "
                         "LSAN_OPTIONS=fast_unwind_on_malloc=0 mpirun "
                         "--allow-run-as-root --oversubscribe -n 2 " +
-                        shell_quote(CAPSIM_BINARY) + " sweep " + shell_quote(fixture) + " -o " +
+                        shell_quote(CAPSIM_BINARY) + " sweep " + shell_quote(small_sweep) + " -o " +
                         shell_quote(dir.path("mpi")) + " -q 2>&1";
   auto mpi = run_command(command);
   REQUIRE_MESSAGE(mpi.exit_code == 0, mpi.output);
@@ -399,7 +399,7 @@ TEST_CASE("sweep: mpirun -n 2 gives the same files as a local sweep") {
 
 TEST_CASE("sweep: a failing point is recorded as failed and the others finish") {
   TempDir dir;
-  auto r = run_capsim({"sweep", fixture, "-o", dir.path("s"), "-j", "2", "-q", "--axis",
+  auto r = run_capsim({"sweep", small_sweep, "-o", dir.path("s"), "-j", "2", "-q", "--axis",
                        "jobs.j1.mfu=[0.4, 7]", "--replications", "1"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   std::vector<std::string> header;
@@ -423,7 +423,7 @@ TEST_CASE("sweep: a failing point is recorded as failed and the others finish") 
 
 TEST_CASE("sweep: killed with SIGKILL and resumed it ends as if never killed") {
   TempDir dir;
-  auto whole = run_capsim({"sweep", fixture, "-o", dir.path("whole"), "-j", "2", "-q"});
+  auto whole = run_capsim({"sweep", small_sweep, "-o", dir.path("whole"), "-j", "2", "-q"});
   REQUIRE_MESSAGE(whole.exit_code == 0, whole.output);
 
   std::string out = dir.path("killed");
@@ -433,8 +433,8 @@ TEST_CASE("sweep: killed with SIGKILL and resumed it ends as if never killed") {
     int null_fd = ::open("/dev/null", O_WRONLY);
     ::dup2(null_fd, 1);
     ::dup2(null_fd, 2);
-    ::execl(CAPSIM_BINARY, CAPSIM_BINARY, "sweep", fixture.c_str(), "-o", out.c_str(), "-j", "1",
-            "-q", static_cast<char*>(nullptr));
+    ::execl(CAPSIM_BINARY, CAPSIM_BINARY, "sweep", small_sweep.c_str(), "-o", out.c_str(), "-j",
+            "1", "-q", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   // Kill it once two rows are in (of eight).
@@ -451,22 +451,23 @@ TEST_CASE("sweep: killed with SIGKILL and resumed it ends as if never killed") {
   // As if the kill had torn a row in half.
   std::ofstream(out + "/results.csv", std::ios::app) << "3,1,0.5,2 MW,77";
 
-  auto resumed = run_capsim({"sweep", fixture, "-o", out, "-j", "2", "--resume"});
+  auto resumed = run_capsim({"sweep", small_sweep, "-o", out, "-j", "2", "--resume"});
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(resumed.output.find(std::to_string(rows_before) + " already done") != std::string::npos);
   check_same_outputs(dir.path("whole"), out);
 
   // Resuming into a directory of another sweep is refused.
-  auto other = run_capsim({"sweep", fixture, "-o", out, "--resume", "-q", "--replications", "3"});
+  auto other =
+      run_capsim({"sweep", small_sweep, "-o", out, "--resume", "-q", "--replications", "3"});
   CHECK(other.exit_code == 2);
   CHECK(other.output.find("another sweep") != std::string::npos);
 }
 
 TEST_CASE("sweep: a plain run ignores a valid sweep block and plot draws runs and curves") {
   TempDir dir;
-  auto run = run_capsim({"run", fixture, "-o", dir.path("run"), "-q"});
+  auto run = run_capsim({"run", small_sweep, "-o", dir.path("run"), "-q"});
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
-  auto sweep = run_capsim({"sweep", fixture, "-o", dir.path("sweep"), "-q"});
+  auto sweep = run_capsim({"sweep", small_sweep, "-o", dir.path("sweep"), "-q"});
   REQUIRE_MESSAGE(sweep.exit_code == 0, sweep.output);
   for (const char* which : {"run", "sweep"}) {
     auto plot = run_capsim({"plot", dir.path(which)});
