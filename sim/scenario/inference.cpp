@@ -56,12 +56,6 @@ bool read_profile(MapReader& r, const char* key, std::size_t n, const std::strin
   return true;
 }
 
-std::string resolve_path(const std::string& text, const std::string& scenario_file) {
-  std::filesystem::path path(text);
-  if (path.is_absolute()) return text;
-  return (std::filesystem::path(scenario_file).parent_path() / path).string();
-}
-
 } // namespace
 
 InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diagnostics& d,

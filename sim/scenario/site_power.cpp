@@ -14,12 +14,6 @@ namespace {
 
 constexpr double max_power_w = 1e12;
 
-std::string resolve_path(const std::string& text, const std::string& scenario_file) {
-  std::filesystem::path path(text);
-  if (path.is_absolute()) return text;
-  return (std::filesystem::path(scenario_file).parent_path() / path).string();
-}
-
 struct Fuel {
   double co2_kg_per_fuel_j = 0;
   double turbine_efficiency = 1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 namespace capsim {
@@ -204,6 +205,12 @@ void MapReader::finish() {
     diagnostics_.error(key,
                        "unknown key '" + name + "' in " + what_ + "; expected one of: " + expected);
   }
+}
+
+std::string resolve_path(const std::string& text, const std::string& scenario_file) {
+  std::filesystem::path path(text);
+  if (path.is_absolute()) return text;
+  return (std::filesystem::path(scenario_file).parent_path() / path).string();
 }
 
 } // namespace capsim

@@ -67,4 +67,7 @@ std::optional<double> read_quantity(const YAML::Node& value, Dimension dimension
 // Reports every item of a list of mappings whose `name` repeats an earlier one.
 void check_unique_names(const YAML::Node& list, const std::string& kind, Diagnostics& diagnostics);
 
+// A file named in a scenario: as given when absolute, else relative to the scenario's directory.
+std::string resolve_path(const std::string& text, const std::string& scenario_file);
+
 } // namespace capsim
