@@ -20,8 +20,6 @@ namespace capsim {
 
 namespace {
 
-// SplitMix64 (Steele, Lea, Flood 2014): decorrelates the per-cluster streams derived from one
-// scenario seed.
 std::string sci(double x) {
   return fmt::format("{:.4g}", x);
 }
