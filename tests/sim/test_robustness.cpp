@@ -162,12 +162,16 @@ TEST_CASE("locks: of two runs into one directory, one succeeds and the other exi
 TEST_CASE("locks: a second sweep into a running sweep's directory is refused") {
   TempDir dir;
   std::string out = dir.path("sw");
-  auto r = run_shell(capsim_exe() + " sweep " + shell_quote(quickstart()) +
-                     " -q -j 1 --replications 4 -o " + shell_quote(out) + " & first=$!\n" +
-                     "for i in $(seq 2000); do [ -s " + shell_quote(dir.path(".sw.lock")) +
-                     " ] && break; sleep 0.005; done\n" + capsim_exe() + " sweep " +
-                     shell_quote(quickstart()) + " -q --replications 2 -o " + shell_quote(out) +
-                     "; echo \"second=$?\"; wait $first; echo \"first=$?\"");
+  // The second sweep starts once the first holds the lock; the first runs bench-200k four times
+  // in a row (~0.9 s each here), so it still holds it then even on a loaded machine (with
+  // quickstart's 50 ms runs it could finish first, and the second would rightly succeed).
+  auto r =
+      run_shell(capsim_exe() + " sweep " + shell_quote(source_path("scenarios/bench-200k.yaml")) +
+                " -q -j 1 --replications 4 -o " + shell_quote(out) + " & first=$!\n" +
+                "for i in $(seq 2000); do [ -s " + shell_quote(dir.path(".sw.lock")) +
+                " ] && break; sleep 0.005; done\n" + capsim_exe() + " sweep " +
+                shell_quote(quickstart()) + " -q --replications 2 -o " + shell_quote(out) +
+                "; echo \"second=$?\"; wait $first; echo \"first=$?\"");
   INFO(r.output);
   CHECK(r.output.find("second=2") != std::string::npos);
   CHECK(r.output.find("first=0") != std::string::npos);
