@@ -499,11 +499,8 @@ double wait_sum_quantile(const WaitDistribution& w1, const WaitDistribution& w2,
   return hi;
 }
 
-namespace {
-
 double poisson_quantile(double mean, double q) {
   if (mean <= 0) return 0;
-  // The smallest n with P(N <= n) >= q.
   boost::math::poisson_distribution<> poisson(mean);
   double n = std::floor(mean);
   while (n > 0 && boost::math::cdf(poisson, n - 1) >= q)
@@ -512,8 +509,6 @@ double poisson_quantile(double mean, double q) {
     n += 1;
   return n;
 }
-
-} // namespace
 
 ServingLatency serving_latency(const ServingModel& m, const ServingHardware& hw,
                                const ServingLayout& lay, const ServingEfficiency& eff,

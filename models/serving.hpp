@@ -268,6 +268,10 @@ double wait_sum_tail(const WaitDistribution& w1, const WaitDistribution& w2, dou
 // Smallest t with P(W1 + W2 > t) <= 1 - q.
 double wait_sum_quantile(const WaitDistribution& w1, const WaitDistribution& w2, double q);
 
+// The smallest n with P(N <= n) >= q, N Poisson with this mean (0 when mean <= 0): a batch's
+// occupancy quantile, for time per output token.
+double poisson_quantile(double mean, double q);
+
 // Largest request rate that one replica serves within the p99 targets (0 if none), by
 // bisection on the rate to a relative tolerance of 1e-4.
 double max_rate_within_targets(const ServingModel& model, const ServingHardware& hardware,

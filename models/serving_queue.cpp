@@ -12,18 +12,6 @@ namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-// The smallest n with P(N <= n) >= q, N Poisson with this mean.
-double poisson_quantile(double mean, double q) {
-  if (mean <= 0) return 0;
-  boost::math::poisson_distribution<> poisson(mean);
-  double n = std::floor(mean);
-  while (n > 0 && boost::math::cdf(poisson, n - 1) >= q)
-    n -= 1;
-  while (boost::math::cdf(poisson, n) < q)
-    n += 1;
-  return n;
-}
-
 double poisson_cdf(double mean, double n) {
   if (n < 0) return 0;
   if (mean <= 0) return 1;

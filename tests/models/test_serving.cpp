@@ -9,9 +9,13 @@
 
 #include <doctest/doctest.h>
 
+#include "sampling.hpp"
+
 #include "models/serving.hpp"
 
 using namespace capsim;
+using capsim::test::quantile;
+using capsim::test::SplitMix64;
 
 namespace {
 
@@ -41,25 +45,6 @@ ServingEfficiency round_efficiency() {
 
 ServingModel llama8b() {
   return *serving_model_preset("llama3-8b");
-}
-
-// splitmix64 (S. Vigna), portable: the same stream on every platform and standard library.
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return ((next() >> 11) + 0.5) * 0x1.0p-53; } // in (0, 1)
-  double exponential(double mean) { return -mean * std::log(uniform()); }
-};
-
-double quantile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  std::size_t i = std::size_t(std::ceil(q * values.size())) - 1;
-  return values[std::min(i, values.size() - 1)];
 }
 
 // Per-request simulation of what the latency model approximates: Poisson arrivals take one of

@@ -9,30 +9,15 @@
 
 #include <doctest/doctest.h>
 
+#include "sampling.hpp"
+
 #include "models/serving_queue.hpp"
 
 using namespace capsim;
+using capsim::test::quantile;
+using capsim::test::SplitMix64;
 
 namespace {
-
-// splitmix64 (S. Vigna): the same stream on every platform and standard library.
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return ((next() >> 11) + 0.5) * 0x1.0p-53; } // in (0, 1)
-  double exponential(double mean) { return -mean * std::log(uniform()); }
-};
-
-double quantile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  std::size_t i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1;
-  return values[std::min(i, values.size() - 1)];
-}
 
 // The fleet the approximation describes, one request at a time: Poisson arrivals at `rate`
 // take, in arrival order, the slot that frees first among replicas x slots (a central queue);
