@@ -88,7 +88,7 @@ TEST_CASE("all-in capex: the lines add up to the vehicle's uses, sources equal u
   check_balanced(r);
 }
 
-TEST_CASE("lessor costs: failures out of warranty cost the payer; full-service moves the bills") {
+TEST_CASE("lessor costs: failures out of warranty cost the payer, full-service moves the bills") {
   VehicleParams p = base_vehicle(2.0);
   p.costs = {.insurance_fraction_per_year = 0.006,
              .repair_usd_per_failure = 3000,
@@ -289,7 +289,7 @@ TEST_CASE("without equity cures a shortfall is a payment default: the lender enf
   check_balanced(r);
 }
 
-TEST_CASE("splitmix64 matches the published generator; draws are pure functions of the seed") {
+TEST_CASE("splitmix64 matches the published generator, draws are pure functions of the seed") {
   std::uint64_t state = 0;
   CHECK(splitmix64_next(state) == 0xe220a8397b1dcdafULL);
   CHECK(splitmix64_next(state) == 0x6e789e6aa1b965f4ULL);

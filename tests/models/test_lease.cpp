@@ -27,7 +27,7 @@ TEST_CASE("lease: take-or-pay income follows contracted GPUs, term and escalator
   CHECK(income[38] == 0.0); // term over
 }
 
-TEST_CASE("lease: usage-based income pays hours used; per-month rates convert once") {
+TEST_CASE("lease: usage-based income pays hours used, per-month rates convert once") {
   const LeaseParams lease{.rate_usd_per_gpu_hour = gpu_hour_rate_from_monthly(1500.0),
                           .commitment = LeaseCommitment::usage_based,
                           .term_months = 12};

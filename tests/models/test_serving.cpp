@@ -112,7 +112,7 @@ TEST_CASE("prefill: FLOP over the effective peak") {
   CHECK(p.busy_s == doctest::Approx(p.latency_s)); // one GPU: latency = busy time
 }
 
-TEST_CASE("KV cache: capacity left after weights caps the batch; longer context, fewer requests") {
+TEST_CASE("KV cache: capacity left after weights caps the batch, longer context, fewer requests") {
   // Llama 3 8B FP8 on an 80 GB H100: workspace 8192 x 4096 x 2 B x 8 = 0.537 GB;
   // free = 80e9 - 8.03e9 - 0.537e9 = 71.433 GB; KV cache 0.9 x free = 64.290 GB;
   // one request of 2048 + 2048 tokens: 4096 x 65,536 B = 268.4 MB -> 239 requests;
@@ -134,7 +134,7 @@ TEST_CASE("KV cache: capacity left after weights caps the batch; longer context,
             .max_batch > 2 * 239);
 }
 
-TEST_CASE("a model that does not fit has no batch; FP4 only where the GPU has it") {
+TEST_CASE("a model that does not fit has no batch, FP4 only where the GPU has it") {
   ServingModel big = *serving_model_preset("llama3-405b");
   ServingLayout layout{.quantization = Quantization::fp8};
   CHECK_FALSE(serving_memory(big, h100(), layout, {.prompt_tokens = 1, .output_tokens = 1}).fits());
@@ -212,7 +212,7 @@ TEST_CASE("queueing approximation: p99 wait vs a per-request simulation at 50, 8
   }
 }
 
-TEST_CASE("latency grows with load; capacity is where utilisation reaches 1") {
+TEST_CASE("latency grows with load, capacity is where utilisation reaches 1") {
   ServingModel m = *serving_model_preset("llama3-70b");
   ServingHardware hw = h100();
   ServingLayout layout{.tensor = 4, .quantization = Quantization::fp8};

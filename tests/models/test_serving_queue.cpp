@@ -110,7 +110,7 @@ TEST_CASE("fleet queue: p99 wait vs a per-request simulation at 50, 80 and 95% l
   }
 }
 
-TEST_CASE("fleet queue: beyond capacity the excess is unmet; below it everything is served") {
+TEST_CASE("fleet queue: beyond capacity the excess is unmet, below it everything is served") {
   ReplicaProfile r = synthetic(16, 10.0, 0.5, 0.01);
   const double capacity = 3 * r.capacity_per_s();
   CHECK(capacity == doctest::Approx(3 * 16 / 10.0));
@@ -147,7 +147,7 @@ TEST_CASE("fleet queue: fewer replicas, the same demand: latency and waits never
   }
 }
 
-TEST_CASE("fleet queue: more demand never lowers the replicas needed; the answer is the fewest") {
+TEST_CASE("fleet queue: more demand never lowers the replicas needed, the answer is the fewest") {
   ReplicaProfile r = llama70b_h100();
   REQUIRE(r.slots > 0);
   FleetTargets targets{.ttft_p50_s = 0.5, .ttft_p99_s = 2, .tpot_p50_s = 0, .tpot_p99_s = 0.08};

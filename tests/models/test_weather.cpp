@@ -252,7 +252,7 @@ TEST_CASE("weather series: a file starting mid-profile lines up with the run's t
   CHECK(s.times_s.back() <= 5 * 3600); // nothing after the horizon
 }
 
-TEST_CASE("weather series: a year-long file repeats to the horizon; heatwaves add their extra") {
+TEST_CASE("weather series: a year-long file repeats to the horizon, heatwaves add their extra") {
   std::vector<WeatherSample> samples;
   for (int d = 0; d < 365; ++d)
     samples.push_back({weather_day_s * d, 270.0 + d % 30});

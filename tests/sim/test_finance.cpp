@@ -133,7 +133,7 @@ TEST_CASE("debt service of a single-draw annuity loan is the closed-form payment
   CHECK(std::abs(number(rows.back()[column(header, "debt_balance_usd")])) < 1e-3);
 }
 
-TEST_CASE("take-or-pay rent is rate x installed GPU-hours; usage-based is rate x busy GPU-hours") {
+TEST_CASE("take-or-pay rent is rate x installed GPU-hours, usage-based is rate x busy GPU-hours") {
   TempDir dir;
   auto take = dir.write("take.yaml",
                         small_scenario("      rate: 2 USD/GPU/h\n      term: 12 months\n", ""));

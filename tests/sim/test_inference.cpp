@@ -128,7 +128,7 @@ TEST_CASE("inference: a failure lowers the served tokens for its repair's durati
         base["inference"][0]["output_tokens_served"].get<double>());
 }
 
-TEST_CASE("inference: training backfills what serving leaves idle; GPU-hours never exceed the "
+TEST_CASE("inference: training backfills what serving leaves idle, GPU-hours never exceed the "
           "cluster's") {
   TempDir dir;
   // A diurnal demand that needs most of the cluster at its peak and little at night.

@@ -103,7 +103,7 @@ long long number_before(const std::string& text, const std::string& word) {
 
 } // namespace
 
-TEST_CASE("a permanent failure takes out its failure unit; the satellite flies on") {
+TEST_CASE("a permanent failure takes out its failure unit, the satellite flies on") {
   for (const auto& [unit, gpus] : {std::pair<std::string, int>{"gpu", 1}, {"board", 8}}) {
     INFO("failure_unit " << unit);
     TempDir dir;
@@ -139,7 +139,7 @@ TEST_CASE("a permanent failure takes out its failure unit; the satellite flies o
   }
 }
 
-TEST_CASE("satellites retire at end of life; replacement launches bring the GPUs back") {
+TEST_CASE("satellites retire at end of life, replacement launches bring the GPUs back") {
   auto run = [](const std::string& policy, TempDir& dir) {
     return run_ok(dir, capsim::test::source_path("scenarios/orbital-sso.yaml"),
                   {"--set", "horizon=60 d", "--set", "sites.dawn-dusk.satellite.design_life=20 d",
