@@ -1,7 +1,7 @@
 #include "sim/batch/launcher.hpp"
 
 #include "sim/batch/mpi.hpp"
-#include "sim/report/atomic_file.hpp"
+#include "sim/engine/simulation.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +19,7 @@
 #include <iostream>
 #include <poll.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,6 +45,27 @@ bool mpi_variable(const char* entry) {
   for (const char* prefix : {"OMPI_", "PMIX_", "PMI_", "OPAL_"})
     if (std::strncmp(entry, prefix, std::strlen(prefix)) == 0) return true;
   return false;
+}
+
+// All of a memory file (memfd) a child wrote, from its start.
+std::string read_memory_file(int fd) {
+  std::string text;
+  if (fd < 0) return text;
+  char buffer[65536];
+  for (off_t at = 0;;) {
+    ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    at += n;
+  }
+  return text;
+}
+
+int memory_file(const char* name) {
+  int fd = ::memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(std::string("memfd_create failed: ") + std::strerror(errno));
+  return fd;
 }
 
 std::string read_run_file(const std::string& path) {
@@ -132,13 +154,30 @@ bool RunLauncher::forks_in_process() const {
   }
 }
 
+// A run's own wall time, as it measured it: the sum of its profile (load, platform, state,
+// models, rows, engine, report: from reading the scenario to its summary); 0 if absent.
+static double own_time_s(const nlohmann::ordered_json& summary) {
+  const auto engine = summary.value("engine", nlohmann::ordered_json::object());
+  const auto profile = engine.value("profile", nlohmann::ordered_json::object());
+  double own = 0;
+  for (const auto& [phase, seconds] : profile.items())
+    if (seconds.is_number()) own += seconds.get<double>();
+  return own;
+}
+
 RunLauncher::~RunLauncher() {
   for (auto& c : children_) {
     ::kill(c.pid, SIGKILL);
     int status = 0;
     ::waitpid(c.pid, &status, 0);
     if (c.pidfd >= 0) ::close(c.pidfd);
+    close_files(c);
   }
+}
+
+void RunLauncher::close_files(const Child& child) {
+  for (int fd : {child.out_fd, child.err_fd})
+    if (fd >= 0) ::close(fd);
 }
 
 void RunLauncher::start(std::size_t task) {
@@ -152,15 +191,21 @@ void RunLauncher::start(std::size_t task) {
   std::error_code ignored;
   std::filesystem::rename(dir, discarded, ignored);
   std::filesystem::remove_all(discarded, ignored);
-  // The run publishes its directory as a whole (sim/report/output_set.hpp): its stderr goes
-  // beside it until it has exited, then into it when the run's files are kept.
-  std::string stderr_path = dir + ".stderr.txt";
+  // The run's stderr goes into a memory file, read when it has exited (and written into its
+  // directory when the run failed or its files are kept). Outputs the sweep would delete once
+  // read are not written at all: such a run writes only its summary, to its stdout, another
+  // memory file. Neither touches the file system.
+  const bool durable = settings_.keep_runs || settings_.keep_timeseries;
+  Child child;
+  child.task = task;
+  child.err_fd = memory_file("capsim-run-stderr");
+  if (!durable) child.out_fd = memory_file("capsim-run-summary");
 
   std::vector<std::string> args{settings_.exe,
                                 "run",
                                 plan_.scenario_file,
-                                "-o",
-                                dir,
+                                durable ? "-o" : "--summary-only",
+                                durable ? dir : "-",
                                 "-q",
                                 "--seed",
                                 std::to_string(plan_.seed(point, replication))};
@@ -177,20 +222,19 @@ void RunLauncher::start(std::size_t task) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  // Outputs the sweep deletes once it has read them need not reach the disk before it does.
-  const bool durable = settings_.keep_runs || settings_.keep_timeseries;
-  std::string no_fsync = "CAPSIM_FSYNC=0";
   std::vector<char*> envp;
   for (auto& e : environment_)
-    if (durable || !e.starts_with("CAPSIM_FSYNC=")) envp.push_back(e.data());
-  if (!durable) envp.push_back(no_fsync.data());
+    envp.push_back(e.data());
   envp.push_back(nullptr);
 
   const bool in_process = forks_in_process();
   std::fflush(nullptr);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid < 0) {
+    close_files(child);
+    throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  }
   if (pid == 0) {
     // Only async-signal-safe calls from here to exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -200,19 +244,16 @@ void RunLauncher::start(std::size_t task) {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     int null_fd = ::open("/dev/null", O_RDWR);
-    int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (null_fd >= 0) {
-      ::dup2(null_fd, 0);
-      ::dup2(null_fd, 1);
-    }
-    if (err_fd >= 0) ::dup2(err_fd, 2);
+    if (null_fd >= 0) ::dup2(null_fd, 0);
+    ::dup2(child.out_fd >= 0 ? child.out_fd : null_fd, 1); // dup2 clears close-on-exec
+    ::dup2(child.err_fd, 2);
     if (in_process) {
       // The run in this forked copy of the sweep, as exec would have started it: default
       // signal dispositions, then capsim's main with the run's arguments. _exit: the sweep's
       // atexit handlers and destructors (MPI, open files) belong to the parent.
       for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-      if (!durable) set_durable_writes(false);
+      exit_when_outputs_written(true);
       int code = 1;
       try {
         code = in_process_main(static_cast<int>(args.size()), argv.data());
@@ -234,9 +275,7 @@ void RunLauncher::start(std::size_t task) {
     (void)ignored;
     ::_exit(127);
   }
-  Child child;
   child.pid = pid;
-  child.task = task;
   child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (settings_.timeout_s > 0) child.deadline_s = now_s() + settings_.timeout_s;
   children_.push_back(child);
@@ -292,7 +331,8 @@ ResultRow RunLauncher::finish(const Child& child, int status) {
   row.replication = plan_.replication_of(child.task);
   row.seed = plan_.seed(row.point, row.replication);
   std::string dir = settings_.runs_dir + "/" + run_dir_name(row.point, row.replication);
-  std::string errors = one_line(read_run_file(dir + ".stderr.txt"));
+  const std::string stderr_text = read_memory_file(child.err_fd);
+  std::string errors = one_line(stderr_text);
   if (child.timed_out) {
     row.error = fmt::format("timed out after {} s", settings_.timeout_s);
   } else if (WIFSIGNALED(status)) {
@@ -304,19 +344,21 @@ ResultRow RunLauncher::finish(const Child& child, int status) {
     if (!errors.empty()) row.error += ": " + errors;
   } else {
     try {
-      row.fields =
-          flatten_summary(nlohmann::ordered_json::parse(read_run_file(dir + "/summary.json")));
+      const bool durable = settings_.keep_runs || settings_.keep_timeseries;
+      auto summary = nlohmann::ordered_json::parse(durable ? read_run_file(dir + "/summary.json")
+                                                           : read_memory_file(child.out_fd));
+      row.fields = flatten_summary(summary);
+      row.own_s = own_time_s(summary);
       row.ok = true;
     } catch (const nlohmann::json::exception& e) {
       row.error = std::string("unreadable summary.json: ") + e.what();
     }
   }
+  close_files(child);
   std::error_code ignored;
-  if (row.ok && !settings_.keep_runs) {
-    std::filesystem::remove(dir + ".stderr.txt", ignored);
-  } else {
+  if (!row.ok || settings_.keep_runs) {
     std::filesystem::create_directories(dir, ignored);
-    std::filesystem::rename(dir + ".stderr.txt", dir + "/stderr.txt", ignored);
+    std::ofstream(dir + "/stderr.txt", std::ios::binary) << stderr_text;
   }
   if (row.ok && !settings_.keep_runs) {
     if (settings_.keep_timeseries) {

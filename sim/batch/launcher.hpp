@@ -1,17 +1,20 @@
 // Runs sweep tasks as child processes, each the equivalent of
 //   capsim run SCENARIO -o RUNS/pPPPPPP-rRRR -q --seed S --set BASE... --set AXIS=VALUE...
+// or, when the sweep keeps nothing of a run but its results (no --keep-runs, no time curves),
+//   capsim run SCENARIO --summary-only - -q ...
+// whose summary goes to its stdout, a memory file (memfd) read when it has exited, as its stderr:
+// such a run touches no file system.
 // The SimGrid engine is one per process, and a crash or a hang stays in its child: a run that
 // exits non-zero, dies of a signal or passes the time limit becomes a failed row with its error.
-// By default a run is a fork() of the sweep process that calls capsim's own main with those
-// arguments: no exec, no dynamic loading, and the catalogues the sweep already loaded are
-// inherited, so a short run costs little more than its simulation. The sweep process itself
-// never creates a SimGrid engine. A different binary (LaunchSettings::exe), a build without an
-// in-process entry (set_in_process_main), or CAPSIM_SWEEP_SPAWN=exec fork + exec instead.
-// Children die with their parent (PR_SET_PDEATHSIG), so a killed sweep leaves no runs behind,
-// and run in their own process group, so Ctrl-C stops the sweep rather than failing its runs.
-// A run whose outputs the sweep reads once and deletes (no --keep-runs, no time curves) writes
-// them without fsync (CAPSIM_FSYNC=0, sim/report/atomic_file.hpp): what must survive an
-// operating-system crash is its row of results.csv, which the sweep fsyncs.
+// By default a run is a fork() of the sweep process that calls capsim's own main (holding only
+// the run command) with those arguments, and exits as soon as its outputs are written: no exec, no
+// dynamic loading, and the catalogues the sweep already loaded are inherited, so a short run costs
+// little more than its simulation. The sweep process itself never creates a SimGrid engine. A
+// different binary (LaunchSettings::exe), a build without an in-process entry
+// (set_in_process_main), or CAPSIM_SWEEP_SPAWN=exec fork + exec instead. Children die with their
+// parent (PR_SET_PDEATHSIG), so a killed sweep leaves no runs behind, and run in their own process
+// group, so Ctrl-C stops the sweep rather than failing its runs. What must survive an
+// operating-system crash is a finished run's row of results.csv, which the sweep fsyncs.
 #pragma once
 
 #include <functional>
@@ -71,8 +74,11 @@ private:
     std::size_t task = 0;
     double deadline_s = 0; // monotonic; 0 = none
     bool timed_out = false;
+    int out_fd = -1; // memory file: the run's stdout (its summary), when it writes only that
+    int err_fd = -1; // memory file: the run's stderr
   };
   bool forks_in_process() const;
+  static void close_files(const Child& child);
   ResultRow finish(const Child& child, int status);
 
   const SweepPlan& plan_;

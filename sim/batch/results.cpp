@@ -126,9 +126,9 @@ std::vector<std::pair<std::string, std::string>> flatten_summary(const nlohmann:
 }
 
 std::string row_to_text(const ResultRow& row) {
-  nlohmann::ordered_json j{{"point", row.point}, {"replication", row.replication},
-                           {"seed", row.seed},   {"ok", row.ok},
-                           {"error", row.error}, {"fields", row.fields}};
+  nlohmann::ordered_json j{
+      {"point", row.point}, {"replication", row.replication}, {"seed", row.seed},  {"ok", row.ok},
+      {"error", row.error}, {"fields", row.fields},           {"own_s", row.own_s}};
   return j.dump();
 }
 
@@ -141,6 +141,7 @@ ResultRow row_from_text(const std::string& text) {
   row.ok = j.at("ok").get<bool>();
   row.error = j.at("error").get<std::string>();
   row.fields = j.at("fields").get<std::vector<std::pair<std::string, std::string>>>();
+  row.own_s = j.value("own_s", 0.0);
   return row;
 }
 

@@ -33,6 +33,10 @@ struct ResultRow {
   bool ok = false;
   std::string error;                                       // one line
   std::vector<std::pair<std::string, std::string>> fields; // name, number text ("" = null)
+  // The run's own wall time, from reading its scenario to its summary, as the run measured it
+  // (the sum of summary.json's engine.profile); 0 when it failed. Not in results.csv (machine
+  // measurements are not results): it gives the sweep's efficiency.
+  double own_s = 0;
 
   std::size_t task(const SweepPlan& plan) const {
     return point * static_cast<std::size_t>(plan.replications) +

@@ -140,7 +140,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     fs::create_directories(dir);
     // Temporaries of a sweep killed earlier (its runs' staging directories, half-written files).
     remove_stale_temporaries(dir, true);
-    remove_stale_temporaries(dir + "/runs", false);
+    remove_stale_temporaries(dir + "/runs", true); // only capsim writes there
     remove_stale_temporaries(dir + "/curves", true);
     std::string plan_path = dir + "/sweep.json";
     std::string results_path = dir + "/results.csv";
@@ -188,6 +188,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     ResultsLog log(plan, results_path, std::move(recovered));
     ProgressBar progress("sweep", static_cast<double>(pending.size()), !options.quiet);
     auto on_row = [&](ResultRow row) {
+      if (!mpi) outcome.runs_own_s += row.own_s; // MPI: workers on other nodes too
       log.append(std::move(row));
       ++outcome.ran;
       progress.update(static_cast<double>(outcome.ran));

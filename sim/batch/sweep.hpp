@@ -45,6 +45,7 @@ struct SweepOutcome {
   std::size_t recovered_dropped = 0; // partial or foreign rows dropped on --resume
   std::size_t retried = 0;           // failed rows run again (--retry-failed)
   double wall_s = 0;
+  double runs_own_s = 0; // Σ the runs' own wall time (ResultRow::own_s); 0 under MPI
   std::vector<BreakEven> break_evens;
   std::vector<std::string> first_errors; // up to 3 errors of failed runs, "point P rep R: ..."
 };

@@ -66,6 +66,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     bool quiet = false;
     bool verbose = false;
     bool report = false;
+    std::string summary_only;
     double max_events = 1e8;
     std::string max_memory;
   };
@@ -85,8 +86,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
   run->add_flag("-v,--verbose", options->verbose,
                 "Also print the engine's events, wall time and memory");
-  run->add_flag("--report", options->report,
-                "Also write DIR/report.html (as capsim report DIR, with the scenario's inputs)");
+  auto* report_flag = run->add_flag(
+      "--report", options->report,
+      "Also write DIR/report.html (as capsim report DIR, with the scenario's inputs)");
+  run->add_option("--summary-only", options->summary_only,
+                  "Write only the summary, as summary.json's JSON into FILE (atomically; '-': "
+                  "to stdout, and nothing else there): no output directory, time series, event "
+                  "log or finance files. What a sweep's runs do when it keeps only their results")
+      ->excludes("-o")
+      ->excludes(report_flag)
+      ->option_text("FILE");
   add_budget_options(*run, options->max_events, options->max_memory);
   run->callback([options, &exit_code]() {
     auto load_start = std::chrono::steady_clock::now();
@@ -99,16 +108,20 @@ void add_run_command(CLI::App& app, int& exit_code) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
     run_options.output_dir =
         options->output_dir.empty() ? "out/" + scenario.name : options->output_dir;
-    run_options.quiet = options->quiet;
+    run_options.quiet = options->quiet || options->summary_only == "-";
     run_options.verbose = options->verbose;
     run_options.engine_args = options->engine_args;
+    run_options.summary_only = options->summary_only;
     RunReport report = run_simulation(scenario, run_options);
     if (options->report) {
       std::string page = write_report(
           run_options.output_dir, {.scenario_file = options->scenario, .set_args = options->sets});
       if (!options->quiet) fmt::print("  report {}\n", page);
     }
-    if (!options->quiet) fmt::print("  outputs in {}/\n", run_options.output_dir);
+    if (!run_options.quiet)
+      fmt::print("  {} {}\n", options->summary_only.empty() ? "outputs in" : "summary in",
+                 options->summary_only.empty() ? run_options.output_dir + "/"
+                                               : options->summary_only);
     exit_code = exit_ok;
     if (report.interrupted) {
       std::cerr << fmt::format("capsim run: interrupted at simulated time {:.6g} s ({:.4g} d); "

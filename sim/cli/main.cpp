@@ -17,8 +17,10 @@
 
 namespace {
 
-// capsim's whole command line; also what a sweep's forked run calls (sim/batch/launcher.hpp).
-int capsim_main(int argc, char** argv) {
+// capsim's whole command line, or with `only_run` only `capsim run` (what a sweep's forked run
+// calls, sim/batch/launcher.hpp: building the other commands' options would cost each run about
+// a millisecond for nothing).
+int capsim_main(int argc, char** argv, bool only_run) {
   using namespace capsim::cli;
   CLI::App app{"capsim: discrete-event capacity simulator for AI compute", "capsim"};
   app.require_subcommand(1);
@@ -27,15 +29,18 @@ int capsim_main(int argc, char** argv) {
       "capsim's version and git commit, SimGrid's version, MPI, catalogues");
   int exit_code = exit_ok;
   add_run_command(app, exit_code);
-  add_validate_command(app, exit_code);
-  add_catalog_command(app, exit_code);
-  add_collective_command(app, exit_code);
-  add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
-  add_serve_command(app, exit_code);
-  add_sweep_commands(app, exit_code);
-  add_report_command(app, exit_code);
-  for (const char* name : {"run", "sweep"})
-    app.get_subcommand(name)
+  if (!only_run) {
+    add_validate_command(app, exit_code);
+    add_catalog_command(app, exit_code);
+    add_collective_command(app, exit_code);
+    add_step_command(app, exit_code, capsim::step_hardware_from_catalog);
+    add_serve_command(app, exit_code);
+    add_sweep_commands(app, exit_code);
+    add_report_command(app, exit_code);
+  }
+  for (CLI::App* command : app.get_subcommands(
+           [](const CLI::App* c) { return c->get_name() == "run" || c->get_name() == "sweep"; }))
+    command
         ->add_option_function<double>(
             "--progress-every", [](double s) { capsim::set_progress_every(s); },
             "Seconds between plain progress lines on stderr (simulated time or runs, rate, "
@@ -63,6 +68,6 @@ int capsim_main(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-  capsim::set_in_process_main(capsim_main);
-  return capsim_main(argc, argv);
+  capsim::set_in_process_main([](int argc, char** argv) { return capsim_main(argc, argv, true); });
+  return capsim_main(argc, argv, false);
 }

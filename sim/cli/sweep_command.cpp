@@ -300,6 +300,14 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                outcome.wall_s, outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0, run.jobs,
                outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
                outcome.failed);
+    // Efficiency: the share of the workers' time the runs spent on their own work (loading
+    // and simulating) rather than on being started, collected and cleaned up.
+    const double workers = static_cast<double>(std::min(run.jobs, outcome.ran));
+    if (outcome.ran > 0 && outcome.wall_s > 0 && outcome.runs_own_s > 0)
+      fmt::print("  runs' own time {:.2f} s: efficiency {:.1f}% of {} workers x the sweep's "
+                 "wall time\n",
+                 outcome.runs_own_s, 100 * outcome.runs_own_s / (workers * outcome.wall_s),
+                 workers);
     if (outcome.retried)
       fmt::print("  {} failed runs of the previous sweep run again\n", outcome.retried);
     if (outcome.recovered_dropped)

@@ -2,16 +2,21 @@
 #include "sim/report/printout.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <xbt/log.h>
 
 #include "models/checkpoint.hpp"
@@ -35,6 +40,7 @@ namespace capsim {
 namespace {
 
 volatile std::sig_atomic_t interrupt_requested = 0;
+bool exit_when_written = false; // exit_when_outputs_written()
 
 // Bytes glibc's allocator has handed out and not taken back: the difference between two points
 // sizes what was built between them. (Meaningless under AddressSanitizer, which replaces the
@@ -61,8 +67,11 @@ std::string timeseries_header(bool serving) {
 
 class TimeseriesWriter {
 public:
-  TimeseriesWriter(World& world, const std::string& path) : world_(world), file_(path) {
-    file_.write(timeseries_header(!world_.serving().empty()));
+  // path "": no file; rows() then only moves the per-interval counters on.
+  TimeseriesWriter(World& world, const std::string& path) : world_(world) {
+    if (path.empty()) return;
+    file_ = std::make_unique<AtomicFile>(path);
+    file_->write(timeseries_header(!world_.serving().empty()));
   }
 
   void rows(double time_s) {
@@ -80,6 +89,10 @@ public:
       }
       double goodput = interval_s > 0 ? (net_flop - site.net_flop_reported) / interval_s : 0;
       site.net_flop_reported = net_flop;
+      if (!file_) {
+        if (!world_.serving().empty()) serving_columns(site, interval_s);
+        continue;
+      }
       double throttle = site.cap_fraction < 1 && up > 0
                             ? static_cast<double>(busy) / static_cast<double>(up)
                             : 0.0;
@@ -102,7 +115,7 @@ public:
           d.grid_w, d.turbine_w, d.battery_discharge_w - d.battery_charge_w, d.solar_w);
       if (!world_.serving().empty()) serving_columns(site, interval_s);
       line_.push_back('\n');
-      file_.write(std::string_view(line_.data(), line_.size()));
+      file_->write(std::string_view(line_.data(), line_.size()));
     }
     for (JobState& job : world_.jobs()) {
       long long new_checkpoints = job.progress.checkpoints - job.checkpoints_reported;
@@ -127,17 +140,20 @@ public:
         s->output_tokens_reported = s->output_tokens;
         replicas += s->replicas_up;
       }
+    if (!file_) return;
     fmt::format_to(fmt::appender(line_), ",{},{},{}", interval_s > 0 ? demand / interval_s : 0.0,
                    interval_s > 0 ? served / interval_s : 0.0, replicas);
   }
 
   void set_events(EventLog* events) { events_ = events; }
-  void commit() { file_.commit(); }
-  bool failed() const { return file_.failed(); }
+  void commit() {
+    if (file_) file_->commit();
+  }
+  bool failed() const { return file_ && file_->failed(); }
 
 private:
   World& world_;
-  AtomicFile file_;
+  std::unique_ptr<AtomicFile> file_;
   EventLog* events_ = nullptr;
   fmt::memory_buffer line_; // fmt's own buffer: formats in place, no copy through a string
   double last_s_ = 0;
@@ -454,6 +470,10 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
 
 } // namespace
 
+void exit_when_outputs_written(bool on) {
+  exit_when_written = on;
+}
+
 RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   auto wall_start = std::chrono::steady_clock::now();
   // SIGINT stops the run at the next output row; everything up to there is written as usual.
@@ -467,8 +487,11 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
     ~SigintGuard() { std::signal(SIGINT, previous); }
   } sigint_guard{std::signal(SIGINT, on_sigint)};
   // The set is written into a staging directory and published whole at the end.
-  OutputSet outputs(options.output_dir);
-  const std::string dir = outputs.staging() + "/";
+  std::optional<OutputSet> outputs;
+  if (options.summary_only.empty()) outputs.emplace(options.output_dir);
+  // Where the set's files go; "" when only the summary is written (no other file).
+  const std::string dir = outputs ? outputs->staging() + "/" : std::string();
+  const std::string run_id = outputs ? outputs->run_id() : new_run_id();
 
   xbt_log_control_set("root.thresh:critical");
   std::vector<std::string> args{"capsim"};
@@ -480,6 +503,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   sg4::Engine engine(&argc, argv.data());
   std::signal(SIGINT, on_sigint);
   auto phase_start = std::chrono::steady_clock::now();
+  double setup_s = seconds_since(wall_start); // the output set and SimGrid's engine
   double heap_0 = heap_in_use_bytes();
   // A checkpoint is thousands of parallel streams, not one TCP connection: no window bound.
   engine.set_config("network/TCP-gamma:0");
@@ -492,9 +516,9 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   double heap_platform = heap_in_use_bytes();
   double platform_s = seconds_since(phase_start);
   phase_start = std::chrono::steady_clock::now();
-  EventLog events(dir + "events.csv");
+  EventLog events(outputs ? dir + "events.csv" : std::string());
   World world(scenario, platform, events);
-  TimeseriesWriter timeseries(world, dir + "timeseries.csv");
+  TimeseriesWriter timeseries(world, outputs ? dir + "timeseries.csv" : std::string());
   timeseries.set_events(&events);
   UsageRecord usage;
   double heap_world = heap_in_use_bytes();
@@ -531,11 +555,11 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   progress.finish();
   usage.snapshots.push_back(world.snapshot(end_s));
   usage.marks = world.marks();
-  if (!world.serving().empty()) write_serving_csv(world, dir + "serving.csv");
+  if (outputs && !world.serving().empty()) write_serving_csv(world, dir + "serving.csv");
 
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  auto summary = summarise(scenario, world, usage, dir, wall_s, end_s, outputs.run_id());
+  auto summary = summarise(scenario, world, usage, dir, wall_s, end_s, run_id);
   timeseries.commit();
   events.commit();
   summary["engine"]["hosts"] = platform.hosts;
@@ -544,6 +568,7 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
   // queue, actor switches and the effects (hosts on/off, wake-ups) the rules hand it.
   double models_s = world.rules_wall_s();
   summary["engine"]["profile"] = {{"load_s", options.load_s},
+                                  {"setup_s", setup_s},
                                   {"platform_s", platform_s},
                                   {"state_s", state_s},
                                   {"models_s", models_s},
@@ -567,15 +592,30 @@ RunReport run_simulation(const Scenario& scenario, const RunOptions& options) {
       {"run_growth_bytes_per_event",
        (heap_run - heap_world) / static_cast<double>(std::max(1LL, world.events()))}};
   if (end_s < scenario.horizon_s) summary["interrupted_at_s"] = end_s;
-  write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
-  outputs.publish();
+  if (outputs) {
+    write_file_atomically(dir + "summary.json", summary.dump(2) + "\n");
+    outputs->publish();
+  } else if (options.summary_only == "-") {
+    const std::string text = summary.dump(2) + "\n";
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+      throw OutputError(std::string("cannot write the summary to stdout: ") + std::strerror(errno));
+  } else {
+    write_file_atomically(options.summary_only, summary.dump(2) + "\n");
+  }
   RunReport report;
   report.interrupted = end_s < scenario.horizon_s;
   report.end_s = end_s;
-  report.summary_text = readable_summary(summary, {.verbose = options.verbose});
+  if (!options.quiet) report.summary_text = readable_summary(summary, {.verbose = options.verbose});
   report.wall_s = wall_s;
   report.events = world.events();
   if (!options.quiet) fmt::print("{}", report.summary_text);
+#if !defined(__SANITIZE_ADDRESS__)
+  if (exit_when_written && !report.interrupted) {
+    outputs.reset(); // releases the directory's lock and removes its file
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
+#endif
   return report;
 }
 

@@ -16,10 +16,15 @@ struct RunOptions {
   bool verbose = false;                 // the summary with the engine's lines
   std::vector<std::string> engine_args; // extra --cfg=/--log= for SimGrid
   double load_s = 0;                    // wall time the scenario took to load, for the profile
+  // When set, the run writes only its summary, as JSON into this file (atomically; "-": to
+  // stdout, and nothing else is printed there), and no
+  // output directory: no time series, event log, serving or finance files (what a sweep's runs
+  // do when the sweep keeps only their results). output_dir is then unused.
+  std::string summary_only;
 };
 
 struct RunReport {
-  std::string summary_text; // readable summary, already printed unless quiet
+  std::string summary_text; // readable summary, printed; empty when quiet
   double wall_s = 0;
   long long events = 0;
   bool interrupted = false; // SIGINT: stopped early, outputs written up to the stop
@@ -27,5 +32,12 @@ struct RunReport {
 };
 
 RunReport run_simulation(const Scenario& scenario, const RunOptions& options);
+
+// For a run forked by a sweep (sim/batch/launcher.hpp), which exits as soon as its outputs are
+// written: with this set, a run that completes calls _exit(0) once its outputs are written and
+// printed, instead of returning and tearing down its engine, world and scenario one object at a
+// time (the kernel frees the process's memory at once). Not under AddressSanitizer, whose leak
+// check needs the teardown.
+void exit_when_outputs_written(bool on);
 
 } // namespace capsim

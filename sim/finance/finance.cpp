@@ -1174,8 +1174,10 @@ void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::
   if (spec.present) {
     finance["ledger_max_imbalance_usd"] = ledger.max_imbalance_usd;
     if (spec.solve.present) finance["solve"] = solve_json;
-    write_ledger(dir + "ledger.csv", ledger);
-    write_months(dir + "finance_months.csv", spec, e);
+    if (!dir.empty()) {
+      write_ledger(dir + "ledger.csv", ledger);
+      write_months(dir + "finance_months.csv", spec, e);
+    }
   }
   summary["finance"] = finance;
 }

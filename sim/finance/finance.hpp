@@ -22,8 +22,8 @@ namespace capsim {
 
 // Adds summary["finance"] (total_cost_usd, cost_per_eflop_usd, ...) and, when the scenario has a
 // finance block, writes ledger.csv and finance_months.csv into `dir` (atomically). With a
-// `solve:` block, every output and file is for the solved value. Throws std::runtime_error on
-// I/O failure.
+// `solve:` block, every output and file is for the solved value. dir "": no files. Throws
+// std::runtime_error on I/O failure.
 void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::string& dir,
                  nlohmann::ordered_json& summary);
 

@@ -13,13 +13,14 @@ namespace capsim {
 
 class EventLog {
 public:
-  explicit EventLog(const std::string& path);
+  explicit EventLog(const std::string& path); // "": no file, add() does nothing
   // One row. A run writes one per event (137,651 for bench-200k), so this appends in place:
   // no allocation once the line buffer has grown.
   void add(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
            std::string_view job, std::string_view detail);
   void commit();
-  bool failed() const { return file_->failed(); }
+  bool failed() const { return file_ && file_->failed(); }
+  bool writing() const { return file_ != nullptr; }
 
 private:
   std::unique_ptr<AtomicFile> file_;

@@ -329,3 +329,38 @@ TEST_CASE("SIGINT stops a run where it is and writes complete outputs up to ther
   CHECK(std::stod(rows.back()[0]) == doctest::Approx(stop)); // the last row is the stop
   CHECK(std::filesystem::exists(dir.path("out/events.csv")));
 }
+
+TEST_CASE("--summary-only writes the run's summary and nothing else, to a file or to stdout") {
+  // A scenario with a finance block, so that the finance that writes files is computed too.
+  std::string file = source_path("scenarios/apollo-xai-lease.yaml");
+  TempDir full, only;
+  auto expected = run_ok(full, file, {"--set", "horizon=30 d"});
+  auto comparable = [](nlohmann::json s) { // without the machine's measurements
+    for (const char* key : {"wall_s", "peak_rss_bytes", "profile", "memory"})
+      s["engine"].erase(key);
+    s.erase("run_id");
+    return s;
+  };
+  auto to_file = run_capsim(
+      {"run", file, "--set", "horizon=30 d", "-q", "--summary-only", only.path("summary.json")});
+  INFO(to_file.output);
+  REQUIRE(to_file.exit_code == 0);
+  CHECK(comparable(read_json(only.path("summary.json"))) == comparable(expected));
+  // Nothing but that file: no output directory, time series, event log or ledger.
+  CHECK(std::distance(std::filesystem::directory_iterator(only.path()),
+                      std::filesystem::directory_iterator()) == 1);
+  // To stdout (without -q: nothing else is printed there), stderr apart.
+  auto to_stdout = run_command(shell_quote(CAPSIM_BINARY) + " run " + shell_quote(file) +
+                               " --set 'horizon=30 d' --summary-only - 2>/dev/null");
+  REQUIRE(to_stdout.exit_code == 0);
+  CHECK(comparable(nlohmann::json::parse(to_stdout.output)) == comparable(expected));
+  // The profile adds up the run's own time: its parts are all there, and positive.
+  auto profile = read_json(only.path("summary.json"))["engine"]["profile"];
+  for (const char* phase :
+       {"load_s", "setup_s", "platform_s", "state_s", "models_s", "rows_s", "engine_s", "report_s"})
+    CHECK(profile[phase].get<double>() >= 0);
+  // With an output directory as well: refused before anything runs.
+  auto both = run_capsim({"run", file, "-o", only.path("out"), "--summary-only", "-"});
+  CHECK(both.exit_code == 2);
+  CHECK(!std::filesystem::exists(only.path("out")));
+}

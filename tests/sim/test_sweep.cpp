@@ -341,8 +341,22 @@ TEST_CASE("sweep: -j 1 and -j 2 and merged shards give identical files") {
   TempDir dir;
   auto one = run_capsim({"sweep", small_sweep, "-o", dir.path("j1"), "-j", "1", "-q"});
   REQUIRE_MESSAGE(one.exit_code == 0, one.output);
-  auto two = run_capsim({"sweep", small_sweep, "-o", dir.path("j2"), "-j", "2", "-q"});
+  auto two = run_capsim({"sweep", small_sweep, "-o", dir.path("j2"), "-j", "2"});
   REQUIRE_MESSAGE(two.exit_code == 0, two.output);
+  // Its efficiency: the runs' own time fits in the workers' share of its wall time.
+  auto at = two.output.find("efficiency ");
+  REQUIRE_MESSAGE(at != std::string::npos, two.output);
+  double efficiency = std::stod(two.output.substr(at + 11));
+  CHECK(efficiency > 0);
+  CHECK(efficiency <= 100);
+  // Runs that keep only their summaries leave nothing behind; runs that keep all their files
+  // give the same results.
+  CHECK(!std::filesystem::exists(dir.path("j2/runs")));
+  auto kept =
+      run_capsim({"sweep", small_sweep, "-o", dir.path("kept"), "-j", "2", "-q", "--keep-runs"});
+  REQUIRE_MESSAGE(kept.exit_code == 0, kept.output);
+  CHECK(read_text(dir.path("kept/results.csv")) == read_text(dir.path("j1/results.csv")));
+  CHECK(std::filesystem::exists(dir.path("kept/runs/p000000-r000/timeseries.csv")));
   for (const char* shard : {"0/3", "1/3", "2/3"}) {
     auto r = run_capsim({"sweep", small_sweep, "-o", dir.path("sh"), "--shard", shard, "-q"});
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
