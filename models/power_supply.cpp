@@ -57,10 +57,23 @@ std::vector<std::string> validate(const PowerSupplyParams& params) {
   if (!(grid.carbon_kg_per_j >= 0))
     problems.push_back("grid carbon intensity must be >= 0, got " + number(grid.carbon_kg_per_j) +
                        " kg/J");
+  const Arbitrage& a = params.arbitrage;
+  if (a.enabled && !(a.charge_below_usd_per_j < a.discharge_above_usd_per_j))
+    problems.push_back("arbitrage: the charge price threshold (" +
+                       number(a.charge_below_usd_per_j * 3.6e9) +
+                       " USD/MWh) must be below the discharge threshold (" +
+                       number(a.discharge_above_usd_per_j * 3.6e9) + " USD/MWh)");
   if (!(turbines.start_delay_s >= 0 && std::isfinite(turbines.start_delay_s)))
     problems.push_back("turbine start-up delay must be >= 0, got " +
                        number(turbines.start_delay_s) + " s");
   return problems;
+}
+
+int arbitrage_move(const Arbitrage& arbitrage, double price_usd_per_j) {
+  if (!arbitrage.enabled) return 0;
+  if (price_usd_per_j >= arbitrage.discharge_above_usd_per_j) return -1;
+  if (price_usd_per_j <= arbitrage.charge_below_usd_per_j) return 1;
+  return 0;
 }
 
 double grid_available_w(const GridParams& grid, double time_s, double curtailment_w) {
@@ -89,6 +102,10 @@ PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs
   double rest_w = in.demand_w;
   const double solar_to_load_w = std::min(in.solar_available_w, rest_w);
   rest_w -= solar_to_load_w;
+  // Arbitrage: at an expensive hour the battery carries the load before the grid.
+  const int move = arbitrage_move(params.arbitrage, params.grid.price_usd_per_j);
+  const double arbitrage_w = move < 0 ? std::min(in.battery_discharge_limit_w, rest_w) : 0;
+  rest_w -= arbitrage_w;
   // Peak shaving: the grid gives up to the target first, the battery covers what is above it,
   // and only then does the grid give more (the peak is not shaved once the battery is empty).
   const double target_w = params.peak_shaving_target_w;
@@ -96,7 +113,7 @@ PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs
   rest_w -= grid_to_load_w;
   double shaved_w = 0;
   if (std::isfinite(target_w)) {
-    shaved_w = std::min(in.battery_discharge_limit_w, rest_w);
+    shaved_w = std::min(in.battery_discharge_limit_w - arbitrage_w, rest_w);
     rest_w -= shaved_w;
     const double above_w = std::min(in.grid_available_w - grid_to_load_w, rest_w);
     grid_to_load_w += above_w;
@@ -106,21 +123,22 @@ PowerDispatch dispatch_power(const PowerSupplyParams& params, const SupplyInputs
   const double running_capacity_w = in.turbine_units_running * turbines.unit_capacity_w;
   out.turbine_w = std::min(running_capacity_w, rest_w);
   rest_w -= out.turbine_w;
-  const double bridged_w = std::min(in.battery_discharge_limit_w - shaved_w, rest_w);
+  const double bridged_w = std::min(in.battery_discharge_limit_w - arbitrage_w - shaved_w, rest_w);
   rest_w -= bridged_w;
-  out.battery_discharge_w = shaved_w + bridged_w;
+  out.battery_discharge_w = arbitrage_w + shaved_w + bridged_w;
   out.unmet_w = rest_w;
   out.demand_met_w = solar_to_load_w + grid_to_load_w + out.turbine_w + out.battery_discharge_w;
   out.turbine_units_loaded = units_for(out.turbine_w, turbines.unit_capacity_w);
 
   // A surplus charges the battery, from the sources the policy allows, never the battery itself;
-  // under peak shaving the grid charges it only up to the target.
+  // under peak shaving the grid charges it only up to the target, under arbitrage only at a
+  // cheap hour.
   const ChargeFrom& from = params.charge_from;
   if (firm_shortfall_w == 0 && out.battery_discharge_w == 0) {
     if (from.solar)
       out.solar_to_battery_w =
           std::min(in.battery_charge_limit_w, in.solar_available_w - solar_to_load_w);
-    if (from.grid)
+    if (from.grid && (!params.arbitrage.enabled || move > 0))
       out.grid_to_battery_w = std::max(
           0.0, std::min({in.battery_charge_limit_w - out.solar_to_battery_w,
                          in.grid_available_w - grid_to_load_w, target_w - grid_to_load_w}));

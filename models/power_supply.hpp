@@ -3,7 +3,9 @@
 //
 // Dispatch (all powers in W, "available" as given by the caller for this interval):
 //   solar_to_load   = min(solar_available, demand)
-//   grid_to_load    = min(grid_available, demand - solar_to_load)
+//   arbitrage_out   = min(battery_discharge_limit, demand - solar_to_load) when the grid price
+//                     is at or above the discharge threshold (battery policy arbitrage), else 0
+//   grid_to_load    = min(grid_available, demand - solar_to_load - arbitrage_out)
 //                     with peak shaving to a target T (battery policy peak_shaving):
 //                       min(grid_available, rest, T), then the battery covers
 //                       min(battery_discharge_limit, rest) above T, then the grid the rest
@@ -23,10 +25,19 @@
 //                     discharging (with peak shaving the grid charges only up to T - grid_to_load),
 //                     each source only if the charge_from policy allows it (by
 //                     default solar and grid, not turbine fuel); with turbines allowed, the
-//                     commitment adds the battery's charge limit while it is not full
+//                     commitment adds the battery's charge limit while it is not full; under
+//                     arbitrage the grid charges it only when its price is at or below the
+//                     charge threshold
 //   solar_curtailed = solar_available - solar_to_load - solar_to_battery
 // Conservation, exact up to rounding:
 //   solar_w + grid_w + turbine_w + battery_out - battery_in = demand - unmet
+// Arbitrage (battery policy arbitrage, thresholds c < d on the grid price p):
+//   p <= c: the grid charges the battery at its charge limit (and carries the load);
+//   p >= d: the battery carries the load first, at its discharge limit;
+//   c < p < d: the battery holds, except to bridge a firm shortfall as in merit order.
+// A stored joule bought at p_c and sold at p_d saves eta_d * p_d - p_c / eta_c per joule
+// stored, so the cycle pays only when c / d < eta_c * eta_d (the round-trip efficiency);
+// validate() requires c < d, the scenario's thresholds say the rest.
 // Cost rates: grid_w * grid price + turbine_w * fuel cost; solar and the battery have no
 // marginal cost (the battery's energy was paid for when it was charged).
 // Emissions: grid_w * carbon intensity + fuel_w * fuel emission factor, fuel_w = turbine_w /
@@ -91,6 +102,17 @@ struct ChargeFrom {
   bool turbines = false;
 };
 
+// Battery price arbitrage (policy arbitrage); off unless enabled. Prices in USD/J.
+struct Arbitrage {
+  bool enabled = false;
+  double charge_below_usd_per_j = 0;    // the grid charges the battery at or below this price
+  double discharge_above_usd_per_j = 0; // the battery carries the load at or above this price
+};
+
+// The battery's move under arbitrage at grid price `price_usd_per_j`: +1 charge from the grid,
+// -1 discharge to the load, 0 hold (also when arbitrage is off).
+int arbitrage_move(const Arbitrage& arbitrage, double price_usd_per_j);
+
 struct PowerSupplyParams {
   GridParams grid;
   TurbineParams turbines;
@@ -98,6 +120,7 @@ struct PowerSupplyParams {
   ChargeFrom charge_from;
   // Battery peak shaving: the grid draw the battery holds the site to (+infinity = off).
   double peak_shaving_target_w = std::numeric_limits<double>::infinity();
+  Arbitrage arbitrage;
 };
 
 // Turbine units by state. A unit asked to start is "starting" until its ready time.

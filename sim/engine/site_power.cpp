@@ -218,7 +218,8 @@ void World::dispatch_supply(SiteState& site, double now) {
                            .turbines = spec.turbines,
                            .policy = spec.turbine_policy,
                            .charge_from = spec.charge_from,
-                           .peak_shaving_target_w = spec.peak_shaving_target_w};
+                           .peak_shaving_target_w = spec.peak_shaving_target_w,
+                           .arbitrage = spec.arbitrage};
   SupplyInputs in{.demand_w = site.facility_power_w(),
                   .grid_available_w = site.grid_w,
                   .solar_available_w = site.solar_w,

@@ -77,6 +77,9 @@ struct SiteSpec {
   // Battery policy peak_shaving: hold the grid draw to this (+infinity: merit order only).
   double peak_shaving_target_w = std::numeric_limits<double>::infinity();
   double demand_charge_usd_per_w_month = 0; // on each billing month's peak grid draw
+  // Battery policy arbitrage: charge from the grid at or below one price, carry the load at or
+  // above another (models/power_supply.hpp).
+  Arbitrage arbitrage;
   double solar_capacity_w = 0; // peak output of an on-site array (clear-sky daily profile)
   PowerPolicy power_policy = PowerPolicy::cap;
   double min_cap_fraction = 0.5;     // deepest GPU power cap the cap policy uses, fraction of TDP

@@ -246,7 +246,8 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
     }
   }
   const std::string policy =
-      b.one_of("policy", Need::optional, {"merit_order", "peak_shaving"}).value_or("merit_order");
+      b.one_of("policy", Need::optional, {"merit_order", "peak_shaving", "arbitrage"})
+          .value_or("merit_order");
   std::optional<double> target =
       b.quantity_in("grid_target", Dimension::power, Need::optional, 0, max_power_w);
   if (policy == "peak_shaving") {
@@ -258,9 +259,30 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
   } else if (target) {
     d.error(b.peek("grid_target"), what + " battery: grid_target is for policy peak_shaving");
   }
+  // Arbitrage thresholds, on the grid price (constant or the hourly energy_price file).
+  constexpr double per_mwh = 1 / 3.6e9;
+  std::optional<double> below = b.quantity_in("charge_below", Dimension::money_per_energy,
+                                              Need::optional, -1e4 * per_mwh, 1e5 * per_mwh);
+  std::optional<double> above = b.quantity_in("discharge_above", Dimension::money_per_energy,
+                                              Need::optional, -1e4 * per_mwh, 1e5 * per_mwh);
+  if (policy == "arbitrage") {
+    if (!below || !above)
+      d.error(node, what + " battery: policy arbitrage needs charge_below and discharge_above "
+                           "(grid prices, e.g. 30 USD/MWh and 90 USD/MWh)");
+    else
+      site.arbitrage = Arbitrage{
+          .enabled = true, .charge_below_usd_per_j = *below, .discharge_above_usd_per_j = *above};
+  } else {
+    for (const char* key : {"charge_below", "discharge_above"})
+      if (b.peek(key).IsDefined())
+        d.error(b.peek(key), what + " battery: " + key + " is for policy arbitrage");
+  }
   b.finish();
   if (b.valid()) {
     d.errors(node, what + " battery: ", validate(p));
+    PowerSupplyParams check;
+    check.arbitrage = site.arbitrage;
+    d.errors(node, what + " battery: ", validate(check));
     if (site.battery_initial_soc < p.min_state_of_charge)
       d.error(node, what + " battery: initial_state_of_charge is below min_state_of_charge");
   }

@@ -46,7 +46,8 @@ TEST_CASE("fat tree: switch counts of NVIDIA's DGX SuperPOD reference architectu
 
 TEST_CASE("non-GPU IT power of a DGX H100 SuperPOD (4 SUs) against its published parts") {
   // The 4-SU DGX H100 SuperPOD's compute fabric is 48 QM9700 (32 leaf + 16 spine, reference
-  // architecture); at the QM9700 datasheet's 1.72 kW each that is 82.56 kW.
+  // architecture); at 1.72 kW each (QM97x0 hardware manual, maximum with active cables) that is
+  // 82.56 kW. The same figure from the catalogue: tests/sim/test_facility_datasheet.cpp.
   const double published_fabric_w = 48 * 1720.0;
   NonGpuItParams p{
       .fabric = {.name = "quantum2-ndr", .source = "", .radix = 64, .switch_power_w = 1720},

@@ -253,3 +253,65 @@ TEST_CASE(
   CHECK(d.grid_to_battery_w == 1e6);
   CHECK(d.battery_discharge_w == 0);
 }
+
+TEST_CASE("power supply: arbitrage charges at cheap hours, discharges at dear ones, else holds") {
+  // A 300 kW load on a 10 MW grid with a battery that may charge at 1 MW and discharge at
+  // 500 kW; thresholds 30 and 90 USD/MWh.
+  PowerSupplyParams p{.grid = {.capacity_w = 10e6, .energised_time_s = 0, .price_usd_per_j = 0},
+                      .turbines = {},
+                      .policy = TurbineStartPolicy::bridge_with_battery,
+                      .charge_from = {},
+                      .arbitrage = {.enabled = true,
+                                    .charge_below_usd_per_j = 30 * usd_per_mwh,
+                                    .discharge_above_usd_per_j = 90 * usd_per_mwh}};
+  SupplyInputs in{.demand_w = 300e3,
+                  .grid_available_w = 10e6,
+                  .battery_discharge_limit_w = 500e3,
+                  .battery_charge_limit_w = 1e6};
+  CHECK(arbitrage_move(p.arbitrage, 20 * usd_per_mwh) == 1);
+  CHECK(arbitrage_move(p.arbitrage, 30 * usd_per_mwh) == 1); // at the threshold: charge
+  CHECK(arbitrage_move(p.arbitrage, 60 * usd_per_mwh) == 0);
+  CHECK(arbitrage_move(p.arbitrage, 90 * usd_per_mwh) == -1);
+  CHECK(arbitrage_move(Arbitrage{}, 1e3 * usd_per_mwh) == 0); // off
+
+  // Cheap: the grid carries the load and charges the battery at its limit.
+  p.grid.price_usd_per_j = 20 * usd_per_mwh;
+  PowerDispatch cheap = dispatch_power(p, in);
+  CHECK(cheap.grid_w == 1.3e6);
+  CHECK(cheap.grid_to_battery_w == 1e6);
+  CHECK(cheap.battery_discharge_w == 0);
+  CHECK(cheap.grid_cost_usd_per_s == doctest::Approx(1.3e6 * 20 * usd_per_mwh).epsilon(1e-15));
+  // In between: the battery holds; the grid carries the load alone.
+  p.grid.price_usd_per_j = 60 * usd_per_mwh;
+  PowerDispatch mid = dispatch_power(p, in);
+  CHECK(mid.grid_w == 300e3);
+  CHECK(mid.battery_charge_w == 0);
+  CHECK(mid.battery_discharge_w == 0);
+  // Dear: the battery carries the load before the grid, up to its limit.
+  p.grid.price_usd_per_j = 120 * usd_per_mwh;
+  PowerDispatch dear = dispatch_power(p, in);
+  CHECK(dear.battery_discharge_w == 300e3);
+  CHECK(dear.grid_w == 0);
+  in.demand_w = 800e3; // above the discharge limit: the grid gives the rest
+  dear = dispatch_power(p, in);
+  CHECK(dear.battery_discharge_w == 500e3);
+  CHECK(dear.grid_w == 300e3);
+  CHECK(dear.battery_charge_w == 0);
+  for (const PowerDispatch* d : {&cheap, &mid, &dear})
+    CHECK(d->solar_w + d->grid_w + d->turbine_w + d->battery_discharge_w - d->battery_charge_w ==
+          doctest::Approx(d->demand_met_w).epsilon(1e-12));
+  // The merit-order default charges from the grid at any price.
+  p.arbitrage.enabled = false;
+  in.demand_w = 300e3;
+  CHECK(dispatch_power(p, in).grid_to_battery_w == 1e6);
+
+  // Thresholds must be ordered.
+  p.arbitrage = {.enabled = true,
+                 .charge_below_usd_per_j = 90 * usd_per_mwh,
+                 .discharge_above_usd_per_j = 90 * usd_per_mwh};
+  auto problems = validate(p);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] ==
+        "arbitrage: the charge price threshold (90 USD/MWh) must be below the discharge "
+        "threshold (90 USD/MWh)");
+}

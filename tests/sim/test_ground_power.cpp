@@ -222,3 +222,117 @@ TEST_CASE("battery peak shaving lowers the monthly peak grid draw and the demand
   CHECK(highest <= 1 + 1e-12);
   CHECK(w.at(w.rows.size() - 1, "battery_soc") == doctest::Approx(1).epsilon(1e-9)); // refilled
 }
+
+namespace {
+
+// 128 DGX H100 idle all day (no job, no fabric, storage or other IT): 128 x 2.0 kW x PUE 1.2 =
+// 307.2 kW, constant (DGX H100 catalogue idle figure). Hourly grid prices from `prices.csv`
+// (ISO UTC rows from the epoch 2025-07-01T00:00Z), and `battery` (YAML lines, may be empty).
+std::string priced_day(const std::string& battery) {
+  return "scenario: priced\nseed: 3\nhorizon: 1 d\nepoch: 2025-07-01T00:00:00Z\n"
+         "outputs:\n  interval: 15 min\nsites:\n  - name: plant\n    pue: 1.2\n"
+         "    grid:\n      capacity: 10 MW\n    energy_price:\n      file: prices.csv\n" +
+         battery +
+         "clusters:\n  - name: fleet\n    site: plant\n    gpu: H100\n    system: DGX-H100\n"
+         "    fabric: none\n    storage_per_gpu: 0 TB\n    other_it_power_per_gpu: 0 W\n"
+         "    deliveries:\n      - at: 0 d\n        gpus: 1024\n"
+         "    lease:\n      rate: 2 USD/GPU/h\n    failures:\n      rate: 0 /GPU/h\n"
+         "      repair_time: 24 h\n";
+}
+
+// One row per hour of 2025-07-01 (UTC), USD/MWh.
+std::string price_csv(double (*price)(int hour)) {
+  std::string csv = "time_utc,usd_per_mwh\n";
+  for (int h = 0; h < 24; ++h) {
+    char row[64];
+    std::snprintf(row, sizeof row, "2025-07-01T%02d:00:00Z,%.6g\n", h, price(h));
+    csv += row;
+  }
+  return csv;
+}
+
+} // namespace
+
+TEST_CASE("energy cost at hourly prices is the sum of each hour's energy times its price") {
+  // 307.2 kW every hour: 0.3072 MWh at 20 + 5 h USD/MWh in hour h, 0.3072 x 1,860 = 571.392 USD.
+  TempDir dir;
+  dir.write("prices.csv", price_csv([](int h) { return 20.0 + 5.0 * h; }));
+  auto out = run_ok(dir, dir.write("s.yaml", priced_day("")));
+  const auto& site = out["sites"][0];
+  double expected_usd = 0;
+  for (int h = 0; h < 24; ++h)
+    expected_usd += 307.2e3 * 3600 * (20.0 + 5.0 * h) / 3.6e9;
+  CHECK(expected_usd == doctest::Approx(571.392).epsilon(1e-12));
+  CHECK(site["energy_by_source_j"]["grid"].get<double>() ==
+        doctest::Approx(307.2e3 * 86400).epsilon(1e-9));
+  CHECK(site["cost_by_source_usd"]["grid"].get<double>() ==
+        doctest::Approx(expected_usd).epsilon(1e-9));
+  CHECK(site["energy_cost_usd"].get<double>() == doctest::Approx(expected_usd).epsilon(1e-9));
+}
+
+TEST_CASE("arbitrage lowers a two-price day's bill by what the round-trip efficiency allows") {
+  // 20 USD/MWh until noon, 100 USD/MWh after. Battery: 1 MWh, 1 MW, floor 0.1, starting at the
+  // floor, round trip 0.81 (0.9 each way); charge at <= 30, discharge at >= 90 USD/MWh.
+  // Without a battery: 0.3072 MW x 12 h x (20 + 100) = 442.368 USD.
+  // With it: at midnight the grid fills the 0.9 MWh usable with 0.9 / 0.9 = 1 MWh (1 h at
+  // 1 MW): +20 USD. From noon the battery carries the 307.2 kW load until it has given
+  // 0.9 x 0.9 = 0.81 MWh (2.64 h): -81 USD. Bill 381.368 USD, 61 USD less; with a lossless
+  // battery it would be 0.9 x (100 - 20) = 72 USD less.
+  auto two_price = [](int h) { return h < 12 ? 20.0 : 100.0; };
+  const std::string battery = "    battery:\n      energy: 1 MWh\n      power: 1 MW\n"
+                              "      min_state_of_charge: 0.1\n      initial_state_of_charge: 0.1\n"
+                              "      round_trip_efficiency: 0.81\n";
+  TempDir with, without, merit;
+  for (TempDir* d : {&with, &without, &merit})
+    d->write("prices.csv", price_csv(two_price));
+  auto a = run_ok(with, with.write("s.yaml", priced_day(battery + "      policy: arbitrage\n"
+                                                                  "      charge_below: 30 USD/MWh\n"
+                                                                  "      discharge_above: 90 "
+                                                                  "USD/MWh\n")));
+  auto n = run_ok(without, without.write("s.yaml", priced_day("")));
+  auto m = run_ok(merit, merit.write("s.yaml", priced_day(battery)));
+  const double none_usd = n["sites"][0]["energy_cost_usd"].get<double>();
+  const double arbitrage_usd = a["sites"][0]["energy_cost_usd"].get<double>();
+  CHECK(none_usd == doctest::Approx(442.368).epsilon(1e-9));
+  CHECK(arbitrage_usd == doctest::Approx(381.368).epsilon(1e-9));
+  CHECK(none_usd - arbitrage_usd == doctest::Approx(61).epsilon(1e-9));
+  // Energy: 1 MWh into the battery, 0.81 MWh out of it.
+  CHECK(a["sites"][0]["energy_by_source_j"]["battery_charge"].get<double>() ==
+        doctest::Approx(3.6e9).epsilon(1e-9));
+  CHECK(a["sites"][0]["energy_by_source_j"]["battery_discharge"].get<double>() ==
+        doctest::Approx(0.81 * 3.6e9).epsilon(1e-9));
+  // Merit order fills the battery at midnight too, but never sells: 20 USD more than none.
+  CHECK(m["sites"][0]["energy_cost_usd"].get<double>() - none_usd ==
+        doctest::Approx(20).epsilon(1e-9));
+  // State of charge within [floor, full]: full from 01:00 to noon, back at the floor by night.
+  PowerSeries s = power_series(with);
+  for (std::size_t i = 0; i < s.rows.size(); ++i) {
+    CHECK(s.at(i, "battery_soc") >= 0.1 - 1e-9);
+    CHECK(s.at(i, "battery_soc") <= 1 + 1e-12);
+  }
+  CHECK(soc_at(s, 6 * 3600.0) == doctest::Approx(1).epsilon(1e-9));
+  CHECK(soc_at(s, 18 * 3600.0) == doctest::Approx(0.1).epsilon(1e-9));
+}
+
+TEST_CASE("battery policy arbitrage: thresholds are required, ordered and its own") {
+  TempDir dir;
+  dir.write("prices.csv", price_csv([](int h) { return 20.0 + h; }));
+  const std::string battery = "    battery:\n      energy: 1 MWh\n      power: 1 MW\n";
+  auto missing = run_capsim(
+      {"validate", dir.write("a.yaml", priced_day(battery + "      policy: arbitrage\n"))});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("policy arbitrage needs charge_below and discharge_above") !=
+        std::string::npos);
+  auto reversed = run_capsim(
+      {"validate",
+       dir.write("b.yaml", priced_day(battery + "      policy: arbitrage\n"
+                                                "      charge_below: 90 USD/MWh\n"
+                                                "      discharge_above: 30 USD/MWh\n"))});
+  CHECK(reversed.exit_code == 2);
+  CHECK(reversed.output.find("must be below the discharge threshold") != std::string::npos);
+  auto stray = run_capsim(
+      {"validate", dir.write("c.yaml", priced_day(battery + "      charge_below: 30 USD/MWh\n"))});
+  CHECK(stray.exit_code == 2);
+  CHECK(stray.output.find("c.yaml:") != std::string::npos);
+  CHECK(stray.output.find("charge_below is for policy arbitrage") != std::string::npos);
+}
