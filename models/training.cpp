@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -799,8 +800,8 @@ struct FittedSet {
 // Ampere: Megatron-LM 2021-2022 (the calibration rows): no fused attention, no TP overlap; no
 // fp8 tensor cores (fp8_gemm unused). Hopper and Blackwell: NeMo's fp8 recipes.
 constexpr FittedSet kAmpere{"ampere", 0.82, 1, 0.55, 0.67, 0.68, 0.55, 12e-6, false};
-constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.26, 0.906, 0.36, 0.93, 58e-6, true};
-constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.545, 0.69, 0.525, 0.40, 0.74, 10e-6, true};
+constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.502, 0.792, 0.408, 0.530, 76.4e-6, true};
+constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.589, 0.95, 0.573, 0.277, 0.94, 4.17e-6, true};
 
 const FittedSet& fitted_set(const std::string& gpu_name) {
   auto has = [&](const char* part) { return gpu_name.find(part) != std::string::npos; };
@@ -809,9 +810,48 @@ const FittedSet& fitted_set(const std::string& gpu_name) {
   return kHopper;
 }
 
+// Per software release (NeMo container) of a generation: the fp8 GEMM and NVLink fractions
+// fitted on that release's fitted calibration rows, the generation's other figures fixed
+// (tests/models/test_training.cpp, "fit" test case). Only releases with at least two fitted
+// rows have a set; oldest first.
+struct ReleaseSet {
+  const char* generation;
+  const char* software;
+  double fp8_gemm, nvlink;
+};
+constexpr ReleaseSet kReleaseSets[] = {
+    {"hopper", "nemo-24.07", 0.519, 0.870},       {"hopper", "nemo-25.09", 0.583, 0.408},
+    {"hopper", "nemo-25.11", 0.618, 0.291},       {"hopper", "nemo-26.04.01", 0.560, 0.942},
+    {"blackwell", "nemo-25.04", 0.485, 0.360},    {"blackwell", "nemo-25.09", 0.623, 0.401},
+    {"blackwell", "nemo-25.11", 0.545, 0.259},    {"blackwell", "nemo-26.02", 0.550, 0.192},
+    {"blackwell", "nemo-26.04.01", 0.594, 0.256},
+};
+
 } // namespace
 
-StepEfficiency step_efficiency_for(const std::string& gpu_name) {
+bool valid_software_name(const std::string& software) {
+  // nemo-YY.MM or nemo-YY.MM.PP
+  const std::string prefix = "nemo-";
+  if (software.rfind(prefix, 0) != 0) return false;
+  const std::string tag = software.substr(prefix.size());
+  auto digits = [&](size_t at) {
+    return at + 1 < tag.size() && std::isdigit(static_cast<unsigned char>(tag[at])) &&
+           std::isdigit(static_cast<unsigned char>(tag[at + 1]));
+  };
+  if (tag.size() != 5 && tag.size() != 8) return false;
+  if (!digits(0) || tag[2] != '.' || !digits(3)) return false;
+  return tag.size() == 5 || (tag[5] == '.' && digits(6));
+}
+
+std::vector<std::string> fitted_software_releases(const std::string& gpu_name) {
+  std::vector<std::string> releases;
+  const std::string generation = fitted_set(gpu_name).generation;
+  for (const ReleaseSet& r : kReleaseSets)
+    if (generation == r.generation) releases.emplace_back(r.software);
+  return releases;
+}
+
+StepEfficiency generation_step_efficiency(const std::string& gpu_name) {
   // Every generation: the runtime reserve and fragmentation (usable HBM), the DP bucket size
   // (Megatron-Core DDP: at least 40 M parameters = 80 MB of bf16 gradients) and the
   // per-message latency inside a domain are stated assumptions, not fitted; the fractions and
@@ -838,8 +878,32 @@ StepEfficiency step_efficiency_for(const std::string& gpu_name) {
   return e;
 }
 
+StepEfficiency step_efficiency_for(const std::string& gpu_name, const std::string& software) {
+  StepEfficiency e = generation_step_efficiency(gpu_name);
+  const ReleaseSet* chosen = nullptr;
+  for (const ReleaseSet& r : kReleaseSets) {
+    if (e.generation != r.generation) continue;
+    if (software.empty() || software == r.software) chosen = &r; // the latest when empty
+  }
+  if (chosen) {
+    e.software = chosen->software;
+    e.fp8_gemm_fraction = chosen->fp8_gemm;
+    e.nvlink_fraction = chosen->nvlink;
+  } else if (!software.empty()) {
+    std::string fitted;
+    for (const std::string& r : fitted_software_releases(gpu_name))
+      fitted += (fitted.empty() ? "" : ", ") + r;
+    e.software_note = software + " has no fit of its own on " + e.generation +
+                      " GPUs (fewer than two fitted calibration rows; releases with their own "
+                      "fit: " +
+                      (fitted.empty() ? std::string("none") : fitted) +
+                      "): using the generation's efficiencies, fitted on all its releases";
+  }
+  return e;
+}
+
 StepEfficiency default_step_efficiency() {
-  return step_efficiency_for("A100");
+  return generation_step_efficiency("A100");
 }
 
 std::vector<std::string> validate(const TransformerSpec& model) {
