@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -235,81 +236,110 @@ double usable_bytes(const StepHardware& hw, const StepEfficiency& eff) {
   return std::max(0.0, hw.hbm_bytes - eff.runtime_reserve_bytes) * (1 - eff.fragmentation_fraction);
 }
 
-// The allocation-free core shared by estimate_step and the search. `out.message` is untouched.
-// GEMM and collective times that depend on (t, c, e, m) only: the search reuses them across
-// interleave, sequence parallelism, recomputation and ZeRO stage.
-struct GemmCache {
+// The evaluation in stages, each a pure function of the degrees it depends on: estimate_step
+// runs them in sequence, and the search runs each once per combination of its degrees (its loop
+// order: p, t, c, e, m, v, sp, recompute, ZeRO stage), so that both give the same figures.
+
+// (t, c, e, m): GEMM and collective times of one layer and one microbatch on one GPU, and the
+// parameters one GPU holds per layer.
+struct GemmTerms {
   int tensor = 0, context = 0, expert = 0, microbatch = 0;
   double linear_s = 0, core_fwd_s = 0, core_bwd_s = 0, logits_s = 0, tp_collective_s = 0;
-  double ep_a2a_s = 0, cp_fwd_s = 0;
-  // and on (t, c, e, p, first stage's layers): the data-parallel pass
-  int pipeline = 0, first_layers = -1;
-  double buckets = 0, pass_s = 0, fsdp_buckets = 0, fsdp_pass_s = 0;
+  double ep_a2a_s = 0, cp_fwd_s = 0, logits_bytes = 0;
+  double embedding_params = 0, dense_layer_params_per_gpu = 0, expert_layer_params_per_gpu = 0;
+  bool matches(int t, int c, int e, int m) const {
+    return tensor == t && context == c && expert == e && microbatch == m;
+  }
 };
 
-void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& shape, int gpus,
-              const Rates& r, const StepHardware& hw, const StepEfficiency& eff, StepResult& out,
-              GemmCache& cache) {
-  const double t = cfg.tensor, p = cfg.pipeline, v = cfg.interleave, c = cfg.context,
-               e = cfg.expert, m = cfg.microbatch;
-  const double d = static_cast<double>(gpus) / (t * p * c);
-  const double microbatches = k.batch / (d * m);
+void gemm_terms(const ModelTerms& k, const Rates& r, int tensor, int context, int expert,
+                int microbatch, GemmTerms& g) {
+  g.tensor = tensor;
+  g.context = context;
+  g.expert = expert;
+  g.microbatch = microbatch;
+  const double t = tensor, c = context, e = expert, m = microbatch;
   const double h = k.hidden, s = k.seq;
   const double head_dim = h / k.heads;
   const double kv_ratio = k.kv_heads / k.heads;
   const double seq_local = s / c;
   const double tokens = m * seq_local; // per GPU per microbatch
-  const bool sp = cfg.sequence_parallel && cfg.tensor > 1;
-
-  const bool cached = cache.tensor == cfg.tensor && cache.context == cfg.context &&
-                      cache.expert == cfg.expert && cache.microbatch == cfg.microbatch;
-  if (!cached) {
-    cache.tensor = cfg.tensor;
-    cache.context = cfg.context;
-    cache.expert = cfg.expert;
-    cache.microbatch = cfg.microbatch;
-    // Forward GEMMs of the linear layers of one layer and one microbatch on one GPU.
-    const double projections_s = linear_time_s(r, tokens, h * (1 + 2 * kv_ratio) / t, h) +
-                                 linear_time_s(r, tokens, h, h / t);
-    double mlp_s;
-    if (k.moe) {
-      const double local_experts = k.experts / e;
-      const double expert_tokens = tokens * k.top_k * e / k.experts;
-      mlp_s = local_experts * (linear_time_s(r, expert_tokens, k.gate * k.ffn / t, h) +
-                               linear_time_s(r, expert_tokens, h, k.ffn / t)) +
-              gemm_time_s(r, tokens, k.experts, h);
-    } else {
-      mlp_s =
-          linear_time_s(r, tokens, k.gate * k.ffn / t, h) + linear_time_s(r, tokens, h, k.ffn / t);
-    }
-    cache.linear_s = projections_s + mlp_s;
-    if (k.fused) {
-      // Causal: each query sees s/2 keys on average (CP ranks load-balanced as in Megatron).
-      const double flop = 4 * m * seq_local * (s / 2) * h / t;
-      cache.core_fwd_s = flop / r.attention_flops;
-      cache.core_bwd_s = kFusedBackwardFactor * cache.core_fwd_s;
-    } else {
-      cache.core_fwd_s =
-          m * k.heads / t *
-          (gemm_time_s(r, seq_local, s, head_dim) + gemm_time_s(r, seq_local, head_dim, s));
-      cache.core_bwd_s = 2 * cache.core_fwd_s;
-    }
-    cache.tp_collective_s =
-        cfg.tensor > 1 ? all_reduce_s(r, tokens * h * kActivationBytes, t, group_bandwidth(r, t, 1))
-                       : 0;
-    cache.cp_fwd_s = 0;
-    if (cfg.context > 1) {
-      const double kv_bytes = 2 * tokens * h * kv_ratio / t * kActivationBytes;
-      cache.cp_fwd_s = (c - 1) * (kv_bytes / group_bandwidth(r, c, t) + r.latency_s);
-    }
-    cache.ep_a2a_s = k.moe && cfg.expert > 1
-                         ? all_to_all_s(r, tokens * k.top_k * h * kActivationBytes / t, e, t * c)
-                         : 0;
-    // The last stage also computes the logits and the loss.
-    cache.logits_s = 3 * gemm_time_s(r, tokens, k.vocab / t, h) +
-                     6 * 4 * tokens * k.vocab / t / r.hbm_bytes_per_s;
+  // Forward GEMMs of the linear layers of one layer and one microbatch on one GPU.
+  const double projections_s =
+      linear_time_s(r, tokens, h * (1 + 2 * kv_ratio) / t, h) + linear_time_s(r, tokens, h, h / t);
+  double mlp_s;
+  if (k.moe) {
+    const double local_experts = k.experts / e;
+    const double expert_tokens = tokens * k.top_k * e / k.experts;
+    mlp_s = local_experts * (linear_time_s(r, expert_tokens, k.gate * k.ffn / t, h) +
+                             linear_time_s(r, expert_tokens, h, k.ffn / t)) +
+            gemm_time_s(r, tokens, k.experts, h);
+  } else {
+    mlp_s =
+        linear_time_s(r, tokens, k.gate * k.ffn / t, h) + linear_time_s(r, tokens, h, k.ffn / t);
   }
-  const double linear_s = cache.linear_s;
+  g.linear_s = projections_s + mlp_s;
+  if (k.fused) {
+    // Causal: each query sees s/2 keys on average (CP ranks load-balanced as in Megatron).
+    const double flop = 4 * m * seq_local * (s / 2) * h / t;
+    g.core_fwd_s = flop / r.attention_flops;
+    g.core_bwd_s = kFusedBackwardFactor * g.core_fwd_s;
+  } else {
+    g.core_fwd_s =
+        m * k.heads / t *
+        (gemm_time_s(r, seq_local, s, head_dim) + gemm_time_s(r, seq_local, head_dim, s));
+    g.core_bwd_s = 2 * g.core_fwd_s;
+  }
+  g.tp_collective_s =
+      tensor > 1 ? all_reduce_s(r, tokens * h * kActivationBytes, t, group_bandwidth(r, t, 1)) : 0;
+  g.cp_fwd_s = 0;
+  if (context > 1) {
+    const double kv_bytes = 2 * tokens * h * kv_ratio / t * kActivationBytes;
+    g.cp_fwd_s = (c - 1) * (kv_bytes / group_bandwidth(r, c, t) + r.latency_s);
+  }
+  g.ep_a2a_s = k.moe && expert > 1
+                   ? all_to_all_s(r, tokens * k.top_k * h * kActivationBytes / t, e, t * c)
+                   : 0;
+  // The last stage also computes the logits and the loss.
+  g.logits_s =
+      3 * gemm_time_s(r, tokens, k.vocab / t, h) + 6 * 4 * tokens * k.vocab / t / r.hbm_bytes_per_s;
+  g.logits_bytes = 4 * tokens * k.vocab / t;
+  // Parameters held by one GPU per layer (and of the embedding, on the first and last stages).
+  const double dense_layer_params = k.attention_params_per_layer + k.norm_params_per_layer +
+                                    (k.moe ? k.router_params_per_layer : k.mlp_params_per_expert);
+  g.embedding_params = k.vocab * h / t;
+  g.dense_layer_params_per_gpu = dense_layer_params / t;
+  g.expert_layer_params_per_gpu = k.moe ? (k.experts / e) * k.mlp_params_per_expert / t : 0;
+}
+
+double dense_params_of(const GemmTerms& g, double layers, bool end_stage) {
+  return layers * g.dense_layer_params_per_gpu + (end_stage ? g.embedding_params : 0);
+}
+
+double expert_params_of(const GemmTerms& g, double layers) {
+  return layers * g.expert_layer_params_per_gpu;
+}
+
+// (t, c, e, m, sequence parallelism, recomputation): one layer and one microbatch on one GPU.
+struct LayerTerms {
+  double replicated_bytes = 0, split_bytes = 0, softmax_stats_bytes = 0;
+  double layer_activation_bytes = 0, score_elementwise_fwd_s = 0;
+  double fwd_s = 0, bwd_s = 0, layer_compute_s = 0, layer_recompute_s = 0;
+  double tp_fwd_exposed_s = 0, cp_fwd_exposed_s = 0;
+  double layer_tp_s = 0, layer_cp_s = 0, layer_ep_s = 0, layer_s = 0;
+  double stored_per_layer = 0, working_bytes = 0;
+};
+
+LayerTerms layer_terms(const ModelTerms& k, const Rates& r, const GemmTerms& g,
+                       bool sequence_parallel, Recompute recompute) {
+  LayerTerms L;
+  const double t = g.tensor, c = g.context, m = g.microbatch;
+  const double h = k.hidden, s = k.seq;
+  const double kv_ratio = k.kv_heads / k.heads;
+  const double seq_local = s / c;
+  const double tokens = m * seq_local; // per GPU per microbatch
+  const bool sp = sequence_parallel && g.tensor > 1;
+  const double linear_s = g.linear_s;
   // Stored activations of one layer and one microbatch (Korthikanti et al., generalised).
   // Replicated over t without SP: the two norms' inputs (2 B), their outputs, which are the
   // QKV and FC1 GEMMs' saved inputs (fp8: 1 B, Transformer Engine saves the cast copy), and
@@ -318,26 +348,25 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   // cast), the MLP's activation input (g F, 2 B) and FC2's saved input (F, 1 or 2 B). bf16
   // with dropout: Korthikanti's 10 s b h and 24 s b h.
   const double lin_bytes = r.linear_operand_bytes;
-  const double replicated_bytes =
-      tokens * h * (4 + 2 * lin_bytes + (k.dropout ? 2 : 0)) / (sp ? t : 1);
+  L.replicated_bytes = tokens * h * (4 + 2 * lin_bytes + (k.dropout ? 2 : 0)) / (sp ? t : 1);
   const double output_bytes = k.fused ? 2 + (k.fp8 ? 1 : 0) : lin_bytes;
-  const double split_bytes =
+  L.split_bytes =
       tokens *
       (h * (2 + 4 * kv_ratio + output_bytes) + (2 * k.gate + lin_bytes) * k.ffn * k.top_k) / t;
   const double score_bytes = k.fused ? 0 : 5 * k.heads * seq_local * s * m / t;
-  const double softmax_stats_bytes = k.fused ? 4 * k.heads * tokens / t : 0;
-  const double layer_activation_bytes =
-      replicated_bytes + split_bytes + score_bytes + softmax_stats_bytes;
-  const double elementwise_fwd_s = layer_activation_bytes / r.hbm_bytes_per_s;
+  L.softmax_stats_bytes = k.fused ? 4 * k.heads * tokens / t : 0;
+  L.layer_activation_bytes =
+      L.replicated_bytes + L.split_bytes + score_bytes + L.softmax_stats_bytes;
+  const double elementwise_fwd_s = L.layer_activation_bytes / r.hbm_bytes_per_s;
 
   // Attention core (scores and weighted values).
-  const double core_fwd_s = cache.core_fwd_s, core_bwd_s = cache.core_bwd_s;
-  const double score_elementwise_fwd_s = score_bytes / r.hbm_bytes_per_s;
+  const double core_fwd_s = g.core_fwd_s, core_bwd_s = g.core_bwd_s;
+  L.score_elementwise_fwd_s = score_bytes / r.hbm_bytes_per_s;
 
   // Tensor parallelism: 2 collectives forward, 2 backward, each paired with GEMMs.
-  double tp_collective_s = 0, tp_fwd_exposed_s = 0, tp_bwd_exposed_s = 0;
-  if (cfg.tensor > 1) {
-    tp_collective_s = cache.tp_collective_s;
+  double tp_fwd_exposed_s = 0, tp_bwd_exposed_s = 0;
+  if (g.tensor > 1) {
+    const double tp_collective_s = g.tp_collective_s;
     if (r.tp_overlap && sp) {
       tp_fwd_exposed_s = 2 * (std::max(0.0, tp_collective_s - linear_s / 2) + tp_collective_s / t);
       tp_bwd_exposed_s = 2 * (std::max(0.0, tp_collective_s - linear_s) + tp_collective_s / t);
@@ -346,10 +375,12 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
       tp_bwd_exposed_s = 2 * tp_collective_s;
     }
   }
-  const double cp_fwd_s = cache.cp_fwd_s;
+  L.tp_fwd_exposed_s = tp_fwd_exposed_s;
+  const double cp_fwd_s = g.cp_fwd_s;
   const double cp_fwd_exposed_s = std::max(0.0, cp_fwd_s - core_fwd_s);
   const double cp_bwd_exposed_s = std::max(0.0, 2 * cp_fwd_s - core_bwd_s);
-  const double ep_a2a_s = cache.ep_a2a_s;
+  L.cp_fwd_exposed_s = cp_fwd_exposed_s;
+  const double ep_a2a_s = g.ep_a2a_s;
 
   // fp8 casts (Transformer Engine cast-transpose: read the bf16 tensor, write the fp8 copy and
   // its transpose, 4 bytes per element): forward, the four GEMM inputs; backward, the four
@@ -360,27 +391,59 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
     cast_bwd_s =
         4 * tokens * (h * (3 + 2 * kv_ratio) + k.gate * k.ffn * k.top_k) / t / r.hbm_bytes_per_s;
   }
-  const double fwd_s = linear_s + core_fwd_s + elementwise_fwd_s + cast_fwd_s;
-  const double bwd_s = 2 * linear_s + core_bwd_s + 2 * elementwise_fwd_s + cast_bwd_s;
-  const double layer_compute_s = fwd_s + bwd_s;
-  double layer_recompute_s = 0;
+  L.fwd_s = linear_s + core_fwd_s + elementwise_fwd_s + cast_fwd_s;
+  L.bwd_s = 2 * linear_s + core_bwd_s + 2 * elementwise_fwd_s + cast_bwd_s;
+  L.layer_compute_s = L.fwd_s + L.bwd_s;
   double recompute_tp_s = 0, recompute_ep_s = 0, recompute_cp_s = 0;
-  if (cfg.recompute == Recompute::full) {
-    layer_recompute_s = fwd_s;
+  if (recompute == Recompute::full) {
+    L.layer_recompute_s = L.fwd_s;
     recompute_tp_s = tp_fwd_exposed_s;
     recompute_ep_s = 2 * ep_a2a_s;
     recompute_cp_s = cp_fwd_exposed_s;
-  } else if (cfg.recompute == Recompute::selective && !k.fused) {
-    layer_recompute_s = core_fwd_s + score_elementwise_fwd_s;
+  } else if (recompute == Recompute::selective && !k.fused) {
+    L.layer_recompute_s = core_fwd_s + L.score_elementwise_fwd_s;
   }
-  const double layer_tp_s = tp_fwd_exposed_s + tp_bwd_exposed_s + recompute_tp_s;
-  const double layer_cp_s = cp_fwd_exposed_s + cp_bwd_exposed_s + recompute_cp_s;
-  const double layer_ep_s = 4 * ep_a2a_s + recompute_ep_s;
-  const double layer_s = layer_compute_s + layer_recompute_s + layer_tp_s + layer_cp_s + layer_ep_s;
+  L.layer_tp_s = tp_fwd_exposed_s + tp_bwd_exposed_s + recompute_tp_s;
+  L.layer_cp_s = cp_fwd_exposed_s + cp_bwd_exposed_s + recompute_cp_s;
+  L.layer_ep_s = 4 * ep_a2a_s + recompute_ep_s;
+  L.layer_s = L.layer_compute_s + L.layer_recompute_s + L.layer_tp_s + L.layer_cp_s + L.layer_ep_s;
 
-  const double logits_s = cache.logits_s;
+  // Activations kept per layer and microbatch, and the working set of a recomputed layer.
+  switch (recompute) {
+  case Recompute::none:
+    L.stored_per_layer = L.layer_activation_bytes;
+    break;
+  case Recompute::selective:
+    L.stored_per_layer = L.replicated_bytes + L.split_bytes + L.softmax_stats_bytes;
+    break;
+  case Recompute::full:
+  default:
+    L.stored_per_layer = kActivationBytes * tokens * h / (sp ? t : 1);
+    L.working_bytes = L.layer_activation_bytes;
+    break;
+  }
+  return L;
+}
+
+// (t, c, e, m, sp, recompute, p, v): the stage times per microbatch.
+struct PipelineTerms {
+  double pp_mb_s = 0, slowest_s = 0, sum_s = 0, bubble_s = 0;
+  double first_fwd_s = 0, first_bwd_s = 0; // the first stage's last forward and backward
+  int slowest = 0, slowest_layers = 0;
+  bool slowest_has_logits = false;
+};
+
+PipelineTerms pipeline_terms(const ModelTerms& k, const Rates& r, const StageShape& shape,
+                             const GemmTerms& g, const LayerTerms& L, double d) {
+  PipelineTerms P;
+  const double t = g.tensor, p = shape.pipeline, v = shape.interleave, c = g.context,
+               m = g.microbatch;
+  const double h = k.hidden, s = k.seq;
+  const double seq_local = s / c;
+  const double tokens = m * seq_local; // per GPU per microbatch
+  const double layer_s = L.layer_s, logits_s = g.logits_s;
   double pp_mb_s = 0;
-  if (cfg.pipeline > 1) {
+  if (shape.pipeline > 1) {
     // Neighbouring stages are t c d ranks apart: over NVLink when the whole pipeline sits in
     // one domain, else some boundaries cross it; the slowest stage is taken to be one of them.
     const double bw = p * t * c * d <= r.domain ? r.nvlink_bytes_per_s : r.network_bytes_per_s;
@@ -388,13 +451,14 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
     // The interleaved schedule overlaps each send and receive with the next chunk's compute
     // (Megatron-Core overlap_p2p_comm, on with virtual pipelining): only the excess and the
     // message latency show. The plain 1F1B schedule sends and receives between steps.
-    const double chunk_s = k.layers / (p * v) * fwd_s;
+    const double chunk_s = k.layers / (p * v) * L.fwd_s;
     const double exposed_s = v > 1 ? std::max(0.0, transfer_s - chunk_s) : transfer_s;
     pp_mb_s = 2 * v * (exposed_s + r.latency_s);
   }
+  P.pp_mb_s = pp_mb_s;
 
   // Stage times per microbatch: the slowest bounds the step, the others fill and drain.
-  const bool single = cfg.pipeline == 1;
+  const bool single = shape.pipeline == 1;
   const double first_s = shape.first * layer_s + (single ? logits_s : 0) + pp_mb_s;
   const double last_s = single ? first_s : shape.last * layer_s + logits_s + pp_mb_s;
   const double mid_s = shape.max_mid_index >= 0 ? shape.max_mid * layer_s + pp_mb_s : 0;
@@ -403,7 +467,7 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   bool slowest_has_logits = single;
   if (last_s > slowest_s) {
     slowest_s = last_s;
-    slowest = cfg.pipeline - 1;
+    slowest = shape.pipeline - 1;
     slowest_layers = shape.last;
     slowest_has_logits = true;
   }
@@ -413,106 +477,197 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
     slowest_layers = shape.max_mid;
     slowest_has_logits = false;
   }
-  const double sum_s = k.layers * layer_s + logits_s + p * pp_mb_s;
-  const double bubble_s = (sum_s - slowest_s) / v;
+  P.slowest_s = slowest_s;
+  P.slowest = slowest;
+  P.slowest_layers = slowest_layers;
+  P.slowest_has_logits = slowest_has_logits;
+  P.sum_s = k.layers * layer_s + logits_s + p * pp_mb_s;
+  P.bubble_s = (P.sum_s - slowest_s) / v;
+  // The first stage finishes its last backward last: the data-parallel reduction overlaps it.
+  P.first_fwd_s = shape.first * (L.fwd_s + (L.tp_fwd_exposed_s + L.cp_fwd_exposed_s));
+  P.first_bwd_s = shape.first * (L.bwd_s + L.layer_recompute_s);
+  return P;
+}
 
-  // Parameters held by one GPU of stage j.
-  const double dense_layer_params = k.attention_params_per_layer + k.norm_params_per_layer +
-                                    (k.moe ? k.router_params_per_layer : k.mlp_params_per_expert);
-  const double embedding_params = k.vocab * h / t;
-  const double dense_layer_params_per_gpu = dense_layer_params / t;
-  const double expert_layer_params_per_gpu =
-      k.moe ? (k.experts / e) * k.mlp_params_per_expert / t : 0;
-  auto dense_params_of = [&](double layers, bool end_stage) {
-    return layers * dense_layer_params_per_gpu + (end_stage ? embedding_params : 0);
-  };
-  auto expert_params_of = [&](double layers) { return layers * expert_layer_params_per_gpu; };
-  const double dp_ranks = d * c;
-  const double expert_dp_ranks = d * c / e;
-
-  // Data parallelism, on the first stage (it finishes its last backward last).
-  const double first_dense = dense_params_of(shape.first, true);
-  const double first_expert = expert_params_of(shape.first);
-  if (!cached || cache.pipeline != cfg.pipeline || cache.first_layers != shape.first) {
-    cache.pipeline = cfg.pipeline;
-    cache.first_layers = shape.first;
-    const CollectiveCost dense_rs = hierarchical_rs(r, first_dense * kGradientBytes, dp_ranks, t);
-    const CollectiveCost expert_rs =
-        hierarchical_rs(r, first_expert * kGradientBytes, expert_dp_ranks, t * e);
-    const double grad_bytes = (first_dense + first_expert) * kGradientBytes;
-    // Megatron-Core DDP and distributed optimizer: buckets of max(40 M, 1 M x DP ranks)
-    // parameters (distributed_data_parallel.py), so the count falls as DP grows. ZeRO-3
-    // (Megatron FSDP, PyTorch FSDP): one unit per transformer layer, plus the embedding.
-    const double bucket_bytes =
-        std::max(r.bucket_bytes, kBucketParamsPerRank * dp_ranks * kGradientBytes);
-    cache.buckets = std::max(1.0, std::ceil(grad_bytes / bucket_bytes));
-    cache.fsdp_buckets = shape.first + 1.0;
-    // One pass (reduce-scatter or all-gather): bandwidth, plus every bucket's ring latency.
-    const double bandwidth_s = dense_rs.bandwidth_s + expert_rs.bandwidth_s;
-    const double latency_s = dense_rs.latency_s + expert_rs.latency_s;
-    cache.pass_s = bandwidth_s + cache.buckets * latency_s;
-    cache.fsdp_pass_s = bandwidth_s + cache.fsdp_buckets * latency_s;
+// (t, c, e, p, first stage's layers): one data-parallel pass over the first stage's parameters.
+struct DpPass {
+  int tensor = 0, context = 0, expert = 0, pipeline = 0, first_layers = -1;
+  double first_dense = 0, first_expert = 0;
+  double buckets = 0, pass_s = 0, fsdp_buckets = 0, fsdp_pass_s = 0;
+  bool matches(const GemmTerms& g, const StageShape& shape) const {
+    return tensor == g.tensor && context == g.context && expert == g.expert &&
+           pipeline == shape.pipeline && first_layers == shape.first;
   }
-  const bool fsdp = cfg.zero_stage >= 3;
-  const double buckets = fsdp ? cache.fsdp_buckets : cache.buckets;
-  const double pass_s = fsdp ? cache.fsdp_pass_s : cache.pass_s;
-  const double first_fwd_s = shape.first * (fwd_s + (tp_fwd_exposed_s + cp_fwd_exposed_s));
-  const double first_bwd_s = shape.first * (bwd_s + layer_recompute_s);
-  double dp_total_s = 0, dp_exposed_s = 0;
+};
+
+void dp_pass(const Rates& r, const GemmTerms& g, const StageShape& shape, double dp_ranks,
+             double expert_dp_ranks, DpPass& dp) {
+  dp.tensor = g.tensor;
+  dp.context = g.context;
+  dp.expert = g.expert;
+  dp.pipeline = shape.pipeline;
+  dp.first_layers = shape.first;
+  const double t = g.tensor, e = g.expert;
+  dp.first_dense = dense_params_of(g, shape.first, true);
+  dp.first_expert = expert_params_of(g, shape.first);
+  const CollectiveCost dense_rs = hierarchical_rs(r, dp.first_dense * kGradientBytes, dp_ranks, t);
+  const CollectiveCost expert_rs =
+      hierarchical_rs(r, dp.first_expert * kGradientBytes, expert_dp_ranks, t * e);
+  const double grad_bytes = (dp.first_dense + dp.first_expert) * kGradientBytes;
+  // Megatron-Core DDP and distributed optimizer: buckets of max(40 M, 1 M x DP ranks)
+  // parameters (distributed_data_parallel.py), so the count falls as DP grows. ZeRO-3
+  // (Megatron FSDP, PyTorch FSDP): one unit per transformer layer, plus the embedding.
+  const double bucket_bytes =
+      std::max(r.bucket_bytes, kBucketParamsPerRank * dp_ranks * kGradientBytes);
+  dp.buckets = std::max(1.0, std::ceil(grad_bytes / bucket_bytes));
+  dp.fsdp_buckets = shape.first + 1.0;
+  // One pass (reduce-scatter or all-gather): bandwidth, plus every bucket's ring latency.
+  const double bandwidth_s = dense_rs.bandwidth_s + expert_rs.bandwidth_s;
+  const double latency_s = dense_rs.latency_s + expert_rs.latency_s;
+  dp.pass_s = bandwidth_s + dp.buckets * latency_s;
+  dp.fsdp_pass_s = bandwidth_s + dp.fsdp_buckets * latency_s;
+}
+
+// (... , ZeRO stage): the data-parallel reduction's exposed and total time, the optimizer step.
+struct DpTerms {
+  double total_s = 0, exposed_s = 0, buckets = 0, optimizer_s = 0;
+};
+
+DpTerms dp_terms(const Rates& r, const DpPass& dp, int zero_stage, double dp_ranks,
+                 double expert_dp_ranks, double microbatches, const PipelineTerms& P) {
+  DpTerms D;
+  const bool fsdp = zero_stage >= 3;
+  D.buckets = fsdp ? dp.fsdp_buckets : dp.buckets;
+  const double buckets = D.buckets;
+  const double pass_s = fsdp ? dp.fsdp_pass_s : dp.pass_s;
+  const double first_fwd_s = P.first_fwd_s, first_bwd_s = P.first_bwd_s;
   if (dp_ranks > 1) {
-    if (cfg.zero_stage == 0) {
-      dp_total_s = 2 * pass_s; // all-reduce = reduce-scatter + all-gather
-      dp_exposed_s = bucketed_exposed_s(dp_total_s, first_bwd_s, buckets);
-    } else if (cfg.zero_stage <= 2) {
+    if (zero_stage == 0) {
+      D.total_s = 2 * pass_s; // all-reduce = reduce-scatter + all-gather
+      D.exposed_s = bucketed_exposed_s(D.total_s, first_bwd_s, buckets);
+    } else if (zero_stage <= 2) {
       // Distributed optimizer: gradients reduce-scattered during the last backward, updated
       // weights all-gathered during the next step's first forward.
-      dp_total_s = 2 * pass_s;
-      dp_exposed_s = bucketed_exposed_s(pass_s, first_bwd_s, buckets) +
-                     bucketed_exposed_s(pass_s, first_fwd_s, buckets);
+      D.total_s = 2 * pass_s;
+      D.exposed_s = bucketed_exposed_s(pass_s, first_bwd_s, buckets) +
+                    bucketed_exposed_s(pass_s, first_fwd_s, buckets);
     } else {
       // ZeRO-3 / FSDP: every microbatch gathers the weights for its forward and again for its
       // backward (and its recomputation, which runs inside the backward) and reduce-scatters
       // its gradients.
       const double bwd_passes = 2;
-      dp_total_s = microbatches * (1 + bwd_passes) * pass_s;
-      dp_exposed_s = microbatches * (bucketed_exposed_s(pass_s, first_fwd_s, buckets) +
-                                     bucketed_exposed_s(bwd_passes * pass_s, first_bwd_s, buckets));
+      D.total_s = microbatches * (1 + bwd_passes) * pass_s;
+      D.exposed_s = microbatches * (bucketed_exposed_s(pass_s, first_fwd_s, buckets) +
+                                    bucketed_exposed_s(bwd_passes * pass_s, first_bwd_s, buckets));
     }
   }
-  const double dense_shard = cfg.zero_stage >= 1 ? dp_ranks : 1;
-  const double expert_shard = cfg.zero_stage >= 1 ? expert_dp_ranks : 1;
-  const double optimizer_s = kOptimizerTrafficBytes *
-                             (first_dense / dense_shard + first_expert / expert_shard) /
-                             r.hbm_bytes_per_s;
+  const double dense_shard = zero_stage >= 1 ? dp_ranks : 1;
+  const double expert_shard = zero_stage >= 1 ? expert_dp_ranks : 1;
+  D.optimizer_s = kOptimizerTrafficBytes *
+                  (dp.first_dense / dense_shard + dp.first_expert / expert_shard) /
+                  r.hbm_bytes_per_s;
+  return D;
+}
 
+double step_time_of(double microbatches, const PipelineTerms& P, const DpTerms& D) {
+  return microbatches * P.slowest_s + P.bubble_s + D.exposed_s + D.optimizer_s;
+}
+
+// Microbatches in flight on each candidate stage (StageShape::cand_index) of one (p, v, n_mb).
+struct InFlight {
+  std::array<double, 12> of{};
+};
+
+void stage_in_flight(const StageShape& shape, double microbatches, InFlight& out) {
+  const double p = shape.pipeline, v = shape.interleave;
+  for (int i = 0; i < shape.candidates; ++i)
+    out.of[i] = in_flight(p, v, shape.cand_index[i], microbatches);
+}
+
+// Memory per GPU: every candidate stage, the largest total (usable_bytes left to the caller).
+// inv_dp = 1 / (d c) and inv_edp = 1 / (d c / e): the ZeRO shards.
+void memory_terms(const StageShape& shape, const GemmTerms& g, const LayerTerms& L, int zero_stage,
+                  double inv_dp, double inv_edp, const InFlight& flights, MemoryBreakdown& mem) {
+  const double p = shape.pipeline;
+  mem.total_bytes = -1;
+  // Shares of a stage's parameters each GPU holds (ZeRO sharding over the DP ranks).
+  const double weight_share = zero_stage >= 3 ? inv_dp : 1;
+  const double expert_weight_share = zero_stage >= 3 ? inv_edp : 1;
+  const double grad_share = zero_stage >= 2 ? inv_dp : 1;
+  const double expert_grad_share = zero_stage >= 2 ? inv_edp : 1;
+  const double opt_share = zero_stage >= 1 ? inv_dp : 1;
+  const double expert_opt_share = zero_stage >= 1 ? inv_edp : 1;
+  for (int i = 0; i < shape.candidates; ++i) {
+    const double j = shape.cand_index[i], layers = shape.cand_layers[i];
+    const bool first = j == 0, last = j == p - 1;
+    const double dense = dense_params_of(g, layers, first || last);
+    const double expert = expert_params_of(g, layers);
+    const double weights = kWeightBytes * (dense * weight_share + expert * expert_weight_share);
+    const double gradients = kGradientBytes * (dense * grad_share + expert * expert_grad_share);
+    const double optimizer = kOptimizerBytes * (dense * opt_share + expert * expert_opt_share);
+    const double activations =
+        layers * L.stored_per_layer * flights.of[i] + L.working_bytes + (last ? g.logits_bytes : 0);
+    const double total = weights + gradients + optimizer + activations;
+    if (total > mem.total_bytes) {
+      mem.weights_bytes = weights;
+      mem.gradients_bytes = gradients;
+      mem.optimizer_bytes = optimizer;
+      mem.activations_bytes = activations;
+      mem.total_bytes = total;
+      mem.stage = static_cast<int>(j);
+    }
+  }
+}
+
+// The whole evaluation of one configuration (estimate_step, and the search's kept layouts).
+// `out.message` is untouched.
+void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& shape, int gpus,
+              const Rates& r, const StepHardware& hw, const StepEfficiency& eff, StepResult& out) {
+  GemmTerms g;
+  gemm_terms(k, r, cfg.tensor, cfg.context, cfg.expert, cfg.microbatch, g);
+  const double t = cfg.tensor, p = cfg.pipeline, c = cfg.context, e = cfg.expert,
+               m = cfg.microbatch;
+  const double d = static_cast<double>(gpus) / (t * p * c);
+  const double microbatches = k.batch / (d * m);
+  const LayerTerms L = layer_terms(k, r, g, cfg.sequence_parallel, cfg.recompute);
+  const PipelineTerms P = pipeline_terms(k, r, shape, g, L, d);
+  const double dp_ranks = d * c;
+  const double expert_dp_ranks = d * c / e;
+  DpPass dp;
+  dp_pass(r, g, shape, dp_ranks, expert_dp_ranks, dp);
+  const DpTerms D = dp_terms(r, dp, cfg.zero_stage, dp_ranks, expert_dp_ranks, microbatches, P);
+
+  const double tp_collective_s = cfg.tensor > 1 ? g.tp_collective_s : 0;
+  const double slowest_layers = P.slowest_layers;
   TimeBreakdown& tb = out.time;
   const double n = microbatches;
-  tb.compute_s = n * (slowest_layers * layer_compute_s + (slowest_has_logits ? logits_s : 0));
-  tb.recompute_s = n * slowest_layers * layer_recompute_s;
-  tb.tp_comm_s = n * slowest_layers * layer_tp_s;
+  tb.compute_s =
+      n * (P.slowest_layers * L.layer_compute_s + (P.slowest_has_logits ? g.logits_s : 0));
+  tb.recompute_s = n * P.slowest_layers * L.layer_recompute_s;
+  tb.tp_comm_s = n * P.slowest_layers * L.layer_tp_s;
   tb.tp_comm_total_s =
       n * slowest_layers * tp_collective_s * (cfg.recompute == Recompute::full ? 6 : 4);
-  tb.cp_comm_s = n * slowest_layers * layer_cp_s;
-  tb.cp_comm_total_s = n * slowest_layers * cp_fwd_s * (cfg.recompute == Recompute::full ? 4 : 3);
-  tb.ep_comm_s = n * slowest_layers * layer_ep_s;
-  tb.pp_comm_s = n * pp_mb_s;
-  tb.bubble_s = bubble_s;
-  tb.dp_comm_s = dp_exposed_s;
-  tb.dp_comm_total_s = dp_total_s;
-  tb.dp_overlap_s = first_bwd_s;
-  tb.dp_buckets = buckets;
-  tb.optimizer_s = optimizer_s;
-  out.step_time_s = n * slowest_s + bubble_s + dp_exposed_s + optimizer_s;
+  tb.cp_comm_s = n * slowest_layers * L.layer_cp_s;
+  tb.cp_comm_total_s = n * slowest_layers * g.cp_fwd_s * (cfg.recompute == Recompute::full ? 4 : 3);
+  tb.ep_comm_s = n * slowest_layers * L.layer_ep_s;
+  tb.pp_comm_s = n * P.pp_mb_s;
+  tb.bubble_s = P.bubble_s;
+  tb.dp_comm_s = D.exposed_s;
+  tb.dp_comm_total_s = D.total_s;
+  tb.dp_overlap_s = P.first_bwd_s;
+  tb.dp_buckets = D.buckets;
+  tb.optimizer_s = D.optimizer_s;
+  out.step_time_s = step_time_of(n, P, D);
   out.stages = StageSummary{.first_layers = shape.first,
                             .last_layers = shape.last,
                             .max_layers = std::max({shape.first, shape.last, shape.max_mid}),
-                            .slowest = slowest,
-                            .slowest_s = slowest_s,
-                            .sum_s = sum_s};
+                            .slowest = P.slowest,
+                            .slowest_s = P.slowest_s,
+                            .sum_s = P.sum_s};
 
   out.data_parallel = static_cast<int>(d);
   out.microbatches = static_cast<int>(microbatches);
-  const double tokens_per_step = k.batch * s;
+  const double tokens_per_step = k.batch * k.seq;
   out.model_flop = k.model_flop;
   out.model_flop_noncausal = k.model_flop_noncausal;
   double recompute_flop = 0;
@@ -526,56 +681,11 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   out.hardware_flops_per_gpu = out.hardware_flop / out.step_time_s / gpus;
   out.mfu = out.model_flops_per_gpu / hw.peak_flops;
 
-  // Memory: every candidate stage, the largest total.
-  double stored_per_layer;
-  double working_bytes = 0;
-  switch (cfg.recompute) {
-  case Recompute::none:
-    stored_per_layer = layer_activation_bytes;
-    break;
-  case Recompute::selective:
-    stored_per_layer = replicated_bytes + split_bytes + softmax_stats_bytes;
-    break;
-  case Recompute::full:
-  default:
-    stored_per_layer = kActivationBytes * tokens * h / (sp ? t : 1);
-    working_bytes = layer_activation_bytes;
-    break;
-  }
-  const double logits_bytes = 4 * tokens * k.vocab / t;
-  const double usable = usable_bytes(hw, eff);
-  MemoryBreakdown& mem = out.memory;
-  mem.total_bytes = -1;
-  // Shares of a stage's parameters each GPU holds (ZeRO sharding over the DP ranks).
-  const double inv_dp = 1 / dp_ranks, inv_edp = 1 / expert_dp_ranks;
-  const double weight_share = cfg.zero_stage >= 3 ? inv_dp : 1;
-  const double expert_weight_share = cfg.zero_stage >= 3 ? inv_edp : 1;
-  const double grad_share = cfg.zero_stage >= 2 ? inv_dp : 1;
-  const double expert_grad_share = cfg.zero_stage >= 2 ? inv_edp : 1;
-  const double opt_share = cfg.zero_stage >= 1 ? inv_dp : 1;
-  const double expert_opt_share = cfg.zero_stage >= 1 ? inv_edp : 1;
-  for (int i = 0; i < shape.candidates; ++i) {
-    const double j = shape.cand_index[i], layers = shape.cand_layers[i];
-    const bool first = j == 0, last = j == p - 1;
-    const double dense = dense_params_of(layers, first || last);
-    const double expert = expert_params_of(layers);
-    const double weights = kWeightBytes * (dense * weight_share + expert * expert_weight_share);
-    const double gradients = kGradientBytes * (dense * grad_share + expert * expert_grad_share);
-    const double optimizer = kOptimizerBytes * (dense * opt_share + expert * expert_opt_share);
-    const double activations = layers * stored_per_layer * in_flight(p, v, j, microbatches) +
-                               working_bytes + (last ? logits_bytes : 0);
-    const double total = weights + gradients + optimizer + activations;
-    if (total > mem.total_bytes) {
-      mem.weights_bytes = weights;
-      mem.gradients_bytes = gradients;
-      mem.optimizer_bytes = optimizer;
-      mem.activations_bytes = activations;
-      mem.total_bytes = total;
-      mem.stage = static_cast<int>(j);
-    }
-  }
-  mem.usable_bytes = usable;
-  out.fits = mem.total_bytes <= mem.usable_bytes;
+  InFlight flights;
+  stage_in_flight(shape, microbatches, flights);
+  memory_terms(shape, g, L, cfg.zero_stage, 1 / dp_ranks, 1 / expert_dp_ranks, flights, out.memory);
+  out.memory.usable_bytes = usable_bytes(hw, eff);
+  out.fits = out.memory.total_bytes <= out.memory.usable_bytes;
 }
 
 std::string format_gb(double bytes) {
@@ -690,8 +800,8 @@ struct FittedSet {
 // Ampere: Megatron-LM 2021-2022 (the calibration rows): no fused attention, no TP overlap; no
 // fp8 tensor cores (fp8_gemm unused). Hopper and Blackwell: NeMo's fp8 recipes.
 constexpr FittedSet kAmpere{"ampere", 0.82, 1, 0.55, 0.67, 0.68, 0.55, 12e-6, false};
-constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.26, 0.906, 0.36, 0.93, 58e-6, true};
-constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.545, 0.69, 0.525, 0.40, 0.74, 10e-6, true};
+constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.502, 0.792, 0.408, 0.530, 76.4e-6, true};
+constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.589, 0.95, 0.573, 0.277, 0.94, 4.17e-6, true};
 
 const FittedSet& fitted_set(const std::string& gpu_name) {
   auto has = [&](const char* part) { return gpu_name.find(part) != std::string::npos; };
@@ -700,9 +810,48 @@ const FittedSet& fitted_set(const std::string& gpu_name) {
   return kHopper;
 }
 
+// Per software release (NeMo container) of a generation: the fp8 GEMM and NVLink fractions
+// fitted on that release's fitted calibration rows, the generation's other figures fixed
+// (tests/models/test_training.cpp, "fit" test case). Only releases with at least two fitted
+// rows have a set; oldest first.
+struct ReleaseSet {
+  const char* generation;
+  const char* software;
+  double fp8_gemm, nvlink;
+};
+constexpr ReleaseSet kReleaseSets[] = {
+    {"hopper", "nemo-24.07", 0.519, 0.870},       {"hopper", "nemo-25.09", 0.583, 0.408},
+    {"hopper", "nemo-25.11", 0.618, 0.291},       {"hopper", "nemo-26.04.01", 0.560, 0.942},
+    {"blackwell", "nemo-25.04", 0.485, 0.360},    {"blackwell", "nemo-25.09", 0.623, 0.401},
+    {"blackwell", "nemo-25.11", 0.545, 0.259},    {"blackwell", "nemo-26.02", 0.550, 0.192},
+    {"blackwell", "nemo-26.04.01", 0.594, 0.256},
+};
+
 } // namespace
 
-StepEfficiency step_efficiency_for(const std::string& gpu_name) {
+bool valid_software_name(const std::string& software) {
+  // nemo-YY.MM or nemo-YY.MM.PP
+  const std::string prefix = "nemo-";
+  if (software.rfind(prefix, 0) != 0) return false;
+  const std::string tag = software.substr(prefix.size());
+  auto digits = [&](size_t at) {
+    return at + 1 < tag.size() && std::isdigit(static_cast<unsigned char>(tag[at])) &&
+           std::isdigit(static_cast<unsigned char>(tag[at + 1]));
+  };
+  if (tag.size() != 5 && tag.size() != 8) return false;
+  if (!digits(0) || tag[2] != '.' || !digits(3)) return false;
+  return tag.size() == 5 || (tag[5] == '.' && digits(6));
+}
+
+std::vector<std::string> fitted_software_releases(const std::string& gpu_name) {
+  std::vector<std::string> releases;
+  const std::string generation = fitted_set(gpu_name).generation;
+  for (const ReleaseSet& r : kReleaseSets)
+    if (generation == r.generation) releases.emplace_back(r.software);
+  return releases;
+}
+
+StepEfficiency generation_step_efficiency(const std::string& gpu_name) {
   // Every generation: the runtime reserve and fragmentation (usable HBM), the DP bucket size
   // (Megatron-Core DDP: at least 40 M parameters = 80 MB of bf16 gradients) and the
   // per-message latency inside a domain are stated assumptions, not fitted; the fractions and
@@ -729,8 +878,32 @@ StepEfficiency step_efficiency_for(const std::string& gpu_name) {
   return e;
 }
 
+StepEfficiency step_efficiency_for(const std::string& gpu_name, const std::string& software) {
+  StepEfficiency e = generation_step_efficiency(gpu_name);
+  const ReleaseSet* chosen = nullptr;
+  for (const ReleaseSet& r : kReleaseSets) {
+    if (e.generation != r.generation) continue;
+    if (software.empty() || software == r.software) chosen = &r; // the latest when empty
+  }
+  if (chosen) {
+    e.software = chosen->software;
+    e.fp8_gemm_fraction = chosen->fp8_gemm;
+    e.nvlink_fraction = chosen->nvlink;
+  } else if (!software.empty()) {
+    std::string fitted;
+    for (const std::string& r : fitted_software_releases(gpu_name))
+      fitted += (fitted.empty() ? "" : ", ") + r;
+    e.software_note = software + " has no fit of its own on " + e.generation +
+                      " GPUs (fewer than two fitted calibration rows; releases with their own "
+                      "fit: " +
+                      (fitted.empty() ? std::string("none") : fitted) +
+                      "): using the generation's efficiencies, fitted on all its releases";
+  }
+  return e;
+}
+
 StepEfficiency default_step_efficiency() {
-  return step_efficiency_for("A100");
+  return generation_step_efficiency("A100");
 }
 
 std::vector<std::string> validate(const TransformerSpec& model) {
@@ -914,9 +1087,8 @@ StepResult estimate_step(const TransformerSpec& model, const ParallelConfig& con
   }
   StepResult result;
   const ModelTerms k = make_terms(model);
-  GemmCache cache;
   evaluate(k, config, make_shape(model.layers, config.pipeline, config.interleave), gpus,
-           make_rates(hardware, efficiency, k.fp8), hardware, efficiency, result, cache);
+           make_rates(hardware, efficiency, k.fp8), hardware, efficiency, result);
   if (!result.fits)
     result.message = shortfall_message(result.memory, config, result, hardware, efficiency);
   return result;
@@ -946,8 +1118,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
   SearchResult best;
   const ModelTerms k = make_terms(model);
   const Rates rates = make_rates(hardware, efficiency, k.fp8);
+  const double usable = usable_bytes(hardware, efficiency);
   StepResult scratch;
-  GemmCache cache;
   const Divisors gpu_divisors(gpus);
   const std::array<Recompute, 3> recomputes{Recompute::none, Recompute::selective, Recompute::full};
   auto allowed = [](const std::optional<int>& fixed, int value) {
@@ -959,6 +1131,16 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
   top.reserve(keep + 1);
   double closest_ratio = 0;
   std::vector<StageShape> shapes;
+  // Each stage of the evaluation once per combination of the degrees it depends on (the loop
+  // order is the enumeration order, which decides ties): GEMM terms per (t, c, e, m), layer
+  // terms per sequence parallelism and recomputation, stage times per interleave, and per ZeRO
+  // stage only the memory and the data-parallel terms. Only the layouts the search keeps (and
+  // the closest one when nothing fits) get the full evaluation, which runs the same stages.
+  GemmTerms g;
+  DpPass dp;
+  std::array<LayerTerms, 6> layers_of{}; // [2 * recompute index + sp]
+  MemoryBreakdown mem;
+  InFlight flights;
 
   for (int pi = 0; pi < gpu_divisors.count; ++pi) {
     const int p = gpu_divisors.values[pi];
@@ -968,34 +1150,58 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
       shapes.push_back(make_shape(model.layers, p, v));
     for (int di = 0; di < gpu_divisors.count; ++di) {
       const int t = gpu_divisors.values[di];
+      if (t > gpus / p) break; // the divisors are sorted: no larger one divides gpus / p
       if (!allowed(space.tensor, t) || model.heads % t || model.kv_heads % t || model.ffn % t ||
           (gpus / p) % t)
         continue;
       for (int ci = 0; ci < gpu_divisors.count; ++ci) {
         const int c = gpu_divisors.values[ci];
+        if (c > gpus / t / p) break;
         if (!allowed(space.context, c) || model.seq_len % c || (gpus / t / p) % c) continue;
         const int d = gpus / t / p / c;
         if (model.global_batch % d) continue;
+        // As evaluate() computes them.
+        const double td = t, pd = p, cd = c;
+        const double dd = static_cast<double>(gpus) / (td * pd * cd);
+        const double dp_ranks = dd * cd;
         const Divisors microbatch_divisors(model.global_batch / d);
         for (int e = 1; e <= std::max(1, model.experts); ++e) {
           if (!allowed(space.expert, e) || model.experts % e || d % e) continue;
+          const double expert_dp_ranks = dd * cd / e;
+          const double inv_dp = 1 / dp_ranks, inv_edp = 1 / expert_dp_ranks;
           for (int mi = 0; mi < microbatch_divisors.count; ++mi) {
             const int m = microbatch_divisors.values[mi];
             if (!allowed(space.microbatch, m)) continue;
             const int microbatches = model.global_batch / (d * m);
+            const double n = k.batch / (dd * m);
+            bool layers_ready = false;
             for (const StageShape& shape : shapes) {
               const int v = shape.interleave;
               if (!allowed(space.interleave, v)) continue;
               if (v > 1 && (p == 1 || microbatches % p)) continue;
+              if (!layers_ready) {
+                gemm_terms(k, rates, t, c, e, m, g);
+                for (int rci = 0; rci < 3; ++rci)
+                  for (int sp = 0; sp <= (t > 1 ? 1 : 0); ++sp)
+                    layers_of[2 * rci + sp] = layer_terms(k, rates, g, sp == 1, recomputes[rci]);
+                layers_ready = true;
+              }
+              if (!dp.matches(g, shape)) dp_pass(rates, g, shape, dp_ranks, expert_dp_ranks, dp);
+              stage_in_flight(shape, n, flights);
               for (int sp = 0; sp <= (t > 1 ? 1 : 0); ++sp) {
                 if (space.sequence_parallel && *space.sequence_parallel != (sp == 1)) continue;
-                for (Recompute rc : recomputes) {
+                for (int rci = 0; rci < 3; ++rci) {
+                  const Recompute rc = recomputes[rci];
                   if (space.recompute && *space.recompute != rc) continue;
                   // With fused attention selective recomputation changes nothing.
                   if (!space.recompute && k.fused && rc == Recompute::selective) continue;
+                  const LayerTerms& L = layers_of[2 * rci + sp];
+                  const PipelineTerms P = pipeline_terms(k, rates, shape, g, L, dd);
                   const int max_zero = (d * c > 1 || space.zero_stage) ? 3 : 0;
                   for (int z = 0; z <= max_zero; ++z) {
                     if (!allowed(space.zero_stage, z)) continue;
+                    ++best.configs_evaluated;
+                    memory_terms(shape, g, L, z, inv_dp, inv_edp, flights, mem);
                     const ParallelConfig cfg{.tensor = t,
                                              .pipeline = p,
                                              .interleave = v,
@@ -1005,32 +1211,33 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                                              .sequence_parallel = sp == 1,
                                              .zero_stage = z,
                                              .recompute = rc};
-                    evaluate(k, cfg, shape, gpus, rates, hardware, efficiency, scratch, cache);
-                    ++best.configs_evaluated;
-                    if (!scratch.fits) {
-                      const double ratio = scratch.memory.total_bytes / scratch.memory.usable_bytes;
+                    if (!(mem.total_bytes <= usable)) {
+                      const double ratio = mem.total_bytes / usable;
                       if (!best.closest || ratio < closest_ratio) {
                         closest_ratio = ratio;
+                        evaluate(k, cfg, shape, gpus, rates, hardware, efficiency, scratch);
                         best.closest = RankedConfig{cfg, scratch};
                       }
                       continue;
                     }
                     ++best.configs_fitting;
+                    const double time =
+                        step_time_of(n, P, dp_terms(rates, dp, z, dp_ranks, expert_dp_ranks, n, P));
+                    if (top.size() == keep && !(time < top.back().result.step_time_s)) continue;
                     // Layouts that tie with one already kept (e.g. ZeRO 1 and 2 when memory
                     // is not binding) would crowd the list: the first found stays.
                     bool tie = false;
                     for (const RankedConfig& kept : top)
-                      tie = tie || std::fabs(kept.result.step_time_s - scratch.step_time_s) <=
-                                       1e-12 * scratch.step_time_s;
-                    if (!tie && (top.size() < keep ||
-                                 scratch.step_time_s < top.back().result.step_time_s)) {
-                      auto at = std::upper_bound(top.begin(), top.end(), scratch.step_time_s,
-                                                 [](double time, const RankedConfig& r) {
-                                                   return time < r.result.step_time_s;
-                                                 });
-                      top.insert(at, RankedConfig{cfg, scratch});
-                      if (top.size() > keep) top.pop_back();
-                    }
+                      tie = tie || std::fabs(kept.result.step_time_s - time) <= 1e-12 * time;
+                    if (tie) continue;
+                    evaluate(k, cfg, shape, gpus, rates, hardware, efficiency, scratch);
+                    if (scratch.step_time_s != time)
+                      throw std::logic_error("search_parallel: staged and full evaluations differ");
+                    auto at = std::upper_bound(
+                        top.begin(), top.end(), time,
+                        [](double x, const RankedConfig& r) { return x < r.result.step_time_s; });
+                    top.insert(at, RankedConfig{cfg, scratch});
+                    if (top.size() > keep) top.pop_back();
                   }
                 }
               }

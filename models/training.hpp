@@ -181,12 +181,31 @@ struct StepEfficiency {
   bool tp_comm_overlap = false;     // the stack overlaps TP collectives with GEMMs (with SP)
   double runtime_reserve_bytes = 0; // CUDA context, NCCL, cuBLAS and attention workspaces
   double fragmentation_fraction = 0; // of the rest, lost to allocator fragmentation, [0, 1)
+  // The software release these figures were fitted for ("nemo-25.11"), or empty: the
+  // generation's set, fitted on all its releases' rows.
+  std::string software;
+  // Why the release asked for was not used (no fitted rows for it), else empty.
+  std::string software_note;
 };
 
 // Efficiencies of the generation of the GPU named (A100 -> ampere; H100, H200 -> hopper;
 // B200, GB200, B300, GB300 -> blackwell), fitted on tests/reference/calibration only (see
 // tests/models/test_training.cpp). Unknown names get the hopper set.
-StepEfficiency step_efficiency_for(const std::string& gpu_name);
+//
+// The software stack is an input: kernels (cuBLAS/Transformer Engine fp8 GEMMs) and
+// communication (NCCL, the stack's overlap of collectives) improve from one NeMo container to
+// the next on the same GPUs. `software` names a release ("nemo-25.11"); a release with fitted
+// calibration rows of this generation has its own fp8 GEMM and NVLink fractions, fitted on
+// those rows with the generation's other figures; any other release gets the generation's set
+// (fitted on all its releases) and software_note says so. Empty: the latest release fitted
+// for the generation (the generation's set when it has none, as ampere).
+StepEfficiency step_efficiency_for(const std::string& gpu_name, const std::string& software = "");
+// The generation's set, whatever the release (what the per-release fits start from).
+StepEfficiency generation_step_efficiency(const std::string& gpu_name);
+// Releases with their own fit for the generation of the GPU named, oldest first.
+std::vector<std::string> fitted_software_releases(const std::string& gpu_name);
+// "nemo-YY.MM" or "nemo-YY.MM.PP" (a NeMo container tag).
+bool valid_software_name(const std::string& software);
 // The A100 (ampere) set.
 StepEfficiency default_step_efficiency();
 

@@ -37,6 +37,9 @@ struct Key {
 constexpr Key kKeys[] = {
     {"gpu", Key::text, Place::option, "GPU model from the catalogue (e.g. A100)"},
     {"gpus", Key::integer, Place::option, "number of GPUs"},
+    {"software", Key::text, Place::option,
+     "software release whose fitted efficiencies to use, a NeMo container tag such as "
+     "nemo-25.11 (default: the latest release fitted for the GPU's generation)"},
     {"layers", Key::integer, Place::model, "transformer layers L"},
     {"hidden", Key::integer, Place::model, "hidden size h"},
     {"ffn", Key::integer, Place::model, "feed-forward size F per expert (default 4h)"},
@@ -172,8 +175,9 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   out << ", " << model.layers << " layers, hidden " << model.hidden << ", seq " << model.seq_len
       << ", global batch " << model.global_batch << "\n";
   out << "hardware       " << gpus << " x " << hw.name << " (" << eff.generation
-      << " efficiencies), attention " << to_string(model.attention) << ", "
-      << to_string(model.precision) << "\n";
+      << " efficiencies, " << (eff.software.empty() ? std::string("all releases") : eff.software)
+      << "), attention " << to_string(model.attention) << ", " << to_string(model.precision)
+      << "\n";
   out << "configuration  " << config_line(cfg, r) << "\n";
   const TimeBreakdown& t = r.time;
   out << "step time      " << seconds(r.step_time_s) << "\n";
@@ -360,6 +364,11 @@ int run_step(const StepOptions& options,
   const std::optional<std::string> gpu = in.string("gpu", Need::required);
   const int gpus =
       static_cast<int>(in.integer("gpus", Need::required, 1, 1'000'000'000).value_or(0));
+  const std::optional<std::string> software = in.string("software", Need::optional);
+  if (software && !valid_software_name(*software))
+    d.error(root["software"], "software must be a NeMo container tag nemo-YY.MM or "
+                              "nemo-YY.MM.PP (e.g. nemo-25.11), got '" +
+                                  *software + "'");
   const TransformerSpec model = read_transformer(in);
   // A scenario's model block also says how many tokens to train on; one step does not need it.
   in.quantity_in("tokens", Dimension::dimensionless, Need::optional, 1, 1e18);
@@ -396,7 +405,8 @@ int run_step(const StepOptions& options,
   if (!errors.empty()) return report_errors(errors);
   const int top = top_n;
 
-  const StepEfficiency eff = step_efficiency_for(hw.name);
+  const StepEfficiency eff = step_efficiency_for(hw.name, software.value_or(""));
+  if (!eff.software_note.empty()) std::cerr << "capsim step: note: " << eff.software_note << "\n";
   const bool all_fixed = space.tensor && space.pipeline && space.context && space.expert &&
                          space.interleave && space.microbatch && space.zero_stage &&
                          space.recompute;
@@ -479,6 +489,9 @@ int run_step(const StepOptions& options,
     } else {
       j = to_json(model, gpus, hw, cfg, result);
     }
+    j["efficiencies"] = {{"generation", eff.generation},
+                         {"software", eff.software},
+                         {"software_note", eff.software_note}};
     if (searched && !none_fits) {
       nlohmann::ordered_json next = nlohmann::ordered_json::array();
       for (const RankedConfig& r : searched->runners_up)

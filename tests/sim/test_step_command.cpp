@@ -110,3 +110,38 @@ TEST_CASE("step --config: bad keys and values are located, exit 2") {
   CHECK(f.exit_code == 2);
   CHECK(f.output.find("--tp: error:") != std::string::npos);
 }
+
+TEST_CASE("step --software: a release's own fit, the generation's set with a note, bad tags") {
+  TempDir dir;
+  const std::string config = dir.write(
+      "llama.yaml", std::string("gpu: H100\ngpus: 64\n") + kLlamaModel +
+                        "parallel: {tp: 4, pp: 8, cp: 1, ep: 1, interleave: 5, microbatch: 1, "
+                        "zero: 1, recompute: none, sequence_parallel: true}\nprecision: fp8\n");
+  const auto latest = step_json(run_capsim({"step", "--config", config, "--json"}));
+  CHECK(latest["efficiencies"]["generation"] == "hopper");
+  CHECK(latest["efficiencies"]["software"] == "nemo-26.04.01");
+  const auto r2511 =
+      step_json(run_capsim({"step", "--config", config, "--json", "--software", "nemo-25.11"}));
+  CHECK(r2511["efficiencies"]["software"] == "nemo-25.11");
+  // Releases differ in their kernels and communication: the same layout, another step time.
+  CHECK(r2511["step_time_s"].get<double>() != latest["step_time_s"].get<double>());
+  // No fit of its own: the generation's set, and the output says so.
+  const ProcessResult unfitted =
+      run_capsim({"step", "--config", config, "--json", "--software", "nemo-26.06"});
+  const auto j = step_json(unfitted);
+  CHECK(j["efficiencies"]["software"] == "");
+  CHECK(j["efficiencies"]["software_note"].get<std::string>().find("nemo-26.06") !=
+        std::string::npos);
+  CHECK(unfitted.output.find("capsim step: note: nemo-26.06 has no fit of its own") !=
+        std::string::npos);
+  // A malformed tag: located at the flag, or at the config key, exit 2.
+  const ProcessResult bad = run_capsim({"step", "--config", config, "--software", "25.11"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("--software: error: software must be a NeMo container tag") !=
+        std::string::npos);
+  const std::string bad_file =
+      dir.write("bad.yaml", "gpu: H100\ngpus: 64\nsoftware: latest\n" + std::string(kLlamaModel));
+  const ProcessResult located = run_capsim({"step", "--config", bad_file});
+  CHECK(located.exit_code == 2);
+  CHECK(located.output.find(bad_file + ":3:11: error: software must be") != std::string::npos);
+}
