@@ -24,7 +24,8 @@ PowerSupplyParams memphis_like(TurbineStartPolicy policy) {
                    .fuel_cost_usd_per_j = 90 * usd_per_mwh,
                    .start_delay_s = 600},
       .policy = policy,
-      .charge_from = {}};
+      .charge_from = {},
+      .arbitrage = {}};
 }
 
 } // namespace
