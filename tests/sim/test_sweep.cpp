@@ -349,9 +349,19 @@ TEST_CASE("sweep: -j 1 and -j 2 and merged shards give identical files") {
   double efficiency = std::stod(two.output.substr(at + 11));
   CHECK(efficiency > 0);
   CHECK(efficiency <= 100);
-  // Runs that keep only their summaries leave nothing behind; runs that keep all their files
-  // give the same results.
-  CHECK(!std::filesystem::exists(dir.path("j2/runs")));
+  // This sweep has a time curve: its runs keep their summary and time series, nothing else.
+  for (const auto& run : std::filesystem::directory_iterator(dir.path("j2/runs"))) {
+    std::set<std::string> files;
+    for (const auto& file : std::filesystem::directory_iterator(run.path()))
+      files.insert(file.path().filename().string());
+    CHECK(files == std::set<std::string>{"summary.json", "timeseries.csv"});
+  }
+  // Without curves over time, runs that keep only their summaries leave nothing behind.
+  auto plain = run_capsim({"sweep", source_path("scenarios/quickstart.yaml"), "--axis",
+                           "jobs.pretrain.mfu=[0.35, 0.4]", "-o", dir.path("plain"), "-q"});
+  REQUIRE_MESSAGE(plain.exit_code == 0, plain.output);
+  CHECK(!std::filesystem::exists(dir.path("plain/runs")));
+  // Runs that keep all their files give the same results.
   auto kept =
       run_capsim({"sweep", small_sweep, "-o", dir.path("kept"), "-j", "2", "-q", "--keep-runs"});
   REQUIRE_MESSAGE(kept.exit_code == 0, kept.output);
