@@ -83,6 +83,8 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   j.start_s = r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
   j.priority = static_cast<int>(
       r.integer("priority", Need::optional, -1000000, 1000000).value_or(j.priority));
+  j.user_latency_s =
+      r.quantity_in("user_latency", Dimension::time, Need::optional, 0, 10).value_or(0);
 
   YAML::Node model_node = r.mapping("model", Need::required);
   if (model_node.IsDefined()) {
@@ -213,11 +215,20 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   // The layout on the cluster's GPUs: it must fit, and tile the cluster's hosts.
   if (cluster && model_node.IsDefined() && j.model.layers > 0) {
     const YAML::Node& where = layout_node.IsDefined() ? layout_node : model_node;
-    if (s.sites.end() != std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) {
-          return x.name == cluster->site && x.kind == SiteKind::orbital;
-        }))
-      d.error(node, what + ": inference jobs run on ground clusters only (orbital replicas are "
-                           "not modelled yet)");
+    auto site = std::find_if(s.sites.begin(), s.sites.end(),
+                             [&](const SiteSpec& x) { return x.name == cluster->site; });
+    j.network_rtt_s = 2 * j.user_latency_s;
+    if (site != s.sites.end() && site->kind == SiteKind::orbital) {
+      j.orbital = true;
+      const OrbitalSpec& o = site->orbital;
+      if (o.stations.empty())
+        d.error(node, what + ": cluster '" + cluster->name + "' is at orbital site '" + site->name +
+                          "', which has no ground_stations: no request could reach it");
+      for (const NamedGroundStation& g : o.stations)
+        j.slant_range_m = std::max(j.slant_range_m,
+                                   slant_range_m(o.orbit.altitude_m, g.station.min_elevation_rad));
+      j.network_rtt_s += 2 * (j.slant_range_m / speed_of_light_m_per_s + o.isl_latency_s);
+    }
     ServingHardware hw;
     bool have_hw = true;
     try {

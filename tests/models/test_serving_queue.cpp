@@ -167,6 +167,29 @@ TEST_CASE("fleet queue: more demand never lowers the replicas needed; the answer
         replicas_needed(r, 50, 1.0, targets, 100000));
 }
 
+TEST_CASE("fleet queue: the users' round trip adds to TTFT, not to TPOT, and tightens the SLO") {
+  ReplicaProfile r = llama70b_h100();
+  const FleetTargets t{.ttft_p50_s = 0, .ttft_p99_s = 1.5, .tpot_p50_s = 0, .tpot_p99_s = 0.08};
+  const double rtt = 0.0937; // e.g. a ground station's users, slant range and back
+  for (double demand : {0.0, 5.0, 40.0}) {
+    INFO("demand " << demand);
+    const FleetService a = fleet_service(r, 8, demand, 1.0, t);
+    const FleetService b = fleet_service(r, 8, demand, 1.0, t, rtt);
+    CHECK(b.ttft_p50_s == doctest::Approx(a.ttft_p50_s + rtt).epsilon(1e-12));
+    CHECK(b.ttft_p99_s == doctest::Approx(a.ttft_p99_s + rtt).epsilon(1e-12));
+    CHECK(b.tpot_p99_s == a.tpot_p99_s);
+    CHECK(b.served_per_s == a.served_per_s);
+    // Meeting a target T with the round trip is meeting T - rtt without it.
+    FleetTargets shorter = t;
+    shorter.ttft_p99_s = t.ttft_p99_s - rtt;
+    CHECK(b.slo_attainment ==
+          doctest::Approx(fleet_service(r, 8, demand, 1.0, shorter).slo_attainment).epsilon(1e-12));
+  }
+  // A round trip longer than the target: no fleet meets it.
+  CHECK(replicas_needed(r, 5, 1.0, t, 1000, 2.0) == 1001);
+  CHECK(replicas_needed(r, 5, 1.0, t, 1000, rtt) >= replicas_needed(r, 5, 1.0, t, 1000));
+}
+
 TEST_CASE("replica profile: the model's saturated replica, its decode rounds by batch") {
   ReplicaProfile r = llama70b_h100();
   // Capacity equals models/serving's lambda_max when slots bind (S(B) = B / lambda_max).
