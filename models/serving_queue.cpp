@@ -46,9 +46,7 @@ ReplicaProfile replica_profile(const ServingModel& model, const ServingHardware&
   p.prefill_latency_s = cap.prefill.latency_s;
   p.prompt_tokens = shape.prompt_tokens;
   p.output_tokens = shape.output_tokens;
-  p.holding_cv = p.holding_s > 0
-                     ? shape.output_tokens_cv * (p.holding_s - p.prefill_latency_s) / p.holding_s
-                     : 0;
+  p.holding_cv = holding_time_cv(shape, p.holding_s, p.prefill_latency_s);
   const double context = shape.prompt_tokens + shape.output_tokens / 2;
   p.round_s.reserve(static_cast<std::size_t>(std::max(0, p.slots)));
   for (int b = 1; b <= p.slots; ++b)

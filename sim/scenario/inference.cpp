@@ -56,6 +56,40 @@ bool read_profile(MapReader& r, const char* key, std::size_t n, const std::strin
   return true;
 }
 
+// A request length: a number of tokens (fixed), or a distribution given by its mean and 99th
+// percentile, {distribution: lognormal, mean: 350, p99: 2000}, whose mean and coefficient of
+// variation it sets (models/serving.hpp lognormal_from_mean_p99). True for a distribution.
+bool read_length(MapReader& r, const char* key, const std::string& what, Diagnostics& d,
+                 double& mean, double& cv) {
+  YAML::Node node = r.child(key, Need::required);
+  if (!node.IsDefined()) return false;
+  if (!node.IsMap()) {
+    auto v = read_quantity(node, Dimension::dimensionless, key, d);
+    if (v && (*v < 1 || *v > 1e7))
+      d.error(node, fmt::format("{}: {} must be in [1, 1e7], got {}", what, key, *v));
+    else if (v)
+      mean = *v;
+    return false;
+  }
+  MapReader m(node, what + " " + key, d);
+  m.one_of("distribution", Need::required, {"lognormal"});
+  const auto mu = m.quantity_in("mean", Dimension::dimensionless, Need::required, 1, 1e7);
+  const auto p99 = m.quantity_in("p99", Dimension::dimensionless, Need::required, 1, 1e8);
+  m.finish();
+  if (!mu || !p99) return true;
+  const auto law = lognormal_from_mean_p99(*mu, *p99);
+  if (!law) {
+    d.error(node, fmt::format("{}: {}: no lognormal has mean {} and 99th percentile {} (the "
+                              "percentile must be above the mean and at most {:.4g} times it)",
+                              what, key, *mu, *p99,
+                              std::exp(2.3263478740408408 * 2.3263478740408408 / 2)));
+    return true;
+  }
+  mean = *mu;
+  cv = law->cv;
+  return true;
+}
+
 } // namespace
 
 InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diagnostics& d,
@@ -112,15 +146,22 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   YAML::Node requests_node = r.mapping("requests", Need::required);
   if (requests_node.IsDefined()) {
     MapReader q(requests_node, what + " requests", d);
-    j.shape.prompt_tokens =
-        q.quantity_in("prompt_tokens", Dimension::dimensionless, Need::required, 1, 1e7)
-            .value_or(1);
-    j.shape.output_tokens =
-        q.quantity_in("output_tokens", Dimension::dimensionless, Need::required, 1, 1e7)
-            .value_or(1);
-    j.shape.output_tokens_cv =
-        q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
-            .value_or(0);
+    j.shape.prompt_tokens = 1;
+    j.shape.output_tokens = 1;
+    read_length(q, "prompt_tokens", what, d, j.shape.prompt_tokens, j.shape.prompt_tokens_cv);
+    const bool output_distribution =
+        read_length(q, "output_tokens", what, d, j.shape.output_tokens, j.shape.output_tokens_cv);
+    if (q.has("output_tokens_cv")) {
+      YAML::Node cv_node = q.peek("output_tokens_cv");
+      const double cv =
+          q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
+              .value_or(0);
+      if (output_distribution)
+        d.error(cv_node, what + ": output_tokens is a distribution, which gives its own "
+                                "variation: drop output_tokens_cv");
+      else
+        j.shape.output_tokens_cv = cv;
+    }
     q.finish();
   }
 

@@ -323,3 +323,63 @@ TEST_CASE("inference: a usage-based lease bills the serving GPU-hours or the tok
   CHECK(r.output.find("take.yaml:31:14: error: lease 'l': usage applies to commitment: "
                       "usage_based only") != std::string::npos);
 }
+
+TEST_CASE("inference: request lengths as lognormal distributions; bad ones are located errors") {
+  TempDir dir;
+  const std::string fixed_lengths =
+      "{prompt_tokens: 1000, output_tokens: 300, output_tokens_cv: 0.5}";
+  std::string text = serving_scenario("{fixed: 8, scale_up_delay: 0 s}", "{rate: 20 /s}",
+                                      "{rate: 0 /GPU/h}", "", "1 d");
+  REQUIRE(text.find(fixed_lengths) != std::string::npos);
+  auto with = [&](const std::string& lengths) {
+    std::string t = text;
+    t.replace(t.find(fixed_lengths), fixed_lengths.size(), lengths);
+    return t;
+  };
+  // Same means, fixed lengths vs lognormal ones (p99 5x the mean), at 85% of the fleet's
+  // capacity: the same tokens are served, and the wider holding times queue longer (the M/G/c
+  // tail grows with their CV).
+  auto probe =
+      run_ok(dir, dir.write("p.yaml", with("{prompt_tokens: 1000, output_tokens: 300}")), {}, "p");
+  const double rate =
+      0.85 * 8 * probe["inference"][0]["replica"]["capacity_requests_per_s"].get<double>();
+  auto at_rate = [&](std::string t) {
+    t.replace(t.find("{rate: 20 /s}"), 13, "{rate: " + std::to_string(rate) + " /s}");
+    return t;
+  };
+  auto a =
+      run_ok(dir, dir.write("a.yaml", at_rate(with("{prompt_tokens: 1000, output_tokens: 300}"))),
+             {}, "a");
+  auto b = run_ok(
+      dir,
+      dir.write("b.yaml", at_rate(with("{prompt_tokens: {distribution: lognormal, mean: 1000, "
+                                       "p99: 5000}, output_tokens: {distribution: lognormal, "
+                                       "mean: 300, p99: 1500}}"))),
+      {}, "b");
+  const auto& ja = a["inference"][0];
+  const auto& jb = b["inference"][0];
+  CHECK(jb["output_tokens_served"].get<double>() ==
+        doctest::Approx(ja["output_tokens_served"].get<double>()).epsilon(1e-12));
+  CHECK(jb["replica"]["max_batch"] == ja["replica"]["max_batch"]); // KV use from the means
+  REQUIRE(ja["ttft_p99_worst_s"].is_number());
+  REQUIRE(jb["ttft_p99_worst_s"].is_number());
+  CHECK(jb["ttft_p99_worst_s"].get<double>() > ja["ttft_p99_worst_s"].get<double>());
+
+  auto bad = [&](const std::string& lengths, const std::string& message) {
+    auto r = run_capsim({"validate", dir.write("bad.yaml", with(lengths))});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(message) != std::string::npos);
+  };
+  bad("{prompt_tokens: 1000, output_tokens: {distribution: lognormal, mean: 300, p99: 200}}",
+      "bad.yaml:14:52: error: inference job 'chat': output_tokens: no lognormal has mean 300 and "
+      "99th percentile 200");
+  bad("{prompt_tokens: {distribution: gamma, mean: 1000, p99: 3000}, output_tokens: 300}",
+      "bad.yaml:14:46: error: 'distribution' in inference job 'chat' prompt_tokens must be one "
+      "of lognormal");
+  bad("{prompt_tokens: 1000, output_tokens: {distribution: lognormal, mean: 300, p99: 900}, "
+      "output_tokens_cv: 1}",
+      "drop output_tokens_cv");
+  bad("{prompt_tokens: 1000, output_tokens: {distribution: lognormal, mean: 300}}",
+      "missing required key 'p99'");
+}
