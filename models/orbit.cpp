@@ -363,6 +363,12 @@ double elevation_rad(const CircularOrbit& orbit, const GroundStation& station, d
   return std::asin(std::clamp(dot(rho, g) / std::sqrt(dot(rho, rho)), -1.0, 1.0));
 }
 
+double slant_range_m(double altitude_m, double elevation_rad) {
+  const double a = semi_major_axis_m(altitude_m);
+  const double c = earth_radius_m * std::cos(elevation_rad);
+  return std::sqrt(a * a - c * c) - earth_radius_m * std::sin(elevation_rad);
+}
+
 std::vector<ContactWindow> contact_windows(const CircularOrbit& orbit, const GroundStation& station,
                                            double t0_s, double t1_s, const ContactSearch& search) {
   assert(t1_s >= t0_s && search.step_s > 0 && search.tolerance_s > 0);

@@ -70,6 +70,7 @@
 namespace capsim {
 
 inline constexpr double earth_radius_m = 6378137.0;
+inline constexpr double speed_of_light_m_per_s = 299792458.0;
 inline constexpr double earth_mu_m3_per_s2 = 3.986004418e14;
 inline constexpr double earth_j2 = 1.08263e-3;
 inline constexpr double solar_constant_w_per_m2 = 1361.0;
@@ -173,6 +174,10 @@ struct ContactWindow {
   double end_s;
 };
 double elevation_rad(const CircularOrbit& orbit, const GroundStation& station, double t_s);
+// Distance from a station to a satellite at altitude h seen at elevation el (spherical Earth,
+// a = R + h): d = sqrt(a^2 - R^2 cos^2 el) - R sin el; d = h at the zenith, and the longest
+// distance of a pass is at the station's minimum elevation.
+double slant_range_m(double altitude_m, double elevation_rad);
 // Passes overlapping [t0_s, t1_s], clipped to it, in time order.
 std::vector<ContactWindow> contact_windows(const CircularOrbit& orbit, const GroundStation& station,
                                            double t0_s, double t1_s,

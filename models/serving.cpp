@@ -317,7 +317,29 @@ std::vector<std::string> validate(const ServingRequestShape& s) {
   if (!(s.output_tokens >= 1)) p.push_back("output tokens must be >= 1");
   if (!(s.output_tokens_cv >= 0) || !std::isfinite(s.output_tokens_cv))
     p.push_back("output length coefficient of variation must be >= 0");
+  if (!(s.prompt_tokens_cv >= 0) || !std::isfinite(s.prompt_tokens_cv))
+    p.push_back("prompt length coefficient of variation must be >= 0");
   return p;
+}
+
+std::optional<LognormalLength> lognormal_from_mean_p99(double mean, double p99) {
+  constexpr double z = 2.3263478740408408; // Phi^-1(0.99)
+  if (!(mean > 0) || !(p99 > mean) || !std::isfinite(p99)) return std::nullopt;
+  const double disc = z * z - 2 * std::log(p99 / mean);
+  if (disc < 0) return std::nullopt;
+  LognormalLength out;
+  out.sigma = z - std::sqrt(disc);
+  out.mu = std::log(mean) - out.sigma * out.sigma / 2;
+  out.cv = std::sqrt(std::expm1(out.sigma * out.sigma));
+  return out;
+}
+
+double holding_time_cv(const ServingRequestShape& shape, double holding_s, double prefill_s) {
+  if (!(holding_s > 0)) return 0;
+  const double decode_s = holding_s - prefill_s;
+  if (shape.prompt_tokens_cv == 0) return shape.output_tokens_cv * decode_s / holding_s;
+  return std::hypot(shape.output_tokens_cv * decode_s, shape.prompt_tokens_cv * prefill_s) /
+         holding_s;
 }
 
 ServingMemory serving_memory(const ServingModel& m, const ServingHardware& hw,
@@ -541,8 +563,7 @@ ServingLatency serving_latency(const ServingModel& m, const ServingHardware& hw,
   out.tpot_p99_s = tpot_at(poisson_quantile(out.mean_batch, 0.99));
 
   double holding_full_s = holding_s(batch_max);
-  double cv_holding =
-      shape.output_tokens_cv * (holding_full_s - cap.prefill.latency_s) / holding_full_s;
+  double cv_holding = holding_time_cv(shape, holding_full_s, cap.prefill.latency_s);
   WaitDistribution slot = slot_wait(cap.memory.max_batch, holding_full_s, cv_holding, rate);
   WaitDistribution pre = prefill_wait(cap.prefill.busy_s, rate);
   out.slot_wait_probability = slot.wait_probability;

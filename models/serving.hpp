@@ -161,11 +161,30 @@ struct ServingEfficiency {
 // (Blackwell Ultra) use Blackwell's, uncalibrated.
 ServingEfficiency default_serving_efficiency(GpuGeneration generation);
 
+// Request lengths by their first two moments: means and coefficients of variation. The KV cache
+// of a full batch holds B requests whose mean context is the means' (the sum's mean); the
+// holding time's variance comes from both lengths (holding_time_cv).
 struct ServingRequestShape {
   double prompt_tokens = 0;
   double output_tokens = 0;
   double output_tokens_cv = 0; // coefficient of variation of output length (0 = fixed)
+  double prompt_tokens_cv = 0; // coefficient of variation of prompt length (0 = fixed)
 };
+
+// A length distribution given by its mean m and 99th percentile q, lognormal:
+//   ln L ~ N(mu, s^2), m = exp(mu + s^2 / 2), q = exp(mu + z s), z = Phi^-1(0.99) = 2.3263...
+//   => s^2 - 2 z s + 2 ln(q / m) = 0, s = z - sqrt(z^2 - 2 ln(q / m)) (the smaller root),
+//   mu = ln m - s^2 / 2, CV = sqrt(exp(s^2) - 1).
+// A solution needs m < q <= m exp(z^2 / 2) (~14.9 m); otherwise std::nullopt.
+struct LognormalLength {
+  double mu = 0, sigma = 0, cv = 0;
+};
+std::optional<LognormalLength> lognormal_from_mean_p99(double mean, double p99);
+
+// The coefficient of variation of a request's slot holding time S (full batch) whose prefill
+// part P scales with the prompt and whose decode part S - P with the output, the two lengths
+// independent: CV_S = sqrt((cv_out (S - P))^2 + (cv_prompt P)^2) / S.
+double holding_time_cv(const ServingRequestShape& shape, double holding_s, double prefill_s);
 
 // Memory of one GPU of the replica.
 struct ServingMemory {

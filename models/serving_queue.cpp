@@ -46,9 +46,7 @@ ReplicaProfile replica_profile(const ServingModel& model, const ServingHardware&
   p.prefill_latency_s = cap.prefill.latency_s;
   p.prompt_tokens = shape.prompt_tokens;
   p.output_tokens = shape.output_tokens;
-  p.holding_cv = p.holding_s > 0
-                     ? shape.output_tokens_cv * (p.holding_s - p.prefill_latency_s) / p.holding_s
-                     : 0;
+  p.holding_cv = holding_time_cv(shape, p.holding_s, p.prefill_latency_s);
   const double context = shape.prompt_tokens + shape.output_tokens / 2;
   p.round_s.reserve(static_cast<std::size_t>(std::max(0, p.slots)));
   for (int b = 1; b <= p.slots; ++b)
@@ -64,7 +62,7 @@ bool FleetService::meets(const FleetTargets& t) const {
 }
 
 FleetService fleet_service(const ReplicaProfile& r, int replicas, double demand, double speed,
-                           const FleetTargets& targets) {
+                           const FleetTargets& targets, double network_rtt_s) {
   FleetService out;
   out.replicas = replicas;
   out.demand_per_s = std::max(0.0, demand);
@@ -100,7 +98,7 @@ FleetService fleet_service(const ReplicaProfile& r, int replicas, double demand,
   out.served_per_s = demand;
   if (demand <= 0) {
     out.slo_attainment = 1;
-    out.ttft_p50_s = out.ttft_p99_s = (r.prefill_latency_s + r.round_at(1)) / speed;
+    out.ttft_p50_s = out.ttft_p99_s = network_rtt_s + (r.prefill_latency_s + r.round_at(1)) / speed;
     out.tpot_p50_s = out.tpot_p99_s = r.round_at(1) / speed;
     return out;
   }
@@ -111,7 +109,7 @@ FleetService fleet_service(const ReplicaProfile& r, int replicas, double demand,
   out.wait_p50_s = wait_sum_quantile(slot, pre, 0.5);
   out.wait_p99_s = wait_sum_quantile(slot, pre, 0.99);
   const double batch = std::min<double>(r.slots, demand / n * holding_s);
-  const double base_s = (r.prefill_latency_s + r.round_at(batch)) / speed;
+  const double base_s = network_rtt_s + (r.prefill_latency_s + r.round_at(batch)) / speed;
   out.ttft_p50_s = base_s + out.wait_p50_s;
   out.ttft_p99_s = base_s + out.wait_p99_s;
   const double stretch = speed * (1 - out.prefill_share);
@@ -135,10 +133,12 @@ FleetService fleet_service(const ReplicaProfile& r, int replicas, double demand,
 }
 
 int replicas_needed(const ReplicaProfile& r, double demand, double speed,
-                    const FleetTargets& targets, int max_replicas) {
+                    const FleetTargets& targets, int max_replicas, double network_rtt_s) {
   if (demand <= 0) return 0;
   if (max_replicas < 1 || r.slots <= 0 || speed <= 0) return max_replicas + 1;
-  auto meets = [&](int n) { return fleet_service(r, n, demand, speed, targets).meets(targets); };
+  auto meets = [&](int n) {
+    return fleet_service(r, n, demand, speed, targets, network_rtt_s).meets(targets);
+  };
   // Below the capacity bound no fleet is stable; above it, meeting the targets is monotone in
   // the number of replicas: gallop, then bisect.
   double floor_n = std::ceil(demand / (r.capacity_per_s() * speed) * (1 + 1e-12));

@@ -19,6 +19,9 @@
 //     the tail".
 //   - TPOT: requests in service per replica are Poisson with mean b = min(B, lambda S / (v N))
 //     (M/G/infinity, Takacs); TPOT_q = t_round(b_q) / (v (1 - rho_p)), b_q its q-quantile.
+//   - Network: a fixed round trip n_rtt between the users and the replicas (the prompt up, the
+//     first token down) adds to every TTFT: TTFT = n_rtt + W + prefill + round. A constant
+//     delay shifts every streamed token alike, so it leaves TPOT unchanged.
 //   - SLO attainment = P(TTFT <= p99 TTFT target) x P(TPOT <= p99 TPOT target).
 //   - Overload: when lambda >= the fleet's capacity (rho >= 1 or rho_p >= 1), the router admits
 //     the capacity, min(c v / S, N v / D), and rejects the rest (demand unmet); the admitted
@@ -80,14 +83,15 @@ struct FleetService {
   bool meets(const FleetTargets& targets) const;
 };
 
-// `speed` in (0, 1]: the GPUs' performance fraction at the site's power cap.
+// `speed` in (0, 1]: the GPUs' performance fraction at the site's power cap; `network_rtt_s`
+// (>= 0) the users' round trip to the replicas, added to TTFT.
 FleetService fleet_service(const ReplicaProfile& replica, int replicas, double demand_per_s,
-                           double speed, const FleetTargets& targets);
+                           double speed, const FleetTargets& targets, double network_rtt_s = 0);
 
 // The fewest replicas (1 .. max_replicas) whose fleet meets every target at the demand and
 // speed; max_replicas + 1 when none does. Non-decreasing in the demand (each latency grows with
 // the rate at a fixed fleet, and falls with more replicas at a fixed rate). Zero demand: 0.
 int replicas_needed(const ReplicaProfile& replica, double demand_per_s, double speed,
-                    const FleetTargets& targets, int max_replicas);
+                    const FleetTargets& targets, int max_replicas, double network_rtt_s = 0);
 
 } // namespace capsim

@@ -247,15 +247,16 @@ void job_actor(World* world, JobState* job) {
   }
 }
 
-// An inference job: wakes at each demand step and when a scale-up's replicas become ready.
+// An inference job: wakes at each demand step, when a scale-up's replicas become ready and, in
+// orbit, at ground-station contact edges; a rule elsewhere may bring its wake-up forward
+// (replicas powered again) and notify it.
 void serving_actor(World* world, ServingState* serving) {
   std::unique_lock lock(*serving->wake_mutex);
   if (serving->spec->start_s > now()) sg4::this_actor::sleep_until(serving->spec->start_s);
   while (!world->stopping()) {
     timed(*world, [&] { world->serving_tick(*serving, now()); });
-    const double at_s = serving->wake_at_s;
-    while (at_s > now() && !world->stopping())
-      sleep_until(*serving->wake, lock, at_s);
+    while (serving->wake_at_s > now() && !world->stopping())
+      sleep_until(*serving->wake, lock, serving->wake_at_s);
   }
 }
 

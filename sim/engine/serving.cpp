@@ -15,8 +15,22 @@
 // the latency targets at the step's demand (models/serving_queue.hpp replicas_needed), within
 // [min, max]; new replicas serve after the scale-up delay (GPUs held meanwhile, loading weights);
 // scaling down is immediate.
+// Orbit (an inference job on an orbital site's cluster): replicas run on the satellites in
+// orbit, so launches bound them (a launch's hosts join at the next demand step), failures and
+// end-of-life retirements take them out, as for training. Power: once the site's training jobs
+// are stopped, what the arrays and battery still cannot carry at the deepest cap is taken from
+// the replicas: their hosts go dark (no power, no service; in eclipse with the battery at its
+// floor, every one), and come back through the scale-up delay, since a powered-off GPU has lost
+// the weights in its HBM. Users: a request reaches the cluster only during a ground-station pass
+// (the site's contact windows, the union over its stations); outside one, the demand is unmet
+// (an interactive request cannot wait tens of minutes for the next pass), counted apart. During a
+// pass every request pays the network round trip of InferenceSpec::network_rtt_s (the users' hop
+// to the station, the longest slant range of a pass, one inter-satellite hop) on its TTFT. TPOT
+// is left alone: the same delay shifts every streamed token, and a token's few bytes are far
+// below the downlink's bandwidth. A dark replica's hosts still count for failures (conservative).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -54,6 +68,7 @@ void World::init_serving() {
     s.wake = sg4::ConditionVariable::create();
     s.wake_mutex = sg4::Mutex::create();
     s.next_step_s = spec.start_s;
+    s.in_contact = !spec.orbital;
     serving_.push_back(std::move(s));
   }
   for (auto& s : serving_)
@@ -73,6 +88,11 @@ void World::advance_serving(SiteState& site, double now) {
       if (dt <= 0) continue;
       const FleetService& f = s->service;
       const double out_tokens = s->spec->shape.output_tokens;
+      if (!s->in_contact) {
+        s->no_contact_s += dt;
+        s->unmet_no_contact_requests += f.demand_per_s * dt;
+      }
+      s->dark_gpu_s += static_cast<double>(s->dark_hosts) * gph * dt;
       s->demanded_requests += f.demand_per_s * dt;
       s->served_requests += f.served_per_s * dt;
       s->unmet_requests += f.unmet_per_s * dt;
@@ -81,11 +101,12 @@ void World::advance_serving(SiteState& site, double now) {
       s->prompt_tokens += f.served_per_s * s->spec->shape.prompt_tokens * dt;
       s->demand_tokens += f.demand_per_s * out_tokens * dt;
       const double hosts = static_cast<double>(s->hosts.size());
+      const double lit = static_cast<double>(s->hosts.size() - s->dark_hosts);
       s->gpu_s += hosts * gph * dt;
       s->replica_s += s->replicas_up * dt;
-      s->energy_j += hosts * (c->idle_w + c->dynamic_w * site.cap_fraction) * site.pue * dt;
+      s->energy_j += lit * (c->idle_w + c->dynamic_w * site.cap_fraction) * site.pue * dt;
       if (f.demand_per_s > 0 && !f.stable) s->overloaded_s += dt;
-      if (f.demand_per_s > 0) {
+      if (f.demand_per_s > 0 && s->in_contact) {
         s->worst_ttft_p99_s = std::max(s->worst_ttft_p99_s, f.ttft_p99_s);
         s->worst_tpot_p99_s = std::max(s->worst_tpot_p99_s, f.tpot_p99_s);
       }
@@ -95,7 +116,8 @@ void World::advance_serving(SiteState& site, double now) {
       step.unmet += f.unmet_per_s * dt;
       step.slo_met += f.served_per_s * f.slo_attainment * dt;
       step.output_tokens += f.served_per_s * out_tokens * dt;
-      if (f.demand_per_s > 0) {
+      if (f.demand_per_s > 0 && s->in_contact) {
+        step.latency_seen = true;
         step.ttft_p99_s = std::max(step.ttft_p99_s, f.ttft_p99_s);
         step.tpot_p99_s = std::max(step.tpot_p99_s, f.tpot_p99_s);
       }
@@ -109,11 +131,104 @@ void World::refresh_one(ServingState& s, double now) {
   (void)now;
   const ClusterState& c = *s.cluster;
   s.speed = perf_fraction_at_cap(c.spec->gpu.power_cap, c.site->cap_fraction);
-  const std::size_t in_service = s.hosts.size() - std::min(s.hosts.size(), s.starting_hosts);
+  const std::size_t in_service =
+      s.hosts.size() - std::min(s.hosts.size(), s.starting_hosts + s.dark_hosts);
   s.replicas_up = std::min(s.target, replicas_on(*s.spec, in_service));
   s.max_replicas_up = std::max(s.max_replicas_up, s.replicas_up);
-  s.service =
-      fleet_service(s.spec->profile, s.replicas_up, s.demand_per_s, s.speed, s.spec->targets);
+  const InferenceSpec& spec = *s.spec;
+  if (s.in_contact) {
+    s.service = fleet_service(spec.profile, s.replicas_up, s.demand_per_s, s.speed, spec.targets,
+                              spec.network_rtt_s);
+  } else { // no ground station sees the cluster: every request is unmet, none is served
+    s.service =
+        fleet_service(spec.profile, s.replicas_up, 0, s.speed, spec.targets, spec.network_rtt_s);
+    s.service.demand_per_s = s.service.unmet_per_s = s.demand_per_s;
+    s.service.slo_attainment = 0;
+  }
+}
+
+void World::update_contact(ServingState& s, double now) {
+  if (!s.spec->orbital) return;
+  const auto& contacts = s.cluster->site->platform->contacts; // disjoint, in time order
+  auto it =
+      std::upper_bound(contacts.begin(), contacts.end(), now,
+                       [](double t, const std::pair<double, double>& w) { return t < w.second; });
+  s.in_contact = it != contacts.end() && it->first <= now;
+  s.next_contact_edge_s = it == contacts.end() ? never : s.in_contact ? it->second : it->first;
+}
+
+void World::light_serving(SiteState& site) {
+  for (ClusterState* c : site.clusters)
+    for (ServingState* s : c->serving) {
+      s->dark_before = s->dark_hosts;
+      s->dark_hosts = 0;
+    }
+}
+
+World::PowerTotals World::darken_serving(SiteState& site, double budget_w, double floor,
+                                         double now) {
+  PowerTotals p = power_totals(site);
+  std::vector<ServingState*> list;
+  for (ClusterState* c : site.clusters)
+    for (ServingState* s : c->serving)
+      list.push_back(s);
+  std::stable_sort(list.begin(), list.end(), [](const ServingState* a, const ServingState* b) {
+    return a->spec->priority < b->spec->priority; // the lowest priority goes dark first
+  });
+  for (ServingState* s : list) {
+    const double over_w = p.fixed_w + p.running_dynamic_w * floor - budget_w;
+    if (over_w <= 0) break;
+    const ClusterState& c = *s->cluster;
+    const double per_host_w = c.idle_w + c.dynamic_w * floor;
+    const double n = per_host_w > 0 ? std::ceil(over_w / per_host_w) : 0.0;
+    s->dark_hosts = std::min(s->hosts.size(), static_cast<std::size_t>(n));
+    p = power_totals(site);
+  }
+  for (ServingState* s : list) {
+    ClusterState& c = *s->cluster;
+    if (s->dark_hosts > s->dark_before) {
+      log_.add(now, "serving_dark", site.spec->name, c.spec->name, s->spec->name,
+               fmt::format("{} GPUs unpowered: the supply cannot carry them",
+                           s->dark_hosts * c.gpus_per_host()));
+    } else if (s->dark_hosts < s->dark_before) {
+      const std::size_t relit = s->dark_before - s->dark_hosts;
+      const double ready_s = now + s->spec->replicas.scale_up_delay_s;
+      if (ready_s > now) {
+        s->starting.emplace_back(ready_s, relit);
+        s->starting_hosts += relit;
+        if (ready_s < s->wake_at_s) {
+          s->wake_at_s = ready_s;
+          notify(*s->wake);
+        }
+      }
+      log_.add(now, "serving_relit", site.spec->name, c.spec->name, s->spec->name,
+               fmt::format("{} GPUs powered again; they serve from {:.6g} s (weights reloaded)",
+                           relit * c.gpus_per_host(), ready_s));
+    }
+  }
+  return p;
+}
+
+std::size_t World::serving_retire(ClusterState& cluster,
+                                  const std::function<bool(UnitId)>& retiring, double now) {
+  std::size_t taken = 0;
+  for (ServingState* s : cluster.serving) {
+    std::erase_if(s->awaiting, retiring);
+    const std::size_t before = s->hosts.size();
+    std::erase_if(s->hosts, retiring);
+    const std::size_t n = before - s->hosts.size();
+    if (n == 0) continue;
+    cluster.held -= n;
+    cluster.busy -= n;
+    taken += n;
+    s->starting_hosts = std::min(s->starting_hosts, s->hosts.size());
+    s->dark_hosts = std::min(s->dark_hosts, s->hosts.size() - s->starting_hosts);
+    log_.add(now, "serving_replica_down", cluster.site->spec->name, cluster.spec->name,
+             s->spec->name,
+             fmt::format("{} GPUs retired at their satellites' end of life",
+                         n * cluster.gpus_per_host()));
+  }
+  return taken;
 }
 
 void World::refresh_serving(SiteState& site, double now) {
@@ -142,6 +257,7 @@ ServingState* World::serving_host_failed(ClusterState& cluster, std::size_t& u, 
     }
     s->hosts[u] = s->hosts.back();
     s->hosts.pop_back();
+    s->dark_hosts = std::min(s->dark_hosts, s->hosts.size());
     --cluster.held;
     --cluster.busy;
     ++s->failures;
@@ -151,7 +267,8 @@ ServingState* World::serving_host_failed(ClusterState& cluster, std::size_t& u, 
                  "{} failed; {} of {} replicas serving until its repair", cluster.unit_name(host),
                  std::min(s->target,
                           replicas_on(*s->spec, s->hosts.size() -
-                                                    std::min(s->hosts.size(), s->starting_hosts))),
+                                                    std::min(s->hosts.size(),
+                                                             s->starting_hosts + s->dark_hosts))),
                  s->target));
     return s;
   }
@@ -211,6 +328,7 @@ void World::serving_tick(ServingState& s, double now) {
   SiteState& site = *s.cluster->site;
   advance(site, now);
   const InferenceSpec& spec = *s.spec;
+  update_contact(s, now);
   // Replicas whose scale-up delay is over serve from now.
   while (!s.starting.empty() && s.starting.front().first <= now) {
     s.starting_hosts -= std::min(s.starting_hosts, s.starting.front().second);
@@ -228,8 +346,8 @@ void World::serving_tick(ServingState& s, double now) {
     const double speed = perf_fraction_at_cap(s.cluster->spec->gpu.power_cap, site.cap_fraction);
     int want = spec.replicas.fixed;
     if (spec.replicas.autoscaled) {
-      const int needed =
-          replicas_needed(spec.profile, s.demand_per_s, speed, spec.targets, spec.replicas.max);
+      const int needed = replicas_needed(spec.profile, s.demand_per_s, speed, spec.targets,
+                                         spec.replicas.max, spec.network_rtt_s);
       want = std::clamp(needed, spec.replicas.min, spec.replicas.max);
     }
     const std::size_t hosts_want = hosts_for(spec, want);
@@ -257,6 +375,7 @@ void World::serving_tick(ServingState& s, double now) {
       }
       s.cluster->held -= give;
       s.cluster->busy -= give;
+      s.dark_hosts = std::min(s.dark_hosts, s.hosts.size());
       std::size_t drop = give;
       while (drop > 0 && !s.starting.empty()) {
         auto& [at, n] = s.starting.back();
@@ -279,6 +398,7 @@ void World::serving_tick(ServingState& s, double now) {
   rebalance(site, now); // training backfills free hosts; refreshes every serving job here
   s.wake_at_s = s.next_step_s;
   if (!s.starting.empty()) s.wake_at_s = std::min(s.wake_at_s, s.starting.front().first);
+  s.wake_at_s = std::min(s.wake_at_s, s.next_contact_edge_s);
   flush();
 }
 

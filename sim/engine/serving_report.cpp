@@ -70,6 +70,14 @@ json serving_summary(World& world, double covered_s) {
     j["ttft_p99_worst_s"] = finite_or_null(s.worst_ttft_p99_s);
     j["tpot_p99_worst_s"] = finite_or_null(s.worst_tpot_p99_s);
     j["overloaded_hours"] = s.overloaded_s / 3600;
+    if (spec.network_rtt_s > 0 || spec.orbital) // the users' round trip, in every TTFT above
+      j["network_rtt_s"] = spec.network_rtt_s;
+    if (spec.orbital) {
+      j["slant_range_max_m"] = spec.slant_range_m;
+      j["no_contact_hours"] = s.no_contact_s / 3600; // no ground station sees the cluster
+      j["requests_unmet_no_contact"] = s.unmet_no_contact_requests; // of requests_unmet
+      j["dark_gpu_hours"] = s.dark_gpu_s / 3600; // held, unpowered (of gpu_hours)
+    }
     const double window_s = covered_s - spec.start_s;
     j["replicas_mean"] = window_s > 0 ? json(s.replica_s / window_s) : json(nullptr);
     j["replicas_max"] = s.max_replicas_up;
@@ -98,13 +106,15 @@ void write_serving_csv(World& world, const std::string& path) {
       const double end_s = k + 1 < steps.size() ? steps[k + 1].start_s : s.last_s;
       const double dt = end_s - st.start_s;
       if (dt <= 0) continue;
-      file.write(
-          fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", st.start_s, csv_field(s.spec->name),
-                      st.demanded / dt, st.served / dt, st.unmet / dt, st.output_tokens / dt,
-                      st.demanded > 0 ? csv_value(st.slo_met / st.demanded) : std::string(),
-                      csv_value(st.ttft_p99_s), csv_value(st.tpot_p99_s),
-                      st.min_replicas == std::numeric_limits<int>::max() ? 0 : st.min_replicas,
-                      st.max_replicas));
+      file.write(fmt::format(
+          "{},{},{},{},{},{},{},{},{},{},{}\n", st.start_s, csv_field(s.spec->name),
+          st.demanded / dt, st.served / dt, st.unmet / dt, st.output_tokens / dt,
+          st.demanded > 0 ? csv_value(st.slo_met / st.demanded) : std::string(),
+          // no latency when no request reached the fleet (no ground-station pass)
+          st.demanded > 0 && !st.latency_seen ? std::string() : csv_value(st.ttft_p99_s),
+          st.demanded > 0 && !st.latency_seen ? std::string() : csv_value(st.tpot_p99_s),
+          st.min_replicas == std::numeric_limits<int>::max() ? 0 : st.min_replicas,
+          st.max_replicas));
     }
   }
   file.commit();

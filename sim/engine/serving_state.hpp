@@ -27,6 +27,14 @@ struct ServingState {
   std::vector<std::uint32_t> awaiting; // its failed hosts: back to it at their repair
   std::deque<std::pair<double, std::size_t>> starting; // (ready at, hosts) of scale-ups
   std::size_t starting_hosts = 0;
+  // Orbital sites: hosts held but unpowered because the supply (arrays, battery) cannot carry
+  // them even at the deepest cap once training has stopped; they come back through the
+  // scale-up delay (weights reloaded into HBM). Ground-station contact: outside a pass no
+  // request reaches the cluster.
+  std::size_t dark_hosts = 0;
+  std::size_t dark_before = 0; // at the start of the current rebalance
+  bool in_contact = true;
+  double next_contact_edge_s = std::numeric_limits<double>::infinity();
   double demand_per_s = 0; // requests/s in this step
   int target = 0;          // replicas wanted in this step
   int replicas_up = 0;     // serving now
@@ -49,6 +57,9 @@ struct ServingState {
   double energy_j = 0;      // facility energy of its hosts (IT x PUE)
   double overloaded_s = 0;  // time with demand above the fleet's capacity
   double worst_ttft_p99_s = 0;
+  double no_contact_s = 0; // demand outside ground-station contact (orbital)
+  double unmet_no_contact_requests = 0;
+  double dark_gpu_s = 0; // GPUs held but unpowered x time
   double worst_tpot_p99_s = 0;
   int max_replicas_up = 0;
   long long scale_ups = 0, scale_downs = 0, failures = 0, preemptions = 0;
@@ -60,6 +71,7 @@ struct ServingState {
     double start_s = 0;
     double demanded = 0, served = 0, unmet = 0, slo_met = 0, output_tokens = 0;
     double ttft_p99_s = 0, tpot_p99_s = 0; // worst while it lasted (infinite when overloaded)
+    bool latency_seen = false; // any request reached the fleet (orbit: a ground-station pass)
     int min_replicas = std::numeric_limits<int>::max(), max_replicas = 0;
   } step;
   std::vector<Step> steps; // closed steps, in time order

@@ -82,7 +82,7 @@ public:
       for (ClusterState* c : site.clusters) {
         installed += c->in_service() * c->gpus_per_host();
         up += (c->in_service() - c->down) * c->gpus_per_host();
-        busy += c->busy * c->gpus_per_host();
+        busy += (c->busy - c->serving_dark()) * c->gpus_per_host(); // dark: unpowered
         shed += c->free_off.size() * c->gpus_per_host();
         for (JobState* job : c->jobs)
           net_flop += job->net_flop();

@@ -256,9 +256,10 @@ void World::advance(SiteState& site, double now) {
     c->installed_gpu_s += static_cast<double>(c->in_service()) * gph * dt;
     c->available_gpu_s += static_cast<double>(c->in_service() - c->down) * gph * dt;
     site.shed_gpu_s += static_cast<double>(c->free_off.size()) * gph * dt;
-    site.busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
-    c->busy_gpu_s += static_cast<double>(c->busy) * gph * dt;
-    if (site.cap_fraction < 1) site.throttled_gpu_s += static_cast<double>(c->busy) * gph * dt;
+    const double busy = static_cast<double>(c->busy - c->serving_dark()); // dark: unpowered
+    site.busy_gpu_s += busy * gph * dt;
+    c->busy_gpu_s += busy * gph * dt;
+    if (site.cap_fraction < 1) site.throttled_gpu_s += busy * gph * dt;
   }
   for (JobState* job : site.jobs)
     advance_job(*job, now);
@@ -578,8 +579,9 @@ void World::set_wake(JobState& job, double at_s) {
 World::PowerTotals World::power_totals(const SiteState& site) const {
   PowerTotals p;
   for (ClusterState* c : site.clusters) {
-    p.fixed_w += static_cast<double>(c->held) * c->idle_w + c->non_gpu_it().total_w();
-    p.running_dynamic_w += static_cast<double>(c->busy) * c->dynamic_w;
+    const std::size_t dark = c->serving_dark(); // inference hosts unpowered (orbit)
+    p.fixed_w += static_cast<double>(c->held - dark) * c->idle_w + c->non_gpu_it().total_w();
+    p.running_dynamic_w += static_cast<double>(c->busy - dark) * c->dynamic_w;
   }
   p.reserved_dynamic_w = p.running_dynamic_w;
   for (JobState* job : site.jobs)
@@ -596,6 +598,7 @@ void World::rebalance(SiteState& site, double now) {
   const SiteSpec& spec = *site.spec;
   const double budget_w = it_budget_w(site);
   const double floor = floor_cap(site);
+  if (!serving_.empty()) light_serving(site); // step 2 darkens what does not fit
   PowerTotals p = power_totals(site);
 
   // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap
@@ -636,6 +639,7 @@ void World::rebalance(SiteState& site, double now) {
     victim->waiting_for = "power";
     p = power_totals(site);
   }
+  if (!serving_.empty()) p = darken_serving(site, budget_w, floor, now);
   // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
   //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
   //    be switched off again when it resumes.
@@ -675,7 +679,7 @@ void World::rebalance(SiteState& site, double now) {
   double it_power_w = dynamic * cap;
   NonGpuItPower non_gpu;
   for (ClusterState* c : site.clusters) {
-    it_power_w += static_cast<double>(c->held + c->free_on.size()) * c->idle_w;
+    it_power_w += static_cast<double>(c->held - c->serving_dark() + c->free_on.size()) * c->idle_w;
     const NonGpuItPower n = c->non_gpu_it();
     non_gpu.fabric_w += n.fabric_w;
     non_gpu.storage_w += n.storage_w;
@@ -789,6 +793,7 @@ void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double
     taken += n;
     hit.push_back(job);
   }
+  if (!cluster.serving.empty()) taken += serving_retire(cluster, retiring, now);
   std::erase_if(cluster.repairs, [&](const auto& r) { return retiring(r.second); });
   const std::size_t down = static_cast<std::size_t>(a.satellites) * u - taken;
   assert(down <= cluster.down);

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -178,6 +179,12 @@ struct ClusterState {
   // Fabric, storage and other IT of the GPUs in service (ground; zero in orbit).
   NonGpuItPower non_gpu_it() const;
   std::size_t on_hosts() const { return in_service() - down - free_off.size(); }
+  std::size_t serving_dark() const { // inference hosts held but unpowered (held and busy)
+    std::size_t n = 0;
+    for (const ServingState* s : serving)
+      n += s->dark_hosts;
+    return n;
+  }
 };
 
 struct SiteState {
@@ -387,6 +394,14 @@ private:
   ServingState* serving_host_failed(ClusterState& cluster, std::size_t& u, UnitId& host,
                                     double now);
   bool serving_host_repaired(ClusterState& cluster, UnitId host);
+  // Orbital serving: ground-station contact now and its next edge; power (every replica lit at
+  // the start of a rebalance, then, once training is stopped, hosts darkened while the supply
+  // cannot carry them); retiring satellites' hosts taken out (returns how many).
+  void update_contact(ServingState& serving, double now);
+  void light_serving(SiteState& site);
+  PowerTotals darken_serving(SiteState& site, double budget_w, double floor, double now);
+  std::size_t serving_retire(ClusterState& cluster, const std::function<bool(UnitId)>& retiring,
+                             double now);
   std::size_t acquire_for_serving(ServingState& serving, std::size_t hosts, double now);
 
   const Scenario& scenario_;

@@ -88,6 +88,10 @@ struct MonthlyUsage {
   std::vector<std::vector<double>> installed_window_gpu_s; // ... inside the horizon
   std::vector<std::vector<double>> busy_gpu_s;             // [cluster][month]
   std::vector<std::vector<double>> busy_window_gpu_s;
+  // The cluster's inference jobs: GPU-seconds held and output tokens served, [cluster][month]
+  // (extrapolated past the horizon per installed GPU-second, as busy) and inside the horizon.
+  std::vector<std::vector<double>> serving_gpu_s, serving_window_gpu_s;
+  std::vector<std::vector<double>> output_tokens, output_window_tokens;
   std::vector<std::vector<double>> failures;          // [cluster][month], host failures
   std::vector<std::vector<double>> lost_hosts;        // [cluster][month], hosts lost for good
   std::vector<std::vector<double>> energy_usd;        // [site][month], energy bill
@@ -130,10 +134,21 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
 
   u.installed_gpu_s.assign(clusters, std::vector<double>(n, 0.0));
   u.installed_window_gpu_s = u.busy_gpu_s = u.busy_window_gpu_s = u.cluster_power_usd =
-      u.cluster_power_window_usd = u.failures = u.lost_hosts = u.installed_gpu_s;
+      u.cluster_power_window_usd = u.failures = u.lost_hosts = u.serving_gpu_s =
+          u.serving_window_gpu_s = u.output_tokens = u.output_window_tokens = u.installed_gpu_s;
   for (std::size_t c = 0; c < clusters; ++c) {
     const ClusterSpec& spec = s.clusters[c];
     Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
+    // Its inference jobs' usage (snapshots hold it per job, in Scenario::inference's order).
+    auto serving_sum = [&s, c](const UsageSnapshot& x, bool tokens) {
+      double sum = 0;
+      for (std::size_t i = 0; i < x.serving.size() && i < s.inference.size(); ++i)
+        if (s.inference[i].cluster == s.clusters[c].name)
+          sum += tokens ? x.serving[i].output_tokens : x.serving[i].gpu_s;
+      return sum;
+    };
+    Cumulative serving(usage, [&](const UsageSnapshot& x) { return serving_sum(x, false); });
+    Cumulative tokens(usage, [&](const UsageSnapshot& x) { return serving_sum(x, true); });
     const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
     const double busy_share =
         ref_installed > 0 ? (busy.at(horizon) - busy.at(ref_start)) / ref_installed : 0.0;
@@ -155,6 +170,17 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
       u.busy_window_gpu_s[c][m] = busy.at(sb) - busy.at(sa);
       u.busy_gpu_s[c][m] =
           u.busy_window_gpu_s[c][m] + (b > horizon ? busy_share * installed_gpu_s(spec, ea, b) : 0);
+      auto per_installed = [&](const Cumulative& x) {
+        return ref_installed > 0 ? (x.at(horizon) - x.at(ref_start)) / ref_installed : 0.0;
+      };
+      u.serving_window_gpu_s[c][m] = serving.at(sb) - serving.at(sa);
+      u.serving_gpu_s[c][m] =
+          u.serving_window_gpu_s[c][m] +
+          (b > horizon ? per_installed(serving) * installed_gpu_s(spec, ea, b) : 0);
+      u.output_window_tokens[c][m] = tokens.at(sb) - tokens.at(sa);
+      u.output_tokens[c][m] =
+          u.output_window_tokens[c][m] +
+          (b > horizon ? per_installed(tokens) * installed_gpu_s(spec, ea, b) : 0);
     }
   }
 
@@ -225,6 +251,21 @@ MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int mont
   for (std::size_t j = 0; j < s.jobs.size(); ++j)
     u.job_useful_flop.push_back(std::min(end.jobs[j].useful_flop, s.jobs[j].total_flop));
   return u;
+}
+
+// What a usage-based lease bills in month m, in the lease model's "GPU-hours used": busy or
+// serving GPU-hours, or millions of output tokens (its rate is then per million tokens).
+double lease_units_used(const LeaseSpec& lease, const MonthlyUsage& u, int m, bool window) {
+  const std::size_t c = lease.cluster;
+  switch (lease.usage) {
+  case LeaseUsage::serving_gpu_hours:
+    return (window ? u.serving_window_gpu_s : u.serving_gpu_s)[c][m] / 3600;
+  case LeaseUsage::output_tokens:
+    return (window ? u.output_window_tokens : u.output_tokens)[c][m] / 1e6;
+  case LeaseUsage::busy_gpu_hours:
+    break;
+  }
+  return (window ? u.busy_window_gpu_s : u.busy_gpu_s)[c][m] / 3600;
 }
 
 // ---- evaluation -------------------------------------------------------------------------------
@@ -511,7 +552,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     LeaseVolumes volumes;
     for (int m = 0; m < n; ++m) {
       volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
-      volumes.gpu_hours_used.push_back(u.busy_gpu_s[c][m] / 3600);
+      volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
     }
     out.rent_usd = lease_income_usd(out.params, volumes, n);
     out.power_usd = u.cluster_power_usd[c];
@@ -529,10 +570,10 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
       cluster_weight_window +=
           u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
       if (site_weight > 0) out.facility_usd[m] = e.sites[site].other_usd[m] * weight / site_weight;
-      const double rate_per_s = lease_rate_usd_per_gpu_hour(out.params, m) / 3600;
-      out.rent_window_usd += rate_per_s * (spec.commitment == LeaseCommitment::take_or_pay
-                                               ? u.installed_window_gpu_s[c][m]
-                                               : u.busy_window_gpu_s[c][m]);
+      const double rate = lease_rate_usd_per_gpu_hour(out.params, m); // per hour, or per unit
+      out.rent_window_usd += spec.commitment == LeaseCommitment::take_or_pay
+                                 ? rate / 3600 * u.installed_window_gpu_s[c][m]
+                                 : rate * lease_units_used(spec, u, m, true);
       out.power_window_usd += u.cluster_power_window_usd[c][m];
       out.rent_total_usd += out.rent_usd[m];
     }
@@ -571,7 +612,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     const int horizon = lease.start_month + lease.term_months;
     for (int m = 0; m < horizon; ++m) {
       params.lease_volumes.gpus_on_lease.push_back(u.installed_gpu_s[lease.cluster][m] / month_s);
-      params.lease_volumes.gpu_hours_used.push_back(u.busy_gpu_s[lease.cluster][m] / 3600);
+      params.lease_volumes.gpu_hours_used.push_back(lease_units_used(lease, u, m, false));
       params.failures.push_back(u.failures[lease.cluster][m]);
       params.lost_units.push_back(u.lost_hosts[lease.cluster][m]);
     }
@@ -1025,9 +1066,16 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     l["lessor"] = spec.lessor;
     l["lessee"] = spec.lessee;
     l["cluster"] = s.clusters[spec.cluster].name;
-    l["rate_usd_per_gpu_hour"] = spec.rate_usd_per_gpu_s * 3600;
+    const bool per_token = spec.usage == LeaseUsage::output_tokens;
+    l["rate_usd_per_gpu_hour"] = per_token ? json(nullptr) : json(spec.rate_usd_per_gpu_s * 3600);
     l["commitment"] =
         spec.commitment == LeaseCommitment::take_or_pay ? "take_or_pay" : "usage_based";
+    if (spec.commitment == LeaseCommitment::usage_based) {
+      l["usage"] = spec.usage == LeaseUsage::serving_gpu_hours ? "serving_gpu_hours"
+                   : per_token                                 ? "output_tokens"
+                                                               : "busy_gpu_hours";
+      if (per_token) l["rate_usd_per_million_tokens"] = spec.rate_usd_per_gpu_s * 3600;
+    }
     l["start_month"] = spec.start_month;
     l["term_months"] = spec.term_months;
     l["triple_net"] = spec.triple_net;
@@ -1203,9 +1251,13 @@ std::string cluster_lease_text(const json& summary, const json& cluster) {
   if (summary.contains("finance") && summary["finance"].contains("leases"))
     for (const auto& l : summary["finance"]["leases"])
       if (l["cluster"] == cluster["name"])
-        return fmt::format("lease '{}' {:.3g} USD/GPU-h, rent {} in horizon",
-                           l["name"].get<std::string>(), l["rate_usd_per_gpu_hour"].get<double>(),
-                           usd_text(l["rent_in_horizon_usd"].get<double>()));
+        return fmt::format(
+            "lease '{}' {}, rent {} in horizon", l["name"].get<std::string>(),
+            l["rate_usd_per_gpu_hour"].is_number()
+                ? fmt::format("{:.3g} USD/GPU-h", l["rate_usd_per_gpu_hour"].get<double>())
+                : fmt::format("{:.3g} USD per million tokens",
+                              l["rate_usd_per_million_tokens"].get<double>()),
+            usd_text(l["rent_in_horizon_usd"].get<double>()));
   return "lease " + usd_text(cluster["lease_cost_usd"].get<double>());
 }
 

@@ -351,13 +351,39 @@ private:
     }
     lease.lessee = r.string("lessee", Need::required).value_or("?");
     lease.lessor = r.string("lessor", Need::optional).value_or("");
-    lease.rate_usd_per_gpu_s =
-        r.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1, true)
-            .value_or(0);
     lease.commitment = r.one_of("commitment", Need::optional, {"take_or_pay", "usage_based"})
                                    .value_or("take_or_pay") == "usage_based"
                            ? LeaseCommitment::usage_based
                            : LeaseCommitment::take_or_pay;
+    YAML::Node usage_node = r.peek("usage");
+    if (auto usage = r.one_of("usage", Need::optional,
+                              {"busy_gpu_hours", "serving_gpu_hours", "output_tokens"})) {
+      lease.usage = *usage == "serving_gpu_hours" ? LeaseUsage::serving_gpu_hours
+                    : *usage == "output_tokens"   ? LeaseUsage::output_tokens
+                                                  : LeaseUsage::busy_gpu_hours;
+      if (lease.commitment != LeaseCommitment::usage_based)
+        d_.error(usage_node, what + ": usage applies to commitment: usage_based only");
+      if (lease.usage != LeaseUsage::busy_gpu_hours && cluster &&
+          std::none_of(s_.inference.begin(), s_.inference.end(), [&](const InferenceSpec& j) {
+            return j.cluster == s_.clusters[*cluster].name;
+          }))
+        d_.error(usage_node, what + ": usage " + *usage + " bills inference jobs, and cluster '" +
+                                 s_.clusters[*cluster].name + "' has none");
+    }
+    if (lease.usage == LeaseUsage::output_tokens && r.has("rate")) {
+      d_.error(r.peek("rate"), what + ": usage output_tokens is billed per million tokens: give "
+                                      "rate_per_million_tokens, not rate");
+      r.child("rate", Need::optional); // read: one error, not three
+    } else if (lease.usage == LeaseUsage::output_tokens) {
+      lease.rate_usd_per_gpu_s =
+          r.quantity_in("rate_per_million_tokens", Dimension::money, Need::required, 0, 1e6, true)
+              .value_or(0) /
+          3600;
+    } else {
+      lease.rate_usd_per_gpu_s =
+          r.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1, true)
+              .value_or(0);
+    }
     int first_delivery_month = 0;
     if (cluster && !s_.clusters[*cluster].deliveries.empty())
       first_delivery_month = static_cast<int>(

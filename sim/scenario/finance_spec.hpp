@@ -20,13 +20,20 @@ namespace capsim {
 
 struct Scenario;
 
+// What a usage-based lease bills: the cluster's busy GPU-hours (any job), the GPU-hours its
+// inference jobs held (serving or starting), or the output tokens they served (rate per million).
+enum class LeaseUsage { busy_gpu_hours, serving_gpu_hours, output_tokens };
+
 struct LeaseSpec {
   std::string name;
   std::string lessor; // a vehicle's name when a vehicle finances the lease
   std::string lessee;
   std::size_t cluster = 0; // index in Scenario::clusters; the contract covers all its GPUs
+  // Per GPU-second; with usage output_tokens, USD per million tokens / 3600 (the lease model's
+  // "GPU-hours used" are then millions of tokens).
   double rate_usd_per_gpu_s = 0;
   LeaseCommitment commitment = LeaseCommitment::take_or_pay;
+  LeaseUsage usage = LeaseUsage::busy_gpu_hours; // usage_based only
   int start_month = 0; // month index (month = 1/12 Julian year) of the first rent
   int term_months = 0;
   double annual_escalator = 0;

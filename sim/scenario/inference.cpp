@@ -56,6 +56,40 @@ bool read_profile(MapReader& r, const char* key, std::size_t n, const std::strin
   return true;
 }
 
+// A request length: a number of tokens (fixed), or a distribution given by its mean and 99th
+// percentile, {distribution: lognormal, mean: 350, p99: 2000}, whose mean and coefficient of
+// variation it sets (models/serving.hpp lognormal_from_mean_p99). True for a distribution.
+bool read_length(MapReader& r, const char* key, const std::string& what, Diagnostics& d,
+                 double& mean, double& cv) {
+  YAML::Node node = r.child(key, Need::required);
+  if (!node.IsDefined()) return false;
+  if (!node.IsMap()) {
+    auto v = read_quantity(node, Dimension::dimensionless, key, d);
+    if (v && (*v < 1 || *v > 1e7))
+      d.error(node, fmt::format("{}: {} must be in [1, 1e7], got {}", what, key, *v));
+    else if (v)
+      mean = *v;
+    return false;
+  }
+  MapReader m(node, what + " " + key, d);
+  m.one_of("distribution", Need::required, {"lognormal"});
+  const auto mu = m.quantity_in("mean", Dimension::dimensionless, Need::required, 1, 1e7);
+  const auto p99 = m.quantity_in("p99", Dimension::dimensionless, Need::required, 1, 1e8);
+  m.finish();
+  if (!mu || !p99) return true;
+  const auto law = lognormal_from_mean_p99(*mu, *p99);
+  if (!law) {
+    d.error(node, fmt::format("{}: {}: no lognormal has mean {} and 99th percentile {} (the "
+                              "percentile must be above the mean and at most {:.4g} times it)",
+                              what, key, *mu, *p99,
+                              std::exp(2.3263478740408408 * 2.3263478740408408 / 2)));
+    return true;
+  }
+  mean = *mu;
+  cv = law->cv;
+  return true;
+}
+
 } // namespace
 
 InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diagnostics& d,
@@ -83,6 +117,8 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   j.start_s = r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
   j.priority = static_cast<int>(
       r.integer("priority", Need::optional, -1000000, 1000000).value_or(j.priority));
+  j.user_latency_s =
+      r.quantity_in("user_latency", Dimension::time, Need::optional, 0, 10).value_or(0);
 
   YAML::Node model_node = r.mapping("model", Need::required);
   if (model_node.IsDefined()) {
@@ -110,15 +146,22 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   YAML::Node requests_node = r.mapping("requests", Need::required);
   if (requests_node.IsDefined()) {
     MapReader q(requests_node, what + " requests", d);
-    j.shape.prompt_tokens =
-        q.quantity_in("prompt_tokens", Dimension::dimensionless, Need::required, 1, 1e7)
-            .value_or(1);
-    j.shape.output_tokens =
-        q.quantity_in("output_tokens", Dimension::dimensionless, Need::required, 1, 1e7)
-            .value_or(1);
-    j.shape.output_tokens_cv =
-        q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
-            .value_or(0);
+    j.shape.prompt_tokens = 1;
+    j.shape.output_tokens = 1;
+    read_length(q, "prompt_tokens", what, d, j.shape.prompt_tokens, j.shape.prompt_tokens_cv);
+    const bool output_distribution =
+        read_length(q, "output_tokens", what, d, j.shape.output_tokens, j.shape.output_tokens_cv);
+    if (q.has("output_tokens_cv")) {
+      YAML::Node cv_node = q.peek("output_tokens_cv");
+      const double cv =
+          q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
+              .value_or(0);
+      if (output_distribution)
+        d.error(cv_node, what + ": output_tokens is a distribution, which gives its own "
+                                "variation: drop output_tokens_cv");
+      else
+        j.shape.output_tokens_cv = cv;
+    }
     q.finish();
   }
 
@@ -213,11 +256,20 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   // The layout on the cluster's GPUs: it must fit, and tile the cluster's hosts.
   if (cluster && model_node.IsDefined() && j.model.layers > 0) {
     const YAML::Node& where = layout_node.IsDefined() ? layout_node : model_node;
-    if (s.sites.end() != std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) {
-          return x.name == cluster->site && x.kind == SiteKind::orbital;
-        }))
-      d.error(node, what + ": inference jobs run on ground clusters only (orbital replicas are "
-                           "not modelled yet)");
+    auto site = std::find_if(s.sites.begin(), s.sites.end(),
+                             [&](const SiteSpec& x) { return x.name == cluster->site; });
+    j.network_rtt_s = 2 * j.user_latency_s;
+    if (site != s.sites.end() && site->kind == SiteKind::orbital) {
+      j.orbital = true;
+      const OrbitalSpec& o = site->orbital;
+      if (o.stations.empty())
+        d.error(node, what + ": cluster '" + cluster->name + "' is at orbital site '" + site->name +
+                          "', which has no ground_stations: no request could reach it");
+      for (const NamedGroundStation& g : o.stations)
+        j.slant_range_m = std::max(j.slant_range_m,
+                                   slant_range_m(o.orbit.altitude_m, g.station.min_elevation_rad));
+      j.network_rtt_s += 2 * (j.slant_range_m / speed_of_light_m_per_s + o.isl_latency_s);
+    }
     ServingHardware hw;
     bool have_hw = true;
     try {

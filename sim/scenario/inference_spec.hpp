@@ -48,6 +48,15 @@ struct InferenceSpec {
   ReplicaProfile profile;    // one replica's, on the cluster's GPU (computed at load)
   int hosts_per_replica = 1; // a replica spans this many hosts (>= 1) ...
   int replicas_per_host = 1; // ... or a host holds this many replicas
+  // The users' network: `user_latency` one way between the users and the site (ground) or the
+  // ground station (orbit). On an orbital cluster a request also goes up from a ground station
+  // to the cluster and its tokens come down: the longest slant range of a pass (at the
+  // stations' lowest minimum elevation) at the speed of light, plus one inter-satellite hop to
+  // the replica's satellite. network_rtt_s = 2 (user + slant / c + isl), added to TTFT.
+  double user_latency_s = 0;
+  bool orbital = false;
+  double slant_range_m = 0; // orbital: the longest, over the site's ground stations
+  double network_rtt_s = 0;
 };
 
 } // namespace capsim

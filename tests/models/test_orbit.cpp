@@ -254,3 +254,17 @@ TEST_CASE("orbit validation reports each problem") {
   CHECK(validate(GroundStation{.latitude_rad = 2, .min_elevation_rad = -0.1}).size() == 2);
   CHECK(validate(ContactSearch{.step_s = 1, .tolerance_s = 2}).size() == 1);
 }
+
+TEST_CASE("slant range: the altitude at the zenith, the horizon's tangent at 0 deg, monotone") {
+  const double h = 650e3, a = earth_radius_m + h;
+  CHECK(slant_range_m(h, std::numbers::pi / 2) == doctest::Approx(h).epsilon(1e-12));
+  CHECK(slant_range_m(h, 0) ==
+        doctest::Approx(std::sqrt(a * a - earth_radius_m * earth_radius_m)).epsilon(1e-12));
+  // The triangle Earth centre - station - satellite closes: a^2 = R^2 + d^2 + 2 R d sin(el).
+  for (double deg : {5.0, 10.0, 30.0, 60.0}) {
+    const double el = deg * std::numbers::pi / 180, d = slant_range_m(h, el);
+    CHECK(d * d + earth_radius_m * earth_radius_m + 2 * earth_radius_m * d * std::sin(el) ==
+          doctest::Approx(a * a).epsilon(1e-12));
+    CHECK(d < slant_range_m(h, el - 0.01));
+  }
+}

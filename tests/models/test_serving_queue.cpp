@@ -167,6 +167,69 @@ TEST_CASE("fleet queue: more demand never lowers the replicas needed, the answer
         replicas_needed(r, 50, 1.0, targets, 100000));
 }
 
+TEST_CASE("fleet queue: the users' round trip adds to TTFT, not to TPOT, and tightens the SLO") {
+  ReplicaProfile r = llama70b_h100();
+  const FleetTargets t{.ttft_p50_s = 0, .ttft_p99_s = 1.5, .tpot_p50_s = 0, .tpot_p99_s = 0.08};
+  const double rtt = 0.0937; // e.g. a ground station's users, slant range and back
+  for (double demand : {0.0, 5.0, 40.0}) {
+    INFO("demand " << demand);
+    const FleetService a = fleet_service(r, 8, demand, 1.0, t);
+    const FleetService b = fleet_service(r, 8, demand, 1.0, t, rtt);
+    CHECK(b.ttft_p50_s == doctest::Approx(a.ttft_p50_s + rtt).epsilon(1e-12));
+    CHECK(b.ttft_p99_s == doctest::Approx(a.ttft_p99_s + rtt).epsilon(1e-12));
+    CHECK(b.tpot_p99_s == a.tpot_p99_s);
+    CHECK(b.served_per_s == a.served_per_s);
+    // Meeting a target T with the round trip is meeting T - rtt without it.
+    FleetTargets shorter = t;
+    shorter.ttft_p99_s = t.ttft_p99_s - rtt;
+    CHECK(b.slo_attainment ==
+          doctest::Approx(fleet_service(r, 8, demand, 1.0, shorter).slo_attainment).epsilon(1e-12));
+  }
+  // A round trip longer than the target: no fleet meets it.
+  CHECK(replicas_needed(r, 5, 1.0, t, 1000, 2.0) == 1001);
+  CHECK(replicas_needed(r, 5, 1.0, t, 1000, rtt) >= replicas_needed(r, 5, 1.0, t, 1000));
+}
+
+TEST_CASE("length distributions: a lognormal from its mean and p99; the holding time's moments") {
+  // By hand: mean 300, p99 1,500 tokens; z = 2.32635, z^2 = 5.41189, 2 ln 5 = 3.21888:
+  // sigma = z - sqrt(z^2 - 2 ln 5) = 2.32635 - 1.48088 = 0.84546; CV = sqrt(e^0.71481 - 1)
+  // = 1.0217.
+  const auto law = lognormal_from_mean_p99(300, 1500);
+  REQUIRE(law);
+  CHECK(law->sigma == doctest::Approx(0.84546).epsilon(1e-5));
+  CHECK(law->cv == doctest::Approx(1.0217).epsilon(1e-4));
+  // Its mean and p99 are the ones given.
+  CHECK(std::exp(law->mu + law->sigma * law->sigma / 2) == doctest::Approx(300).epsilon(1e-12));
+  CHECK(std::exp(law->mu + 2.3263478740408408 * law->sigma) ==
+        doctest::Approx(1500).epsilon(1e-12));
+  // None below the mean, or too far above it (p99 <= m exp(z^2 / 2) ~ 14.94 m).
+  CHECK_FALSE(lognormal_from_mean_p99(300, 300));
+  CHECK_FALSE(lognormal_from_mean_p99(300, 200));
+  CHECK_FALSE(lognormal_from_mean_p99(300, 300 * 15.0));
+  CHECK(lognormal_from_mean_p99(300, 300 * 14.9));
+
+  // The slot holding time's CV combines the prompt's (prefill part) and the output's (decode
+  // part): sqrt((cv_o (S - P))^2 + (cv_p P)^2) / S.
+  ReplicaProfile fixed = llama70b_h100(); // output CV 0.5, prompt fixed
+  const double S = fixed.holding_s, P = fixed.prefill_latency_s;
+  CHECK(fixed.holding_cv == doctest::Approx(0.5 * (S - P) / S).epsilon(1e-12));
+  ServingRequestShape shape{.prompt_tokens = 1000,
+                            .output_tokens = 400,
+                            .output_tokens_cv = law->cv,
+                            .prompt_tokens_cv = 0.8};
+  CHECK(holding_time_cv(shape, S, P) ==
+        doctest::Approx(std::sqrt(std::pow(law->cv * (S - P), 2) + std::pow(0.8 * P, 2)) / S)
+            .epsilon(1e-12));
+  // More variation, same means: the M/G/c queue waits longer at the same load.
+  ReplicaProfile wide = fixed;
+  wide.holding_cv = holding_time_cv(shape, S, P);
+  REQUIRE(wide.holding_cv > fixed.holding_cv);
+  const FleetTargets none{};
+  const double demand = 0.9 * 4 * fixed.capacity_per_s();
+  CHECK(fleet_service(wide, 4, demand, 1.0, none).wait_p99_s >
+        fleet_service(fixed, 4, demand, 1.0, none).wait_p99_s);
+}
+
 TEST_CASE("replica profile: the model's saturated replica, its decode rounds by batch") {
   ReplicaProfile r = llama70b_h100();
   // Capacity equals models/serving's lambda_max when slots bind (S(B) = B / lambda_max).

@@ -43,6 +43,7 @@ const std::vector<GoldenCase> golden_cases = {
     {"orbital-sso", {"horizon=90 d", "outputs.interval=1 d"}},
     {"power-vs-goodput", {}},
     {"quickstart", {}},
+    {"serve-ground-vs-orbit", {"horizon=2 d"}},
     {"train-and-serve", {"horizon=10 d"}},
 };
 
@@ -225,6 +226,9 @@ TEST_CASE("golden: power-vs-goodput") {
 }
 TEST_CASE("golden: quickstart") {
   check_case(case_named("quickstart"));
+}
+TEST_CASE("golden: serve-ground-vs-orbit") {
+  check_case(case_named("serve-ground-vs-orbit"));
 }
 TEST_CASE("golden: train-and-serve") {
   check_case(case_named("train-and-serve"));

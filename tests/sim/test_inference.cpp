@@ -253,3 +253,133 @@ TEST_CASE("inference: a power cap slows the replicas and lowers what they serve"
   CHECK(served_capped < served_full);
   CHECK(served_capped >= 0.5 * served_full); // the cap is at least half of TDP
 }
+
+TEST_CASE("inference: a usage-based lease bills the serving GPU-hours or the tokens served") {
+  TempDir dir;
+  // Serving to a daily demand while a training job backfills: the cluster's busy GPU-hours are
+  // the two together, so billing serving alone is a different bill.
+  const std::string demand =
+      "{rate: 10 /s, daily: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.2, 1.6, 2, 2.2, 2.2, "
+      "2, 1.8, 1.6, 1.4, 1.2, 1, 0.8, 0.5, 0.3, 0.2]}";
+  const std::string training =
+      "  - name: pretrain\n    cluster: c\n    model: {parameters: 8e9, tokens: backlog}\n"
+      "    recovery: elastic\n    min_gpus: 8\n    checkpoint: {interval: 1 h}\n";
+  auto scenario = [&](const std::string& lease) {
+    return serving_scenario("{min: 1, max: 16, scale_up_delay: 10 min}", demand, "{rate: 0 /GPU/h}",
+                            training +
+                                "finance:\n  leases:\n    - name: l\n      cluster: c\n"
+                                "      lessee: lab\n      term: 12 months\n"
+                                "      commitment: usage_based\n" +
+                                lease,
+                            "2 d");
+  };
+  auto g = run_ok(dir,
+                  dir.write("g.yaml", scenario("      usage: serving_gpu_hours\n"
+                                               "      rate: 2 USD/GPU/h\n")),
+                  {}, "g");
+  const double serving_h = g["inference"][0]["gpu_hours"].get<double>();
+  const double busy_h = g["sites"][0]["busy_gpu_hours"].get<double>();
+  INFO("serving " << serving_h << " GPU-h, busy " << busy_h);
+  CHECK(busy_h > serving_h * 1.05); // training ran on what serving left
+  const auto& gl = g["finance"]["leases"][0];
+  CHECK(gl["usage"] == "serving_gpu_hours");
+  CHECK(gl["rent_in_horizon_usd"].get<double>() == doctest::Approx(2 * serving_h).epsilon(1e-9));
+
+  auto t = run_ok(dir,
+                  dir.write("t.yaml", scenario("      usage: output_tokens\n"
+                                               "      rate_per_million_tokens: 0.6 USD\n")),
+                  {}, "t");
+  const double tokens = t["inference"][0]["output_tokens_served"].get<double>();
+  const auto& tl = t["finance"]["leases"][0];
+  CHECK(tl["usage"] == "output_tokens");
+  CHECK(tl["rate_usd_per_million_tokens"].get<double>() == doctest::Approx(0.6).epsilon(1e-12));
+  CHECK(tl["rate_usd_per_gpu_hour"].is_null());
+  CHECK(tl["rent_in_horizon_usd"].get<double>() ==
+        doctest::Approx(0.6 * tokens / 1e6).epsilon(1e-9));
+  // Past the horizon the contract's months carry the run's tokens per installed GPU-second (64
+  // GPUs from day 0): 12 months x (tokens / 2 days).
+  const double month_s = 365.25 * 86400 / 12;
+  CHECK(tl["rent_over_term_usd"].get<double>() ==
+        doctest::Approx(0.6 * tokens / 1e6 / (2 * 86400) * 12 * month_s).epsilon(1e-9));
+
+  // Bad input: located, exit 2.
+  auto bad = [&](const std::string& lease, const std::string& message) {
+    std::string text = scenario(lease);
+    auto r = run_capsim({"validate", dir.write("bad.yaml", text)});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(message) != std::string::npos);
+  };
+  bad("      usage: output_tokens\n      rate: 2 USD/GPU/h\n",
+      "bad.yaml:32:13: error: lease 'l': usage output_tokens is billed per million tokens");
+  bad("      usage: gpu_minutes\n      rate: 2 USD/GPU/h\n",
+      "bad.yaml:31:14: error: 'usage' in lease 'l' must be one of busy_gpu_hours, "
+      "serving_gpu_hours, output_tokens");
+  std::string take = scenario("      usage: serving_gpu_hours\n      rate: 2 USD/GPU/h\n");
+  take.replace(take.find("usage_based"), 11, "take_or_pay");
+  auto r = run_capsim({"validate", dir.write("take.yaml", take)});
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("take.yaml:31:14: error: lease 'l': usage applies to commitment: "
+                      "usage_based only") != std::string::npos);
+}
+
+TEST_CASE("inference: request lengths as lognormal distributions; bad ones are located errors") {
+  TempDir dir;
+  const std::string fixed_lengths =
+      "{prompt_tokens: 1000, output_tokens: 300, output_tokens_cv: 0.5}";
+  std::string text = serving_scenario("{fixed: 8, scale_up_delay: 0 s}", "{rate: 20 /s}",
+                                      "{rate: 0 /GPU/h}", "", "1 d");
+  REQUIRE(text.find(fixed_lengths) != std::string::npos);
+  auto with = [&](const std::string& lengths) {
+    std::string t = text;
+    t.replace(t.find(fixed_lengths), fixed_lengths.size(), lengths);
+    return t;
+  };
+  // Same means, fixed lengths vs lognormal ones (p99 5x the mean), at 85% of the fleet's
+  // capacity: the same tokens are served, and the wider holding times queue longer (the M/G/c
+  // tail grows with their CV).
+  auto probe =
+      run_ok(dir, dir.write("p.yaml", with("{prompt_tokens: 1000, output_tokens: 300}")), {}, "p");
+  const double rate =
+      0.85 * 8 * probe["inference"][0]["replica"]["capacity_requests_per_s"].get<double>();
+  auto at_rate = [&](std::string t) {
+    t.replace(t.find("{rate: 20 /s}"), 13, "{rate: " + std::to_string(rate) + " /s}");
+    return t;
+  };
+  auto a =
+      run_ok(dir, dir.write("a.yaml", at_rate(with("{prompt_tokens: 1000, output_tokens: 300}"))),
+             {}, "a");
+  auto b = run_ok(
+      dir,
+      dir.write("b.yaml", at_rate(with("{prompt_tokens: {distribution: lognormal, mean: 1000, "
+                                       "p99: 5000}, output_tokens: {distribution: lognormal, "
+                                       "mean: 300, p99: 1500}}"))),
+      {}, "b");
+  const auto& ja = a["inference"][0];
+  const auto& jb = b["inference"][0];
+  CHECK(jb["output_tokens_served"].get<double>() ==
+        doctest::Approx(ja["output_tokens_served"].get<double>()).epsilon(1e-12));
+  CHECK(jb["replica"]["max_batch"] == ja["replica"]["max_batch"]); // KV use from the means
+  REQUIRE(ja["ttft_p99_worst_s"].is_number());
+  REQUIRE(jb["ttft_p99_worst_s"].is_number());
+  CHECK(jb["ttft_p99_worst_s"].get<double>() > ja["ttft_p99_worst_s"].get<double>());
+
+  auto bad = [&](const std::string& lengths, const std::string& message) {
+    auto r = run_capsim({"validate", dir.write("bad.yaml", with(lengths))});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(message) != std::string::npos);
+  };
+  bad("{prompt_tokens: 1000, output_tokens: {distribution: lognormal, mean: 300, p99: 200}}",
+      "bad.yaml:14:52: error: inference job 'chat': output_tokens: no lognormal has mean 300 and "
+      "99th percentile 200");
+  bad("{prompt_tokens: {distribution: gamma, mean: 1000, p99: 3000}, output_tokens: 300}",
+      "bad.yaml:14:46: error: 'distribution' in inference job 'chat' prompt_tokens must be one "
+      "of lognormal");
+  bad("{prompt_tokens: 1000, output_tokens: {distribution: lognormal, mean: 300, p99: 900}, "
+      "output_tokens_cv: 1}",
+      "drop output_tokens_cv");
+  bad("{prompt_tokens: 1000, output_tokens: {distribution: lognormal, mean: 300}}",
+      "missing required key 'p99'");
+}
