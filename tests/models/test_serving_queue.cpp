@@ -190,7 +190,7 @@ TEST_CASE("fleet queue: the users' round trip adds to TTFT, not to TPOT, and tig
   CHECK(replicas_needed(r, 5, 1.0, t, 1000, rtt) >= replicas_needed(r, 5, 1.0, t, 1000));
 }
 
-TEST_CASE("length distributions: a lognormal from its mean and p99; the holding time's moments") {
+TEST_CASE("length distributions: a lognormal from its mean and p99, the holding time's moments") {
   // By hand: mean 300, p99 1,500 tokens; z = 2.32635, z^2 = 5.41189, 2 ln 5 = 3.21888:
   // sigma = z - sqrt(z^2 - 2 ln 5) = 2.32635 - 1.48088 = 0.84546; CV = sqrt(e^0.71481 - 1)
   // = 1.0217.

@@ -324,7 +324,7 @@ TEST_CASE("inference: a usage-based lease bills the serving GPU-hours or the tok
                       "usage_based only") != std::string::npos);
 }
 
-TEST_CASE("inference: request lengths as lognormal distributions; bad ones are located errors") {
+TEST_CASE("inference: request lengths as lognormal distributions, bad ones are located errors") {
   TempDir dir;
   const std::string fixed_lengths =
       "{prompt_tokens: 1000, output_tokens: 300, output_tokens_cv: 0.5}";
