@@ -154,8 +154,8 @@ bool RunLauncher::forks_in_process() const {
   }
 }
 
-// A run's own wall time, as it measured it: the sum of its profile (load, platform, state,
-// models, rows, engine, report: from reading the scenario to its summary); 0 if absent.
+// A run's own wall time, as it measured it: the sum of its profile (load, setup, platform,
+// state, models, rows, engine, report: from reading the scenario to its summary); 0 if absent.
 static double own_time_s(const nlohmann::ordered_json& summary) {
   const auto engine = summary.value("engine", nlohmann::ordered_json::object());
   const auto profile = engine.value("profile", nlohmann::ordered_json::object());
