@@ -750,10 +750,7 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   site.satellites_in_orbit += a.satellites;
   assert(static_cast<std::size_t>(a.cohort) == site.cohorts.size());
   site.cohorts.emplace_back(now, a.satellites);
-  double n = site.satellites_in_orbit;
-  site.battery_params.capacity_j = n * b.battery_energy_j;
-  site.battery_params.max_discharge_power_w = discharge_rating_for_load_w(n * b.load_power_w);
-  site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
+  size_satellite_batteries(site);
   site.battery.energy_j += static_cast<double>(a.satellites) * b.battery_energy_j;
   refresh_conditions(site, now);
   log_.add(now, what, site.spec->name, cluster.spec->name, "",
@@ -764,6 +761,14 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   // The deployment has flown: what it lost meanwhile is ordered now (spares policy).
   if (a.kind == ClusterState::Arrival::Kind::launch && cluster.planned_launches_left == 0)
     order_replacements(cluster, now, true);
+}
+
+void World::size_satellite_batteries(SiteState& site) {
+  const SatelliteBudget& b = site.spec->satellite;
+  const double n = site.satellites_in_orbit;
+  site.battery_params.capacity_j = n * b.battery_energy_j;
+  site.battery_params.max_discharge_power_w = discharge_rating_for_load_w(n * b.load_power_w);
+  site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
 }
 
 void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double now) {
@@ -803,16 +808,13 @@ void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double
     cluster.satellite_gpus[static_cast<std::size_t>(a.first_satellite + k)] = 0;
   ++cluster.installed_version;
   // The site loses their arrays, batteries (their share of the charge) and radiators.
-  const SatelliteBudget& b = site.spec->satellite;
   const double before = site.satellites_in_orbit;
   site.satellites_in_orbit -= a.satellites;
   site.satellites_retired += a.satellites;
   site.cohorts[static_cast<std::size_t>(a.cohort)].second -= a.satellites;
   double n = site.satellites_in_orbit;
   site.battery.energy_j *= before > 0 ? n / before : 0;
-  site.battery_params.capacity_j = n * b.battery_energy_j;
-  site.battery_params.max_discharge_power_w = n * b.load_power_w * 1.5;
-  site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
+  size_satellite_batteries(site);
   log_.add(now, "end_of_life", site.spec->name, cluster.spec->name, "",
            fmt::format("{} satellites retired ({} lost GPUs among them); {} GPUs in orbit",
                        a.satellites, down * cluster.gpus_per_host(), gpus_in_orbit(cluster)));

@@ -313,6 +313,10 @@ public:
   void arrival(ClusterState& cluster, const ClusterState::Arrival& arrival, double now);
   // Orbital: satellites reach the end of their life; jobs on them restart elsewhere.
   void retire(ClusterState& cluster, const ClusterState::Arrival& retirement, double now);
+  // An orbital site's battery limits for the satellites now in orbit: their capacity, their
+  // charge power (the arrays at beginning of life) and their discharge rating
+  // (discharge_rating_for_load_w, models/battery.hpp). The charge itself is the caller's.
+  static void size_satellite_batteries(SiteState& site);
   // Orbital: GPUs on the satellites in orbit (launched, not retired, not lost for good).
   long long gpus_in_orbit(const ClusterState& cluster) const;
   // Orbital, replacement: spares: orders what the constellation lacks (models/spacecraft.hpp,
