@@ -7,11 +7,12 @@
 
 #include "models/random.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 namespace {
 
-constexpr double julian_year_s = 365.25 * 86400;
 constexpr double gy_per_rad = 0.01;
 
 std::string num(double x) {

@@ -39,6 +39,8 @@
 #include <string_view>
 #include <vector>
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 // What an event does to the device it hits.
@@ -73,7 +75,7 @@ PerRadiationEffect default_doses_per_event_gy();
 double gy_per_s_from_rad_per_year(double rad_per_year);
 
 struct RadiationParams {
-  double dose_rate_gy_per_s = 150 * 0.01 / (365.25 * 86400);
+  double dose_rate_gy_per_s = 150 * 0.01 / julian_year_s;
   PerRadiationEffect dose_per_event_gy = default_doses_per_event_gy();
   double dose_limit_gy = 20;
 };

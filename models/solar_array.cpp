@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 namespace {
-
-constexpr double julian_year_s = 365.25 * 86400;
 
 std::string num(double x) {
   char buf[32];

@@ -86,7 +86,7 @@ std::vector<std::string> validate(const OrbitalTcoParams& p) {
 
 TcoBreakdown ground_tco(const GroundTcoParams& p) {
   throw_if_invalid(validate(p));
-  const double years = p.period_s / kSecondsPerYear;
+  const double years = p.period_s / julian_year_s;
   const double facility_capex_usd = p.facility_capex_usd_per_w * p.it_capacity_w;
   TcoBreakdown tco;
   tco.facility_usd = facility_capex_usd * p.period_s / p.facility_life_s;
@@ -103,7 +103,7 @@ TcoBreakdown ground_tco(const GroundTcoParams& p) {
 
 TcoBreakdown orbital_tco(const OrbitalTcoParams& p) {
   throw_if_invalid(validate(p));
-  const double years = p.period_s / kSecondsPerYear;
+  const double years = p.period_s / julian_year_s;
   const double unit_usd =
       p.satellite_power_w * p.satellite_cost_usd_per_w + p.compute_hardware_usd_per_satellite;
   const double launch_usd = p.satellite_mass_kg * p.launch_usd_per_kg;

@@ -31,22 +31,23 @@
 #include <string>
 #include <vector>
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 inline constexpr double kFlopPerEflop = 1e18;
-inline constexpr double kSecondsPerYear = 365.25 * 86400.0;
 inline constexpr double kJoulesPerKwh = 3.6e6;
 
 double cost_per_eflop_usd(double total_cost_usd, double useful_flop);
 double cost_per_training_run_usd(double total_cost_usd, double useful_flop, double run_flop);
 
 struct GroundTcoParams {
-  double period_s = kSecondsPerYear;
+  double period_s = julian_year_s;
   double it_capacity_w = 0;
   double facility_capex_usd_per_w = 0;
-  double facility_life_s = 15 * kSecondsPerYear;
+  double facility_life_s = 15 * julian_year_s;
   double hardware_capex_usd = 0;
-  double hardware_life_s = 5 * kSecondsPerYear;
+  double hardware_life_s = 5 * julian_year_s;
   double it_energy_j = 0;
   double pue = 1.0;
   double electricity_usd_per_j = 0;
@@ -57,14 +58,14 @@ struct GroundTcoParams {
 };
 
 struct OrbitalTcoParams {
-  double period_s = kSecondsPerYear;
+  double period_s = julian_year_s;
   double satellites = 0;
   double satellite_power_w = 0;
   double satellite_cost_usd_per_w = 0;
   double compute_hardware_usd_per_satellite = 0;
   double satellite_mass_kg = 0;
   double launch_usd_per_kg = 0;
-  double satellite_life_s = 5 * kSecondsPerYear;
+  double satellite_life_s = 5 * julian_year_s;
   double annual_replacement_fraction = 0;
   double ground_segment_usd = 0;
   double insurance_fraction = 0;

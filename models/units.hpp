@@ -40,6 +40,10 @@
 
 namespace capsim {
 
+// The calendar every model and input shares: a Julian year (IAU) and a month of 1/12 of it.
+inline constexpr double julian_year_s = 365.25 * 86400;      // 31 557 600 s
+inline constexpr double julian_month_s = julian_year_s / 12; // 2 629 800 s
+
 enum class Dimension {
   dimensionless,
   time,

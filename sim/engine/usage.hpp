@@ -5,9 +5,11 @@
 
 #include <vector>
 
+#include "models/units.hpp"
+
 namespace capsim {
 
-inline constexpr double usage_month_s = 365.25 * 86400 / 12; // same month as the unit parser
+inline constexpr double usage_month_s = julian_month_s; // the unit parser's month
 
 struct ClusterUsage {
   double installed_gpus = 0;  // at the snapshot's time

@@ -45,8 +45,8 @@ public:
         r.quantity_in("discount_rate", Dimension::dimensionless, Need::optional, -0.99, 10, true);
     if (YAML::Node start = r.child("start_date", Need::optional); start.IsDefined())
       read_start_date(start);
-    if (auto life = r.quantity_in("gpu_life", Dimension::time, Need::optional, 0,
-                                  50 * kSecondsPerYear, true))
+    if (auto life =
+            r.quantity_in("gpu_life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true))
       f_.gpu_life_s = *life;
     YAML::Node leases = r.sequence("leases", Need::optional);
     YAML::Node vehicles = r.sequence("vehicles", Need::optional);
@@ -291,8 +291,8 @@ private:
         r.quantity_in("generation_step", Dimension::dimensionless, Need::optional, 0, 1, true)
             .value_or(c.generation_step);
     if (auto life = r.quantity_in("economic_life", Dimension::time, Need::optional, 0,
-                                  50 * kSecondsPerYear, true))
-      c.economic_life_years = *life / kSecondsPerYear;
+                                  50 * julian_year_s, true))
+      c.economic_life_years = *life / julian_year_s;
     c.used_floor_fraction =
         r.quantity_in("used_floor", Dimension::dimensionless, Need::optional, 0, 0.99)
             .value_or(c.used_floor_fraction);
@@ -593,8 +593,8 @@ private:
                         : method == "piecewise_linear" ? DepreciationMethod::piecewise_linear
                                                        : DepreciationMethod::straight_line;
     if (auto life =
-            r.quantity_in("life", Dimension::time, Need::optional, 0, 50 * kSecondsPerYear, true))
-      v.residual.life_years = *life / kSecondsPerYear;
+            r.quantity_in("life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true))
+      v.residual.life_years = *life / julian_year_s;
     v.residual.declining_multiplier =
         r.quantity_in("multiplier", Dimension::dimensionless, Need::optional, 0, 100, true)
             .value_or(2);
@@ -678,13 +678,13 @@ private:
           r.quantity_in("capex_per_it_power", Dimension::money_per_power, Need::optional, 0, 1e3)
               .value_or(0);
       c.ground.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
-                                               100 * kSecondsPerYear, true)
+                                               100 * julian_year_s, true)
                                      .value_or(c.ground.facility_life_s);
       c.ground.hardware_capex_usd =
           r.quantity_in("hardware_capex", Dimension::money, Need::optional, 0, max_money_usd)
               .value_or(0);
       c.ground.hardware_life_s = r.quantity_in("hardware_life", Dimension::time, Need::optional, 0,
-                                               50 * kSecondsPerYear, true)
+                                               50 * julian_year_s, true)
                                      .value_or(c.ground.hardware_life_s);
       c.ground.maintenance_fraction_per_year =
           r.quantity_in("maintenance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
@@ -723,7 +723,7 @@ private:
           r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
               .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
       c.orbital.satellite_life_s =
-          r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * kSecondsPerYear,
+          r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * julian_year_s,
                         true)
               .value_or(orbit ? orbit->orbital.design_life_s : c.orbital.satellite_life_s);
       c.orbital.annual_replacement_fraction =

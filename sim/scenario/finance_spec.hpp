@@ -16,6 +16,8 @@
 #include "models/vehicle.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 struct Scenario;
@@ -126,7 +128,7 @@ struct FinanceSpec {
   // GPU capital of a cluster without a lease: its purchase price (the system's price per GPU, or
   // the GPU's) over this straight-line life; in orbit, over min(gpu_life, satellite_life).
   // Default 5 years: the middle of the 4-6 year depreciation lives in public filings (2025).
-  double gpu_life_s = 5 * 365.25 * 86400;
+  double gpu_life_s = 5 * julian_year_s;
   std::vector<LeaseSpec> leases;
   std::vector<VehicleSpec> vehicles;
   std::vector<SiteCostSpec> site_costs;

@@ -19,12 +19,14 @@
 #include "sim/scenario/site_power.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 namespace {
 
 // Absurd-value guards: beyond these, a scenario is a typo, not a plan.
-constexpr double max_horizon_s = 50 * 365.25 * 86400;
+constexpr double max_horizon_s = 50 * julian_year_s;
 constexpr long long max_gpus = 100'000'000;
 constexpr double min_output_interval_s = 1;
 constexpr double max_outputs_rows = 5e6;
@@ -436,7 +438,7 @@ private:
           f.quantity_in("rate", Dimension::rate_per_gpu_time, Need::optional, 0, 1.0 / 60)
               .value_or(c.failure_rate_per_gpu_s);
       c.repair_time_s =
-          f.quantity_in("repair_time", Dimension::time, Need::optional, 0, 10 * 365.25 * 86400)
+          f.quantity_in("repair_time", Dimension::time, Need::optional, 0, 10 * julian_year_s)
               .value_or(c.repair_time_s);
       // In orbit a repair_time is a servicing or reboot policy; by default nothing is repaired.
       c.permanent_fraction =

@@ -5,6 +5,8 @@
 #include "sim/scenario/catalog.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 const Fabric* MarketCatalog::find_fabric(const std::string& name) const {
@@ -103,9 +105,9 @@ MarketCatalog load_market_catalog(const std::string& path) {
     m.costs.repair_usd_per_failure =
         r.quantity_in("repair_per_failure", Dimension::money, Need::required, 0, 1e7).value_or(0);
     m.costs.warranty_months = static_cast<int>(
-        r.quantity_in("warranty", Dimension::time, Need::required, 0, 20 * 365.25 * 86400)
+        r.quantity_in("warranty", Dimension::time, Need::required, 0, 20 * julian_year_s)
                 .value_or(0) /
-            (365.25 * 86400 / 12) +
+            julian_month_s +
         0.5);
     m.costs.remarketing_fraction =
         r.quantity_in("remarketing", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
@@ -131,10 +133,10 @@ MarketCatalog load_market_catalog(const std::string& path) {
     m.generation_step =
         r.quantity_in("generation_step", Dimension::dimensionless, Need::required, 0, 1, true)
             .value_or(1);
-    m.economic_life_years = r.quantity_in("economic_life", Dimension::time, Need::required, 0,
-                                          50 * 365.25 * 86400, true)
-                                .value_or(6 * 365.25 * 86400) /
-                            (365.25 * 86400);
+    m.economic_life_years =
+        r.quantity_in("economic_life", Dimension::time, Need::required, 0, 50 * julian_year_s, true)
+            .value_or(6 * julian_year_s) /
+        julian_year_s;
     m.used_floor =
         r.quantity_in("used_floor", Dimension::dimensionless, Need::required, 0, 0.99).value_or(0);
     r.finish();

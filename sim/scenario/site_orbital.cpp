@@ -5,6 +5,8 @@
 
 #include "sim/scenario/scenario.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 namespace {
@@ -112,7 +114,7 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
         s.quantity_in("cost_per_watt", Dimension::money_per_power, Need::optional, 0, 1e5)
             .value_or(0);
     o.design_life_s =
-        s.quantity_in("design_life", Dimension::time, Need::optional, 86400, 50 * 365.25 * 86400)
+        s.quantity_in("design_life", Dimension::time, Need::optional, 86400, 50 * julian_year_s)
             .value_or(o.design_life_s);
     if (auto unit = s.string("failure_unit", Need::optional)) {
       if (*unit == "gpu")
@@ -181,7 +183,7 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
     o.launch.payload_kg =
         l.quantity_in("payload", Dimension::mass, Need::required, 1, 1e7, true).value_or(1);
     o.launch.interval_s =
-        l.quantity_in("interval", Dimension::time, Need::optional, 0, 10 * 365.25 * 86400)
+        l.quantity_in("interval", Dimension::time, Need::optional, 0, 10 * julian_year_s)
             .value_or(7 * 86400.0);
     o.launch.first_launch_s =
         l.quantity_in("first", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);

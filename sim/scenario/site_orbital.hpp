@@ -13,6 +13,8 @@
 #include "models/spacecraft.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 struct NamedGroundStation {
@@ -38,7 +40,7 @@ struct OrbitalSpec {
   std::vector<NamedGroundStation> stations;
   LaunchParams launch;
   RadiationParams radiation;
-  double design_life_s = 5 * 365.25 * 86400;
+  double design_life_s = 5 * julian_year_s;
   // What one permanent failure takes out: one GPU, or the board (the system's GPUs) it sits on.
   enum class FailureUnit { gpu, board } failure_unit = FailureUnit::board;
   ReplacementPolicy replacement = ReplacementPolicy::none;

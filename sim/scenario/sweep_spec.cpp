@@ -11,6 +11,8 @@
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/scenario.hpp"
 
+#include "models/units.hpp"
+
 namespace capsim {
 
 namespace {
@@ -18,7 +20,7 @@ namespace {
 constexpr long long max_steps = 100'000;
 constexpr long long max_samples = 1'000'000;
 constexpr double max_points = 1e7;
-constexpr double max_timeout_s = 365.25 * 86400;
+constexpr double max_timeout_s = julian_year_s;
 
 std::string format_axis_value(double value, const std::string& unit) {
   std::string text = fmt::format("{:.12g}", value);

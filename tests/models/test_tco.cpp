@@ -17,12 +17,12 @@ TEST_CASE("tco: a ground site reduces to cost per useful EFLOP") {
   // 100 MW of IT at 10.7 M USD/MW (press), 8 US cents/kWh (EIA industrial range), PUE 1.3,
   // WUE 0.38 L/kWh (press), one year at full load.
   const double it_power_w = 100e6;
-  const double it_energy_j = it_power_w * kSecondsPerYear;
+  const double it_energy_j = it_power_w * julian_year_s;
   GroundTcoParams site{.it_capacity_w = it_power_w,
                        .facility_capex_usd_per_w = 10.7,
-                       .facility_life_s = 15 * kSecondsPerYear,
+                       .facility_life_s = 15 * julian_year_s,
                        .hardware_capex_usd = 3.0e9,
-                       .hardware_life_s = 5 * kSecondsPerYear,
+                       .hardware_life_s = 5 * julian_year_s,
                        .it_energy_j = it_energy_j,
                        .pue = 1.3,
                        .electricity_usd_per_j = 0.08 / kJoulesPerKwh,
@@ -50,14 +50,14 @@ TEST_CASE("tco: a ground site reduces to cost per useful EFLOP") {
 TEST_CASE("tco: an orbital constellation reduces to cost per useful EFLOP") {
   // 27 kW satellites of ~740 kg (whole satellites 36-49 W/kg, press) at 1,500 USD/kg (heavy
   // launcher, press); the cost figures are illustrative inputs, the check is the arithmetic.
-  OrbitalTcoParams fleet{.period_s = kSecondsPerYear,
+  OrbitalTcoParams fleet{.period_s = julian_year_s,
                          .satellites = 100,
                          .satellite_power_w = 27e3,
                          .satellite_cost_usd_per_w = 100,
                          .compute_hardware_usd_per_satellite = 1e6,
                          .satellite_mass_kg = 740,
                          .launch_usd_per_kg = 1500,
-                         .satellite_life_s = 5 * kSecondsPerYear,
+                         .satellite_life_s = 5 * julian_year_s,
                          .annual_replacement_fraction = 0.02,
                          .ground_segment_usd = 5e6,
                          .insurance_fraction = 0.05,
