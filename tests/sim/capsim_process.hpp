@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -112,6 +113,25 @@ inline std::vector<std::vector<std::string>> read_csv(const std::string& path,
   while (std::getline(in, line))
     rows.push_back(split(line));
   return rows;
+}
+
+// Rows of a CSV file with a header line, each as a map from column name to text.
+inline std::vector<std::map<std::string, std::string>> read_csv_maps(const std::string& path) {
+  std::vector<std::string> header;
+  auto rows = read_csv(path, header);
+  std::vector<std::map<std::string, std::string>> out;
+  for (const auto& row : rows) {
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < header.size() && i < row.size(); ++i)
+      m[header[i]] = row[i];
+    out.push_back(m);
+  }
+  return out;
+}
+
+// A CSV field as a number; an empty field (no value) as 0.
+inline double number_or_zero(const std::string& text) {
+  return text.empty() ? 0.0 : std::stod(text);
 }
 
 inline std::size_t column(const std::vector<std::string>& header, const std::string& name) {

@@ -39,22 +39,14 @@ std::string serving_scenario(const std::string& replicas, const std::string& dem
          replicas + "\n" + extra_jobs;
 }
 
-std::vector<std::map<std::string, std::string>> csv_rows(const std::string& path) {
-  std::vector<std::string> header;
-  auto rows = read_csv(path, header);
-  std::vector<std::map<std::string, std::string>> out;
-  for (const auto& row : rows) {
-    std::map<std::string, std::string> m;
-    for (std::size_t i = 0; i < header.size() && i < row.size(); ++i)
-      m[header[i]] = row[i];
-    out.push_back(m);
-  }
-  return out;
-}
-
-double num(const std::string& text) {
-  return text.empty() ? 0.0 : std::stod(text);
-}
+// A diurnal demand that needs most of a 16-replica cluster at its peak and little at night.
+const std::string diurnal_demand =
+    "{rate: 10 /s, daily: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.2, 1.6, 2, 2.2, 2.2, "
+    "2, 1.8, 1.6, 1.4, 1.2, 1, 0.8, 0.5, 0.3, 0.2]}";
+// An elastic backlog training job on cluster c that backfills what serving leaves idle.
+const std::string backfill_training =
+    "  - name: pretrain\n    cluster: c\n    model: {parameters: 8e9, tokens: backlog}\n"
+    "    recovery: elastic\n    min_gpus: 8\n    checkpoint: {interval: 1 h}\n";
 
 } // namespace
 
@@ -75,17 +67,17 @@ TEST_CASE("inference: a scenario's serving job runs, and its outputs add up") {
   CHECK(j["cost_per_million_tokens_usd"].is_number());
   CHECK(s["clusters"][0]["gpu_hours_serving"].get<double>() == doctest::Approx(32 * 48.0));
   // The time series' served tokens integrate to the summary's.
-  auto rows = csv_rows(dir.path("out/timeseries.csv"));
+  auto rows = read_csv_maps(dir.path("out/timeseries.csv"));
   double tokens = 0, last_t = 0;
   for (const auto& row : rows) {
-    double t = num(row.at("time_s"));
-    tokens += num(row.at("served_tokens_per_s")) * (t - last_t);
+    double t = number_or_zero(row.at("time_s"));
+    tokens += number_or_zero(row.at("served_tokens_per_s")) * (t - last_t);
     last_t = t;
-    if (t > 0) CHECK(num(row.at("serving_replicas")) == 8);
+    if (t > 0) CHECK(number_or_zero(row.at("serving_replicas")) == 8);
   }
   CHECK(tokens == doctest::Approx(j["output_tokens_served"].get<double>()).epsilon(1e-9));
   // serving.csv: one row per demand step (hourly).
-  CHECK(csv_rows(dir.path("out/serving.csv")).size() == 48);
+  CHECK(read_csv_maps(dir.path("out/serving.csv")).size() == 48);
   // A second run replaces the set, serving.csv included (capsim knows it wrote it).
   auto again = run_ok(dir, dir.path("s.yaml"));
   CHECK(again["inference"][0]["output_tokens_served"] == j["output_tokens_served"]);
@@ -103,21 +95,21 @@ TEST_CASE("inference: a failure lowers the served tokens for its repair's durati
       dir,
       dir.write("b.yaml", serving_scenario(fleet, demand, "{rate: 2e-3 /GPU/h, repair_time: 5 h}")),
       {"--seed", "7"}, "hit");
-  auto b_rows = csv_rows(dir.path("base/serving.csv"));
-  auto h_rows = csv_rows(dir.path("hit/serving.csv"));
+  auto b_rows = read_csv_maps(dir.path("base/serving.csv"));
+  auto h_rows = read_csv_maps(dir.path("hit/serving.csv"));
   REQUIRE(b_rows.size() == h_rows.size());
   // Down intervals from the events: [failure, failure + 5 h).
   std::vector<std::pair<double, double>> down;
-  for (const auto& e : csv_rows(dir.path("hit/events.csv")))
+  for (const auto& e : read_csv_maps(dir.path("hit/events.csv")))
     if (e.at("kind") == "serving_replica_down")
-      down.emplace_back(num(e.at("time_s")), num(e.at("time_s")) + 5 * 3600);
+      down.emplace_back(number_or_zero(e.at("time_s")), number_or_zero(e.at("time_s")) + 5 * 3600);
   REQUIRE(!down.empty());
   for (std::size_t k = 0; k < b_rows.size(); ++k) {
-    double start = num(b_rows[k].at("time_s")), end = start + 3600;
+    double start = number_or_zero(b_rows[k].at("time_s")), end = start + 3600;
     bool overlaps = std::any_of(down.begin(), down.end(),
                                 [&](auto d) { return d.first < end && d.second > start; });
-    double served_base = num(b_rows[k].at("served_requests_per_s"));
-    double served_hit = num(h_rows[k].at("served_requests_per_s"));
+    double served_base = number_or_zero(b_rows[k].at("served_requests_per_s"));
+    double served_hit = number_or_zero(h_rows[k].at("served_requests_per_s"));
     INFO("step at " << start << " s");
     if (overlaps)
       CHECK(served_hit < served_base * (1 - 1e-6));
@@ -132,12 +124,8 @@ TEST_CASE("inference: training backfills what serving leaves idle, GPU-hours nev
           "cluster's") {
   TempDir dir;
   // A diurnal demand that needs most of the cluster at its peak and little at night.
-  const std::string demand =
-      "{rate: 10 /s, daily: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.2, 1.6, 2, 2.2, 2.2, "
-      "2, 1.8, 1.6, 1.4, 1.2, 1, 0.8, 0.5, 0.3, 0.2]}";
-  const std::string training =
-      "  - name: pretrain\n    cluster: c\n    model: {parameters: 8e9, tokens: backlog}\n"
-      "    recovery: elastic\n    min_gpus: 8\n    checkpoint: {interval: 1 h}\n";
+  const std::string demand = diurnal_demand;
+  const std::string training = backfill_training;
   auto s = run_ok(
       dir, dir.write("s.yaml", serving_scenario("{min: 1, max: 16, scale_up_delay: 10 min}", demand,
                                                 "{rate: 0 /GPU/h}", training, "3 d")));
@@ -161,12 +149,12 @@ TEST_CASE("inference: training backfills what serving leaves idle, GPU-hours nev
   CHECK(s["inference"][0]["requests_demanded"].get<double>() ==
         doctest::Approx(10 * daily_sum * 3600 * 3).epsilon(1e-9));
   // The replicas follow the demand: more at noon than at night.
-  auto rows = csv_rows(dir.path("out/serving.csv"));
+  auto rows = read_csv_maps(dir.path("out/serving.csv"));
   double night = 0, noon = 0;
   for (const auto& row : rows) {
-    const double hour = std::fmod(num(row.at("time_s")) / 3600, 24);
-    if (hour == 3) night = std::max(night, num(row.at("replicas_max")));
-    if (hour == 13) noon = std::max(noon, num(row.at("replicas_max")));
+    const double hour = std::fmod(number_or_zero(row.at("time_s")) / 3600, 24);
+    if (hour == 3) night = std::max(night, number_or_zero(row.at("replicas_max")));
+    if (hour == 13) noon = std::max(noon, number_or_zero(row.at("replicas_max")));
   }
   CHECK(noon > night);
 }
@@ -258,12 +246,8 @@ TEST_CASE("inference: a usage-based lease bills the serving GPU-hours or the tok
   TempDir dir;
   // Serving to a daily demand while a training job backfills: the cluster's busy GPU-hours are
   // the two together, so billing serving alone is a different bill.
-  const std::string demand =
-      "{rate: 10 /s, daily: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.2, 1.6, 2, 2.2, 2.2, "
-      "2, 1.8, 1.6, 1.4, 1.2, 1, 0.8, 0.5, 0.3, 0.2]}";
-  const std::string training =
-      "  - name: pretrain\n    cluster: c\n    model: {parameters: 8e9, tokens: backlog}\n"
-      "    recovery: elastic\n    min_gpus: 8\n    checkpoint: {interval: 1 h}\n";
+  const std::string demand = diurnal_demand;
+  const std::string training = backfill_training;
   auto scenario = [&](const std::string& lease) {
     return serving_scenario("{min: 1, max: 16, scale_up_delay: 10 min}", demand, "{rate: 0 /GPU/h}",
                             training +

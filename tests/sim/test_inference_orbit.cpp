@@ -17,23 +17,6 @@ using namespace capsim::test;
 
 namespace {
 
-std::vector<std::map<std::string, std::string>> orbit_rows(const std::string& path) {
-  std::vector<std::string> header;
-  auto rows = read_csv(path, header);
-  std::vector<std::map<std::string, std::string>> out;
-  for (const auto& row : rows) {
-    std::map<std::string, std::string> m;
-    for (std::size_t i = 0; i < header.size() && i < row.size(); ++i)
-      m[header[i]] = row[i];
-    out.push_back(m);
-  }
-  return out;
-}
-
-double value_of(const std::string& text) {
-  return text.empty() ? 0.0 : std::stod(text);
-}
-
 const std::string orbital_site =
     "    kind: orbital\n"
     "    orbit: {altitude: 650 km, inclination: 53 deg, epoch: 2027-01-01}\n"
@@ -93,21 +76,21 @@ TEST_CASE("inference in orbit: TTFT carries the round trip through the ground st
   // Same replicas, demand and speed on both sides: each step's p99 TTFT differs by the round
   // trips' difference and nothing else; TPOT not at all.
   std::map<double, std::map<std::string, std::string>> down;
-  for (const auto& row : orbit_rows(dir.path("out/serving.csv")))
-    if (row.at("job") == "down") down[value_of(row.at("time_s"))] = row;
+  for (const auto& row : read_csv_maps(dir.path("out/serving.csv")))
+    if (row.at("job") == "down") down[number_or_zero(row.at("time_s"))] = row;
   int compared = 0;
-  for (const auto& row : orbit_rows(dir.path("out/serving.csv"))) {
+  for (const auto& row : read_csv_maps(dir.path("out/serving.csv"))) {
     // Steps without a pass have no latency (empty).
     if (row.at("job") != "up" || row.at("ttft_p99_worst_s").empty()) continue;
-    const auto& g = down.at(value_of(row.at("time_s")));
+    const auto& g = down.at(number_or_zero(row.at("time_s")));
     if (row.at("replicas_min") != "4" || row.at("replicas_max") != "4" ||
         g.at("replicas_min") != "4" || g.at("replicas_max") != "4")
       continue;
     INFO("step at " << row.at("time_s"));
-    CHECK(value_of(row.at("ttft_p99_worst_s")) - value_of(g.at("ttft_p99_worst_s")) ==
+    CHECK(number_or_zero(row.at("ttft_p99_worst_s")) - number_or_zero(g.at("ttft_p99_worst_s")) ==
           doctest::Approx(rtt_up - rtt_down).epsilon(1e-9));
-    CHECK(value_of(row.at("tpot_p99_worst_s")) ==
-          doctest::Approx(value_of(g.at("tpot_p99_worst_s"))).epsilon(1e-12));
+    CHECK(number_or_zero(row.at("tpot_p99_worst_s")) ==
+          doctest::Approx(number_or_zero(g.at("tpot_p99_worst_s"))).epsilon(1e-12));
     ++compared;
   }
   CHECK(compared > 0);
@@ -147,8 +130,8 @@ TEST_CASE("inference in orbit: nothing is served before the launch or while the 
   std::vector<std::pair<double, double>> eclipses;
   std::vector<std::array<double, 3>> dark;
   double eclipse_from = -1, dark_from = -1;
-  for (const auto& e : orbit_rows(dir.path("out/events.csv"))) {
-    const double t = value_of(e.at("time_s"));
+  for (const auto& e : read_csv_maps(dir.path("out/events.csv"))) {
+    const double t = number_or_zero(e.at("time_s"));
     const std::string& kind = e.at("kind");
     if (kind == "launch") launch_s = t;
     if (kind == "battery_empty" && battery_empty_s < 0) battery_empty_s = t;
@@ -179,24 +162,26 @@ TEST_CASE("inference in orbit: nothing is served before the launch or while the 
     CHECK(at_end);
   }
   int before = 0, in_dark = 0, serving_rows = 0;
-  for (const auto& row : orbit_rows(dir.path("out/timeseries.csv"))) {
-    const double t = value_of(row.at("time_s")), from = t - 60; // the row's interval (t - 60, t]
-    const double served = value_of(row.at("served_tokens_per_s"));
+  for (const auto& row : read_csv_maps(dir.path("out/timeseries.csv"))) {
+    const double t = number_or_zero(row.at("time_s")),
+                 from = t - 60; // the row's interval (t - 60, t]
+    const double served = number_or_zero(row.at("served_tokens_per_s"));
     if (t <= launch_s) {
       CHECK(served == 0);
-      CHECK(value_of(row.at("serving_replicas")) == 0);
+      CHECK(number_or_zero(row.at("serving_replicas")) == 0);
       ++before;
     }
     if (std::any_of(dark.begin(), dark.end(), [&](auto d) { return d[0] <= from && t <= d[2]; })) {
       INFO("row at " << t);
       CHECK(served == 0);
-      CHECK(value_of(row.at("serving_replicas")) == 0);
+      CHECK(number_or_zero(row.at("serving_replicas")) == 0);
       ++in_dark;
     }
     if (std::any_of(dark.begin(), dark.end(), [&](auto d) { return d[0] <= from && t <= d[1]; })) {
       INFO("row at " << t);
-      CHECK(value_of(row.at("gpus_busy")) == 0); // unpowered: no GPU runs, the site draws nothing
-      CHECK(value_of(row.at("it_power_w")) == 0);
+      CHECK(number_or_zero(row.at("gpus_busy")) ==
+            0); // unpowered: no GPU runs, the site draws nothing
+      CHECK(number_or_zero(row.at("it_power_w")) == 0);
     }
     if (served > 0) ++serving_rows;
   }
