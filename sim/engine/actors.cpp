@@ -304,8 +304,8 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
   }
   sg4::Host* host = world.sites().front().platform->controller;
   sg4::Actor::create("usage", host, guarded(&world, [&world, &usage, horizon_s]() {
-                       for (long long k = 0; k * usage_month_s < horizon_s; ++k) {
-                         double t = static_cast<double>(k) * usage_month_s;
+                       for (long long k = 0; k * julian_month_s < horizon_s; ++k) {
+                         double t = static_cast<double>(k) * julian_month_s;
                          if (t > now()) sg4::this_actor::sleep_until(t);
                          yield_to_events_due_now(world);
                          if (world.stopping()) return;

@@ -37,7 +37,7 @@
 #include "models/weather.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/serving_state.hpp"
-#include "sim/engine/usage.hpp"
+#include "models/usage.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {

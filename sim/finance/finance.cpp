@@ -18,7 +18,7 @@ namespace capsim {
 namespace {
 
 using json = nlohmann::ordered_json;
-constexpr double month_s = usage_month_s;
+constexpr double month_s = julian_month_s;
 const double nan = std::numeric_limits<double>::quiet_NaN();
 
 json number_or_null(double x) {

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/engine/usage.hpp"
+#include "models/usage.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {

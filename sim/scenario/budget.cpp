@@ -10,7 +10,7 @@
 #include "models/radiation.hpp"
 #include "models/spacecraft.hpp"
 #include "models/units.hpp"
-#include "sim/engine/usage.hpp" // usage_month_s
+#include "models/usage.hpp"
 #include "sim/scenario/diagnostics.hpp"
 
 namespace capsim {
@@ -106,7 +106,7 @@ WorkEstimate estimate_work(const Scenario& s) {
   for (const InferenceSpec& j : s.inference) // one rule per demand step of each inference job
     e.other_events += std::ceil(std::max(0.0, horizon_s - j.start_s) / j.demand.step_s);
   e.rows = (s.output_interval_s > 0 ? std::floor(horizon_s / s.output_interval_s) + 1 : 0) +
-           std::ceil(horizon_s / usage_month_s);
+           std::ceil(horizon_s / julian_month_s);
   e.memory_bytes = process_bytes + e.host_bytes;
   return e;
 }

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "models/tco.hpp"
-#include "sim/engine/usage.hpp"
+#include "models/usage.hpp"
 #include "sim/scenario/market_catalog.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -71,10 +71,10 @@ private:
   // A time that must be a whole number of months (1/12 Julian year).
   std::optional<int> months(MapReader& r, std::string_view key, Need need, int min_months) {
     YAML::Node node = r.peek(key);
-    auto t = r.quantity_in(key, Dimension::time, need, min_months * usage_month_s,
-                           max_months * usage_month_s);
+    auto t = r.quantity_in(key, Dimension::time, need, min_months * julian_month_s,
+                           max_months * julian_month_s);
     if (!t) return std::nullopt;
-    const double m = *t / usage_month_s;
+    const double m = *t / julian_month_s;
     if (std::abs(m - std::round(m)) > 1e-6) {
       d_.error(node, std::string(key) +
                          " must be a whole number of months (1 month = 1/12 yr), "
@@ -311,7 +311,7 @@ private:
         auto from = read_quantity(step[0], Dimension::time, what + " step start", d_);
         auto rate = read_quantity(step[1], Dimension::dimensionless, what + " step rate", d_);
         if (!from || !rate) continue;
-        const int m = static_cast<int>(std::lround(*from / usage_month_s));
+        const int m = static_cast<int>(std::lround(*from / julian_month_s));
         if (!v.base_rate_steps.empty() && m <= v.base_rate_steps.back().first)
           d_.error(step, what + " steps must start in increasing months");
         if (!(std::abs(*rate) < 1)) d_.error(step[1], what + " must be in (-100 %, 100 %)");
@@ -387,7 +387,7 @@ private:
     int first_delivery_month = 0;
     if (cluster && !s_.clusters[*cluster].deliveries.empty())
       first_delivery_month = static_cast<int>(
-          std::floor(s_.clusters[*cluster].deliveries.front().at_s / usage_month_s + 1e-9));
+          std::floor(s_.clusters[*cluster].deliveries.front().at_s / julian_month_s + 1e-9));
     lease.start_month = months(r, "start", Need::optional, 0).value_or(first_delivery_month);
     lease.term_months = months(r, "term", Need::required, 1).value_or(1);
     lease.annual_escalator =
@@ -610,7 +610,7 @@ private:
         auto fraction =
             read_quantity(point[1], Dimension::dimensionless, what + " point fraction", d_);
         if (age && fraction)
-          v.residual.points.push_back({.age_months = *age / usage_month_s, .fraction = *fraction});
+          v.residual.points.push_back({.age_months = *age / julian_month_s, .fraction = *fraction});
       }
     }
     if (v.residual.method == DepreciationMethod::piecewise_linear && v.residual.points.empty())
@@ -625,7 +625,7 @@ private:
     const ClusterSpec& cluster = s_.clusters[lease.cluster];
     const int end_month = lease.start_month + lease.term_months;
     for (const auto& delivery : cluster.deliveries)
-      if (static_cast<int>(std::floor(delivery.at_s / usage_month_s + 1e-9)) >= end_month - 1) {
+      if (static_cast<int>(std::floor(delivery.at_s / julian_month_s + 1e-9)) >= end_month - 1) {
         d_.error(node, what + ": cluster '" + cluster.name + "' receives GPUs at " +
                            format_quantity(delivery.at_s, Dimension::time) +
                            ", not before the last month of lease '" + lease.name + "'");
@@ -950,7 +950,7 @@ VehicleParams vehicle_params(const Scenario& scenario, const FinanceSpec& financ
   VehicleParams params;
   for (const auto& delivery : cluster.deliveries)
     params.purchases.push_back(
-        {.month = static_cast<int>(std::floor(delivery.at_s / usage_month_s + 1e-9)),
+        {.month = static_cast<int>(std::floor(delivery.at_s / julian_month_s + 1e-9)),
          .units = static_cast<double>(delivery.gpus) / spec.gpus_per_unit,
          .gpus_per_unit = spec.gpus_per_unit,
          .price_usd_per_unit = spec.price_usd_per_unit});

@@ -1,6 +1,7 @@
 // What a run used and delivered, as cumulative counters sampled at month boundaries: the input
 // of everything computed after the simulation from its results (finance, sweeps' curves).
-// Vectors follow the scenario's order of clusters, sites and jobs.
+// Vectors follow the scenario's order of clusters, sites and jobs. Snapshots fall at each
+// julian_month_s (models/units.hpp). Plain data: the engine fills it, finance and sweeps read it.
 #pragma once
 
 #include <vector>
@@ -8,8 +9,6 @@
 #include "models/units.hpp"
 
 namespace capsim {
-
-inline constexpr double usage_month_s = julian_month_s; // the unit parser's month
 
 struct ClusterUsage {
   double installed_gpus = 0;  // at the snapshot's time
