@@ -272,7 +272,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
     sg4::Host* host = site.platform->controller;
     sg4::Actor::create(site.spec->name + "-power", host,
                        guarded(&world, [&world, &site] { site_actor(&world, &site); }));
-    if (site.orbital && !site.platform->contacts.empty())
+    if (!site.platform->contacts.empty()) // ground-station passes: downlinks
       sg4::Actor::create(site.spec->name + "-downlink", host,
                          guarded(&world, [&world, &site] { downlink_actor(&world, &site); }));
   }
@@ -282,11 +282,10 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
                        guarded(&world, [&world, &cluster] { delivery_actor(&world, &cluster); }));
     sg4::Actor::create(cluster.spec->name + "-failures", host,
                        guarded(&world, [&world, &cluster] { failure_actor(&world, &cluster); }));
-    if (cluster.site->orbital &&
-        cluster.site->spec->orbital.replacement == ReplacementPolicy::spares)
+    if (cluster.site->kind->orders_replacements(*cluster.site))
       sg4::Actor::create(cluster.spec->name + "-orders", host,
                          guarded(&world, [&world, &cluster] { order_actor(&world, &cluster); }));
-    if (cluster.site->orbital)
+    if (cluster.site->kind->radiation_rate_per_gpu_s(*cluster.site) > 0)
       sg4::Actor::create(
           cluster.spec->name + "-radiation", host,
           guarded(&world, [&world, &cluster] { radiation_actor(&world, &cluster); }));

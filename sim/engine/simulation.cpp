@@ -131,21 +131,9 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
     double opex = site.energy_cost_usd;
     json s;
     s["name"] = site.spec->name;
-    s["kind"] = site.orbital ? "orbital" : "terrestrial";
+    s["kind"] = site.kind->name();
     s["it_energy_j"] = site.it_energy_j;
-    if (!site.orbital) {
-      // Mean IT power over the horizon by component; the four add up to it_energy_j / horizon.
-      const double h = scenario.horizon_s;
-      const double non_gpu_j =
-          site.fabric_energy_j + site.storage_energy_j + site.other_it_energy_j;
-      s["it_power_mean_w"] = {{"gpu_servers", (site.it_energy_j - non_gpu_j) / h},
-                              {"fabric", site.fabric_energy_j / h},
-                              {"storage", site.storage_energy_j / h},
-                              {"other", site.other_it_energy_j / h}};
-      s["fabric_switches"] = site.non_gpu_it.switches;
-      s["monthly_peak_grid_w"] = site.monthly_peak_grid_w;
-      s["demand_charge_usd"] = site.demand_charge_usd;
-    }
+    site.kind->summarise_it_power(site, scenario, s);
     s["facility_energy_j"] = site.facility_energy_j;
     s["peak_facility_power_w"] = site.peak_facility_w;
     s["mean_pue"] =
@@ -172,65 +160,11 @@ nlohmann::ordered_json summarise(const Scenario& scenario, World& world, const U
         {"grid", l.grid_co2_kg / 1000}, {"turbines", l.turbine_co2_kg / 1000}, {"total", co2_t}};
     s["turbine_fuel_energy_j"] = l.fuel_j;
     s["tco2_per_useful_eflop"] = useful_flop > 0 ? json(co2_t / (useful_flop / 1e18)) : json();
-    if (!site.orbital)
-      s["grid_energised_s"] =
-          std::isfinite(site.grid_energised_s) ? json(site.grid_energised_s) : json(nullptr);
+    site.kind->summarise_supply(site, s);
     s["water_m3"] = site.water_m3;
     s["economiser_hours"] = site.economiser_s / 3600;
-    s["cooling"] = site.orbital                   ? "radiators"
-                   : site.spec->has_cooling_model ? "model"
-                                                  : "fixed pue";
-    if (site.orbital) {
-      const SatelliteBudget& b = site.spec->satellite;
-      s["eclipse_fraction"] = site.eclipse_s / scenario.horizon_s;
-      s["orbit"] = site.spec->orbital.orbit_text;
-      s["satellites_in_orbit"] = site.satellites_in_orbit;
-      s["satellite"] = {{"mass_kg", b.total_mass_kg},
-                        {"compute_mass_kg", b.compute_mass_kg},
-                        {"array_area_m2", b.array_area_m2},
-                        {"array_mass_kg", b.array_mass_kg},
-                        {"battery_energy_j", b.battery_energy_j},
-                        {"battery_mass_kg", b.battery_mass_kg},
-                        {"radiator_area_m2", b.radiator_area_m2},
-                        {"radiator_mass_kg", b.radiator_mass_kg},
-                        {"structure_bus_mass_kg", b.structure_bus_mass_kg},
-                        {"load_power_w", b.load_power_w},
-                        {"array_power_bol_w", b.array_power_bol_w},
-                        {"platform_cost_usd", b.platform_cost_usd},
-                        {"design_life_s", site.spec->orbital.design_life_s}};
-      s["launches"] = site.launches;
-      s["launch_failures"] = site.launch_failures;
-      s["replacement"] = to_string(site.spec->orbital.replacement);
-      s["replacement_launches"] = site.replacement_launches;
-      s["replacement_cost_usd"] = site.replacement_cost_usd;
-      if (site.spec->orbital.replacement == ReplacementPolicy::spares) {
-        s["spares"] = site.spec->orbital.spares;
-        s["loss_replacement_launches"] = site.loss_replacement_launches;
-        s["loss_replacement_cost_usd"] = site.loss_replacement_cost_usd;
-        long long on_order = 0;
-        for (ClusterState* c : site.clusters)
-          on_order += c->gpus_on_order;
-        s["gpus_on_order"] = on_order;
-      }
-      s["satellites_retired"] = site.satellites_retired;
-      long long in_orbit = 0;
-      for (ClusterState* c : site.clusters)
-        in_orbit += world.gpus_in_orbit(*c);
-      s["gpus_in_orbit"] = in_orbit;
-      s["radiation_events"] = json::object();
-      for (std::size_t e = 0; e < radiation_effect_count; ++e)
-        s["radiation_events"][std::string(radiation_effects[e].name)] = site.radiation_events[e];
-      s["total_ionizing_dose_gy"] =
-          total_ionizing_dose_gy(site.spec->orbital.radiation, scenario.horizon_s);
-      s["downlinks"] = site.downlinks;
-      s["downlinks_interrupted"] = site.downlink_failures;
-      s["downlinked_bytes"] = site.downlinked_bytes;
-      double contact_s = 0;
-      for (const auto& [a, b2] : site.platform->contacts)
-        contact_s += b2 - a;
-      s["contact_fraction"] = contact_s / scenario.horizon_s;
-      s["radiator_k_at_horizon"] = site.radiator.temperature_k;
-    }
+    s["cooling"] = site.kind->cooling(site);
+    site.kind->summarise_kind(site, world, scenario, s);
     sites.push_back(s);
   }
   out["sites"] = sites;

@@ -64,11 +64,12 @@ void TimeseriesWriter::rows(double time_s) {
     double throttle =
         site.cap_fraction < 1 && up > 0 ? static_cast<double>(busy) / static_cast<double>(up) : 0.0;
     const SiteSpec& spec = *site.spec;
-    std::string in_eclipse = site.orbital ? (site.in_eclipse ? "1" : "0") : "";
-    std::string radiator_k = site.orbital ? fmt::format("{}", site.radiator.temperature_k) : "";
-    std::string ambient_c = spec.weather.kind == WeatherKind::none || site.orbital
-                                ? std::string()
-                                : fmt::format("{}", site.ambient_k - 273.15);
+    const SiteKindModel& kind = *site.kind;
+    auto cell = [](auto value) { return value ? fmt::format("{}", *value) : std::string(); };
+    const std::optional<bool> eclipse = kind.in_eclipse();
+    std::string in_eclipse = eclipse ? (*eclipse ? "1" : "0") : "";
+    std::string radiator_k = cell(kind.radiator_k());
+    std::string ambient_c = cell(kind.ambient_c(site));
     std::string soc = site.has_battery && site.battery_params.capacity_j > 0
                           ? fmt::format("{}", state_of_charge(site.battery, site.battery_params))
                           : std::string();

@@ -38,6 +38,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     site.wake = sg4::ConditionVariable::create();
     site.wake_mutex = sg4::Mutex::create();
     site.transfer_lock = sg4::Mutex::create();
+    site.kind = make_site_kind_model(*site.spec);
     sites_.push_back(std::move(site));
   }
   for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
@@ -58,58 +59,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     cluster.radiation_mutex = sg4::Mutex::create();
     cluster.free_on.reserve(cluster.units);
     cluster.failures_by_cause.assign(std::max<std::size_t>(1, spec.failure_causes.size()), 0);
-    const SiteSpec* site_spec = nullptr;
-    for (const auto& s : scenario.sites)
-      if (s.name == spec.site) site_spec = &s;
-    if (site_spec && site_spec->kind == SiteKind::orbital) {
-      // Launches: satellites_per_launch per flight at the launch cadence; a failed launch loses
-      // its satellites, which fly again on the next one; each launch cohort retires at the end
-      // of its life and may be replaced (models/spacecraft.hpp, plan_fleet).
-      // With spares, the spare satellites fly with the deployment; what is lost later is
-      // ordered during the run (order_replacements).
-      const OrbitalSpec& o = site_spec->orbital;
-      cluster.launch_rng.seed(splitmix64(scenario.seed ^ splitmix64(0x1a4c + c)));
-      const double life_s = std::min(o.design_life_s, time_to_dose_limit_s(o.radiation));
-      cluster.satellite_life_s = life_s;
-      cluster.order_wake = sg4::ConditionVariable::create();
-      cluster.order_mutex = sg4::Mutex::create();
-      const int spares = o.replacement == ReplacementPolicy::spares ? o.spares : 0;
-      const FleetPlan plan =
-          plan_fleet(o.launch, site_spec->satellite.total_mass_kg, spec.satellites + spares, life_s,
-                     o.replacement, scenario.horizon_s, cluster.launch_rng);
-      cluster.units_per_satellite =
-          static_cast<std::size_t>(spec.gpus_per_satellite / spec.gpus_per_host);
-      cluster.units =
-          static_cast<std::size_t>(plan.satellites_launched) * cluster.units_per_satellite;
-      cluster.satellite_gpus.assign(static_cast<std::size_t>(plan.satellites_launched),
-                                    spec.gpus_per_satellite);
-      using Kind = ClusterState::Arrival::Kind;
-      for (const FleetEvent& e : plan.events) {
-        const Kind kind = e.kind == FleetEvent::Kind::retirement ? Kind::retirement
-                          : e.kind == FleetEvent::Kind::launch   ? Kind::launch
-                                                                 : Kind::replacement_launch;
-        const bool delivers = kind != Kind::retirement && e.success;
-        if (kind == Kind::launch) ++cluster.planned_launches_left;
-        cluster.arrivals.push_back(
-            {.kind = kind,
-             .at_s = e.time_s,
-             .gpus = delivers ? static_cast<long long>(e.satellites) * spec.gpus_per_satellite : 0,
-             .success = e.success,
-             .cost_usd = kind == Kind::retirement
-                             ? 0
-                             : e.cost_usd + e.satellites * site_spec->satellite.platform_cost_usd,
-             .satellites = e.satellites,
-             .first_satellite = e.first_satellite,
-             .cohort = e.cohort});
-      }
-    } else {
-      for (const Delivery& d : spec.deliveries)
-        cluster.arrivals.push_back({.kind = ClusterState::Arrival::Kind::delivery,
-                                    .at_s = d.at_s,
-                                    .gpus = d.gpus,
-                                    .success = true,
-                                    .cost_usd = 0});
-    }
+    cluster.site->kind->plan_arrivals(cluster, scenario);
     clusters_.push_back(std::move(cluster));
   }
   for (auto& cluster : clusters_) {
@@ -149,16 +99,18 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     });
   init_serving();
   for (auto& site : sites_)
-    init_site_conditions(site);
+    site.kind->init(site, scenario, log_);
 }
 
 void World::plan_reduction(JobState& job) {
   const JobSpec& spec = *job.spec;
   const ClusterSpec& cluster = *job.cluster->spec;
-  const bool orbital = job.cluster->site->spec->kind == SiteKind::orbital;
+  // In orbit, the reduction runs on the inter-satellite ring and is measured at the job's first
+  // start (job_collective); its ring nodes are satellites rather than servers.
+  const bool measured = job.cluster->site->kind->measures_collectives();
   const StepEfficiency efficiency = step_efficiency_for(cluster.gpu.name);
   const bool step_mfu = spec.uses_step_model && spec.mfu_source == "step model";
-  if (step_mfu && !orbital) {
+  if (step_mfu && !measured) {
     // The step model's MFU already holds its DP reduction on this cluster's fabric, overlapped
     // as below; reported, not charged twice.
     job.reduction_in_mfu = true;
@@ -208,14 +160,14 @@ void World::plan_reduction(JobState& job) {
             : cluster.gpu.hbm_bytes > 0
                 ? std::max(1.0, std::ceil(16 * spec.parameters / cluster.gpu.hbm_bytes))
                 : 1.0;
-  const double node = orbital ? std::max(1, cluster.gpus_per_satellite) : cluster.system.gpus;
+  const double node = measured ? std::max(1, cluster.gpus_per_satellite) : cluster.system.gpus;
   // Each GPU reduces its shard of the replica's gradients in buckets (the step model's DP).
   job.reduction.buckets =
       std::max(1.0, std::ceil(job.reduction.gradient_bytes / replica / efficiency.bucket_bytes));
   job.reduction.gradient_bytes *= std::min(1.0, node / replica);
   job.ring_members =
       static_cast<std::size_t>(std::ceil(static_cast<double>(spec.gpus) / std::max(node, replica)));
-  if (!orbital) // in orbit, measured on the inter-satellite ring at the job's first start
+  if (!measured) // in orbit, measured on the inter-satellite ring at the job's first start
     set_reduction(job, ground_reduction_s(
                            job.reduction.gradient_bytes,
                            static_cast<double>(job.ring_members) * node, static_cast<int>(node),
@@ -830,8 +782,7 @@ void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double
 
 void World::order_replacements(ClusterState& cluster, double now, bool for_losses) {
   const SiteSpec& site = *cluster.site->spec;
-  if (site.kind != SiteKind::orbital || site.orbital.replacement != ReplacementPolicy::spares ||
-      cluster.planned_launches_left > 0)
+  if (!cluster.site->kind->orders_replacements(*cluster.site) || cluster.planned_launches_left > 0)
     return;
   const LaunchParams& launch = site.orbital.launch;
   const double mass_kg = site.satellite.total_mass_kg;
@@ -916,10 +867,7 @@ long long World::gpus_in_orbit(const ClusterState& cluster) const {
 }
 
 std::string ClusterState::unit_name(UnitId unit) const {
-  if (site->spec->kind != SiteKind::orbital) return fmt::format("{}-{}", spec->name, unit);
-  // "NAME-sat3-gpu5" (failure unit gpu) or "NAME-sat3-board1"
-  return fmt::format("{}-sat{}-{}{}", spec->name, unit / units_per_satellite,
-                     spec->gpus_per_host == 1 ? "gpu" : "board", unit % units_per_satellite);
+  return site->kind->unit_name(*this, unit);
 }
 
 void World::deliver(ClusterState& cluster, long long gpus, double now) {
@@ -1074,15 +1022,14 @@ void World::transient_hit(ClusterState& cluster, std::size_t on_index, const std
 
 double World::job_interruption_rate_per_s(const JobState& job) const {
   double per_gpu_s = job.cluster->spec->failure_rate_per_gpu_s;
-  const SiteSpec& site = *job.cluster->site->spec;
-  if (site.kind == SiteKind::orbital) per_gpu_s += total_event_rate_per_s(site.orbital.radiation);
+  const SiteState& site = *job.cluster->site;
+  per_gpu_s += site.kind->radiation_rate_per_gpu_s(site);
   return per_gpu_s * static_cast<double>(job.spec->gpus);
 }
 
 double World::radiation_rate_per_s(const ClusterState& cluster) const {
-  const SiteSpec& site = *cluster.site->spec;
-  if (site.kind != SiteKind::orbital) return 0;
-  return total_event_rate_per_s(site.orbital.radiation) *
+  const SiteState& site = *cluster.site;
+  return site.kind->radiation_rate_per_gpu_s(site) *
          static_cast<double>(cluster.in_service() * cluster.gpus_per_host());
 }
 

@@ -34,10 +34,11 @@
 #include "models/radiation.hpp"
 #include "models/radiator.hpp"
 #include "models/training.hpp"
+#include "models/usage.hpp"
 #include "models/weather.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/serving_state.hpp"
-#include "models/usage.hpp"
+#include "sim/engine/site_kind.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {
@@ -191,31 +192,23 @@ struct SiteState {
   const SiteSpec* spec = nullptr;
   const SitePlatform* platform = nullptr;
   std::vector<ClusterState*> clusters;
-  std::vector<JobState*> jobs;          // scenario order: earlier = higher priority
+  std::vector<JobState*> jobs; // scenario order: earlier = higher priority
+  // What its kind owns (sim/engine/site_kind.hpp): how its conditions evolve, its kind's state.
+  std::unique_ptr<SiteKindModel> kind;
   simgrid::s4u::MutexPtr transfer_lock; // one checkpoint measurement at a time per site
-  // Conditions now (piecewise constant between site events)
-  GridSchedule grid;           // this replication's: the energisation date drawn if uncertain
-  double grid_energised_s = 0; // when this replication's grid first gives power
-  StepSeries price_series;     // hourly grid prices (USD/J), when the site has a price file
-  StepSeries carbon_series;    // hourly grid carbon intensity (kg/J), when it has one
-  double price_usd_per_j = 0;  // now
-  double carbon_kg_per_j = 0;  // now
-  double grid_w = 0;           // grid power available: capacity, energising, curtailment
-  bool curtailed = false;
-  double solar_w = 0; // on-site solar available
+  // Conditions now (piecewise constant between site events), set by the kind's refresh()
+  double price_usd_per_j = 0; // now
+  double carbon_kg_per_j = 0; // now
+  double grid_w = 0;          // grid power available: capacity, energising, curtailment
+  double solar_w = 0;         // on-site solar available
   TurbineFleetState turbines;
   int turbines_in_service = 0;
   bool has_battery = false;
   BatteryParams battery_params; // ground: the scenario's; orbital: one satellite's x in orbit
   BatteryState battery;
-  // Orbital sites
-  bool orbital = false;
-  std::vector<EclipseInterval> eclipses;
-  bool in_eclipse = false;
+  // Orbital sites: the constellation (the World's launch and retirement rules keep it)
   int satellites_in_orbit = 0;
   std::vector<std::pair<double, int>> cohorts; // (launch time, satellites still flying) per launch
-  RadiatorState radiator;
-  double eclipse_s = 0;
   double capex_spent_usd = 0; // satellites launched and launch costs, as they happen
   int launches = 0;
   int launch_failures = 0;
@@ -228,13 +221,11 @@ struct SiteState {
   long long downlinks = 0;
   long long downlink_failures = 0;
   double downlinked_bytes = 0;
-  double ambient_k = 0;             // meaningful when the site has weather
   double pue = 1;                   // facility / IT power at this ambient
   double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
   double fixed_heat_capacity_w = 0; // sites without a cooling model: scenario or fleet-sized
   bool economiser = false;
   double water_m3_per_j = 0; // per J of IT energy at this ambient
-  AmbientSeries ambient;     // weather over the run
   // Decisions now
   double cap_fraction = 1;
   std::string limit = "power"; // what binds while capped: "power" or "cooling"
@@ -254,8 +245,6 @@ struct SiteState {
   double facility_energy_j = 0;
   double energy_cost_usd = 0; // energy, fuel and demand charges so far
   double peak_facility_w = 0;
-  std::vector<double> monthly_peak_grid_w; // per billing month (730.5 h) from the start
-  double demand_charge_usd = 0;            // of energy_cost_usd
   double throttled_gpu_s = 0;
   double busy_gpu_s = 0;
   double shed_gpu_s = 0;
@@ -362,8 +351,7 @@ private:
   PowerTotals power_totals(const SiteState& site) const;
   double floor_cap(const SiteState& site) const;   // deepest cap the site's policy allows
   double it_budget_w(const SiteState& site) const; // min(supply / PUE, heat capacity)
-  void init_site_conditions(SiteState& site);
-  void refresh_conditions(SiteState& site, double now);
+  void refresh_conditions(SiteState& site, double now) { site.kind->refresh(site, now, log_); }
   void dispatch_supply(SiteState& site, double now); // after IT power is decided
   double wished_it_power_w(const SiteState& site) const;
   void integrate_supply(SiteState& site, double dt_s);

@@ -1,0 +1,20 @@
+#include "sim/engine/site_kind.hpp"
+
+#include "sim/scenario/scenario.hpp"
+
+namespace capsim {
+
+std::unique_ptr<SiteKindModel> make_ground_site();  // ground_site.cpp
+std::unique_ptr<SiteKindModel> make_orbital_site(); // orbital_site.cpp
+
+std::unique_ptr<SiteKindModel> make_site_kind_model(const SiteSpec& spec) {
+  switch (spec.kind) {
+  case SiteKind::terrestrial:
+    return make_ground_site();
+  case SiteKind::orbital:
+    return make_orbital_site();
+  }
+  return nullptr;
+}
+
+} // namespace capsim
