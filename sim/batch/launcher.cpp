@@ -1,7 +1,7 @@
 #include "sim/batch/launcher.hpp"
 
 #include "sim/batch/mpi.hpp"
-#include "sim/engine/simulation.hpp"
+#include "sim/run/run.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -11,7 +11,7 @@
 #include "models/units.hpp"
 #include "sim/engine/collective_sim.hpp"
 #include "sim/engine/engine_options.hpp"
-#include "sim/engine/simulation.hpp"
+#include "sim/run/run.hpp"
 #include "sim/report/html_report.hpp"
 #include "sim/scenario/budget.hpp"
 #include "sim/scenario/loader.hpp"
