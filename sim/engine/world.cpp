@@ -547,14 +547,34 @@ double World::floor_cap(const SiteState& site) const {
 }
 
 void World::rebalance(SiteState& site, double now) {
-  const SiteSpec& spec = *site.spec;
   const double budget_w = it_budget_w(site);
   const double floor = floor_cap(site);
   if (!serving_.empty()) light_serving(site); // step 2 darkens what does not fit
-  PowerTotals p = power_totals(site);
+  admit_waiting(site, budget_w, floor, now);
+  PowerTotals p = stop_until_fits(site, budget_w, floor, now);
+  if (!serving_.empty()) p = darken_serving(site, budget_w, floor, now);
+  // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
+  //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
+  //    be switched off again when it resumes.
+  PowerPolicyInputs policy{.budget_w = budget_w,
+                           .fixed_w = p.fixed_w,
+                           .reserved_dynamic_w = p.reserved_dynamic_w,
+                           .deepest_cap = floor,
+                           .spare = {}};
+  for (ClusterState* c : site.clusters)
+    policy.spare.push_back({.idle_w = c->idle_w, .count = c->free_on.size() + c->free_off.size()});
+  const PowerDecision decision = decide_power(policy);
+  switch_spares(site, decision.on, now);
+  set_it_power(site, p.running_dynamic_w * decision.cap);
+  apply_cap(site, decision.cap, now);
+  if (!serving_.empty()) refresh_serving(site, now);
+  dispatch_supply(site, now);
+}
 
-  // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap
-  //    together with every job already running or restarting.
+// 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap together
+//    with every job already running or restarting.
+void World::admit_waiting(SiteState& site, double budget_w, double floor, double now) {
+  PowerTotals p = power_totals(site);
   for (JobState* job : site.jobs) {
     if (job->phase != JobPhase::waiting) continue;
     ClusterState* c = job->cluster;
@@ -573,13 +593,16 @@ void World::rebalance(SiteState& site, double now) {
     fill_and_start(*job, now);
     p.fixed_w += extra_fixed;
     p.reserved_dynamic_w += extra_dynamic;
-    log_.add(now, "job_restarting", spec.name, c->spec->name, job->spec->name,
+    log_.add(now, "job_restarting", site.spec->name, c->spec->name, job->spec->name,
              job->measured ? fmt::format("ready in {:.4g} s", job->restart_s)
                            : std::string("measuring checkpoint transfers"));
   }
+}
 
-  // 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
-  p = power_totals(site);
+// 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
+World::PowerTotals World::stop_until_fits(SiteState& site, double budget_w, double floor,
+                                          double now) {
+  PowerTotals p = power_totals(site);
   while (!fits_in_budget(p.fixed_w, p.running_dynamic_w, floor, budget_w)) {
     JobState* victim = nullptr;
     for (JobState* job : site.jobs)
@@ -591,44 +614,38 @@ void World::rebalance(SiteState& site, double now) {
     victim->waiting_for = "power";
     p = power_totals(site);
   }
-  if (!serving_.empty()) p = darken_serving(site, budget_w, floor, now);
-  // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
-  //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
-  //    be switched off again when it resumes.
-  PowerPolicyInputs policy{.budget_w = budget_w,
-                           .fixed_w = p.fixed_w,
-                           .reserved_dynamic_w = p.reserved_dynamic_w,
-                           .deepest_cap = floor,
-                           .spare = {}};
-  for (ClusterState* c : site.clusters)
-    policy.spare.push_back({.idle_w = c->idle_w, .count = c->free_on.size() + c->free_off.size()});
-  const PowerDecision decision = decide_power(policy);
-  const double cap = decision.cap, dynamic = p.running_dynamic_w;
+  return p;
+}
+
+// Spare hosts on or off, cluster by cluster, to the policy's counts; logs the change.
+void World::switch_spares(SiteState& site, const std::vector<std::size_t>& want_on, double now) {
   std::size_t turned_off = 0, turned_on = 0;
   for (std::size_t i = 0; i < site.clusters.size(); ++i) {
     ClusterState* c = site.clusters[i];
-    const std::size_t want_on = decision.on[i];
-    while (c->free_on.size() > want_on) {
+    while (c->free_on.size() > want_on[i]) {
       c->free_off.push_back(c->free_on.back());
       c->free_on.pop_back();
       ++turned_off;
     }
-    while (c->free_on.size() < want_on && !c->free_off.empty()) {
+    while (c->free_on.size() < want_on[i] && !c->free_off.empty()) {
       c->free_on.push_back(c->free_off.back());
       c->free_off.pop_back();
       ++turned_on;
     }
   }
-  if (turned_off > 0 || turned_on > 0) {
-    std::size_t shed_gpus = 0;
-    for (ClusterState* c : site.clusters)
-      shed_gpus += c->free_off.size() * c->gpus_per_host();
-    log_.add(now, turned_off > 0 ? "shed" : "unshed", spec.name, "", "",
-             fmt::format("{} spare hosts switched {}; {} GPUs shed at the site",
-                         turned_off + turned_on, turned_off > 0 ? "off" : "on", shed_gpus));
-  }
+  if (turned_off == 0 && turned_on == 0) return;
+  std::size_t shed_gpus = 0;
+  for (ClusterState* c : site.clusters)
+    shed_gpus += c->free_off.size() * c->gpus_per_host();
+  log_.add(now, turned_off > 0 ? "shed" : "unshed", site.spec->name, "", "",
+           fmt::format("{} spare hosts switched {}; {} GPUs shed at the site",
+                       turned_off + turned_on, turned_off > 0 ? "off" : "on", shed_gpus));
+}
 
-  double it_power_w = dynamic * cap;
+// The site's IT power: the running jobs' capped dynamic power, every powered host's idle power,
+// and what lies outside the servers (fabric, storage, other).
+void World::set_it_power(SiteState& site, double capped_dynamic_w) {
+  double it_power_w = capped_dynamic_w;
   NonGpuItPower non_gpu;
   for (ClusterState* c : site.clusters) {
     it_power_w += static_cast<double>(c->held - c->serving_dark() + c->free_on.size()) * c->idle_w;
@@ -642,13 +659,16 @@ void World::rebalance(SiteState& site, double now) {
   site.it_power_w = it_power_w + non_gpu.total_w();
   site.peak_facility_w = std::max(site.peak_facility_w, site.facility_power_w());
   site.limit = site.heat_capacity_w < site.available_supply_w() / site.pue ? "cooling" : "power";
+}
 
+// The GPUs' power cap: logged when it starts or ends; each running job's speed at it.
+void World::apply_cap(SiteState& site, double cap, double now) {
   if (cap != site.cap_fraction) {
     if (cap < 1 && site.cap_fraction >= 1)
-      log_.add(now, "throttle_start", spec.name, "", "",
+      log_.add(now, "throttle_start", site.spec->name, "", "",
                fmt::format("GPU power cap {:.3f} of TDP ({} limit)", cap, site.limit));
     else if (cap >= 1 && site.cap_fraction < 1)
-      log_.add(now, "throttle_end", spec.name, "", "", "GPU power cap lifted");
+      log_.add(now, "throttle_end", site.spec->name, "", "", "GPU power cap lifted");
     site.cap_fraction = cap;
   }
   for (ClusterState* c : site.clusters) {
@@ -663,8 +683,6 @@ void World::rebalance(SiteState& site, double now) {
       set_wake(*job, now + time_to_compute(job->progress, job->plan, job->rate_flops, remaining));
     }
   }
-  if (!serving_.empty()) refresh_serving(site, now);
-  dispatch_supply(site, now);
 }
 
 // ---- fleet -----------------------------------------------------------------------------------

@@ -368,7 +368,14 @@ private:
   void end_job(JobState& job, double now);
   void fill_and_start(JobState& job, double now);
   void start_running(JobState& job, double now);
+  // A site's decisions after any change: which jobs run, the GPU power cap, which spare hosts
+  // are on (models/power_policy: decide_power), the IT power, then the supply's dispatch.
   void rebalance(SiteState& site, double now);
+  void admit_waiting(SiteState& site, double budget_w, double floor, double now);
+  PowerTotals stop_until_fits(SiteState& site, double budget_w, double floor, double now);
+  void switch_spares(SiteState& site, const std::vector<std::size_t>& want_on, double now);
+  void set_it_power(SiteState& site, double capped_dynamic_w);
+  void apply_cap(SiteState& site, double cap, double now);
   void set_wake(JobState& job, double at_s);
   void plan_checkpoints(JobState& job);
   void mark(double now); // a snapshot for the cost windows, every site advanced to now
