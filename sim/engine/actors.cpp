@@ -56,12 +56,25 @@ auto guarded(World* world, Body body) {
   };
 }
 
+// The actors' calls into SimGrid's scheduler (waits, timed sleeps, yields), for the summary's
+// engine.simgrid_calls (with the World's wake-ups).
+long long scheduler_calls = 0;
+
 // Sleeps until `at_s` or until notified on `wake`, whichever comes first.
 void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& lock, double at_s) {
-  if (std::isinf(at_s))
+  if (std::isinf(at_s)) {
+    ++scheduler_calls;
     wake.wait(lock);
-  else if (at_s > now())
+  } else if (at_s > now()) {
+    ++scheduler_calls;
     wake.wait_until(lock, at_s);
+  }
+}
+
+// Sleeps until `at_s` (nothing wakes it earlier).
+void sleep_to(double at_s) {
+  ++scheduler_calls;
+  sg4::this_actor::sleep_until(at_s);
 }
 
 // Lets every event due now happen first, so that rows show the state after everything that
@@ -72,6 +85,7 @@ void yield_to_events_due_now(const World& world) {
   constexpr int quiet_rounds_needed = 2; // 3 and 4 give the same rows in every golden case
   for (int quiet_rounds = 0; quiet_rounds < quiet_rounds_needed;) {
     long long before = world.rules_begun();
+    ++scheduler_calls;
     sg4::this_actor::yield();
     quiet_rounds = world.rules_begun() == before ? quiet_rounds + 1 : 0;
   }
@@ -79,7 +93,7 @@ void yield_to_events_due_now(const World& world) {
 
 void delivery_actor(World* world, ClusterState* cluster) {
   for (const ClusterState::Arrival& arrival : cluster->arrivals) {
-    if (arrival.at_s > now()) sg4::this_actor::sleep_until(arrival.at_s);
+    if (arrival.at_s > now()) sleep_to(arrival.at_s);
     if (world->stopping()) return;
     timed(*world, [&] { world->arrival(*cluster, arrival, now()); });
   }
@@ -121,7 +135,7 @@ void radiation_actor(World* world, ClusterState* cluster) {
 void downlink_actor(World* world, SiteState* site) {
   long long sent_checkpoints = 0;
   for (const auto& [start_s, end_s] : site->platform->contacts) {
-    if (start_s > now()) sg4::this_actor::sleep_until(start_s);
+    if (start_s > now()) sleep_to(start_s);
     if (world->stopping()) return;
     if (now() >= end_s) continue;
     timed(*world, [&] { world->advance(*site, now()); }); // the jobs' checkpoints up to now
@@ -224,7 +238,7 @@ void measure_checkpoint(World* world, JobState* job) {
 
 void job_actor(World* world, JobState* job) {
   std::unique_lock lock(*job->wake_mutex);
-  if (job->spec->start_s > now()) sg4::this_actor::sleep_until(job->spec->start_s);
+  if (job->spec->start_s > now()) sleep_to(job->spec->start_s);
   if (world->stopping()) return;
   timed(*world, [&] { world->job_arrives(*job, now()); });
   while (job->phase != JobPhase::done && !world->stopping()) {
@@ -252,7 +266,7 @@ void job_actor(World* world, JobState* job) {
 // (replicas powered again) and notify it.
 void serving_actor(World* world, ServingState* serving) {
   std::unique_lock lock(*serving->wake_mutex);
-  if (serving->spec->start_s > now()) sg4::this_actor::sleep_until(serving->spec->start_s);
+  if (serving->spec->start_s > now()) sleep_to(serving->spec->start_s);
   while (!world->stopping()) {
     timed(*world, [&] { world->serving_tick(*serving, now()); });
     while (serving->wake_at_s > now() && !world->stopping())
@@ -261,6 +275,10 @@ void serving_actor(World* world, ServingState* serving) {
 }
 
 } // namespace
+
+long long actor_scheduler_calls() {
+  return scheduler_calls;
+}
 
 void rethrow_actor_failure() {
   if (actor_failure) std::rethrow_exception(std::exchange(actor_failure, nullptr));
@@ -305,7 +323,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
   sg4::Actor::create("usage", host, guarded(&world, [&world, &usage, horizon_s]() {
                        for (long long k = 0; k * julian_month_s < horizon_s; ++k) {
                          double t = static_cast<double>(k) * julian_month_s;
-                         if (t > now()) sg4::this_actor::sleep_until(t);
+                         if (t > now()) sleep_to(t);
                          yield_to_events_due_now(world);
                          if (world.stopping()) return;
                          timed(world, [&] {
@@ -319,7 +337,7 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
                      guarded(&world, [&world, horizon_s, interval_s, write_rows]() {
                        for (long long k = 0;; ++k) {
                          double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
-                         if (t > now()) sg4::this_actor::sleep_until(t);
+                         if (t > now()) sleep_to(t);
                          if (world.stopping()) return; // another actor failed
                          yield_to_events_due_now(world);
                          timed(world, [&] {

@@ -27,4 +27,8 @@ void start_actors(World& world, double horizon_s, double interval_s, RowWriter w
 // After Engine::run(): rethrows the first exception an actor raised (the world stopped then).
 void rethrow_actor_failure();
 
+// How many times the actors called SimGrid's scheduler so far: waits on a condition variable
+// (with or without a deadline), timed sleeps and yields.
+long long actor_scheduler_calls();
+
 } // namespace capsim

@@ -126,6 +126,11 @@ nlohmann::ordered_json Simulation::engine_summary(double wall_s, double load_s) 
   struct rusage resources {};
   ::getrusage(RUSAGE_SELF, &resources);
   engine["peak_rss_bytes"] = static_cast<double>(resources.ru_maxrss) * 1024; // Linux: KiB
+  // capsim's calls into SimGrid's scheduler: the actors' waits, sleeps and yields and the
+  // rules' wake-ups, in all and per event.
+  const double calls = static_cast<double>(actor_scheduler_calls() + world_->wakeups());
+  engine["simgrid_calls"] = calls;
+  engine["simgrid_calls_per_event"] = calls / static_cast<double>(std::max(1LL, world_->events()));
   engine["hosts"] = platform_->hosts;
   engine["links"] = platform_->links;
   // Where the wall time went (seconds); `engine` is SimGrid's share of the run: its event

@@ -1114,6 +1114,7 @@ void World::flush() {
   while (!effects_.empty()) {
     sg4::ConditionVariable* wake = effects_.front();
     effects_.pop_front();
+    ++wakeups_;
     wake->notify_all();
   }
 }

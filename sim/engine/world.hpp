@@ -338,6 +338,8 @@ public:
     rule_open_ = false;
   }
   double rules_wall_s() const { return rules_wall_s_; }
+  // Wake-ups the rules handed to SimGrid (ConditionVariable::notify_all), so far.
+  long long wakeups() const { return wakeups_; }
 
 private:
   void notify(simgrid::s4u::ConditionVariable& wake);
@@ -417,6 +419,7 @@ private:
   bool rule_open_ = false;
   long long rules_begun_ = 0;
   double rules_wall_s_ = 0;
+  long long wakeups_ = 0;
   bool stopping_ = false;
 };
 
