@@ -13,19 +13,68 @@
 #include "models/power_schedule.hpp"
 #include "models/random.hpp"
 #include "models/weather.hpp"
+#include "sim/engine/platform.hpp"
 #include "sim/engine/site_kind.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/report/event_log.hpp"
 
 namespace capsim {
 
+namespace sg4 = simgrid::s4u;
+
 namespace {
+
+constexpr double fabric_latency_s = 2e-6; // one switch hop inside a site
+constexpr double controller_bytes_per_s = 1.25e9;
 
 class GroundSite final : public SiteKindModel {
 public:
   const char* name() const override { return "terrestrial"; }
   const char* cooling(const SiteState& site) const override {
     return site.spec->has_cooling_model ? "model" : "fixed pue";
+  }
+
+  // A ground site: a star zone whose hosts reach its centre through split-duplex links.
+  void build_zone(const Scenario& scenario, const SiteSpec& site, sg4::NetZone* root,
+                  SitePlatform& sp, Platform& platform) const override {
+    sp.zone = sg4::create_star_zone(site.name);
+    sp.zone->set_parent(root);
+    auto route_to_center = [&](sg4::Host* host, sg4::Link* link) {
+      sp.zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
+                         {{link, sg4::LinkInRoute::Direction::UP}}, true);
+    };
+    sp.controller = sp.zone->create_host(site.name + "-controller", 1e9);
+    route_to_center(sp.controller, sp.zone->create_split_duplex_link(site.name + "-controller-nic",
+                                                                     controller_bytes_per_s));
+    sp.storage = sp.zone->create_host(site.name + "-storage", 1e9);
+    auto* storage =
+        sp.zone->create_split_duplex_link(site.name + "-storage-link", site.storage_bytes_per_s);
+    storage->set_latency(site.storage_latency_s);
+    sp.storage_link = storage->get_link_up();
+    route_to_center(sp.storage, storage);
+    sp.gateway = sp.zone->create_host(site.name + "-gateway", 1e9);
+    auto* gateway = sp.zone->create_split_duplex_link(site.name + "-gateway-link", 1e12);
+    gateway->set_latency(fabric_latency_s);
+    route_to_center(sp.gateway, gateway);
+    sp.gateway_link = gateway->get_link_up();
+    platform.links += 3;
+    platform.hosts += 3;
+    sp.job_nics.assign(scenario.jobs.size(), nullptr);
+    for (std::size_t j = 0; j < scenario.jobs.size(); ++j) {
+      const JobSpec& job = scenario.jobs[j];
+      auto cluster = std::find_if(scenario.clusters.begin(), scenario.clusters.end(),
+                                  [&](const ClusterSpec& c) { return c.name == job.cluster; });
+      if (cluster == scenario.clusters.end() || cluster->site != site.name) continue;
+      auto* nic = sp.zone->create_host(site.name + "-" + job.name + "-nics", 1e9);
+      auto* link = sp.zone->create_split_duplex_link(site.name + "-" + job.name + "-nic-link",
+                                                     job_nic_bytes_per_s(job, *cluster));
+      link->set_latency(fabric_latency_s);
+      route_to_center(nic, link);
+      sp.job_nics[j] = nic;
+      platform.hosts += 1;
+      platform.links += 1;
+    }
+    sp.zone->seal();
   }
 
   void plan_arrivals(ClusterState& cluster, const Scenario&) const override {

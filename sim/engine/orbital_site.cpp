@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <simgrid/kernel/ProfileBuilder.hpp>
 
 #include "models/orbit.hpp"
 #include "models/radiation.hpp"
@@ -14,11 +15,14 @@
 #include "models/random.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
+#include "sim/engine/platform.hpp"
 #include "sim/engine/site_kind.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/report/event_log.hpp"
 
 namespace capsim {
+
+namespace sg4 = simgrid::s4u;
 
 namespace {
 
@@ -26,6 +30,86 @@ class OrbitalSite final : public SiteKindModel {
 public:
   const char* name() const override { return "orbital"; }
   const char* cooling(const SiteState&) const override { return "radiators"; }
+
+  // A star zone, as on the ground, but with one-way routes: a host's route "up" is its own
+  // outgoing link and its route "down" is empty, so that a transfer from host a to host b crosses
+  // exactly a's link. Each satellite's outgoing link is its inter-satellite link to the next one,
+  // so a ring all-reduce over the first k satellites (i -> i+1, and k-1 -> 0) crosses k distinct
+  // links, one per member, each of the ISL's bandwidth and latency: link k-1 stands for the optical
+  // link that closes a sub-ring (satellites 100-200 m apart in a 1 km cluster all see each other).
+  // The routing state is O(hosts); a full zone's would be O(hosts^2), 0.6 GB for 4,167 satellites.
+  // The controller, storage and gateway are as on the ground (direct links); the probe ring
+  // mirrors the satellites' ring; the relay -> ground link carries the downlink.
+  void build_zone(const Scenario& scenario, const SiteSpec& site, sg4::NetZone* root,
+                  SitePlatform& sp, Platform& platform) const override {
+    const OrbitalSpec& o = site.orbital;
+    auto* zone = sg4::create_star_zone(site.name);
+    zone->set_parent(root);
+    sp.zone = zone;
+    // `out` carries everything a host sends; `in`, everything it receives.
+    auto attach = [&](sg4::Host* host, std::vector<sg4::Link*> out, std::vector<sg4::Link*> in) {
+      std::vector<sg4::LinkInRoute> up, down;
+      for (auto* l : out)
+        up.emplace_back(l);
+      for (auto* l : in)
+        down.emplace_back(l);
+      zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, up, false);
+      zone->add_route(nullptr, host->get_netpoint(), nullptr, nullptr, down, false);
+    };
+    sp.controller = zone->create_host(site.name + "-controller", 1e9);
+    sp.storage = zone->create_host(site.name + "-storage", 1e9);
+    sp.gateway = zone->create_host(site.name + "-gateway", 1e9);
+    sp.storage_link = zone->create_link(site.name + "-storage-link", site.storage_bytes_per_s)
+                          ->set_latency(site.storage_latency_s);
+    sp.gateway_link = zone->create_link(site.name + "-gateway-link", 1e12)->set_latency(1e-6);
+    attach(sp.controller, {}, {});
+    attach(sp.gateway, {sp.gateway_link}, {sp.gateway_link});
+    attach(sp.storage, {sp.storage_link}, {sp.storage_link});
+    platform.hosts += 3;
+    platform.links += 2;
+    // The probe ring: one host and one inter-satellite link per satellite, on which collectives
+    // are measured. The satellites themselves are capsim state (world.hpp, UnitId).
+    for (const auto& cluster : scenario.clusters) {
+      if (cluster.site != site.name) continue;
+      auto n = static_cast<std::size_t>(cluster.satellites);
+      for (std::size_t i = 0; i < n; ++i) {
+        auto* probe = zone->create_host(cluster.name + "-probe" + std::to_string(i), 1e9);
+        auto* probe_isl =
+            zone->create_link(cluster.name + "-probe-isl" + std::to_string(i), o.isl_bytes_per_s)
+                ->set_latency(o.isl_latency_s);
+        attach(probe, {probe_isl}, {});
+        sp.probe_ring.push_back(probe);
+      }
+      platform.hosts += n;
+      platform.links += n;
+    }
+    // Downlink: up while some ground station sees the constellation.
+    sp.relay = zone->create_host(site.name + "-relay", 1e9);
+    sp.ground = zone->create_host(site.name + "-ground", 1e9);
+    auto* downlink =
+        zone->create_link(site.name + "-downlink", o.downlink_bytes_per_s)->set_latency(3e-3);
+    std::vector<std::pair<double, double>> passes;
+    for (const auto& s : o.stations)
+      for (const ContactWindow& w : contact_windows(o.orbit, s.station, 0, scenario.horizon_s))
+        passes.emplace_back(w.start_s, w.end_s);
+    std::sort(passes.begin(), passes.end());
+    for (const auto& p : passes) {
+      if (!sp.contacts.empty() && p.first <= sp.contacts.back().second)
+        sp.contacts.back().second = std::max(sp.contacts.back().second, p.second);
+      else
+        sp.contacts.push_back(p);
+    }
+    std::string profile = sp.contacts.empty() || sp.contacts.front().first > 0 ? "0 0\n" : "";
+    for (const auto& [start, end] : sp.contacts)
+      profile += fmt::format("{:.17g} 1\n{:.17g} 0\n", start, end);
+    downlink->set_state_profile(
+        simgrid::kernel::profile::ProfileBuilder::from_string(site.name + "-passes", profile, -1));
+    attach(sp.relay, {downlink}, {});
+    attach(sp.ground, {}, {});
+    platform.hosts += 2;
+    platform.links += 1;
+    zone->seal();
+  }
 
   // Launches: satellites_per_launch per flight at the launch cadence; a failed launch loses its
   // satellites, which fly again on the next one; each launch cohort retires at the end of its

@@ -1,15 +1,16 @@
 // Scenario -> SimGrid platform, built in code, holding only what carries flows or runs actors:
-// one star zone per site under a root zone (on an orbital site, with one-way routes: see
-// platform.cpp); a controller host that runs the site's actors and never fails; a storage host
-// behind a link of the site's storage bandwidth; a gateway host whose link carries a job's
-// aggregate checkpoint traffic (its bandwidth is set to the job's total NIC bandwidth before each
-// transfer; orbital sites) or, on the ground, one NIC host per job whose link has the job's
-// total NIC bandwidth, so that jobs' transfers share the storage link as concurrent flows; in
-// orbit, a probe ring of inter-satellite links for the collectives and the
-// downlink. The GPU servers and satellites are not SimGrid hosts: they are capsim state
-// (world.hpp, UnitId), since SimGrid computes nothing on them.
+// one star zone per site under a root zone, built by the site's kind (on an orbital site, with
+// one-way routes: see orbital_site.cpp); a controller host that runs the site's actors and never
+// fails; a storage host behind a link of the site's storage bandwidth; a gateway host whose link
+// carries a job's aggregate checkpoint traffic (its bandwidth is set to the job's total NIC
+// bandwidth before each transfer; orbital sites) or, on the ground, one NIC host per job whose link
+// has the job's total NIC bandwidth, so that jobs' transfers share the storage link as concurrent
+// flows; in orbit, a probe ring of inter-satellite links for the collectives and the downlink. The
+// GPU servers and satellites are not SimGrid hosts: they are capsim state (world.hpp, UnitId),
+// since SimGrid computes nothing on them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,11 @@ struct Platform {
   std::size_t links = 0;
 };
 
-Platform build_platform(const Scenario& scenario);
+class SiteKindModel;
+
+// Each site's zone is its kind's (SiteKindModel::build_zone: ground_site.cpp, orbital_site.cpp).
+Platform build_platform(const Scenario& scenario,
+                        const std::vector<std::unique_ptr<SiteKindModel>>& kinds);
 
 // A job's total NIC bandwidth toward storage: its GPUs' scale-out bandwidth, at least 1 GB/s per
 // server.

@@ -11,6 +11,7 @@
 #include "sim/engine/actors.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/serving_report.hpp"
+#include "sim/engine/site_kind.hpp"
 #include "sim/engine/timeseries_writer.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/report/event_log.hpp"
@@ -61,13 +62,14 @@ Simulation::Simulation(const Scenario& scenario, const SimulationOptions& option
   auto phase_start = std::chrono::steady_clock::now();
   measures_.setup_s = seconds_since(options.started); // the output set and SimGrid's engine
   measures_.heap_0 = heap_in_use_bytes();
-  platform_ = std::make_unique<Platform>(build_platform(scenario));
+  auto kinds = make_site_kind_models(scenario);
+  platform_ = std::make_unique<Platform>(build_platform(scenario, kinds));
   measures_.heap_platform = heap_in_use_bytes();
   measures_.platform_s = seconds_since(phase_start);
   phase_start = std::chrono::steady_clock::now();
   const bool files = !options.dir.empty();
   events_ = std::make_unique<EventLog>(files ? options.dir + "events.csv" : std::string());
-  world_ = std::make_unique<World>(scenario, *platform_, *events_);
+  world_ = std::make_unique<World>(scenario, *platform_, *events_, std::move(kinds));
   timeseries_ = std::make_unique<TimeseriesWriter>(*world_, files ? options.dir + "timeseries.csv"
                                                                   : std::string());
   timeseries_->set_events(events_.get());

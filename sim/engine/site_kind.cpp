@@ -17,4 +17,11 @@ std::unique_ptr<SiteKindModel> make_site_kind_model(const SiteSpec& spec) {
   return nullptr;
 }
 
+std::vector<std::unique_ptr<SiteKindModel>> make_site_kind_models(const Scenario& scenario) {
+  std::vector<std::unique_ptr<SiteKindModel>> kinds;
+  for (const SiteSpec& site : scenario.sites)
+    kinds.push_back(make_site_kind_model(site));
+  return kinds;
+}
+
 } // namespace capsim

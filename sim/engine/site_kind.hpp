@@ -3,7 +3,8 @@
 // The World holds one SiteKindModel per site and calls it; nothing outside the kinds' own files
 // asks which kind a site is.
 //
-// The interface is the life of a site's conditions, piecewise constant between events:
+// The interface is the site's SimGrid zone (build_zone) and the life of its conditions,
+// piecewise constant between events:
 //   plan_arrivals   t = 0: when a cluster's GPUs arrive (deliveries, or launches and retirements)
 //   init            t = 0: the kind's own state from the scenario and its seed, then refresh(0)
 //   refresh         conditions now: site.grid_w, solar_w, pue, heat_capacity_w, prices ...
@@ -21,13 +22,20 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+namespace simgrid::s4u {
+class NetZone;
+}
 
 namespace capsim {
 
 class EventLog;
 class World;
+struct Platform;
+struct SitePlatform;
 struct ClusterState;
 struct Scenario;
 struct SiteSpec;
@@ -41,6 +49,11 @@ public:
   virtual const char* name() const = 0;
   virtual const char* cooling(const SiteState& site) const = 0;
 
+  // The site's SimGrid zone under `root`: its controller, storage and gateway hosts and links,
+  // and whatever else of the kind carries flows (job NICs; the probe ring and the downlink).
+  virtual void build_zone(const Scenario& scenario, const SiteSpec& site,
+                          simgrid::s4u::NetZone* root, SitePlatform& sp,
+                          Platform& platform) const = 0;
   virtual void plan_arrivals(ClusterState& cluster, const Scenario& scenario) const = 0;
   virtual void init(SiteState& site, const Scenario& scenario, EventLog& log) = 0;
   virtual void refresh(SiteState& site, double now, EventLog& log) = 0;
@@ -74,5 +87,7 @@ public:
 
 // The registry: one line per kind.
 std::unique_ptr<SiteKindModel> make_site_kind_model(const SiteSpec& spec);
+// One per site, in the scenario's order (the platform's and the World's).
+std::vector<std::unique_ptr<SiteKindModel>> make_site_kind_models(const Scenario& scenario);
 
 } // namespace capsim

@@ -26,7 +26,8 @@ std::string sci(double x) {
 
 } // namespace
 
-World::World(const Scenario& scenario, Platform& platform, EventLog& events)
+World::World(const Scenario& scenario, Platform& platform, EventLog& events,
+             std::vector<std::unique_ptr<SiteKindModel>> kinds)
     : scenario_(scenario), platform_(platform), log_(events) {
   sites_.reserve(scenario.sites.size());
   clusters_.reserve(scenario.clusters.size());
@@ -38,7 +39,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events)
     site.wake = sg4::ConditionVariable::create();
     site.wake_mutex = sg4::Mutex::create();
     site.transfer_lock = sg4::Mutex::create();
-    site.kind = make_site_kind_model(*site.spec);
+    site.kind = std::move(kinds[s]);
     sites_.push_back(std::move(site));
   }
   for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {

@@ -261,7 +261,9 @@ struct SiteState {
 
 class World {
 public:
-  World(const Scenario& scenario, Platform& platform, EventLog& events);
+  // kinds: one per site, in the scenario's order (make_site_kind_models); the World keeps them.
+  World(const Scenario& scenario, Platform& platform, EventLog& events,
+        std::vector<std::unique_ptr<SiteKindModel>> kinds);
 
   const Scenario& scenario() const { return scenario_; }
   std::vector<SiteState>& sites() { return sites_; }
