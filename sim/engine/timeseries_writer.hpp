@@ -1,7 +1,7 @@
 // timeseries.csv: one row per site at every sampling tick (sim/engine/actors.cpp's sampler), and
-// the "checkpoints" events that summarise each interval. The columns are those of
-// timeseries_numeric_columns() (sim/scenario/sweep_spec.hpp); the serving ones only with
-// inference jobs.
+// the "checkpoints" events that summarise each interval. The columns, their order and which cells
+// are empty come from the table in sim/scenario/timeseries_columns.hpp; each column's value is
+// declared beside its name in timeseries_writer.cpp, checked against that table when compiling.
 #pragma once
 
 #include <memory>
@@ -28,13 +28,12 @@ public:
   bool failed() const;
 
 private:
-  void serving_columns(SiteState& site, double interval_s);
-
   World& world_;
   std::unique_ptr<AtomicFile> file_;
   EventLog* events_ = nullptr;
   fmt::memory_buffer line_; // fmt's own buffer: formats in place, no copy through a string
   double last_s_ = 0;
+  bool inference_ = false; // the scenario has inference jobs: their columns are written
 };
 
 } // namespace capsim

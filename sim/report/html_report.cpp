@@ -20,6 +20,7 @@
 #include "sim/report/web_assets.hpp"
 #include "sim/scenario/diagnostics.hpp"
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/timeseries_columns.hpp"
 
 namespace capsim {
 
@@ -126,7 +127,17 @@ json timeseries_json(const std::string& path) {
     }
     sites[site] = std::move(s);
   }
-  return json{{"columns", t.columns}, {"sites", std::move(sites)}};
+  // Each column's label and units from the column table, for the charts.
+  json labels = json::object();
+  for (const TimeseriesColumn& column : timeseries_columns) {
+    std::string name(column.name);
+    if (std::find(t.columns.begin(), t.columns.end(), name) == t.columns.end()) continue;
+    json steps = json::array();
+    for (const UnitStep& step : field_steps(name))
+      steps.push_back(json::array({step.divisor, step.unit}));
+    labels[name] = {{"label", std::string(column.label)}, {"steps", std::move(steps)}};
+  }
+  return json{{"columns", t.columns}, {"sites", std::move(sites)}, {"labels", std::move(labels)}};
 }
 
 json events_json(const std::string& path) {

@@ -21,6 +21,7 @@
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/csv.hpp"
 #include "sim/scenario/diagnostics.hpp"
+#include "sim/scenario/timeseries_columns.hpp"
 
 // After the project's headers: <signal.h> defines a macro named si_value.
 #include <sys/wait.h>
@@ -31,12 +32,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct UnitStep {
-  double divisor;
-  const char* unit;
-};
-
-// Readable names of summary and time-series fields (the unit comes from the suffix).
+// Readable names of summary fields; a time-series column's is its label in the column table
+// (sim/scenario/timeseries_columns.hpp). Units come from display_steps().
 const std::map<std::string, std::string>& field_names() {
   static const std::map<std::string, std::string> names{
       {"goodput_fraction", "goodput"},
@@ -58,22 +55,6 @@ const std::map<std::string, std::string>& field_names() {
       {"flop_done", "useful work"},
       {"flop_lost", "work lost"},
       {"mean_pue", "mean PUE"},
-      {"it_power_w", "IT power"},
-      {"facility_power_w", "facility power"},
-      {"power_available_w", "power available"},
-      {"heat_rejection_capacity_w", "heat rejection capacity"},
-      {"cap_fraction", "GPU power cap (share of TDP)"},
-      {"throttle_fraction", "GPUs running capped"},
-      {"goodput_flops", "goodput"},
-      {"ambient_c", "ambient temperature"},
-      {"pue", "PUE"},
-      {"battery_soc", "battery state of charge"},
-      {"in_eclipse", "in eclipse"},
-      {"radiator_k", "radiator temperature"},
-      {"gpus_installed", "GPUs installed"},
-      {"gpus_up", "GPUs up"},
-      {"gpus_busy", "GPUs busy"},
-      {"gpus_shed", "GPUs switched off for power"},
       {"interruptions", "interruptions"},
       {"failures", "failures"},
       {"opex_usd", "operating cost"},
@@ -83,23 +64,69 @@ const std::map<std::string, std::string>& field_names() {
   return names;
 }
 
-std::vector<UnitStep> steps_for_suffix(const std::string& field) {
-  auto ends = [&](const char* suffix) { return field.ends_with(suffix); };
-  if (ends("_w")) return {{1, "W"}, {1e3, "kW"}, {1e6, "MW"}, {1e9, "GW"}};
-  if (ends("_flops"))
-    return {{1, "FLOP/s"}, {1e12, "TFLOP/s"}, {1e15, "PFLOP/s"}, {1e18, "EFLOP/s"}};
-  if (ends("fraction") || ends("_irr")) return {{0.01, "%"}};
-  if (ends("_s")) return {{1, "s"}, {60, "min"}, {3600, "h"}, {86400, "days"}};
-  if (ends("_j")) return {{1, "J"}, {3.6e6, "kWh"}, {3.6e9, "MWh"}, {3.6e12, "GWh"}};
-  if (ends("_usd"))
+// The one table of display units for figures (and the HTML report's time series): how a value
+// in `unit` of dimension `d` is shown, as the steps to scale it to (the largest not above the
+// data). Symbols are models/units.hpp's, which gives their factors; a few are words ("thousand
+// USD", "GPU-h"). A unit other than the dimension's SI unit ("degC", "GPUs", "tokens/s") is shown
+// as it is; "fraction" (0 to 1) as %; "" (a plain number) without a unit.
+std::vector<UnitStep> display_steps(Dimension d, std::string_view unit) {
+  auto symbols = [d](std::initializer_list<const char*> list) {
+    std::vector<UnitStep> steps;
+    for (const char* symbol : list)
+      steps.push_back({parse_quantity(std::string("1 ") + symbol, d), symbol});
+    return steps;
+  };
+  if (unit == "fraction") return {{0.01, "%"}};
+  if (unit == "GPU-h") return {{1, "GPU-h"}, {1e6, "million GPU-h"}};
+  if (unit.empty() || d == Dimension::dimensionless || unit != si_unit(d))
+    return unit.empty() || unit == "1" ? std::vector<UnitStep>{}
+                                       : std::vector<UnitStep>{{1, std::string(unit)}};
+  switch (d) {
+  case Dimension::power:
+    return symbols({"W", "kW", "MW", "GW"});
+  case Dimension::flop_rate:
+    return symbols({"FLOP/s", "TFLOP/s", "PFLOP/s", "EFLOP/s"});
+  case Dimension::time:
+    return symbols({"s", "min", "h", "days"});
+  case Dimension::energy:
+    return symbols({"J", "kWh", "MWh", "GWh"});
+  case Dimension::money:
     return {{1, "USD"}, {1e3, "thousand USD"}, {1e6, "million USD"}, {1e9, "billion USD"}};
-  if (ends("_bytes")) return {{1, "B"}, {1e9, "GB"}, {1e12, "TB"}};
-  if (ends("_hours")) return {{1, "GPU-h"}, {1e6, "million GPU-h"}};
-  if (field.rfind("flop_", 0) == 0) return {{1, "FLOP"}, {1e18, "EFLOP"}, {1e21, "ZFLOP"}};
-  if (ends("_c")) return {{1, "degC"}};
-  if (ends("_k")) return {{1, "K"}};
-  if (field.rfind("gpus", 0) == 0) return {{1, "GPUs"}};
-  return {};
+  case Dimension::data:
+    return symbols({"B", "GB", "TB"});
+  case Dimension::flop:
+    return symbols({"FLOP", "EFLOP", "ZFLOP"});
+  case Dimension::money_per_gpu_time:
+    return symbols({"USD/GPU/h"});
+  case Dimension::money_per_energy:
+    return symbols({"USD/MWh"});
+  case Dimension::rate_per_gpu_time:
+    return symbols({"per GPU-hour"});
+  default:
+    return {{1, std::string(unit)}};
+  }
+}
+
+// What a field's value measures and the unit it is in: a time-series column's from the column
+// table, a summary field's from its name's suffix.
+std::pair<Dimension, std::string_view> field_unit(const std::string& field) {
+  if (const TimeseriesColumn* column = find_timeseries_column(field))
+    return {column->dimension, column->unit};
+  auto ends = [&](const char* suffix) { return field.ends_with(suffix); };
+  using D = Dimension;
+  if (ends("_w")) return {D::power, "W"};
+  if (ends("_flops")) return {D::flop_rate, "FLOP/s"};
+  if (ends("fraction") || ends("_irr")) return {D::dimensionless, "fraction"};
+  if (ends("_s")) return {D::time, "s"};
+  if (ends("_j")) return {D::energy, "J"};
+  if (ends("_usd")) return {D::money, "USD"};
+  if (ends("_bytes")) return {D::data, "B"};
+  if (ends("_hours")) return {D::dimensionless, "GPU-h"};
+  if (field.rfind("flop_", 0) == 0) return {D::flop, "FLOP"};
+  if (ends("_c")) return {D::temperature, "degC"};
+  if (ends("_k")) return {D::temperature, "K"};
+  if (field.rfind("gpus", 0) == 0) return {D::dimensionless, "GPUs"};
+  return {D::dimensionless, ""};
 }
 
 AxisLabel scaled(const std::string& name, const std::vector<UnitStep>& steps, double max_abs) {
@@ -111,6 +138,8 @@ AxisLabel scaled(const std::string& name, const std::vector<UnitStep>& steps, do
 }
 
 std::string readable_field(const std::string& field) {
+  if (const TimeseriesColumn* column = find_timeseries_column(field))
+    return std::string(column->label);
   auto it = field_names().find(field);
   if (it != field_names().end()) return it->second;
   std::string name = field;
@@ -158,30 +187,7 @@ std::string column_item(const std::string& column) {
 }
 
 AxisLabel label_for_dimension(const std::string& name, Dimension d, double max_abs) {
-  switch (d) {
-  case Dimension::power:
-    return scaled(name, steps_for_suffix("_w"), max_abs);
-  case Dimension::time:
-    return scaled(name, steps_for_suffix("_s"), max_abs);
-  case Dimension::money:
-    return scaled(name, steps_for_suffix("_usd"), max_abs);
-  case Dimension::energy:
-    return scaled(name, steps_for_suffix("_j"), max_abs);
-  case Dimension::flop_rate:
-    return scaled(name, steps_for_suffix("_flops"), max_abs);
-  case Dimension::data:
-    return scaled(name, steps_for_suffix("_bytes"), max_abs);
-  case Dimension::money_per_gpu_time:
-    return {name + " (USD/GPU/h)", 1.0 / 3600};
-  case Dimension::money_per_energy:
-    return {name + " (USD/MWh)", 1.0 / 3.6e9};
-  case Dimension::rate_per_gpu_time:
-    return {name + " (per GPU-hour)", 1.0 / 3600};
-  case Dimension::dimensionless:
-    return {name, 1};
-  default:
-    return {fmt::format("{} ({})", name, si_unit(d)), 1};
-  }
+  return scaled(name, display_steps(d, si_unit(d)), max_abs);
 }
 
 std::string quote(const std::string& text) { // a gnuplot single-quoted string
@@ -356,7 +362,7 @@ std::vector<Figure> run_figures(const std::string& path) {
   for (const auto& site : order) {
     SiteSeries& s = sites[site];
     if (s.time_s.empty()) continue;
-    AxisLabel time = scaled("time", steps_for_suffix("_s"), max_abs(s.time_s));
+    AxisLabel time = scaled("time", field_steps("time_s"), max_abs(s.time_s));
     auto figure = [&](const std::string& stem, const std::string& title,
                       const std::vector<std::string>& columns, const std::string& y_field) {
       std::vector<std::string> present;
@@ -368,7 +374,7 @@ std::vector<Figure> run_figures(const std::string& path) {
         }
       if (present.empty()) return;
       AxisLabel y = scaled(y_field.empty() ? readable_field(present.front()) : y_field,
-                           steps_for_suffix(present.front()), m);
+                           field_steps(present.front()), m);
       std::string name = fmt::format("$ts{}", block++);
       std::string data = name + " << EOD\n";
       for (std::size_t i = 0; i < s.time_s.size(); ++i) {
@@ -433,7 +439,7 @@ std::vector<Figure> curve_figures(const std::string& dir) {
       }
     AxisLabel x_label;
     if (curve.x == "time") {
-      x_label = scaled("time", steps_for_suffix("_s"), x_max);
+      x_label = scaled("time", field_steps("time_s"), x_max);
     } else {
       auto a = std::find(plan.axes.begin(), plan.axes.end(), curve.x) - plan.axes.begin();
       auto q = parse_any_quantity(plan.points.front()[a]);
@@ -441,7 +447,7 @@ std::vector<Figure> curve_figures(const std::string& dir) {
                                     q ? q->second : Dimension::dimensionless, x_max);
     }
     std::string y_field = curve.y.substr(curve.y.rfind('.') + 1);
-    AxisLabel y_label = scaled(readable_path(curve.y), steps_for_suffix(y_field), y_max);
+    AxisLabel y_label = scaled(readable_path(curve.y), field_steps(y_field), y_max);
     std::string data;
     std::string plot;
     int color = 1;
@@ -514,7 +520,7 @@ AxisLabel label_for_quantity(const std::string& name, Dimension d, double max_ab
 }
 
 AxisLabel curve_x_label(const SweepPlan& plan, const CurveSpec& curve, double x_max_abs_si) {
-  if (curve.x == "time") return scaled("time", steps_for_suffix("_s"), x_max_abs_si);
+  if (curve.x == "time") return scaled("time", field_steps("time_s"), x_max_abs_si);
   auto a = std::find(plan.axes.begin(), plan.axes.end(), curve.x) - plan.axes.begin();
   std::optional<std::pair<double, Dimension>> q;
   if (static_cast<std::size_t>(a) < plan.axes.size() && !plan.points.empty())
@@ -527,7 +533,7 @@ AxisLabel curve_y_label(const CurveSpec& curve, double y_max_abs_si) {
   std::string y = curve.ys.size() > 1 ? curve.ys.front() : curve.y;
   std::string field = y.substr(y.rfind('.') + 1);
   std::string name = curve.ys.size() > 1 ? readable_field(field) : readable_path(y);
-  return scaled(name, steps_for_suffix(field), y_max_abs_si);
+  return scaled(name, field_steps(field), y_max_abs_si);
 }
 
 std::string curve_line_name(const CurveSpec& curve, const std::string& group) {
@@ -545,10 +551,15 @@ bool log_spaced(const std::vector<double>& x) {
   return true;
 }
 
+std::vector<UnitStep> field_steps(const std::string& field) {
+  auto [dimension, unit] = field_unit(field);
+  return display_steps(dimension, unit);
+}
+
 AxisLabel label_for_field(const std::string& field, double max_abs_si) {
   std::string last = field.substr(field.rfind('.') + 1);
   return scaled(field.find('.') == std::string::npos ? readable_field(field) : readable_path(field),
-                steps_for_suffix(last), max_abs_si);
+                field_steps(last), max_abs_si);
 }
 
 bool gnuplot_has_pngcairo() {

@@ -33,6 +33,15 @@ struct AxisLabel {
 };
 AxisLabel label_for_field(const std::string& field, double max_abs_si);
 
+// The units a field's values can be shown in; the label picks the largest not above the data.
+// A time-series column's come from the column table (sim/scenario/timeseries_columns.hpp), a
+// summary field's from its name's suffix ("_w": W to GW, "_usd", "fraction": %, ...).
+struct UnitStep {
+  double divisor; // the SI value of one `unit`
+  std::string unit;
+};
+std::vector<UnitStep> field_steps(const std::string& field);
+
 // The same for a quantity of a known dimension (a swept axis: "3 MW" values -> MW).
 AxisLabel label_for_quantity(const std::string& name, Dimension d, double max_abs_si);
 

@@ -10,6 +10,7 @@
 
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/timeseries_columns.hpp"
 
 #include "models/units.hpp"
 
@@ -300,16 +301,16 @@ void read_curves(const YAML::Node& curves, const SweepSpec& sweep, const Scenari
     if (!c.y.empty()) {
       if (c.x == "time") {
         auto parts = split_path(c.y);
-        const auto& columns = timeseries_numeric_columns();
         bool site_ok = parts.size() >= 3 && parts.front() == "sites";
         std::string site = site_ok ? c.y.substr(6, c.y.size() - 7 - parts.back().size()) : "";
         if (!site_ok ||
             std::none_of(s.sites.begin(), s.sites.end(),
                          [&](const SiteSpec& x_site) { return x_site.name == site; }) ||
-            std::find(columns.begin(), columns.end(), parts.back()) == columns.end()) {
+            std::none_of(timeseries_columns.begin(), timeseries_columns.end(),
+                         [&](const TimeseriesColumn& col) { return col.name == parts.back(); })) {
           std::string list;
-          for (const auto& col : columns)
-            list += (list.empty() ? "" : ", ") + col;
+          for (const auto& col : timeseries_columns)
+            list += (list.empty() ? "" : ", ") + std::string(col.name);
           diagnostics.error(y,
                             what + ": with x: time, y is sites.SITE.COLUMN, COLUMN one of " + list);
         }
@@ -357,23 +358,6 @@ std::optional<std::pair<double, std::string>> split_number_unit(const std::strin
   auto last = unit.find_last_not_of(" \t");
   unit = first == std::string::npos ? "" : unit.substr(first, last - first + 1);
   return std::pair{value, unit};
-}
-
-const std::vector<std::string>& timeseries_serving_columns() {
-  static const std::vector<std::string> columns{"demand_tokens_per_s", "served_tokens_per_s",
-                                                "serving_replicas"};
-  return columns;
-}
-
-const std::vector<std::string>& timeseries_numeric_columns() {
-  static const std::vector<std::string> columns{
-      "gpus_installed", "gpus_up", "gpus_busy", "gpus_shed", "it_power_w", "facility_power_w",
-      "power_available_w", "heat_rejection_capacity_w", "cap_fraction", "throttle_fraction",
-      "goodput_flops", "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k",
-      "grid_power_w", "turbine_power_w", "battery_power_w", "solar_power_w",
-      // written only when the scenario has inference jobs (timeseries_serving_columns)
-      "demand_tokens_per_s", "served_tokens_per_s", "serving_replicas"};
-  return columns;
 }
 
 std::optional<std::string> check_axis_path(const YAML::Node& root, const std::string& path,

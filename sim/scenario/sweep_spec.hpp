@@ -116,10 +116,4 @@ std::optional<std::string> check_axis_path(const YAML::Node& root, const std::st
 // Splits "2 MW" into 2 and "MW"; nullopt when the text does not start with a number.
 std::optional<std::pair<double, std::string>> split_number_unit(const std::string& text);
 
-// The columns of timeseries.csv after time_s and site, in the file's order: all numeric, any
-// of them a time curve's y. The file's header is written from this list.
-const std::vector<std::string>& timeseries_numeric_columns();
-// Of those, the ones written only when the scenario has inference jobs (the last ones).
-const std::vector<std::string>& timeseries_serving_columns();
-
 } // namespace capsim

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "capsim_process.hpp"
-#include "sim/scenario/sweep_spec.hpp"
+#include "sim/scenario/timeseries_columns.hpp"
 
 using namespace capsim::test;
 
@@ -182,15 +182,14 @@ TEST_CASE("the output contract: summary.json fields and CSV headers") {
         "ambient_c", "pue", "battery_soc", "in_eclipse", "radiator_k", "grid_power_w",
         "turbine_power_w", "battery_power_w", "solar_power_w"})
     CHECK_NOTHROW(column(header, name));
-  // Every column after time_s and site is one a sweep's time curve may plot, and no other; the
-  // serving columns come only with inference jobs, last.
-  std::vector<std::string> numeric{"time_s", "site"};
-  const auto& columns = capsim::timeseries_numeric_columns();
-  const auto& serving = capsim::timeseries_serving_columns();
-  REQUIRE(columns.size() > serving.size());
-  CHECK(std::equal(serving.begin(), serving.end(), columns.end() - serving.size()));
-  numeric.insert(numeric.end(), columns.begin(), columns.end() - serving.size());
-  CHECK(header == numeric);
+  // The header is the column table's, in its order; the inference columns only with inference
+  // jobs (this scenario has none).
+  std::vector<std::string> table;
+  for (const auto& c : capsim::timeseries_key_columns)
+    table.emplace_back(c.name);
+  for (const auto& c : capsim::timeseries_columns)
+    if (c.presence != capsim::ColumnPresence::inference) table.emplace_back(c.name);
+  CHECK(header == table);
   std::vector<std::string> event_header;
   auto events = read_csv(dir.path("out/events.csv"), event_header);
   CHECK(event_header ==

@@ -93,13 +93,13 @@
     if (/_kg$/.test(f)) return "kg";
     return null;
   }
-  function scaleFor(kind, maxAbs) {
-    var st = steps[kind];
-    if (!st) return [1, ""];
+  function scaleWith(st, maxAbs) {
+    if (!st || !st.length) return [1, ""];
     var chosen = st[0];
     st.forEach(function (s) { if (maxAbs / s[0] >= 1) chosen = s; });
     return chosen;
   }
+  function scaleFor(kind, maxAbs) { return scaleWith(steps[kind], maxAbs); }
   function human(v, field, digits) {
     if (v === null || v === undefined) return "—";
     if (typeof v !== "number") return String(v);
@@ -134,15 +134,7 @@
     goodput_fraction: "goodput", cost_per_eflop_usd: "cost per useful EFLOP",
     completion_s: "time to train", flop_done: "useful work", total_usd: "total",
     total_cost_usd: "total cost", lease_cost_usd: "lease", capex_usd: "capital cost",
-    opex_usd: "operating cost (energy)", energy_cost_usd: "energy cost", it_power_w: "IT power",
-    facility_power_w: "facility power", power_available_w: "power available",
-    heat_rejection_capacity_w: "heat rejection capacity", cap_fraction: "GPU power cap (of TDP)",
-    throttle_fraction: "GPUs running capped", goodput_flops: "goodput", ambient_c: "ambient",
-    pue: "PUE", battery_soc: "battery state of charge", in_eclipse: "in eclipse",
-    radiator_k: "radiator temperature", gpus_installed: "installed", gpus_up: "up",
-    gpus_busy: "busy", gpus_shed: "switched off for power", grid_power_w: "grid",
-    turbine_power_w: "turbines", battery_power_w: "battery (discharge − charge)",
-    solar_power_w: "solar", equity_irr: "equity IRR", project_irr: "project IRR", npv_usd: "NPV",
+    opex_usd: "operating cost (energy)", energy_cost_usd: "energy cost", equity_irr: "equity IRR", project_irr: "project IRR", npv_usd: "NPV",
     project_npv_usd: "project NPV", min_dscr: "minimum DSCR", min_dscr_month: "month of the minimum DSCR",
     dscr_below_1: "months with DSCR below 1", covenant_breach: "covenant breaches",
     lessee_default: "lessee defaults", lender_loss_usd: "lender loss", lockup_months: "months in lock-up",
@@ -395,6 +387,7 @@
   function timeSeries(s) {
     var ts = data.timeseries;
     if (!ts) return;
+    var tsLabels = ts.labels || {};
     var sec = section("timeseries", "Time series", "Drag across a chart to zoom (all charts follow), double-click to zoom out; hover for values. Series that stay at zero are not drawn.");
     Object.keys(ts.sites).forEach(function (site) {
       var cols = ts.sites[site];
@@ -406,7 +399,7 @@
       var groups = tsGroups.slice();
       Object.keys(cols).forEach(function (c) {
         var listed = tsGroups.some(function (g) { return g[2].indexOf(c) >= 0; });
-        if (!listed && c !== "time_s") groups.push([c, readable(c), [c]]);
+        if (!listed && c !== "time_s") groups.push([c, tsLabels[c] ? tsLabels[c].label : readable(c), [c]]);
       });
       groups.forEach(function (g) {
         var present = g[2].filter(function (c) {
@@ -414,21 +407,22 @@
         });
         if (!present.length) return;
         present.forEach(function (c) { used[c] = true; });
-        var kind = kindOf(present[0]) || (g[0] === "gpus" ? null : null);
         var maxAbs = 0;
         present.forEach(function (c) { cols[c].forEach(function (v) { if (typeof v === "number") maxAbs = Math.max(maxAbs, Math.abs(v)); }); });
-        var sc = scaleFor(kind, maxAbs);
+        // Labels and units from capsim's column table (timeseries_columns.hpp).
+        var info = tsLabels[present[0]];
+        var sc = info ? scaleWith(info.steps, maxAbs) : scaleFor(kindOf(present[0]), maxAbs);
         var unit = sc[1];
         var series = [{label: "time (days)", value: function (u, v) { return v === null ? "" : sig(v, 4) + " d"; }}];
         var uData = [tDays];
         present.forEach(function (c, k) {
-          series.push({label: readable(c), stroke: palette[k % palette.length], width: 1.5,
+          series.push({label: tsLabels[c] ? tsLabels[c].label : readable(c), stroke: palette[k % palette.length], width: 1.5,
                        value: function (u, v) { return v === null ? "—" : sig(v, 4) + (unit ? " " + unit : ""); },
                        paths: g[0] === "eclipse" ? uPlot.paths.stepped({align: 1}) : undefined,
                        fill: g[0] === "eclipse" ? "rgba(120,120,160,0.25)" : undefined});
           uData.push(cols[c].map(function (v) { return typeof v === "number" ? v / sc[0] : null; }));
         });
-        addChart(sec, site + ":" + g[0], g[1] + (unit ? " (" + unit + ")" : ""), {
+        addChart(sec, site + ":" + g[0], g[1] + (unit && g[1].indexOf(unit) < 0 ? " (" + unit + ")" : ""), {
           series: series,
           scales: {x: {time: false}},
           axes: [{label: "time (days)"}, {label: unit, size: 60}],
