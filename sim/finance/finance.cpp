@@ -274,7 +274,7 @@ constexpr std::size_t kinds = kFlowKindCount;
 
 struct Row {
   int month = 0;
-  int entity_order = 0; // vehicle/lessor, lessee, site_operator
+  int entity_order = 0; // vehicle/lessor, lessee, market_lessee, site_operator
   std::string entity;
   std::string name;
   std::array<double, kinds> usd{};
@@ -697,7 +697,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
         lessee[FlowKind::lessee_funding] =
             out.rent_usd[m] + (spec.triple_net ? power + facility : 0);
         Row site{.month = m,
-                 .entity_order = 2,
+                 .entity_order = 3,
                  .entity = "site_operator",
                  .name = s.clusters[spec.cluster].site};
         site[FlowKind::power] = power;
