@@ -270,23 +270,24 @@ double lease_units_used(const LeaseSpec& lease, const MonthlyUsage& u, int m, bo
 
 // ---- evaluation -------------------------------------------------------------------------------
 
-constexpr std::size_t kinds = kFlowKindCount;
-
-struct Row {
-  int month = 0;
-  int entity_order = 0; // vehicle/lessor, lessee, market_lessee, site_operator
-  std::string entity;
+// A row of ledger.csv: a row of the models' ledger (a vehicle's, or a plain lease's), named, and
+// on a vehicle's rows the month's covenant tests and lease status.
+struct NamedRow {
+  LedgerRow row;
   std::string name;
-  std::array<double, kinds> usd{};
   double dscr = nan;         // vehicle rows: the covenant tests of the month
   std::string lockup_test{}; // pass, fail or empty (no test)
   std::string default_test{};
   std::string status{}; // the lease's status (vehicle rows)
-  double& operator[](FlowKind k) { return usd[static_cast<std::size_t>(k)]; }
 };
+
+// Rows of one month, entity and name are one row (two leases of one lessee, or of one site):
+// keyed in the order of ledger.csv.
+using LedgerRows = std::map<std::tuple<int, Entity, std::string>, NamedRow>;
 
 struct LeaseOutcome {
   LeaseParams params;
+  LeaseVolumes volumes;             // GPUs on lease and units billed, by month
   std::vector<double> rent_usd;     // by month
   std::vector<double> power_usd;    // the cluster's energy bill by month
   std::vector<double> facility_usd; // the cluster's share of the site's other costs by month
@@ -392,24 +393,41 @@ std::size_t cluster_site(const Scenario& s, std::size_t c) {
   return 0;
 }
 
-void add_row(std::map<std::tuple<int, int, std::string, std::string>, Row>& rows, const Row& row) {
-  Row& into = rows[{row.month, row.entity_order, row.entity, row.name}];
-  into.month = row.month;
-  into.entity_order = row.entity_order;
-  into.entity = row.entity;
-  into.name = row.name;
-  if (!row.status.empty()) {
-    into.dscr = row.dscr;
-    into.lockup_test = row.lockup_test;
-    into.default_test = row.default_test;
-    into.status = row.status;
+void add_row(LedgerRows& rows, const NamedRow& named) {
+  NamedRow& into = rows[{named.row.month, named.row.entity, named.name}];
+  into.row.month = named.row.month;
+  into.row.entity = named.row.entity;
+  into.name = named.name;
+  if (!named.status.empty()) {
+    into.dscr = named.dscr;
+    into.lockup_test = named.lockup_test;
+    into.default_test = named.default_test;
+    into.status = named.status;
   }
-  for (std::size_t k = 0; k < kinds; ++k)
-    into.usd[k] += row.usd[k];
+  for (std::size_t k = 0; k < into.row.usd.size(); ++k)
+    into.row.usd[k] += named.row.usd[k];
+}
+
+// Who a ledger row of a lease is: its owner (the vehicle, or the lessor of a plain lease), its
+// lessee, the market lessee of a re-lease, or the site operator of the lease's cluster.
+std::string row_name(Entity entity, const std::string& owner, const LeaseSpec& lease,
+                     const ClusterSpec& cluster) {
+  switch (entity) {
+  case Entity::lessor:
+  case Entity::vehicle:
+    return owner;
+  case Entity::lessee:
+    return lease.lessee;
+  case Entity::market_lessee:
+    return "market lessee of " + lease.name;
+  case Entity::site_operator:
+    break;
+  }
+  return cluster.site;
 }
 
 struct MergedLedger {
-  std::vector<Row> rows;
+  std::vector<NamedRow> rows;
   double max_imbalance_usd = 0;
 };
 
@@ -549,12 +567,11 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     }
     const std::size_t c = spec.cluster;
     const std::size_t site = cluster_site(s, c);
-    LeaseVolumes volumes;
     for (int m = 0; m < n; ++m) {
-      volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
-      volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
+      out.volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
+      out.volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
     }
-    out.rent_usd = lease_income_usd(out.params, volumes, n);
+    out.rent_usd = lease_income_usd(out.params, out.volumes, n);
     out.power_usd = u.cluster_power_usd[c];
     out.facility_usd.assign(n, 0.0);
     double site_weight_window = 0, cluster_weight_window = 0;
@@ -595,7 +612,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
   add_gpu_capital(s, f, u, e);
 
   // Vehicles.
-  std::map<std::tuple<int, int, std::string, std::string>, Row> rows;
+  LedgerRows rows;
   e.equity_flows_usd.assign(ledger_months(f), 0.0);
   std::vector<bool> financed(f.leases.size(), false);
   e.vehicles.resize(f.vehicles.size());
@@ -608,17 +625,16 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     VehicleParams params = vehicle_params(s, f, v);
     for (const auto& delivery : cluster.deliveries)
       e.vehicles[v].gpus += static_cast<double>(delivery.gpus);
-    params.lease = lease_out.params;
     const int horizon = lease.start_month + lease.term_months;
-    for (int m = 0; m < horizon; ++m) {
-      params.lease_volumes.gpus_on_lease.push_back(u.installed_gpu_s[lease.cluster][m] / month_s);
-      params.lease_volumes.gpu_hours_used.push_back(lease_units_used(lease, u, m, false));
-      params.failures.push_back(u.failures[lease.cluster][m]);
-      params.lost_units.push_back(u.lost_hosts[lease.cluster][m]);
-    }
-    params.power_usd.assign(lease_out.power_usd.begin(), lease_out.power_usd.begin() + horizon);
-    params.facility_usd.assign(lease_out.facility_usd.begin(),
-                               lease_out.facility_usd.begin() + horizon);
+    auto first_months = [horizon](const std::vector<double>& by_month) {
+      return std::vector<double>(by_month.begin(), by_month.begin() + horizon);
+    };
+    params.lease_volumes = {.gpus_on_lease = first_months(lease_out.volumes.gpus_on_lease),
+                            .gpu_hours_used = first_months(lease_out.volumes.gpu_hours_used)};
+    params.failures = first_months(u.failures[lease.cluster]);
+    params.lost_units = first_months(u.lost_hosts[lease.cluster]);
+    params.power_usd = first_months(lease_out.power_usd);
+    params.facility_usd = first_months(lease_out.facility_usd);
     add_draws_and_market(s, f, v, horizon, params);
     if (auto problems = validate(params); !problems.empty()) {
       e.valid = false;
@@ -638,14 +654,7 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
       e.min_dscr = out.result.min_dscr;
     if (ledger)
       for (const auto& r : out.result.ledger) {
-        Row row{.month = r.month,
-                .entity_order = static_cast<int>(r.entity),
-                .entity = entity_name(r.entity),
-                .name = r.entity == Entity::vehicle         ? spec.name
-                        : r.entity == Entity::lessee        ? lease.lessee
-                        : r.entity == Entity::market_lessee ? "market lessee of " + lease.name
-                                                            : cluster.site,
-                .usd = r.usd};
+        NamedRow row{.row = r, .name = row_name(r.entity, spec.name, lease, cluster)};
         if (r.entity == Entity::vehicle) {
           const VehicleMonth& vm = out.result.months[static_cast<std::size_t>(r.month)];
           row.dscr = vm.dscr;
@@ -672,47 +681,17 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
       if (financed[i]) continue;
       const LeaseSpec& spec = f.leases[i];
       const LeaseOutcome& out = e.leases[i];
-      for (int m = spec.start_month; m < spec.start_month + spec.term_months; ++m) {
-        const double power = out.power_usd[m], facility = out.facility_usd[m];
-        Row lessor{.month = m,
-                   .entity_order = 0,
-                   .entity = "lessor",
-                   .name = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor};
-        lessor[FlowKind::lease_income] = out.rent_usd[m];
-        if (!spec.triple_net) {
-          lessor[FlowKind::power] = -power;
-          lessor[FlowKind::facility] = -facility;
-        }
-        double net = 0;
-        for (double x : lessor.usd)
-          net += x;
-        lessor[FlowKind::distribution] = -std::max(net, 0.0);
-        lessor[FlowKind::equity_contribution] = std::max(-net, 0.0);
-        Row lessee{.month = m, .entity_order = 1, .entity = "lessee", .name = spec.lessee};
-        lessee[FlowKind::lease_payment] = -out.rent_usd[m];
-        if (spec.triple_net) {
-          lessee[FlowKind::power] = -power;
-          lessee[FlowKind::facility] = -facility;
-        }
-        lessee[FlowKind::lessee_funding] =
-            out.rent_usd[m] + (spec.triple_net ? power + facility : 0);
-        Row site{.month = m,
-                 .entity_order = 3,
-                 .entity = "site_operator",
-                 .name = s.clusters[spec.cluster].site};
-        site[FlowKind::power] = power;
-        site[FlowKind::facility] = facility;
-        site[FlowKind::site_costs] = -(power + facility);
-        add_row(rows, lessor);
-        add_row(rows, lessee);
-        add_row(rows, site);
-      }
+      const std::string owner = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor;
+      for (const LedgerRow& r : plain_lease_ledger({.lease = out.params,
+                                .rent_usd = out.rent_usd,
+                                .power_usd = out.power_usd,
+                                .facility_usd = out.facility_usd}))
+        add_row(rows,
+                {.row = r, .name = row_name(r.entity, owner, spec, s.clusters[spec.cluster])});
     }
     for (auto& [key, row] : rows) {
-      double sources = 0, uses = 0;
-      for (double x : row.usd)
-        (x > 0 ? sources : uses) += std::abs(x);
-      ledger->max_imbalance_usd = std::max(ledger->max_imbalance_usd, std::abs(sources - uses));
+      ledger->max_imbalance_usd =
+          std::max(ledger->max_imbalance_usd, std::abs(row.row.sources_usd() - row.row.uses_usd()));
       ledger->rows.push_back(row);
     }
   }
@@ -811,18 +790,17 @@ void write_ledger(const std::string& path, const MergedLedger& ledger) {
   for (int k = 0; k < kFlowKindCount; ++k)
     text += fmt::format(",{}_usd", flow_kind_name(static_cast<FlowKind>(k)));
   text += ",sources_usd,uses_usd,dscr,lockup_test,default_test,lease_status\n";
-  for (const Row& row : ledger.rows) {
-    text += fmt::format("{},{},", row.month, csv_number(row.month * month_s));
-    append_csv_field(text, row.entity);
+  for (const NamedRow& row : ledger.rows) {
+    text += fmt::format("{},{},", row.row.month, csv_number(row.row.month * month_s));
+    append_csv_field(text, entity_name(row.row.entity));
     text += ',';
     append_csv_field(text, row.name);
-    double sources = 0, uses = 0;
-    for (double x : row.usd) {
+    for (double x : row.row.usd) {
       text += ','; // appends, not "," + ...: GCC 12 warns falsely on that (bug 105651)
       text += csv_number(x == 0 ? 0.0 : x);
-      (x > 0 ? sources : uses) += std::abs(x);
     }
-    text += fmt::format(",{},{},{},", csv_number(sources), csv_number(uses), csv_number(row.dscr));
+    text += fmt::format(",{},{},{},", csv_number(row.row.sources_usd()),
+                        csv_number(row.row.uses_usd()), csv_number(row.dscr));
     append_csv_field(text, row.lockup_test);
     text += ',';
     append_csv_field(text, row.default_test);
