@@ -108,142 +108,170 @@ struct MonthlyUsage {
   std::vector<double> cluster_installed_gpu_s; // [cluster], in the horizon, as the run installed
 };
 
-MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int months) {
-  MonthlyUsage u;
-  const double horizon = s.horizon_s;
-  u.horizon_s = horizon;
-  u.simulated_months = static_cast<int>(std::ceil(horizon / month_s - 1e-9));
-  u.months = std::max(months, u.simulated_months);
-  const std::size_t clusters = s.clusters.size(), sites = s.sites.size();
-  const int n = u.months;
+// Month m: [a, b); its simulated part [sa, sb) (empty past the horizon); its extrapolated part
+// [ea, b), when b > horizon.
+struct MonthSpan {
+  double a, b, sa, sb, ea;
+  MonthSpan(int m, double horizon)
+      : a(m * month_s), b((m + 1) * month_s), sa(std::min(a, horizon)), sb(std::min(b, horizon)),
+        ea(std::max(a, horizon)) {}
+};
 
-  // The reference window for extrapolation: the last simulated month, or the whole run if that
-  // month had no GPU installed.
+// The start of the reference window for extrapolation: the last simulated month, or the whole run
+// (0) if that month had no GPU installed.
+double reference_start_s(const Scenario& s, const UsageRecord& usage) {
+  const double horizon = s.horizon_s;
   double ref_start = 0;
   for (const auto& snapshot : usage.snapshots)
     if (snapshot.time_s < horizon - 1e-6) ref_start = std::max(ref_start, snapshot.time_s);
   double installed_ref = 0;
   for (const auto& c : s.clusters)
     installed_ref += installed_gpu_s(c, ref_start, horizon);
-  if (installed_ref <= 0) ref_start = 0;
+  return installed_ref > 0 ? ref_start : 0.0;
+}
 
-  auto split = [&](int m) {
-    const double a = m * month_s, b = (m + 1) * month_s;
-    return std::tuple{a, b, std::min(a, horizon), std::min(b, horizon), std::max(a, horizon)};
-  };
+// What a cumulative counter grew by per installed GPU-second over [from, to) (0 without GPUs).
+double growth_per_gpu_s(const Cumulative& x, double from, double to, double installed_gpu_s) {
+  return installed_gpu_s > 0 ? (x.at(to) - x.at(from)) / installed_gpu_s : 0.0;
+}
 
-  u.installed_gpu_s.assign(clusters, std::vector<double>(n, 0.0));
+// GPU-seconds held or output tokens served by cluster c's inference jobs (snapshots hold them per
+// job, in Scenario::inference's order).
+double cluster_serving(const Scenario& s, std::size_t c, const UsageSnapshot& x, bool tokens) {
+  double sum = 0;
+  for (std::size_t i = 0; i < x.serving.size() && i < s.inference.size(); ++i)
+    if (s.inference[i].cluster == s.clusters[c].name)
+      sum += tokens ? x.serving[i].output_tokens : x.serving[i].gpu_s;
+  return sum;
+}
+
+// Cluster c by month: GPU-seconds installed, busy and serving, tokens, failures and hosts lost.
+// Past the horizon, busy and serving GPU-seconds and tokens follow the reference window per
+// installed GPU-second; failures and losses follow the whole run's.
+void add_cluster_months(const Scenario& s, const UsageRecord& usage, double ref_start,
+                        std::size_t c, MonthlyUsage& u) {
+  const ClusterSpec& spec = s.clusters[c];
+  const double horizon = u.horizon_s;
+  Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
+  Cumulative serving(usage,
+                     [&](const UsageSnapshot& x) { return cluster_serving(s, c, x, false); });
+  Cumulative tokens(usage, [&](const UsageSnapshot& x) { return cluster_serving(s, c, x, true); });
+  Cumulative failures(
+      usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].failures); });
+  Cumulative lost(usage,
+                  [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].lost); });
+  const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
+  const double busy_rate = growth_per_gpu_s(busy, ref_start, horizon, ref_installed);
+  const double serving_rate = growth_per_gpu_s(serving, ref_start, horizon, ref_installed);
+  const double tokens_rate = growth_per_gpu_s(tokens, ref_start, horizon, ref_installed);
+  const double run_installed = installed_gpu_s(spec, 0, horizon);
+  const double failures_rate = run_installed > 0 ? failures.at(horizon) / run_installed : 0;
+  const double lost_rate = run_installed > 0 ? lost.at(horizon) / run_installed : 0;
+  for (int m = 0; m < u.months; ++m) {
+    const MonthSpan t(m, horizon);
+    const double later = t.b > horizon ? installed_gpu_s(spec, t.ea, t.b) : 0.0;
+    u.installed_gpu_s[c][m] = installed_gpu_s(spec, t.a, t.b);
+    u.installed_window_gpu_s[c][m] = installed_gpu_s(spec, t.sa, t.sb);
+    u.failures[c][m] = failures.at(t.sb) - failures.at(t.sa) + failures_rate * later;
+    u.lost_hosts[c][m] = lost.at(t.sb) - lost.at(t.sa) + lost_rate * later;
+    u.busy_window_gpu_s[c][m] = busy.at(t.sb) - busy.at(t.sa);
+    u.busy_gpu_s[c][m] = u.busy_window_gpu_s[c][m] + busy_rate * later;
+    u.serving_window_gpu_s[c][m] = serving.at(t.sb) - serving.at(t.sa);
+    u.serving_gpu_s[c][m] = u.serving_window_gpu_s[c][m] + serving_rate * later;
+    u.output_window_tokens[c][m] = tokens.at(t.sb) - tokens.at(t.sa);
+    u.output_tokens[c][m] = u.output_window_tokens[c][m] + tokens_rate * later;
+  }
+}
+
+std::vector<std::size_t> clusters_at_site(const Scenario& s, std::size_t site) {
+  std::vector<std::size_t> here;
+  for (std::size_t c = 0; c < s.clusters.size(); ++c)
+    if (s.clusters[c].site == s.sites[site].name) here.push_back(c);
+  return here;
+}
+
+// GPU-seconds installed in [a, b) on the given clusters.
+double site_installed_gpu_s(const Scenario& s, const std::vector<std::size_t>& clusters, double a,
+                            double b) {
+  double sum = 0;
+  for (std::size_t c : clusters)
+    sum += installed_gpu_s(s.clusters[c], a, b);
+  return sum;
+}
+
+// The site's energy bill of month m (whole month, and `window_usd` inside the horizon) shared by
+// its clusters in proportion to installed GPU-seconds x typical power per GPU (exact with one
+// cluster per site).
+void share_energy_bill(const Scenario& s, const std::vector<std::size_t>& here, int m,
+                       double month_usd, double window_usd, MonthlyUsage& u) {
+  double weight_all = 0, weight_window_all = 0;
+  for (std::size_t c : here) {
+    weight_all += u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+    weight_window_all += u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+  }
+  for (std::size_t c : here) {
+    const double p = typical_power_per_gpu_w(s.clusters[c]);
+    if (weight_all > 0)
+      u.cluster_power_usd[c][m] = month_usd * u.installed_gpu_s[c][m] * p / weight_all;
+    if (weight_window_all > 0)
+      u.cluster_power_window_usd[c][m] =
+          window_usd * u.installed_window_gpu_s[c][m] * p / weight_window_all;
+  }
+}
+
+// A site by month: replacements of lost GPUs (as they flew, none past the horizon), energy bill
+// and IT energy (past the horizon: the reference window's per installed GPU-second), and the
+// bill's share per cluster; and the totals over the horizon.
+void add_site_months(const Scenario& s, const UsageRecord& usage, double ref_start,
+                     std::size_t site, MonthlyUsage& u) {
+  const double horizon = u.horizon_s;
+  Cumulative replaced(
+      usage, [site](const UsageSnapshot& x) { return x.sites[site].loss_replacement_usd; });
+  Cumulative energy(usage,
+                    [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
+  Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
+  const std::vector<std::size_t> here = clusters_at_site(s, site);
+  const double ref_installed = site_installed_gpu_s(s, here, ref_start, horizon);
+  const double energy_rate = growth_per_gpu_s(energy, ref_start, horizon, ref_installed);
+  const double it_rate = growth_per_gpu_s(it, ref_start, horizon, ref_installed);
+  u.site_loss_replacement_window_usd[site] = replaced.at(horizon);
+  u.site_energy_window_usd[site] = energy.at(horizon);
+  u.site_capex_window_usd[site] = usage.snapshots.back().sites[site].capex_usd;
+  u.site_it_energy_window_j[site] = it.at(horizon);
+  for (int m = 0; m < u.months; ++m) {
+    const MonthSpan t(m, horizon);
+    u.loss_replacement_usd[site][m] = replaced.at(t.sb) - replaced.at(t.sa);
+    const double later = t.b > horizon ? site_installed_gpu_s(s, here, t.ea, t.b) : 0.0;
+    const double window_energy = energy.at(t.sb) - energy.at(t.sa);
+    u.energy_usd[site][m] = window_energy + energy_rate * later;
+    u.it_energy_j[site][m] = it.at(t.sb) - it.at(t.sa) + it_rate * later;
+    share_energy_bill(s, here, m, u.energy_usd[site][m], window_energy, u);
+  }
+}
+
+MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int months) {
+  MonthlyUsage u;
+  u.horizon_s = s.horizon_s;
+  u.simulated_months = static_cast<int>(std::ceil(s.horizon_s / month_s - 1e-9));
+  u.months = std::max(months, u.simulated_months);
+  const std::size_t clusters = s.clusters.size(), sites = s.sites.size();
+  const std::vector<double> by_month(u.months, 0.0);
+  u.installed_gpu_s.assign(clusters, by_month);
   u.installed_window_gpu_s = u.busy_gpu_s = u.busy_window_gpu_s = u.cluster_power_usd =
       u.cluster_power_window_usd = u.failures = u.lost_hosts = u.serving_gpu_s =
           u.serving_window_gpu_s = u.output_tokens = u.output_window_tokens = u.installed_gpu_s;
-  for (std::size_t c = 0; c < clusters; ++c) {
-    const ClusterSpec& spec = s.clusters[c];
-    Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
-    // Its inference jobs' usage (snapshots hold it per job, in Scenario::inference's order).
-    auto serving_sum = [&s, c](const UsageSnapshot& x, bool tokens) {
-      double sum = 0;
-      for (std::size_t i = 0; i < x.serving.size() && i < s.inference.size(); ++i)
-        if (s.inference[i].cluster == s.clusters[c].name)
-          sum += tokens ? x.serving[i].output_tokens : x.serving[i].gpu_s;
-      return sum;
-    };
-    Cumulative serving(usage, [&](const UsageSnapshot& x) { return serving_sum(x, false); });
-    Cumulative tokens(usage, [&](const UsageSnapshot& x) { return serving_sum(x, true); });
-    const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
-    const double busy_share =
-        ref_installed > 0 ? (busy.at(horizon) - busy.at(ref_start)) / ref_installed : 0.0;
-    // Failures per installed GPU-second over the whole run carry the extrapolated months.
-    Cumulative failures(
-        usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].failures); });
-    Cumulative lost(
-        usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].lost); });
-    const double run_installed = installed_gpu_s(spec, 0, horizon);
-    const double failures_per_gpu_s = run_installed > 0 ? failures.at(horizon) / run_installed : 0;
-    const double lost_per_gpu_s = run_installed > 0 ? lost.at(horizon) / run_installed : 0;
-    for (int m = 0; m < n; ++m) {
-      auto [a, b, sa, sb, ea] = split(m);
-      u.installed_gpu_s[c][m] = installed_gpu_s(spec, a, b);
-      const double later = b > horizon ? installed_gpu_s(spec, ea, b) : 0.0;
-      u.failures[c][m] = failures.at(sb) - failures.at(sa) + failures_per_gpu_s * later;
-      u.lost_hosts[c][m] = lost.at(sb) - lost.at(sa) + lost_per_gpu_s * later;
-      u.installed_window_gpu_s[c][m] = installed_gpu_s(spec, sa, sb);
-      u.busy_window_gpu_s[c][m] = busy.at(sb) - busy.at(sa);
-      u.busy_gpu_s[c][m] =
-          u.busy_window_gpu_s[c][m] + (b > horizon ? busy_share * installed_gpu_s(spec, ea, b) : 0);
-      auto per_installed = [&](const Cumulative& x) {
-        return ref_installed > 0 ? (x.at(horizon) - x.at(ref_start)) / ref_installed : 0.0;
-      };
-      u.serving_window_gpu_s[c][m] = serving.at(sb) - serving.at(sa);
-      u.serving_gpu_s[c][m] =
-          u.serving_window_gpu_s[c][m] +
-          (b > horizon ? per_installed(serving) * installed_gpu_s(spec, ea, b) : 0);
-      u.output_window_tokens[c][m] = tokens.at(sb) - tokens.at(sa);
-      u.output_tokens[c][m] =
-          u.output_window_tokens[c][m] +
-          (b > horizon ? per_installed(tokens) * installed_gpu_s(spec, ea, b) : 0);
-    }
-  }
-
-  u.energy_usd.assign(sites, std::vector<double>(n, 0.0));
-  u.it_energy_j = u.energy_usd;
+  u.energy_usd.assign(sites, by_month);
+  u.it_energy_j = u.loss_replacement_usd = u.energy_usd;
   u.site_energy_window_usd.assign(sites, 0.0);
   u.site_it_energy_window_j.assign(sites, 0.0);
   u.site_capex_window_usd.assign(sites, 0.0);
-  u.loss_replacement_usd = u.energy_usd;
   u.site_loss_replacement_window_usd.assign(sites, 0.0);
-  for (std::size_t site = 0; site < sites; ++site) {
-    Cumulative replaced(
-        usage, [site](const UsageSnapshot& x) { return x.sites[site].loss_replacement_usd; });
-    u.site_loss_replacement_window_usd[site] = replaced.at(horizon);
-    for (int m = 0; m < n; ++m) {
-      auto [a, b, sa, sb, ea] = split(m);
-      u.loss_replacement_usd[site][m] = replaced.at(sb) - replaced.at(sa);
-    }
-    Cumulative energy(usage,
-                      [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
-    Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
-    std::vector<std::size_t> here;
-    for (std::size_t c = 0; c < clusters; ++c)
-      if (s.clusters[c].site == s.sites[site].name) here.push_back(c);
-    auto site_installed = [&](double a, double b) {
-      double sum = 0;
-      for (std::size_t c : here)
-        sum += installed_gpu_s(s.clusters[c], a, b);
-      return sum;
-    };
-    const double ref_installed = site_installed(ref_start, horizon);
-    const double energy_per_gpu_s =
-        ref_installed > 0 ? (energy.at(horizon) - energy.at(ref_start)) / ref_installed : 0.0;
-    const double it_per_gpu_s =
-        ref_installed > 0 ? (it.at(horizon) - it.at(ref_start)) / ref_installed : 0.0;
-    u.site_energy_window_usd[site] = energy.at(horizon);
-    u.site_capex_window_usd[site] = usage.snapshots.back().sites[site].capex_usd;
-    u.site_it_energy_window_j[site] = it.at(horizon);
-    for (int m = 0; m < n; ++m) {
-      auto [a, b, sa, sb, ea] = split(m);
-      const double later = b > horizon ? site_installed(ea, b) : 0.0;
-      const double window_energy = energy.at(sb) - energy.at(sa);
-      u.energy_usd[site][m] = window_energy + energy_per_gpu_s * later;
-      u.it_energy_j[site][m] = it.at(sb) - it.at(sa) + it_per_gpu_s * later;
-      // The site's bill is shared by its clusters in proportion to installed GPU-seconds x
-      // typical power per GPU (exact with one cluster per site).
-      double weight_all = 0, weight_window_all = 0;
-      for (std::size_t c : here) {
-        weight_all += u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-        weight_window_all +=
-            u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-      }
-      for (std::size_t c : here) {
-        const double p = typical_power_per_gpu_w(s.clusters[c]);
-        if (weight_all > 0)
-          u.cluster_power_usd[c][m] =
-              u.energy_usd[site][m] * u.installed_gpu_s[c][m] * p / weight_all;
-        if (weight_window_all > 0)
-          u.cluster_power_window_usd[c][m] =
-              window_energy * u.installed_window_gpu_s[c][m] * p / weight_window_all;
-      }
-    }
-  }
+
+  const double ref_start = reference_start_s(s, usage);
+  for (std::size_t c = 0; c < clusters; ++c)
+    add_cluster_months(s, usage, ref_start, c, u);
+  for (std::size_t site = 0; site < sites; ++site)
+    add_site_months(s, usage, ref_start, site, u);
 
   const UsageSnapshot& end = usage.snapshots.back();
   for (std::size_t c = 0; c < clusters; ++c)
@@ -513,135 +541,182 @@ void add_gpu_capital(const Scenario& s, const FinanceSpec& f, const MonthlyUsage
     site.window.cost_per_eflop_usd = cost_per_eflop_usd(site.total_usd(), site.useful_flop);
 }
 
-Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
-                    MergedLedger* ledger) {
-  Evaluation e;
-  const int n = u.months;
-  for (double flop : u.job_useful_flop)
-    e.useful_flop += flop;
+// Useful FLOP of the jobs on the site's clusters.
+double site_useful_flop(const Scenario& s, const MonthlyUsage& u, std::size_t site) {
+  double flop = 0;
+  for (std::size_t j = 0; j < s.jobs.size(); ++j)
+    for (std::size_t c = 0; c < s.clusters.size(); ++c)
+      if (s.clusters[c].name == s.jobs[j].cluster && s.clusters[c].site == s.sites[site].name)
+        flop += u.job_useful_flop[j];
+  return flop;
+}
 
-  // Sites: energy from the run; other costs from the site_costs entry, or the site's capex.
-  e.sites.resize(s.sites.size());
-  for (std::size_t site = 0; site < s.sites.size(); ++site) {
-    SiteOutcome& out = e.sites[site];
-    out.other_usd.assign(n, 0.0);
-    for (std::size_t j = 0; j < s.jobs.size(); ++j)
-      for (std::size_t c = 0; c < s.clusters.size(); ++c)
-        if (s.clusters[c].name == s.jobs[j].cluster && s.clusters[c].site == s.sites[site].name)
-          out.useful_flop += u.job_useful_flop[j];
-    const SiteCostSpec* spec = nullptr;
-    for (const auto& c : f.site_costs)
-      if (c.site == site) spec = &c;
-    if (spec) {
-      out.has_cost_spec = true;
-      out.spec = spec;
-      out.kind = spec->kind;
-      out.window =
-          site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
-      for (int m = 0; m < n; ++m)
-        out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd +
-                           u.loss_replacement_usd[site][m];
-      // Simulated replacements of lost GPUs (spares policy): as they flew.
-      out.window.replacement_usd += u.site_loss_replacement_window_usd[site];
-      out.window.total_usd += u.site_loss_replacement_window_usd[site];
-    } else {
-      out.window.facility_usd = s.sites[site].capex_usd + u.site_capex_window_usd[site];
-    }
-    out.window.energy_usd = u.site_energy_window_usd[site];
-    out.window.total_usd += out.window.energy_usd;
-    if (!spec) out.window.total_usd += out.window.facility_usd;
-    out.window.cost_per_eflop_usd = cost_per_eflop_usd(out.window.total_usd, out.useful_flop);
-    e.total_cost_usd += out.window.total_usd;
+// A site's costs without its GPU capital: energy from the run; other costs from its site_costs
+// entry (by month too), or else the site's capex.
+SiteOutcome site_outcome(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                         std::size_t site) {
+  SiteOutcome out;
+  out.other_usd.assign(u.months, 0.0);
+  out.useful_flop = site_useful_flop(s, u, site);
+  const SiteCostSpec* spec = nullptr;
+  for (const auto& c : f.site_costs)
+    if (c.site == site) spec = &c;
+  if (spec) {
+    out.has_cost_spec = true;
+    out.spec = spec;
+    out.kind = spec->kind;
+    out.window = site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
+    for (int m = 0; m < u.months; ++m)
+      out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd +
+                         u.loss_replacement_usd[site][m];
+    // Simulated replacements of lost GPUs (spares policy): as they flew.
+    out.window.replacement_usd += u.site_loss_replacement_window_usd[site];
+    out.window.total_usd += u.site_loss_replacement_window_usd[site];
+  } else {
+    out.window.facility_usd = s.sites[site].capex_usd + u.site_capex_window_usd[site];
   }
+  out.window.energy_usd = u.site_energy_window_usd[site];
+  out.window.total_usd += out.window.energy_usd;
+  if (!spec) out.window.total_usd += out.window.facility_usd;
+  out.window.cost_per_eflop_usd = cost_per_eflop_usd(out.window.total_usd, out.useful_flop);
+  return out;
+}
 
-  // Leases: the contract's rent replaces the cluster's simple lease rate.
+// The lease's rent by month (from its volumes) and over the horizon and the term, and the
+// cluster's energy bill by month and over the horizon.
+void price_lease(const LeaseSpec& spec, const MonthlyUsage& u, LeaseOutcome& out) {
+  const std::size_t c = spec.cluster;
+  const int n = u.months;
+  for (int m = 0; m < n; ++m) {
+    out.volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
+    out.volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
+  }
+  out.rent_usd = lease_income_usd(out.params, out.volumes, n);
+  out.power_usd = u.cluster_power_usd[c];
+  for (int m = 0; m < n; ++m) {
+    const double rate = lease_rate_usd_per_gpu_hour(out.params, m); // per hour, or per unit
+    out.rent_window_usd += spec.commitment == LeaseCommitment::take_or_pay
+                               ? rate / 3600 * u.installed_window_gpu_s[c][m]
+                               : rate * lease_units_used(spec, u, m, true);
+    out.power_window_usd += u.cluster_power_window_usd[c][m];
+    out.rent_total_usd += out.rent_usd[m];
+  }
+}
+
+// The cluster's share of its site's other costs, by month and over the horizon (with a
+// site_costs entry): installed GPU-seconds x typical power per GPU, as for the energy bill.
+void share_facility_costs(const Scenario& s, const LeaseSpec& spec, const MonthlyUsage& u,
+                          const SiteOutcome& site, LeaseOutcome& out) {
+  const std::size_t c = spec.cluster;
+  out.facility_usd.assign(u.months, 0.0);
+  double site_weight_window = 0, cluster_weight_window = 0;
+  for (int m = 0; m < u.months; ++m) {
+    double site_weight = 0;
+    for (std::size_t k = 0; k < s.clusters.size(); ++k)
+      if (s.clusters[k].site == s.clusters[c].site) {
+        site_weight += u.installed_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
+        site_weight_window +=
+            u.installed_window_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
+      }
+    const double weight = u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+    cluster_weight_window +=
+        u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+    if (site_weight > 0) out.facility_usd[m] = site.other_usd[m] * weight / site_weight;
+  }
+  if (site.has_cost_spec && site_weight_window > 0)
+    out.facility_window_usd = (site.window.total_usd - site.window.energy_usd) *
+                              cluster_weight_window / site_weight_window;
+}
+
+// The lessee's costs over the horizon: rent, and the bills when the lease is triple-net; and the
+// useful FLOP of the jobs on the leased cluster.
+void add_to_lessee(const Scenario& s, const LeaseSpec& spec, const LeaseOutcome& out,
+                   const MonthlyUsage& u, LesseeOutcome& lessee) {
+  lessee.leases.push_back(spec.name);
+  lessee.rent_usd += out.rent_window_usd;
+  if (spec.triple_net) {
+    lessee.power_usd += out.power_window_usd;
+    lessee.facility_usd += out.facility_window_usd;
+  }
+  for (std::size_t j = 0; j < s.jobs.size(); ++j)
+    if (s.jobs[j].cluster == s.clusters[spec.cluster].name)
+      lessee.useful_flop += u.job_useful_flop[j];
+}
+
+// Leases: the contract's rent replaces the cluster's simple lease rate. False (and e.problem)
+// when a lease's parameters are invalid.
+bool add_leases(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u, Evaluation& e) {
   e.leases.resize(f.leases.size());
   for (std::size_t i = 0; i < f.leases.size(); ++i) {
     const LeaseSpec& spec = f.leases[i];
     LeaseOutcome& out = e.leases[i];
     out.params = lease_params(spec);
     if (auto problems = validate(out.params); !problems.empty()) {
-      e.valid = false;
       e.problem = problems.front();
-      return e;
+      return false;
     }
-    const std::size_t c = spec.cluster;
-    const std::size_t site = cluster_site(s, c);
-    for (int m = 0; m < n; ++m) {
-      out.volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
-      out.volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
-    }
-    out.rent_usd = lease_income_usd(out.params, out.volumes, n);
-    out.power_usd = u.cluster_power_usd[c];
-    out.facility_usd.assign(n, 0.0);
-    double site_weight_window = 0, cluster_weight_window = 0;
-    for (int m = 0; m < n; ++m) {
-      double site_weight = 0;
-      for (std::size_t k = 0; k < s.clusters.size(); ++k)
-        if (s.clusters[k].site == s.clusters[c].site) {
-          site_weight += u.installed_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
-          site_weight_window +=
-              u.installed_window_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
-        }
-      const double weight = u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-      cluster_weight_window +=
-          u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-      if (site_weight > 0) out.facility_usd[m] = e.sites[site].other_usd[m] * weight / site_weight;
-      const double rate = lease_rate_usd_per_gpu_hour(out.params, m); // per hour, or per unit
-      out.rent_window_usd += spec.commitment == LeaseCommitment::take_or_pay
-                                 ? rate / 3600 * u.installed_window_gpu_s[c][m]
-                                 : rate * lease_units_used(spec, u, m, true);
-      out.power_window_usd += u.cluster_power_window_usd[c][m];
-      out.rent_total_usd += out.rent_usd[m];
-    }
-    if (e.sites[site].has_cost_spec && site_weight_window > 0)
-      out.facility_window_usd = (e.sites[site].window.total_usd - e.sites[site].window.energy_usd) *
-                                cluster_weight_window / site_weight_window;
-
-    LesseeOutcome& lessee = e.lessees[spec.lessee];
-    lessee.leases.push_back(spec.name);
-    lessee.rent_usd += out.rent_window_usd;
-    if (spec.triple_net) {
-      lessee.power_usd += out.power_window_usd;
-      lessee.facility_usd += out.facility_window_usd;
-    }
-    for (std::size_t j = 0; j < s.jobs.size(); ++j)
-      if (s.jobs[j].cluster == s.clusters[c].name) lessee.useful_flop += u.job_useful_flop[j];
+    price_lease(spec, u, out);
+    share_facility_costs(s, spec, u, e.sites[cluster_site(s, spec.cluster)], out);
+    add_to_lessee(s, spec, out, u, e.lessees[spec.lessee]);
   }
+  return true;
+}
 
-  add_gpu_capital(s, f, u, e);
+// A vehicle's inputs: its contract (vehicle_params), and over the lease's months the lease's
+// volumes and bills and the cluster's failures and hosts lost; then the draws and the market.
+VehicleParams vehicle_inputs(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                             const Evaluation& e, std::size_t v) {
+  const LeaseSpec& lease = f.leases[f.vehicles[v].lease];
+  const LeaseOutcome& lease_out = e.leases[f.vehicles[v].lease];
+  VehicleParams params = vehicle_params(s, f, v);
+  const int horizon = lease.start_month + lease.term_months;
+  auto first_months = [horizon](const std::vector<double>& by_month) {
+    return std::vector<double>(by_month.begin(), by_month.begin() + horizon);
+  };
+  params.lease_volumes = {.gpus_on_lease = first_months(lease_out.volumes.gpus_on_lease),
+                          .gpu_hours_used = first_months(lease_out.volumes.gpu_hours_used)};
+  params.failures = first_months(u.failures[lease.cluster]);
+  params.lost_units = first_months(u.lost_hosts[lease.cluster]);
+  params.power_usd = first_months(lease_out.power_usd);
+  params.facility_usd = first_months(lease_out.facility_usd);
+  add_draws_and_market(s, f, v, horizon, params);
+  return params;
+}
 
-  // Vehicles.
-  LedgerRows rows;
+// The vehicle's ledger rows, named, its own rows with the month's covenant tests and status.
+void add_vehicle_rows(const Scenario& s, const FinanceSpec& f, std::size_t v,
+                      const VehicleResult& result, LedgerRows& rows) {
+  const LeaseSpec& lease = f.leases[f.vehicles[v].lease];
+  const ClusterSpec& cluster = s.clusters[lease.cluster];
+  for (const auto& r : result.ledger) {
+    NamedRow row{.row = r, .name = row_name(r.entity, f.vehicles[v].name, lease, cluster)};
+    if (r.entity == Entity::vehicle) {
+      const VehicleMonth& vm = result.months[static_cast<std::size_t>(r.month)];
+      row.dscr = vm.dscr;
+      row.lockup_test = covenant_test_name(vm.lockup_test);
+      row.default_test = covenant_test_name(vm.default_test);
+      row.status = lease_status_name(vm.status);
+    }
+    add_row(rows, row);
+  }
+}
+
+// Vehicles: each runs its waterfall (run_vehicle); NPVs at the discount rate; the equity flows
+// summed over vehicles and the lowest DSCR. False (and e.problem) when a vehicle's parameters
+// are invalid. rows: null, or where its ledger rows go.
+bool add_vehicles(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u, Evaluation& e,
+                  LedgerRows* rows) {
   e.equity_flows_usd.assign(ledger_months(f), 0.0);
-  std::vector<bool> financed(f.leases.size(), false);
   e.vehicles.resize(f.vehicles.size());
   for (std::size_t v = 0; v < f.vehicles.size(); ++v) {
-    const VehicleSpec& spec = f.vehicles[v];
-    const LeaseSpec& lease = f.leases[spec.lease];
-    const LeaseOutcome& lease_out = e.leases[spec.lease];
-    const ClusterSpec& cluster = s.clusters[lease.cluster];
-    financed[spec.lease] = true;
-    VehicleParams params = vehicle_params(s, f, v);
-    for (const auto& delivery : cluster.deliveries)
-      e.vehicles[v].gpus += static_cast<double>(delivery.gpus);
-    const int horizon = lease.start_month + lease.term_months;
-    auto first_months = [horizon](const std::vector<double>& by_month) {
-      return std::vector<double>(by_month.begin(), by_month.begin() + horizon);
-    };
-    params.lease_volumes = {.gpus_on_lease = first_months(lease_out.volumes.gpus_on_lease),
-                            .gpu_hours_used = first_months(lease_out.volumes.gpu_hours_used)};
-    params.failures = first_months(u.failures[lease.cluster]);
-    params.lost_units = first_months(u.lost_hosts[lease.cluster]);
-    params.power_usd = first_months(lease_out.power_usd);
-    params.facility_usd = first_months(lease_out.facility_usd);
-    add_draws_and_market(s, f, v, horizon, params);
-    if (auto problems = validate(params); !problems.empty()) {
-      e.valid = false;
-      e.problem = problems.front();
-      return e;
-    }
     VehicleOutcome& out = e.vehicles[v];
+    for (const auto& delivery : s.clusters[f.leases[f.vehicles[v].lease].cluster].deliveries)
+      out.gpus += static_cast<double>(delivery.gpus);
+    const VehicleParams params = vehicle_inputs(s, f, u, e, v);
+    if (auto problems = validate(params); !problems.empty()) {
+      e.problem = problems.front();
+      return false;
+    }
     out.result = run_vehicle(params);
     if (f.discount_rate) {
       out.equity_npv_usd = npv_usd(out.result.equity_flows_usd, *f.discount_rate);
@@ -652,43 +727,68 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     if (std::isfinite(out.result.min_dscr) &&
         !(std::isfinite(e.min_dscr) && e.min_dscr <= out.result.min_dscr))
       e.min_dscr = out.result.min_dscr;
-    if (ledger)
-      for (const auto& r : out.result.ledger) {
-        NamedRow row{.row = r, .name = row_name(r.entity, spec.name, lease, cluster)};
-        if (r.entity == Entity::vehicle) {
-          const VehicleMonth& vm = out.result.months[static_cast<std::size_t>(r.month)];
-          row.dscr = vm.dscr;
-          row.lockup_test = covenant_test_name(vm.lockup_test);
-          row.default_test = covenant_test_name(vm.default_test);
-          row.status = lease_status_name(vm.status);
-        }
-        add_row(rows, row);
-      }
+    if (rows) add_vehicle_rows(s, f, v, out.result, *rows);
   }
-  if (!f.vehicles.empty()) {
-    e.equity_irr = annual_irr_of_monthly(irr(e.equity_flows_usd));
-    std::vector<double> project(e.equity_flows_usd.size(), 0.0);
-    for (const auto& v : e.vehicles)
-      for (std::size_t m = 0; m < v.result.project_flows_usd.size(); ++m)
-        project[m] += v.result.project_flows_usd[m];
-    e.project_irr = annual_irr_of_monthly(irr(project));
-    if (f.discount_rate) e.npv_usd = npv_usd(e.equity_flows_usd, *f.discount_rate);
-  }
+  return true;
+}
 
-  // Leases without a vehicle: the lessor's rent, net of the bills it pays, goes to its owners.
+// Returns of all vehicles together: equity and project IRR, and the equity NPV.
+void add_portfolio_returns(const FinanceSpec& f, Evaluation& e) {
+  if (f.vehicles.empty()) return;
+  e.equity_irr = annual_irr_of_monthly(irr(e.equity_flows_usd));
+  std::vector<double> project(e.equity_flows_usd.size(), 0.0);
+  for (const auto& v : e.vehicles)
+    for (std::size_t m = 0; m < v.result.project_flows_usd.size(); ++m)
+      project[m] += v.result.project_flows_usd[m];
+  e.project_irr = annual_irr_of_monthly(irr(project));
+  if (f.discount_rate) e.npv_usd = npv_usd(e.equity_flows_usd, *f.discount_rate);
+}
+
+// Leases without a vehicle: their lessor, lessee and site operator rows (plain_lease_ledger),
+// the lessor named by the lease's `lessor` or after the lease.
+void add_plain_lease_rows(const Scenario& s, const FinanceSpec& f, const Evaluation& e,
+                          LedgerRows& rows) {
+  std::vector<bool> financed(f.leases.size(), false);
+  for (const auto& vehicle : f.vehicles)
+    financed[vehicle.lease] = true;
+  for (std::size_t i = 0; i < f.leases.size(); ++i) {
+    if (financed[i]) continue;
+    const LeaseSpec& spec = f.leases[i];
+    const LeaseOutcome& out = e.leases[i];
+    const std::string owner = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor;
+    for (const LedgerRow& r : plain_lease_ledger({.lease = out.params,
+                              .rent_usd = out.rent_usd,
+                              .power_usd = out.power_usd,
+                              .facility_usd = out.facility_usd}))
+      add_row(rows, {.row = r, .name = row_name(r.entity, owner, spec, s.clusters[spec.cluster])});
+  }
+}
+
+// Sites, leases, GPU capital and vehicles over the horizon and the ledger months; with `ledger`,
+// also every ledger row, one per month, entity and name. e.valid is false when a model rejects
+// the parameters (the solver may try such values).
+Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                    MergedLedger* ledger) {
+  Evaluation e;
+  for (double flop : u.job_useful_flop)
+    e.useful_flop += flop;
+  for (std::size_t site = 0; site < s.sites.size(); ++site) {
+    e.sites.push_back(site_outcome(s, f, u, site));
+    e.total_cost_usd += e.sites.back().window.total_usd;
+  }
+  if (!add_leases(s, f, u, e)) {
+    e.valid = false;
+    return e;
+  }
+  add_gpu_capital(s, f, u, e);
+  LedgerRows rows;
+  if (!add_vehicles(s, f, u, e, ledger ? &rows : nullptr)) {
+    e.valid = false;
+    return e;
+  }
+  add_portfolio_returns(f, e);
   if (ledger) {
-    for (std::size_t i = 0; i < f.leases.size(); ++i) {
-      if (financed[i]) continue;
-      const LeaseSpec& spec = f.leases[i];
-      const LeaseOutcome& out = e.leases[i];
-      const std::string owner = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor;
-      for (const LedgerRow& r : plain_lease_ledger({.lease = out.params,
-                                .rent_usd = out.rent_usd,
-                                .power_usd = out.power_usd,
-                                .facility_usd = out.facility_usd}))
-        add_row(rows,
-                {.row = r, .name = row_name(r.entity, owner, spec, s.clusters[spec.cluster])});
-    }
+    add_plain_lease_rows(s, f, e, rows);
     for (auto& [key, row] : rows) {
       ledger->max_imbalance_usd =
           std::max(ledger->max_imbalance_usd, std::abs(row.row.sources_usd() - row.row.uses_usd()));
