@@ -986,16 +986,7 @@ JobCost job_cost(const Scenario& s, const UsageRecord& usage, const MonthlyUsage
   return cost;
 }
 
-json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
-                  const MonthlyUsage& u, const Evaluation& e) {
-  json out;
-  out["scope"] = "GPU capital (lease, or purchase over the GPU life) + site capex amortised over "
-                 "its life for the time counted + energy, maintenance, water, replacements; "
-                 "sites over the horizon, jobs over their own window";
-  out["total_cost_usd"] = e.total_cost_usd;
-  out["cost_per_eflop_usd"] = number_or_null(e.cost_per_eflop());
-  out["useful_flop"] = e.useful_flop;
-  out["gpu_life_s"] = f.gpu_life_s;
+json gpu_capital_json(const Scenario& s, const Evaluation& e) {
   json capital = json::array();
   for (std::size_t c = 0; c < s.clusters.size(); ++c) {
     const ClusterCapital& k = e.capital[c];
@@ -1010,7 +1001,10 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     }
     capital.push_back(j);
   }
-  out["gpu_capital"] = capital;
+  return capital;
+}
+
+json sites_json(const Scenario& s, const Evaluation& e) {
   json sites = json::array();
   for (std::size_t i = 0; i < s.sites.size(); ++i) {
     const SiteOutcome& o = e.sites[i];
@@ -1037,7 +1031,11 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     j["cost_per_eflop_usd"] = number_or_null(b.cost_per_eflop_usd);
     sites.push_back(j);
   }
-  out["sites"] = sites;
+  return sites;
+}
+
+json training_runs_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
+                        const MonthlyUsage& u, const Evaluation& e) {
   json runs = json::array();
   for (std::size_t j = 0; j < s.jobs.size(); ++j) {
     const JobCost cost = job_cost(s, usage, u, e, j);
@@ -1064,104 +1062,98 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     }
     runs.push_back(run);
   }
-  out["training_runs"] = runs;
-  if (!s.inference.empty() && !usage.snapshots.empty() &&
-      usage.snapshots.back().serving.size() == s.inference.size()) {
-    // Inference jobs, on the same cost scope as training runs: the GPU capital of the
-    // GPU-seconds they held, and their share (those GPU-seconds over the site's installed
-    // GPU-seconds) of the site's capex and opex, over the horizon.
-    json serving = json::array();
-    const UsageSnapshot& last = usage.snapshots.back();
-    for (std::size_t i = 0; i < s.inference.size(); ++i) {
-      std::size_t c = 0;
-      while (s.clusters[c].name != s.inference[i].cluster)
-        ++c;
-      const std::size_t site = cluster_site(s, c);
-      double site_gpu_s = 0;
-      for (std::size_t k = 0; k < s.clusters.size(); ++k)
-        if (cluster_site(s, k) == site) site_gpu_s += u.cluster_installed_gpu_s[k];
-      const ServingUsage& used = last.serving[i];
-      const double share = site_gpu_s > 0 ? std::min(1.0, used.gpu_s / site_gpu_s) : 0.0;
-      const SiteOutcome& o = e.sites[site];
-      const double capital = e.capital[c].usd_per_gpu_s * used.gpu_s;
-      const double capex = share * o.capex_usd(), opex = share * o.opex_usd();
-      const double total = capital + capex + opex;
-      json j;
-      j["job"] = s.inference[i].name;
-      j["gpu_hours"] = used.gpu_s / 3600;
-      j["gpu_capital_usd"] = capital;
-      j["capex_usd"] = capex;
-      j["opex_usd"] = opex;
-      j["cost_usd"] = total;
-      j["output_tokens"] = used.output_tokens;
-      j["cost_per_million_tokens_usd"] =
-          used.output_tokens > 0 ? json(total / (used.output_tokens / 1e6)) : json(nullptr);
-      const double all_tokens = used.output_tokens + used.prompt_tokens;
-      j["cost_per_million_total_tokens_usd"] =
-          all_tokens > 0 ? json(total / (all_tokens / 1e6)) : json(nullptr);
-      serving.push_back(j);
-    }
-    out["inference"] = serving;
-  }
-  if (!f.present) return out;
+  return runs;
+}
 
-  out["simulated_months"] = u.simulated_months;
-  out["ledger_months"] = ledger_months(f);
-  out["extrapolated_months"] =
-      std::max(0, ledger_months(f) - static_cast<int>(u.horizon_s / month_s));
-  out["discount_rate"] = f.discount_rate ? json(*f.discount_rate) : json(nullptr);
-  if (!f.vehicles.empty()) {
-    out["equity_irr"] = number_or_null(e.equity_irr);
-    out["project_irr"] = number_or_null(e.project_irr);
-    out["min_dscr"] = number_or_null(e.min_dscr);
-    out["npv_usd"] = number_or_null(e.npv_usd);
-    // Risk outcomes of this run (a sweep's replications turn them into probabilities).
-    int min_month = -1, lessee_default = 0, breach = 0, below_one = 0;
-    double worst = nan, lender_loss = 0;
-    for (const auto& v : e.vehicles) {
-      if (std::isfinite(v.result.min_dscr) &&
-          !(std::isfinite(worst) && worst <= v.result.min_dscr)) {
-        worst = v.result.min_dscr;
-        min_month = v.result.min_dscr_month;
-      }
-      lessee_default += v.result.lessee_default_month >= 0;
-      breach += v.result.lockup_months + v.result.default_covenant_months > 0;
-      below_one += v.result.dscr_below_one;
-      lender_loss += v.result.lender_loss_usd;
-    }
-    out["min_dscr_month"] = min_month >= 0 ? json(min_month) : json(nullptr);
-    out["lessee_default"] = lessee_default > 0 ? 1 : 0;
-    out["covenant_breach"] = breach > 0 ? 1 : 0;
-    out["dscr_below_1"] = below_one > 0 ? 1 : 0;
-    out["lender_loss_usd"] = lender_loss;
+// Inference jobs, on the same cost scope as training runs: the GPU capital of the GPU-seconds
+// they held, and their share (those GPU-seconds over the site's installed GPU-seconds) of the
+// site's capex and opex, over the horizon.
+json inference_json(const Scenario& s, const UsageRecord& usage, const MonthlyUsage& u,
+                    const Evaluation& e) {
+  json serving = json::array();
+  const UsageSnapshot& last = usage.snapshots.back();
+  for (std::size_t i = 0; i < s.inference.size(); ++i) {
+    std::size_t c = 0;
+    while (s.clusters[c].name != s.inference[i].cluster)
+      ++c;
+    const std::size_t site = cluster_site(s, c);
+    double site_gpu_s = 0;
+    for (std::size_t k = 0; k < s.clusters.size(); ++k)
+      if (cluster_site(s, k) == site) site_gpu_s += u.cluster_installed_gpu_s[k];
+    const ServingUsage& used = last.serving[i];
+    const double share = site_gpu_s > 0 ? std::min(1.0, used.gpu_s / site_gpu_s) : 0.0;
+    const SiteOutcome& o = e.sites[site];
+    const double capital = e.capital[c].usd_per_gpu_s * used.gpu_s;
+    const double capex = share * o.capex_usd(), opex = share * o.opex_usd();
+    const double total = capital + capex + opex;
+    json j;
+    j["job"] = s.inference[i].name;
+    j["gpu_hours"] = used.gpu_s / 3600;
+    j["gpu_capital_usd"] = capital;
+    j["capex_usd"] = capex;
+    j["opex_usd"] = opex;
+    j["cost_usd"] = total;
+    j["output_tokens"] = used.output_tokens;
+    j["cost_per_million_tokens_usd"] =
+        used.output_tokens > 0 ? json(total / (used.output_tokens / 1e6)) : json(nullptr);
+    const double all_tokens = used.output_tokens + used.prompt_tokens;
+    j["cost_per_million_total_tokens_usd"] =
+        all_tokens > 0 ? json(total / (all_tokens / 1e6)) : json(nullptr);
+    serving.push_back(j);
   }
-  json leases = json::array();
-  for (std::size_t i = 0; i < f.leases.size(); ++i) {
-    const LeaseSpec& spec = f.leases[i];
-    const LeaseOutcome& o = e.leases[i];
-    json l;
-    l["name"] = spec.name;
-    l["lessor"] = spec.lessor;
-    l["lessee"] = spec.lessee;
-    l["cluster"] = s.clusters[spec.cluster].name;
-    const bool per_token = spec.usage == LeaseUsage::output_tokens;
-    l["rate_usd_per_gpu_hour"] = per_token ? json(nullptr) : json(spec.rate_usd_per_gpu_s * 3600);
-    l["commitment"] =
-        spec.commitment == LeaseCommitment::take_or_pay ? "take_or_pay" : "usage_based";
-    if (spec.commitment == LeaseCommitment::usage_based) {
-      l["usage"] = spec.usage == LeaseUsage::serving_gpu_hours ? "serving_gpu_hours"
-                   : per_token                                 ? "output_tokens"
-                                                               : "busy_gpu_hours";
-      if (per_token) l["rate_usd_per_million_tokens"] = spec.rate_usd_per_gpu_s * 3600;
+  return serving;
+}
+
+// The vehicles' returns together and the risk outcomes of this run (a sweep's replications turn
+// them into probabilities).
+void add_returns_and_risks(const Evaluation& e, json& out) {
+  out["equity_irr"] = number_or_null(e.equity_irr);
+  out["project_irr"] = number_or_null(e.project_irr);
+  out["min_dscr"] = number_or_null(e.min_dscr);
+  out["npv_usd"] = number_or_null(e.npv_usd);
+  int min_month = -1, lessee_default = 0, breach = 0, below_one = 0;
+  double worst = nan, lender_loss = 0;
+  for (const auto& v : e.vehicles) {
+    if (std::isfinite(v.result.min_dscr) && !(std::isfinite(worst) && worst <= v.result.min_dscr)) {
+      worst = v.result.min_dscr;
+      min_month = v.result.min_dscr_month;
     }
-    l["start_month"] = spec.start_month;
-    l["term_months"] = spec.term_months;
-    l["triple_net"] = spec.triple_net;
-    l["rent_in_horizon_usd"] = o.rent_window_usd;
-    l["rent_over_term_usd"] = o.rent_total_usd;
-    leases.push_back(l);
+    lessee_default += v.result.lessee_default_month >= 0;
+    breach += v.result.lockup_months + v.result.default_covenant_months > 0;
+    below_one += v.result.dscr_below_one;
+    lender_loss += v.result.lender_loss_usd;
   }
-  out["leases"] = leases;
+  out["min_dscr_month"] = min_month >= 0 ? json(min_month) : json(nullptr);
+  out["lessee_default"] = lessee_default > 0 ? 1 : 0;
+  out["covenant_breach"] = breach > 0 ? 1 : 0;
+  out["dscr_below_1"] = below_one > 0 ? 1 : 0;
+  out["lender_loss_usd"] = lender_loss;
+}
+
+json lease_json(const Scenario& s, const LeaseSpec& spec, const LeaseOutcome& o) {
+  json l;
+  l["name"] = spec.name;
+  l["lessor"] = spec.lessor;
+  l["lessee"] = spec.lessee;
+  l["cluster"] = s.clusters[spec.cluster].name;
+  const bool per_token = spec.usage == LeaseUsage::output_tokens;
+  l["rate_usd_per_gpu_hour"] = per_token ? json(nullptr) : json(spec.rate_usd_per_gpu_s * 3600);
+  l["commitment"] = spec.commitment == LeaseCommitment::take_or_pay ? "take_or_pay" : "usage_based";
+  if (spec.commitment == LeaseCommitment::usage_based) {
+    l["usage"] = spec.usage == LeaseUsage::serving_gpu_hours ? "serving_gpu_hours"
+                 : per_token                                 ? "output_tokens"
+                                                             : "busy_gpu_hours";
+    if (per_token) l["rate_usd_per_million_tokens"] = spec.rate_usd_per_gpu_s * 3600;
+  }
+  l["start_month"] = spec.start_month;
+  l["term_months"] = spec.term_months;
+  l["triple_net"] = spec.triple_net;
+  l["rent_in_horizon_usd"] = o.rent_window_usd;
+  l["rent_over_term_usd"] = o.rent_total_usd;
+  return l;
+}
+
+json lessees_json(const Evaluation& e) {
   json lessees = json::array();
   for (const auto& [name, l] : e.lessees) {
     json j;
@@ -1175,75 +1167,175 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     j["cost_per_eflop_usd"] = number_or_null(cost_per_eflop_usd(l.total_usd(), l.useful_flop));
     lessees.push_back(j);
   }
-  out["lessees"] = lessees;
+  return lessees;
+}
+
+// The vehicle's all-in capex by line.
+json capex_json(const VehicleSpec& spec, const VehicleOutcome& o) {
+  const CapexTotals& c = o.result.capex;
+  json capex;
+  capex["fabric"] = spec.fabric;
+  capex["gpus_usd"] = c.gpus_usd;
+  capex["networking_usd"] = c.networking_usd;
+  capex["storage_usd"] = c.storage_usd;
+  capex["installation_usd"] = c.installation_usd;
+  capex["spares_usd"] = c.spares_usd;
+  capex["total_usd"] = c.total_usd();
+  capex["per_gpu_usd"] = o.gpus > 0 ? c.total_usd() / o.gpus : 0.0;
+  return capex;
+}
+
+// The vehicle's sources and uses: capex, fees, debt and equity, income and costs.
+void add_sources_and_uses(const VehicleSpec& spec, const VehicleOutcome& o, json& j) {
+  const VehicleResult& r = o.result;
+  j["purchases_usd"] = r.purchases_usd;
+  j["capex"] = capex_json(spec, o);
+  j["arrangement_fee_usd"] = r.arrangement_fee_usd;
+  j["commitment_fee_usd"] = r.commitment_fee_usd;
+  j["legal_fees_usd"] = r.legal_fees_usd;
+  j["uses_at_close_usd"] = r.capex.total_usd() + r.fees_usd;
+  j["debt_usd"] = r.debt_drawn_usd;
+  j["equity_usd"] = r.equity_contributed_usd;
+  j["raised_usd"] = r.debt_drawn_usd + r.equity_contributed_usd;
+  j["fees_usd"] = r.fees_usd;
+  j["interest_usd"] = r.interest_usd;
+  j["swap_paid_usd"] = r.swap_paid_usd;
+  j["lease_income_usd"] = r.lease_income_usd;
+  j["re_lease_income_usd"] = r.re_lease_income_usd;
+  j["lessor_costs_usd"] = r.lessor_costs_usd;
+  j["lessee_insurance_maintenance_usd"] = r.lessee_maintenance_usd;
+}
+
+// The vehicle's risks (default, covenants, lender loss), end of term and returns.
+void add_risks_and_returns(const VehicleSpec& spec, const VehicleOutcome& o, json& j) {
+  const VehicleResult& r = o.result;
+  j["rate_kind"] = spec.debt.rate_kind == RateKind::floating ? "floating" : "fixed";
+  j["lessee_default_month"] =
+      r.lessee_default_month >= 0 ? json(r.lessee_default_month) : json(nullptr);
+  j["recovery"] = r.lessee_default_month < 0                   ? json(nullptr)
+                  : spec.recovery == DefaultRecovery::re_lease ? json("re_lease")
+                                                               : json("sell");
+  j["covenant_tests"] = r.covenant_tests;
+  j["lockup_months"] = r.lockup_months;
+  j["default_covenant_months"] = r.default_covenant_months;
+  j["covenant_breach"] = r.lockup_months + r.default_covenant_months > 0;
+  j["dscr_below_1"] = r.dscr_below_one;
+  j["payment_default_month"] =
+      r.payment_default_month >= 0 ? json(r.payment_default_month) : json(nullptr);
+  j["lender_loss_usd"] = r.lender_loss_usd;
+  j["cash_swept_usd"] = r.swept_usd;
+  j["refinanced_usd"] = r.refinanced_usd;
+  j["distributions_usd"] = r.distributions_usd;
+  j["residual_value_usd"] = r.market_value_at_end_usd;
+  j["end_proceeds_usd"] = r.end_proceeds_usd;
+  j["purchase_option_exercised"] = r.purchase_option_exercised;
+  j["equity_irr"] = number_or_null(r.equity_irr_annual);
+  j["project_irr"] = number_or_null(r.project_irr_annual);
+  j["npv_usd"] = number_or_null(o.equity_npv_usd);
+  j["project_npv_usd"] = number_or_null(o.project_npv_usd);
+  j["min_dscr"] = number_or_null(r.min_dscr);
+  j["min_dscr_month"] = r.min_dscr_month;
+  json dscr = json::array();
+  for (const auto& m : r.months)
+    dscr.push_back(number_or_null(m.dscr));
+  j["dscr_by_month"] = dscr;
+}
+
+json vehicles_json(const FinanceSpec& f, const Evaluation& e) {
   json vehicles = json::array();
   for (std::size_t v = 0; v < f.vehicles.size(); ++v) {
-    const VehicleOutcome& o = e.vehicles[v];
-    const VehicleResult& r = o.result;
     json j;
     j["name"] = f.vehicles[v].name;
     j["lease"] = f.leases[f.vehicles[v].lease].name;
-    j["gpus"] = o.gpus;
-    j["purchases_usd"] = r.purchases_usd;
-    const VehicleSpec& vs = f.vehicles[v];
-    json capex;
-    capex["fabric"] = vs.fabric;
-    capex["gpus_usd"] = r.capex.gpus_usd;
-    capex["networking_usd"] = r.capex.networking_usd;
-    capex["storage_usd"] = r.capex.storage_usd;
-    capex["installation_usd"] = r.capex.installation_usd;
-    capex["spares_usd"] = r.capex.spares_usd;
-    capex["total_usd"] = r.capex.total_usd();
-    capex["per_gpu_usd"] = o.gpus > 0 ? r.capex.total_usd() / o.gpus : 0.0;
-    j["capex"] = capex;
-    j["arrangement_fee_usd"] = r.arrangement_fee_usd;
-    j["commitment_fee_usd"] = r.commitment_fee_usd;
-    j["legal_fees_usd"] = r.legal_fees_usd;
-    j["uses_at_close_usd"] = r.capex.total_usd() + r.fees_usd;
-    j["debt_usd"] = r.debt_drawn_usd;
-    j["equity_usd"] = r.equity_contributed_usd;
-    j["raised_usd"] = r.debt_drawn_usd + r.equity_contributed_usd;
-    j["fees_usd"] = r.fees_usd;
-    j["interest_usd"] = r.interest_usd;
-    j["swap_paid_usd"] = r.swap_paid_usd;
-    j["lease_income_usd"] = r.lease_income_usd;
-    j["re_lease_income_usd"] = r.re_lease_income_usd;
-    j["lessor_costs_usd"] = r.lessor_costs_usd;
-    j["lessee_insurance_maintenance_usd"] = r.lessee_maintenance_usd;
-    j["rate_kind"] = vs.debt.rate_kind == RateKind::floating ? "floating" : "fixed";
-    j["lessee_default_month"] =
-        r.lessee_default_month >= 0 ? json(r.lessee_default_month) : json(nullptr);
-    j["recovery"] = r.lessee_default_month < 0                 ? json(nullptr)
-                    : vs.recovery == DefaultRecovery::re_lease ? json("re_lease")
-                                                               : json("sell");
-    j["covenant_tests"] = r.covenant_tests;
-    j["lockup_months"] = r.lockup_months;
-    j["default_covenant_months"] = r.default_covenant_months;
-    j["covenant_breach"] = r.lockup_months + r.default_covenant_months > 0;
-    j["dscr_below_1"] = r.dscr_below_one;
-    j["payment_default_month"] =
-        r.payment_default_month >= 0 ? json(r.payment_default_month) : json(nullptr);
-    j["lender_loss_usd"] = r.lender_loss_usd;
-    j["cash_swept_usd"] = r.swept_usd;
-    j["refinanced_usd"] = r.refinanced_usd;
-    j["distributions_usd"] = r.distributions_usd;
-    j["residual_value_usd"] = r.market_value_at_end_usd;
-    j["end_proceeds_usd"] = r.end_proceeds_usd;
-    j["purchase_option_exercised"] = r.purchase_option_exercised;
-    j["equity_irr"] = number_or_null(r.equity_irr_annual);
-    j["project_irr"] = number_or_null(r.project_irr_annual);
-    j["npv_usd"] = number_or_null(o.equity_npv_usd);
-    j["project_npv_usd"] = number_or_null(o.project_npv_usd);
-    j["min_dscr"] = number_or_null(r.min_dscr);
-    j["min_dscr_month"] = r.min_dscr_month;
-    json dscr = json::array();
-    for (const auto& m : r.months)
-      dscr.push_back(number_or_null(m.dscr));
-    j["dscr_by_month"] = dscr;
+    j["gpus"] = e.vehicles[v].gpus;
+    add_sources_and_uses(f.vehicles[v], e.vehicles[v], j);
+    add_risks_and_returns(f.vehicles[v], e.vehicles[v], j);
     vehicles.push_back(j);
   }
-  out["vehicles"] = vehicles;
+  return vehicles;
+}
+
+// summary["finance"]: costs over the horizon (total, GPU capital, sites, training runs,
+// inference jobs); with a finance block, the ledger's months, the returns and risks, leases,
+// lessees and vehicles.
+json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
+                  const MonthlyUsage& u, const Evaluation& e) {
+  json out;
+  out["scope"] = "GPU capital (lease, or purchase over the GPU life) + site capex amortised over "
+                 "its life for the time counted + energy, maintenance, water, replacements; "
+                 "sites over the horizon, jobs over their own window";
+  out["total_cost_usd"] = e.total_cost_usd;
+  out["cost_per_eflop_usd"] = number_or_null(e.cost_per_eflop());
+  out["useful_flop"] = e.useful_flop;
+  out["gpu_life_s"] = f.gpu_life_s;
+  out["gpu_capital"] = gpu_capital_json(s, e);
+  out["sites"] = sites_json(s, e);
+  out["training_runs"] = training_runs_json(s, f, usage, u, e);
+  if (!s.inference.empty() && !usage.snapshots.empty() &&
+      usage.snapshots.back().serving.size() == s.inference.size())
+    out["inference"] = inference_json(s, usage, u, e);
+  if (!f.present) return out;
+
+  out["simulated_months"] = u.simulated_months;
+  out["ledger_months"] = ledger_months(f);
+  out["extrapolated_months"] =
+      std::max(0, ledger_months(f) - static_cast<int>(u.horizon_s / month_s));
+  out["discount_rate"] = f.discount_rate ? json(*f.discount_rate) : json(nullptr);
+  if (!f.vehicles.empty()) add_returns_and_risks(e, out);
+  json leases = json::array();
+  for (std::size_t i = 0; i < f.leases.size(); ++i)
+    leases.push_back(lease_json(s, f.leases[i], e.leases[i]));
+  out["leases"] = leases;
+  out["lessees"] = lessees_json(e);
+  out["vehicles"] = vehicles_json(f, e);
   return out;
+}
+
+} // namespace
+
+namespace {
+
+// With a `solve:` block: the value of the parameter that gives the target, set into `spec`, and
+// the summary's finance.solve (the value, or why it was not found).
+json solve_finance(const Scenario& scenario, const MonthlyUsage& monthly, FinanceSpec& spec) {
+  const SolveSpec& solve = spec.solve;
+  FinanceSpec trial = spec;
+  auto f = [&](double x) {
+    set_parameter(trial, solve, x);
+    return get_target(evaluate(scenario, trial, monthly, nullptr), solve);
+  };
+  const bool percent =
+      solve.target_dimension == Dimension::dimensionless && solve.target != SolveTarget::min_dscr;
+  TargetSolution solution =
+      solve_for_target(f, solve.value, solve.lo, solve.hi, solve.tolerance,
+                       {.input = solve.parameter_path,
+                        .input_unit = std::string(si_unit(solve.parameter_dimension)),
+                        .output = solve.target_path,
+                        .output_unit = std::string(si_unit(solve.target_dimension)),
+                        .output_as_percent = percent});
+  json solve_json;
+  solve_json["parameter"] = solve.parameter_path;
+  solve_json["target"] = solve.target_path;
+  solve_json["target_value"] = solve.value;
+  if (solution.ok()) {
+    set_parameter(spec, solve, *solution.value);
+    solve_json["value"] = *solution.value;
+    solve_json["value_text"] = format_quantity(*solution.value, solve.parameter_dimension);
+    if (solve.parameter == SolveParameter::lease_rate)
+      solve_json["value_usd_per_gpu_hour"] = *solution.value * 3600;
+    solve_json["tolerance"] = solution.tolerance;
+    solve_json["achieved"] = number_or_null(solution.achieved);
+    solve_json["evaluations"] = solution.evaluations;
+    solve_json["error"] = nullptr;
+  } else {
+    solve_json["value"] = nullptr;
+    solve_json["value_text"] = nullptr;
+    solve_json["parameter_as_given"] =
+        format_quantity(get_parameter(spec, solve), solve.parameter_dimension);
+    solve_json["evaluations"] = solution.evaluations;
+    solve_json["error"] = solution.error;
+  }
+  return solve_json;
 }
 
 } // namespace
@@ -1252,46 +1344,8 @@ void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::
                  nlohmann::ordered_json& summary) {
   FinanceSpec spec = scenario.finance;
   const MonthlyUsage monthly = monthly_usage(scenario, usage, ledger_months(spec));
-
   json solve_json;
-  if (spec.solve.present) {
-    const SolveSpec& solve = spec.solve;
-    FinanceSpec trial = spec;
-    auto f = [&](double x) {
-      set_parameter(trial, solve, x);
-      return get_target(evaluate(scenario, trial, monthly, nullptr), solve);
-    };
-    const bool percent =
-        solve.target_dimension == Dimension::dimensionless && solve.target != SolveTarget::min_dscr;
-    TargetSolution solution =
-        solve_for_target(f, solve.value, solve.lo, solve.hi, solve.tolerance,
-                         {.input = solve.parameter_path,
-                          .input_unit = std::string(si_unit(solve.parameter_dimension)),
-                          .output = solve.target_path,
-                          .output_unit = std::string(si_unit(solve.target_dimension)),
-                          .output_as_percent = percent});
-    solve_json["parameter"] = solve.parameter_path;
-    solve_json["target"] = solve.target_path;
-    solve_json["target_value"] = solve.value;
-    if (solution.ok()) {
-      set_parameter(spec, solve, *solution.value);
-      solve_json["value"] = *solution.value;
-      solve_json["value_text"] = format_quantity(*solution.value, solve.parameter_dimension);
-      if (solve.parameter == SolveParameter::lease_rate)
-        solve_json["value_usd_per_gpu_hour"] = *solution.value * 3600;
-      solve_json["tolerance"] = solution.tolerance;
-      solve_json["achieved"] = number_or_null(solution.achieved);
-      solve_json["evaluations"] = solution.evaluations;
-      solve_json["error"] = nullptr;
-    } else {
-      solve_json["value"] = nullptr;
-      solve_json["value_text"] = nullptr;
-      solve_json["parameter_as_given"] =
-          format_quantity(get_parameter(spec, solve), solve.parameter_dimension);
-      solve_json["evaluations"] = solution.evaluations;
-      solve_json["error"] = solution.error;
-    }
-  }
+  if (spec.solve.present) solve_json = solve_finance(scenario, monthly, spec);
 
   MergedLedger ledger;
   const Evaluation e = evaluate(scenario, spec, monthly, spec.present ? &ledger : nullptr);
@@ -1339,55 +1393,64 @@ std::string cluster_lease_text(const json& summary, const json& cluster) {
   return "lease " + usd_text(cluster["lease_cost_usd"].get<double>());
 }
 
+namespace {
+
+std::string solve_readable(const json& solve) {
+  if (solve["value"].is_null())
+    return fmt::format("  solve failed: {}\n", solve["error"].get<std::string>());
+  return fmt::format(
+      "  solved {} = {} for {} = {}\n", solve["parameter"].get<std::string>(),
+      solve.contains("value_usd_per_gpu_hour")
+          ? fmt::format("{:.4g} USD/GPU-h", solve["value_usd_per_gpu_hour"].get<double>())
+          : solve["value_text"].get<std::string>(),
+      solve["target"].get<std::string>(),
+      fmt::format("{:.6g}", solve["target_value"].get<double>()));
+}
+
+// Two lines: how the vehicle was funded and spent, then its returns and risks.
+std::string vehicle_readable(const json& v) {
+  const json& c = v["capex"];
+  std::string text = fmt::format(
+      "  vehicle {}: {} raised ({} debt, {} equity); all-in capex {} ({} per GPU: GPUs {}, "
+      "networking {}, storage {}, installation {}, spares {}); fees {}\n",
+      v["name"].get<std::string>(), usd_text(v["raised_usd"].get<double>()),
+      usd_text(v["debt_usd"].get<double>()), usd_text(v["equity_usd"].get<double>()),
+      usd_text(c["total_usd"].get<double>()), usd_text(c["per_gpu_usd"].get<double>()),
+      usd_text(c["gpus_usd"].get<double>()), usd_text(c["networking_usd"].get<double>()),
+      usd_text(c["storage_usd"].get<double>()), usd_text(c["installation_usd"].get<double>()),
+      usd_text(c["spares_usd"].get<double>()), usd_text(v["fees_usd"].get<double>()));
+  text += fmt::format(
+      "    equity IRR {}, project IRR {}, NPV {}, min DSCR {} (month {}); lessor costs {}; "
+      "{}{}{}\n",
+      percent_text(v["equity_irr"]), percent_text(v["project_irr"]),
+      v["npv_usd"].is_number() ? usd_text(v["npv_usd"].get<double>()) : "n/a",
+      v["min_dscr"].is_number() ? fmt::format("{:.2f}", v["min_dscr"].get<double>()) : "n/a",
+      v["min_dscr_month"].get<int>(), usd_text(v["lessor_costs_usd"].get<double>()),
+      v["lessee_default_month"].is_null()
+          ? std::string("no lessee default")
+          : fmt::format("lessee default in month {} ({})", v["lessee_default_month"].get<int>(),
+                        v["recovery"].get<std::string>()),
+      v["covenant_tests"].get<int>() > 0
+          ? fmt::format(", covenant tests failed {} lock-up / {} default of {}",
+                        v["lockup_months"].get<int>(), v["default_covenant_months"].get<int>(),
+                        v["covenant_tests"].get<int>())
+          : std::string(),
+      v["lender_loss_usd"].get<double>() > 0
+          ? ", lender loss " + usd_text(v["lender_loss_usd"].get<double>())
+          : std::string());
+  return text;
+}
+
+} // namespace
+
 std::string finance_readable(const json& summary) {
   if (!summary.contains("finance")) return "";
   const json& f = summary["finance"];
   std::string text;
-  if (f.contains("solve")) {
-    const json& solve = f["solve"];
-    if (!solve["value"].is_null())
-      text += fmt::format(
-          "  solved {} = {} for {} = {}\n", solve["parameter"].get<std::string>(),
-          solve.contains("value_usd_per_gpu_hour")
-              ? fmt::format("{:.4g} USD/GPU-h", solve["value_usd_per_gpu_hour"].get<double>())
-              : solve["value_text"].get<std::string>(),
-          solve["target"].get<std::string>(),
-          fmt::format("{:.6g}", solve["target_value"].get<double>()));
-    else
-      text += fmt::format("  solve failed: {}\n", solve["error"].get<std::string>());
-  }
+  if (f.contains("solve")) text += solve_readable(f["solve"]);
   if (f.contains("vehicles"))
-    for (const auto& v : f["vehicles"]) {
-      const json& c = v["capex"];
-      text += fmt::format(
-          "  vehicle {}: {} raised ({} debt, {} equity); all-in capex {} ({} per GPU: GPUs {}, "
-          "networking {}, storage {}, installation {}, spares {}); fees {}\n",
-          v["name"].get<std::string>(), usd_text(v["raised_usd"].get<double>()),
-          usd_text(v["debt_usd"].get<double>()), usd_text(v["equity_usd"].get<double>()),
-          usd_text(c["total_usd"].get<double>()), usd_text(c["per_gpu_usd"].get<double>()),
-          usd_text(c["gpus_usd"].get<double>()), usd_text(c["networking_usd"].get<double>()),
-          usd_text(c["storage_usd"].get<double>()), usd_text(c["installation_usd"].get<double>()),
-          usd_text(c["spares_usd"].get<double>()), usd_text(v["fees_usd"].get<double>()));
-      text += fmt::format(
-          "    equity IRR {}, project IRR {}, NPV {}, min DSCR {} (month {}); lessor costs {}; "
-          "{}{}{}\n",
-          percent_text(v["equity_irr"]), percent_text(v["project_irr"]),
-          v["npv_usd"].is_number() ? usd_text(v["npv_usd"].get<double>()) : "n/a",
-          v["min_dscr"].is_number() ? fmt::format("{:.2f}", v["min_dscr"].get<double>()) : "n/a",
-          v["min_dscr_month"].get<int>(), usd_text(v["lessor_costs_usd"].get<double>()),
-          v["lessee_default_month"].is_null()
-              ? std::string("no lessee default")
-              : fmt::format("lessee default in month {} ({})", v["lessee_default_month"].get<int>(),
-                            v["recovery"].get<std::string>()),
-          v["covenant_tests"].get<int>() > 0
-              ? fmt::format(", covenant tests failed {} lock-up / {} default of {}",
-                            v["lockup_months"].get<int>(), v["default_covenant_months"].get<int>(),
-                            v["covenant_tests"].get<int>())
-              : std::string(),
-          v["lender_loss_usd"].get<double>() > 0
-              ? ", lender loss " + usd_text(v["lender_loss_usd"].get<double>())
-              : std::string());
-    }
+    for (const auto& v : f["vehicles"])
+      text += vehicle_readable(v);
   if (f.contains("equity_irr"))
     text +=
         fmt::format("  finance: equity IRR {}, project IRR {}, min DSCR {}{}, NPV {}\n",
