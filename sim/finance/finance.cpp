@@ -199,6 +199,14 @@ double site_installed_gpu_s(const Scenario& s, const std::vector<std::size_t>& c
   return sum;
 }
 
+// A cluster's weight in the bills its site shares among its clusters (energy, facility) in month
+// m: installed GPU-seconds (the whole month, or its part inside the horizon) x typical power per
+// GPU.
+double bill_weight(const Scenario& s, const MonthlyUsage& u, std::size_t c, int m, bool window) {
+  return (window ? u.installed_window_gpu_s : u.installed_gpu_s)[c][m] *
+         typical_power_per_gpu_w(s.clusters[c]);
+}
+
 // The site's energy bill of month m (whole month, and `window_usd` inside the horizon) shared by
 // its clusters in proportion to installed GPU-seconds x typical power per GPU (exact with one
 // cluster per site).
@@ -206,8 +214,8 @@ void share_energy_bill(const Scenario& s, const std::vector<std::size_t>& here, 
                        double month_usd, double window_usd, MonthlyUsage& u) {
   double weight_all = 0, weight_window_all = 0;
   for (std::size_t c : here) {
-    weight_all += u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-    weight_window_all += u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+    weight_all += bill_weight(s, u, c, m, false);
+    weight_window_all += bill_weight(s, u, c, m, true);
   }
   for (std::size_t c : here) {
     const double p = typical_power_per_gpu_w(s.clusters[c]);
@@ -604,7 +612,7 @@ void price_lease(const LeaseSpec& spec, const MonthlyUsage& u, LeaseOutcome& out
 }
 
 // The cluster's share of its site's other costs, by month and over the horizon (with a
-// site_costs entry): installed GPU-seconds x typical power per GPU, as for the energy bill.
+// site_costs entry), by bill_weight as for the energy bill.
 void share_facility_costs(const Scenario& s, const LeaseSpec& spec, const MonthlyUsage& u,
                           const SiteOutcome& site, LeaseOutcome& out) {
   const std::size_t c = spec.cluster;
@@ -614,13 +622,11 @@ void share_facility_costs(const Scenario& s, const LeaseSpec& spec, const Monthl
     double site_weight = 0;
     for (std::size_t k = 0; k < s.clusters.size(); ++k)
       if (s.clusters[k].site == s.clusters[c].site) {
-        site_weight += u.installed_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
-        site_weight_window +=
-            u.installed_window_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
+        site_weight += bill_weight(s, u, k, m, false);
+        site_weight_window += bill_weight(s, u, k, m, true);
       }
-    const double weight = u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-    cluster_weight_window +=
-        u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
+    const double weight = bill_weight(s, u, c, m, false);
+    cluster_weight_window += bill_weight(s, u, c, m, true);
     if (site_weight > 0) out.facility_usd[m] = site.other_usd[m] * weight / site_weight;
   }
   if (site.has_cost_spec && site_weight_window > 0)
