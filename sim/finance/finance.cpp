@@ -382,7 +382,8 @@ struct Evaluation {
   std::map<std::string, LesseeOutcome> lessees;
   std::vector<double> equity_flows_usd; // all vehicles, by month
   double equity_irr = nan, project_irr = nan, min_dscr = nan, npv_usd = nan;
-  bool valid = true; // false when a model rejected the parameters (inside the solver)
+  int min_dscr_month = -1; // of the vehicle with the lowest DSCR (-1: no debt service)
+  bool valid = true;       // false when a model rejected the parameters (inside the solver)
   std::string problem;
 
   double cost_per_eflop() const { return cost_per_eflop_usd(total_cost_usd, useful_flop); }
@@ -731,8 +732,10 @@ bool add_vehicles(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u
     for (std::size_t m = 0; m < out.result.equity_flows_usd.size(); ++m)
       e.equity_flows_usd[m] += out.result.equity_flows_usd[m];
     if (std::isfinite(out.result.min_dscr) &&
-        !(std::isfinite(e.min_dscr) && e.min_dscr <= out.result.min_dscr))
+        !(std::isfinite(e.min_dscr) && e.min_dscr <= out.result.min_dscr)) {
       e.min_dscr = out.result.min_dscr;
+      e.min_dscr_month = out.result.min_dscr_month;
+    }
     if (rows) add_vehicle_rows(s, f, v, out.result, *rows);
   }
   return true;
@@ -1117,19 +1120,15 @@ void add_returns_and_risks(const Evaluation& e, json& out) {
   out["project_irr"] = number_or_null(e.project_irr);
   out["min_dscr"] = number_or_null(e.min_dscr);
   out["npv_usd"] = number_or_null(e.npv_usd);
-  int min_month = -1, lessee_default = 0, breach = 0, below_one = 0;
-  double worst = nan, lender_loss = 0;
+  int lessee_default = 0, breach = 0, below_one = 0;
+  double lender_loss = 0;
   for (const auto& v : e.vehicles) {
-    if (std::isfinite(v.result.min_dscr) && !(std::isfinite(worst) && worst <= v.result.min_dscr)) {
-      worst = v.result.min_dscr;
-      min_month = v.result.min_dscr_month;
-    }
     lessee_default += v.result.lessee_default_month >= 0;
     breach += v.result.lockup_months + v.result.default_covenant_months > 0;
     below_one += v.result.dscr_below_one;
     lender_loss += v.result.lender_loss_usd;
   }
-  out["min_dscr_month"] = min_month >= 0 ? json(min_month) : json(nullptr);
+  out["min_dscr_month"] = e.min_dscr_month >= 0 ? json(e.min_dscr_month) : json(nullptr);
   out["lessee_default"] = lessee_default > 0 ? 1 : 0;
   out["covenant_breach"] = breach > 0 ? 1 : 0;
   out["dscr_below_1"] = below_one > 0 ? 1 : 0;
