@@ -10,6 +10,8 @@ namespace capsim {
 
 const char* entity_name(Entity entity) {
   switch (entity) {
+  case Entity::lessor:
+    return "lessor";
   case Entity::vehicle:
     return "vehicle";
   case Entity::lessee:
@@ -151,6 +153,44 @@ double ledger_imbalance_usd(const Ledger& ledger) {
   for (const auto& row : ledger)
     worst = std::max(worst, std::abs(row.sources_usd() - row.uses_usd()));
   return worst;
+}
+
+LedgerRow site_operator_row(int month, double power_usd, double facility_usd) {
+  LedgerRow site{.month = month, .entity = Entity::site_operator};
+  site[FlowKind::power] = power_usd;
+  site[FlowKind::facility] = facility_usd;
+  site[FlowKind::site_costs] = -(power_usd + facility_usd);
+  return site;
+}
+
+void fund_lessee(LedgerRow& row) {
+  row[FlowKind::lessee_funding] = row.uses_usd();
+}
+
+Ledger plain_lease_ledger(const PlainLeaseParams& params) {
+  const LeaseParams& lease = params.lease;
+  Ledger ledger;
+  for (int m = lease.start_month; m < lease.start_month + lease.term_months; ++m) {
+    const double rent = params.rent_usd[m], power = params.power_usd[m],
+                 facility = params.facility_usd[m];
+    LedgerRow lessor{.month = m, .entity = Entity::lessor};
+    LedgerRow lessee{.month = m, .entity = Entity::lessee};
+    lessor[FlowKind::lease_income] = rent;
+    lessee[FlowKind::lease_payment] = -rent;
+    LedgerRow& payer = lease.triple_net ? lessee : lessor;
+    payer[FlowKind::power] = -power;
+    payer[FlowKind::facility] = -facility;
+    double net = 0;
+    for (double amount : lessor.usd)
+      net += amount;
+    lessor[FlowKind::distribution] = -std::max(net, 0.0);
+    lessor[FlowKind::equity_contribution] = std::max(-net, 0.0);
+    fund_lessee(lessee);
+    ledger.push_back(lessor);
+    ledger.push_back(lessee);
+    ledger.push_back(site_operator_row(m, power, facility));
+  }
+  return ledger;
 }
 
 int vehicle_horizon_months(const VehicleParams& params) {
@@ -628,9 +668,7 @@ VehicleResult run_vehicle(const VehicleParams& params) {
       vehicle[FlowKind::repossession] = -costs.repossession_usd_per_gpu * gpus_owned;
     if (status == LeaseStatus::re_leased && m == back_month)
       vehicle[FlowKind::remarketing] = -costs.remarketing_fraction * re_rent * 12;
-    site[FlowKind::power] = power;
-    site[FlowKind::facility] = facility;
-    site[FlowKind::site_costs] = -(power + facility);
+    site = site_operator_row(m, power, facility);
     if (lessee_pays) result.lessee_maintenance_usd += insurance + maintenance;
 
     // Sales: at the end of the term, or at recovery by sale.
@@ -802,12 +840,8 @@ VehicleResult run_vehicle(const VehicleParams& params) {
     }
     month.status = status;
 
-    for (LedgerRow* row : {&lessee, &market}) {
-      double uses = 0;
-      for (double x : row->usd)
-        uses += std::max(-x, 0.0);
-      (*row)[FlowKind::lessee_funding] = uses;
-    }
+    fund_lessee(lessee);
+    fund_lessee(market);
     for (const LedgerRow* row : {&vehicle, &lessee, &market, &site}) {
       const double imbalance = std::abs(row->sources_usd() - row->uses_usd());
       assert(imbalance <= 1e-6 * std::max(1.0, row->sources_usd()));

@@ -46,7 +46,8 @@
 // site_operator), one signed amount per
 // flow kind (+ source of cash, - use). Sources equal uses in every row; run_vehicle() asserts it
 // and reports the largest imbalance. The lessee's own funds and the site operator's outlays are
-// the flows `lessee_funding` and `site_costs`.
+// the flows `lessee_funding` and `site_costs`. A lease without a vehicle has the same lessee and
+// site operator rows and, in place of the vehicle, a lessor row (plain_lease_ledger()).
 //
 // Parameters: see the structs below (purchases, DebtTerms, LeaseParams, residual curve, monthly
 // power and facility bills for the whole fleet in USD).
@@ -70,7 +71,9 @@
 
 namespace capsim {
 
-enum class Entity { vehicle, lessee, market_lessee, site_operator };
+// In the order of a month's rows: the lease's owner (the lessor of a lease without a vehicle, or
+// the vehicle), the lessee, the market lessee, the site operator.
+enum class Entity { lessor, vehicle, lessee, market_lessee, site_operator };
 
 enum class FlowKind {
   equity_contribution,
@@ -129,6 +132,24 @@ using Ledger = std::vector<LedgerRow>;
 
 // Largest |sources - uses| over all rows.
 double ledger_imbalance_usd(const Ledger& ledger);
+
+// The site operator's row: it receives the month's power and facility bills from whoever pays
+// them and spends them on the site (site_costs).
+LedgerRow site_operator_row(int month, double power_usd, double facility_usd);
+
+// A lessee pays from its own funds: lessee_funding = the row's uses, so that the row balances.
+void fund_lessee(LedgerRow& row);
+
+// A lease without a vehicle over its term (months start_month .. start_month + term_months - 1):
+// the lessor receives the rent and, full-service, pays the power and facility bills; what is
+// left goes to its owners (distribution), a shortfall is funded by them (equity_contribution).
+// The lessee pays the rent and, triple-net, the bills; the site operator's row is a vehicle's.
+// Three rows a month: lessor, lessee, site operator. By month from 0: rent, power, facility.
+struct PlainLeaseParams {
+  LeaseParams lease{};
+  std::vector<double> rent_usd{}, power_usd{}, facility_usd{};
+};
+Ledger plain_lease_ledger(const PlainLeaseParams& params);
 
 struct GpuPurchase {
   int month = 0;

@@ -108,142 +108,178 @@ struct MonthlyUsage {
   std::vector<double> cluster_installed_gpu_s; // [cluster], in the horizon, as the run installed
 };
 
-MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int months) {
-  MonthlyUsage u;
-  const double horizon = s.horizon_s;
-  u.horizon_s = horizon;
-  u.simulated_months = static_cast<int>(std::ceil(horizon / month_s - 1e-9));
-  u.months = std::max(months, u.simulated_months);
-  const std::size_t clusters = s.clusters.size(), sites = s.sites.size();
-  const int n = u.months;
+// Month m: [a, b); its simulated part [sa, sb) (empty past the horizon); its extrapolated part
+// [ea, b), when b > horizon.
+struct MonthSpan {
+  double a, b, sa, sb, ea;
+  MonthSpan(int m, double horizon)
+      : a(m * month_s), b((m + 1) * month_s), sa(std::min(a, horizon)), sb(std::min(b, horizon)),
+        ea(std::max(a, horizon)) {}
+};
 
-  // The reference window for extrapolation: the last simulated month, or the whole run if that
-  // month had no GPU installed.
+// The start of the reference window for extrapolation: the last simulated month, or the whole run
+// (0) if that month had no GPU installed.
+double reference_start_s(const Scenario& s, const UsageRecord& usage) {
+  const double horizon = s.horizon_s;
   double ref_start = 0;
   for (const auto& snapshot : usage.snapshots)
     if (snapshot.time_s < horizon - 1e-6) ref_start = std::max(ref_start, snapshot.time_s);
   double installed_ref = 0;
   for (const auto& c : s.clusters)
     installed_ref += installed_gpu_s(c, ref_start, horizon);
-  if (installed_ref <= 0) ref_start = 0;
+  return installed_ref > 0 ? ref_start : 0.0;
+}
 
-  auto split = [&](int m) {
-    const double a = m * month_s, b = (m + 1) * month_s;
-    return std::tuple{a, b, std::min(a, horizon), std::min(b, horizon), std::max(a, horizon)};
-  };
+// What a cumulative counter grew by per installed GPU-second over [from, to) (0 without GPUs).
+double growth_per_gpu_s(const Cumulative& x, double from, double to, double installed_gpu_s) {
+  return installed_gpu_s > 0 ? (x.at(to) - x.at(from)) / installed_gpu_s : 0.0;
+}
 
-  u.installed_gpu_s.assign(clusters, std::vector<double>(n, 0.0));
+// GPU-seconds held or output tokens served by cluster c's inference jobs (snapshots hold them per
+// job, in Scenario::inference's order).
+double cluster_serving(const Scenario& s, std::size_t c, const UsageSnapshot& x, bool tokens) {
+  double sum = 0;
+  for (std::size_t i = 0; i < x.serving.size() && i < s.inference.size(); ++i)
+    if (s.inference[i].cluster == s.clusters[c].name)
+      sum += tokens ? x.serving[i].output_tokens : x.serving[i].gpu_s;
+  return sum;
+}
+
+// Cluster c by month: GPU-seconds installed, busy and serving, tokens, failures and hosts lost.
+// Past the horizon, busy and serving GPU-seconds and tokens follow the reference window per
+// installed GPU-second; failures and losses follow the whole run's.
+void add_cluster_months(const Scenario& s, const UsageRecord& usage, double ref_start,
+                        std::size_t c, MonthlyUsage& u) {
+  const ClusterSpec& spec = s.clusters[c];
+  const double horizon = u.horizon_s;
+  Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
+  Cumulative serving(usage,
+                     [&](const UsageSnapshot& x) { return cluster_serving(s, c, x, false); });
+  Cumulative tokens(usage, [&](const UsageSnapshot& x) { return cluster_serving(s, c, x, true); });
+  Cumulative failures(
+      usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].failures); });
+  Cumulative lost(usage,
+                  [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].lost); });
+  const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
+  const double busy_rate = growth_per_gpu_s(busy, ref_start, horizon, ref_installed);
+  const double serving_rate = growth_per_gpu_s(serving, ref_start, horizon, ref_installed);
+  const double tokens_rate = growth_per_gpu_s(tokens, ref_start, horizon, ref_installed);
+  const double run_installed = installed_gpu_s(spec, 0, horizon);
+  const double failures_rate = run_installed > 0 ? failures.at(horizon) / run_installed : 0;
+  const double lost_rate = run_installed > 0 ? lost.at(horizon) / run_installed : 0;
+  for (int m = 0; m < u.months; ++m) {
+    const MonthSpan t(m, horizon);
+    const double later = t.b > horizon ? installed_gpu_s(spec, t.ea, t.b) : 0.0;
+    u.installed_gpu_s[c][m] = installed_gpu_s(spec, t.a, t.b);
+    u.installed_window_gpu_s[c][m] = installed_gpu_s(spec, t.sa, t.sb);
+    u.failures[c][m] = failures.at(t.sb) - failures.at(t.sa) + failures_rate * later;
+    u.lost_hosts[c][m] = lost.at(t.sb) - lost.at(t.sa) + lost_rate * later;
+    u.busy_window_gpu_s[c][m] = busy.at(t.sb) - busy.at(t.sa);
+    u.busy_gpu_s[c][m] = u.busy_window_gpu_s[c][m] + busy_rate * later;
+    u.serving_window_gpu_s[c][m] = serving.at(t.sb) - serving.at(t.sa);
+    u.serving_gpu_s[c][m] = u.serving_window_gpu_s[c][m] + serving_rate * later;
+    u.output_window_tokens[c][m] = tokens.at(t.sb) - tokens.at(t.sa);
+    u.output_tokens[c][m] = u.output_window_tokens[c][m] + tokens_rate * later;
+  }
+}
+
+std::vector<std::size_t> clusters_at_site(const Scenario& s, std::size_t site) {
+  std::vector<std::size_t> here;
+  for (std::size_t c = 0; c < s.clusters.size(); ++c)
+    if (s.clusters[c].site == s.sites[site].name) here.push_back(c);
+  return here;
+}
+
+// GPU-seconds installed in [a, b) on the given clusters.
+double site_installed_gpu_s(const Scenario& s, const std::vector<std::size_t>& clusters, double a,
+                            double b) {
+  double sum = 0;
+  for (std::size_t c : clusters)
+    sum += installed_gpu_s(s.clusters[c], a, b);
+  return sum;
+}
+
+// A cluster's weight in the bills its site shares among its clusters (energy, facility) in month
+// m: installed GPU-seconds (the whole month, or its part inside the horizon) x typical power per
+// GPU.
+double bill_weight(const Scenario& s, const MonthlyUsage& u, std::size_t c, int m, bool window) {
+  return (window ? u.installed_window_gpu_s : u.installed_gpu_s)[c][m] *
+         typical_power_per_gpu_w(s.clusters[c]);
+}
+
+// The site's energy bill of month m (whole month, and `window_usd` inside the horizon) shared by
+// its clusters in proportion to installed GPU-seconds x typical power per GPU (exact with one
+// cluster per site).
+void share_energy_bill(const Scenario& s, const std::vector<std::size_t>& here, int m,
+                       double month_usd, double window_usd, MonthlyUsage& u) {
+  double weight_all = 0, weight_window_all = 0;
+  for (std::size_t c : here) {
+    weight_all += bill_weight(s, u, c, m, false);
+    weight_window_all += bill_weight(s, u, c, m, true);
+  }
+  for (std::size_t c : here) {
+    const double p = typical_power_per_gpu_w(s.clusters[c]);
+    if (weight_all > 0)
+      u.cluster_power_usd[c][m] = month_usd * u.installed_gpu_s[c][m] * p / weight_all;
+    if (weight_window_all > 0)
+      u.cluster_power_window_usd[c][m] =
+          window_usd * u.installed_window_gpu_s[c][m] * p / weight_window_all;
+  }
+}
+
+// A site by month: replacements of lost GPUs (as they flew, none past the horizon), energy bill
+// and IT energy (past the horizon: the reference window's per installed GPU-second), and the
+// bill's share per cluster; and the totals over the horizon.
+void add_site_months(const Scenario& s, const UsageRecord& usage, double ref_start,
+                     std::size_t site, MonthlyUsage& u) {
+  const double horizon = u.horizon_s;
+  Cumulative replaced(
+      usage, [site](const UsageSnapshot& x) { return x.sites[site].loss_replacement_usd; });
+  Cumulative energy(usage,
+                    [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
+  Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
+  const std::vector<std::size_t> here = clusters_at_site(s, site);
+  const double ref_installed = site_installed_gpu_s(s, here, ref_start, horizon);
+  const double energy_rate = growth_per_gpu_s(energy, ref_start, horizon, ref_installed);
+  const double it_rate = growth_per_gpu_s(it, ref_start, horizon, ref_installed);
+  u.site_loss_replacement_window_usd[site] = replaced.at(horizon);
+  u.site_energy_window_usd[site] = energy.at(horizon);
+  u.site_capex_window_usd[site] = usage.snapshots.back().sites[site].capex_usd;
+  u.site_it_energy_window_j[site] = it.at(horizon);
+  for (int m = 0; m < u.months; ++m) {
+    const MonthSpan t(m, horizon);
+    u.loss_replacement_usd[site][m] = replaced.at(t.sb) - replaced.at(t.sa);
+    const double later = t.b > horizon ? site_installed_gpu_s(s, here, t.ea, t.b) : 0.0;
+    const double window_energy = energy.at(t.sb) - energy.at(t.sa);
+    u.energy_usd[site][m] = window_energy + energy_rate * later;
+    u.it_energy_j[site][m] = it.at(t.sb) - it.at(t.sa) + it_rate * later;
+    share_energy_bill(s, here, m, u.energy_usd[site][m], window_energy, u);
+  }
+}
+
+MonthlyUsage monthly_usage(const Scenario& s, const UsageRecord& usage, int months) {
+  MonthlyUsage u;
+  u.horizon_s = s.horizon_s;
+  u.simulated_months = static_cast<int>(std::ceil(s.horizon_s / month_s - 1e-9));
+  u.months = std::max(months, u.simulated_months);
+  const std::size_t clusters = s.clusters.size(), sites = s.sites.size();
+  const std::vector<double> by_month(u.months, 0.0);
+  u.installed_gpu_s.assign(clusters, by_month);
   u.installed_window_gpu_s = u.busy_gpu_s = u.busy_window_gpu_s = u.cluster_power_usd =
       u.cluster_power_window_usd = u.failures = u.lost_hosts = u.serving_gpu_s =
           u.serving_window_gpu_s = u.output_tokens = u.output_window_tokens = u.installed_gpu_s;
-  for (std::size_t c = 0; c < clusters; ++c) {
-    const ClusterSpec& spec = s.clusters[c];
-    Cumulative busy(usage, [c](const UsageSnapshot& x) { return x.clusters[c].busy_gpu_s; });
-    // Its inference jobs' usage (snapshots hold it per job, in Scenario::inference's order).
-    auto serving_sum = [&s, c](const UsageSnapshot& x, bool tokens) {
-      double sum = 0;
-      for (std::size_t i = 0; i < x.serving.size() && i < s.inference.size(); ++i)
-        if (s.inference[i].cluster == s.clusters[c].name)
-          sum += tokens ? x.serving[i].output_tokens : x.serving[i].gpu_s;
-      return sum;
-    };
-    Cumulative serving(usage, [&](const UsageSnapshot& x) { return serving_sum(x, false); });
-    Cumulative tokens(usage, [&](const UsageSnapshot& x) { return serving_sum(x, true); });
-    const double ref_installed = installed_gpu_s(spec, ref_start, horizon);
-    const double busy_share =
-        ref_installed > 0 ? (busy.at(horizon) - busy.at(ref_start)) / ref_installed : 0.0;
-    // Failures per installed GPU-second over the whole run carry the extrapolated months.
-    Cumulative failures(
-        usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].failures); });
-    Cumulative lost(
-        usage, [c](const UsageSnapshot& x) { return static_cast<double>(x.clusters[c].lost); });
-    const double run_installed = installed_gpu_s(spec, 0, horizon);
-    const double failures_per_gpu_s = run_installed > 0 ? failures.at(horizon) / run_installed : 0;
-    const double lost_per_gpu_s = run_installed > 0 ? lost.at(horizon) / run_installed : 0;
-    for (int m = 0; m < n; ++m) {
-      auto [a, b, sa, sb, ea] = split(m);
-      u.installed_gpu_s[c][m] = installed_gpu_s(spec, a, b);
-      const double later = b > horizon ? installed_gpu_s(spec, ea, b) : 0.0;
-      u.failures[c][m] = failures.at(sb) - failures.at(sa) + failures_per_gpu_s * later;
-      u.lost_hosts[c][m] = lost.at(sb) - lost.at(sa) + lost_per_gpu_s * later;
-      u.installed_window_gpu_s[c][m] = installed_gpu_s(spec, sa, sb);
-      u.busy_window_gpu_s[c][m] = busy.at(sb) - busy.at(sa);
-      u.busy_gpu_s[c][m] =
-          u.busy_window_gpu_s[c][m] + (b > horizon ? busy_share * installed_gpu_s(spec, ea, b) : 0);
-      auto per_installed = [&](const Cumulative& x) {
-        return ref_installed > 0 ? (x.at(horizon) - x.at(ref_start)) / ref_installed : 0.0;
-      };
-      u.serving_window_gpu_s[c][m] = serving.at(sb) - serving.at(sa);
-      u.serving_gpu_s[c][m] =
-          u.serving_window_gpu_s[c][m] +
-          (b > horizon ? per_installed(serving) * installed_gpu_s(spec, ea, b) : 0);
-      u.output_window_tokens[c][m] = tokens.at(sb) - tokens.at(sa);
-      u.output_tokens[c][m] =
-          u.output_window_tokens[c][m] +
-          (b > horizon ? per_installed(tokens) * installed_gpu_s(spec, ea, b) : 0);
-    }
-  }
-
-  u.energy_usd.assign(sites, std::vector<double>(n, 0.0));
-  u.it_energy_j = u.energy_usd;
+  u.energy_usd.assign(sites, by_month);
+  u.it_energy_j = u.loss_replacement_usd = u.energy_usd;
   u.site_energy_window_usd.assign(sites, 0.0);
   u.site_it_energy_window_j.assign(sites, 0.0);
   u.site_capex_window_usd.assign(sites, 0.0);
-  u.loss_replacement_usd = u.energy_usd;
   u.site_loss_replacement_window_usd.assign(sites, 0.0);
-  for (std::size_t site = 0; site < sites; ++site) {
-    Cumulative replaced(
-        usage, [site](const UsageSnapshot& x) { return x.sites[site].loss_replacement_usd; });
-    u.site_loss_replacement_window_usd[site] = replaced.at(horizon);
-    for (int m = 0; m < n; ++m) {
-      auto [a, b, sa, sb, ea] = split(m);
-      u.loss_replacement_usd[site][m] = replaced.at(sb) - replaced.at(sa);
-    }
-    Cumulative energy(usage,
-                      [site](const UsageSnapshot& x) { return x.sites[site].energy_cost_usd; });
-    Cumulative it(usage, [site](const UsageSnapshot& x) { return x.sites[site].it_energy_j; });
-    std::vector<std::size_t> here;
-    for (std::size_t c = 0; c < clusters; ++c)
-      if (s.clusters[c].site == s.sites[site].name) here.push_back(c);
-    auto site_installed = [&](double a, double b) {
-      double sum = 0;
-      for (std::size_t c : here)
-        sum += installed_gpu_s(s.clusters[c], a, b);
-      return sum;
-    };
-    const double ref_installed = site_installed(ref_start, horizon);
-    const double energy_per_gpu_s =
-        ref_installed > 0 ? (energy.at(horizon) - energy.at(ref_start)) / ref_installed : 0.0;
-    const double it_per_gpu_s =
-        ref_installed > 0 ? (it.at(horizon) - it.at(ref_start)) / ref_installed : 0.0;
-    u.site_energy_window_usd[site] = energy.at(horizon);
-    u.site_capex_window_usd[site] = usage.snapshots.back().sites[site].capex_usd;
-    u.site_it_energy_window_j[site] = it.at(horizon);
-    for (int m = 0; m < n; ++m) {
-      auto [a, b, sa, sb, ea] = split(m);
-      const double later = b > horizon ? site_installed(ea, b) : 0.0;
-      const double window_energy = energy.at(sb) - energy.at(sa);
-      u.energy_usd[site][m] = window_energy + energy_per_gpu_s * later;
-      u.it_energy_j[site][m] = it.at(sb) - it.at(sa) + it_per_gpu_s * later;
-      // The site's bill is shared by its clusters in proportion to installed GPU-seconds x
-      // typical power per GPU (exact with one cluster per site).
-      double weight_all = 0, weight_window_all = 0;
-      for (std::size_t c : here) {
-        weight_all += u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-        weight_window_all +=
-            u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-      }
-      for (std::size_t c : here) {
-        const double p = typical_power_per_gpu_w(s.clusters[c]);
-        if (weight_all > 0)
-          u.cluster_power_usd[c][m] =
-              u.energy_usd[site][m] * u.installed_gpu_s[c][m] * p / weight_all;
-        if (weight_window_all > 0)
-          u.cluster_power_window_usd[c][m] =
-              window_energy * u.installed_window_gpu_s[c][m] * p / weight_window_all;
-      }
-    }
-  }
+
+  const double ref_start = reference_start_s(s, usage);
+  for (std::size_t c = 0; c < clusters; ++c)
+    add_cluster_months(s, usage, ref_start, c, u);
+  for (std::size_t site = 0; site < sites; ++site)
+    add_site_months(s, usage, ref_start, site, u);
 
   const UsageSnapshot& end = usage.snapshots.back();
   for (std::size_t c = 0; c < clusters; ++c)
@@ -270,23 +306,24 @@ double lease_units_used(const LeaseSpec& lease, const MonthlyUsage& u, int m, bo
 
 // ---- evaluation -------------------------------------------------------------------------------
 
-constexpr std::size_t kinds = kFlowKindCount;
-
-struct Row {
-  int month = 0;
-  int entity_order = 0; // vehicle/lessor, lessee, site_operator
-  std::string entity;
+// A row of ledger.csv: a row of the models' ledger (a vehicle's, or a plain lease's), named, and
+// on a vehicle's rows the month's covenant tests and lease status.
+struct NamedRow {
+  LedgerRow row;
   std::string name;
-  std::array<double, kinds> usd{};
   double dscr = nan;         // vehicle rows: the covenant tests of the month
   std::string lockup_test{}; // pass, fail or empty (no test)
   std::string default_test{};
   std::string status{}; // the lease's status (vehicle rows)
-  double& operator[](FlowKind k) { return usd[static_cast<std::size_t>(k)]; }
 };
+
+// Rows of one month, entity and name are one row (two leases of one lessee, or of one site):
+// keyed in the order of ledger.csv.
+using LedgerRows = std::map<std::tuple<int, Entity, std::string>, NamedRow>;
 
 struct LeaseOutcome {
   LeaseParams params;
+  LeaseVolumes volumes;             // GPUs on lease and units billed, by month
   std::vector<double> rent_usd;     // by month
   std::vector<double> power_usd;    // the cluster's energy bill by month
   std::vector<double> facility_usd; // the cluster's share of the site's other costs by month
@@ -345,7 +382,8 @@ struct Evaluation {
   std::map<std::string, LesseeOutcome> lessees;
   std::vector<double> equity_flows_usd; // all vehicles, by month
   double equity_irr = nan, project_irr = nan, min_dscr = nan, npv_usd = nan;
-  bool valid = true; // false when a model rejected the parameters (inside the solver)
+  int min_dscr_month = -1; // of the vehicle with the lowest DSCR (-1: no debt service)
+  bool valid = true;       // false when a model rejected the parameters (inside the solver)
   std::string problem;
 
   double cost_per_eflop() const { return cost_per_eflop_usd(total_cost_usd, useful_flop); }
@@ -392,24 +430,41 @@ std::size_t cluster_site(const Scenario& s, std::size_t c) {
   return 0;
 }
 
-void add_row(std::map<std::tuple<int, int, std::string, std::string>, Row>& rows, const Row& row) {
-  Row& into = rows[{row.month, row.entity_order, row.entity, row.name}];
-  into.month = row.month;
-  into.entity_order = row.entity_order;
-  into.entity = row.entity;
-  into.name = row.name;
-  if (!row.status.empty()) {
-    into.dscr = row.dscr;
-    into.lockup_test = row.lockup_test;
-    into.default_test = row.default_test;
-    into.status = row.status;
+void add_row(LedgerRows& rows, const NamedRow& named) {
+  NamedRow& into = rows[{named.row.month, named.row.entity, named.name}];
+  into.row.month = named.row.month;
+  into.row.entity = named.row.entity;
+  into.name = named.name;
+  if (!named.status.empty()) {
+    into.dscr = named.dscr;
+    into.lockup_test = named.lockup_test;
+    into.default_test = named.default_test;
+    into.status = named.status;
   }
-  for (std::size_t k = 0; k < kinds; ++k)
-    into.usd[k] += row.usd[k];
+  for (std::size_t k = 0; k < into.row.usd.size(); ++k)
+    into.row.usd[k] += named.row.usd[k];
+}
+
+// Who a ledger row of a lease is: its owner (the vehicle, or the lessor of a plain lease), its
+// lessee, the market lessee of a re-lease, or the site operator of the lease's cluster.
+std::string row_name(Entity entity, const std::string& owner, const LeaseSpec& lease,
+                     const ClusterSpec& cluster) {
+  switch (entity) {
+  case Entity::lessor:
+  case Entity::vehicle:
+    return owner;
+  case Entity::lessee:
+    return lease.lessee;
+  case Entity::market_lessee:
+    return "market lessee of " + lease.name;
+  case Entity::site_operator:
+    break;
+  }
+  return cluster.site;
 }
 
 struct MergedLedger {
-  std::vector<Row> rows;
+  std::vector<NamedRow> rows;
   double max_imbalance_usd = 0;
 };
 
@@ -495,137 +550,180 @@ void add_gpu_capital(const Scenario& s, const FinanceSpec& f, const MonthlyUsage
     site.window.cost_per_eflop_usd = cost_per_eflop_usd(site.total_usd(), site.useful_flop);
 }
 
-Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
-                    MergedLedger* ledger) {
-  Evaluation e;
-  const int n = u.months;
-  for (double flop : u.job_useful_flop)
-    e.useful_flop += flop;
+// Useful FLOP of the jobs on the site's clusters.
+double site_useful_flop(const Scenario& s, const MonthlyUsage& u, std::size_t site) {
+  double flop = 0;
+  for (std::size_t j = 0; j < s.jobs.size(); ++j)
+    for (std::size_t c = 0; c < s.clusters.size(); ++c)
+      if (s.clusters[c].name == s.jobs[j].cluster && s.clusters[c].site == s.sites[site].name)
+        flop += u.job_useful_flop[j];
+  return flop;
+}
 
-  // Sites: energy from the run; other costs from the site_costs entry, or the site's capex.
-  e.sites.resize(s.sites.size());
-  for (std::size_t site = 0; site < s.sites.size(); ++site) {
-    SiteOutcome& out = e.sites[site];
-    out.other_usd.assign(n, 0.0);
-    for (std::size_t j = 0; j < s.jobs.size(); ++j)
-      for (std::size_t c = 0; c < s.clusters.size(); ++c)
-        if (s.clusters[c].name == s.jobs[j].cluster && s.clusters[c].site == s.sites[site].name)
-          out.useful_flop += u.job_useful_flop[j];
-    const SiteCostSpec* spec = nullptr;
-    for (const auto& c : f.site_costs)
-      if (c.site == site) spec = &c;
-    if (spec) {
-      out.has_cost_spec = true;
-      out.spec = spec;
-      out.kind = spec->kind;
-      out.window =
-          site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
-      for (int m = 0; m < n; ++m)
-        out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd +
-                           u.loss_replacement_usd[site][m];
-      // Simulated replacements of lost GPUs (spares policy): as they flew.
-      out.window.replacement_usd += u.site_loss_replacement_window_usd[site];
-      out.window.total_usd += u.site_loss_replacement_window_usd[site];
-    } else {
-      out.window.facility_usd = s.sites[site].capex_usd + u.site_capex_window_usd[site];
-    }
-    out.window.energy_usd = u.site_energy_window_usd[site];
-    out.window.total_usd += out.window.energy_usd;
-    if (!spec) out.window.total_usd += out.window.facility_usd;
-    out.window.cost_per_eflop_usd = cost_per_eflop_usd(out.window.total_usd, out.useful_flop);
-    e.total_cost_usd += out.window.total_usd;
+// A site's costs without its GPU capital: energy from the run; other costs from its site_costs
+// entry (by month too), or else the site's capex.
+SiteOutcome site_outcome(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                         std::size_t site) {
+  SiteOutcome out;
+  out.other_usd.assign(u.months, 0.0);
+  out.useful_flop = site_useful_flop(s, u, site);
+  const SiteCostSpec* spec = nullptr;
+  for (const auto& c : f.site_costs)
+    if (c.site == site) spec = &c;
+  if (spec) {
+    out.has_cost_spec = true;
+    out.spec = spec;
+    out.kind = spec->kind;
+    out.window = site_tco(s, *spec, u.horizon_s, u.site_it_energy_window_j[site], out.useful_flop);
+    for (int m = 0; m < u.months; ++m)
+      out.other_usd[m] = site_tco(s, *spec, month_s, u.it_energy_j[site][m], 0).total_usd +
+                         u.loss_replacement_usd[site][m];
+    // Simulated replacements of lost GPUs (spares policy): as they flew.
+    out.window.replacement_usd += u.site_loss_replacement_window_usd[site];
+    out.window.total_usd += u.site_loss_replacement_window_usd[site];
+  } else {
+    out.window.facility_usd = s.sites[site].capex_usd + u.site_capex_window_usd[site];
   }
+  out.window.energy_usd = u.site_energy_window_usd[site];
+  out.window.total_usd += out.window.energy_usd;
+  if (!spec) out.window.total_usd += out.window.facility_usd;
+  out.window.cost_per_eflop_usd = cost_per_eflop_usd(out.window.total_usd, out.useful_flop);
+  return out;
+}
 
-  // Leases: the contract's rent replaces the cluster's simple lease rate.
+// The lease's rent by month (from its volumes) and over the horizon and the term, and the
+// cluster's energy bill by month and over the horizon.
+void price_lease(const LeaseSpec& spec, const MonthlyUsage& u, LeaseOutcome& out) {
+  const std::size_t c = spec.cluster;
+  const int n = u.months;
+  for (int m = 0; m < n; ++m) {
+    out.volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
+    out.volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
+  }
+  out.rent_usd = lease_income_usd(out.params, out.volumes, n);
+  out.power_usd = u.cluster_power_usd[c];
+  for (int m = 0; m < n; ++m) {
+    const double rate = lease_rate_usd_per_gpu_hour(out.params, m); // per hour, or per unit
+    out.rent_window_usd += spec.commitment == LeaseCommitment::take_or_pay
+                               ? rate / 3600 * u.installed_window_gpu_s[c][m]
+                               : rate * lease_units_used(spec, u, m, true);
+    out.power_window_usd += u.cluster_power_window_usd[c][m];
+    out.rent_total_usd += out.rent_usd[m];
+  }
+}
+
+// The cluster's share of its site's other costs, by month and over the horizon (with a
+// site_costs entry), by bill_weight as for the energy bill.
+void share_facility_costs(const Scenario& s, const LeaseSpec& spec, const MonthlyUsage& u,
+                          const SiteOutcome& site, LeaseOutcome& out) {
+  const std::size_t c = spec.cluster;
+  out.facility_usd.assign(u.months, 0.0);
+  double site_weight_window = 0, cluster_weight_window = 0;
+  for (int m = 0; m < u.months; ++m) {
+    double site_weight = 0;
+    for (std::size_t k = 0; k < s.clusters.size(); ++k)
+      if (s.clusters[k].site == s.clusters[c].site) {
+        site_weight += bill_weight(s, u, k, m, false);
+        site_weight_window += bill_weight(s, u, k, m, true);
+      }
+    const double weight = bill_weight(s, u, c, m, false);
+    cluster_weight_window += bill_weight(s, u, c, m, true);
+    if (site_weight > 0) out.facility_usd[m] = site.other_usd[m] * weight / site_weight;
+  }
+  if (site.has_cost_spec && site_weight_window > 0)
+    out.facility_window_usd = (site.window.total_usd - site.window.energy_usd) *
+                              cluster_weight_window / site_weight_window;
+}
+
+// The lessee's costs over the horizon: rent, and the bills when the lease is triple-net; and the
+// useful FLOP of the jobs on the leased cluster.
+void add_to_lessee(const Scenario& s, const LeaseSpec& spec, const LeaseOutcome& out,
+                   const MonthlyUsage& u, LesseeOutcome& lessee) {
+  lessee.leases.push_back(spec.name);
+  lessee.rent_usd += out.rent_window_usd;
+  if (spec.triple_net) {
+    lessee.power_usd += out.power_window_usd;
+    lessee.facility_usd += out.facility_window_usd;
+  }
+  for (std::size_t j = 0; j < s.jobs.size(); ++j)
+    if (s.jobs[j].cluster == s.clusters[spec.cluster].name)
+      lessee.useful_flop += u.job_useful_flop[j];
+}
+
+// Leases: the contract's rent replaces the cluster's simple lease rate. False (and e.problem)
+// when a lease's parameters are invalid.
+bool add_leases(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u, Evaluation& e) {
   e.leases.resize(f.leases.size());
   for (std::size_t i = 0; i < f.leases.size(); ++i) {
     const LeaseSpec& spec = f.leases[i];
     LeaseOutcome& out = e.leases[i];
     out.params = lease_params(spec);
     if (auto problems = validate(out.params); !problems.empty()) {
-      e.valid = false;
       e.problem = problems.front();
-      return e;
+      return false;
     }
-    const std::size_t c = spec.cluster;
-    const std::size_t site = cluster_site(s, c);
-    LeaseVolumes volumes;
-    for (int m = 0; m < n; ++m) {
-      volumes.gpus_on_lease.push_back(u.installed_gpu_s[c][m] / month_s);
-      volumes.gpu_hours_used.push_back(lease_units_used(spec, u, m, false));
-    }
-    out.rent_usd = lease_income_usd(out.params, volumes, n);
-    out.power_usd = u.cluster_power_usd[c];
-    out.facility_usd.assign(n, 0.0);
-    double site_weight_window = 0, cluster_weight_window = 0;
-    for (int m = 0; m < n; ++m) {
-      double site_weight = 0;
-      for (std::size_t k = 0; k < s.clusters.size(); ++k)
-        if (s.clusters[k].site == s.clusters[c].site) {
-          site_weight += u.installed_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
-          site_weight_window +=
-              u.installed_window_gpu_s[k][m] * typical_power_per_gpu_w(s.clusters[k]);
-        }
-      const double weight = u.installed_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-      cluster_weight_window +=
-          u.installed_window_gpu_s[c][m] * typical_power_per_gpu_w(s.clusters[c]);
-      if (site_weight > 0) out.facility_usd[m] = e.sites[site].other_usd[m] * weight / site_weight;
-      const double rate = lease_rate_usd_per_gpu_hour(out.params, m); // per hour, or per unit
-      out.rent_window_usd += spec.commitment == LeaseCommitment::take_or_pay
-                                 ? rate / 3600 * u.installed_window_gpu_s[c][m]
-                                 : rate * lease_units_used(spec, u, m, true);
-      out.power_window_usd += u.cluster_power_window_usd[c][m];
-      out.rent_total_usd += out.rent_usd[m];
-    }
-    if (e.sites[site].has_cost_spec && site_weight_window > 0)
-      out.facility_window_usd = (e.sites[site].window.total_usd - e.sites[site].window.energy_usd) *
-                                cluster_weight_window / site_weight_window;
-
-    LesseeOutcome& lessee = e.lessees[spec.lessee];
-    lessee.leases.push_back(spec.name);
-    lessee.rent_usd += out.rent_window_usd;
-    if (spec.triple_net) {
-      lessee.power_usd += out.power_window_usd;
-      lessee.facility_usd += out.facility_window_usd;
-    }
-    for (std::size_t j = 0; j < s.jobs.size(); ++j)
-      if (s.jobs[j].cluster == s.clusters[c].name) lessee.useful_flop += u.job_useful_flop[j];
+    price_lease(spec, u, out);
+    share_facility_costs(s, spec, u, e.sites[cluster_site(s, spec.cluster)], out);
+    add_to_lessee(s, spec, out, u, e.lessees[spec.lessee]);
   }
+  return true;
+}
 
-  add_gpu_capital(s, f, u, e);
+// A vehicle's inputs: its contract (vehicle_params), and over the lease's months the lease's
+// volumes and bills and the cluster's failures and hosts lost; then the draws and the market.
+VehicleParams vehicle_inputs(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                             const Evaluation& e, std::size_t v) {
+  const LeaseSpec& lease = f.leases[f.vehicles[v].lease];
+  const LeaseOutcome& lease_out = e.leases[f.vehicles[v].lease];
+  VehicleParams params = vehicle_params(s, f, v);
+  const int horizon = lease.start_month + lease.term_months;
+  auto first_months = [horizon](const std::vector<double>& by_month) {
+    return std::vector<double>(by_month.begin(), by_month.begin() + horizon);
+  };
+  params.lease_volumes = {.gpus_on_lease = first_months(lease_out.volumes.gpus_on_lease),
+                          .gpu_hours_used = first_months(lease_out.volumes.gpu_hours_used)};
+  params.failures = first_months(u.failures[lease.cluster]);
+  params.lost_units = first_months(u.lost_hosts[lease.cluster]);
+  params.power_usd = first_months(lease_out.power_usd);
+  params.facility_usd = first_months(lease_out.facility_usd);
+  add_draws_and_market(s, f, v, horizon, params);
+  return params;
+}
 
-  // Vehicles.
-  std::map<std::tuple<int, int, std::string, std::string>, Row> rows;
+// The vehicle's ledger rows, named, its own rows with the month's covenant tests and status.
+void add_vehicle_rows(const Scenario& s, const FinanceSpec& f, std::size_t v,
+                      const VehicleResult& result, LedgerRows& rows) {
+  const LeaseSpec& lease = f.leases[f.vehicles[v].lease];
+  const ClusterSpec& cluster = s.clusters[lease.cluster];
+  for (const auto& r : result.ledger) {
+    NamedRow row{.row = r, .name = row_name(r.entity, f.vehicles[v].name, lease, cluster)};
+    if (r.entity == Entity::vehicle) {
+      const VehicleMonth& vm = result.months[static_cast<std::size_t>(r.month)];
+      row.dscr = vm.dscr;
+      row.lockup_test = covenant_test_name(vm.lockup_test);
+      row.default_test = covenant_test_name(vm.default_test);
+      row.status = lease_status_name(vm.status);
+    }
+    add_row(rows, row);
+  }
+}
+
+// Vehicles: each runs its waterfall (run_vehicle); NPVs at the discount rate; the equity flows
+// summed over vehicles and the lowest DSCR. False (and e.problem) when a vehicle's parameters
+// are invalid. rows: null, or where its ledger rows go.
+bool add_vehicles(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u, Evaluation& e,
+                  LedgerRows* rows) {
   e.equity_flows_usd.assign(ledger_months(f), 0.0);
-  std::vector<bool> financed(f.leases.size(), false);
   e.vehicles.resize(f.vehicles.size());
   for (std::size_t v = 0; v < f.vehicles.size(); ++v) {
-    const VehicleSpec& spec = f.vehicles[v];
-    const LeaseSpec& lease = f.leases[spec.lease];
-    const LeaseOutcome& lease_out = e.leases[spec.lease];
-    const ClusterSpec& cluster = s.clusters[lease.cluster];
-    financed[spec.lease] = true;
-    VehicleParams params = vehicle_params(s, f, v);
-    for (const auto& delivery : cluster.deliveries)
-      e.vehicles[v].gpus += static_cast<double>(delivery.gpus);
-    params.lease = lease_out.params;
-    const int horizon = lease.start_month + lease.term_months;
-    for (int m = 0; m < horizon; ++m) {
-      params.lease_volumes.gpus_on_lease.push_back(u.installed_gpu_s[lease.cluster][m] / month_s);
-      params.lease_volumes.gpu_hours_used.push_back(lease_units_used(lease, u, m, false));
-      params.failures.push_back(u.failures[lease.cluster][m]);
-      params.lost_units.push_back(u.lost_hosts[lease.cluster][m]);
-    }
-    params.power_usd.assign(lease_out.power_usd.begin(), lease_out.power_usd.begin() + horizon);
-    params.facility_usd.assign(lease_out.facility_usd.begin(),
-                               lease_out.facility_usd.begin() + horizon);
-    add_draws_and_market(s, f, v, horizon, params);
-    if (auto problems = validate(params); !problems.empty()) {
-      e.valid = false;
-      e.problem = problems.front();
-      return e;
-    }
     VehicleOutcome& out = e.vehicles[v];
+    for (const auto& delivery : s.clusters[f.leases[f.vehicles[v].lease].cluster].deliveries)
+      out.gpus += static_cast<double>(delivery.gpus);
+    const VehicleParams params = vehicle_inputs(s, f, u, e, v);
+    if (auto problems = validate(params); !problems.empty()) {
+      e.problem = problems.front();
+      return false;
+    }
     out.result = run_vehicle(params);
     if (f.discount_rate) {
       out.equity_npv_usd = npv_usd(out.result.equity_flows_usd, *f.discount_rate);
@@ -634,85 +732,75 @@ Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage&
     for (std::size_t m = 0; m < out.result.equity_flows_usd.size(); ++m)
       e.equity_flows_usd[m] += out.result.equity_flows_usd[m];
     if (std::isfinite(out.result.min_dscr) &&
-        !(std::isfinite(e.min_dscr) && e.min_dscr <= out.result.min_dscr))
+        !(std::isfinite(e.min_dscr) && e.min_dscr <= out.result.min_dscr)) {
       e.min_dscr = out.result.min_dscr;
-    if (ledger)
-      for (const auto& r : out.result.ledger) {
-        Row row{.month = r.month,
-                .entity_order = static_cast<int>(r.entity),
-                .entity = entity_name(r.entity),
-                .name = r.entity == Entity::vehicle         ? spec.name
-                        : r.entity == Entity::lessee        ? lease.lessee
-                        : r.entity == Entity::market_lessee ? "market lessee of " + lease.name
-                                                            : cluster.site,
-                .usd = r.usd};
-        if (r.entity == Entity::vehicle) {
-          const VehicleMonth& vm = out.result.months[static_cast<std::size_t>(r.month)];
-          row.dscr = vm.dscr;
-          row.lockup_test = covenant_test_name(vm.lockup_test);
-          row.default_test = covenant_test_name(vm.default_test);
-          row.status = lease_status_name(vm.status);
-        }
-        add_row(rows, row);
-      }
-  }
-  if (!f.vehicles.empty()) {
-    e.equity_irr = annual_irr_of_monthly(irr(e.equity_flows_usd));
-    std::vector<double> project(e.equity_flows_usd.size(), 0.0);
-    for (const auto& v : e.vehicles)
-      for (std::size_t m = 0; m < v.result.project_flows_usd.size(); ++m)
-        project[m] += v.result.project_flows_usd[m];
-    e.project_irr = annual_irr_of_monthly(irr(project));
-    if (f.discount_rate) e.npv_usd = npv_usd(e.equity_flows_usd, *f.discount_rate);
-  }
-
-  // Leases without a vehicle: the lessor's rent, net of the bills it pays, goes to its owners.
-  if (ledger) {
-    for (std::size_t i = 0; i < f.leases.size(); ++i) {
-      if (financed[i]) continue;
-      const LeaseSpec& spec = f.leases[i];
-      const LeaseOutcome& out = e.leases[i];
-      for (int m = spec.start_month; m < spec.start_month + spec.term_months; ++m) {
-        const double power = out.power_usd[m], facility = out.facility_usd[m];
-        Row lessor{.month = m,
-                   .entity_order = 0,
-                   .entity = "lessor",
-                   .name = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor};
-        lessor[FlowKind::lease_income] = out.rent_usd[m];
-        if (!spec.triple_net) {
-          lessor[FlowKind::power] = -power;
-          lessor[FlowKind::facility] = -facility;
-        }
-        double net = 0;
-        for (double x : lessor.usd)
-          net += x;
-        lessor[FlowKind::distribution] = -std::max(net, 0.0);
-        lessor[FlowKind::equity_contribution] = std::max(-net, 0.0);
-        Row lessee{.month = m, .entity_order = 1, .entity = "lessee", .name = spec.lessee};
-        lessee[FlowKind::lease_payment] = -out.rent_usd[m];
-        if (spec.triple_net) {
-          lessee[FlowKind::power] = -power;
-          lessee[FlowKind::facility] = -facility;
-        }
-        lessee[FlowKind::lessee_funding] =
-            out.rent_usd[m] + (spec.triple_net ? power + facility : 0);
-        Row site{.month = m,
-                 .entity_order = 2,
-                 .entity = "site_operator",
-                 .name = s.clusters[spec.cluster].site};
-        site[FlowKind::power] = power;
-        site[FlowKind::facility] = facility;
-        site[FlowKind::site_costs] = -(power + facility);
-        add_row(rows, lessor);
-        add_row(rows, lessee);
-        add_row(rows, site);
-      }
+      e.min_dscr_month = out.result.min_dscr_month;
     }
+    if (rows) add_vehicle_rows(s, f, v, out.result, *rows);
+  }
+  return true;
+}
+
+// Returns of all vehicles together: equity and project IRR, and the equity NPV.
+void add_portfolio_returns(const FinanceSpec& f, Evaluation& e) {
+  if (f.vehicles.empty()) return;
+  e.equity_irr = annual_irr_of_monthly(irr(e.equity_flows_usd));
+  std::vector<double> project(e.equity_flows_usd.size(), 0.0);
+  for (const auto& v : e.vehicles)
+    for (std::size_t m = 0; m < v.result.project_flows_usd.size(); ++m)
+      project[m] += v.result.project_flows_usd[m];
+  e.project_irr = annual_irr_of_monthly(irr(project));
+  if (f.discount_rate) e.npv_usd = npv_usd(e.equity_flows_usd, *f.discount_rate);
+}
+
+// Leases without a vehicle: their lessor, lessee and site operator rows (plain_lease_ledger),
+// the lessor named by the lease's `lessor` or after the lease.
+void add_plain_lease_rows(const Scenario& s, const FinanceSpec& f, const Evaluation& e,
+                          LedgerRows& rows) {
+  std::vector<bool> financed(f.leases.size(), false);
+  for (const auto& vehicle : f.vehicles)
+    financed[vehicle.lease] = true;
+  for (std::size_t i = 0; i < f.leases.size(); ++i) {
+    if (financed[i]) continue;
+    const LeaseSpec& spec = f.leases[i];
+    const LeaseOutcome& out = e.leases[i];
+    const std::string owner = spec.lessor.empty() ? "lessor of " + spec.name : spec.lessor;
+    for (const LedgerRow& r : plain_lease_ledger({.lease = out.params,
+                              .rent_usd = out.rent_usd,
+                              .power_usd = out.power_usd,
+                              .facility_usd = out.facility_usd}))
+      add_row(rows, {.row = r, .name = row_name(r.entity, owner, spec, s.clusters[spec.cluster])});
+  }
+}
+
+// Sites, leases, GPU capital and vehicles over the horizon and the ledger months; with `ledger`,
+// also every ledger row, one per month, entity and name. e.valid is false when a model rejects
+// the parameters (the solver may try such values).
+Evaluation evaluate(const Scenario& s, const FinanceSpec& f, const MonthlyUsage& u,
+                    MergedLedger* ledger) {
+  Evaluation e;
+  for (double flop : u.job_useful_flop)
+    e.useful_flop += flop;
+  for (std::size_t site = 0; site < s.sites.size(); ++site) {
+    e.sites.push_back(site_outcome(s, f, u, site));
+    e.total_cost_usd += e.sites.back().window.total_usd;
+  }
+  if (!add_leases(s, f, u, e)) {
+    e.valid = false;
+    return e;
+  }
+  add_gpu_capital(s, f, u, e);
+  LedgerRows rows;
+  if (!add_vehicles(s, f, u, e, ledger ? &rows : nullptr)) {
+    e.valid = false;
+    return e;
+  }
+  add_portfolio_returns(f, e);
+  if (ledger) {
+    add_plain_lease_rows(s, f, e, rows);
     for (auto& [key, row] : rows) {
-      double sources = 0, uses = 0;
-      for (double x : row.usd)
-        (x > 0 ? sources : uses) += std::abs(x);
-      ledger->max_imbalance_usd = std::max(ledger->max_imbalance_usd, std::abs(sources - uses));
+      ledger->max_imbalance_usd =
+          std::max(ledger->max_imbalance_usd, std::abs(row.row.sources_usd() - row.row.uses_usd()));
       ledger->rows.push_back(row);
     }
   }
@@ -811,18 +899,17 @@ void write_ledger(const std::string& path, const MergedLedger& ledger) {
   for (int k = 0; k < kFlowKindCount; ++k)
     text += fmt::format(",{}_usd", flow_kind_name(static_cast<FlowKind>(k)));
   text += ",sources_usd,uses_usd,dscr,lockup_test,default_test,lease_status\n";
-  for (const Row& row : ledger.rows) {
-    text += fmt::format("{},{},", row.month, csv_number(row.month * month_s));
-    append_csv_field(text, row.entity);
+  for (const NamedRow& row : ledger.rows) {
+    text += fmt::format("{},{},", row.row.month, csv_number(row.row.month * month_s));
+    append_csv_field(text, entity_name(row.row.entity));
     text += ',';
     append_csv_field(text, row.name);
-    double sources = 0, uses = 0;
-    for (double x : row.usd) {
+    for (double x : row.row.usd) {
       text += ','; // appends, not "," + ...: GCC 12 warns falsely on that (bug 105651)
       text += csv_number(x == 0 ? 0.0 : x);
-      (x > 0 ? sources : uses) += std::abs(x);
     }
-    text += fmt::format(",{},{},{},", csv_number(sources), csv_number(uses), csv_number(row.dscr));
+    text += fmt::format(",{},{},{},", csv_number(row.row.sources_usd()),
+                        csv_number(row.row.uses_usd()), csv_number(row.dscr));
     append_csv_field(text, row.lockup_test);
     text += ',';
     append_csv_field(text, row.default_test);
@@ -908,16 +995,7 @@ JobCost job_cost(const Scenario& s, const UsageRecord& usage, const MonthlyUsage
   return cost;
 }
 
-json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
-                  const MonthlyUsage& u, const Evaluation& e) {
-  json out;
-  out["scope"] = "GPU capital (lease, or purchase over the GPU life) + site capex amortised over "
-                 "its life for the time counted + energy, maintenance, water, replacements; "
-                 "sites over the horizon, jobs over their own window";
-  out["total_cost_usd"] = e.total_cost_usd;
-  out["cost_per_eflop_usd"] = number_or_null(e.cost_per_eflop());
-  out["useful_flop"] = e.useful_flop;
-  out["gpu_life_s"] = f.gpu_life_s;
+json gpu_capital_json(const Scenario& s, const Evaluation& e) {
   json capital = json::array();
   for (std::size_t c = 0; c < s.clusters.size(); ++c) {
     const ClusterCapital& k = e.capital[c];
@@ -932,7 +1010,10 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     }
     capital.push_back(j);
   }
-  out["gpu_capital"] = capital;
+  return capital;
+}
+
+json sites_json(const Scenario& s, const Evaluation& e) {
   json sites = json::array();
   for (std::size_t i = 0; i < s.sites.size(); ++i) {
     const SiteOutcome& o = e.sites[i];
@@ -959,7 +1040,11 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     j["cost_per_eflop_usd"] = number_or_null(b.cost_per_eflop_usd);
     sites.push_back(j);
   }
-  out["sites"] = sites;
+  return sites;
+}
+
+json training_runs_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
+                        const MonthlyUsage& u, const Evaluation& e) {
   json runs = json::array();
   for (std::size_t j = 0; j < s.jobs.size(); ++j) {
     const JobCost cost = job_cost(s, usage, u, e, j);
@@ -986,104 +1071,94 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     }
     runs.push_back(run);
   }
-  out["training_runs"] = runs;
-  if (!s.inference.empty() && !usage.snapshots.empty() &&
-      usage.snapshots.back().serving.size() == s.inference.size()) {
-    // Inference jobs, on the same cost scope as training runs: the GPU capital of the
-    // GPU-seconds they held, and their share (those GPU-seconds over the site's installed
-    // GPU-seconds) of the site's capex and opex, over the horizon.
-    json serving = json::array();
-    const UsageSnapshot& last = usage.snapshots.back();
-    for (std::size_t i = 0; i < s.inference.size(); ++i) {
-      std::size_t c = 0;
-      while (s.clusters[c].name != s.inference[i].cluster)
-        ++c;
-      const std::size_t site = cluster_site(s, c);
-      double site_gpu_s = 0;
-      for (std::size_t k = 0; k < s.clusters.size(); ++k)
-        if (cluster_site(s, k) == site) site_gpu_s += u.cluster_installed_gpu_s[k];
-      const ServingUsage& used = last.serving[i];
-      const double share = site_gpu_s > 0 ? std::min(1.0, used.gpu_s / site_gpu_s) : 0.0;
-      const SiteOutcome& o = e.sites[site];
-      const double capital = e.capital[c].usd_per_gpu_s * used.gpu_s;
-      const double capex = share * o.capex_usd(), opex = share * o.opex_usd();
-      const double total = capital + capex + opex;
-      json j;
-      j["job"] = s.inference[i].name;
-      j["gpu_hours"] = used.gpu_s / 3600;
-      j["gpu_capital_usd"] = capital;
-      j["capex_usd"] = capex;
-      j["opex_usd"] = opex;
-      j["cost_usd"] = total;
-      j["output_tokens"] = used.output_tokens;
-      j["cost_per_million_tokens_usd"] =
-          used.output_tokens > 0 ? json(total / (used.output_tokens / 1e6)) : json(nullptr);
-      const double all_tokens = used.output_tokens + used.prompt_tokens;
-      j["cost_per_million_total_tokens_usd"] =
-          all_tokens > 0 ? json(total / (all_tokens / 1e6)) : json(nullptr);
-      serving.push_back(j);
-    }
-    out["inference"] = serving;
-  }
-  if (!f.present) return out;
+  return runs;
+}
 
-  out["simulated_months"] = u.simulated_months;
-  out["ledger_months"] = ledger_months(f);
-  out["extrapolated_months"] =
-      std::max(0, ledger_months(f) - static_cast<int>(u.horizon_s / month_s));
-  out["discount_rate"] = f.discount_rate ? json(*f.discount_rate) : json(nullptr);
-  if (!f.vehicles.empty()) {
-    out["equity_irr"] = number_or_null(e.equity_irr);
-    out["project_irr"] = number_or_null(e.project_irr);
-    out["min_dscr"] = number_or_null(e.min_dscr);
-    out["npv_usd"] = number_or_null(e.npv_usd);
-    // Risk outcomes of this run (a sweep's replications turn them into probabilities).
-    int min_month = -1, lessee_default = 0, breach = 0, below_one = 0;
-    double worst = nan, lender_loss = 0;
-    for (const auto& v : e.vehicles) {
-      if (std::isfinite(v.result.min_dscr) &&
-          !(std::isfinite(worst) && worst <= v.result.min_dscr)) {
-        worst = v.result.min_dscr;
-        min_month = v.result.min_dscr_month;
-      }
-      lessee_default += v.result.lessee_default_month >= 0;
-      breach += v.result.lockup_months + v.result.default_covenant_months > 0;
-      below_one += v.result.dscr_below_one;
-      lender_loss += v.result.lender_loss_usd;
-    }
-    out["min_dscr_month"] = min_month >= 0 ? json(min_month) : json(nullptr);
-    out["lessee_default"] = lessee_default > 0 ? 1 : 0;
-    out["covenant_breach"] = breach > 0 ? 1 : 0;
-    out["dscr_below_1"] = below_one > 0 ? 1 : 0;
-    out["lender_loss_usd"] = lender_loss;
+// Inference jobs, on the same cost scope as training runs: the GPU capital of the GPU-seconds
+// they held, and their share (those GPU-seconds over the site's installed GPU-seconds) of the
+// site's capex and opex, over the horizon.
+json inference_json(const Scenario& s, const UsageRecord& usage, const MonthlyUsage& u,
+                    const Evaluation& e) {
+  json serving = json::array();
+  const UsageSnapshot& last = usage.snapshots.back();
+  for (std::size_t i = 0; i < s.inference.size(); ++i) {
+    std::size_t c = 0;
+    while (s.clusters[c].name != s.inference[i].cluster)
+      ++c;
+    const std::size_t site = cluster_site(s, c);
+    double site_gpu_s = 0;
+    for (std::size_t k = 0; k < s.clusters.size(); ++k)
+      if (cluster_site(s, k) == site) site_gpu_s += u.cluster_installed_gpu_s[k];
+    const ServingUsage& used = last.serving[i];
+    const double share = site_gpu_s > 0 ? std::min(1.0, used.gpu_s / site_gpu_s) : 0.0;
+    const SiteOutcome& o = e.sites[site];
+    const double capital = e.capital[c].usd_per_gpu_s * used.gpu_s;
+    const double capex = share * o.capex_usd(), opex = share * o.opex_usd();
+    const double total = capital + capex + opex;
+    json j;
+    j["job"] = s.inference[i].name;
+    j["gpu_hours"] = used.gpu_s / 3600;
+    j["gpu_capital_usd"] = capital;
+    j["capex_usd"] = capex;
+    j["opex_usd"] = opex;
+    j["cost_usd"] = total;
+    j["output_tokens"] = used.output_tokens;
+    j["cost_per_million_tokens_usd"] =
+        used.output_tokens > 0 ? json(total / (used.output_tokens / 1e6)) : json(nullptr);
+    const double all_tokens = used.output_tokens + used.prompt_tokens;
+    j["cost_per_million_total_tokens_usd"] =
+        all_tokens > 0 ? json(total / (all_tokens / 1e6)) : json(nullptr);
+    serving.push_back(j);
   }
-  json leases = json::array();
-  for (std::size_t i = 0; i < f.leases.size(); ++i) {
-    const LeaseSpec& spec = f.leases[i];
-    const LeaseOutcome& o = e.leases[i];
-    json l;
-    l["name"] = spec.name;
-    l["lessor"] = spec.lessor;
-    l["lessee"] = spec.lessee;
-    l["cluster"] = s.clusters[spec.cluster].name;
-    const bool per_token = spec.usage == LeaseUsage::output_tokens;
-    l["rate_usd_per_gpu_hour"] = per_token ? json(nullptr) : json(spec.rate_usd_per_gpu_s * 3600);
-    l["commitment"] =
-        spec.commitment == LeaseCommitment::take_or_pay ? "take_or_pay" : "usage_based";
-    if (spec.commitment == LeaseCommitment::usage_based) {
-      l["usage"] = spec.usage == LeaseUsage::serving_gpu_hours ? "serving_gpu_hours"
-                   : per_token                                 ? "output_tokens"
-                                                               : "busy_gpu_hours";
-      if (per_token) l["rate_usd_per_million_tokens"] = spec.rate_usd_per_gpu_s * 3600;
-    }
-    l["start_month"] = spec.start_month;
-    l["term_months"] = spec.term_months;
-    l["triple_net"] = spec.triple_net;
-    l["rent_in_horizon_usd"] = o.rent_window_usd;
-    l["rent_over_term_usd"] = o.rent_total_usd;
-    leases.push_back(l);
+  return serving;
+}
+
+// The vehicles' returns together and the risk outcomes of this run (a sweep's replications turn
+// them into probabilities).
+void add_returns_and_risks(const Evaluation& e, json& out) {
+  out["equity_irr"] = number_or_null(e.equity_irr);
+  out["project_irr"] = number_or_null(e.project_irr);
+  out["min_dscr"] = number_or_null(e.min_dscr);
+  out["npv_usd"] = number_or_null(e.npv_usd);
+  int lessee_default = 0, breach = 0, below_one = 0;
+  double lender_loss = 0;
+  for (const auto& v : e.vehicles) {
+    lessee_default += v.result.lessee_default_month >= 0;
+    breach += v.result.lockup_months + v.result.default_covenant_months > 0;
+    below_one += v.result.dscr_below_one;
+    lender_loss += v.result.lender_loss_usd;
   }
-  out["leases"] = leases;
+  out["min_dscr_month"] = e.min_dscr_month >= 0 ? json(e.min_dscr_month) : json(nullptr);
+  out["lessee_default"] = lessee_default > 0 ? 1 : 0;
+  out["covenant_breach"] = breach > 0 ? 1 : 0;
+  out["dscr_below_1"] = below_one > 0 ? 1 : 0;
+  out["lender_loss_usd"] = lender_loss;
+}
+
+json lease_json(const Scenario& s, const LeaseSpec& spec, const LeaseOutcome& o) {
+  json l;
+  l["name"] = spec.name;
+  l["lessor"] = spec.lessor;
+  l["lessee"] = spec.lessee;
+  l["cluster"] = s.clusters[spec.cluster].name;
+  const bool per_token = spec.usage == LeaseUsage::output_tokens;
+  l["rate_usd_per_gpu_hour"] = per_token ? json(nullptr) : json(spec.rate_usd_per_gpu_s * 3600);
+  l["commitment"] = spec.commitment == LeaseCommitment::take_or_pay ? "take_or_pay" : "usage_based";
+  if (spec.commitment == LeaseCommitment::usage_based) {
+    l["usage"] = spec.usage == LeaseUsage::serving_gpu_hours ? "serving_gpu_hours"
+                 : per_token                                 ? "output_tokens"
+                                                             : "busy_gpu_hours";
+    if (per_token) l["rate_usd_per_million_tokens"] = spec.rate_usd_per_gpu_s * 3600;
+  }
+  l["start_month"] = spec.start_month;
+  l["term_months"] = spec.term_months;
+  l["triple_net"] = spec.triple_net;
+  l["rent_in_horizon_usd"] = o.rent_window_usd;
+  l["rent_over_term_usd"] = o.rent_total_usd;
+  return l;
+}
+
+json lessees_json(const Evaluation& e) {
   json lessees = json::array();
   for (const auto& [name, l] : e.lessees) {
     json j;
@@ -1097,75 +1172,175 @@ json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& us
     j["cost_per_eflop_usd"] = number_or_null(cost_per_eflop_usd(l.total_usd(), l.useful_flop));
     lessees.push_back(j);
   }
-  out["lessees"] = lessees;
+  return lessees;
+}
+
+// The vehicle's all-in capex by line.
+json capex_json(const VehicleSpec& spec, const VehicleOutcome& o) {
+  const CapexTotals& c = o.result.capex;
+  json capex;
+  capex["fabric"] = spec.fabric;
+  capex["gpus_usd"] = c.gpus_usd;
+  capex["networking_usd"] = c.networking_usd;
+  capex["storage_usd"] = c.storage_usd;
+  capex["installation_usd"] = c.installation_usd;
+  capex["spares_usd"] = c.spares_usd;
+  capex["total_usd"] = c.total_usd();
+  capex["per_gpu_usd"] = o.gpus > 0 ? c.total_usd() / o.gpus : 0.0;
+  return capex;
+}
+
+// The vehicle's sources and uses: capex, fees, debt and equity, income and costs.
+void add_sources_and_uses(const VehicleSpec& spec, const VehicleOutcome& o, json& j) {
+  const VehicleResult& r = o.result;
+  j["purchases_usd"] = r.purchases_usd;
+  j["capex"] = capex_json(spec, o);
+  j["arrangement_fee_usd"] = r.arrangement_fee_usd;
+  j["commitment_fee_usd"] = r.commitment_fee_usd;
+  j["legal_fees_usd"] = r.legal_fees_usd;
+  j["uses_at_close_usd"] = r.capex.total_usd() + r.fees_usd;
+  j["debt_usd"] = r.debt_drawn_usd;
+  j["equity_usd"] = r.equity_contributed_usd;
+  j["raised_usd"] = r.debt_drawn_usd + r.equity_contributed_usd;
+  j["fees_usd"] = r.fees_usd;
+  j["interest_usd"] = r.interest_usd;
+  j["swap_paid_usd"] = r.swap_paid_usd;
+  j["lease_income_usd"] = r.lease_income_usd;
+  j["re_lease_income_usd"] = r.re_lease_income_usd;
+  j["lessor_costs_usd"] = r.lessor_costs_usd;
+  j["lessee_insurance_maintenance_usd"] = r.lessee_maintenance_usd;
+}
+
+// The vehicle's risks (default, covenants, lender loss), end of term and returns.
+void add_risks_and_returns(const VehicleSpec& spec, const VehicleOutcome& o, json& j) {
+  const VehicleResult& r = o.result;
+  j["rate_kind"] = spec.debt.rate_kind == RateKind::floating ? "floating" : "fixed";
+  j["lessee_default_month"] =
+      r.lessee_default_month >= 0 ? json(r.lessee_default_month) : json(nullptr);
+  j["recovery"] = r.lessee_default_month < 0                   ? json(nullptr)
+                  : spec.recovery == DefaultRecovery::re_lease ? json("re_lease")
+                                                               : json("sell");
+  j["covenant_tests"] = r.covenant_tests;
+  j["lockup_months"] = r.lockup_months;
+  j["default_covenant_months"] = r.default_covenant_months;
+  j["covenant_breach"] = r.lockup_months + r.default_covenant_months > 0;
+  j["dscr_below_1"] = r.dscr_below_one;
+  j["payment_default_month"] =
+      r.payment_default_month >= 0 ? json(r.payment_default_month) : json(nullptr);
+  j["lender_loss_usd"] = r.lender_loss_usd;
+  j["cash_swept_usd"] = r.swept_usd;
+  j["refinanced_usd"] = r.refinanced_usd;
+  j["distributions_usd"] = r.distributions_usd;
+  j["residual_value_usd"] = r.market_value_at_end_usd;
+  j["end_proceeds_usd"] = r.end_proceeds_usd;
+  j["purchase_option_exercised"] = r.purchase_option_exercised;
+  j["equity_irr"] = number_or_null(r.equity_irr_annual);
+  j["project_irr"] = number_or_null(r.project_irr_annual);
+  j["npv_usd"] = number_or_null(o.equity_npv_usd);
+  j["project_npv_usd"] = number_or_null(o.project_npv_usd);
+  j["min_dscr"] = number_or_null(r.min_dscr);
+  j["min_dscr_month"] = r.min_dscr_month;
+  json dscr = json::array();
+  for (const auto& m : r.months)
+    dscr.push_back(number_or_null(m.dscr));
+  j["dscr_by_month"] = dscr;
+}
+
+json vehicles_json(const FinanceSpec& f, const Evaluation& e) {
   json vehicles = json::array();
   for (std::size_t v = 0; v < f.vehicles.size(); ++v) {
-    const VehicleOutcome& o = e.vehicles[v];
-    const VehicleResult& r = o.result;
     json j;
     j["name"] = f.vehicles[v].name;
     j["lease"] = f.leases[f.vehicles[v].lease].name;
-    j["gpus"] = o.gpus;
-    j["purchases_usd"] = r.purchases_usd;
-    const VehicleSpec& vs = f.vehicles[v];
-    json capex;
-    capex["fabric"] = vs.fabric;
-    capex["gpus_usd"] = r.capex.gpus_usd;
-    capex["networking_usd"] = r.capex.networking_usd;
-    capex["storage_usd"] = r.capex.storage_usd;
-    capex["installation_usd"] = r.capex.installation_usd;
-    capex["spares_usd"] = r.capex.spares_usd;
-    capex["total_usd"] = r.capex.total_usd();
-    capex["per_gpu_usd"] = o.gpus > 0 ? r.capex.total_usd() / o.gpus : 0.0;
-    j["capex"] = capex;
-    j["arrangement_fee_usd"] = r.arrangement_fee_usd;
-    j["commitment_fee_usd"] = r.commitment_fee_usd;
-    j["legal_fees_usd"] = r.legal_fees_usd;
-    j["uses_at_close_usd"] = r.capex.total_usd() + r.fees_usd;
-    j["debt_usd"] = r.debt_drawn_usd;
-    j["equity_usd"] = r.equity_contributed_usd;
-    j["raised_usd"] = r.debt_drawn_usd + r.equity_contributed_usd;
-    j["fees_usd"] = r.fees_usd;
-    j["interest_usd"] = r.interest_usd;
-    j["swap_paid_usd"] = r.swap_paid_usd;
-    j["lease_income_usd"] = r.lease_income_usd;
-    j["re_lease_income_usd"] = r.re_lease_income_usd;
-    j["lessor_costs_usd"] = r.lessor_costs_usd;
-    j["lessee_insurance_maintenance_usd"] = r.lessee_maintenance_usd;
-    j["rate_kind"] = vs.debt.rate_kind == RateKind::floating ? "floating" : "fixed";
-    j["lessee_default_month"] =
-        r.lessee_default_month >= 0 ? json(r.lessee_default_month) : json(nullptr);
-    j["recovery"] = r.lessee_default_month < 0                 ? json(nullptr)
-                    : vs.recovery == DefaultRecovery::re_lease ? json("re_lease")
-                                                               : json("sell");
-    j["covenant_tests"] = r.covenant_tests;
-    j["lockup_months"] = r.lockup_months;
-    j["default_covenant_months"] = r.default_covenant_months;
-    j["covenant_breach"] = r.lockup_months + r.default_covenant_months > 0;
-    j["dscr_below_1"] = r.dscr_below_one;
-    j["payment_default_month"] =
-        r.payment_default_month >= 0 ? json(r.payment_default_month) : json(nullptr);
-    j["lender_loss_usd"] = r.lender_loss_usd;
-    j["cash_swept_usd"] = r.swept_usd;
-    j["refinanced_usd"] = r.refinanced_usd;
-    j["distributions_usd"] = r.distributions_usd;
-    j["residual_value_usd"] = r.market_value_at_end_usd;
-    j["end_proceeds_usd"] = r.end_proceeds_usd;
-    j["purchase_option_exercised"] = r.purchase_option_exercised;
-    j["equity_irr"] = number_or_null(r.equity_irr_annual);
-    j["project_irr"] = number_or_null(r.project_irr_annual);
-    j["npv_usd"] = number_or_null(o.equity_npv_usd);
-    j["project_npv_usd"] = number_or_null(o.project_npv_usd);
-    j["min_dscr"] = number_or_null(r.min_dscr);
-    j["min_dscr_month"] = r.min_dscr_month;
-    json dscr = json::array();
-    for (const auto& m : r.months)
-      dscr.push_back(number_or_null(m.dscr));
-    j["dscr_by_month"] = dscr;
+    j["gpus"] = e.vehicles[v].gpus;
+    add_sources_and_uses(f.vehicles[v], e.vehicles[v], j);
+    add_risks_and_returns(f.vehicles[v], e.vehicles[v], j);
     vehicles.push_back(j);
   }
-  out["vehicles"] = vehicles;
+  return vehicles;
+}
+
+// summary["finance"]: costs over the horizon (total, GPU capital, sites, training runs,
+// inference jobs); with a finance block, the ledger's months, the returns and risks, leases,
+// lessees and vehicles.
+json finance_json(const Scenario& s, const FinanceSpec& f, const UsageRecord& usage,
+                  const MonthlyUsage& u, const Evaluation& e) {
+  json out;
+  out["scope"] = "GPU capital (lease, or purchase over the GPU life) + site capex amortised over "
+                 "its life for the time counted + energy, maintenance, water, replacements; "
+                 "sites over the horizon, jobs over their own window";
+  out["total_cost_usd"] = e.total_cost_usd;
+  out["cost_per_eflop_usd"] = number_or_null(e.cost_per_eflop());
+  out["useful_flop"] = e.useful_flop;
+  out["gpu_life_s"] = f.gpu_life_s;
+  out["gpu_capital"] = gpu_capital_json(s, e);
+  out["sites"] = sites_json(s, e);
+  out["training_runs"] = training_runs_json(s, f, usage, u, e);
+  if (!s.inference.empty() && !usage.snapshots.empty() &&
+      usage.snapshots.back().serving.size() == s.inference.size())
+    out["inference"] = inference_json(s, usage, u, e);
+  if (!f.present) return out;
+
+  out["simulated_months"] = u.simulated_months;
+  out["ledger_months"] = ledger_months(f);
+  out["extrapolated_months"] =
+      std::max(0, ledger_months(f) - static_cast<int>(u.horizon_s / month_s));
+  out["discount_rate"] = f.discount_rate ? json(*f.discount_rate) : json(nullptr);
+  if (!f.vehicles.empty()) add_returns_and_risks(e, out);
+  json leases = json::array();
+  for (std::size_t i = 0; i < f.leases.size(); ++i)
+    leases.push_back(lease_json(s, f.leases[i], e.leases[i]));
+  out["leases"] = leases;
+  out["lessees"] = lessees_json(e);
+  out["vehicles"] = vehicles_json(f, e);
   return out;
+}
+
+} // namespace
+
+namespace {
+
+// With a `solve:` block: the value of the parameter that gives the target, set into `spec`, and
+// the summary's finance.solve (the value, or why it was not found).
+json solve_finance(const Scenario& scenario, const MonthlyUsage& monthly, FinanceSpec& spec) {
+  const SolveSpec& solve = spec.solve;
+  FinanceSpec trial = spec;
+  auto f = [&](double x) {
+    set_parameter(trial, solve, x);
+    return get_target(evaluate(scenario, trial, monthly, nullptr), solve);
+  };
+  const bool percent =
+      solve.target_dimension == Dimension::dimensionless && solve.target != SolveTarget::min_dscr;
+  TargetSolution solution =
+      solve_for_target(f, solve.value, solve.lo, solve.hi, solve.tolerance,
+                       {.input = solve.parameter_path,
+                        .input_unit = std::string(si_unit(solve.parameter_dimension)),
+                        .output = solve.target_path,
+                        .output_unit = std::string(si_unit(solve.target_dimension)),
+                        .output_as_percent = percent});
+  json solve_json;
+  solve_json["parameter"] = solve.parameter_path;
+  solve_json["target"] = solve.target_path;
+  solve_json["target_value"] = solve.value;
+  if (solution.ok()) {
+    set_parameter(spec, solve, *solution.value);
+    solve_json["value"] = *solution.value;
+    solve_json["value_text"] = format_quantity(*solution.value, solve.parameter_dimension);
+    if (solve.parameter == SolveParameter::lease_rate)
+      solve_json["value_usd_per_gpu_hour"] = *solution.value * 3600;
+    solve_json["tolerance"] = solution.tolerance;
+    solve_json["achieved"] = number_or_null(solution.achieved);
+    solve_json["evaluations"] = solution.evaluations;
+    solve_json["error"] = nullptr;
+  } else {
+    solve_json["value"] = nullptr;
+    solve_json["value_text"] = nullptr;
+    solve_json["parameter_as_given"] =
+        format_quantity(get_parameter(spec, solve), solve.parameter_dimension);
+    solve_json["evaluations"] = solution.evaluations;
+    solve_json["error"] = solution.error;
+  }
+  return solve_json;
 }
 
 } // namespace
@@ -1174,46 +1349,8 @@ void add_finance(const Scenario& scenario, const UsageRecord& usage, const std::
                  nlohmann::ordered_json& summary) {
   FinanceSpec spec = scenario.finance;
   const MonthlyUsage monthly = monthly_usage(scenario, usage, ledger_months(spec));
-
   json solve_json;
-  if (spec.solve.present) {
-    const SolveSpec& solve = spec.solve;
-    FinanceSpec trial = spec;
-    auto f = [&](double x) {
-      set_parameter(trial, solve, x);
-      return get_target(evaluate(scenario, trial, monthly, nullptr), solve);
-    };
-    const bool percent =
-        solve.target_dimension == Dimension::dimensionless && solve.target != SolveTarget::min_dscr;
-    TargetSolution solution =
-        solve_for_target(f, solve.value, solve.lo, solve.hi, solve.tolerance,
-                         {.input = solve.parameter_path,
-                          .input_unit = std::string(si_unit(solve.parameter_dimension)),
-                          .output = solve.target_path,
-                          .output_unit = std::string(si_unit(solve.target_dimension)),
-                          .output_as_percent = percent});
-    solve_json["parameter"] = solve.parameter_path;
-    solve_json["target"] = solve.target_path;
-    solve_json["target_value"] = solve.value;
-    if (solution.ok()) {
-      set_parameter(spec, solve, *solution.value);
-      solve_json["value"] = *solution.value;
-      solve_json["value_text"] = format_quantity(*solution.value, solve.parameter_dimension);
-      if (solve.parameter == SolveParameter::lease_rate)
-        solve_json["value_usd_per_gpu_hour"] = *solution.value * 3600;
-      solve_json["tolerance"] = solution.tolerance;
-      solve_json["achieved"] = number_or_null(solution.achieved);
-      solve_json["evaluations"] = solution.evaluations;
-      solve_json["error"] = nullptr;
-    } else {
-      solve_json["value"] = nullptr;
-      solve_json["value_text"] = nullptr;
-      solve_json["parameter_as_given"] =
-          format_quantity(get_parameter(spec, solve), solve.parameter_dimension);
-      solve_json["evaluations"] = solution.evaluations;
-      solve_json["error"] = solution.error;
-    }
-  }
+  if (spec.solve.present) solve_json = solve_finance(scenario, monthly, spec);
 
   MergedLedger ledger;
   const Evaluation e = evaluate(scenario, spec, monthly, spec.present ? &ledger : nullptr);
@@ -1261,55 +1398,64 @@ std::string cluster_lease_text(const json& summary, const json& cluster) {
   return "lease " + usd_text(cluster["lease_cost_usd"].get<double>());
 }
 
+namespace {
+
+std::string solve_readable(const json& solve) {
+  if (solve["value"].is_null())
+    return fmt::format("  solve failed: {}\n", solve["error"].get<std::string>());
+  return fmt::format(
+      "  solved {} = {} for {} = {}\n", solve["parameter"].get<std::string>(),
+      solve.contains("value_usd_per_gpu_hour")
+          ? fmt::format("{:.4g} USD/GPU-h", solve["value_usd_per_gpu_hour"].get<double>())
+          : solve["value_text"].get<std::string>(),
+      solve["target"].get<std::string>(),
+      fmt::format("{:.6g}", solve["target_value"].get<double>()));
+}
+
+// Two lines: how the vehicle was funded and spent, then its returns and risks.
+std::string vehicle_readable(const json& v) {
+  const json& c = v["capex"];
+  std::string text = fmt::format(
+      "  vehicle {}: {} raised ({} debt, {} equity); all-in capex {} ({} per GPU: GPUs {}, "
+      "networking {}, storage {}, installation {}, spares {}); fees {}\n",
+      v["name"].get<std::string>(), usd_text(v["raised_usd"].get<double>()),
+      usd_text(v["debt_usd"].get<double>()), usd_text(v["equity_usd"].get<double>()),
+      usd_text(c["total_usd"].get<double>()), usd_text(c["per_gpu_usd"].get<double>()),
+      usd_text(c["gpus_usd"].get<double>()), usd_text(c["networking_usd"].get<double>()),
+      usd_text(c["storage_usd"].get<double>()), usd_text(c["installation_usd"].get<double>()),
+      usd_text(c["spares_usd"].get<double>()), usd_text(v["fees_usd"].get<double>()));
+  text += fmt::format(
+      "    equity IRR {}, project IRR {}, NPV {}, min DSCR {} (month {}); lessor costs {}; "
+      "{}{}{}\n",
+      percent_text(v["equity_irr"]), percent_text(v["project_irr"]),
+      v["npv_usd"].is_number() ? usd_text(v["npv_usd"].get<double>()) : "n/a",
+      v["min_dscr"].is_number() ? fmt::format("{:.2f}", v["min_dscr"].get<double>()) : "n/a",
+      v["min_dscr_month"].get<int>(), usd_text(v["lessor_costs_usd"].get<double>()),
+      v["lessee_default_month"].is_null()
+          ? std::string("no lessee default")
+          : fmt::format("lessee default in month {} ({})", v["lessee_default_month"].get<int>(),
+                        v["recovery"].get<std::string>()),
+      v["covenant_tests"].get<int>() > 0
+          ? fmt::format(", covenant tests failed {} lock-up / {} default of {}",
+                        v["lockup_months"].get<int>(), v["default_covenant_months"].get<int>(),
+                        v["covenant_tests"].get<int>())
+          : std::string(),
+      v["lender_loss_usd"].get<double>() > 0
+          ? ", lender loss " + usd_text(v["lender_loss_usd"].get<double>())
+          : std::string());
+  return text;
+}
+
+} // namespace
+
 std::string finance_readable(const json& summary) {
   if (!summary.contains("finance")) return "";
   const json& f = summary["finance"];
   std::string text;
-  if (f.contains("solve")) {
-    const json& solve = f["solve"];
-    if (!solve["value"].is_null())
-      text += fmt::format(
-          "  solved {} = {} for {} = {}\n", solve["parameter"].get<std::string>(),
-          solve.contains("value_usd_per_gpu_hour")
-              ? fmt::format("{:.4g} USD/GPU-h", solve["value_usd_per_gpu_hour"].get<double>())
-              : solve["value_text"].get<std::string>(),
-          solve["target"].get<std::string>(),
-          fmt::format("{:.6g}", solve["target_value"].get<double>()));
-    else
-      text += fmt::format("  solve failed: {}\n", solve["error"].get<std::string>());
-  }
+  if (f.contains("solve")) text += solve_readable(f["solve"]);
   if (f.contains("vehicles"))
-    for (const auto& v : f["vehicles"]) {
-      const json& c = v["capex"];
-      text += fmt::format(
-          "  vehicle {}: {} raised ({} debt, {} equity); all-in capex {} ({} per GPU: GPUs {}, "
-          "networking {}, storage {}, installation {}, spares {}); fees {}\n",
-          v["name"].get<std::string>(), usd_text(v["raised_usd"].get<double>()),
-          usd_text(v["debt_usd"].get<double>()), usd_text(v["equity_usd"].get<double>()),
-          usd_text(c["total_usd"].get<double>()), usd_text(c["per_gpu_usd"].get<double>()),
-          usd_text(c["gpus_usd"].get<double>()), usd_text(c["networking_usd"].get<double>()),
-          usd_text(c["storage_usd"].get<double>()), usd_text(c["installation_usd"].get<double>()),
-          usd_text(c["spares_usd"].get<double>()), usd_text(v["fees_usd"].get<double>()));
-      text += fmt::format(
-          "    equity IRR {}, project IRR {}, NPV {}, min DSCR {} (month {}); lessor costs {}; "
-          "{}{}{}\n",
-          percent_text(v["equity_irr"]), percent_text(v["project_irr"]),
-          v["npv_usd"].is_number() ? usd_text(v["npv_usd"].get<double>()) : "n/a",
-          v["min_dscr"].is_number() ? fmt::format("{:.2f}", v["min_dscr"].get<double>()) : "n/a",
-          v["min_dscr_month"].get<int>(), usd_text(v["lessor_costs_usd"].get<double>()),
-          v["lessee_default_month"].is_null()
-              ? std::string("no lessee default")
-              : fmt::format("lessee default in month {} ({})", v["lessee_default_month"].get<int>(),
-                            v["recovery"].get<std::string>()),
-          v["covenant_tests"].get<int>() > 0
-              ? fmt::format(", covenant tests failed {} lock-up / {} default of {}",
-                            v["lockup_months"].get<int>(), v["default_covenant_months"].get<int>(),
-                            v["covenant_tests"].get<int>())
-              : std::string(),
-          v["lender_loss_usd"].get<double>() > 0
-              ? ", lender loss " + usd_text(v["lender_loss_usd"].get<double>())
-              : std::string());
-    }
+    for (const auto& v : f["vehicles"])
+      text += vehicle_readable(v);
   if (f.contains("equity_irr"))
     text +=
         fmt::format("  finance: equity IRR {}, project IRR {}, min DSCR {}{}, NPV {}\n",

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -178,4 +179,42 @@ TEST_CASE("vehicle: invalid parameters are all reported") {
   const auto problems = validate(params);
   CHECK(problems.size() == 3);
   CHECK_THROWS_AS(run_vehicle(params), std::invalid_argument);
+}
+
+TEST_CASE("plain lease ledger: rent less the lessor's bills goes to its owners, rows balance") {
+  // Months 2..4 of a lease over 6 ledger months; in month 3 the bills (100 + 30) exceed the rent
+  // (120), so a full-service lessor's owners fund 10; triple-net, the lessee pays them instead.
+  PlainLeaseParams params{.lease = {.start_month = 2, .term_months = 3},
+                          .rent_usd = {0, 0, 120, 120, 120, 0},
+                          .power_usd = {5, 5, 50, 100, 60, 5},
+                          .facility_usd = {1, 1, 20, 30, 20, 1}};
+  for (bool triple_net : {false, true}) {
+    CAPTURE(triple_net);
+    params.lease.triple_net = triple_net;
+    const Ledger ledger = plain_lease_ledger(params);
+    REQUIRE(ledger.size() == 3 * 3);
+    CHECK(ledger_imbalance_usd(ledger) == 0);
+    for (std::size_t i = 0; i < ledger.size(); i += 3) {
+      const LedgerRow &lessor = ledger[i], &lessee = ledger[i + 1], &site = ledger[i + 2];
+      const int m = lessor.month;
+      CAPTURE(m);
+      CHECK(m == 2 + static_cast<int>(i / 3));
+      CHECK(lessor.entity == Entity::lessor);
+      CHECK(lessee.entity == Entity::lessee);
+      CHECK(site.entity == Entity::site_operator);
+      const double rent = params.rent_usd[m], bills = params.power_usd[m] + params.facility_usd[m];
+      CHECK(lessor[FlowKind::lease_income] == rent);
+      CHECK(lessee[FlowKind::lease_payment] == -rent);
+      // The site receives the bills, from the lessor (full-service) or the lessee (triple-net).
+      CHECK(site[FlowKind::power] == params.power_usd[m]);
+      CHECK(site[FlowKind::facility] == params.facility_usd[m]);
+      CHECK(site[FlowKind::site_costs] == -bills);
+      const LedgerRow& payer = triple_net ? lessee : lessor;
+      CHECK(payer[FlowKind::power] + payer[FlowKind::facility] == -bills);
+      const double owners = triple_net ? rent : rent - bills; // 50, -10, 40 full-service
+      CHECK(-lessor[FlowKind::distribution] == std::max(owners, 0.0));
+      CHECK(lessor[FlowKind::equity_contribution] == std::max(-owners, 0.0));
+      CHECK(lessee[FlowKind::lessee_funding] == rent + (triple_net ? bills : 0.0));
+    }
+  }
 }

@@ -5,9 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -406,6 +410,47 @@ TEST_CASE("a scheduled lessee default in month 24: repossession, gap and new lea
     CHECK((repossession < 0) == (m == 24));
   }
   CHECK(saw_market_lessee);
+}
+
+TEST_CASE("one ledger row per month per entity: a vehicle's and a plain lease's site bills merge") {
+  // Two clusters on one site: a vehicle leases c (triple-net), d has a lease without a vehicle
+  // (full-service, so its lessor pays the bills). The site operator is one row a month, and
+  // every dollar of power and facility it receives is paid by some other row of that month.
+  std::string text = small_scenario("      rate: 2.5 USD/GPU/h\n      term: 36 months\n",
+                                    "    - name: m\n      cluster: d\n      lessee: lab\n"
+                                    "      rate: 3 USD/GPU/h\n      term: 24 months\n"
+                                    "      triple_net: false\n" +
+                                        vehicle_block +
+                                        "  site_costs:\n    - site: s\n      kind: ground\n"
+                                        "      capex_per_it_power: 10.7e6 USD/MW\n"
+                                        "      facility_life: 15 yr\n");
+  text.replace(text.find("jobs:"), 5,
+               "  - name: d\n    site: s\n    gpu: H100\n"
+               "    deliveries:\n      - {at: 0 d, gpus: 512}\njobs:");
+  TempDir dir;
+  run_ok(dir, dir.write("s.yaml", text));
+  std::vector<std::string> header;
+  auto rows = read_csv(dir.path("out/ledger.csv"), header);
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  std::map<std::string, std::array<double, 2>> site_receives, others_pay; // power, facility
+  int lessor_rows = 0;
+  for (const auto& row : rows) {
+    INFO("month ", row[0], " ", row[2], " ", row[3]);
+    CHECK(seen.insert({row[0], row[2], row[3]}).second);
+    lessor_rows += row[2] == "lessor";
+    auto& into = row[2] == "site_operator" ? site_receives[row[0]] : others_pay[row[0]];
+    into[0] += number(row[column(header, "power_usd")]);
+    into[1] += number(row[column(header, "facility_usd")]);
+  }
+  CHECK(lessor_rows == 24);
+  REQUIRE(site_receives.size() == 36);
+  for (const auto& [month, received] : site_receives) {
+    INFO("month ", month);
+    CHECK(received[0] > 0);
+    CHECK(received[1] > 0);
+    CHECK(-others_pay[month][0] == doctest::Approx(received[0]).epsilon(1e-12));
+    CHECK(-others_pay[month][1] == doctest::Approx(received[1]).epsilon(1e-12));
+  }
 }
 
 TEST_CASE("capsim run prints the finance headline in human units, and the lease on the cluster") {
