@@ -23,7 +23,32 @@
 // Communications of the ACM 17(9), 1974.
 #pragma once
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A training job's checkpoint parameters with a default (its `checkpoint:` block; `interval` and
+// `size` default to `auto`: Young/Daly, and 14 bytes per model parameter).
+namespace checkpoint_parameter {
+inline constexpr Parameter restart{
+    .key = "restart",
+    .dimension = Dimension::time,
+    .default_si = 300,
+    .min_si = 0,
+    .max_si = 30 * 86400.0,
+    .meaning = "restart overhead after a failure: scheduling, process start, NCCL init (the "
+               "checkpoint read is simulated apart)"};
+inline constexpr Parameter snapshot_bandwidth{
+    .key = "snapshot_bandwidth",
+    .dimension = Dimension::data_rate,
+    .default_si = 25e9,
+    .min_si = 1e6,
+    .max_si = 1e13,
+    .meaning = "per GPU, copy of its state to host memory in an asynchronous checkpoint (about "
+               "half of a PCIe Gen5 x16 link)",
+    .min_exclusive = true};
+inline constexpr Parameter table[] = {restart, snapshot_bandwidth};
+} // namespace checkpoint_parameter
 
 struct CheckpointPlan {
   double interval_s = 0; // tau: compute between two checkpoints

@@ -16,7 +16,34 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A cluster's failure parameters (its `failures:` block).
+namespace failure_parameter {
+inline constexpr Parameter rate{
+    .key = "rate",
+    .dimension = Dimension::rate_per_gpu_time,
+    .default_si = 1.97e-5 / 3600, // the Llama 3 record above
+    .min_si = 0,
+    .max_si = 1.0 / 60,
+    .meaning = "failures per GPU-hour, all causes (the Llama 3 405B record by default)"};
+inline constexpr Parameter repair_time{
+    .key = "repair_time",
+    .dimension = Dimension::time,
+    .default_si = 24 * 3600.0,
+    .min_si = 0,
+    .max_si = 10 * julian_year_s,
+    .meaning = "time a failed host stays down; in orbit, a servicing or reboot policy (by "
+               "default nothing is repaired there)"};
+inline constexpr Parameter permanent_fraction{.key = "permanent_fraction",
+                                              .default_si = 0,
+                                              .min_si = 0,
+                                              .max_si = 1,
+                                              .meaning = "share of failures never repaired"};
+inline constexpr Parameter table[] = {rate, repair_time, permanent_fraction};
+} // namespace failure_parameter
 
 enum class FailureKind { hardware, transient };
 

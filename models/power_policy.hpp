@@ -17,9 +17,22 @@
 #include <cstddef>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 enum class PowerPolicy { cap, shed };
+
+// A site's power-policy parameter.
+namespace power_policy_parameter {
+inline constexpr Parameter min_power_cap{
+    .key = "min_power_cap",
+    .default_si = 0.5,
+    .min_si = 0.1,
+    .max_si = 1,
+    .meaning = "deepest GPU power cap the cap policy applies, as a fraction of TDP"};
+inline constexpr Parameter table[] = {min_power_cap};
+} // namespace power_policy_parameter
 
 // The deepest GPU power cap the policy allows, as a fraction of TDP.
 double deepest_cap(PowerPolicy policy, double min_cap_fraction);

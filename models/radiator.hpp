@@ -51,6 +51,7 @@
 #pragma once
 
 #include "models/orbit.hpp"
+#include "models/parameter.hpp"
 
 #include <string>
 #include <vector>
@@ -59,17 +60,48 @@ namespace capsim {
 
 inline constexpr double stefan_boltzmann_w_per_m2_k4 = 5.670374419e-8;
 
+// The radiator's scenario parameters (an orbital site's `satellite:` block).
+namespace radiator_parameter {
+inline constexpr Parameter emissivity{
+    .key = "emissivity",
+    .default_si = 0.88,
+    .min_si = 0.05,
+    .max_si = 1,
+    .meaning = "infrared emissivity of the radiator's surface, beginning of life"};
+inline constexpr Parameter absorptivity{
+    .key = "absorptivity",
+    .default_si = 0.20,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "share of the sunlight on the radiator that it absorbs"};
+inline constexpr Parameter temperature_limit{
+    .key = "radiator_temperature_limit",
+    .dimension = Dimension::temperature,
+    .default_si = 320,
+    .min_si = 200,
+    .max_si = 400,
+    .meaning = "highest radiator temperature the electronics allow; the radiator is sized for it"};
+inline constexpr Parameter thermal_mass{
+    .key = "thermal_mass",
+    .dimension = Dimension::mass,
+    .default_si = 300,
+    .min_si = 0,
+    .max_si = 1e6,
+    .meaning = "aluminium-equivalent mass the radiator loop heats (900 J/(kg K))"};
+inline constexpr Parameter table[] = {emissivity, absorptivity, temperature_limit, thermal_mass};
+} // namespace radiator_parameter
+
 struct RadiatorParams {
   double area_m2 = 0;
   int sides = 2;
-  double emissivity = 0.88;
-  double solar_absorptivity = 0.20;
+  double emissivity = radiator_parameter::emissivity.default_si;
+  double solar_absorptivity = radiator_parameter::absorptivity.default_si;
   double solar_incidence_cos = 0;
   double earth_view_factor = 0.48;
   double albedo = 0.30;
   double earth_ir_w_per_m2 = 237;
   double sink_temperature_k = 3;
-  double temperature_limit_k = 320;
+  double temperature_limit_k = radiator_parameter::temperature_limit.default_si;
   double heat_capacity_j_per_k = 0;
 };
 std::vector<std::string> validate(const RadiatorParams& params);

@@ -25,6 +25,7 @@
 #pragma once
 
 #include "models/orbit.hpp"
+#include "models/parameter.hpp"
 
 #include <string>
 #include <vector>
@@ -33,11 +34,33 @@ namespace capsim {
 
 enum class ArrayPointing { sun_tracking, single_axis, fixed_orbit_normal };
 
+// The array's scenario parameters (an orbital site's `satellite:` block).
+namespace solar_array_parameter {
+inline constexpr Parameter cell_efficiency{
+    .key = "cell_efficiency",
+    .default_si = 0.30,
+    .min_si = 0.01,
+    .max_si = 0.6,
+    .meaning = "share of the sunlight on a cell turned into electricity, beginning of life"};
+inline constexpr Parameter packing{.key = "packing",
+                                   .default_si = 0.9,
+                                   .min_si = 0.1,
+                                   .max_si = 1,
+                                   .meaning = "share of the array's area covered by cells"};
+inline constexpr Parameter degradation_per_year{
+    .key = "degradation_per_year",
+    .default_si = 0.02,
+    .min_si = 0,
+    .max_si = 0.5,
+    .meaning = "share of the array's output lost each year (compounded)"};
+inline constexpr Parameter table[] = {cell_efficiency, packing, degradation_per_year};
+} // namespace solar_array_parameter
+
 struct SolarArrayParams {
   double area_m2 = 0;
-  double cell_efficiency = 0.30;
-  double packing_factor = 0.9;
-  double degradation_per_year = 0.02;
+  double cell_efficiency = solar_array_parameter::cell_efficiency.default_si;
+  double packing_factor = solar_array_parameter::packing.default_si;
+  double degradation_per_year = solar_array_parameter::degradation_per_year.default_si;
   ArrayPointing pointing = ArrayPointing::sun_tracking;
 };
 std::vector<std::string> validate(const SolarArrayParams& params);

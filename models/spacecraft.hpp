@@ -70,19 +70,88 @@
 
 namespace capsim {
 
+// The spacecraft's scenario parameters (an orbital site's `satellite:` block).
+namespace spacecraft_parameter {
+inline constexpr Parameter array_specific_power{
+    .key = "array_specific_power",
+    .dimension = Dimension::specific_power,
+    .default_si = 100,
+    .min_si = 1,
+    .max_si = 1e4,
+    .meaning = "array output at beginning of life per kg of array"};
+inline constexpr Parameter battery_specific_energy{.key = "battery_specific_energy",
+                                                   .dimension = Dimension::specific_energy,
+                                                   .default_si = 200 * 3600.0,
+                                                   .min_si = 1e4,
+                                                   .max_si = 1e7,
+                                                   .meaning = "battery energy per kg of battery"};
+inline constexpr Parameter depth_of_discharge{
+    .key = "depth_of_discharge",
+    .default_si = 0.4,
+    .min_si = 0.05,
+    .max_si = 1,
+    .meaning = "share of the battery's energy an eclipse may use (LEO cycling)"};
+inline constexpr Parameter round_trip_efficiency{
+    .key = "round_trip_efficiency",
+    .default_si = 0.9,
+    .min_si = 0.5,
+    .max_si = 1,
+    .meaning = "battery energy out / energy in; charge and discharge each take its square root"};
+inline constexpr Parameter radiator_areal_mass{.key = "radiator_areal_mass",
+                                               .dimension = Dimension::areal_mass,
+                                               .default_si = 7.5,
+                                               .min_si = 0.1,
+                                               .max_si = 100,
+                                               .meaning = "radiator mass per m2 of radiator"};
+inline constexpr Parameter housekeeping{
+    .key = "housekeeping",
+    .default_si = 0.05,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "bus, links and pumps, as a share of the compute power"};
+inline constexpr Parameter structure_fraction{
+    .key = "structure_fraction",
+    .default_si = 0.25,
+    .min_si = 0,
+    .max_si = 0.9,
+    .meaning = "structure and bus as a share of the satellite's total mass"};
+inline constexpr Parameter cost_per_watt{
+    .key = "cost_per_watt",
+    .dimension = Dimension::money_per_power,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1e5,
+    .meaning =
+        "satellite (bus) cost per W of beginning-of-life array power, compute hardware apart"};
+inline constexpr Parameter design_life{
+    .key = "design_life",
+    .dimension = Dimension::time,
+    .default_si = 5 * julian_year_s,
+    .min_si = 86400,
+    .max_si = 50 * julian_year_s,
+    .meaning = "life the satellite is sized for (arrays and radiator at end of life)"};
+inline constexpr Parameter table[] = {
+    array_specific_power,  battery_specific_energy, depth_of_discharge,
+    round_trip_efficiency, radiator_areal_mass,     housekeeping,
+    structure_fraction,    cost_per_watt,           design_life};
+} // namespace spacecraft_parameter
+
 struct SpacecraftParams {
   double compute_units = 1;
   double compute_unit_power_w = 0;
   double compute_unit_mass_kg = 0;
-  double housekeeping_power_fraction = 0.05;
-  double array_specific_power_w_per_kg = 100;
-  double battery_specific_energy_j_per_kg = 200 * 3600.0;
-  double battery_depth_of_discharge = 0.4;
+  double housekeeping_power_fraction = spacecraft_parameter::housekeeping.default_si;
+  double array_specific_power_w_per_kg = spacecraft_parameter::array_specific_power.default_si;
+  double battery_specific_energy_j_per_kg =
+      spacecraft_parameter::battery_specific_energy.default_si;
+  double battery_depth_of_discharge = spacecraft_parameter::depth_of_discharge.default_si;
+  // 0.95 each by default here; a scenario sets both to the square root of its
+  // round_trip_efficiency (0.9 by default: 0.9487 each).
   double battery_charge_efficiency = 0.95;
   double battery_discharge_efficiency = 0.95;
-  double radiator_areal_mass_kg_per_m2 = 7.5;
-  double structure_bus_mass_fraction = 0.25;
-  double platform_cost_usd_per_w = 0;
+  double radiator_areal_mass_kg_per_m2 = spacecraft_parameter::radiator_areal_mass.default_si;
+  double structure_bus_mass_fraction = spacecraft_parameter::structure_fraction.default_si;
+  double platform_cost_usd_per_w = spacecraft_parameter::cost_per_watt.default_si;
 };
 std::vector<std::string> validate(const SpacecraftParams& params);
 
@@ -133,12 +202,30 @@ SizingConditions mission_sizing_conditions(const DesignOrbit& orbit, double desi
                                            const RadiatorParams& radiator,
                                            double end_of_life_emissivity);
 
+// The launch's scenario parameters with a default (an orbital site's `launch:` block; price and
+// payload are required).
+namespace launch_parameter {
+inline constexpr Parameter interval{.key = "interval",
+                                    .dimension = Dimension::time,
+                                    .default_si = 7 * 86400.0,
+                                    .min_si = 0,
+                                    .max_si = 10 * julian_year_s,
+                                    .meaning = "time between two launches (the cadence)"};
+inline constexpr Parameter failure_probability{
+    .key = "failure_probability",
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 0.99,
+    .meaning = "chance that a launch loses its satellites (their launch is paid all the same)"};
+inline constexpr Parameter table[] = {interval, failure_probability};
+} // namespace launch_parameter
+
 struct LaunchParams {
   double price_usd_per_kg = 0;
-  double payload_kg = 0;     // per launch, to the operational orbit
-  double interval_s = 0;     // time between launches (cadence)
-  double first_launch_s = 0; // since the scenario epoch
-  double failure_probability = 0;
+  double payload_kg = 0;                                     // per launch, to the operational orbit
+  double interval_s = launch_parameter::interval.default_si; // time between launches (cadence)
+  double first_launch_s = 0;                                 // since the scenario epoch
+  double failure_probability = launch_parameter::failure_probability.default_si;
 };
 std::vector<std::string> validate(const LaunchParams& params);
 

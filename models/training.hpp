@@ -110,7 +110,37 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A training job's parameters with a default (a scenario job; `parameters` and `tokens` are
+// required when the model is given without its architecture).
+namespace training_job_parameter {
+inline constexpr Parameter mfu{
+    .key = "mfu",
+    .default_si = 0.4,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning =
+        "model FLOP utilisation; given, it overrides the step model's (with the architecture)",
+    .min_exclusive = true};
+inline constexpr Parameter batch_tokens{
+    .key = "batch_tokens",
+    .default_si = 4 * 1024 * 1024,
+    .min_si = 1,
+    .max_si = 1e10,
+    .meaning = "tokens per optimiser step (model given without its architecture)"};
+inline constexpr Parameter microbatches{
+    .key = "microbatches",
+    .default_si = 1,
+    .min_si = 1,
+    .max_si = 1e6,
+    .meaning = "microbatches per data-parallel replica per step (gradient accumulation; the "
+               "gradient reduction overlaps only the last one's backward)",
+    .whole = true};
+inline constexpr Parameter table[] = {mfu, batch_tokens, microbatches};
+} // namespace training_job_parameter
 
 enum class Recompute { none, selective, full };
 enum class Attention { fused, unfused };

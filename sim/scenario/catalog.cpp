@@ -109,29 +109,7 @@ static PowerCapCurve read_power_cap_curve(const YAML::Node& node, const std::str
   return curve;
 }
 
-Catalog load_catalog(const std::string& path) {
-  Diagnostics diagnostics(path);
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    diagnostics.error_unlocated(
-        "cannot open the GPU catalogue (give its directory with CAPSIM_CONFIG_DIR, or "
-        "install capsim: PREFIX/share/capsim/configs)");
-    diagnostics.throw_if_any();
-  } catch (const YAML::ParserException& e) {
-    diagnostics.error(e.mark, "YAML syntax: " + e.msg);
-    diagnostics.throw_if_any();
-  }
-  Catalog catalog;
-  catalog.file = path;
-  MapReader top(root, "the GPU catalogue", diagnostics);
-  YAML::Node gpus = top.sequence("gpus", Need::required);
-  YAML::Node systems = top.sequence("systems", Need::required);
-  YAML::Node fabrics = top.sequence("fabrics", Need::optional);
-  YAML::Node non_gpu = top.mapping("non_gpu_it", Need::optional);
-  top.finish();
-
+static void read_fabrics(const YAML::Node& fabrics, Catalog& catalog, Diagnostics& diagnostics) {
   for (const auto& node : fabrics) {
     MapReader r(node, "fabric entry", diagnostics);
     FabricSpec fabric;
@@ -148,20 +126,22 @@ Catalog load_catalog(const std::string& path) {
       diagnostics.error(node, "fabric '" + fabric.name + "' is listed twice");
     catalog.fabrics.push_back(std::move(fabric));
   }
-  if (non_gpu.IsDefined()) {
-    MapReader r(non_gpu, "non_gpu_it", diagnostics);
-    r.string("source", Need::required);
-    catalog.storage_bytes_per_gpu =
-        r.quantity_in("storage_per_gpu", Dimension::data, Need::required, 0, 1e18).value_or(0);
-    catalog.storage_w_per_byte =
-        r.quantity_in("storage_power_per_pb", Dimension::power, Need::required, 0, 1e9)
-            .value_or(0) /
-        1e15;
-    catalog.other_it_w_per_gpu =
-        r.quantity_in("other_power_per_gpu", Dimension::power, Need::required, 0, 1e6).value_or(0);
-    r.finish();
-  }
+}
 
+static void read_non_gpu_it(const YAML::Node& non_gpu, Catalog& catalog, Diagnostics& diagnostics) {
+  MapReader r(non_gpu, "non_gpu_it", diagnostics);
+  r.string("source", Need::required);
+  catalog.storage_bytes_per_gpu =
+      r.quantity_in("storage_per_gpu", Dimension::data, Need::required, 0, 1e18).value_or(0);
+  catalog.storage_w_per_byte =
+      r.quantity_in("storage_power_per_pb", Dimension::power, Need::required, 0, 1e9).value_or(0) /
+      1e15;
+  catalog.other_it_w_per_gpu =
+      r.quantity_in("other_power_per_gpu", Dimension::power, Need::required, 0, 1e6).value_or(0);
+  r.finish();
+}
+
+static void read_gpus(const YAML::Node& gpus, Catalog& catalog, Diagnostics& diagnostics) {
   for (const auto& node : gpus) {
     MapReader r(node, "GPU entry", diagnostics);
     GpuEntry entry;
@@ -193,7 +173,9 @@ Catalog load_catalog(const std::string& path) {
       diagnostics.error(node, "GPU '" + entry.spec.name + "' is listed twice");
     catalog.gpus.push_back(std::move(entry));
   }
+}
 
+static void read_systems(const YAML::Node& systems, Catalog& catalog, Diagnostics& diagnostics) {
   for (const auto& node : systems) {
     MapReader r(node, "system entry", diagnostics);
     SystemSpec system;
@@ -226,6 +208,34 @@ Catalog load_catalog(const std::string& path) {
                         what + "unknown GPU '" + system.gpu + "'; known: " + catalog.gpu_names());
     catalog.systems.push_back(std::move(system));
   }
+}
+
+Catalog load_catalog(const std::string& path) {
+  Diagnostics diagnostics(path);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    diagnostics.error_unlocated(
+        "cannot open the GPU catalogue (give its directory with CAPSIM_CONFIG_DIR, or "
+        "install capsim: PREFIX/share/capsim/configs)");
+    diagnostics.throw_if_any();
+  } catch (const YAML::ParserException& e) {
+    diagnostics.error(e.mark, "YAML syntax: " + e.msg);
+    diagnostics.throw_if_any();
+  }
+  Catalog catalog;
+  catalog.file = path;
+  MapReader top(root, "the GPU catalogue", diagnostics);
+  YAML::Node gpus = top.sequence("gpus", Need::required);
+  YAML::Node systems = top.sequence("systems", Need::required);
+  YAML::Node fabrics = top.sequence("fabrics", Need::optional);
+  YAML::Node non_gpu = top.mapping("non_gpu_it", Need::optional);
+  top.finish();
+  read_fabrics(fabrics, catalog, diagnostics);
+  if (non_gpu.IsDefined()) read_non_gpu_it(non_gpu, catalog, diagnostics);
+  read_gpus(gpus, catalog, diagnostics);
+  read_systems(systems, catalog, diagnostics);
   diagnostics.throw_if_any();
   return catalog;
 }

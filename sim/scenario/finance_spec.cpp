@@ -671,78 +671,86 @@ private:
     if (site && s_.sites[*site].capex_usd > 0)
       d_.error(site_node, what + ": site '" + s_.sites[*site].name +
                               "' also has a capex; give its facility cost in one place");
-    if (c.kind == SiteCostKind::ground) {
-      c.ground.it_capacity_w =
-          r.quantity_in("it_capacity", Dimension::power, Need::optional, 0, 1e12, true).value_or(0);
-      c.ground.facility_capex_usd_per_w =
-          r.quantity_in("capex_per_it_power", Dimension::money_per_power, Need::optional, 0, 1e3)
-              .value_or(0);
-      c.ground.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
-                                               100 * julian_year_s, true)
-                                     .value_or(c.ground.facility_life_s);
-      c.ground.hardware_capex_usd =
-          r.quantity_in("hardware_capex", Dimension::money, Need::optional, 0, max_money_usd)
-              .value_or(0);
-      c.ground.hardware_life_s = r.quantity_in("hardware_life", Dimension::time, Need::optional, 0,
-                                               50 * julian_year_s, true)
-                                     .value_or(c.ground.hardware_life_s);
-      c.ground.maintenance_fraction_per_year =
-          r.quantity_in("maintenance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-      c.ground.wue_m3_per_j =
-          r.quantity_in("wue", Dimension::volume_per_energy, Need::optional, 0, 1e-6).value_or(0);
-      c.ground.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
-    } else {
-      // Defaults come from the orbital site itself: its satellites as sized at load, its
-      // platform cost per W and its launcher's price.
-      const SiteSpec* orbit = orbital_site ? &s_.sites[*site] : nullptr;
-      const Need from_site = orbit ? Need::optional : Need::required;
-      c.orbital.satellites =
-          r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
-              // with the spares policy, the spare satellites are capital too
-              .value_or(orbit ? orbit->satellites +
-                                    (orbit->orbital.replacement == ReplacementPolicy::spares
-                                         ? orbit->orbital.spares
-                                         : 0)
-                              : 0);
-      c.orbital.satellite_power_w =
-          r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
-              // The one platform cost basis: USD per W of beginning-of-life array power
-              // (models/spacecraft.hpp), as the run's own platform_cost_usd.
-              .value_or(orbit ? orbit->satellite.array_power_bol_w : 0);
-      c.orbital.satellite_cost_usd_per_w =
-          r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
-              .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
-      c.orbital.compute_hardware_usd_per_satellite =
-          r.quantity_in("hardware_per_satellite", Dimension::money, Need::optional, 0,
-                        max_money_usd)
-              .value_or(0);
-      c.orbital.satellite_mass_kg =
-          r.quantity_in("satellite_mass", Dimension::mass, from_site, 0, 1e7, true)
-              .value_or(orbit ? orbit->satellite.total_mass_kg : 0);
-      c.orbital.launch_usd_per_kg =
-          r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
-              .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
-      c.orbital.satellite_life_s =
-          r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * julian_year_s,
-                        true)
-              .value_or(orbit ? orbit->orbital.design_life_s : c.orbital.satellite_life_s);
-      c.orbital.annual_replacement_fraction =
-          r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-      if (orbit && orbit->orbital.replacement == ReplacementPolicy::spares &&
-          c.orbital.annual_replacement_fraction > 0)
-        d_.error(r.peek("replacement"),
-                 "finance site_costs " + s_.sites[*site].name +
-                     ": replacement (a yearly fraction) would count replacements twice: the site's "
-                     "satellites are replaced by the spares policy, whose launches the run "
-                     "simulates and costs; drop it");
-      c.orbital.ground_segment_usd =
-          r.quantity_in("ground_segment", Dimension::money, Need::optional, 0, max_money_usd)
-              .value_or(0);
-      c.orbital.insurance_fraction =
-          r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    }
+    if (c.kind == SiteCostKind::ground)
+      read_ground_site_cost(r, c.ground);
+    else
+      read_orbital_site_cost(r, site, orbital_site, c.orbital);
     r.finish();
     f_.site_costs.push_back(c);
+  }
+
+  // A ground site's facility: capacity, capex and life, hardware, maintenance, water.
+  void read_ground_site_cost(MapReader& r, GroundTcoParams& ground) {
+    ground.it_capacity_w =
+        r.quantity_in("it_capacity", Dimension::power, Need::optional, 0, 1e12, true).value_or(0);
+    ground.facility_capex_usd_per_w =
+        r.quantity_in("capex_per_it_power", Dimension::money_per_power, Need::optional, 0, 1e3)
+            .value_or(0);
+    ground.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
+                                           100 * julian_year_s, true)
+                                 .value_or(ground.facility_life_s);
+    ground.hardware_capex_usd =
+        r.quantity_in("hardware_capex", Dimension::money, Need::optional, 0, max_money_usd)
+            .value_or(0);
+    ground.hardware_life_s =
+        r.quantity_in("hardware_life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true)
+            .value_or(ground.hardware_life_s);
+    ground.maintenance_fraction_per_year =
+        r.quantity_in("maintenance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    ground.wue_m3_per_j =
+        r.quantity_in("wue", Dimension::volume_per_energy, Need::optional, 0, 1e-6).value_or(0);
+    ground.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
+  }
+
+  void read_orbital_site_cost(MapReader& r, std::optional<std::size_t> site, bool orbital_site,
+                              OrbitalTcoParams& orbital) {
+    // Defaults come from the orbital site itself: its satellites as sized at load, its
+    // platform cost per W and its launcher's price.
+    const SiteSpec* orbit = orbital_site ? &s_.sites[*site] : nullptr;
+    const Need from_site = orbit ? Need::optional : Need::required;
+    orbital.satellites =
+        r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
+            // with the spares policy, the spare satellites are capital too
+            .value_or(orbit ? orbit->satellites +
+                                  (orbit->orbital.replacement == ReplacementPolicy::spares
+                                       ? orbit->orbital.spares
+                                       : 0)
+                            : 0);
+    orbital.satellite_power_w =
+        r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
+            // The one platform cost basis: USD per W of beginning-of-life array power
+            // (models/spacecraft.hpp), as the run's own platform_cost_usd.
+            .value_or(orbit ? orbit->satellite.array_power_bol_w : 0);
+    orbital.satellite_cost_usd_per_w =
+        r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
+            .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
+    orbital.compute_hardware_usd_per_satellite =
+        r.quantity_in("hardware_per_satellite", Dimension::money, Need::optional, 0, max_money_usd)
+            .value_or(0);
+    orbital.satellite_mass_kg =
+        r.quantity_in("satellite_mass", Dimension::mass, from_site, 0, 1e7, true)
+            .value_or(orbit ? orbit->satellite.total_mass_kg : 0);
+    orbital.launch_usd_per_kg =
+        r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
+            .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
+    orbital.satellite_life_s =
+        r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * julian_year_s,
+                      true)
+            .value_or(orbit ? orbit->orbital.design_life_s : orbital.satellite_life_s);
+    orbital.annual_replacement_fraction =
+        r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    if (orbit && orbit->orbital.replacement == ReplacementPolicy::spares &&
+        orbital.annual_replacement_fraction > 0)
+      d_.error(r.peek("replacement"),
+               "finance site_costs " + s_.sites[*site].name +
+                   ": replacement (a yearly fraction) would count replacements twice: the site's "
+                   "satellites are replaced by the spares policy, whose launches the run "
+                   "simulates and costs; drop it");
+    orbital.ground_segment_usd =
+        r.quantity_in("ground_segment", Dimension::money, Need::optional, 0, max_money_usd)
+            .value_or(0);
+    orbital.insurance_fraction =
+        r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
   }
 
   template <typename Named>

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -90,6 +91,209 @@ bool read_length(MapReader& r, const char* key, const std::string& what, Diagnos
   return true;
 }
 
+const ClusterSpec* find_cluster(MapReader& r, const Scenario& s, const std::string& what,
+                                Diagnostics& d) {
+  YAML::Node c = r.child("cluster", Need::required);
+  if (!c.IsDefined() || !c.IsScalar()) return nullptr;
+  const ClusterSpec* cluster = nullptr;
+  for (const auto& item : s.clusters)
+    if (item.name == c.Scalar()) cluster = &item;
+  if (!cluster) {
+    std::string names;
+    for (const auto& item : s.clusters)
+      names += (names.empty() ? "" : ", ") + item.name;
+    d.error(c, what + " refers to unknown cluster '" + c.Scalar() +
+                   "' (clusters: " + (names.empty() ? "none" : names) + ")");
+  }
+  return cluster;
+}
+
+void read_layout(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                 InferenceSpec& j) {
+  MapReader l(node, what + " layout", d);
+  auto degree = [&](const char* key, int fallback) {
+    return static_cast<int>(l.integer(key, Need::optional, 1, 4096).value_or(fallback));
+  };
+  j.layout.tensor = degree("tp", 1);
+  j.layout.pipeline = degree("pp", 1);
+  j.layout.expert = degree("ep", 1);
+  if (auto q = l.one_of("quantization", Need::optional, {"bf16", "fp8", "fp4"}))
+    j.layout.quantization = *parse_quantization(*q);
+  j.layout.batch_limit =
+      static_cast<int>(l.integer("batch_limit", Need::optional, 1, 1 << 20).value_or(2048));
+  l.finish();
+}
+
+void read_requests(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                   InferenceSpec& j) {
+  MapReader q(node, what + " requests", d);
+  j.shape.prompt_tokens = 1;
+  j.shape.output_tokens = 1;
+  read_length(q, "prompt_tokens", what, d, j.shape.prompt_tokens, j.shape.prompt_tokens_cv);
+  const bool output_distribution =
+      read_length(q, "output_tokens", what, d, j.shape.output_tokens, j.shape.output_tokens_cv);
+  if (q.has("output_tokens_cv")) {
+    YAML::Node cv_node = q.peek("output_tokens_cv");
+    const double cv =
+        q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
+            .value_or(0);
+    if (output_distribution)
+      d.error(cv_node, what + ": output_tokens is a distribution, which gives its own "
+                              "variation: drop output_tokens_cv");
+    else
+      j.shape.output_tokens_cv = cv;
+  }
+  q.finish();
+}
+
+// A demand `file:` of requests_per_s rows (times relative, or UTC aligned by the epoch).
+void read_demand_file(const YAML::Node& file_node, const std::string& name, const std::string& what,
+                      Diagnostics& d, std::optional<double> epoch_unix_s, InferenceSpec& j) {
+  j.demand.file = resolve_path(name, d.file());
+  std::ifstream in(j.demand.file, std::ios::binary);
+  if (!in) {
+    d.error(file_node, what + ": cannot open demand file '" + j.demand.file + "'");
+    return;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  SeriesCsv csv = parse_series_csv(
+      text.str(),
+      SeriesColumn{.name = "requests_per_s", .unit = "requests/s", .min = 0, .max = 1e9});
+  for (const auto& e : csv.errors)
+    d.error_in(j.demand.file, e.line, e.column, e.message);
+  if (csv.ok() && csv.utc && !epoch_unix_s)
+    d.error(file_node, what + ": '" + j.demand.file +
+                           "' has UTC timestamps: give the scenario an epoch (epoch: "
+                           "2026-01-05T00:00:00Z) to align it");
+  else if (csv.ok()) {
+    const double start = csv.utc ? *epoch_unix_s : 0;
+    for (SeriesSample sample : csv.samples) {
+      sample.time_s -= start;
+      j.demand.samples.push_back(sample);
+    }
+  }
+}
+
+// `demand:` a file, or a rate with daily and weekly profiles.
+void read_demand(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                 std::optional<double> epoch_unix_s, InferenceSpec& j) {
+  MapReader m(node, what + " demand", d);
+  j.demand.step_s =
+      m.quantity_in("step", Dimension::time, Need::optional, 60, 86400).value_or(3600);
+  if (m.has("file")) {
+    YAML::Node file_node = m.peek("file");
+    auto name = m.string("file", Need::required);
+    if (m.has("rate") || m.has("daily") || m.has("weekly"))
+      d.error(node, what + ": demand takes a file, or a rate with daily and weekly "
+                           "profiles, not both");
+    if (name) read_demand_file(file_node, *name, what, d, epoch_unix_s, j);
+  } else {
+    j.demand.rate_per_s =
+        m.quantity_in("rate", Dimension::frequency, Need::required, 0, 1e9).value_or(0);
+    read_profile(m, "daily", 24, what, d, j.demand.daily.data());
+    read_profile(m, "weekly", 7, what, d, j.demand.weekly.data());
+  }
+  m.finish();
+}
+
+void read_targets(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                  InferenceSpec& j) {
+  MapReader t(node, what + " targets", d);
+  auto target = [&](const char* key) {
+    return t.quantity_in(key, Dimension::time, Need::optional, 0, 3600, true).value_or(0);
+  };
+  j.targets.ttft_p50_s = target("ttft_p50");
+  j.targets.ttft_p99_s = target("ttft_p99");
+  j.targets.tpot_p50_s = target("tpot_p50");
+  j.targets.tpot_p99_s = target("tpot_p99");
+  if (j.targets.ttft_p99_s <= 0 || j.targets.tpot_p99_s <= 0)
+    d.error(node, what + ": targets need at least ttft_p99 and tpot_p99");
+  t.finish();
+}
+
+void read_replicas(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                   InferenceSpec& j) {
+  if (!node.IsMap()) {
+    d.error(node, what + ": replicas is a mapping: {fixed: N} or {min: A, max: B, "
+                         "scale_up_delay: 10 min}");
+    return;
+  }
+  MapReader p(node, what + " replicas", d);
+  if (p.has("fixed")) {
+    j.replicas.fixed = static_cast<int>(p.integer("fixed", Need::required, 1, 1000000).value_or(1));
+    if (p.has("min") || p.has("max"))
+      d.error(node, what + ": replicas are fixed, or autoscaled within min and max");
+  } else {
+    j.replicas.autoscaled = true;
+    j.replicas.min = static_cast<int>(p.integer("min", Need::required, 0, 1000000).value_or(0));
+    j.replicas.max = static_cast<int>(p.integer("max", Need::required, 1, 1000000).value_or(1));
+    if (j.replicas.min > j.replicas.max) d.error(node, what + ": replicas min is above max");
+  }
+  j.replicas.scale_up_delay_s =
+      p.quantity_in("scale_up_delay", Dimension::time, Need::optional, 0, 86400)
+          .value_or(j.replicas.scale_up_delay_s);
+  p.finish();
+}
+
+// The round trip a request travels: the user's latency both ways, and at an orbital site the
+// farthest ground station's slant range and an inter-satellite hop.
+void set_network(const YAML::Node& node, const Scenario& s, const ClusterSpec& cluster,
+                 const std::string& what, Diagnostics& d, InferenceSpec& j) {
+  auto site = std::find_if(s.sites.begin(), s.sites.end(),
+                           [&](const SiteSpec& x) { return x.name == cluster.site; });
+  j.network_rtt_s = 2 * j.user_latency_s;
+  if (site == s.sites.end() || site->kind != SiteKind::orbital) return;
+  j.orbital = true;
+  const OrbitalSpec& o = site->orbital;
+  if (o.stations.empty())
+    d.error(node, what + ": cluster '" + cluster.name + "' is at orbital site '" + site->name +
+                      "', which has no ground_stations: no request could reach it");
+  for (const NamedGroundStation& g : o.stations)
+    j.slant_range_m =
+        std::max(j.slant_range_m, slant_range_m(o.orbit.altitude_m, g.station.min_elevation_rad));
+  j.network_rtt_s += 2 * (j.slant_range_m / speed_of_light_m_per_s + o.isl_latency_s);
+}
+
+// The layout on the cluster's GPUs: it must fit, and tile the cluster's hosts; the replicas must
+// fit the cluster.
+void place_replicas(const ServingHardware& hw, const ClusterSpec& cluster, const YAML::Node& where,
+                    const YAML::Node& replicas_node, const std::string& what, Diagnostics& d,
+                    InferenceSpec& j) {
+  auto problems = validate(j.model, hw, j.layout);
+  for (const auto& problem : validate(j.shape))
+    problems.push_back(problem);
+  for (const auto& problem : problems)
+    d.error(where, what + " layout: " + problem);
+  const int g = j.layout.gpus(), h = cluster.gpus_per_host;
+  if (g % h != 0 && h % g != 0)
+    d.error(where, fmt::format("{}: a replica of {} GPUs does not tile hosts of {} GPUs "
+                               "(one must divide the other)",
+                               what, g, h));
+  else {
+    j.hosts_per_replica = std::max(1, g / h);
+    j.replicas_per_host = std::max(1, h / g);
+  }
+  if (problems.empty()) {
+    ServingMemory memory = serving_memory(j.model, hw, j.layout, j.shape);
+    if (!memory.fits())
+      d.error(where, fmt::format("{}: the model does not fit a replica of {} {} GPUs "
+                                 "({:.3g} GB of weights per GPU of {:.3g} GB)",
+                                 what, g, cluster.gpu.name, memory.weight_bytes / 1e9,
+                                 memory.usable_bytes / 1e9));
+    else
+      j.profile = replica_profile(j.model, hw, j.layout, default_serving_efficiency(hw.generation),
+                                  j.shape);
+  }
+  const long long replica_cap = cluster.total_gpus / g * 1; // every GPU of the cluster in replicas
+  const int most = j.replicas.autoscaled ? j.replicas.max : j.replicas.fixed;
+  if (replica_cap < most)
+    d.error(replicas_node, fmt::format("{}: {} replicas of {} GPUs need {} GPUs; cluster '{}' "
+                                       "only ever has {}",
+                                       what, most, g, static_cast<long long>(most) * g,
+                                       cluster.name, cluster.total_gpus));
+}
+
 } // namespace
 
 InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diagnostics& d,
@@ -100,219 +304,43 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   const std::string what = "inference job '" + j.name + "'";
   r.rename(what);
   r.one_of("kind", Need::required, {"training", "inference"});
-  const ClusterSpec* cluster = nullptr;
-  if (YAML::Node c = r.child("cluster", Need::required); c.IsDefined() && c.IsScalar()) {
-    for (const auto& item : s.clusters)
-      if (item.name == c.Scalar()) cluster = &item;
-    if (!cluster) {
-      std::string names;
-      for (const auto& item : s.clusters)
-        names += (names.empty() ? "" : ", ") + item.name;
-      d.error(c, what + " refers to unknown cluster '" + c.Scalar() +
-                     "' (clusters: " + (names.empty() ? "none" : names) + ")");
-    } else {
-      j.cluster = cluster->name;
-    }
-  }
+  const ClusterSpec* cluster = find_cluster(r, s, what, d);
+  if (cluster) j.cluster = cluster->name;
   j.start_s = r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
   j.priority = static_cast<int>(
       r.integer("priority", Need::optional, -1000000, 1000000).value_or(j.priority));
   j.user_latency_s =
       r.quantity_in("user_latency", Dimension::time, Need::optional, 0, 10).value_or(0);
-
   YAML::Node model_node = r.mapping("model", Need::required);
   if (model_node.IsDefined()) {
     MapReader m(model_node, what + " model", d);
     j.model = read_serving_model(m, d, what + " model");
     m.finish();
   }
-
   YAML::Node layout_node = r.mapping("layout", Need::optional);
-  if (layout_node.IsDefined()) {
-    MapReader l(layout_node, what + " layout", d);
-    auto degree = [&](const char* key, int fallback) {
-      return static_cast<int>(l.integer(key, Need::optional, 1, 4096).value_or(fallback));
-    };
-    j.layout.tensor = degree("tp", 1);
-    j.layout.pipeline = degree("pp", 1);
-    j.layout.expert = degree("ep", 1);
-    if (auto q = l.one_of("quantization", Need::optional, {"bf16", "fp8", "fp4"}))
-      j.layout.quantization = *parse_quantization(*q);
-    j.layout.batch_limit =
-        static_cast<int>(l.integer("batch_limit", Need::optional, 1, 1 << 20).value_or(2048));
-    l.finish();
-  }
-
-  YAML::Node requests_node = r.mapping("requests", Need::required);
-  if (requests_node.IsDefined()) {
-    MapReader q(requests_node, what + " requests", d);
-    j.shape.prompt_tokens = 1;
-    j.shape.output_tokens = 1;
-    read_length(q, "prompt_tokens", what, d, j.shape.prompt_tokens, j.shape.prompt_tokens_cv);
-    const bool output_distribution =
-        read_length(q, "output_tokens", what, d, j.shape.output_tokens, j.shape.output_tokens_cv);
-    if (q.has("output_tokens_cv")) {
-      YAML::Node cv_node = q.peek("output_tokens_cv");
-      const double cv =
-          q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
-              .value_or(0);
-      if (output_distribution)
-        d.error(cv_node, what + ": output_tokens is a distribution, which gives its own "
-                                "variation: drop output_tokens_cv");
-      else
-        j.shape.output_tokens_cv = cv;
-    }
-    q.finish();
-  }
-
+  if (layout_node.IsDefined()) read_layout(layout_node, what, d, j);
+  if (YAML::Node requests = r.mapping("requests", Need::required); requests.IsDefined())
+    read_requests(requests, what, d, j);
   j.demand.daily.fill(1);
   j.demand.weekly.fill(1);
   j.demand.epoch_unix_s = epoch_unix_s.value_or(0);
-  YAML::Node demand_node = r.mapping("demand", Need::required);
-  if (demand_node.IsDefined()) {
-    MapReader m(demand_node, what + " demand", d);
-    j.demand.step_s =
-        m.quantity_in("step", Dimension::time, Need::optional, 60, 86400).value_or(3600);
-    if (m.has("file")) {
-      YAML::Node file_node = m.peek("file");
-      auto name = m.string("file", Need::required);
-      if (m.has("rate") || m.has("daily") || m.has("weekly"))
-        d.error(demand_node, what + ": demand takes a file, or a rate with daily and weekly "
-                                    "profiles, not both");
-      if (name) {
-        j.demand.file = resolve_path(*name, d.file());
-        std::ifstream in(j.demand.file, std::ios::binary);
-        if (!in) {
-          d.error(file_node, what + ": cannot open demand file '" + j.demand.file + "'");
-        } else {
-          std::ostringstream text;
-          text << in.rdbuf();
-          SeriesCsv csv = parse_series_csv(
-              text.str(),
-              SeriesColumn{.name = "requests_per_s", .unit = "requests/s", .min = 0, .max = 1e9});
-          for (const auto& e : csv.errors)
-            d.error_in(j.demand.file, e.line, e.column, e.message);
-          if (csv.ok() && csv.utc && !epoch_unix_s)
-            d.error(file_node, what + ": '" + j.demand.file +
-                                   "' has UTC timestamps: give the scenario an epoch (epoch: "
-                                   "2026-01-05T00:00:00Z) to align it");
-          else if (csv.ok()) {
-            const double start = csv.utc ? *epoch_unix_s : 0;
-            for (SeriesSample sample : csv.samples) {
-              sample.time_s -= start;
-              j.demand.samples.push_back(sample);
-            }
-          }
-        }
-      }
-    } else {
-      j.demand.rate_per_s =
-          m.quantity_in("rate", Dimension::frequency, Need::required, 0, 1e9).value_or(0);
-      read_profile(m, "daily", 24, what, d, j.demand.daily.data());
-      read_profile(m, "weekly", 7, what, d, j.demand.weekly.data());
-    }
-    m.finish();
-  }
-
-  YAML::Node targets_node = r.mapping("targets", Need::required);
-  if (targets_node.IsDefined()) {
-    MapReader t(targets_node, what + " targets", d);
-    auto target = [&](const char* key) {
-      return t.quantity_in(key, Dimension::time, Need::optional, 0, 3600, true).value_or(0);
-    };
-    j.targets.ttft_p50_s = target("ttft_p50");
-    j.targets.ttft_p99_s = target("ttft_p99");
-    j.targets.tpot_p50_s = target("tpot_p50");
-    j.targets.tpot_p99_s = target("tpot_p99");
-    if (j.targets.ttft_p99_s <= 0 || j.targets.tpot_p99_s <= 0)
-      d.error(targets_node, what + ": targets need at least ttft_p99 and tpot_p99");
-    t.finish();
-  }
-
+  if (YAML::Node demand = r.mapping("demand", Need::required); demand.IsDefined())
+    read_demand(demand, what, d, epoch_unix_s, j);
+  if (YAML::Node targets = r.mapping("targets", Need::required); targets.IsDefined())
+    read_targets(targets, what, d, j);
   YAML::Node replicas_node = r.child("replicas", Need::required);
-  if (replicas_node.IsDefined() && replicas_node.IsMap()) {
-    MapReader p(replicas_node, what + " replicas", d);
-    if (p.has("fixed")) {
-      j.replicas.fixed =
-          static_cast<int>(p.integer("fixed", Need::required, 1, 1000000).value_or(1));
-      if (p.has("min") || p.has("max"))
-        d.error(replicas_node, what + ": replicas are fixed, or autoscaled within min and max");
-    } else {
-      j.replicas.autoscaled = true;
-      j.replicas.min = static_cast<int>(p.integer("min", Need::required, 0, 1000000).value_or(0));
-      j.replicas.max = static_cast<int>(p.integer("max", Need::required, 1, 1000000).value_or(1));
-      if (j.replicas.min > j.replicas.max)
-        d.error(replicas_node, what + ": replicas min is above max");
-    }
-    j.replicas.scale_up_delay_s =
-        p.quantity_in("scale_up_delay", Dimension::time, Need::optional, 0, 86400)
-            .value_or(j.replicas.scale_up_delay_s);
-    p.finish();
-  } else if (replicas_node.IsDefined()) {
-    d.error(replicas_node, what + ": replicas is a mapping: {fixed: N} or {min: A, max: B, "
-                                  "scale_up_delay: 10 min}");
-  }
-
-  // The layout on the cluster's GPUs: it must fit, and tile the cluster's hosts.
+  if (replicas_node.IsDefined()) read_replicas(replicas_node, what, d, j);
   if (cluster && model_node.IsDefined() && j.model.layers > 0) {
-    const YAML::Node& where = layout_node.IsDefined() ? layout_node : model_node;
-    auto site = std::find_if(s.sites.begin(), s.sites.end(),
-                             [&](const SiteSpec& x) { return x.name == cluster->site; });
-    j.network_rtt_s = 2 * j.user_latency_s;
-    if (site != s.sites.end() && site->kind == SiteKind::orbital) {
-      j.orbital = true;
-      const OrbitalSpec& o = site->orbital;
-      if (o.stations.empty())
-        d.error(node, what + ": cluster '" + cluster->name + "' is at orbital site '" + site->name +
-                          "', which has no ground_stations: no request could reach it");
-      for (const NamedGroundStation& g : o.stations)
-        j.slant_range_m = std::max(j.slant_range_m,
-                                   slant_range_m(o.orbit.altitude_m, g.station.min_elevation_rad));
-      j.network_rtt_s += 2 * (j.slant_range_m / speed_of_light_m_per_s + o.isl_latency_s);
-    }
-    ServingHardware hw;
-    bool have_hw = true;
+    set_network(node, s, *cluster, what, d, j);
+    std::optional<ServingHardware> hw;
     try {
       hw = serving_hardware(cluster->gpu);
     } catch (const std::exception& e) {
       d.error(r.node(), what + ": " + e.what());
-      have_hw = false;
     }
-    if (have_hw) {
-      auto problems = validate(j.model, hw, j.layout);
-      for (const auto& problem : validate(j.shape))
-        problems.push_back(problem);
-      for (const auto& problem : problems)
-        d.error(where, what + " layout: " + problem);
-      const int g = j.layout.gpus(), h = cluster->gpus_per_host;
-      if (g % h != 0 && h % g != 0)
-        d.error(where, fmt::format("{}: a replica of {} GPUs does not tile hosts of {} GPUs "
-                                   "(one must divide the other)",
-                                   what, g, h));
-      else {
-        j.hosts_per_replica = std::max(1, g / h);
-        j.replicas_per_host = std::max(1, h / g);
-      }
-      if (problems.empty()) {
-        ServingMemory memory = serving_memory(j.model, hw, j.layout, j.shape);
-        if (!memory.fits())
-          d.error(where, fmt::format("{}: the model does not fit a replica of {} {} GPUs "
-                                     "({:.3g} GB of weights per GPU of {:.3g} GB)",
-                                     what, g, cluster->gpu.name, memory.weight_bytes / 1e9,
-                                     memory.usable_bytes / 1e9));
-        else
-          j.profile = replica_profile(j.model, hw, j.layout,
-                                      default_serving_efficiency(hw.generation), j.shape);
-      }
-      const long long replica_cap =
-          cluster->total_gpus / g * 1; // every GPU of the cluster in replicas
-      const int most = j.replicas.autoscaled ? j.replicas.max : j.replicas.fixed;
-      if (replica_cap < most)
-        d.error(replicas_node, fmt::format("{}: {} replicas of {} GPUs need {} GPUs; cluster '{}' "
-                                           "only ever has {}",
-                                           what, most, g, static_cast<long long>(most) * g,
-                                           cluster->name, cluster->total_gpus));
-    }
+    if (hw)
+      place_replicas(*hw, *cluster, layout_node.IsDefined() ? layout_node : model_node,
+                     replicas_node, what, d, j);
   }
   r.finish();
   return j;

@@ -30,9 +30,6 @@ constexpr double max_horizon_s = 50 * julian_year_s;
 constexpr long long max_gpus = 100'000'000;
 constexpr double min_output_interval_s = 1;
 constexpr double max_outputs_rows = 5e6;
-constexpr double default_failure_rate_per_gpu_s = 1.97e-5 / 3600; // Llama 3 405B, 54-day run
-constexpr double default_repair_time_s = 24 * 3600;
-constexpr double default_restart_overhead_s = 300;
 constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
 constexpr double never_s = std::numeric_limits<double>::infinity();
 
@@ -311,9 +308,7 @@ private:
         r.one_of("power_policy", Need::optional, {"cap", "shed"}).value_or("cap") == "shed"
             ? PowerPolicy::shed
             : PowerPolicy::cap;
-    site.min_cap_fraction =
-        r.quantity_in("min_power_cap", Dimension::dimensionless, Need::optional, 0.1, 1.0)
-            .value_or(0.5);
+    site.min_cap_fraction = r.quantity(power_policy_parameter::min_power_cap);
     if (YAML::Node storage = r.mapping("storage", Need::optional); storage.IsDefined()) {
       MapReader st(storage, what + " storage", d_);
       site.storage_bytes_per_s =
@@ -337,6 +332,32 @@ private:
     const SiteSpec* site = resolve(r.child("site", Need::required), s.sites, "site", what);
     if (site) c.site = site->name;
     const bool orbital = site && site->kind == SiteKind::orbital;
+    read_gpu_and_system(r, what, c);
+    read_non_gpu_it(r, node, what, orbital, c);
+    c.gpus_per_host = static_cast<int>(r.integer("gpus_per_host", Need::optional, 1, 1'000'000)
+                                           .value_or(c.system.gpus > 0 ? c.system.gpus : 8));
+    if (orbital)
+      read_satellites(r, what, c);
+    else if (YAML::Node deliveries = r.sequence("deliveries", Need::required);
+             deliveries.IsDefined())
+      read_deliveries(deliveries, what, c);
+    if (c.total_gpus > max_gpus)
+      d_.error(node, what + " totals " + std::to_string(c.total_gpus) +
+                         " GPUs, more than capsim's limit of 1e8 per cluster");
+    if (YAML::Node lease = r.mapping("lease", Need::optional); lease.IsDefined()) {
+      MapReader l(lease, what + " lease", d_);
+      c.lease_usd_per_gpu_s =
+          l.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1).value_or(0);
+      l.finish();
+    }
+    read_failures(r, what, orbital, c);
+    r.finish();
+    return c;
+  }
+
+  // `gpu` from the catalogue, and its `system` (the catalogue's default for that GPU unless
+  // named).
+  void read_gpu_and_system(MapReader& r, const std::string& what, ClusterSpec& c) {
     YAML::Node gpu_node = r.child("gpu", Need::required);
     bool have_gpu = false;
     if (gpu_node.IsDefined() && gpu_node.IsScalar()) {
@@ -349,25 +370,28 @@ private:
       }
     }
     YAML::Node system_node = r.child("system", Need::optional);
-    if (have_gpu) {
-      const SystemSpec* system = nullptr;
-      if (system_node.IsDefined() && system_node.IsScalar()) {
-        system = catalog_.find_system(system_node.Scalar());
-        if (!system)
-          d_.error(system_node, what + ": unknown system '" + system_node.Scalar() + "'");
-        else if (system->gpu != c.gpu.name) {
-          d_.error(system_node, what + ": system '" + system->name + "' holds " + system->gpu +
-                                    " GPUs, not " + c.gpu.name);
-          system = nullptr;
-        }
-      } else {
-        system = catalog_.default_system(c.gpu.name);
-        if (!system) d_.error(gpu_node, what + ": the catalogue has no system for " + c.gpu.name);
+    if (!have_gpu) return;
+    const SystemSpec* system = nullptr;
+    if (system_node.IsDefined() && system_node.IsScalar()) {
+      system = catalog_.find_system(system_node.Scalar());
+      if (!system)
+        d_.error(system_node, what + ": unknown system '" + system_node.Scalar() + "'");
+      else if (system->gpu != c.gpu.name) {
+        d_.error(system_node, what + ": system '" + system->name + "' holds " + system->gpu +
+                                  " GPUs, not " + c.gpu.name);
+        system = nullptr;
       }
-      if (system) c.system = *system;
+    } else {
+      system = catalog_.default_system(c.gpu.name);
+      if (!system) d_.error(gpu_node, what + ": the catalogue has no system for " + c.gpu.name);
     }
-    // Non-GPU IT outside the systems (ground sites only): the system's fabric unless the cluster
-    // names another (or none), the catalogue's storage and other IT unless overridden.
+    if (system) c.system = *system;
+  }
+
+  // Non-GPU IT outside the systems (ground sites only): the system's fabric unless the cluster
+  // names another (or none), the catalogue's storage and other IT unless overridden.
+  void read_non_gpu_it(MapReader& r, const YAML::Node& node, const std::string& what, bool orbital,
+                       ClusterSpec& c) {
     YAML::Node fabric_node = r.child("fabric", Need::optional);
     std::optional<double> storage_per_gpu =
         r.quantity_in("storage_per_gpu", Dimension::data, Need::optional, 0, 1e18);
@@ -376,74 +400,63 @@ private:
     if (orbital && (fabric_node.IsDefined() || storage_per_gpu || other_it))
       d_.error(fabric_node.IsDefined() ? fabric_node : node,
                what + ": fabric, storage_per_gpu and other_it_power_per_gpu are for ground sites");
-    if (!orbital) {
-      std::string fabric = c.system.fabric;
-      if (fabric_node.IsDefined() && fabric_node.IsScalar()) fabric = fabric_node.Scalar();
-      if (fabric != "none" && !fabric.empty()) {
-        if (const FabricSpec* f = catalog_.find_fabric(fabric))
-          c.non_gpu_it.fabric = *f;
-        else
-          d_.error(fabric_node.IsDefined() ? fabric_node : node,
-                   what + ": unknown fabric '" + fabric + "' (catalogue " + catalog_.file +
-                       " has: " + catalog_.fabric_names() + ", or none)");
-      }
-      c.non_gpu_it.storage_bytes_per_gpu = storage_per_gpu.value_or(catalog_.storage_bytes_per_gpu);
-      c.non_gpu_it.storage_w_per_byte = catalog_.storage_w_per_byte;
-      c.non_gpu_it.other_w_per_gpu = other_it.value_or(catalog_.other_it_w_per_gpu);
+    if (orbital) return;
+    std::string fabric = c.system.fabric;
+    if (fabric_node.IsDefined() && fabric_node.IsScalar()) fabric = fabric_node.Scalar();
+    if (fabric != "none" && !fabric.empty()) {
+      if (const FabricSpec* f = catalog_.find_fabric(fabric))
+        c.non_gpu_it.fabric = *f;
+      else
+        d_.error(fabric_node.IsDefined() ? fabric_node : node,
+                 what + ": unknown fabric '" + fabric + "' (catalogue " + catalog_.file +
+                     " has: " + catalog_.fabric_names() + ", or none)");
     }
-    c.gpus_per_host = static_cast<int>(r.integer("gpus_per_host", Need::optional, 1, 1'000'000)
-                                           .value_or(c.system.gpus > 0 ? c.system.gpus : 8));
-    if (orbital) {
-      c.satellites =
-          static_cast<int>(r.integer("satellites", Need::required, 1, 100000).value_or(1));
-      c.gpus_per_satellite = c.gpus_per_host;
-      c.total_gpus = static_cast<long long>(c.satellites) * c.gpus_per_satellite;
-      if (r.has("deliveries"))
-        d_.error(r.child("deliveries", Need::optional),
-                 what +
-                     ": at an orbital site GPUs arrive by launch; give satellites, not deliveries");
-    } else if (YAML::Node deliveries = r.sequence("deliveries", Need::required);
-               deliveries.IsDefined()) {
-      for (const auto& item : deliveries) {
-        MapReader dr(item, what + " delivery", d_);
-        auto at = dr.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
-        auto gpus = dr.integer("gpus", Need::required, 1, max_gpus);
-        dr.finish();
-        if (!at || !gpus) continue;
-        if (*gpus % c.gpus_per_host != 0)
-          d_.error(dr.peek("gpus"), what + ": a delivery of " + std::to_string(*gpus) +
-                                        " GPUs is not a whole number of hosts of " +
-                                        std::to_string(c.gpus_per_host) + " GPUs");
-        if (!c.deliveries.empty() && *at < c.deliveries.back().at_s)
-          d_.error(item, what + ": deliveries must be listed in time order");
-        c.deliveries.push_back({*at, *gpus});
-        c.total_gpus += *gpus;
-      }
-      if (deliveries.size() == 0) d_.error(deliveries, what + " has no deliveries");
+    c.non_gpu_it.storage_bytes_per_gpu = storage_per_gpu.value_or(catalog_.storage_bytes_per_gpu);
+    c.non_gpu_it.storage_w_per_byte = catalog_.storage_w_per_byte;
+    c.non_gpu_it.other_w_per_gpu = other_it.value_or(catalog_.other_it_w_per_gpu);
+  }
+
+  // At an orbital site GPUs arrive by launch: `satellites` of gpus_per_host GPUs each.
+  void read_satellites(MapReader& r, const std::string& what, ClusterSpec& c) {
+    c.satellites = static_cast<int>(r.integer("satellites", Need::required, 1, 100000).value_or(1));
+    c.gpus_per_satellite = c.gpus_per_host;
+    c.total_gpus = static_cast<long long>(c.satellites) * c.gpus_per_satellite;
+    if (r.has("deliveries"))
+      d_.error(r.child("deliveries", Need::optional),
+               what +
+                   ": at an orbital site GPUs arrive by launch; give satellites, not deliveries");
+  }
+
+  void read_deliveries(const YAML::Node& deliveries, const std::string& what, ClusterSpec& c) {
+    for (const auto& item : deliveries) {
+      MapReader dr(item, what + " delivery", d_);
+      auto at = dr.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
+      auto gpus = dr.integer("gpus", Need::required, 1, max_gpus);
+      dr.finish();
+      if (!at || !gpus) continue;
+      if (*gpus % c.gpus_per_host != 0)
+        d_.error(dr.peek("gpus"), what + ": a delivery of " + std::to_string(*gpus) +
+                                      " GPUs is not a whole number of hosts of " +
+                                      std::to_string(c.gpus_per_host) + " GPUs");
+      if (!c.deliveries.empty() && *at < c.deliveries.back().at_s)
+        d_.error(item, what + ": deliveries must be listed in time order");
+      c.deliveries.push_back({*at, *gpus});
+      c.total_gpus += *gpus;
     }
-    if (c.total_gpus > max_gpus)
-      d_.error(node, what + " totals " + std::to_string(c.total_gpus) +
-                         " GPUs, more than capsim's limit of 1e8 per cluster");
-    if (YAML::Node lease = r.mapping("lease", Need::optional); lease.IsDefined()) {
-      MapReader l(lease, what + " lease", d_);
-      c.lease_usd_per_gpu_s =
-          l.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1).value_or(0);
-      l.finish();
-    }
-    c.failure_rate_per_gpu_s = default_failure_rate_per_gpu_s;
-    c.repair_time_s = orbital ? never_s : default_repair_time_s; // no repair in orbit by default
+    if (deliveries.size() == 0) d_.error(deliveries, what + " has no deliveries");
+  }
+
+  // models/failure.hpp's parameters; in orbit nothing is repaired unless a repair_time is given.
+  void read_failures(MapReader& r, const std::string& what, bool orbital, ClusterSpec& c) {
+    c.failure_rate_per_gpu_s = failure_parameter::rate.default_si;
+    c.repair_time_s = orbital ? never_s : failure_parameter::repair_time.default_si;
     if (YAML::Node failures = r.mapping("failures", Need::optional); failures.IsDefined()) {
       MapReader f(failures, what + " failures", d_);
       c.failure_rate_per_gpu_s =
-          f.quantity_in("rate", Dimension::rate_per_gpu_time, Need::optional, 0, 1.0 / 60)
-              .value_or(c.failure_rate_per_gpu_s);
-      c.repair_time_s =
-          f.quantity_in("repair_time", Dimension::time, Need::optional, 0, 10 * julian_year_s)
-              .value_or(c.repair_time_s);
-      // In orbit a repair_time is a servicing or reboot policy; by default nothing is repaired.
-      c.permanent_fraction =
-          f.quantity_in("permanent_fraction", Dimension::dimensionless, Need::optional, 0, 1)
-              .value_or(0);
+          f.given(failure_parameter::rate).value_or(c.failure_rate_per_gpu_s);
+      // In orbit a repair_time is a servicing or reboot policy.
+      c.repair_time_s = f.given(failure_parameter::repair_time).value_or(c.repair_time_s);
+      c.permanent_fraction = f.quantity(failure_parameter::permanent_fraction);
       if (auto profile = f.one_of("profile", Need::optional, {"single", "llama3"});
           profile == "llama3")
         c.failure_causes = llama3_failure_causes(c.failure_rate_per_gpu_s);
@@ -453,8 +466,6 @@ private:
       c.failure_causes = {{.name = "failure",
                            .rate_per_gpu_s = c.failure_rate_per_gpu_s,
                            .kind = FailureKind::hardware}};
-    r.finish();
-    return c;
   }
 
   JobSpec read_job(const YAML::Node& node, const Scenario& s) {
@@ -467,72 +478,91 @@ private:
     const ClusterSpec* cluster =
         resolve(r.child("cluster", Need::required), s.clusters, "cluster", what);
     if (cluster) j.cluster = cluster->name;
-    YAML::Node gpus_node = r.child("gpus", Need::optional);
-    auto gpus = r.integer("gpus", Need::optional, 1, max_gpus);
-    if (cluster) {
-      j.gpus = gpus.value_or(cluster->total_gpus);
-      if (gpus && *gpus > cluster->total_gpus)
-        d_.error(gpus_node, what + " needs " + std::to_string(*gpus) + " GPUs but cluster '" +
-                                cluster->name + "' only ever has " +
-                                std::to_string(cluster->total_gpus));
-      else if (gpus && *gpus % cluster->gpus_per_host != 0)
-        d_.error(gpus_node, what + ": " + std::to_string(*gpus) +
-                                " GPUs is not a whole number of hosts of " +
-                                std::to_string(cluster->gpus_per_host) + " GPUs");
-    }
+    read_job_gpus(r, what, cluster, j);
     j.start_s =
         r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
     YAML::Node model_node = r.mapping("model", Need::required);
-    if (model_node.IsDefined()) {
-      MapReader m(model_node, what + " model", d_);
-      j.uses_step_model = m.has("layers");
-      if (j.uses_step_model) {
-        // The architecture: the step model gives the step time and MFU on this cluster.
-        j.transformer = read_transformer(m);
-        const TransformerSpec& t = j.transformer;
-        j.parameters = count_parameters(t).total;
-        j.global_batch_tokens = static_cast<double>(t.global_batch) * t.seq_len;
-      } else {
-        j.parameters =
-            m.quantity_in("parameters", Dimension::dimensionless, Need::required, 1e3, 1e16)
-                .value_or(0);
-        j.global_batch_tokens =
-            m.quantity_in("batch_tokens", Dimension::dimensionless, Need::optional, 1, 1e10)
-                .value_or(4 * 1024 * 1024);
-        // Without a layout: microbatches per data-parallel replica per step (gradient
-        // accumulation); the gradient reduction overlaps only the last one's backward.
-        j.microbatches =
-            static_cast<int>(m.integer("microbatches", Need::optional, 1, 1'000'000).value_or(1));
-      }
-      // `tokens: backlog`: a job that always has work (a fleet costed by the useful capacity it
-      // delivers); it runs until the horizon and never completes.
-      if (YAML::Node t = m.peek("tokens"); t.IsScalar() && t.Scalar() == "backlog") {
-        m.child("tokens", Need::required);
-        j.backlog = true;
-        j.tokens = std::numeric_limits<double>::infinity();
-      } else {
-        j.tokens =
-            m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
-      }
-      m.finish();
-      j.total_flop = 6 * j.parameters * j.tokens;
-    }
+    if (model_node.IsDefined()) read_job_model(model_node, what, j);
     YAML::Node parallel_node = r.mapping("parallel", Need::optional);
-    if (YAML::Node parallel = parallel_node; parallel.IsDefined()) {
-      MapReader p(parallel, what + " parallel", d_);
-      read_parallel(p, j.parallel);
-      p.finish();
-      // Without the architecture, only the model-parallel degrees of a data-parallel replica
-      // (tp, pp, cp) may be given: they size what each node's links carry in the gradient
-      // reduction. The rest is what the step model searches.
-      if (!j.uses_step_model &&
-          (j.parallel.interleave || j.parallel.expert || j.parallel.microbatch ||
-           j.parallel.zero_stage || j.parallel.recompute || j.parallel.sequence_parallel))
-        d_.error(parallel, what + ": without the model's architecture (layers, hidden, heads, "
-                                  "vocab, seq, global_batch) parallel takes only tp, pp and cp");
-    }
+    if (parallel_node.IsDefined()) read_job_parallel(parallel_node, what, j);
     j.priority =
         static_cast<int>(r.integer("priority", Need::optional, -1000000, 1000000).value_or(0));
+    read_recovery(r, what, cluster, j);
+    auto mfu = r.given(training_job_parameter::mfu);
+    j.mfu = mfu.value_or(training_job_parameter::mfu.default_si);
+    j.mfu_source = mfu ? "scenario" : "default";
+    if (j.uses_step_model && cluster && cluster->system.gpus > 0)
+      apply_step_model(*cluster, model_node, parallel_node, mfu.has_value(), what, j);
+    read_checkpoint(r, what, j);
+    r.finish();
+    return j;
+  }
+
+  // `gpus`: the whole cluster by default, a whole number of its hosts.
+  void read_job_gpus(MapReader& r, const std::string& what, const ClusterSpec* cluster,
+                     JobSpec& j) {
+    YAML::Node gpus_node = r.child("gpus", Need::optional);
+    auto gpus = r.integer("gpus", Need::optional, 1, max_gpus);
+    if (!cluster) return;
+    j.gpus = gpus.value_or(cluster->total_gpus);
+    if (gpus && *gpus > cluster->total_gpus)
+      d_.error(gpus_node, what + " needs " + std::to_string(*gpus) + " GPUs but cluster '" +
+                              cluster->name + "' only ever has " +
+                              std::to_string(cluster->total_gpus));
+    else if (gpus && *gpus % cluster->gpus_per_host != 0)
+      d_.error(gpus_node, what + ": " + std::to_string(*gpus) +
+                              " GPUs is not a whole number of hosts of " +
+                              std::to_string(cluster->gpus_per_host) + " GPUs");
+  }
+
+  // `model:`: the architecture (the step model then gives the step time and MFU on the
+  // cluster), or only the parameter count; and the tokens to train on.
+  void read_job_model(const YAML::Node& model_node, const std::string& what, JobSpec& j) {
+    MapReader m(model_node, what + " model", d_);
+    j.uses_step_model = m.has("layers");
+    if (j.uses_step_model) {
+      j.transformer = read_transformer(m);
+      const TransformerSpec& t = j.transformer;
+      j.parameters = count_parameters(t).total;
+      j.global_batch_tokens = static_cast<double>(t.global_batch) * t.seq_len;
+    } else {
+      j.parameters =
+          m.quantity_in("parameters", Dimension::dimensionless, Need::required, 1e3, 1e16)
+              .value_or(0);
+      j.global_batch_tokens = m.quantity(training_job_parameter::batch_tokens);
+      j.microbatches = static_cast<int>(m.quantity(training_job_parameter::microbatches));
+    }
+    // `tokens: backlog`: a job that always has work (a fleet costed by the useful capacity it
+    // delivers); it runs until the horizon and never completes.
+    if (YAML::Node t = m.peek("tokens"); t.IsScalar() && t.Scalar() == "backlog") {
+      m.child("tokens", Need::required);
+      j.backlog = true;
+      j.tokens = std::numeric_limits<double>::infinity();
+    } else {
+      j.tokens =
+          m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
+    }
+    m.finish();
+    j.total_flop = 6 * j.parameters * j.tokens;
+  }
+
+  void read_job_parallel(const YAML::Node& parallel, const std::string& what, JobSpec& j) {
+    MapReader p(parallel, what + " parallel", d_);
+    read_parallel(p, j.parallel);
+    p.finish();
+    // Without the architecture, only the model-parallel degrees of a data-parallel replica
+    // (tp, pp, cp) may be given: they size what each node's links carry in the gradient
+    // reduction. The rest is what the step model searches.
+    if (!j.uses_step_model &&
+        (j.parallel.interleave || j.parallel.expert || j.parallel.microbatch ||
+         j.parallel.zero_stage || j.parallel.recompute || j.parallel.sequence_parallel))
+      d_.error(parallel, what + ": without the model's architecture (layers, hidden, heads, "
+                                "vocab, seq, global_batch) parallel takes only tp, pp and cp");
+  }
+
+  // `recovery` after a hardware failure, and `min_gpus` for an elastic job.
+  void read_recovery(MapReader& r, const std::string& what, const ClusterSpec* cluster,
+                     JobSpec& j) {
     if (auto recovery = r.one_of("recovery", Need::optional, {"spare", "wait", "elastic"}))
       j.recovery = *recovery == "wait"      ? JobSpec::Recovery::wait
                    : *recovery == "elastic" ? JobSpec::Recovery::elastic
@@ -546,104 +576,106 @@ private:
     if (cluster && j.min_gpus % cluster->gpus_per_host != 0)
       d_.error(min_node, what + ": min_gpus is not a whole number of hosts of " +
                              std::to_string(cluster->gpus_per_host) + " GPUs");
-    auto mfu = r.quantity_in("mfu", Dimension::dimensionless, Need::optional, 0, 1, true);
-    j.mfu = mfu.value_or(0.4);
-    j.mfu_source = mfu ? "scenario" : "default";
-    if (j.uses_step_model && cluster && cluster->system.gpus > 0) {
-      // The fastest configuration that fits (the given degrees fixed), on this cluster's GPUs.
-      StepHardware hardware{.name = cluster->gpu.name,
-                            .peak_flops = cluster->gpu.bf16_dense_flops,
-                            .peak_fp8_flops = cluster->gpu.fp8_dense_flops,
-                            .hbm_bytes = cluster->gpu.hbm_bytes,
-                            .hbm_bytes_per_s = cluster->gpu.hbm_bytes_per_s,
-                            .nvlink_bytes_per_s = cluster->gpu.nvlink_bytes_per_s,
-                            .nvlink_domain = cluster->gpu.nvlink_domain,
-                            .scale_out_bytes_per_s = cluster->system.scale_out_bytes_per_s_per_gpu};
-      auto problems = validate(j.transformer);
-      for (const auto& problem : problems)
-        d_.error(model_node, what + " model: " + problem);
-      if (j.transformer.precision == Precision::fp8 && hardware.peak_fp8_flops <= 0) {
-        d_.error(model_node, what + " model: precision fp8 needs fp8 tensor cores; " +
-                                 cluster->gpu.name + " has none");
-        problems.push_back("fp8");
-      }
-      // Fixed degrees: each must divide what it splits, said before any search.
-      if (problems.empty()) {
-        const ParallelConfig fixed{.tensor = j.parallel.tensor.value_or(1),
-                                   .pipeline = j.parallel.pipeline.value_or(1),
-                                   .interleave = j.parallel.interleave.value_or(1),
-                                   .context = j.parallel.context.value_or(1),
-                                   .expert = j.parallel.expert.value_or(1),
-                                   .microbatch = j.parallel.microbatch.value_or(1),
-                                   .sequence_parallel =
-                                       j.parallel.sequence_parallel.value_or(false) &&
-                                       j.parallel.tensor.value_or(1) > 1,
-                                   .zero_stage = j.parallel.zero_stage.value_or(0)};
-        for (const auto& problem : validate(j.transformer, fixed, static_cast<int>(j.gpus))) {
-          // Only problems that involve a degree the scenario fixed are the scenario's.
-          const bool batch_only = problem.find("global-batch") == 0 && !j.parallel.microbatch;
-          const bool interleave_only =
-              problem.find("interleaved schedule") != std::string::npos && !j.parallel.interleave;
-          if (batch_only || interleave_only) continue;
-          d_.error(parallel_node.IsDefined() ? parallel_node : model_node,
-                   what + " parallel: " + problem);
-          problems.push_back(problem);
-        }
-      }
-      if (problems.empty()) {
-        SearchResult found = search_parallel(j.transformer, static_cast<int>(j.gpus), hardware,
-                                             step_efficiency_for(cluster->gpu.name), j.parallel);
-        if (!found.found) {
-          std::string why = found.closest
-                                ? "; closest (" + std::to_string(found.closest->config.tensor) +
-                                      " tp, " + std::to_string(found.closest->config.pipeline) +
-                                      " pp): " + found.closest->result.message
-                                : "";
-          d_.error(model_node, what + ": no parallel configuration of this model fits " +
-                                   std::to_string(j.gpus) + " " + cluster->gpu.name + " GPUs" +
-                                   why);
-        } else {
-          j.step = found.result;
-          j.step_config = found.config;
-          if (mfu) {
-            j.mfu_source = "scenario (overrides the step model's " +
-                           std::to_string(found.result.mfu).substr(0, 5) + ")";
-          } else {
-            j.mfu = found.result.mfu;
-            j.mfu_source = "step model";
-          }
-          // FLOP per token from the step model (attention included), not 6 N.
-          j.total_flop = found.result.model_flop / j.global_batch_tokens * j.tokens;
-        }
-      }
+  }
+
+  // With the architecture: the fastest configuration that fits (the given degrees fixed), on
+  // this cluster's GPUs, gives the step, the MFU (unless the scenario gives one) and the FLOP.
+  void apply_step_model(const ClusterSpec& cluster, const YAML::Node& model_node,
+                        const YAML::Node& parallel_node, bool mfu_given, const std::string& what,
+                        JobSpec& j) {
+    StepHardware hardware{.name = cluster.gpu.name,
+                          .peak_flops = cluster.gpu.bf16_dense_flops,
+                          .peak_fp8_flops = cluster.gpu.fp8_dense_flops,
+                          .hbm_bytes = cluster.gpu.hbm_bytes,
+                          .hbm_bytes_per_s = cluster.gpu.hbm_bytes_per_s,
+                          .nvlink_bytes_per_s = cluster.gpu.nvlink_bytes_per_s,
+                          .nvlink_domain = cluster.gpu.nvlink_domain,
+                          .scale_out_bytes_per_s = cluster.system.scale_out_bytes_per_s_per_gpu};
+    auto problems = validate(j.transformer);
+    for (const auto& problem : problems)
+      d_.error(model_node, what + " model: " + problem);
+    if (j.transformer.precision == Precision::fp8 && hardware.peak_fp8_flops <= 0) {
+      d_.error(model_node, what + " model: precision fp8 needs fp8 tensor cores; " +
+                               cluster.gpu.name + " has none");
+      problems.push_back("fp8");
     }
+    if (!problems.empty() || !fixed_degrees_fit(parallel_node, model_node, what, j)) return;
+    SearchResult found = search_parallel(j.transformer, static_cast<int>(j.gpus), hardware,
+                                         step_efficiency_for(cluster.gpu.name), j.parallel);
+    if (!found.found) {
+      std::string why = found.closest
+                            ? "; closest (" + std::to_string(found.closest->config.tensor) +
+                                  " tp, " + std::to_string(found.closest->config.pipeline) +
+                                  " pp): " + found.closest->result.message
+                            : "";
+      d_.error(model_node, what + ": no parallel configuration of this model fits " +
+                               std::to_string(j.gpus) + " " + cluster.gpu.name + " GPUs" + why);
+      return;
+    }
+    j.step = found.result;
+    j.step_config = found.config;
+    if (mfu_given) {
+      j.mfu_source = "scenario (overrides the step model's " +
+                     std::to_string(found.result.mfu).substr(0, 5) + ")";
+    } else {
+      j.mfu = found.result.mfu;
+      j.mfu_source = "step model";
+    }
+    // FLOP per token from the step model (attention included), not 6 N.
+    j.total_flop = found.result.model_flop / j.global_batch_tokens * j.tokens;
+  }
+
+  // Fixed degrees: each must divide what it splits, said before any search. Only problems that
+  // involve a degree the scenario fixed are the scenario's.
+  bool fixed_degrees_fit(const YAML::Node& parallel_node, const YAML::Node& model_node,
+                         const std::string& what, const JobSpec& j) {
+    const ParallelConfig fixed{.tensor = j.parallel.tensor.value_or(1),
+                               .pipeline = j.parallel.pipeline.value_or(1),
+                               .interleave = j.parallel.interleave.value_or(1),
+                               .context = j.parallel.context.value_or(1),
+                               .expert = j.parallel.expert.value_or(1),
+                               .microbatch = j.parallel.microbatch.value_or(1),
+                               .sequence_parallel = j.parallel.sequence_parallel.value_or(false) &&
+                                                    j.parallel.tensor.value_or(1) > 1,
+                               .zero_stage = j.parallel.zero_stage.value_or(0)};
+    bool fit = true;
+    for (const auto& problem : validate(j.transformer, fixed, static_cast<int>(j.gpus))) {
+      const bool batch_only = problem.find("global-batch") == 0 && !j.parallel.microbatch;
+      const bool interleave_only =
+          problem.find("interleaved schedule") != std::string::npos && !j.parallel.interleave;
+      if (batch_only || interleave_only) continue;
+      d_.error(parallel_node.IsDefined() ? parallel_node : model_node,
+               what + " parallel: " + problem);
+      fit = false;
+    }
+    return fit;
+  }
+
+  // `checkpoint:`: interval and size `auto` by default (Young/Daly; 14 bytes per parameter),
+  // models/checkpoint.hpp's parameters for the rest.
+  void read_checkpoint(MapReader& r, const std::string& what, JobSpec& j) {
     j.checkpoint.size_bytes = checkpoint_bytes_per_parameter * j.parameters;
-    j.checkpoint.restart_overhead_s = default_restart_overhead_s;
-    if (YAML::Node ckpt = r.mapping("checkpoint", Need::optional); ckpt.IsDefined()) {
-      MapReader c(ckpt, what + " checkpoint", d_);
-      if (c.has("interval") && c.peek("interval").IsScalar() &&
-          c.peek("interval").Scalar() == "auto")
-        c.child("interval", Need::optional);
-      else
-        j.checkpoint.interval_s =
-            c.quantity_in("interval", Dimension::time, Need::optional, 1, max_horizon_s)
-                .value_or(0);
-      if (c.has("size") && c.peek("size").IsScalar() && c.peek("size").Scalar() == "auto")
-        c.child("size", Need::optional);
-      else
-        j.checkpoint.size_bytes = c.quantity_in("size", Dimension::data, Need::optional, 1, 1e18)
-                                      .value_or(j.checkpoint.size_bytes);
-      j.checkpoint.restart_overhead_s =
-          c.quantity_in("restart", Dimension::time, Need::optional, 0, 30 * 86400.0)
-              .value_or(j.checkpoint.restart_overhead_s);
-      j.checkpoint.async = c.boolean("async", Need::optional).value_or(false);
-      j.checkpoint.snapshot_bytes_per_s =
-          c.quantity_in("snapshot_bandwidth", Dimension::data_rate, Need::optional, 1e6, 1e13, true)
-              .value_or(j.checkpoint.snapshot_bytes_per_s);
-      c.finish();
-    }
-    r.finish();
-    return j;
+    j.checkpoint.restart_overhead_s = checkpoint_parameter::restart.default_si;
+    YAML::Node ckpt = r.mapping("checkpoint", Need::optional);
+    if (!ckpt.IsDefined()) return;
+    MapReader c(ckpt, what + " checkpoint", d_);
+    auto is_auto = [&](const char* key) {
+      return c.has(key) && c.peek(key).IsScalar() && c.peek(key).Scalar() == "auto";
+    };
+    if (is_auto("interval"))
+      c.child("interval", Need::optional);
+    else
+      j.checkpoint.interval_s =
+          c.quantity_in("interval", Dimension::time, Need::optional, 1, max_horizon_s).value_or(0);
+    if (is_auto("size"))
+      c.child("size", Need::optional);
+    else
+      j.checkpoint.size_bytes = c.quantity_in("size", Dimension::data, Need::optional, 1, 1e18)
+                                    .value_or(j.checkpoint.size_bytes);
+    j.checkpoint.restart_overhead_s = c.quantity(checkpoint_parameter::restart);
+    j.checkpoint.async = c.boolean("async", Need::optional).value_or(false);
+    j.checkpoint.snapshot_bytes_per_s = c.quantity(checkpoint_parameter::snapshot_bandwidth);
+    c.finish();
   }
 
   // The item of `items` named by `node`, or nullptr after a located error naming what exists.

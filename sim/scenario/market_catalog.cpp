@@ -46,6 +46,108 @@ std::optional<MarketCurve> MarketCatalog::curve(const std::string& gpu) const {
   return c;
 }
 
+namespace {
+
+void read_fabrics(const YAML::Node& fabrics, MarketCatalog& m, Diagnostics& d) {
+  for (const auto& node : fabrics) {
+    MapReader r(node, "fabric", d);
+    Fabric f;
+    f.name = r.string("name", Need::required).value_or("?");
+    f.networking_usd_per_gpu =
+        r.quantity_in("networking_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
+    r.finish();
+    m.fabrics.push_back(f);
+  }
+}
+
+void read_capex(const YAML::Node& capex, MarketCatalog& m, Diagnostics& d) {
+  MapReader r(capex, "market capex", d);
+  YAML::Node fabric = r.child("fabric", Need::required);
+  if (fabric.IsScalar()) {
+    m.default_fabric = fabric.Scalar();
+    if (!m.find_fabric(m.default_fabric))
+      d.error(fabric, "capex fabric '" + m.default_fabric + "' is not among the fabrics (" +
+                          m.fabric_names() + ")");
+  }
+  m.storage_usd_per_gpu =
+      r.quantity_in("storage_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
+  m.installation_usd_per_gpu =
+      r.quantity_in("installation_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
+  m.spares_fraction =
+      r.quantity_in("spares", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+  r.finish();
+}
+
+void read_lessor_costs(const YAML::Node& costs, MarketCatalog& m, Diagnostics& d) {
+  MapReader r(costs, "market lessor_costs", d);
+  m.costs.insurance_fraction_per_year =
+      r.quantity_in("insurance", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+  m.costs.asset_management_fraction_per_year =
+      r.quantity_in("asset_management", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+  m.costs.repair_usd_per_failure =
+      r.quantity_in("repair_per_failure", Dimension::money, Need::required, 0, 1e7).value_or(0);
+  m.costs.warranty_months = static_cast<int>(
+      r.quantity_in("warranty", Dimension::time, Need::required, 0, 20 * julian_year_s)
+              .value_or(0) /
+          julian_month_s +
+      0.5);
+  m.costs.remarketing_fraction =
+      r.quantity_in("remarketing", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+  m.costs.repossession_usd_per_gpu =
+      r.quantity_in("repossession_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
+  r.finish();
+}
+
+void read_generations(const YAML::Node& generations, MarketCatalog& m, Diagnostics& d) {
+  for (const auto& node : generations) {
+    MapReader r(node, "generation", d);
+    GenerationShip g;
+    g.gpu = r.string("gpu", Need::required).value_or("?");
+    g.year =
+        r.quantity_in("ships", Dimension::dimensionless, Need::required, 1990, 2100).value_or(0);
+    r.finish();
+    m.generations.push_back(g);
+  }
+}
+
+void read_curve(const YAML::Node& curve, MarketCatalog& m, Diagnostics& d) {
+  MapReader r(curve, "market curve", d);
+  m.annual_decline =
+      r.quantity_in("annual_decline", Dimension::dimensionless, Need::required, 0, 0.99)
+          .value_or(0);
+  m.generation_step =
+      r.quantity_in("generation_step", Dimension::dimensionless, Need::required, 0, 1, true)
+          .value_or(1);
+  m.economic_life_years =
+      r.quantity_in("economic_life", Dimension::time, Need::required, 0, 50 * julian_year_s, true)
+          .value_or(6 * julian_year_s) /
+      julian_year_s;
+  m.used_floor =
+      r.quantity_in("used_floor", Dimension::dimensionless, Need::required, 0, 0.99).value_or(0);
+  r.finish();
+}
+
+// Each rental's GPU must have a release date.
+void read_rentals(const YAML::Node& rentals, MarketCatalog& m, Diagnostics& d) {
+  for (const auto& node : rentals) {
+    MapReader r(node, "rental", d);
+    MarketRental x;
+    x.gpu = r.string("gpu", Need::required).value_or("?");
+    x.year = r.quantity_in("at", Dimension::dimensionless, Need::required, 1990, 2100).value_or(0);
+    x.usd_per_gpu_hour =
+        r.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1, true)
+            .value_or(0) *
+        3600;
+    r.finish();
+    const bool shipped = std::any_of(m.generations.begin(), m.generations.end(),
+                                     [&](const GenerationShip& g) { return g.gpu == x.gpu; });
+    if (!shipped) d.error(node, "rental for '" + x.gpu + "' has no entry in the release calendar");
+    m.rentals.push_back(x);
+  }
+}
+
+} // namespace
+
 MarketCatalog load_market_catalog(const std::string& path) {
   Diagnostics d(path);
   YAML::Node root;
@@ -68,97 +170,12 @@ MarketCatalog load_market_catalog(const std::string& path) {
   YAML::Node curve = top.mapping("curve", Need::required);
   YAML::Node rentals = top.sequence("rentals", Need::required);
   top.finish();
-  if (fabrics.IsDefined())
-    for (const auto& node : fabrics) {
-      MapReader r(node, "fabric", d);
-      Fabric f;
-      f.name = r.string("name", Need::required).value_or("?");
-      f.networking_usd_per_gpu =
-          r.quantity_in("networking_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
-      r.finish();
-      m.fabrics.push_back(f);
-    }
-  if (capex.IsDefined()) {
-    MapReader r(capex, "market capex", d);
-    YAML::Node fabric = r.child("fabric", Need::required);
-    if (fabric.IsScalar()) {
-      m.default_fabric = fabric.Scalar();
-      if (!m.find_fabric(m.default_fabric))
-        d.error(fabric, "capex fabric '" + m.default_fabric + "' is not among the fabrics (" +
-                            m.fabric_names() + ")");
-    }
-    m.storage_usd_per_gpu =
-        r.quantity_in("storage_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
-    m.installation_usd_per_gpu =
-        r.quantity_in("installation_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
-    m.spares_fraction =
-        r.quantity_in("spares", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
-    r.finish();
-  }
-  if (costs.IsDefined()) {
-    MapReader r(costs, "market lessor_costs", d);
-    m.costs.insurance_fraction_per_year =
-        r.quantity_in("insurance", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
-    m.costs.asset_management_fraction_per_year =
-        r.quantity_in("asset_management", Dimension::dimensionless, Need::required, 0, 1)
-            .value_or(0);
-    m.costs.repair_usd_per_failure =
-        r.quantity_in("repair_per_failure", Dimension::money, Need::required, 0, 1e7).value_or(0);
-    m.costs.warranty_months = static_cast<int>(
-        r.quantity_in("warranty", Dimension::time, Need::required, 0, 20 * julian_year_s)
-                .value_or(0) /
-            julian_month_s +
-        0.5);
-    m.costs.remarketing_fraction =
-        r.quantity_in("remarketing", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
-    m.costs.repossession_usd_per_gpu =
-        r.quantity_in("repossession_per_gpu", Dimension::money, Need::required, 0, 1e6).value_or(0);
-    r.finish();
-  }
-  if (generations.IsDefined())
-    for (const auto& node : generations) {
-      MapReader r(node, "generation", d);
-      GenerationShip g;
-      g.gpu = r.string("gpu", Need::required).value_or("?");
-      g.year =
-          r.quantity_in("ships", Dimension::dimensionless, Need::required, 1990, 2100).value_or(0);
-      r.finish();
-      m.generations.push_back(g);
-    }
-  if (curve.IsDefined()) {
-    MapReader r(curve, "market curve", d);
-    m.annual_decline =
-        r.quantity_in("annual_decline", Dimension::dimensionless, Need::required, 0, 0.99)
-            .value_or(0);
-    m.generation_step =
-        r.quantity_in("generation_step", Dimension::dimensionless, Need::required, 0, 1, true)
-            .value_or(1);
-    m.economic_life_years =
-        r.quantity_in("economic_life", Dimension::time, Need::required, 0, 50 * julian_year_s, true)
-            .value_or(6 * julian_year_s) /
-        julian_year_s;
-    m.used_floor =
-        r.quantity_in("used_floor", Dimension::dimensionless, Need::required, 0, 0.99).value_or(0);
-    r.finish();
-  }
-  if (rentals.IsDefined())
-    for (const auto& node : rentals) {
-      MapReader r(node, "rental", d);
-      MarketRental x;
-      x.gpu = r.string("gpu", Need::required).value_or("?");
-      x.year =
-          r.quantity_in("at", Dimension::dimensionless, Need::required, 1990, 2100).value_or(0);
-      x.usd_per_gpu_hour =
-          r.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1, true)
-              .value_or(0) *
-          3600;
-      r.finish();
-      const bool shipped = std::any_of(m.generations.begin(), m.generations.end(),
-                                       [&](const GenerationShip& g) { return g.gpu == x.gpu; });
-      if (!shipped)
-        d.error(node, "rental for '" + x.gpu + "' has no entry in the release calendar");
-      m.rentals.push_back(x);
-    }
+  if (fabrics.IsDefined()) read_fabrics(fabrics, m, d);
+  if (capex.IsDefined()) read_capex(capex, m, d);
+  if (costs.IsDefined()) read_lessor_costs(costs, m, d);
+  if (generations.IsDefined()) read_generations(generations, m, d);
+  if (curve.IsDefined()) read_curve(curve, m, d);
+  if (rentals.IsDefined()) read_rentals(rentals, m, d);
   d.throw_if_any();
   return m;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/battery.hpp"
+#include "models/checkpoint.hpp"
 #include "models/cooling.hpp"
 #include "models/facility_power.hpp"
 #include "models/failure.hpp"
@@ -82,7 +83,8 @@ struct SiteSpec {
   Arbitrage arbitrage;
   double solar_capacity_w = 0; // peak output of an on-site array (clear-sky daily profile)
   PowerPolicy power_policy = PowerPolicy::cap;
-  double min_cap_fraction = 0.5;     // deepest GPU power cap the cap policy uses, fraction of TDP
+  // Deepest GPU power cap the cap policy uses, fraction of TDP.
+  double min_cap_fraction = power_policy_parameter::min_power_cap.default_si;
   OrbitalSpec orbital;               // kind == orbital
   SatelliteBudget satellite{};       // kind == orbital: one satellite, sized at load
   int satellites = 0;                // kind == orbital: in the constellation once all are launched
@@ -106,9 +108,10 @@ struct ClusterSpec {
   std::vector<Delivery> deliveries; // sorted by time
   long long total_gpus = 0;
   double lease_usd_per_gpu_s = 0; // take-or-pay on installed GPUs
-  double failure_rate_per_gpu_s = 0;
-  double repair_time_s = 0;
-  double permanent_fraction = 0; // share of failures never repaired (orbit: 1 by default)
+  double failure_rate_per_gpu_s = failure_parameter::rate.default_si;
+  double repair_time_s = failure_parameter::repair_time.default_si; // orbit: never by default
+  // Share of failures never repaired (in orbit, where nothing is repaired by default, all are).
+  double permanent_fraction = failure_parameter::permanent_fraction.default_si;
   std::vector<FailureCause> failure_causes; // one "failure" cause, or a profile's
   int satellites = 0;                       // at an orbital site: deliveries by launch
   // At an orbital site: GPUs per satellite (the YAML's gpus_per_host); gpus_per_host is then the
@@ -117,13 +120,14 @@ struct ClusterSpec {
 };
 
 struct CheckpointSpec {
-  double interval_s = 0;         // 0: Young/Daly from the job's failure rate and write time
-  double size_bytes = 0;         // whole job state written per checkpoint
-  double restart_overhead_s = 0; // scheduling, process start, NCCL init (the read is simulated)
+  double interval_s = 0; // 0: Young/Daly from the job's failure rate and write time
+  double size_bytes = 0; // whole job state written per checkpoint
+  // Scheduling, process start, NCCL init (the read is simulated).
+  double restart_overhead_s = checkpoint_parameter::restart.default_si;
   // Asynchronous: the job pauses only to copy its state to host memory (snapshot_bytes_per_s
   // per GPU); the write to storage overlaps the next compute window.
   bool async = false;
-  double snapshot_bytes_per_s = 25e9; // per GPU: about half of a PCIe Gen5 x16 link
+  double snapshot_bytes_per_s = checkpoint_parameter::snapshot_bandwidth.default_si; // per GPU
 };
 
 struct JobSpec {
@@ -135,7 +139,7 @@ struct JobSpec {
   double tokens = 0;     // training tokens D
   double total_flop = 0; // 6 N D (infinite for a backlog)
   bool backlog = false;  // `tokens: backlog`: always has work, runs to the horizon
-  double mfu = 0.4;
+  double mfu = training_job_parameter::mfu.default_si;
   double global_batch_tokens = 0;
   int microbatches = 1; // without the step model: per replica per step (gradient accumulation)
   CheckpointSpec checkpoint;

@@ -22,189 +22,200 @@ bool parse_date(const std::string& text, UtcDate& date) {
 
 } // namespace
 
+namespace {
+
+void read_orbit(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
+  MapReader orbit(node, what + " orbit", d);
+  double altitude = orbit.quantity_in("altitude", Dimension::length, Need::required, 160e3, 36000e3)
+                        .value_or(650e3);
+  UtcDate date{.year = 2027, .month = 1, .day = 1};
+  if (auto text = orbit.string("epoch", Need::optional); text && !parse_date(*text, date))
+    d.error(node["epoch"], what + " orbit: epoch must be a date YYYY-MM-DD, got '" + *text + "'");
+  double epoch = days_since_j2000(date);
+  if (YAML::Node sso = orbit.mapping("sun_synchronous", Need::optional); sso.IsDefined()) {
+    MapReader s(sso, what + " sun_synchronous", d);
+    double ltan = s.quantity_in("ltan", Dimension::time, Need::required, 0, 86400).value_or(21600);
+    s.finish();
+    SunSynchronousSpec spec{.altitude_m = altitude, .ltan_s = ltan, .epoch_days_j2000 = epoch};
+    if (auto problems = validate(spec); !problems.empty())
+      d.errors(sso, what + " orbit: ", problems);
+    else {
+      o.orbit = sun_synchronous_orbit(spec);
+      o.design_orbit = {.altitude_m = altitude, .sun_synchronous = true, .ltan_s = ltan};
+    }
+    o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) + " km sun-synchronous, LTAN " +
+                   std::to_string(static_cast<int>(ltan / 3600)) + " h";
+  } else {
+    double inclination =
+        orbit.quantity_in("inclination", Dimension::angle, Need::required, 0, M_PI).value_or(0);
+    double raan = orbit.quantity_in("raan", Dimension::angle, Need::optional, -2 * M_PI, 2 * M_PI)
+                      .value_or(0);
+    o.design_orbit = {.altitude_m = altitude, .sun_synchronous = false, .ltan_s = 0};
+    o.orbit = CircularOrbit{.altitude_m = altitude,
+                            .inclination_rad = inclination,
+                            .raan_rad = raan,
+                            .epoch_days_j2000 = epoch};
+    o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) + " km, " +
+                   std::to_string(static_cast<int>(std::lround(inclination * 180 / M_PI))) +
+                   " deg inclination";
+  }
+  orbit.finish();
+}
+
+// The satellite's arrays, battery and radiator (models/solar_array, spacecraft, radiator).
+void read_satellite_design(MapReader& s, OrbitalSpec& o) {
+  namespace array = solar_array_parameter;
+  namespace craft = spacecraft_parameter;
+  namespace radiator = radiator_parameter;
+  o.array.cell_efficiency = s.quantity(array::cell_efficiency);
+  o.array.packing_factor = s.quantity(array::packing);
+  o.array.degradation_per_year = s.quantity(array::degradation_per_year);
+  if (auto area = s.quantity_in("array_area", Dimension::area, Need::optional, 0, 1e6, true)) {
+    o.array.area_m2 = *area;
+    o.array_area_given = true;
+  }
+  o.craft.array_specific_power_w_per_kg = s.quantity(craft::array_specific_power);
+  o.craft.battery_specific_energy_j_per_kg = s.quantity(craft::battery_specific_energy);
+  o.craft.battery_depth_of_discharge = s.quantity(craft::depth_of_discharge);
+  o.battery_round_trip = s.quantity(craft::round_trip_efficiency);
+  o.craft.battery_charge_efficiency = o.craft.battery_discharge_efficiency =
+      std::sqrt(o.battery_round_trip);
+  o.craft.radiator_areal_mass_kg_per_m2 = s.quantity(craft::radiator_areal_mass);
+  if (auto area = s.quantity_in("radiator_area", Dimension::area, Need::optional, 0, 1e6, true)) {
+    o.radiator.area_m2 = *area;
+    o.radiator_area_given = true;
+  }
+  o.radiator.emissivity = s.quantity(radiator::emissivity);
+  // Assumption: no loss of emissivity over life unless given (white paints and optical solar
+  // reflectors mostly lose absorptivity, not emissivity).
+  o.end_of_life_emissivity = s.quantity_in("emissivity_end_of_life", Dimension::dimensionless,
+                                           Need::optional, 0.05, o.radiator.emissivity)
+                                 .value_or(o.radiator.emissivity);
+  o.radiator.solar_absorptivity = s.quantity(radiator::absorptivity);
+  o.radiator.temperature_limit_k = s.quantity(radiator::temperature_limit);
+  o.radiator.earth_view_factor = nadir_plate_earth_view_factor(o.orbit.altitude_m);
+  o.thermal_mass_kg = s.quantity(radiator::thermal_mass);
+  o.radiator.heat_capacity_j_per_k = o.thermal_mass_kg * 900; // aluminium, J/(kg K)
+  o.craft.housekeeping_power_fraction = s.quantity(craft::housekeeping);
+  o.craft.structure_bus_mass_fraction = s.quantity(craft::structure_fraction);
+  o.craft.platform_cost_usd_per_w = s.quantity(craft::cost_per_watt);
+  o.design_life_s = s.quantity(craft::design_life);
+}
+
+// What fails and what replaces it: failure_unit, replacement, spares.
+void read_satellite_policy(MapReader& s, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
+  if (auto unit = s.string("failure_unit", Need::optional)) {
+    if (*unit == "gpu")
+      o.failure_unit = OrbitalSpec::FailureUnit::gpu;
+    else if (*unit == "board")
+      o.failure_unit = OrbitalSpec::FailureUnit::board;
+    else
+      d.error(s.peek("failure_unit"),
+              what + " satellite: failure_unit must be gpu or board, got '" + *unit + "'");
+  }
+  if (auto policy = s.string("replacement", Need::optional)) {
+    if (*policy == "none")
+      o.replacement = ReplacementPolicy::none;
+    else if (*policy == "at_end_of_life")
+      o.replacement = ReplacementPolicy::at_end_of_life;
+    else if (*policy == "spares")
+      o.replacement = ReplacementPolicy::spares;
+    else
+      d.error(s.peek("replacement"), what +
+                                         " satellite: replacement must be none, "
+                                         "at_end_of_life or spares, got '" +
+                                         *policy + "'");
+  }
+  if (auto spares = s.integer("spares", Need::optional, 0, 100000)) {
+    if (o.replacement != ReplacementPolicy::spares)
+      d.error(s.peek("spares"), what + " satellite: spares is the number of spare satellites "
+                                       "of replacement: spares; give that policy, or drop it");
+    o.spares = static_cast<int>(*spares);
+  }
+}
+
+void read_links(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
+  MapReader l(node, what + " links", d);
+  o.isl_bytes_per_s =
+      l.quantity_in("isl_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
+          .value_or(2e11);
+  o.isl_latency_s =
+      l.quantity_in("isl_latency", Dimension::time, Need::optional, 0, 1).value_or(1e-5);
+  o.downlink_bytes_per_s =
+      l.quantity_in("downlink_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
+          .value_or(2.5e10);
+  l.finish();
+}
+
+void read_ground_stations(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                          OrbitalSpec& o) {
+  for (const auto& item : node) {
+    MapReader g(item, what + " ground station", d);
+    NamedGroundStation s;
+    s.name = g.string("name", Need::required).value_or("?");
+    s.station.latitude_rad =
+        g.quantity_in("latitude", Dimension::angle, Need::required, -M_PI / 2, M_PI / 2)
+            .value_or(0);
+    s.station.longitude_rad =
+        g.quantity_in("longitude", Dimension::angle, Need::required, -2 * M_PI, 2 * M_PI)
+            .value_or(0);
+    s.station.min_elevation_rad =
+        g.quantity_in("min_elevation", Dimension::angle, Need::optional, 0, M_PI / 2)
+            .value_or(10 * M_PI / 180);
+    g.finish();
+    o.stations.push_back(s);
+  }
+}
+
+void read_launch(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o,
+                 double max_horizon_s) {
+  MapReader l(node, what + " launch", d);
+  o.launch.price_usd_per_kg =
+      l.quantity_in("price", Dimension::money_per_mass, Need::required, 0, 1e6).value_or(0);
+  o.launch.payload_kg =
+      l.quantity_in("payload", Dimension::mass, Need::required, 1, 1e7, true).value_or(1);
+  o.launch.interval_s = l.quantity(launch_parameter::interval);
+  o.launch.first_launch_s =
+      l.quantity_in("first", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+  o.launch.failure_probability = l.quantity(launch_parameter::failure_probability);
+  l.finish();
+}
+
+void read_radiation(const YAML::Node& node, const std::string& what, Diagnostics& d,
+                    OrbitalSpec& o) {
+  MapReader rad(node, what + " radiation", d);
+  o.radiation.dose_rate_gy_per_s =
+      rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
+  for (std::size_t e = 0; e < radiation_effect_count; ++e) {
+    const std::string key(radiation_effects[e].dose_key);
+    if (auto v = rad.quantity_in(key, Dimension::dose, Need::optional, 1e-6, 1e6))
+      o.radiation.dose_per_event_gy[e] = *v;
+  }
+  rad.finish();
+}
+
+} // namespace
+
 void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, OrbitalSpec& o,
                        double max_horizon_s) {
-  if (YAML::Node node = r.mapping("orbit", Need::required); node.IsDefined()) {
-    MapReader orbit(node, what + " orbit", d);
-    double altitude =
-        orbit.quantity_in("altitude", Dimension::length, Need::required, 160e3, 36000e3)
-            .value_or(650e3);
-    UtcDate date{.year = 2027, .month = 1, .day = 1};
-    if (auto text = orbit.string("epoch", Need::optional); text && !parse_date(*text, date))
-      d.error(node["epoch"], what + " orbit: epoch must be a date YYYY-MM-DD, got '" + *text + "'");
-    double epoch = days_since_j2000(date);
-    if (YAML::Node sso = orbit.mapping("sun_synchronous", Need::optional); sso.IsDefined()) {
-      MapReader s(sso, what + " sun_synchronous", d);
-      double ltan =
-          s.quantity_in("ltan", Dimension::time, Need::required, 0, 86400).value_or(21600);
-      s.finish();
-      SunSynchronousSpec spec{.altitude_m = altitude, .ltan_s = ltan, .epoch_days_j2000 = epoch};
-      if (auto problems = validate(spec); !problems.empty())
-        d.errors(sso, what + " orbit: ", problems);
-      else {
-        o.orbit = sun_synchronous_orbit(spec);
-        o.design_orbit = {.altitude_m = altitude, .sun_synchronous = true, .ltan_s = ltan};
-      }
-      o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) +
-                     " km sun-synchronous, LTAN " + std::to_string(static_cast<int>(ltan / 3600)) +
-                     " h";
-    } else {
-      double inclination =
-          orbit.quantity_in("inclination", Dimension::angle, Need::required, 0, M_PI).value_or(0);
-      double raan = orbit.quantity_in("raan", Dimension::angle, Need::optional, -2 * M_PI, 2 * M_PI)
-                        .value_or(0);
-      o.design_orbit = {.altitude_m = altitude, .sun_synchronous = false, .ltan_s = 0};
-      o.orbit = CircularOrbit{.altitude_m = altitude,
-                              .inclination_rad = inclination,
-                              .raan_rad = raan,
-                              .epoch_days_j2000 = epoch};
-      o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) + " km, " +
-                     std::to_string(static_cast<int>(std::lround(inclination * 180 / M_PI))) +
-                     " deg inclination";
-    }
-    orbit.finish();
-  }
+  if (YAML::Node node = r.mapping("orbit", Need::required); node.IsDefined())
+    read_orbit(node, what, d, o);
   if (YAML::Node node = r.mapping("satellite", Need::required); node.IsDefined()) {
     MapReader s(node, what + " satellite", d);
-    auto fraction = [&](const char* key, double fallback, double lo, double hi) {
-      return s.quantity_in(key, Dimension::dimensionless, Need::optional, lo, hi)
-          .value_or(fallback);
-    };
-    o.array.cell_efficiency = fraction("cell_efficiency", 0.30, 0.01, 0.6);
-    o.array.packing_factor = fraction("packing", 0.9, 0.1, 1);
-    o.array.degradation_per_year = fraction("degradation_per_year", 0.02, 0, 0.5);
-    if (auto area = s.quantity_in("array_area", Dimension::area, Need::optional, 0, 1e6, true)) {
-      o.array.area_m2 = *area;
-      o.array_area_given = true;
-    }
-    o.craft.array_specific_power_w_per_kg =
-        s.quantity_in("array_specific_power", Dimension::specific_power, Need::optional, 1, 1e4)
-            .value_or(100);
-    o.craft.battery_specific_energy_j_per_kg =
-        s.quantity_in("battery_specific_energy", Dimension::specific_energy, Need::optional, 1e4,
-                      1e7)
-            .value_or(200 * 3600.0);
-    o.craft.battery_depth_of_discharge = fraction("depth_of_discharge", 0.4, 0.05, 1);
-    o.battery_round_trip = fraction("round_trip_efficiency", 0.9, 0.5, 1);
-    o.craft.battery_charge_efficiency = o.craft.battery_discharge_efficiency =
-        std::sqrt(o.battery_round_trip);
-    o.craft.radiator_areal_mass_kg_per_m2 =
-        s.quantity_in("radiator_areal_mass", Dimension::areal_mass, Need::optional, 0.1, 100)
-            .value_or(7.5);
-    if (auto area = s.quantity_in("radiator_area", Dimension::area, Need::optional, 0, 1e6, true)) {
-      o.radiator.area_m2 = *area;
-      o.radiator_area_given = true;
-    }
-    o.radiator.emissivity = fraction("emissivity", 0.88, 0.05, 1);
-    // Assumption: no loss of emissivity over life unless given (white paints and optical solar
-    // reflectors mostly lose absorptivity, not emissivity).
-    o.end_of_life_emissivity =
-        fraction("emissivity_end_of_life", o.radiator.emissivity, 0.05, o.radiator.emissivity);
-    o.radiator.solar_absorptivity = fraction("absorptivity", 0.2, 0, 1);
-    o.radiator.temperature_limit_k = s.quantity_in("radiator_temperature_limit",
-                                                   Dimension::temperature, Need::optional, 200, 400)
-                                         .value_or(320);
-    o.radiator.earth_view_factor = nadir_plate_earth_view_factor(o.orbit.altitude_m);
-    o.thermal_mass_kg =
-        s.quantity_in("thermal_mass", Dimension::mass, Need::optional, 0, 1e6).value_or(300);
-    o.radiator.heat_capacity_j_per_k = o.thermal_mass_kg * 900; // aluminium, J/(kg K)
-    o.craft.housekeeping_power_fraction = fraction("housekeeping", 0.05, 0, 1);
-    o.craft.structure_bus_mass_fraction = fraction("structure_fraction", 0.25, 0, 0.9);
-    o.craft.platform_cost_usd_per_w =
-        s.quantity_in("cost_per_watt", Dimension::money_per_power, Need::optional, 0, 1e5)
-            .value_or(0);
-    o.design_life_s =
-        s.quantity_in("design_life", Dimension::time, Need::optional, 86400, 50 * julian_year_s)
-            .value_or(o.design_life_s);
-    if (auto unit = s.string("failure_unit", Need::optional)) {
-      if (*unit == "gpu")
-        o.failure_unit = OrbitalSpec::FailureUnit::gpu;
-      else if (*unit == "board")
-        o.failure_unit = OrbitalSpec::FailureUnit::board;
-      else
-        d.error(s.peek("failure_unit"),
-                what + " satellite: failure_unit must be gpu or board, got '" + *unit + "'");
-    }
-    if (auto policy = s.string("replacement", Need::optional)) {
-      if (*policy == "none")
-        o.replacement = ReplacementPolicy::none;
-      else if (*policy == "at_end_of_life")
-        o.replacement = ReplacementPolicy::at_end_of_life;
-      else if (*policy == "spares")
-        o.replacement = ReplacementPolicy::spares;
-      else
-        d.error(s.peek("replacement"), what +
-                                           " satellite: replacement must be none, "
-                                           "at_end_of_life or spares, got '" +
-                                           *policy + "'");
-    }
-    if (auto spares = s.integer("spares", Need::optional, 0, 100000)) {
-      if (o.replacement != ReplacementPolicy::spares)
-        d.error(s.peek("spares"), what + " satellite: spares is the number of spare satellites "
-                                         "of replacement: spares; give that policy, or drop it");
-      o.spares = static_cast<int>(*spares);
-    }
+    read_satellite_design(s, o);
+    read_satellite_policy(s, what, d, o);
     s.finish();
   }
-  if (YAML::Node node = r.mapping("links", Need::required); node.IsDefined()) {
-    MapReader l(node, what + " links", d);
-    o.isl_bytes_per_s =
-        l.quantity_in("isl_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
-            .value_or(2e11);
-    o.isl_latency_s =
-        l.quantity_in("isl_latency", Dimension::time, Need::optional, 0, 1).value_or(1e-5);
-    o.downlink_bytes_per_s =
-        l.quantity_in("downlink_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
-            .value_or(2.5e10);
-    l.finish();
-  }
-  if (YAML::Node node = r.sequence("ground_stations", Need::optional); node.IsDefined()) {
-    for (const auto& item : node) {
-      MapReader g(item, what + " ground station", d);
-      NamedGroundStation s;
-      s.name = g.string("name", Need::required).value_or("?");
-      s.station.latitude_rad =
-          g.quantity_in("latitude", Dimension::angle, Need::required, -M_PI / 2, M_PI / 2)
-              .value_or(0);
-      s.station.longitude_rad =
-          g.quantity_in("longitude", Dimension::angle, Need::required, -2 * M_PI, 2 * M_PI)
-              .value_or(0);
-      s.station.min_elevation_rad =
-          g.quantity_in("min_elevation", Dimension::angle, Need::optional, 0, M_PI / 2)
-              .value_or(10 * M_PI / 180);
-      g.finish();
-      o.stations.push_back(s);
-    }
-  }
-  if (YAML::Node node = r.mapping("launch", Need::required); node.IsDefined()) {
-    MapReader l(node, what + " launch", d);
-    o.launch.price_usd_per_kg =
-        l.quantity_in("price", Dimension::money_per_mass, Need::required, 0, 1e6).value_or(0);
-    o.launch.payload_kg =
-        l.quantity_in("payload", Dimension::mass, Need::required, 1, 1e7, true).value_or(1);
-    o.launch.interval_s =
-        l.quantity_in("interval", Dimension::time, Need::optional, 0, 10 * julian_year_s)
-            .value_or(7 * 86400.0);
-    o.launch.first_launch_s =
-        l.quantity_in("first", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
-    o.launch.failure_probability =
-        l.quantity_in("failure_probability", Dimension::dimensionless, Need::optional, 0, 0.99)
-            .value_or(0);
-    l.finish();
-  }
-  if (YAML::Node node = r.mapping("radiation", Need::optional); node.IsDefined()) {
-    MapReader rad(node, what + " radiation", d);
-    o.radiation.dose_rate_gy_per_s =
-        rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
-    for (std::size_t e = 0; e < radiation_effect_count; ++e) {
-      const std::string key(radiation_effects[e].dose_key);
-      if (auto v = rad.quantity_in(key, Dimension::dose, Need::optional, 1e-6, 1e6))
-        o.radiation.dose_per_event_gy[e] = *v;
-    }
-    rad.finish();
-  } else {
+  if (YAML::Node node = r.mapping("links", Need::required); node.IsDefined())
+    read_links(node, what, d, o);
+  if (YAML::Node node = r.sequence("ground_stations", Need::optional); node.IsDefined())
+    read_ground_stations(node, what, d, o);
+  if (YAML::Node node = r.mapping("launch", Need::required); node.IsDefined())
+    read_launch(node, what, d, o, max_horizon_s);
+  if (YAML::Node node = r.mapping("radiation", Need::optional); node.IsDefined())
+    read_radiation(node, what, d, o);
+  else
     o.radiation.dose_rate_gy_per_s = 0;
-  }
 }
 
 void size_orbital_sites(Scenario& s, const YAML::Node& clusters, Diagnostics& d) {

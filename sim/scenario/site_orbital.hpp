@@ -29,18 +29,19 @@ struct OrbitalSpec {
   SolarArrayParams array;   // area sized per satellite unless given
   bool array_area_given = false;
   SpacecraftParams craft; // compute fields filled from the cluster
-  double battery_round_trip = 0.9;
+  double battery_round_trip = spacecraft_parameter::round_trip_efficiency.default_si;
   RadiatorParams radiator;              // area sized unless given; emissivity at beginning of life
   double end_of_life_emissivity = 0.88; // the radiator is sized with it
   bool radiator_area_given = false;
-  double thermal_mass_kg = 0; // aluminium-equivalent mass that the radiator loop heats
+  // Aluminium-equivalent mass that the radiator loop heats.
+  double thermal_mass_kg = radiator_parameter::thermal_mass.default_si;
   double isl_bytes_per_s = 0;
   double isl_latency_s = 0;
   double downlink_bytes_per_s = 0;
   std::vector<NamedGroundStation> stations;
   LaunchParams launch;
   RadiationParams radiation;
-  double design_life_s = 5 * julian_year_s;
+  double design_life_s = spacecraft_parameter::design_life.default_si;
   // What one permanent failure takes out: one GPU, or the board (the system's GPUs) it sits on.
   enum class FailureUnit { gpu, board } failure_unit = FailureUnit::board;
   ReplacementPolicy replacement = ReplacementPolicy::none;

@@ -133,6 +133,20 @@ std::optional<long long> MapReader::integer(std::string_view key, Need need, lon
   return static_cast<long long>(parsed);
 }
 
+std::optional<double> MapReader::given(const Parameter& p) {
+  if (p.whole) {
+    auto value = integer(p.key, Need::optional, static_cast<long long>(p.min_si),
+                         static_cast<long long>(p.max_si));
+    if (!value) return std::nullopt;
+    return static_cast<double>(*value);
+  }
+  return quantity_in(p.key, p.dimension, Need::optional, p.min_si, p.max_si, p.min_exclusive);
+}
+
+double MapReader::quantity(const Parameter& p) {
+  return given(p).value_or(p.default_si);
+}
+
 std::optional<bool> MapReader::boolean(std::string_view key, Need need) {
   YAML::Node value = take(key, need);
   if (!value.IsDefined()) return std::nullopt;

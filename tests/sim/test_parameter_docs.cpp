@@ -1,0 +1,128 @@
+// Parameter tables (models/parameter.hpp): docs/parameters.md is rendered from them and must
+// match; every default lies in its range; the loader takes its defaults and ranges from them.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "sim/scenario/loader.hpp"
+#include "sim/scenario/parameter_tables.hpp"
+
+using namespace capsim;
+
+namespace {
+
+const std::string docs_page = std::string(CAPSIM_SOURCE_DIR) + "/docs/parameters.md";
+
+bool docs_updating() {
+  const char* v = std::getenv("CAPSIM_DOCS_UPDATE");
+  return v && *v && std::string(v) != "0";
+}
+
+std::string docs_page_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<Diagnostic> inline_errors(const std::string& text) {
+  try {
+    load_scenario_text(text, "inline.yaml");
+  } catch (const InputError& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+
+// An orbital site with only its required keys: every satellite and launch default applies.
+const char* const bare_orbital = R"(scenario: bare-orbital
+horizon: 10 d
+sites:
+  - name: sky
+    kind: orbital
+    orbit: {altitude: 650 km, sun_synchronous: {ltan: 6 h}}
+    satellite: {failure_unit: board}
+    links: {isl_bandwidth: 1.6 Tbit/s, downlink_bandwidth: 200 Gbit/s}
+    launch: {price: 1500 USD/kg, payload: 60 t}
+clusters:
+  - {name: sats, site: sky, gpu: H100, gpus_per_host: 8, satellites: 4}
+jobs:
+  - {name: j, cluster: sats, gpus: 32, model: {parameters: 7e9, tokens: 1e10}}
+)";
+
+} // namespace
+
+TEST_CASE("docs/parameters.md is the page rendered from the models' parameter tables") {
+  const std::string expected = render_parameter_docs();
+  if (docs_updating()) {
+    std::ofstream(docs_page, std::ios::binary) << expected;
+    MESSAGE("rewrote " << docs_page);
+  }
+  const std::string actual = docs_page_text(docs_page);
+  if (actual != expected)
+    FAIL_CHECK("docs/parameters.md differs from the parameter tables; run tools/docs-update. "
+               "Expected:\n"
+               << expected);
+}
+
+TEST_CASE("every parameter's default lies in its declared range, keys unique per block") {
+  std::size_t count = 0;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ParameterTable& table : parameter_tables()) {
+    CHECK(!table.parameters.empty());
+    for (const Parameter& p : table.parameters) {
+      INFO(table.block << " " << p.key);
+      CHECK(p.min_si <= p.max_si);
+      CHECK(p.accepts(p.default_si));
+      CHECK(!p.meaning.empty());
+      CHECK(seen.insert({std::string(table.block), std::string(p.key)}).second);
+      if (p.whole) CHECK(p.default_si == std::floor(p.default_si));
+      ++count;
+    }
+  }
+  CHECK(count >= 20);
+}
+
+TEST_CASE("a scenario without the optional keys gets the tables' defaults") {
+  Scenario s = load_scenario_text(bare_orbital, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const OrbitalSpec& o = s.sites[0].orbital;
+  CHECK(o.array.cell_efficiency == solar_array_parameter::cell_efficiency.default_si);
+  CHECK(o.array.packing_factor == solar_array_parameter::packing.default_si);
+  CHECK(o.craft.battery_specific_energy_j_per_kg == 200 * 3600.0);
+  CHECK(o.craft.radiator_areal_mass_kg_per_m2 == 7.5);
+  CHECK(o.battery_round_trip == 0.9);
+  CHECK(o.radiator.emissivity == 0.88);
+  CHECK(o.end_of_life_emissivity == 0.88); // follows emissivity unless given
+  CHECK(o.radiator.temperature_limit_k == 320);
+  CHECK(o.radiator.heat_capacity_j_per_k == 300 * 900.0);
+  CHECK(o.design_life_s == 5 * julian_year_s);
+  CHECK(o.launch.interval_s == 7 * 86400.0);
+  CHECK(s.sites[0].min_cap_fraction == 0.5);
+  REQUIRE(s.clusters.size() == 1);
+  CHECK(s.clusters[0].failure_rate_per_gpu_s == 1.97e-5 / 3600);
+  CHECK(std::isinf(s.clusters[0].repair_time_s)); // nothing is repaired in orbit by default
+  REQUIRE(s.jobs.size() == 1);
+  CHECK(s.jobs[0].mfu == 0.4);
+  CHECK(s.jobs[0].mfu_source == "default");
+  CHECK(s.jobs[0].global_batch_tokens == 4 * 1024 * 1024);
+  CHECK(s.jobs[0].checkpoint.restart_overhead_s == 300);
+  CHECK(s.jobs[0].checkpoint.snapshot_bytes_per_s == 25e9);
+}
+
+TEST_CASE("a value outside a table's range is a located error naming the range") {
+  std::string text = bare_orbital;
+  text.replace(text.find("{failure_unit: board}"), 21, "{cell_efficiency: 0.7}");
+  text.replace(text.find("payload: 60 t}"), 14, "payload: 60 t, interval: 11 yr}");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'cell_efficiency' in site 'sky' satellite is 0.7, outside the "
+                             "accepted range [0.01, 0.6]");
+  CHECK(errors[1].line == 9);
+  CHECK(errors[1].message.find("'interval' in site 'sky' launch is 11 yr, outside the accepted "
+                               "range [0 s, ") == 0);
+}
