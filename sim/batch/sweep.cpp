@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -92,6 +93,161 @@ void write_reports(const SweepPlan& plan, const std::vector<ResultRow>& rows,
   break_evens = write_curves(plan, rows, dir, run_roots);
 }
 
+// DIR, or DIR/shard-I-of-N for a shard.
+std::string sweep_dir(const SweepOptions& options) {
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count)
+    fail_input("--shard", fmt::format("shard {}/{}: expected I/N with 0 <= I < N",
+                                      options.shard_index, options.shard_count));
+  std::string dir = options.output_dir;
+  if (options.shard_count > 1) {
+    dir += '/';
+    dir += shard_dir_name(options.shard_index, options.shard_count);
+  }
+  return dir;
+}
+
+// The sweep's directory, created and locked, without the temporaries of a sweep killed earlier
+// (its runs' staging directories, half-written files).
+std::unique_ptr<DirLock> open_sweep_dir(const std::string& dir) {
+  std::error_code error;
+  if (fs::exists(dir, error) && !fs::is_directory(dir, error))
+    fail_input(dir, "exists and is not a directory; -o names the sweep's directory");
+  fs::create_directories(fs::absolute(dir).lexically_normal().parent_path(), error);
+  auto lock = std::make_unique<DirLock>(dir, "sweep directory");
+  fs::create_directories(dir);
+  remove_stale_temporaries(dir, true);
+  remove_stale_temporaries(dir + "/runs", true); // only capsim writes there
+  remove_stale_temporaries(dir + "/curves", true);
+  return lock;
+}
+
+// --resume: the rows of results.csv when sweep.json holds this very plan (less the failed ones
+// with --retry-failed).
+std::vector<ResultRow> recover_rows(const SweepPlan& plan, const nlohmann::ordered_json& plan_json,
+                                    const SweepOptions& options, SweepOutcome& outcome) {
+  const std::string plan_path = outcome.dir + "/sweep.json";
+  const std::string results_path = outcome.dir + "/results.csv";
+  auto old_plan = read_json_file(plan_path);
+  if (comparable(old_plan) != comparable(plan_json))
+    fail_input(plan_path, "--resume: this directory holds another sweep (" +
+                              plan_difference(comparable(old_plan), comparable(plan_json)) +
+                              "); use a new -o directory or drop --resume");
+  std::vector<ResultRow> recovered;
+  try {
+    recovered = read_results(plan, results_path, &outcome.recovered_dropped);
+  } catch (const std::runtime_error& e) {
+    fail_input(results_path, e.what());
+  }
+  if (options.retry_failed) {
+    auto failed = std::stable_partition(recovered.begin(), recovered.end(),
+                                        [](const ResultRow& row) { return row.ok; });
+    outcome.retried = static_cast<std::size_t>(recovered.end() - failed);
+    recovered.erase(failed, recovered.end());
+  }
+  return recovered;
+}
+
+// A new sweep: the previous one's outputs go, each out of the way in one rename first (a kill
+// meanwhile leaves only temporaries).
+void discard_previous_outputs(const std::string& dir) {
+  for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"}) {
+    std::string discarded = fmt::format("{}/.{}.capsim-{}-discarded.tmp", dir, stale, ::getpid());
+    std::error_code ignored;
+    fs::rename(dir + "/" + stale, discarded, ignored);
+    fs::remove_all(discarded, ignored);
+  }
+}
+
+// The rows kept from a previous sweep in this directory (none unless --resume), with this plan
+// written to sweep.json.
+std::vector<ResultRow> resume_or_start(const SweepPlan& plan, const SweepOptions& options,
+                                       SweepOutcome& outcome) {
+  const std::string plan_path = outcome.dir + "/sweep.json";
+  auto plan_json = plan_to_json(plan);
+  std::vector<ResultRow> recovered;
+  if (options.resume && fs::exists(plan_path))
+    recovered = recover_rows(plan, plan_json, options, outcome);
+  else
+    discard_previous_outputs(outcome.dir);
+  write_file_atomically(plan_path, plan_json.dump(2) + "\n");
+  return recovered;
+}
+
+// This shard's tasks not yet in results.csv.
+std::vector<std::size_t> pending_tasks(const SweepPlan& plan, const SweepOptions& options,
+                                       const std::vector<ResultRow>& recovered,
+                                       SweepOutcome& outcome) {
+  std::set<std::size_t> finished;
+  for (const auto& row : recovered)
+    finished.insert(row.task(plan));
+  std::vector<std::size_t> pending;
+  auto mine = shard_tasks(plan, options.shard_index, options.shard_count);
+  outcome.tasks = mine.size();
+  for (std::size_t task : mine)
+    if (!finished.count(task)) pending.push_back(task);
+  outcome.skipped = outcome.tasks - pending.size();
+  return pending;
+}
+
+// Up to `jobs` runs at once on this machine.
+void run_locally(RunLauncher& launcher, const std::vector<std::size_t>& pending, std::size_t jobs,
+                 const std::function<void(ResultRow)>& on_row, const std::function<void()>& idle) {
+  std::size_t next = 0;
+  auto refill = [&] {
+    while (launcher.running() < jobs && next < pending.size())
+      launcher.start(pending[next++]);
+  };
+  while (next < pending.size() || launcher.running() > 0) {
+    refill();
+    // The next runs start before the finished ones' rows are read and fsynced.
+    for (auto& row : launcher.wait(0.1, refill))
+      on_row(std::move(row));
+    idle();
+  }
+}
+
+// Runs the pending tasks into results.csv, then (unless a shard) summary.csv and the curves.
+void run_tasks(const SweepPlan& plan, const SweepOptions& options, const LaunchSettings& launch,
+               MpiSession* mpi, std::size_t jobs, std::vector<ResultRow> recovered,
+               SweepOutcome& outcome) {
+  const std::string& dir = outcome.dir;
+  const std::vector<std::size_t> pending = pending_tasks(plan, options, recovered, outcome);
+  ResultsLog log(plan, dir + "/results.csv", std::move(recovered));
+  ProgressBar progress("sweep", static_cast<double>(pending.size()), !options.quiet);
+  auto on_row = [&](ResultRow row) {
+    if (!mpi) outcome.runs_own_s += row.own_s; // MPI: workers on other nodes too
+    log.append(std::move(row));
+    ++outcome.ran;
+    progress.update(static_cast<double>(outcome.ran));
+  };
+  auto idle = [&] { progress.update(static_cast<double>(outcome.ran)); };
+  if (mpi) {
+    RunLauncher local(plan, launch); // rank 0 runs tasks too when it has a CPU to spare
+    mpi_master(pending, on_row, idle, &local, master_slots(jobs));
+  } else {
+    RunLauncher launcher(plan, launch);
+    run_locally(launcher, pending, jobs, on_row, idle);
+  }
+  progress.finish();
+  log.finish();
+  note_errors(log.rows(), outcome);
+  if (options.shard_count == 1)
+    write_reports(plan, log.rows(), dir, {dir + "/runs"}, outcome.break_evens);
+  std::error_code ignored;
+  fs::remove(dir + "/runs", ignored); // only if empty
+}
+
+// Other ranks wait for tasks that will never come.
+void abort_other_ranks(MpiSession* mpi) {
+  if (!mpi) return;
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+  }
+  mpi->abort(1);
+}
+
 } // namespace
 
 std::string shard_dir_name(std::size_t index, std::size_t count) {
@@ -101,18 +257,9 @@ std::string shard_dir_name(std::size_t index, std::size_t count) {
 SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   auto start = std::chrono::steady_clock::now();
   SweepOutcome outcome;
-  if (options.shard_count == 0 || options.shard_index >= options.shard_count)
-    fail_input("--shard", fmt::format("shard {}/{}: expected I/N with 0 <= I < N",
-                                      options.shard_index, options.shard_count));
-  std::string dir = options.output_dir;
-  if (options.shard_count > 1) {
-    dir += '/';
-    dir += shard_dir_name(options.shard_index, options.shard_count);
-  }
-  outcome.dir = dir;
-
+  outcome.dir = sweep_dir(options);
   LaunchSettings launch{.exe = options.exe.empty() ? current_executable() : options.exe,
-                        .runs_dir = dir + "/runs",
+                        .runs_dir = outcome.dir + "/runs",
                         .keep_runs = options.keep_runs,
                         .keep_timeseries = plan.has_time_curves(),
                         .timeout_s = plan.timeout_s,
@@ -132,104 +279,11 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   }
   std::unique_ptr<DirLock> lock;
   try {
-    std::error_code error;
-    if (fs::exists(dir, error) && !fs::is_directory(dir, error))
-      fail_input(dir, "exists and is not a directory; -o names the sweep's directory");
-    fs::create_directories(fs::absolute(dir).lexically_normal().parent_path(), error);
-    lock = std::make_unique<DirLock>(dir, "sweep directory");
-    fs::create_directories(dir);
-    // Temporaries of a sweep killed earlier (its runs' staging directories, half-written files).
-    remove_stale_temporaries(dir, true);
-    remove_stale_temporaries(dir + "/runs", true); // only capsim writes there
-    remove_stale_temporaries(dir + "/curves", true);
-    std::string plan_path = dir + "/sweep.json";
-    std::string results_path = dir + "/results.csv";
-    auto plan_json = plan_to_json(plan);
-    std::vector<ResultRow> recovered;
-    if (options.resume && fs::exists(plan_path)) {
-      auto old_plan = read_json_file(plan_path);
-      if (comparable(old_plan) != comparable(plan_json))
-        fail_input(plan_path, "--resume: this directory holds another sweep (" +
-                                  plan_difference(comparable(old_plan), comparable(plan_json)) +
-                                  "); use a new -o directory or drop --resume");
-      try {
-        recovered = read_results(plan, results_path, &outcome.recovered_dropped);
-      } catch (const std::runtime_error& e) {
-        fail_input(results_path, e.what());
-      }
-      if (options.retry_failed) {
-        auto failed = std::stable_partition(recovered.begin(), recovered.end(),
-                                            [](const ResultRow& row) { return row.ok; });
-        outcome.retried = static_cast<std::size_t>(recovered.end() - failed);
-        recovered.erase(failed, recovered.end());
-      }
-    } else {
-      // Each out of the way in one rename first: a kill meanwhile leaves only temporaries.
-      for (const char* stale : {"results.csv", "summary.csv", "curves", "runs"}) {
-        std::string discarded =
-            fmt::format("{}/.{}.capsim-{}-discarded.tmp", dir, stale, ::getpid());
-        std::error_code ignored;
-        fs::rename(dir + "/" + stale, discarded, ignored);
-        fs::remove_all(discarded, ignored);
-      }
-    }
-    write_file_atomically(plan_path, plan_json.dump(2) + "\n");
-
-    std::set<std::size_t> finished;
-    for (const auto& row : recovered)
-      finished.insert(row.task(plan));
-    std::vector<std::size_t> pending;
-    auto mine = shard_tasks(plan, options.shard_index, options.shard_count);
-    outcome.tasks = mine.size();
-    for (std::size_t task : mine)
-      if (!finished.count(task)) pending.push_back(task);
-    outcome.skipped = outcome.tasks - pending.size();
-
-    ResultsLog log(plan, results_path, std::move(recovered));
-    ProgressBar progress("sweep", static_cast<double>(pending.size()), !options.quiet);
-    auto on_row = [&](ResultRow row) {
-      if (!mpi) outcome.runs_own_s += row.own_s; // MPI: workers on other nodes too
-      log.append(std::move(row));
-      ++outcome.ran;
-      progress.update(static_cast<double>(outcome.ran));
-    };
-    if (mpi) {
-      RunLauncher local(plan, launch); // rank 0 runs tasks too when it has a CPU to spare
-      mpi_master(
-          pending, on_row, [&] { progress.update(static_cast<double>(outcome.ran)); }, &local,
-          master_slots(jobs));
-    } else {
-      RunLauncher launcher(plan, launch);
-      std::size_t next = 0;
-      auto refill = [&] {
-        while (launcher.running() < jobs && next < pending.size())
-          launcher.start(pending[next++]);
-      };
-      while (next < pending.size() || launcher.running() > 0) {
-        refill();
-        // The next runs start before the finished ones' rows are read and fsynced.
-        for (auto& row : launcher.wait(0.1, refill))
-          on_row(std::move(row));
-        progress.update(static_cast<double>(outcome.ran));
-      }
-    }
-    progress.finish();
-    log.finish();
-    note_errors(log.rows(), outcome);
-    if (options.shard_count == 1)
-      write_reports(plan, log.rows(), dir, {dir + "/runs"}, outcome.break_evens);
-    std::error_code ignored;
-    fs::remove(dir + "/runs", ignored); // only if empty
+    lock = open_sweep_dir(outcome.dir);
+    std::vector<ResultRow> recovered = resume_or_start(plan, options, outcome);
+    run_tasks(plan, options, launch, mpi.get(), jobs, std::move(recovered), outcome);
   } catch (...) {
-    if (mpi) {
-      // Other ranks wait for tasks that will never come.
-      try {
-        throw;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-      }
-      mpi->abort(1);
-    }
+    abort_other_ranks(mpi.get());
     throw;
   }
   outcome.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
