@@ -237,6 +237,69 @@ void run_tasks(const SweepPlan& plan, const SweepOptions& options, const LaunchS
   fs::remove(dir + "/runs", ignored); // only if empty
 }
 
+// The shard directories the inputs name: a directory with shard-I-of-N subdirectories stands
+// for them (it may hold an earlier merge's results.csv); otherwise it must be a shard itself.
+std::vector<std::string> find_shard_dirs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> shard_dirs;
+  for (const auto& input : inputs) {
+    std::vector<std::string> found;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(input, error))
+      if (entry.is_directory() && entry.path().filename().string().rfind("shard-", 0) == 0 &&
+          fs::exists(entry.path() / "sweep.json"))
+        found.push_back(entry.path().string());
+    if (found.empty() && fs::exists(input + "/sweep.json") && fs::exists(input + "/results.csv"))
+      found.push_back(input);
+    if (found.empty())
+      fail_input(input, "neither a shard (sweep.json and results.csv) nor a directory of "
+                        "shard-I-of-N directories");
+    std::sort(found.begin(), found.end());
+    shard_dirs.insert(shard_dirs.end(), found.begin(), found.end());
+  }
+  return shard_dirs;
+}
+
+struct ShardRows {
+  std::vector<ResultRow> rows; // each task once, the first shard's row
+  std::set<std::size_t> seen;  // their tasks
+  std::vector<std::string> run_roots;
+};
+
+// The rows of every shard, which must all hold the plan of the first.
+ShardRows read_shard_rows(const SweepPlan& plan, const nlohmann::ordered_json& first_json,
+                          const std::vector<std::string>& shard_dirs) {
+  ShardRows merged;
+  for (const auto& shard : shard_dirs) {
+    if (comparable(read_json_file(shard + "/sweep.json")) != comparable(first_json))
+      fail_input(shard + "/sweep.json",
+                 "this shard belongs to another sweep than " + shard_dirs.front());
+    std::size_t dropped = 0;
+    std::vector<ResultRow> shard_rows;
+    try {
+      shard_rows = read_results(plan, shard + "/results.csv", &dropped);
+    } catch (const std::runtime_error& e) {
+      fail_input(shard + "/results.csv", e.what());
+    }
+    for (auto& row : shard_rows)
+      if (merged.seen.insert(row.task(plan)).second) merged.rows.push_back(std::move(row));
+    merged.run_roots.push_back(shard + "/runs");
+  }
+  return merged;
+}
+
+void check_all_tasks(const SweepPlan& plan, const ShardRows& merged) {
+  if (merged.rows.size() == plan.task_count()) return;
+  std::size_t missing = plan.task_count() - merged.rows.size();
+  std::size_t first_missing = 0;
+  while (merged.seen.count(first_missing))
+    ++first_missing;
+  fail_input("merge", fmt::format("{} of {} runs are missing (first: point {} replication {}); "
+                                  "finish the shards (capsim sweep --shard I/N --resume) "
+                                  "and merge again",
+                                  missing, plan.task_count(), plan.point_of(first_missing),
+                                  plan.replication_of(first_missing)));
+}
+
 // Other ranks wait for tasks that will never come.
 void abort_other_ranks(MpiSession* mpi) {
   if (!mpi) return;
@@ -291,24 +354,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
 }
 
 MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string output_dir) {
-  std::vector<std::string> shard_dirs;
-  for (const auto& input : inputs) {
-    // A directory with shard-I-of-N subdirectories stands for them (it may hold an earlier
-    // merge's results.csv); otherwise it must be a shard itself.
-    std::vector<std::string> found;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(input, error))
-      if (entry.is_directory() && entry.path().filename().string().rfind("shard-", 0) == 0 &&
-          fs::exists(entry.path() / "sweep.json"))
-        found.push_back(entry.path().string());
-    if (found.empty() && fs::exists(input + "/sweep.json") && fs::exists(input + "/results.csv"))
-      found.push_back(input);
-    if (found.empty())
-      fail_input(input, "neither a shard (sweep.json and results.csv) nor a directory of "
-                        "shard-I-of-N directories");
-    std::sort(found.begin(), found.end());
-    shard_dirs.insert(shard_dirs.end(), found.begin(), found.end());
-  }
+  const std::vector<std::string> shard_dirs = find_shard_dirs(inputs);
   if (output_dir.empty()) {
     if (inputs.size() != 1)
       fail_input("merge", "give -o DIR when merging shards from several directories");
@@ -321,47 +367,20 @@ MergeOutcome merge_shards(const std::vector<std::string>& inputs, std::string ou
   } catch (const std::runtime_error& e) {
     fail_input(shard_dirs.front() + "/sweep.json", e.what());
   }
-  std::vector<ResultRow> rows;
-  std::set<std::size_t> seen;
-  std::vector<std::string> run_roots;
-  for (const auto& shard : shard_dirs) {
-    if (comparable(read_json_file(shard + "/sweep.json")) != comparable(first_json))
-      fail_input(shard + "/sweep.json",
-                 "this shard belongs to another sweep than " + shard_dirs.front());
-    std::size_t dropped = 0;
-    std::vector<ResultRow> shard_rows;
-    try {
-      shard_rows = read_results(plan, shard + "/results.csv", &dropped);
-    } catch (const std::runtime_error& e) {
-      fail_input(shard + "/results.csv", e.what());
-    }
-    for (auto& row : shard_rows)
-      if (seen.insert(row.task(plan)).second) rows.push_back(std::move(row));
-    run_roots.push_back(shard + "/runs");
-  }
-  if (rows.size() != plan.task_count()) {
-    std::size_t missing = plan.task_count() - rows.size();
-    std::size_t first_missing = 0;
-    while (seen.count(first_missing))
-      ++first_missing;
-    fail_input("merge", fmt::format("{} of {} runs are missing (first: point {} replication {}); "
-                                    "finish the shards (capsim sweep --shard I/N --resume) "
-                                    "and merge again",
-                                    missing, plan.task_count(), plan.point_of(first_missing),
-                                    plan.replication_of(first_missing)));
-  }
+  const ShardRows merged = read_shard_rows(plan, first_json, shard_dirs);
+  check_all_tasks(plan, merged);
   MergeOutcome outcome;
   outcome.dir = output_dir;
   outcome.shards = shard_dirs.size();
-  outcome.rows = rows.size();
-  for (const auto& r : rows)
+  outcome.rows = merged.rows.size();
+  for (const auto& r : merged.rows)
     if (!r.ok) ++outcome.failed;
   fs::create_directories(output_dir);
   DirLock lock(output_dir, "sweep directory"); // not while a sweep or another merge writes it
   remove_stale_temporaries(output_dir, true);
   write_file_atomically(output_dir + "/sweep.json", first_json.dump(2) + "\n");
-  write_file_atomically(output_dir + "/results.csv", results_csv(plan, rows));
-  write_reports(plan, rows, output_dir, run_roots, outcome.break_evens);
+  write_file_atomically(output_dir + "/results.csv", results_csv(plan, merged.rows));
+  write_reports(plan, merged.rows, output_dir, merged.run_roots, outcome.break_evens);
   return outcome;
 }
 
