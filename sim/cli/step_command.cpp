@@ -217,37 +217,60 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   out << "fits           " << (r.fits ? "yes" : "NO: " + r.message) << "\n";
 }
 
+nlohmann::ordered_json model_json(const TransformerSpec& model) {
+  const ParameterCount n = count_parameters(model);
+  return {{"layers", model.layers},
+          {"hidden", model.hidden},
+          {"ffn", model.ffn},
+          {"heads", model.heads},
+          {"kv_heads", model.kv_heads},
+          {"vocab", model.vocab},
+          {"seq", model.seq_len},
+          {"global_batch", model.global_batch},
+          {"experts", model.experts},
+          {"top_k", model.top_k},
+          {"attention", to_string(model.attention)},
+          {"precision", to_string(model.precision)},
+          {"parameters", n.total},
+          {"active_parameters", n.active}};
+}
+
+nlohmann::ordered_json config_json(const ParallelConfig& cfg, const StepResult& r) {
+  return {{"tp", cfg.tensor},
+          {"pp", cfg.pipeline},
+          {"interleave", cfg.interleave},
+          {"cp", cfg.context},
+          {"ep", cfg.expert},
+          {"dp", r.data_parallel},
+          {"microbatch", cfg.microbatch},
+          {"microbatches", r.microbatches},
+          {"sequence_parallel", cfg.sequence_parallel},
+          {"zero", cfg.zero_stage},
+          {"recompute", to_string(cfg.recompute)}};
+}
+
+nlohmann::ordered_json breakdown_json(const TimeBreakdown& t) {
+  return {{"compute_s", t.compute_s},
+          {"recompute_s", t.recompute_s},
+          {"tp_comm_exposed_s", t.tp_comm_s},
+          {"tp_comm_total_s", t.tp_comm_total_s},
+          {"cp_comm_exposed_s", t.cp_comm_s},
+          {"cp_comm_total_s", t.cp_comm_total_s},
+          {"ep_comm_s", t.ep_comm_s},
+          {"pp_comm_s", t.pp_comm_s},
+          {"bubble_s", t.bubble_s},
+          {"dp_comm_exposed_s", t.dp_comm_s},
+          {"dp_comm_total_s", t.dp_comm_total_s},
+          {"optimizer_s", t.optimizer_s}};
+}
+
 nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const StepHardware& hw,
                                const ParallelConfig& cfg, const StepResult& r) {
-  const ParameterCount n = count_parameters(model);
   nlohmann::ordered_json j;
   j["gpu"] = hw.name;
   j["gpus"] = gpus;
-  j["model"] = {{"layers", model.layers},
-                {"hidden", model.hidden},
-                {"ffn", model.ffn},
-                {"heads", model.heads},
-                {"kv_heads", model.kv_heads},
-                {"vocab", model.vocab},
-                {"seq", model.seq_len},
-                {"global_batch", model.global_batch},
-                {"experts", model.experts},
-                {"top_k", model.top_k},
-                {"attention", to_string(model.attention)},
-                {"precision", to_string(model.precision)},
-                {"parameters", n.total},
-                {"active_parameters", n.active}};
-  j["config"] = {{"tp", cfg.tensor},
-                 {"pp", cfg.pipeline},
-                 {"interleave", cfg.interleave},
-                 {"cp", cfg.context},
-                 {"ep", cfg.expert},
-                 {"dp", r.data_parallel},
-                 {"microbatch", cfg.microbatch},
-                 {"microbatches", r.microbatches},
-                 {"sequence_parallel", cfg.sequence_parallel},
-                 {"zero", cfg.zero_stage},
-                 {"recompute", to_string(cfg.recompute)}};
+  j["model"] = model_json(model);
+  j["config"] = config_json(cfg, r);
   j["step_time_s"] = r.step_time_s;
   j["mfu"] = r.mfu;
   j["mfu_noncausal"] = r.mfu * r.model_flop_noncausal / r.model_flop;
@@ -260,19 +283,7 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
   j["memory_per_gpu_bytes"] = r.memory.total_bytes;
   j["fits"] = r.fits;
   j["message"] = r.message;
-  const TimeBreakdown& t = r.time;
-  j["breakdown"] = {{"compute_s", t.compute_s},
-                    {"recompute_s", t.recompute_s},
-                    {"tp_comm_exposed_s", t.tp_comm_s},
-                    {"tp_comm_total_s", t.tp_comm_total_s},
-                    {"cp_comm_exposed_s", t.cp_comm_s},
-                    {"cp_comm_total_s", t.cp_comm_total_s},
-                    {"ep_comm_s", t.ep_comm_s},
-                    {"pp_comm_s", t.pp_comm_s},
-                    {"bubble_s", t.bubble_s},
-                    {"dp_comm_exposed_s", t.dp_comm_s},
-                    {"dp_comm_total_s", t.dp_comm_total_s},
-                    {"optimizer_s", t.optimizer_s}};
+  j["breakdown"] = breakdown_json(r.time);
   j["stages"] = {{"first_layers", r.stages.first_layers},
                  {"last_layers", r.stages.last_layers},
                  {"max_layers", r.stages.max_layers},
