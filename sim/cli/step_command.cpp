@@ -442,47 +442,6 @@ std::vector<std::string> input_problems(const StepInputs& in) {
   return problems;
 }
 
-// The configuration when every degree is given.
-std::optional<ParallelConfig> given_config(const SearchSpace& space) {
-  if (!(space.tensor && space.pipeline && space.context && space.expert && space.interleave &&
-        space.microbatch && space.zero_stage && space.recompute))
-    return std::nullopt;
-  return ParallelConfig{.tensor = *space.tensor,
-                        .pipeline = *space.pipeline,
-                        .interleave = *space.interleave,
-                        .context = *space.context,
-                        .expert = *space.expert,
-                        .microbatch = *space.microbatch,
-                        .sequence_parallel = space.sequence_parallel.value_or(false),
-                        .zero_stage = *space.zero_stage,
-                        .recompute = *space.recompute};
-}
-
-// The degrees given, and 1 (ZeRO 0) for those left to the search.
-ParallelConfig given_degrees(const SearchSpace& space) {
-  return ParallelConfig{.tensor = space.tensor.value_or(1),
-                        .pipeline = space.pipeline.value_or(1),
-                        .interleave = space.interleave.value_or(1),
-                        .context = space.context.value_or(1),
-                        .expert = space.expert.value_or(1),
-                        .microbatch = space.microbatch.value_or(1),
-                        .sequence_parallel =
-                            space.sequence_parallel.value_or(false) && space.tensor.value_or(1) > 1,
-                        .zero_stage = space.zero_stage.value_or(0)};
-}
-
-// Fixed degrees must be consistent on their own before the search can say "none fits".
-std::vector<std::string> given_degree_problems(const SearchSpace& space) {
-  std::vector<std::string> problems;
-  const ParallelConfig given = given_degrees(space);
-  if (space.zero_stage && (*space.zero_stage < 0 || *space.zero_stage > 3))
-    problems.push_back("zero stage must be 0, 1, 2 or 3, got " + std::to_string(*space.zero_stage));
-  if (given.tensor < 1 || given.pipeline < 1 || given.context < 1 || given.expert < 1 ||
-      given.interleave < 1 || given.microbatch < 1)
-    problems.push_back("parallel degrees and microbatch must be >= 1");
-  return problems;
-}
-
 // When the search found no valid configuration: which given degree does not divide what.
 std::vector<std::string> nothing_valid_problems(const StepInputs& in) {
   std::vector<std::string> problems = validate(in.model, given_degrees(in.space), in.gpus);
@@ -517,7 +476,7 @@ void print_search_rate(const SearchResult& searched, double search_s, double cpu
 // problems are printed.
 std::optional<Estimate> estimate(const StepInputs& in, const StepEfficiency& eff) {
   Estimate e;
-  if (const std::optional<ParallelConfig> given = given_config(in.space);
+  if (const std::optional<ParallelConfig> given = fully_given_config(in.space);
       given && !in.force_search) {
     if (const auto problems = validate(in.model, *given, in.gpus); !problems.empty()) {
       report_errors(problems);
@@ -527,7 +486,7 @@ std::optional<Estimate> estimate(const StepInputs& in, const StepEfficiency& eff
     e.result = estimate_step(in.model, e.cfg, in.gpus, in.hw, eff);
     return e;
   }
-  if (const auto problems = given_degree_problems(in.space); !problems.empty()) {
+  if (const auto problems = validate(in.space); !problems.empty()) {
     report_errors(problems);
     return std::nullopt;
   }
