@@ -1112,6 +1112,44 @@ struct Divisors {
 
 } // namespace
 
+std::optional<ParallelConfig> fully_given_config(const SearchSpace& space) {
+  if (!(space.tensor && space.pipeline && space.context && space.expert && space.interleave &&
+        space.microbatch && space.zero_stage && space.recompute))
+    return std::nullopt;
+  return ParallelConfig{.tensor = *space.tensor,
+                        .pipeline = *space.pipeline,
+                        .interleave = *space.interleave,
+                        .context = *space.context,
+                        .expert = *space.expert,
+                        .microbatch = *space.microbatch,
+                        .sequence_parallel = space.sequence_parallel.value_or(false),
+                        .zero_stage = *space.zero_stage,
+                        .recompute = *space.recompute};
+}
+
+ParallelConfig given_degrees(const SearchSpace& space) {
+  return ParallelConfig{.tensor = space.tensor.value_or(1),
+                        .pipeline = space.pipeline.value_or(1),
+                        .interleave = space.interleave.value_or(1),
+                        .context = space.context.value_or(1),
+                        .expert = space.expert.value_or(1),
+                        .microbatch = space.microbatch.value_or(1),
+                        .sequence_parallel =
+                            space.sequence_parallel.value_or(false) && space.tensor.value_or(1) > 1,
+                        .zero_stage = space.zero_stage.value_or(0)};
+}
+
+std::vector<std::string> validate(const SearchSpace& space) {
+  std::vector<std::string> problems;
+  const ParallelConfig given = given_degrees(space);
+  if (space.zero_stage && (*space.zero_stage < 0 || *space.zero_stage > 3))
+    problems.push_back("zero stage must be 0, 1, 2 or 3, got " + std::to_string(*space.zero_stage));
+  if (given.tensor < 1 || given.pipeline < 1 || given.context < 1 || given.expert < 1 ||
+      given.interleave < 1 || given.microbatch < 1)
+    problems.push_back("parallel degrees and microbatch must be >= 1");
+  return problems;
+}
+
 SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepHardware& hardware,
                              const StepEfficiency& efficiency, const SearchSpace& space,
                              int runners_up) {

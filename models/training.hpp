@@ -356,6 +356,16 @@ struct SearchSpace {
   int max_interleave = 8;
 };
 
+// The configuration when every degree of `space` is given (sequence parallelism off unless
+// given); nullopt when the search has degrees to choose.
+std::optional<ParallelConfig> fully_given_config(const SearchSpace& space);
+// The degrees given, 1 for those left to choose (ZeRO 0, no recomputation); sequence
+// parallelism only when given and tp > 1.
+ParallelConfig given_degrees(const SearchSpace& space);
+// Problems of the given degrees on their own: ZeRO stage outside 0..3, a degree or microbatch
+// below 1.
+std::vector<std::string> validate(const SearchSpace& space);
+
 struct RankedConfig {
   ParallelConfig config;
   StepResult result;

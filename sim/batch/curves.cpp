@@ -65,6 +65,91 @@ std::string read_file_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Values by line (group, or y column when several), then by x.
+using CurveData = std::map<std::string, std::map<double, std::vector<double>>>;
+
+// A curve against a swept path: y from each successful row of results.csv.
+CurveData swept_curve_data(const SweepPlan& plan, const CurveSpec& curve,
+                           const std::vector<ResultRow>& rows, std::optional<std::size_t> g) {
+  CurveData data;
+  std::size_t xi = axis_index(plan, curve.x);
+  bool column_seen = false;
+  for (const auto& row : rows) {
+    if (!row.ok) continue;
+    const std::string& x_text = plan.points[row.point][xi];
+    auto x = parse_any_quantity(x_text);
+    if (!x)
+      throw std::runtime_error("curve '" + curve.name + "': x value '" + x_text +
+                               "' is not a number or quantity");
+    std::string group = g ? plan.points[row.point][*g] : "";
+    for (const auto& [name, value] : row.fields) {
+      bool listed = std::find(curve.ys.begin(), curve.ys.end(), name) != curve.ys.end();
+      if (name == curve.y || listed) {
+        column_seen = true;
+        // Several y columns: each is a line, labelled by its column.
+        const std::string& line = curve.ys.size() > 1 ? name : group;
+        if (!value.empty()) data[line][x->first].push_back(std::strtod(value.c_str(), nullptr));
+      }
+    }
+  }
+  bool any_ok = std::any_of(rows.begin(), rows.end(), [](const ResultRow& r) { return r.ok; });
+  if (any_ok && !column_seen)
+    throw std::runtime_error("curve '" + curve.name + "': y '" + curve.y +
+                             "' is not a column of results.csv");
+  return data;
+}
+
+// The timeseries.csv kept for a run under one of run_roots.
+std::string kept_timeseries(const CurveSpec& curve, const ResultRow& row,
+                            const std::vector<std::string>& run_roots) {
+  for (const auto& root : run_roots) {
+    std::string candidate =
+        root + "/" + run_dir_name(row.point, row.replication) + "/timeseries.csv";
+    if (std::filesystem::exists(candidate)) return candidate;
+  }
+  throw std::runtime_error("curve '" + curve.name + "': no timeseries.csv kept for run " +
+                           run_dir_name(row.point, row.replication));
+}
+
+// The values of COLUMN for SITE in a timeseries.csv, into by_time.
+void read_site_column(const std::string& file, const std::string& site, const std::string& column,
+                      std::map<double, std::vector<double>>& by_time) {
+  std::string text = read_file_text(file);
+  std::size_t pos = text.find('\n');
+  auto header = split_csv_line(text.substr(0, pos));
+  auto find_column = [&](const std::string& name) {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) throw std::runtime_error(file + " has no column '" + name + "'");
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  std::size_t time_col = find_column("time_s"), site_col = find_column("site"),
+              value_col = find_column(column);
+  while (pos != std::string::npos && pos + 1 < text.size()) {
+    std::size_t next = text.find('\n', pos + 1);
+    auto fields = split_csv_line(text.substr(pos + 1, next - pos - 1));
+    pos = next;
+    if (fields.size() != header.size() || fields[site_col] != site || fields[value_col].empty())
+      continue;
+    by_time[std::strtod(fields[time_col].c_str(), nullptr)].push_back(
+        std::strtod(fields[value_col].c_str(), nullptr));
+  }
+}
+
+// Time curve: y = sites.SITE.COLUMN of each run's timeseries.csv.
+CurveData time_curve_data(const SweepPlan& plan, const CurveSpec& curve,
+                          const std::vector<ResultRow>& rows,
+                          const std::vector<std::string>& run_roots, std::optional<std::size_t> g) {
+  CurveData data;
+  std::string column = curve.y.substr(curve.y.rfind('.') + 1);
+  std::string site = curve.y.substr(6, curve.y.size() - 7 - column.size());
+  for (const auto& row : rows) {
+    if (!row.ok) continue;
+    const std::string file = kept_timeseries(curve, row, run_roots);
+    read_site_column(file, site, column, data[g ? plan.points[row.point][*g] : ""]);
+  }
+  return data;
+}
+
 } // namespace
 
 std::optional<std::pair<double, Dimension>> parse_any_quantity(const std::string& text) {
@@ -127,73 +212,8 @@ std::vector<CurveLine> extract_curve(const SweepPlan& plan, const CurveSpec& cur
   auto order = curve.ys.size() > 1 ? curve.ys : group_order(plan, curve);
   std::optional<std::size_t> g;
   if (!curve.group.empty()) g = axis_index(plan, curve.group);
-  std::map<std::string, std::map<double, std::vector<double>>> data;
-  if (curve.x != "time") {
-    std::size_t xi = axis_index(plan, curve.x);
-    bool column_seen = false;
-    for (const auto& row : rows) {
-      if (!row.ok) continue;
-      const std::string& x_text = plan.points[row.point][xi];
-      auto x = parse_any_quantity(x_text);
-      if (!x)
-        throw std::runtime_error("curve '" + curve.name + "': x value '" + x_text +
-                                 "' is not a number or quantity");
-      std::string group = g ? plan.points[row.point][*g] : "";
-      for (const auto& [name, value] : row.fields) {
-        bool listed = std::find(curve.ys.begin(), curve.ys.end(), name) != curve.ys.end();
-        if (name == curve.y || listed) {
-          column_seen = true;
-          // Several y columns: each is a line, labelled by its column.
-          const std::string& line = curve.ys.size() > 1 ? name : group;
-          if (!value.empty()) data[line][x->first].push_back(std::strtod(value.c_str(), nullptr));
-        }
-      }
-    }
-    bool any_ok = std::any_of(rows.begin(), rows.end(), [](const ResultRow& r) { return r.ok; });
-    if (any_ok && !column_seen)
-      throw std::runtime_error("curve '" + curve.name + "': y '" + curve.y +
-                               "' is not a column of results.csv");
-    return to_lines(order, data);
-  }
-  // Time curve: y = sites.SITE.COLUMN of each run's timeseries.csv.
-  std::string column = curve.y.substr(curve.y.rfind('.') + 1);
-  std::string site = curve.y.substr(6, curve.y.size() - 7 - column.size());
-  for (const auto& row : rows) {
-    if (!row.ok) continue;
-    std::string file;
-    for (const auto& root : run_roots) {
-      std::string candidate =
-          root + "/" + run_dir_name(row.point, row.replication) + "/timeseries.csv";
-      if (std::filesystem::exists(candidate)) {
-        file = candidate;
-        break;
-      }
-    }
-    if (file.empty())
-      throw std::runtime_error("curve '" + curve.name + "': no timeseries.csv kept for run " +
-                               run_dir_name(row.point, row.replication));
-    std::string text = read_file_text(file);
-    std::size_t pos = text.find('\n');
-    auto header = split_csv_line(text.substr(0, pos));
-    auto find_column = [&](const std::string& name) {
-      auto it = std::find(header.begin(), header.end(), name);
-      if (it == header.end()) throw std::runtime_error(file + " has no column '" + name + "'");
-      return static_cast<std::size_t>(it - header.begin());
-    };
-    std::size_t time_col = find_column("time_s"), site_col = find_column("site"),
-                value_col = find_column(column);
-    std::string group = g ? plan.points[row.point][*g] : "";
-    auto& by_time = data[group];
-    while (pos != std::string::npos && pos + 1 < text.size()) {
-      std::size_t next = text.find('\n', pos + 1);
-      auto fields = split_csv_line(text.substr(pos + 1, next - pos - 1));
-      pos = next;
-      if (fields.size() != header.size() || fields[site_col] != site || fields[value_col].empty())
-        continue;
-      by_time[std::strtod(fields[time_col].c_str(), nullptr)].push_back(
-          std::strtod(fields[value_col].c_str(), nullptr));
-    }
-  }
+  CurveData data = curve.x == "time" ? time_curve_data(plan, curve, rows, run_roots, g)
+                                     : swept_curve_data(plan, curve, rows, g);
   return to_lines(order, data);
 }
 

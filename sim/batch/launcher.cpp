@@ -90,6 +90,95 @@ std::string one_line(const std::string& text, std::size_t max_chars = 400) {
   return line;
 }
 
+// A previous attempt's set goes in one rename, then is deleted under a temporary name that a
+// later sweep cleans up if this one is killed meanwhile (sim/report/output_set.hpp).
+void discard_previous_attempt(const std::string& runs_dir, const std::string& name) {
+  std::string discarded = fmt::format("{}/.{}.capsim-{}-discarded.tmp", runs_dir, name, ::getpid());
+  std::error_code ignored;
+  std::filesystem::rename(runs_dir + "/" + name, discarded, ignored);
+  std::filesystem::remove_all(discarded, ignored);
+}
+
+// capsim run SCENARIO (-o DIR | --summary-only -) -q --seed S, the budget, --set BASE...,
+// --set AXIS=VALUE...
+std::vector<std::string> run_arguments(const SweepPlan& plan, const LaunchSettings& settings,
+                                       std::size_t point, int replication, bool durable,
+                                       const std::string& dir) {
+  std::vector<std::string> args{settings.exe,
+                                "run",
+                                plan.scenario_file,
+                                durable ? "-o" : "--summary-only",
+                                durable ? dir : "-",
+                                "-q",
+                                "--seed",
+                                std::to_string(plan.seed(point, replication))};
+  args.insert(args.end(), settings.run_args.begin(), settings.run_args.end());
+  for (const auto& set : plan.base_sets) {
+    args.emplace_back("--set");
+    args.push_back(set);
+  }
+  for (std::size_t a = 0; a < plan.axes.size(); ++a) {
+    args.emplace_back("--set");
+    args.push_back(plan.axes[a] + "=" + plan.points[point][a]);
+  }
+  return args;
+}
+
+// argv or envp: the strings' characters, then a null pointer.
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings)
+    pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+// The run in this forked copy of the sweep, as exec would have started it: default signal
+// dispositions, then capsim's main with the run's arguments. _exit: the sweep's atexit handlers
+// and destructors (MPI, open files) belong to the parent.
+[[noreturn]] void run_in_forked_sweep(std::vector<char*>& argv) {
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  exit_when_outputs_written(true);
+  int code = 1;
+  try {
+    code = in_process_main(static_cast<int>(argv.size() - 1), argv.data());
+  } catch (...) {
+    code = 1;
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__)
+  // _exit skips LeakSanitizer's check at exit: run it here, as an exec'd run would.
+  if (__lsan_do_recoverable_leak_check() != 0 && code == 0) code = 1;
+#endif
+  ::_exit(code);
+}
+
+// The child after fork: dies with its parent, in its own process group, stdin from /dev/null,
+// stdout and stderr into the memory files; then the run, in process or exec'd.
+[[noreturn]] void become_run(pid_t parent, int out_fd, int err_fd, bool in_process,
+                             std::vector<char*>& argv, std::vector<char*>& envp) {
+  // Only async-signal-safe calls from here to exec.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
+  ::setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd >= 0) ::dup2(null_fd, 0);
+  ::dup2(out_fd >= 0 ? out_fd : null_fd, 1); // dup2 clears close-on-exec
+  ::dup2(err_fd, 2);
+  if (in_process) run_in_forked_sweep(argv);
+  ::execve(argv[0], argv.data(), envp.data());
+  const char message[] = "cannot execute the capsim binary\n";
+  ssize_t ignored = ::write(2, message, sizeof message - 1);
+  (void)ignored;
+  ::_exit(127);
+}
+
 } // namespace
 
 std::string run_dir_name(std::size_t point, int replication) {
@@ -184,13 +273,7 @@ void RunLauncher::start(std::size_t task) {
   std::size_t point = plan_.point_of(task);
   int replication = plan_.replication_of(task);
   std::string dir = settings_.runs_dir + "/" + run_dir_name(point, replication);
-  // A previous attempt's set goes in one rename, then is deleted under a temporary name that a
-  // later sweep cleans up if this one is killed meanwhile (sim/report/output_set.hpp).
-  std::string discarded = fmt::format("{}/.{}.capsim-{}-discarded.tmp", settings_.runs_dir,
-                                      run_dir_name(point, replication), ::getpid());
-  std::error_code ignored;
-  std::filesystem::rename(dir, discarded, ignored);
-  std::filesystem::remove_all(discarded, ignored);
+  discard_previous_attempt(settings_.runs_dir, run_dir_name(point, replication));
   // The run's stderr goes into a memory file, read when it has exited (and written into its
   // directory when the run failed or its files are kept). Outputs the sweep would delete once
   // read are not written at all: such a run writes only its summary, to its stdout, another
@@ -201,32 +284,9 @@ void RunLauncher::start(std::size_t task) {
   child.err_fd = memory_file("capsim-run-stderr");
   if (!durable) child.out_fd = memory_file("capsim-run-summary");
 
-  std::vector<std::string> args{settings_.exe,
-                                "run",
-                                plan_.scenario_file,
-                                durable ? "-o" : "--summary-only",
-                                durable ? dir : "-",
-                                "-q",
-                                "--seed",
-                                std::to_string(plan_.seed(point, replication))};
-  args.insert(args.end(), settings_.run_args.begin(), settings_.run_args.end());
-  for (const auto& set : plan_.base_sets) {
-    args.emplace_back("--set");
-    args.push_back(set);
-  }
-  for (std::size_t a = 0; a < plan_.axes.size(); ++a) {
-    args.emplace_back("--set");
-    args.push_back(plan_.axes[a] + "=" + plan_.points[point][a]);
-  }
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : environment_)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-
+  std::vector<std::string> args = run_arguments(plan_, settings_, point, replication, durable, dir);
+  std::vector<char*> argv = c_strings(args);
+  std::vector<char*> envp = c_strings(environment_);
   const bool in_process = forks_in_process();
   std::fflush(nullptr);
   pid_t parent = ::getpid();
@@ -235,46 +295,7 @@ void RunLauncher::start(std::size_t task) {
     close_files(child);
     throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   }
-  if (pid == 0) {
-    // Only async-signal-safe calls from here to exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int null_fd = ::open("/dev/null", O_RDWR);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(child.out_fd >= 0 ? child.out_fd : null_fd, 1); // dup2 clears close-on-exec
-    ::dup2(child.err_fd, 2);
-    if (in_process) {
-      // The run in this forked copy of the sweep, as exec would have started it: default
-      // signal dispositions, then capsim's main with the run's arguments. _exit: the sweep's
-      // atexit handlers and destructors (MPI, open files) belong to the parent.
-      for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-      exit_when_outputs_written(true);
-      int code = 1;
-      try {
-        code = in_process_main(static_cast<int>(args.size()), argv.data());
-      } catch (...) {
-        code = 1;
-      }
-      std::cout.flush();
-      std::cerr.flush();
-      std::fflush(nullptr);
-#if defined(__SANITIZE_ADDRESS__)
-      // _exit skips LeakSanitizer's check at exit: run it here, as an exec'd run would.
-      if (__lsan_do_recoverable_leak_check() != 0 && code == 0) code = 1;
-#endif
-      ::_exit(code);
-    }
-    ::execve(argv[0], argv.data(), envp.data());
-    const char message[] = "cannot execute the capsim binary\n";
-    ssize_t ignored = ::write(2, message, sizeof message - 1);
-    (void)ignored;
-    ::_exit(127);
-  }
+  if (pid == 0) become_run(parent, child.out_fd, child.err_fd, in_process, argv, envp);
   child.pid = pid;
   child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (settings_.timeout_s > 0) child.deadline_s = now_s() + settings_.timeout_s;

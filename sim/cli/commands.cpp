@@ -56,80 +56,90 @@ WorkBudget budget_from_options(double max_events, const std::string& max_memory)
   return budget;
 }
 
-void add_run_command(CLI::App& app, int& exit_code) {
-  struct Options {
-    std::string scenario;
-    std::string output_dir;
-    long long seed = -1;
-    std::vector<std::string> sets;
-    std::vector<std::string> engine_args;
-    bool quiet = false;
-    bool verbose = false;
-    bool report = false;
-    std::string summary_only;
-    double max_events = 1e8;
-    std::string max_memory;
-  };
-  auto options = std::make_shared<Options>();
-  auto* run = app.add_subcommand("run", "Run one simulation and write summary.json, "
-                                        "timeseries.csv and events.csv");
-  run->add_option("scenario", options->scenario, "Scenario YAML file")->required();
-  run->add_option("-o,--output", options->output_dir,
-                  "Output directory (default: out/<scenario name>)");
-  run->add_option("--seed", options->seed, "Random seed (overrides the scenario's seed)")
+namespace {
+
+struct RunCommandOptions {
+  std::string scenario;
+  std::string output_dir;
+  long long seed = -1;
+  std::vector<std::string> sets;
+  std::vector<std::string> engine_args;
+  bool quiet = false;
+  bool verbose = false;
+  bool report = false;
+  std::string summary_only;
+  double max_events = 1e8;
+  std::string max_memory;
+};
+
+void add_run_options(CLI::App& run, RunCommandOptions& options) {
+  run.add_option("scenario", options.scenario, "Scenario YAML file")->required();
+  run.add_option("-o,--output", options.output_dir,
+                 "Output directory (default: out/<scenario name>)");
+  run.add_option("--seed", options.seed, "Random seed (overrides the scenario's seed)")
       ->check(CLI::NonNegativeNumber);
-  run->add_option("--set", options->sets,
-                  "Override a value: PATH=VALUE, e.g. sites.memphis.grid.capacity=300MW")
+  run.add_option("--set", options.sets,
+                 "Override a value: PATH=VALUE, e.g. sites.memphis.grid.capacity=300MW")
       ->take_all();
-  run->add_option("--engine", options->engine_args,
-                  "Pass a SimGrid --cfg=... or --log=... argument to the engine");
-  run->add_flag("-q,--quiet", options->quiet, "Do not print the readable summary");
-  run->add_flag("-v,--verbose", options->verbose,
-                "Also print the engine's events, wall time and memory");
-  auto* report_flag = run->add_flag(
-      "--report", options->report,
-      "Also write DIR/report.html (as capsim report DIR, with the scenario's inputs)");
-  run->add_option("--summary-only", options->summary_only,
-                  "Write only the summary, as summary.json's JSON into FILE (atomically; '-': "
-                  "to stdout, and nothing else there): no output directory, time series, event "
-                  "log or finance files. What a sweep's runs do when it keeps only their results")
+  run.add_option("--engine", options.engine_args,
+                 "Pass a SimGrid --cfg=... or --log=... argument to the engine");
+  run.add_flag("-q,--quiet", options.quiet, "Do not print the readable summary");
+  run.add_flag("-v,--verbose", options.verbose,
+               "Also print the engine's events, wall time and memory");
+  auto* report_flag =
+      run.add_flag("--report", options.report,
+                   "Also write DIR/report.html (as capsim report DIR, with the scenario's inputs)");
+  run.add_option("--summary-only", options.summary_only,
+                 "Write only the summary, as summary.json's JSON into FILE (atomically; '-': "
+                 "to stdout, and nothing else there): no output directory, time series, event "
+                 "log or finance files. What a sweep's runs do when it keeps only their results")
       ->excludes("-o")
       ->excludes(report_flag)
       ->option_text("FILE");
-  add_budget_options(*run, options->max_events, options->max_memory);
-  run->callback([options, &exit_code]() {
-    auto load_start = std::chrono::steady_clock::now();
-    check_engine_args(options->engine_args);
-    Scenario scenario = load_scenario(options->scenario, parse_overrides(options->sets));
-    if (options->seed >= 0) scenario.seed = static_cast<std::uint64_t>(options->seed);
-    check_budget(scenario, budget_from_options(options->max_events, options->max_memory));
-    RunOptions run_options;
-    run_options.load_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-    run_options.output_dir =
-        options->output_dir.empty() ? "out/" + scenario.name : options->output_dir;
-    run_options.quiet = options->quiet || options->summary_only == "-";
-    run_options.verbose = options->verbose;
-    run_options.engine_args = options->engine_args;
-    run_options.summary_only = options->summary_only;
-    RunReport report = run_simulation(scenario, run_options);
-    if (options->report) {
-      std::string page = write_report(
-          run_options.output_dir, {.scenario_file = options->scenario, .set_args = options->sets});
-      if (!options->quiet) fmt::print("  report {}\n", page);
-    }
-    if (!run_options.quiet)
-      fmt::print("  {} {}\n", options->summary_only.empty() ? "outputs in" : "summary in",
-                 options->summary_only.empty() ? run_options.output_dir + "/"
-                                               : options->summary_only);
-    exit_code = exit_ok;
-    if (report.interrupted) {
-      std::cerr << fmt::format("capsim run: interrupted at simulated time {:.6g} s ({:.4g} d); "
-                               "outputs cover the run up to there\n",
-                               report.end_s, report.end_s / 86400);
-      exit_code = exit_interrupted;
-    }
-  });
+  add_budget_options(run, options.max_events, options.max_memory);
+}
+
+// Load, check the budget, simulate, then the report and where the outputs are.
+void run_command(const RunCommandOptions& options, int& exit_code) {
+  auto load_start = std::chrono::steady_clock::now();
+  check_engine_args(options.engine_args);
+  Scenario scenario = load_scenario(options.scenario, parse_overrides(options.sets));
+  if (options.seed >= 0) scenario.seed = static_cast<std::uint64_t>(options.seed);
+  check_budget(scenario, budget_from_options(options.max_events, options.max_memory));
+  RunOptions run_options;
+  run_options.load_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  run_options.output_dir = options.output_dir.empty() ? "out/" + scenario.name : options.output_dir;
+  run_options.quiet = options.quiet || options.summary_only == "-";
+  run_options.verbose = options.verbose;
+  run_options.engine_args = options.engine_args;
+  run_options.summary_only = options.summary_only;
+  RunReport report = run_simulation(scenario, run_options);
+  if (options.report) {
+    std::string page = write_report(run_options.output_dir,
+                                    {.scenario_file = options.scenario, .set_args = options.sets});
+    if (!options.quiet) fmt::print("  report {}\n", page);
+  }
+  if (!run_options.quiet)
+    fmt::print("  {} {}\n", options.summary_only.empty() ? "outputs in" : "summary in",
+               options.summary_only.empty() ? run_options.output_dir + "/" : options.summary_only);
+  exit_code = exit_ok;
+  if (report.interrupted) {
+    std::cerr << fmt::format("capsim run: interrupted at simulated time {:.6g} s ({:.4g} d); "
+                             "outputs cover the run up to there\n",
+                             report.end_s, report.end_s / 86400);
+    exit_code = exit_interrupted;
+  }
+}
+
+} // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RunCommandOptions>();
+  auto* run = app.add_subcommand("run", "Run one simulation and write summary.json, "
+                                        "timeseries.csv and events.csv");
+  add_run_options(*run, *options);
+  run->callback([options, &exit_code]() { run_command(*options, exit_code); });
 }
 
 void add_validate_command(CLI::App& app, int& exit_code) {

@@ -217,37 +217,60 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   out << "fits           " << (r.fits ? "yes" : "NO: " + r.message) << "\n";
 }
 
+nlohmann::ordered_json model_json(const TransformerSpec& model) {
+  const ParameterCount n = count_parameters(model);
+  return {{"layers", model.layers},
+          {"hidden", model.hidden},
+          {"ffn", model.ffn},
+          {"heads", model.heads},
+          {"kv_heads", model.kv_heads},
+          {"vocab", model.vocab},
+          {"seq", model.seq_len},
+          {"global_batch", model.global_batch},
+          {"experts", model.experts},
+          {"top_k", model.top_k},
+          {"attention", to_string(model.attention)},
+          {"precision", to_string(model.precision)},
+          {"parameters", n.total},
+          {"active_parameters", n.active}};
+}
+
+nlohmann::ordered_json config_json(const ParallelConfig& cfg, const StepResult& r) {
+  return {{"tp", cfg.tensor},
+          {"pp", cfg.pipeline},
+          {"interleave", cfg.interleave},
+          {"cp", cfg.context},
+          {"ep", cfg.expert},
+          {"dp", r.data_parallel},
+          {"microbatch", cfg.microbatch},
+          {"microbatches", r.microbatches},
+          {"sequence_parallel", cfg.sequence_parallel},
+          {"zero", cfg.zero_stage},
+          {"recompute", to_string(cfg.recompute)}};
+}
+
+nlohmann::ordered_json breakdown_json(const TimeBreakdown& t) {
+  return {{"compute_s", t.compute_s},
+          {"recompute_s", t.recompute_s},
+          {"tp_comm_exposed_s", t.tp_comm_s},
+          {"tp_comm_total_s", t.tp_comm_total_s},
+          {"cp_comm_exposed_s", t.cp_comm_s},
+          {"cp_comm_total_s", t.cp_comm_total_s},
+          {"ep_comm_s", t.ep_comm_s},
+          {"pp_comm_s", t.pp_comm_s},
+          {"bubble_s", t.bubble_s},
+          {"dp_comm_exposed_s", t.dp_comm_s},
+          {"dp_comm_total_s", t.dp_comm_total_s},
+          {"optimizer_s", t.optimizer_s}};
+}
+
 nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const StepHardware& hw,
                                const ParallelConfig& cfg, const StepResult& r) {
-  const ParameterCount n = count_parameters(model);
   nlohmann::ordered_json j;
   j["gpu"] = hw.name;
   j["gpus"] = gpus;
-  j["model"] = {{"layers", model.layers},
-                {"hidden", model.hidden},
-                {"ffn", model.ffn},
-                {"heads", model.heads},
-                {"kv_heads", model.kv_heads},
-                {"vocab", model.vocab},
-                {"seq", model.seq_len},
-                {"global_batch", model.global_batch},
-                {"experts", model.experts},
-                {"top_k", model.top_k},
-                {"attention", to_string(model.attention)},
-                {"precision", to_string(model.precision)},
-                {"parameters", n.total},
-                {"active_parameters", n.active}};
-  j["config"] = {{"tp", cfg.tensor},
-                 {"pp", cfg.pipeline},
-                 {"interleave", cfg.interleave},
-                 {"cp", cfg.context},
-                 {"ep", cfg.expert},
-                 {"dp", r.data_parallel},
-                 {"microbatch", cfg.microbatch},
-                 {"microbatches", r.microbatches},
-                 {"sequence_parallel", cfg.sequence_parallel},
-                 {"zero", cfg.zero_stage},
-                 {"recompute", to_string(cfg.recompute)}};
+  j["model"] = model_json(model);
+  j["config"] = config_json(cfg, r);
   j["step_time_s"] = r.step_time_s;
   j["mfu"] = r.mfu;
   j["mfu_noncausal"] = r.mfu * r.model_flop_noncausal / r.model_flop;
@@ -260,19 +283,7 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
   j["memory_per_gpu_bytes"] = r.memory.total_bytes;
   j["fits"] = r.fits;
   j["message"] = r.message;
-  const TimeBreakdown& t = r.time;
-  j["breakdown"] = {{"compute_s", t.compute_s},
-                    {"recompute_s", t.recompute_s},
-                    {"tp_comm_exposed_s", t.tp_comm_s},
-                    {"tp_comm_total_s", t.tp_comm_total_s},
-                    {"cp_comm_exposed_s", t.cp_comm_s},
-                    {"cp_comm_total_s", t.cp_comm_total_s},
-                    {"ep_comm_s", t.ep_comm_s},
-                    {"pp_comm_s", t.pp_comm_s},
-                    {"bubble_s", t.bubble_s},
-                    {"dp_comm_exposed_s", t.dp_comm_s},
-                    {"dp_comm_total_s", t.dp_comm_total_s},
-                    {"optimizer_s", t.optimizer_s}};
+  j["breakdown"] = breakdown_json(r.time);
   j["stages"] = {{"first_layers", r.stages.first_layers},
                  {"last_layers", r.stages.last_layers},
                  {"max_layers", r.stages.max_layers},
@@ -298,17 +309,10 @@ std::string none_fits_message(const SearchResult& searched, const StepHardware& 
   return text;
 }
 
-// Problems of a consistent input (degrees that do not divide, a GPU without fp8, ...).
-struct InputErrors {
-  std::vector<std::string> located;   // already "FILE:LINE:COL: error: ..."
-  std::vector<std::string> unlocated; // printed as "capsim step: error: ..."
-  bool empty() const { return located.empty() && unlocated.empty(); }
-};
-
-int report_errors(const InputErrors& errors) {
-  for (const auto& e : errors.located)
-    std::cerr << e << "\n";
-  for (const auto& e : errors.unlocated)
+// Problems of a consistent input (degrees that do not divide, a GPU without fp8, ...), printed
+// as "capsim step: error: ...".
+int report_errors(const std::vector<std::string>& problems) {
+  for (const auto& e : problems)
     std::cerr << "capsim step: error: " << e << "\n";
   return 2;
 }
@@ -323,28 +327,42 @@ int report(const Diagnostics& d) {
   return 2;
 }
 
-int run_step(const StepOptions& options,
-             const std::function<StepHardware(const std::string&)>& lookup) {
-  // The options as one mapping: the --config file's, then each flag given over its key.
-  const bool from_file = !options.config_path.empty();
-  Diagnostics d(from_file ? options.config_path : "capsim step");
-  YAML::Node root(YAML::NodeType::Map);
-  if (from_file) {
-    try {
-      root = YAML::LoadFile(options.config_path);
-    } catch (const YAML::BadFile&) {
-      std::cerr << "capsim step: error: cannot read config file '" << options.config_path << "'\n";
-      return 2;
-    } catch (const YAML::Exception& e) {
-      d.error(e.mark, e.msg);
-      return report(d);
-    }
-    if (!root.IsMap()) {
-      d.error(root, "expected a mapping of step options (e.g. 'layers: 96')");
-      return report(d);
-    }
-    root = modernise(root, options.config_path);
+// What the step command was asked, read and located.
+struct StepInputs {
+  TransformerSpec model;
+  int gpus = 0;
+  StepHardware hw;
+  std::string software; // empty: the latest release fitted for the GPU's generation
+  SearchSpace space;
+  int top = 4;
+  bool force_search = false;
+  bool json = false;
+};
+
+// The --config file as one mapping in the scenario's spelling, or nothing once its error is
+// printed.
+std::optional<YAML::Node> read_config_file(const std::string& path, Diagnostics& d) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    std::cerr << "capsim step: error: cannot read config file '" << path << "'\n";
+    return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    d.error(e.mark, e.msg);
+    report(d);
+    return std::nullopt;
   }
+  if (!root.IsMap()) {
+    d.error(root, "expected a mapping of step options (e.g. 'layers: 96')");
+    report(d);
+    return std::nullopt;
+  }
+  return modernise(root, path);
+}
+
+// Each flag given, over its key of the mapping (the degrees into its parallel block).
+void apply_flags(const StepOptions& options, YAML::Node& root, Diagnostics& d) {
   for (const Key& k : kKeys) {
     const CLI::Option* option = options.cli_option.at(k.name);
     if (option->count() == 0 || k.place == Place::command_line) continue;
@@ -359,165 +377,193 @@ int run_step(const StepOptions& options,
     }
     d.add_origin(value, std::string("--") + k.name);
   }
+}
 
+// The options as one mapping (the --config file's, then each flag given over its key), read by
+// the scenario's model reader; nothing once the errors are printed.
+std::optional<StepInputs>
+read_inputs(const StepOptions& options,
+            const std::function<StepHardware(const std::string&)>& lookup) {
+  const bool from_file = !options.config_path.empty();
+  Diagnostics d(from_file ? options.config_path : "capsim step");
+  YAML::Node root(YAML::NodeType::Map);
+  if (from_file) {
+    std::optional<YAML::Node> file = read_config_file(options.config_path, d);
+    if (!file) return std::nullopt;
+    root = *file;
+  }
+  apply_flags(options, root, d);
+
+  StepInputs inputs;
   MapReader in(root, "the step options (flags or --config keys)", d);
   const std::optional<std::string> gpu = in.string("gpu", Need::required);
-  const int gpus =
-      static_cast<int>(in.integer("gpus", Need::required, 1, 1'000'000'000).value_or(0));
+  inputs.gpus = static_cast<int>(in.integer("gpus", Need::required, 1, 1'000'000'000).value_or(0));
   const std::optional<std::string> software = in.string("software", Need::optional);
   if (software && !valid_software_name(*software))
     d.error(root["software"], "software must be a NeMo container tag nemo-YY.MM or "
                               "nemo-YY.MM.PP (e.g. nemo-25.11), got '" +
                                   *software + "'");
-  const TransformerSpec model = read_transformer(in);
+  inputs.software = software.value_or("");
+  inputs.model = read_transformer(in);
   // A scenario's model block also says how many tokens to train on; one step does not need it.
   in.quantity_in("tokens", Dimension::dimensionless, Need::optional, 1, 1e18);
-  SearchSpace space;
   if (YAML::Node parallel = in.mapping("parallel", Need::optional); parallel.IsDefined()) {
     MapReader p(parallel, "parallel", d);
-    read_parallel(p, space);
+    read_parallel(p, inputs.space);
     p.finish();
   }
   in.finish();
-  StepHardware hw;
   if (gpu) {
     try {
-      hw = lookup(*gpu);
+      inputs.hw = lookup(*gpu);
     } catch (const std::invalid_argument& e) {
       d.error(root["gpu"], e.what());
     }
   }
-  const int top_n =
-      options.cli_option.at("top")->count() ? std::atoi(options.cli_text.at("top").c_str()) : 4;
-  const bool force_search = options.cli_flag.at("search");
-  const bool json = options.cli_flag.at("json");
-  if (!d.ok()) return report(d);
+  if (options.cli_option.at("top")->count())
+    inputs.top = std::atoi(options.cli_text.at("top").c_str());
+  inputs.force_search = options.cli_flag.at("search");
+  inputs.json = options.cli_flag.at("json");
+  if (!d.ok()) {
+    report(d);
+    return std::nullopt;
+  }
+  return inputs;
+}
 
-  InputErrors errors;
-  const std::optional<bool> sequence_parallel = space.sequence_parallel;
-  for (const auto& p : validate(model))
-    errors.unlocated.push_back(p);
-  for (const auto& p : validate(hw))
-    errors.unlocated.push_back("GPU '" + hw.name + "': " + p);
-  if (top_n < 0) errors.unlocated.push_back("top must be >= 0, got " + std::to_string(top_n));
-  if (model.precision == Precision::fp8 && hw.peak_fp8_flops <= 0 && errors.empty())
-    errors.unlocated.push_back("precision fp8 needs fp8 tensor cores; " + hw.name + " has none");
-  if (!errors.empty()) return report_errors(errors);
-  const int top = top_n;
+// Problems of the model, the GPU and the options taken alone.
+std::vector<std::string> input_problems(const StepInputs& in) {
+  std::vector<std::string> problems = validate(in.model);
+  for (const auto& p : validate(in.hw))
+    problems.push_back("GPU '" + in.hw.name + "': " + p);
+  if (in.top < 0) problems.push_back("top must be >= 0, got " + std::to_string(in.top));
+  if (in.model.precision == Precision::fp8 && in.hw.peak_fp8_flops <= 0 && problems.empty())
+    problems.push_back("precision fp8 needs fp8 tensor cores; " + in.hw.name + " has none");
+  return problems;
+}
 
-  const StepEfficiency eff = step_efficiency_for(hw.name, software.value_or(""));
-  if (!eff.software_note.empty()) std::cerr << "capsim step: note: " << eff.software_note << "\n";
-  const bool all_fixed = space.tensor && space.pipeline && space.context && space.expert &&
-                         space.interleave && space.microbatch && space.zero_stage &&
-                         space.recompute;
+// When the search found no valid configuration: which given degree does not divide what.
+std::vector<std::string> nothing_valid_problems(const StepInputs& in) {
+  std::vector<std::string> problems = validate(in.model, given_degrees(in.space), in.gpus);
+  if (problems.empty())
+    problems.push_back("no valid parallel configuration: the given degrees leave no data-parallel "
+                       "degree and microbatch that divide global-batch (" +
+                       std::to_string(in.model.global_batch) + ")");
+  return problems;
+}
+
+// The step estimated: of the given configuration, or of the search's fastest (with the search).
+struct Estimate {
   ParallelConfig cfg;
   StepResult result;
   std::optional<SearchResult> searched;
   double search_s = 0;
-  if (all_fixed && !force_search) {
-    cfg = ParallelConfig{.tensor = *space.tensor,
-                         .pipeline = *space.pipeline,
-                         .interleave = *space.interleave,
-                         .context = *space.context,
-                         .expert = *space.expert,
-                         .microbatch = *space.microbatch,
-                         .sequence_parallel = sequence_parallel.value_or(false),
-                         .zero_stage = *space.zero_stage,
-                         .recompute = *space.recompute};
-    const auto problems = validate(model, cfg, gpus);
-    if (!problems.empty()) {
-      errors.unlocated = problems;
-      return report_errors(errors);
-    }
-    result = estimate_step(model, cfg, gpus, hw, eff);
-  } else {
-    // Fixed degrees must be consistent on their own before the search can say "none fits".
-    ParallelConfig partial{.tensor = space.tensor.value_or(1),
-                           .pipeline = space.pipeline.value_or(1),
-                           .interleave = 1,
-                           .context = space.context.value_or(1),
-                           .expert = space.expert.value_or(1),
-                           .microbatch = 1,
-                           .zero_stage = space.zero_stage.value_or(0)};
-    if (space.zero_stage && (*space.zero_stage < 0 || *space.zero_stage > 3))
-      errors.unlocated.push_back("zero stage must be 0, 1, 2 or 3, got " +
-                                 std::to_string(*space.zero_stage));
-    if (partial.tensor < 1 || partial.pipeline < 1 || partial.context < 1 || partial.expert < 1 ||
-        space.interleave.value_or(1) < 1 || space.microbatch.value_or(1) < 1)
-      errors.unlocated.push_back("parallel degrees and microbatch must be >= 1");
-    if (!errors.empty()) return report_errors(errors);
-    const auto start = std::chrono::steady_clock::now();
-    const std::clock_t cpu_start = std::clock();
-    searched = search_parallel(model, gpus, hw, eff, space, top);
-    search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    // Processor time too: on a shared machine the wall-clock rate falls with the load, the rate
-    // per CPU second does not (the search is single-threaded).
-    const double cpu_s = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-    std::cerr << "capsim step: searched " << searched->configs_evaluated << " configurations ("
-              << searched->configs_fitting << " fit) in " << seconds(search_s) << ", "
-              << fixed(searched->configs_evaluated / std::max(search_s, 1e-9), 0) << " configs/s; "
-              << seconds(cpu_s) << " of CPU, "
-              << fixed(searched->configs_evaluated / std::max(cpu_s, 1e-9), 0)
-              << " configs per CPU second\n";
-    if (searched->configs_evaluated == 0) {
-      // Say which fixed degree does not divide what.
-      ParallelConfig fixed = partial;
-      fixed.interleave = space.interleave.value_or(1);
-      fixed.microbatch = space.microbatch.value_or(1);
-      fixed.sequence_parallel = sequence_parallel.value_or(false) && fixed.tensor > 1;
-      for (const auto& p : validate(model, fixed, gpus))
-        errors.unlocated.push_back(p);
-      if (errors.unlocated.empty())
-        errors.unlocated.push_back(
-            "no valid parallel configuration: the given degrees leave no data-parallel degree "
-            "and microbatch that divide global-batch (" +
-            std::to_string(model.global_batch) + ")");
-      return report_errors(errors);
-    }
-    cfg = searched->config;
-    result = searched->result;
-  }
+  bool none_fits() const { return searched && !searched->found; }
+};
 
-  const bool none_fits = searched && !searched->found;
-  if (json) {
-    nlohmann::ordered_json j;
-    if (none_fits) {
-      j["gpu"] = hw.name;
-      j["gpus"] = gpus;
-      j["fits"] = false;
-      j["message"] = none_fits_message(*searched, hw);
-    } else {
-      j = to_json(model, gpus, hw, cfg, result);
+// Processor time too: on a shared machine the wall-clock rate falls with the load, the rate per
+// CPU second does not (the search is single-threaded).
+void print_search_rate(const SearchResult& searched, double search_s, double cpu_s) {
+  std::cerr << "capsim step: searched " << searched.configs_evaluated << " configurations ("
+            << searched.configs_fitting << " fit) in " << seconds(search_s) << ", "
+            << fixed(searched.configs_evaluated / std::max(search_s, 1e-9), 0) << " configs/s; "
+            << seconds(cpu_s) << " of CPU, "
+            << fixed(searched.configs_evaluated / std::max(cpu_s, 1e-9), 0)
+            << " configs per CPU second\n";
+}
+
+// The step of the given configuration, or of the fastest one that fits; nothing once the
+// problems are printed.
+std::optional<Estimate> estimate(const StepInputs& in, const StepEfficiency& eff) {
+  Estimate e;
+  if (const std::optional<ParallelConfig> given = fully_given_config(in.space);
+      given && !in.force_search) {
+    if (const auto problems = validate(in.model, *given, in.gpus); !problems.empty()) {
+      report_errors(problems);
+      return std::nullopt;
     }
-    j["efficiencies"] = {{"generation", eff.generation},
-                         {"software", eff.software},
-                         {"software_note", eff.software_note}};
-    if (searched && !none_fits) {
-      nlohmann::ordered_json next = nlohmann::ordered_json::array();
-      for (const RankedConfig& r : searched->runners_up)
-        next.push_back(to_json(model, gpus, hw, r.config, r.result)["config"]);
-      for (size_t i = 0; i < searched->runners_up.size(); ++i)
-        next[i]["step_time_s"] = searched->runners_up[i].result.step_time_s;
-      j["runners_up"] = next;
-    }
-    if (searched)
-      j["search"] = {{"configs_evaluated", searched->configs_evaluated},
-                     {"configs_fitting", searched->configs_fitting},
-                     {"search_s", search_s},
-                     {"configs_per_s", searched->configs_evaluated / std::max(search_s, 1e-9)}};
-    std::cout << j.dump(2) << "\n";
-  } else if (none_fits) {
-    std::cout << "fits           NO: " << none_fits_message(*searched, hw) << "\n";
-  } else {
-    print_text(std::cout, model, gpus, hw, eff, cfg, result);
-    if (searched && !searched->runners_up.empty()) {
-      std::cout << "next fastest\n";
-      for (const RankedConfig& r : searched->runners_up)
-        std::cout << "  " << seconds(r.result.step_time_s) << " ("
-                  << fixed(100 * (r.result.step_time_s / result.step_time_s - 1), 1)
-                  << " % slower)  " << config_line(r.config, r.result) << "\n";
-    }
+    e.cfg = *given;
+    e.result = estimate_step(in.model, e.cfg, in.gpus, in.hw, eff);
+    return e;
   }
+  if (const auto problems = validate(in.space); !problems.empty()) {
+    report_errors(problems);
+    return std::nullopt;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
+  e.searched = search_parallel(in.model, in.gpus, in.hw, eff, in.space, in.top);
+  e.search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  print_search_rate(*e.searched, e.search_s,
+                    static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
+  if (e.searched->configs_evaluated == 0) {
+    report_errors(nothing_valid_problems(in));
+    return std::nullopt;
+  }
+  e.cfg = e.searched->config;
+  e.result = e.searched->result;
+  return e;
+}
+
+nlohmann::ordered_json estimate_json(const StepInputs& in, const StepEfficiency& eff,
+                                     const Estimate& e) {
+  nlohmann::ordered_json j;
+  if (e.none_fits()) {
+    j["gpu"] = in.hw.name;
+    j["gpus"] = in.gpus;
+    j["fits"] = false;
+    j["message"] = none_fits_message(*e.searched, in.hw);
+  } else {
+    j = to_json(in.model, in.gpus, in.hw, e.cfg, e.result);
+  }
+  j["efficiencies"] = {{"generation", eff.generation},
+                       {"software", eff.software},
+                       {"software_note", eff.software_note}};
+  if (e.searched && !e.none_fits()) {
+    nlohmann::ordered_json next = nlohmann::ordered_json::array();
+    for (const RankedConfig& r : e.searched->runners_up)
+      next.push_back(to_json(in.model, in.gpus, in.hw, r.config, r.result)["config"]);
+    for (size_t i = 0; i < e.searched->runners_up.size(); ++i)
+      next[i]["step_time_s"] = e.searched->runners_up[i].result.step_time_s;
+    j["runners_up"] = next;
+  }
+  if (e.searched)
+    j["search"] = {{"configs_evaluated", e.searched->configs_evaluated},
+                   {"configs_fitting", e.searched->configs_fitting},
+                   {"search_s", e.search_s},
+                   {"configs_per_s", e.searched->configs_evaluated / std::max(e.search_s, 1e-9)}};
+  return j;
+}
+
+void print_estimate_text(std::ostream& out, const StepInputs& in, const StepEfficiency& eff,
+                         const Estimate& e) {
+  if (e.none_fits()) {
+    out << "fits           NO: " << none_fits_message(*e.searched, in.hw) << "\n";
+    return;
+  }
+  print_text(out, in.model, in.gpus, in.hw, eff, e.cfg, e.result);
+  if (!e.searched || e.searched->runners_up.empty()) return;
+  out << "next fastest\n";
+  for (const RankedConfig& r : e.searched->runners_up)
+    out << "  " << seconds(r.result.step_time_s) << " ("
+        << fixed(100 * (r.result.step_time_s / e.result.step_time_s - 1), 1) << " % slower)  "
+        << config_line(r.config, r.result) << "\n";
+}
+
+// Read the inputs, check them, estimate (or search), print.
+int run_step(const StepOptions& options,
+             const std::function<StepHardware(const std::string&)>& lookup) {
+  const std::optional<StepInputs> in = read_inputs(options, lookup);
+  if (!in) return 2;
+  if (const auto problems = input_problems(*in); !problems.empty()) return report_errors(problems);
+  const StepEfficiency eff = step_efficiency_for(in->hw.name, in->software);
+  if (!eff.software_note.empty()) std::cerr << "capsim step: note: " << eff.software_note << "\n";
+  const std::optional<Estimate> e = estimate(*in, eff);
+  if (!e) return 2;
+  if (in->json)
+    std::cout << estimate_json(*in, eff, *e).dump(2) << "\n";
+  else
+    print_estimate_text(std::cout, *in, eff, *e);
   return 0;
 }
 

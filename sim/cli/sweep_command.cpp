@@ -173,157 +173,187 @@ void print_break_evens(const std::vector<BreakEven>& found) {
                b.higher_before.empty() ? "" : " ('" + b.higher_before + "' higher before)");
 }
 
+struct SweepCommandOptions {
+  std::string scenario;
+  std::string output_dir;
+  std::size_t jobs = 0;
+  std::string shard;
+  bool resume = false;
+  bool quiet = false;
+  bool keep_runs = false;
+  std::vector<std::string> sets;
+  std::vector<std::string> axes;
+  int replications = 0;
+  std::string timeout;
+  bool retry_failed = false;
+  double max_events = 1e8;
+  std::string max_memory;
+  bool report = false;
+  std::vector<std::string> curves;
+};
+
+// Where and how the runs go: directory, workers, shard, resume, budget, progress, kept outputs.
+void add_execution_options(CLI::App& sweep, SweepCommandOptions& options) {
+  sweep.add_option("-o,--output", options.output_dir,
+                   "Output directory (default: out/<scenario name>-sweep)");
+  sweep
+      .add_option("-j,--jobs", options.jobs,
+                  "Runs at once (default: the CPUs this process may use: affinity mask, "
+                  "SLURM_CPUS_PER_TASK; under MPI, per rank)")
+      ->check(positive_count("runs at once"));
+  sweep.add_option("--shard", options.shard,
+                   "Run only shard I of N (0 <= I < N) into DIR/shard-I-of-N/; join with "
+                   "capsim merge DIR");
+  sweep.add_flag("--resume", options.resume,
+                 "Keep the runs already in DIR/results.csv and run the rest");
+  sweep.add_flag("--retry-failed", options.retry_failed,
+                 "With --resume (implied): run again the rows of DIR/results.csv that failed");
+  add_budget_options(sweep, options.max_events, options.max_memory);
+  sweep.add_flag("-q,--quiet", options.quiet, "No progress bar and no summary");
+  sweep.add_flag("--keep-runs", options.keep_runs,
+                 "Keep every run's outputs in DIR/runs/ (default: only failed runs')");
+}
+
+// What is swept and reported beyond the scenario's sweep: block: overrides, axes,
+// replications, the report, curves, the time limit.
+void add_sweep_content_options(CLI::App& sweep, SweepCommandOptions& options) {
+  sweep.add_option("--set", options.sets, "Override a value of every run: PATH=VALUE")->take_all();
+  sweep
+      .add_option("--axis", options.axes,
+                  "Sweep a path: PATH=[v1, v2, ...] or PATH={from: A, to: B, steps: N, "
+                  "scale: linear|log}; replaces the scenario's axis of the same path")
+      ->take_all();
+  sweep
+      .add_option("--replications", options.replications,
+                  "Monte Carlo runs per point (overrides sweep.replications)")
+      ->check(positive_count("replications", 100000));
+  sweep.add_flag(
+      "--report", options.report,
+      "Also write DIR/report.html (as capsim report DIR; after capsim merge for shards)");
+  sweep
+      .add_option("--curve", options.curves,
+                  "Add a curve: x=PATH,y=METRIC[,group=PATH][,name=NAME][,title=TEXT] (x a swept "
+                  "path or time; y a results.csv column)")
+      ->take_all();
+  sweep.add_option("--timeout", options.timeout,
+                   "Time limit per run, e.g. '10 min' (overrides sweep.timeout)");
+}
+
+// The scenario with the command line's overrides, axes, replications, time limit and curves.
+Scenario sweep_scenario(const SweepCommandOptions& options) {
+  std::vector<Override> overrides;
+  for (const auto& text : options.sets)
+    overrides.push_back(parse_override(text));
+  Scenario s = load_scenario(options.scenario, overrides);
+  if (!options.axes.empty()) {
+    YAML::Node document = YAML::LoadFile(options.scenario);
+    Diagnostics d(options.scenario);
+    apply_overrides(document, overrides, d);
+    for (const auto& axis : options.axes)
+      add_command_line_axis(axis, document, s);
+  }
+  if (options.replications > 0) {
+    s.sweep.replications = options.replications;
+    s.sweep.present = true; // alone: Monte Carlo replications of the scenario as it is
+  }
+  if (!options.timeout.empty()) {
+    try {
+      s.sweep.timeout_s = parse_quantity(options.timeout, Dimension::time);
+    } catch (const UnitError& e) {
+      fail_input("--timeout " + options.timeout, e.what());
+    }
+  }
+  for (const auto& curve : options.curves)
+    add_command_line_curve(curve, s);
+  if (!s.sweep.present)
+    fail_input(options.scenario, "nothing to sweep: the scenario has no sweep: block and no "
+                                 "--axis or --replications was given");
+  return s;
+}
+
+SweepOptions sweep_options(const SweepCommandOptions& options, const Scenario& s,
+                           const WorkBudget& budget) {
+  SweepOptions run;
+  run.output_dir = options.output_dir.empty() ? "out/" + s.name + "-sweep" : options.output_dir;
+  run.jobs = options.jobs > 0 ? options.jobs : default_jobs();
+  if (!options.shard.empty())
+    std::tie(run.shard_index, run.shard_count) = parse_shard(options.shard);
+  run.resume = options.resume;
+  run.quiet = options.quiet;
+  run.keep_runs = options.keep_runs;
+  run.retry_failed = options.retry_failed;
+  if (options.retry_failed) run.resume = true;
+  run.run_args = {"--max-events", fmt::format("{}", budget.max_events)};
+  if (!options.max_memory.empty())
+    run.run_args.insert(run.run_args.end(), {"--max-memory", options.max_memory});
+  return run;
+}
+
+void print_sweep_outcome(const SweepPlan& plan, const SweepOptions& run,
+                         const SweepOutcome& outcome, bool report, const std::string& report_path) {
+  fmt::print("capsim sweep '{}': {} points x {} replications{}\n", plan.scenario_name,
+             plan.points.size(), plan.replications,
+             run.shard_count > 1 ? fmt::format(", shard {}/{} ({} runs)", run.shard_index,
+                                               run.shard_count, outcome.tasks)
+                                 : "");
+  fmt::print("  {} runs in {:.2f} s ({:.3g} runs/s, -j {}){}, {} failed\n", outcome.ran,
+             outcome.wall_s, outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0, run.jobs,
+             outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
+             outcome.failed);
+  // Efficiency: the share of the workers' time the runs spent on their own work (loading
+  // and simulating) rather than on being started, collected and cleaned up.
+  const double workers = static_cast<double>(std::min(run.jobs, outcome.ran));
+  if (outcome.ran > 0 && outcome.wall_s > 0 && outcome.runs_own_s > 0)
+    fmt::print("  runs' own time {:.2f} s: efficiency {:.1f}% of {} workers x the sweep's "
+               "wall time\n",
+               outcome.runs_own_s, 100 * outcome.runs_own_s / (workers * outcome.wall_s), workers);
+  if (outcome.retried)
+    fmt::print("  {} failed runs of the previous sweep run again\n", outcome.retried);
+  if (outcome.recovered_dropped)
+    fmt::print("  {} partial or unmatched rows of the previous results.csv dropped\n",
+               outcome.recovered_dropped);
+  for (const auto& e : outcome.first_errors)
+    fmt::print("  failed: {}\n", e);
+  print_break_evens(outcome.break_evens);
+  fmt::print("  results in {}/results.csv{}\n", outcome.dir,
+             run.shard_count > 1
+                 ? fmt::format(" (join the shards with: capsim merge {})", run.output_dir)
+                 : ", summary.csv" + std::string(plan.curves.empty() ? "" : ", curves/"));
+  if (!report_path.empty()) fmt::print("  report {}\n", report_path);
+  if (report && run.shard_count > 1)
+    fmt::print("  report: after the shards are merged, capsim report {}\n", run.output_dir);
+}
+
+// Scenario and command line -> plan -> runs (run_sweep) -> report -> what happened.
+void run_sweep_command(const SweepCommandOptions& options, int& exit_code) {
+  Scenario s = sweep_scenario(options);
+  WorkBudget budget = budget_from_options(options.max_events, options.max_memory);
+  check_budget(s, budget); // the base scenario; each run checks its own point again
+  SweepPlan plan = make_plan(s, options.scenario, options.sets);
+  check_curve_axes(plan, s);
+  const SweepOptions run = sweep_options(options, s, budget);
+  SweepOutcome outcome = run_sweep(plan, run);
+  exit_code = exit_ok;
+  std::string report_path;
+  if (outcome.coordinator && options.report && run.shard_count <= 1)
+    report_path = write_report(outcome.dir);
+  if (!outcome.coordinator || options.quiet) return;
+  print_sweep_outcome(plan, run, outcome, options.report, report_path);
+}
+
 void add_sweep_command(CLI::App& app, int& exit_code) {
-  struct Options {
-    std::string scenario;
-    std::string output_dir;
-    std::size_t jobs = 0;
-    std::string shard;
-    bool resume = false;
-    bool quiet = false;
-    bool keep_runs = false;
-    std::vector<std::string> sets;
-    std::vector<std::string> axes;
-    int replications = 0;
-    std::string timeout;
-    bool retry_failed = false;
-    double max_events = 1e8;
-    std::string max_memory;
-    bool report = false;
-    std::vector<std::string> curves;
-  };
-  auto options = std::make_shared<Options>();
-  auto* sweep = app.add_subcommand(
+  auto options = std::make_shared<SweepCommandOptions>();
+  auto* sweep_command = app.add_subcommand(
       "sweep", "Run the scenario's sweep (points x replications) on worker processes, under "
                "mpirun, or one shard of it; write results.csv, summary.csv and curves/");
-  sweep
+  sweep_command
       ->add_option("scenario", options->scenario,
                    "Scenario YAML file with a sweep: block, or "
                    "axes given with --axis")
       ->required();
-  sweep->add_option("-o,--output", options->output_dir,
-                    "Output directory (default: out/<scenario name>-sweep)");
-  sweep
-      ->add_option("-j,--jobs", options->jobs,
-                   "Runs at once (default: the CPUs this process may use: affinity mask, "
-                   "SLURM_CPUS_PER_TASK; under MPI, per rank)")
-      ->check(positive_count("runs at once"));
-  sweep->add_option("--shard", options->shard,
-                    "Run only shard I of N (0 <= I < N) into DIR/shard-I-of-N/; join with "
-                    "capsim merge DIR");
-  sweep->add_flag("--resume", options->resume,
-                  "Keep the runs already in DIR/results.csv and run the rest");
-  sweep->add_flag("--retry-failed", options->retry_failed,
-                  "With --resume (implied): run again the rows of DIR/results.csv that failed");
-  add_budget_options(*sweep, options->max_events, options->max_memory);
-  sweep->add_flag("-q,--quiet", options->quiet, "No progress bar and no summary");
-  sweep->add_flag("--keep-runs", options->keep_runs,
-                  "Keep every run's outputs in DIR/runs/ (default: only failed runs')");
-  sweep->add_option("--set", options->sets, "Override a value of every run: PATH=VALUE")
-      ->take_all();
-  sweep
-      ->add_option("--axis", options->axes,
-                   "Sweep a path: PATH=[v1, v2, ...] or PATH={from: A, to: B, steps: N, "
-                   "scale: linear|log}; replaces the scenario's axis of the same path")
-      ->take_all();
-  sweep
-      ->add_option("--replications", options->replications,
-                   "Monte Carlo runs per point (overrides sweep.replications)")
-      ->check(positive_count("replications", 100000));
-  sweep->add_flag(
-      "--report", options->report,
-      "Also write DIR/report.html (as capsim report DIR; after capsim merge for shards)");
-  sweep
-      ->add_option("--curve", options->curves,
-                   "Add a curve: x=PATH,y=METRIC[,group=PATH][,name=NAME][,title=TEXT] (x a swept "
-                   "path or time; y a results.csv column)")
-      ->take_all();
-  sweep->add_option("--timeout", options->timeout,
-                    "Time limit per run, e.g. '10 min' (overrides sweep.timeout)");
-  sweep->callback([options, &exit_code]() {
-    std::vector<Override> overrides;
-    for (const auto& text : options->sets)
-      overrides.push_back(parse_override(text));
-    Scenario s = load_scenario(options->scenario, overrides);
-    if (!options->axes.empty()) {
-      YAML::Node document = YAML::LoadFile(options->scenario);
-      Diagnostics d(options->scenario);
-      apply_overrides(document, overrides, d);
-      for (const auto& axis : options->axes)
-        add_command_line_axis(axis, document, s);
-    }
-    if (options->replications > 0) {
-      s.sweep.replications = options->replications;
-      s.sweep.present = true; // alone: Monte Carlo replications of the scenario as it is
-    }
-    if (!options->timeout.empty()) {
-      try {
-        s.sweep.timeout_s = parse_quantity(options->timeout, Dimension::time);
-      } catch (const UnitError& e) {
-        fail_input("--timeout " + options->timeout, e.what());
-      }
-    }
-    for (const auto& curve : options->curves)
-      add_command_line_curve(curve, s);
-    if (!s.sweep.present)
-      fail_input(options->scenario, "nothing to sweep: the scenario has no sweep: block and no "
-                                    "--axis or --replications was given");
-    WorkBudget budget = budget_from_options(options->max_events, options->max_memory);
-    check_budget(s, budget); // the base scenario; each run checks its own point again
-    SweepPlan plan = make_plan(s, options->scenario, options->sets);
-    check_curve_axes(plan, s);
-    SweepOptions run;
-    run.output_dir = options->output_dir.empty() ? "out/" + s.name + "-sweep" : options->output_dir;
-    run.jobs = options->jobs > 0 ? options->jobs : default_jobs();
-    if (!options->shard.empty())
-      std::tie(run.shard_index, run.shard_count) = parse_shard(options->shard);
-    run.resume = options->resume;
-    run.quiet = options->quiet;
-    run.keep_runs = options->keep_runs;
-    run.retry_failed = options->retry_failed;
-    if (options->retry_failed) run.resume = true;
-    run.run_args = {"--max-events", fmt::format("{}", budget.max_events)};
-    if (!options->max_memory.empty())
-      run.run_args.insert(run.run_args.end(), {"--max-memory", options->max_memory});
-    SweepOutcome outcome = run_sweep(plan, run);
-    exit_code = exit_ok;
-    std::string report_path;
-    if (outcome.coordinator && options->report && run.shard_count <= 1)
-      report_path = write_report(outcome.dir);
-    if (!outcome.coordinator || options->quiet) return;
-    fmt::print("capsim sweep '{}': {} points x {} replications{}\n", plan.scenario_name,
-               plan.points.size(), plan.replications,
-               run.shard_count > 1 ? fmt::format(", shard {}/{} ({} runs)", run.shard_index,
-                                                 run.shard_count, outcome.tasks)
-                                   : "");
-    fmt::print("  {} runs in {:.2f} s ({:.3g} runs/s, -j {}){}, {} failed\n", outcome.ran,
-               outcome.wall_s, outcome.wall_s > 0 ? outcome.ran / outcome.wall_s : 0.0, run.jobs,
-               outcome.skipped ? fmt::format(", {} already done", outcome.skipped) : "",
-               outcome.failed);
-    // Efficiency: the share of the workers' time the runs spent on their own work (loading
-    // and simulating) rather than on being started, collected and cleaned up.
-    const double workers = static_cast<double>(std::min(run.jobs, outcome.ran));
-    if (outcome.ran > 0 && outcome.wall_s > 0 && outcome.runs_own_s > 0)
-      fmt::print("  runs' own time {:.2f} s: efficiency {:.1f}% of {} workers x the sweep's "
-                 "wall time\n",
-                 outcome.runs_own_s, 100 * outcome.runs_own_s / (workers * outcome.wall_s),
-                 workers);
-    if (outcome.retried)
-      fmt::print("  {} failed runs of the previous sweep run again\n", outcome.retried);
-    if (outcome.recovered_dropped)
-      fmt::print("  {} partial or unmatched rows of the previous results.csv dropped\n",
-                 outcome.recovered_dropped);
-    for (const auto& e : outcome.first_errors)
-      fmt::print("  failed: {}\n", e);
-    print_break_evens(outcome.break_evens);
-    fmt::print("  results in {}/results.csv{}\n", outcome.dir,
-               run.shard_count > 1
-                   ? fmt::format(" (join the shards with: capsim merge {})", run.output_dir)
-                   : ", summary.csv" + std::string(plan.curves.empty() ? "" : ", curves/"));
-    if (!report_path.empty()) fmt::print("  report {}\n", report_path);
-    if (options->report && run.shard_count > 1)
-      fmt::print("  report: after the shards are merged, capsim report {}\n", run.output_dir);
-  });
+  add_execution_options(*sweep_command, *options);
+  add_sweep_content_options(*sweep_command, *options);
+  sweep_command->callback([options, &exit_code]() { run_sweep_command(*options, exit_code); });
 }
 
 void add_merge_command(CLI::App& app, int& exit_code) {

@@ -259,20 +259,8 @@ json run_data(const std::string& dir, const ReportOptions& options) {
   return data;
 }
 
-json sweep_data(const std::string& dir, const ReportOptions& options) {
-  json plan_json = read_json(dir + "/sweep.json");
-  SweepPlan plan;
-  try {
-    plan = plan_from_json(plan_json);
-  } catch (const std::exception& e) {
-    fail_input(dir + "/sweep.json", std::string("is not a sweep plan: ") + e.what());
-  }
-  json data = json::object();
-  data["kind"] = "sweep";
-  data["scenario"] = plan.scenario_name;
-  data["scenario_file"] = fs::path(plan.scenario_file).filename().string();
-  data["points"] = plan.points.size();
-  data["replications"] = plan.replications;
+// Each swept path with its axis label and the divisor of its values.
+json sweep_axes_json(const SweepPlan& plan) {
   json axes = json::array();
   for (std::size_t a = 0; a < plan.axes.size(); ++a) {
     std::vector<double> xs;
@@ -288,7 +276,102 @@ json sweep_data(const std::string& dir, const ReportOptions& options) {
                                          q ? q->second : Dimension::dimensionless, max_abs);
     axes.push_back({{"path", plan.axes[a]}, {"label", label.text}, {"divisor", label.divisor}});
   }
-  data["axes"] = std::move(axes);
+  return axes;
+}
+
+// The break-evens of one curve, its lines named for the page.
+json curve_break_evens_json(const CurveSpec& curve, const std::vector<BreakEven>& break_evens) {
+  json marks = json::array();
+  for (const auto& b : break_evens)
+    if (b.curve == curve.name)
+      marks.push_back(
+          {{"line_a", curve_line_name(curve, b.line_a)},
+           {"line_b", curve_line_name(curve, b.line_b)},
+           {"x", b.x},
+           {"y", b.y},
+           {"higher_before",
+            b.higher_before.empty() ? std::string() : curve_line_name(curve, b.higher_before)}});
+  return marks;
+}
+
+// One curve of curves/NAME.csv: its lines, axis labels and break-evens.
+json curve_json(const CurveSpec& curve, const SweepPlan& plan, const std::vector<CurveLine>& lines,
+                const std::vector<BreakEven>& break_evens) {
+  double x_max = 0, y_max = 0;
+  std::set<double> xs;
+  for (const auto& l : lines)
+    for (const auto& p : l.points) {
+      x_max = std::max(x_max, std::fabs(p.x));
+      y_max = std::max({y_max, std::fabs(p.p95), std::fabs(p.p5), std::fabs(p.mean)});
+      xs.insert(p.x);
+    }
+  AxisLabel x_label = curve_x_label(plan, curve, x_max);
+  AxisLabel y_label = curve_y_label(curve, y_max);
+  json lines_json = json::array();
+  for (const auto& l : lines) {
+    json points = json::array();
+    for (const auto& p : l.points)
+      points.push_back(json::array({p.x, p.runs, p.mean, p.p5, p.p50, p.p95}));
+    lines_json.push_back({{"group", l.group},
+                          {"name", curve_line_name(curve, l.group)},
+                          {"points", std::move(points)}});
+  }
+  std::string title = curve.title.empty()
+                          ? readable_path(curve.ys.size() > 1 ? curve.ys.front() : curve.y) +
+                                " vs " + (curve.x == "time" ? "time" : readable_path(curve.x))
+                          : curve.title;
+  return {{"name", curve.name},
+          {"title", title},
+          {"x", curve.x},
+          {"y", curve.y},
+          {"group", curve.group},
+          {"x_label", x_label.text},
+          {"x_divisor", x_label.divisor},
+          {"x_log", log_spaced(std::vector<double>(xs.begin(), xs.end()))},
+          {"y_label", y_label.text},
+          {"y_divisor", y_label.divisor},
+          {"lines", std::move(lines_json)},
+          {"break_evens", curve_break_evens_json(curve, break_evens)}};
+}
+
+// Returns of every successful run, for their distribution (when finance varies).
+json sweep_returns_json(const std::string& dir) {
+  json returns = json::object();
+  if (!fs::exists(dir + "/results.csv")) return returns;
+  Table r = read_csv(dir + "/results.csv");
+  auto status = std::find(r.columns.begin(), r.columns.end(), "status") - r.columns.begin();
+  for (std::size_t c = 0; c < r.columns.size(); ++c) {
+    const std::string& name = r.columns[c];
+    if (!(name.ends_with("irr") && name.starts_with("finance."))) continue;
+    json values = json::array();
+    for (const auto& row : r.rows) {
+      if (static_cast<std::size_t>(status) < row.size() && row[status] != "ok") continue;
+      json v = cell(row[c]);
+      if (v.is_number()) values.push_back(v);
+    }
+    bool repeated = false; // a vehicle's IRR that is also the scenario's: shown once
+    for (const auto& [other, earlier] : returns.items())
+      repeated = repeated || earlier == values;
+    if (!values.empty() && !repeated) returns[name] = std::move(values);
+  }
+  return returns;
+}
+
+json sweep_data(const std::string& dir, const ReportOptions& options) {
+  json plan_json = read_json(dir + "/sweep.json");
+  SweepPlan plan;
+  try {
+    plan = plan_from_json(plan_json);
+  } catch (const std::exception& e) {
+    fail_input(dir + "/sweep.json", std::string("is not a sweep plan: ") + e.what());
+  }
+  json data = json::object();
+  data["kind"] = "sweep";
+  data["scenario"] = plan.scenario_name;
+  data["scenario_file"] = fs::path(plan.scenario_file).filename().string();
+  data["points"] = plan.points.size();
+  data["replications"] = plan.replications;
+  data["axes"] = sweep_axes_json(plan);
 
   std::vector<BreakEven> break_evens;
   if (fs::exists(dir + "/curves/breakeven.csv"))
@@ -296,79 +379,13 @@ json sweep_data(const std::string& dir, const ReportOptions& options) {
   json curves = json::array();
   for (const auto& curve : plan.curves) {
     std::string csv = dir + "/curves/" + curve.name + ".csv";
-    if (!fs::exists(csv)) continue;
-    auto lines = read_curve_csv(csv);
-    double x_max = 0, y_max = 0;
-    std::set<double> xs;
-    for (const auto& l : lines)
-      for (const auto& p : l.points) {
-        x_max = std::max(x_max, std::fabs(p.x));
-        y_max = std::max({y_max, std::fabs(p.p95), std::fabs(p.p5), std::fabs(p.mean)});
-        xs.insert(p.x);
-      }
-    AxisLabel x_label = curve_x_label(plan, curve, x_max);
-    AxisLabel y_label = curve_y_label(curve, y_max);
-    json lines_json = json::array();
-    for (const auto& l : lines) {
-      json points = json::array();
-      for (const auto& p : l.points)
-        points.push_back(json::array({p.x, p.runs, p.mean, p.p5, p.p50, p.p95}));
-      lines_json.push_back({{"group", l.group},
-                            {"name", curve_line_name(curve, l.group)},
-                            {"points", std::move(points)}});
-    }
-    json marks = json::array();
-    for (const auto& b : break_evens)
-      if (b.curve == curve.name)
-        marks.push_back(
-            {{"line_a", curve_line_name(curve, b.line_a)},
-             {"line_b", curve_line_name(curve, b.line_b)},
-             {"x", b.x},
-             {"y", b.y},
-             {"higher_before",
-              b.higher_before.empty() ? std::string() : curve_line_name(curve, b.higher_before)}});
-    std::string title = curve.title.empty()
-                            ? readable_path(curve.ys.size() > 1 ? curve.ys.front() : curve.y) +
-                                  " vs " + (curve.x == "time" ? "time" : readable_path(curve.x))
-                            : curve.title;
-    curves.push_back({{"name", curve.name},
-                      {"title", title},
-                      {"x", curve.x},
-                      {"y", curve.y},
-                      {"group", curve.group},
-                      {"x_label", x_label.text},
-                      {"x_divisor", x_label.divisor},
-                      {"x_log", log_spaced(std::vector<double>(xs.begin(), xs.end()))},
-                      {"y_label", y_label.text},
-                      {"y_divisor", y_label.divisor},
-                      {"lines", std::move(lines_json)},
-                      {"break_evens", std::move(marks)}});
+    if (fs::exists(csv))
+      curves.push_back(curve_json(curve, plan, read_curve_csv(csv), break_evens));
   }
   data["curves"] = std::move(curves);
   data["summary_csv"] =
       fs::exists(dir + "/summary.csv") ? table_json(read_csv(dir + "/summary.csv")) : nullptr;
-
-  // Returns of every successful run, for their distribution (when finance varies).
-  json returns = json::object();
-  if (fs::exists(dir + "/results.csv")) {
-    Table r = read_csv(dir + "/results.csv");
-    auto status = std::find(r.columns.begin(), r.columns.end(), "status") - r.columns.begin();
-    for (std::size_t c = 0; c < r.columns.size(); ++c) {
-      const std::string& name = r.columns[c];
-      if (!(name.ends_with("irr") && name.starts_with("finance."))) continue;
-      json values = json::array();
-      for (const auto& row : r.rows) {
-        if (static_cast<std::size_t>(status) < row.size() && row[status] != "ok") continue;
-        json v = cell(row[c]);
-        if (v.is_number()) values.push_back(v);
-      }
-      bool repeated = false; // a vehicle's IRR that is also the scenario's: shown once
-      for (const auto& [other, earlier] : returns.items())
-        repeated = repeated || earlier == values;
-      if (!values.empty() && !repeated) returns[name] = std::move(values);
-    }
-  }
-  data["returns"] = std::move(returns);
+  data["returns"] = sweep_returns_json(dir);
   data["inputs"] = nullptr;
   (void)options;
   return data;

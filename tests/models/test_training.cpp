@@ -942,3 +942,81 @@ TEST_CASE("software release: its own fit where it has fitted rows, else the gene
   CHECK(step_efficiency_for("A100").software.empty());
   CHECK(step_efficiency_for("A100").software_note.empty());
 }
+
+TEST_CASE("search space: every degree given is that configuration, one left out is a search") {
+  SearchSpace space;
+  space.tensor = 8;
+  space.pipeline = 4;
+  space.interleave = 2;
+  space.context = 2;
+  space.expert = 1;
+  space.microbatch = 1;
+  space.zero_stage = 1;
+  space.recompute = Recompute::selective;
+  const std::optional<ParallelConfig> given = fully_given_config(space);
+  REQUIRE(given);
+  CHECK(given->tensor == 8);
+  CHECK(given->pipeline == 4);
+  CHECK(given->interleave == 2);
+  CHECK(given->context == 2);
+  CHECK(given->expert == 1);
+  CHECK(given->microbatch == 1);
+  CHECK(given->zero_stage == 1);
+  CHECK(given->recompute == Recompute::selective);
+  CHECK_FALSE(given->sequence_parallel); // not given: off
+  space.sequence_parallel = true;
+  CHECK(fully_given_config(space)->sequence_parallel);
+  for (std::optional<int> SearchSpace::*degree :
+       {&SearchSpace::tensor, &SearchSpace::pipeline, &SearchSpace::interleave,
+        &SearchSpace::context, &SearchSpace::expert, &SearchSpace::microbatch,
+        &SearchSpace::zero_stage}) {
+    SearchSpace open = space;
+    open.*degree = std::nullopt;
+    CHECK_FALSE(fully_given_config(open));
+  }
+  SearchSpace no_recompute = space;
+  no_recompute.recompute = std::nullopt;
+  CHECK_FALSE(fully_given_config(no_recompute));
+}
+
+TEST_CASE("search space: degrees left out count as 1, sequence parallelism needs tp above 1") {
+  const ParallelConfig none = given_degrees(SearchSpace{});
+  CHECK(none.tensor == 1);
+  CHECK(none.pipeline == 1);
+  CHECK(none.interleave == 1);
+  CHECK(none.context == 1);
+  CHECK(none.expert == 1);
+  CHECK(none.microbatch == 1);
+  CHECK(none.zero_stage == 0);
+  SearchSpace space;
+  space.pipeline = 8;
+  CHECK(given_degrees(space).pipeline == 8);
+  space.sequence_parallel = true;
+  CHECK_FALSE(given_degrees(space).sequence_parallel);
+  space.tensor = 2;
+  CHECK(given_degrees(space).sequence_parallel);
+}
+
+TEST_CASE("search space: a ZeRO stage outside 0..3 and degrees below 1 are refused") {
+  CHECK(validate(SearchSpace{}).empty());
+  SearchSpace zero;
+  zero.tensor = 8;
+  zero.zero_stage = 3;
+  CHECK(validate(zero).empty());
+  zero.zero_stage = 4;
+  CHECK(validate(zero) == std::vector<std::string>{"zero stage must be 0, 1, 2 or 3, got 4"});
+  zero.zero_stage = -1;
+  CHECK(validate(zero).size() == 1);
+  for (std::optional<int> SearchSpace::*degree :
+       {&SearchSpace::tensor, &SearchSpace::pipeline, &SearchSpace::interleave,
+        &SearchSpace::context, &SearchSpace::expert, &SearchSpace::microbatch}) {
+    SearchSpace space;
+    space.*degree = 0;
+    CHECK(validate(space) ==
+          std::vector<std::string>{"parallel degrees and microbatch must be >= 1"});
+  }
+  SearchSpace both;
+  both.tensor = 0;
+  both.zero_stage = 7;
+  CHECK(validate(both).size() == 2);
+}
