@@ -416,6 +416,79 @@ std::vector<Figure> run_figures(const std::string& path) {
 
 // --- sweep curves ------------------------------------------------------------------------
 
+// The curve's axes: x over time or the swept path's quantity, y by the column's unit; each
+// scaled to the largest value drawn (the p95 bands included).
+std::pair<AxisLabel, AxisLabel> curve_axes(const CurveSpec& curve, const SweepPlan& plan,
+                                           const std::vector<CurveLine>& lines) {
+  double x_max = 0, y_max = 0;
+  for (const auto& l : lines)
+    for (const auto& p : l.points) {
+      x_max = std::max(x_max, std::fabs(p.x));
+      y_max = std::max({y_max, std::fabs(p.p95), std::fabs(p.mean)});
+    }
+  AxisLabel x_label;
+  if (curve.x == "time") {
+    x_label = scaled("time", field_steps("time_s"), x_max);
+  } else {
+    auto a = std::find(plan.axes.begin(), plan.axes.end(), curve.x) - plan.axes.begin();
+    auto q = parse_any_quantity(plan.points.front()[a]);
+    x_label = label_for_dimension(readable_path(curve.x), q ? q->second : Dimension::dimensionless,
+                                  x_max);
+  }
+  std::string y_field = curve.y.substr(curve.y.rfind('.') + 1);
+  return {x_label, scaled(readable_path(curve.y), field_steps(y_field), y_max)};
+}
+
+// One data block and one plot clause per line: its mean, and its p5-p95 band when it has one.
+void add_curve_lines(const CurveSpec& curve, const std::vector<CurveLine>& lines,
+                     const AxisLabel& x_label, const AxisLabel& y_label, int& block,
+                     std::string& data, std::string& plot) {
+  int color = 1;
+  for (const auto& line : lines) {
+    std::string name = fmt::format("$c{}", block++);
+    data += name + " << EOD\n";
+    for (const auto& p : line.points)
+      data +=
+          fmt::format("{},{},{},{}\n", format_value(p.x / x_label.divisor),
+                      format_value(p.mean / y_label.divisor), format_value(p.p5 / y_label.divisor),
+                      format_value(p.p95 / y_label.divisor));
+    data += "EOD\n";
+    std::string legend = curve.ys.size() > 1   ? column_item(line.group)
+                         : curve.group.empty() ? "mean"
+                                               : readable_path(curve.group) + " = " + line.group;
+    bool band = std::any_of(line.points.begin(), line.points.end(),
+                            [](const CurvePoint& p) { return p.runs > 1 && p.p95 > p.p5; });
+    if (!plot.empty()) plot += ", ";
+    if (band)
+      plot += name + fmt::format(" using 1:3:4 with filledcurves lc {} title ", color) +
+              quote(legend + " (p5-p95)") + ", ";
+    plot += name + fmt::format(" using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc {} title ", color) +
+            quote(legend + (band ? " (mean)" : ""));
+    ++color;
+  }
+}
+
+// The curve's break-evens: a ring and a label at each.
+void add_break_even_marks(const CurveSpec& curve, const std::vector<BreakEven>& break_evens,
+                          const AxisLabel& x_label, const AxisLabel& y_label, int& block,
+                          std::string& data, std::string& plot) {
+  std::string x_unit;
+  if (auto open = x_label.text.rfind(" ("); open != std::string::npos && x_label.text.back() == ')')
+    // Not " " + ...: GCC 12 warns falsely on that (bug 105651).
+    x_unit = fmt::format(" {}", x_label.text.substr(open + 2, x_label.text.size() - open - 3));
+  std::string marks;
+  for (const auto& b : break_evens)
+    if (b.curve == curve.name)
+      marks += fmt::format(
+          "{},{},{}\n", format_value(b.x / x_label.divisor), format_value(b.y / y_label.divisor),
+          csv_field("break-even " + fmt::format("{:.4g}", b.x / x_label.divisor) + x_unit));
+  if (marks.empty()) return;
+  std::string name = fmt::format("$b{}", block++);
+  data += name + " << EOD\n" + marks + "EOD\n";
+  plot += ", " + name + " using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb 'black' title " +
+          quote("break-even") + ", " + name + " using 1:2:3 with labels offset 0,1.5 notitle";
+}
+
 std::vector<Figure> curve_figures(const std::string& dir) {
   nlohmann::ordered_json json;
   {
@@ -431,66 +504,11 @@ std::vector<Figure> curve_figures(const std::string& dir) {
     if (!fs::exists(csv)) continue;
     auto lines = read_curve_csv(csv);
     if (lines.empty()) continue;
-    double x_max = 0, y_max = 0;
-    for (const auto& l : lines)
-      for (const auto& p : l.points) {
-        x_max = std::max(x_max, std::fabs(p.x));
-        y_max = std::max({y_max, std::fabs(p.p95), std::fabs(p.mean)});
-      }
-    AxisLabel x_label;
-    if (curve.x == "time") {
-      x_label = scaled("time", field_steps("time_s"), x_max);
-    } else {
-      auto a = std::find(plan.axes.begin(), plan.axes.end(), curve.x) - plan.axes.begin();
-      auto q = parse_any_quantity(plan.points.front()[a]);
-      x_label = label_for_dimension(readable_path(curve.x),
-                                    q ? q->second : Dimension::dimensionless, x_max);
-    }
-    std::string y_field = curve.y.substr(curve.y.rfind('.') + 1);
-    AxisLabel y_label = scaled(readable_path(curve.y), field_steps(y_field), y_max);
+    const auto [x_label, y_label] = curve_axes(curve, plan, lines);
     std::string data;
     std::string plot;
-    int color = 1;
-    for (const auto& line : lines) {
-      std::string name = fmt::format("$c{}", block++);
-      data += name + " << EOD\n";
-      for (const auto& p : line.points)
-        data += fmt::format("{},{},{},{}\n", format_value(p.x / x_label.divisor),
-                            format_value(p.mean / y_label.divisor),
-                            format_value(p.p5 / y_label.divisor),
-                            format_value(p.p95 / y_label.divisor));
-      data += "EOD\n";
-      std::string legend = curve.ys.size() > 1   ? column_item(line.group)
-                           : curve.group.empty() ? "mean"
-                                                 : readable_path(curve.group) + " = " + line.group;
-      bool band = std::any_of(line.points.begin(), line.points.end(),
-                              [](const CurvePoint& p) { return p.runs > 1 && p.p95 > p.p5; });
-      if (!plot.empty()) plot += ", ";
-      if (band)
-        plot += name + fmt::format(" using 1:3:4 with filledcurves lc {} title ", color) +
-                quote(legend + " (p5-p95)") + ", ";
-      plot += name +
-              fmt::format(" using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc {} title ", color) +
-              quote(legend + (band ? " (mean)" : ""));
-      ++color;
-    }
-    std::string x_unit;
-    if (auto open = x_label.text.rfind(" (");
-        open != std::string::npos && x_label.text.back() == ')')
-      // Not " " + ...: GCC 12 warns falsely on that (bug 105651).
-      x_unit = fmt::format(" {}", x_label.text.substr(open + 2, x_label.text.size() - open - 3));
-    std::string marks;
-    for (const auto& b : break_evens)
-      if (b.curve == curve.name)
-        marks += fmt::format(
-            "{},{},{}\n", format_value(b.x / x_label.divisor), format_value(b.y / y_label.divisor),
-            csv_field("break-even " + fmt::format("{:.4g}", b.x / x_label.divisor) + x_unit));
-    if (!marks.empty()) {
-      std::string name = fmt::format("$b{}", block++);
-      data += name + " << EOD\n" + marks + "EOD\n";
-      plot += ", " + name + " using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb 'black' title " +
-              quote("break-even") + ", " + name + " using 1:2:3 with labels offset 0,1.5 notitle";
-    }
+    add_curve_lines(curve, lines, x_label, y_label, block, data, plot);
+    add_break_even_marks(curve, break_evens, x_label, y_label, block, data, plot);
     std::string title = curve.title.empty()
                             ? (readable_path(curve.y) + " vs " +
                                (curve.x == "time" ? "time" : readable_path(curve.x)))

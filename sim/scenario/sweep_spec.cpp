@@ -236,6 +236,79 @@ std::optional<std::string> check_output_column(const std::string& y, const Scena
   return std::nullopt;
 }
 
+// A curve's y (one column or a list of them) and its group, read into `c`.
+void read_curve_y_and_group(const YAML::Node& y, const YAML::Node& group, const std::string& what,
+                            Diagnostics& diagnostics, CurveSpec& c) {
+  auto scalar = [&](const YAML::Node& n, const char* key) -> std::string {
+    if (!n.IsDefined()) return "";
+    if (!n.IsScalar()) {
+      diagnostics.error(n, what + ": '" + key + "' must be a single value");
+      return "";
+    }
+    return n.Scalar();
+  };
+  if (y.IsDefined() && y.IsSequence()) {
+    for (const auto& item : y)
+      if (item.IsScalar()) c.ys.push_back(item.Scalar());
+    if (c.ys.empty())
+      diagnostics.error(y, what + ": y lists no column");
+    else
+      c.y = c.ys.front();
+    if (group.IsDefined())
+      diagnostics.error(group, what + ": with several y columns, each is a line: no group");
+    if (c.x == "time") diagnostics.error(y, what + ": with x: time, y is one column");
+  } else {
+    c.y = scalar(y, "y");
+  }
+  c.group = scalar(group, "group");
+}
+
+// x is time or a swept path; a group is a swept grid path other than x.
+void check_curve_x_and_group(const YAML::Node& x, const YAML::Node& group, const std::string& what,
+                             const SweepSpec& sweep, Diagnostics& diagnostics, const CurveSpec& c) {
+  std::string swept;
+  for (const auto& p : sweep.paths())
+    swept += (swept.empty() ? "" : ", ") + p;
+  if (swept.empty()) swept = "none";
+  if (!c.x.empty() && c.x != "time" && !sweep.sweeps(c.x))
+    diagnostics.error(x, what + ": x must be 'time' or a swept path (swept: " + swept + ")");
+  if (c.group.empty()) return;
+  bool sampled =
+      sweep.samples && std::any_of(sweep.samples->axes.begin(), sweep.samples->axes.end(),
+                                   [&](const SampledAxis& a) { return a.path == c.group; });
+  if (!sweep.sweeps(c.group) || sampled)
+    diagnostics.error(
+        group, what + ": group must be a swept path of the grid axes (swept: " + swept + ")");
+  else if (c.group == c.x)
+    diagnostics.error(group, what + ": group and x must differ");
+}
+
+// Over time, y is one site's time-series column; otherwise each y is a summary output.
+void check_curve_y(const YAML::Node& y, const std::string& what, const Scenario& s,
+                   Diagnostics& diagnostics, const CurveSpec& c) {
+  if (c.y.empty()) return;
+  if (c.x != "time") {
+    std::vector<std::string> ys = c.ys.empty() ? std::vector<std::string>{c.y} : c.ys;
+    for (const auto& one : ys)
+      if (auto problem = check_output_column(one, s))
+        diagnostics.error(y, what + ": y: " + *problem);
+    return;
+  }
+  auto parts = split_path(c.y);
+  bool site_ok = parts.size() >= 3 && parts.front() == "sites";
+  std::string site = site_ok ? c.y.substr(6, c.y.size() - 7 - parts.back().size()) : "";
+  if (!site_ok ||
+      std::none_of(s.sites.begin(), s.sites.end(),
+                   [&](const SiteSpec& x_site) { return x_site.name == site; }) ||
+      std::none_of(timeseries_columns.begin(), timeseries_columns.end(),
+                   [&](const TimeseriesColumn& col) { return col.name == parts.back(); })) {
+    std::string list;
+    for (const auto& col : timeseries_columns)
+      list += (list.empty() ? "" : ", ") + std::string(col.name);
+    diagnostics.error(y, what + ": with x: time, y is sites.SITE.COLUMN, COLUMN one of " + list);
+  }
+}
+
 void read_curves(const YAML::Node& curves, const SweepSpec& sweep, const Scenario& s,
                  Diagnostics& diagnostics, std::vector<CurveSpec>& out) {
   std::set<std::string> names;
@@ -259,68 +332,13 @@ void read_curves(const YAML::Node& curves, const SweepSpec& sweep, const Scenari
     YAML::Node group = r.child("group", Need::optional);
     c.title = r.string("title", Need::optional).value_or("");
     r.finish();
-    auto scalar = [&](const YAML::Node& n, const char* key) -> std::string {
-      if (!n.IsDefined()) return "";
-      if (!n.IsScalar()) {
-        diagnostics.error(n, what + ": '" + key + "' must be a single value");
-        return "";
-      }
-      return n.Scalar();
-    };
-    c.x = scalar(x, "x");
-    if (y.IsDefined() && y.IsSequence()) {
-      for (const auto& item : y)
-        if (item.IsScalar()) c.ys.push_back(item.Scalar());
-      if (c.ys.empty())
-        diagnostics.error(y, what + ": y lists no column");
-      else
-        c.y = c.ys.front();
-      if (group.IsDefined())
-        diagnostics.error(group, what + ": with several y columns, each is a line: no group");
-      if (c.x == "time") diagnostics.error(y, what + ": with x: time, y is one column");
-    } else {
-      c.y = scalar(y, "y");
-    }
-    c.group = scalar(group, "group");
-    std::string swept;
-    for (const auto& p : sweep.paths())
-      swept += (swept.empty() ? "" : ", ") + p;
-    if (swept.empty()) swept = "none";
-    if (!c.x.empty() && c.x != "time" && !sweep.sweeps(c.x))
-      diagnostics.error(x, what + ": x must be 'time' or a swept path (swept: " + swept + ")");
-    if (!c.group.empty()) {
-      bool sampled =
-          sweep.samples && std::any_of(sweep.samples->axes.begin(), sweep.samples->axes.end(),
-                                       [&](const SampledAxis& a) { return a.path == c.group; });
-      if (!sweep.sweeps(c.group) || sampled)
-        diagnostics.error(
-            group, what + ": group must be a swept path of the grid axes (swept: " + swept + ")");
-      else if (c.group == c.x)
-        diagnostics.error(group, what + ": group and x must differ");
-    }
-    if (!c.y.empty()) {
-      if (c.x == "time") {
-        auto parts = split_path(c.y);
-        bool site_ok = parts.size() >= 3 && parts.front() == "sites";
-        std::string site = site_ok ? c.y.substr(6, c.y.size() - 7 - parts.back().size()) : "";
-        if (!site_ok ||
-            std::none_of(s.sites.begin(), s.sites.end(),
-                         [&](const SiteSpec& x_site) { return x_site.name == site; }) ||
-            std::none_of(timeseries_columns.begin(), timeseries_columns.end(),
-                         [&](const TimeseriesColumn& col) { return col.name == parts.back(); })) {
-          std::string list;
-          for (const auto& col : timeseries_columns)
-            list += (list.empty() ? "" : ", ") + std::string(col.name);
-          diagnostics.error(y,
-                            what + ": with x: time, y is sites.SITE.COLUMN, COLUMN one of " + list);
-        }
-      } else {
-        std::vector<std::string> ys = c.ys.empty() ? std::vector<std::string>{c.y} : c.ys;
-        for (const auto& one : ys)
-          if (auto problem = check_output_column(one, s))
-            diagnostics.error(y, what + ": y: " + *problem);
-      }
-    }
+    if (x.IsDefined() && !x.IsScalar())
+      diagnostics.error(x, what + ": 'x' must be a single value");
+    else if (x.IsDefined())
+      c.x = x.Scalar();
+    read_curve_y_and_group(y, group, what, diagnostics, c);
+    check_curve_x_and_group(x, group, what, sweep, diagnostics, c);
+    check_curve_y(y, what, s, diagnostics, c);
     out.push_back(c);
   }
 }
