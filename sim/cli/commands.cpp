@@ -11,8 +11,8 @@
 #include "models/units.hpp"
 #include "sim/engine/collective_sim.hpp"
 #include "sim/engine/engine_options.hpp"
-#include "sim/run/run.hpp"
 #include "sim/report/html_report.hpp"
+#include "sim/run/run.hpp"
 #include "sim/scenario/budget.hpp"
 #include "sim/scenario/loader.hpp"
 
