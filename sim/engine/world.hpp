@@ -206,6 +206,11 @@ struct SiteState {
   bool has_battery = false;
   BatteryParams battery_params; // ground: the scenario's; orbital: one satellite's x in orbit
   BatteryState battery;
+  double pue = 1;                   // facility / IT power at this ambient
+  double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
+  double fixed_heat_capacity_w = 0; // sites without a cooling model: scenario or fleet-sized
+  bool economiser = false;
+  double water_m3_per_j = 0; // per J of IT energy at this ambient
   // Orbital sites: the constellation (the World's launch and retirement rules keep it)
   int satellites_in_orbit = 0;
   std::vector<std::pair<double, int>> cohorts; // (launch time, satellites still flying) per launch
@@ -221,11 +226,6 @@ struct SiteState {
   long long downlinks = 0;
   long long downlink_failures = 0;
   double downlinked_bytes = 0;
-  double pue = 1;                   // facility / IT power at this ambient
-  double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
-  double fixed_heat_capacity_w = 0; // sites without a cooling model: scenario or fleet-sized
-  bool economiser = false;
-  double water_m3_per_j = 0; // per J of IT energy at this ambient
   // Decisions now
   double cap_fraction = 1;
   std::string limit = "power"; // what binds while capped: "power" or "cooling"
