@@ -181,10 +181,10 @@ public:
     if (in_eclipse_ != was)
       log.add(now, in_eclipse_ ? "eclipse_start" : "eclipse_end", site.spec->name, "", "", "");
     double flux = solar_flux_at_w_per_m2(o.orbit, now);
-    double sats = site.satellites_in_orbit;
+    double sats = site.constellation.satellites_in_orbit;
     site.solar_w = 0;
     if (!in_eclipse_) // each launch's arrays age from their launch
-      for (const auto& [launched_s, count] : site.cohorts)
+      for (const auto& [launched_s, count] : site.constellation.cohorts)
         site.solar_w += count * solar_array_power_w(o.array, flux, 1.0, now - launched_s);
     RadiatorEnvironment env{.solar_flux_w_per_m2 = flux, .sunlit = !in_eclipse_};
     site.heat_capacity_w = sats * heat_rejection_capacity_w(o.radiator, env) /
@@ -202,11 +202,11 @@ public:
 
   void integrate(SiteState& site, double dt_s) override {
     if (in_eclipse_) eclipse_s_ += dt_s;
-    if (site.satellites_in_orbit <= 0) return;
+    if (site.constellation.satellites_in_orbit <= 0) return;
     const OrbitalSpec& o = site.spec->orbital;
     RadiatorEnvironment env{.solar_flux_w_per_m2 = solar_flux_at_w_per_m2(o.orbit, site.last_s),
                             .sunlit = !in_eclipse_};
-    double heat_w = site.facility_power_w() / site.satellites_in_orbit;
+    double heat_w = site.facility_power_w() / site.constellation.satellites_in_orbit;
     radiator_ = capsim::advance(radiator_, o.radiator, heat_w, dt_s, env).state;
   }
 
@@ -239,34 +239,35 @@ public:
     const OrbitalSpec& o = site.spec->orbital;
     s["eclipse_fraction"] = eclipse_s_ / scenario.horizon_s;
     s["orbit"] = o.orbit_text;
-    s["satellites_in_orbit"] = site.satellites_in_orbit;
+    s["satellites_in_orbit"] = site.constellation.satellites_in_orbit;
     s["satellite"] = satellite_json(site.spec->satellite, o);
-    s["launches"] = site.launches;
-    s["launch_failures"] = site.launch_failures;
+    s["launches"] = site.constellation.launches;
+    s["launch_failures"] = site.constellation.launch_failures;
     s["replacement"] = to_string(o.replacement);
-    s["replacement_launches"] = site.replacement_launches;
-    s["replacement_cost_usd"] = site.replacement_cost_usd;
+    s["replacement_launches"] = site.constellation.replacement_launches;
+    s["replacement_cost_usd"] = site.constellation.replacement_cost_usd;
     if (o.replacement == ReplacementPolicy::spares) {
       s["spares"] = o.spares;
-      s["loss_replacement_launches"] = site.loss_replacement_launches;
-      s["loss_replacement_cost_usd"] = site.loss_replacement_cost_usd;
+      s["loss_replacement_launches"] = site.constellation.loss_replacement_launches;
+      s["loss_replacement_cost_usd"] = site.constellation.loss_replacement_cost_usd;
       long long on_order = 0;
       for (const ClusterState* c : site.clusters)
         on_order += c->gpus_on_order;
       s["gpus_on_order"] = on_order;
     }
-    s["satellites_retired"] = site.satellites_retired;
+    s["satellites_retired"] = site.constellation.satellites_retired;
     long long in_orbit = 0;
     for (const ClusterState* c : site.clusters)
       in_orbit += world.gpus_in_orbit(*c);
     s["gpus_in_orbit"] = in_orbit;
     s["radiation_events"] = nlohmann::ordered_json::object();
     for (std::size_t e = 0; e < radiation_effect_count; ++e)
-      s["radiation_events"][std::string(radiation_effects[e].name)] = site.radiation_events[e];
+      s["radiation_events"][std::string(radiation_effects[e].name)] =
+          site.constellation.radiation_events[e];
     s["total_ionizing_dose_gy"] = total_ionizing_dose_gy(o.radiation, scenario.horizon_s);
-    s["downlinks"] = site.downlinks;
-    s["downlinks_interrupted"] = site.downlink_failures;
-    s["downlinked_bytes"] = site.downlinked_bytes;
+    s["downlinks"] = site.constellation.downlinks;
+    s["downlinks_interrupted"] = site.constellation.downlink_failures;
+    s["downlinked_bytes"] = site.constellation.downlinked_bytes;
     double contact_s = 0;
     for (const auto& [a, b] : site.platform->contacts)
       contact_s += b - a;

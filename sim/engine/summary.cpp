@@ -94,7 +94,7 @@ json site_summary(const SiteState& site, const World& world, const Scenario& sce
   s["throttled_fraction"] = available_gpu_s > 0 ? site.throttled_gpu_s / available_gpu_s : 0.0;
   s["shed_gpu_hours"] = site.shed_gpu_s / 3600;
   s["busy_gpu_hours"] = site.busy_gpu_s / 3600;
-  s["capex_usd"] = site.spec->capex_usd + site.capex_spent_usd;
+  s["capex_usd"] = site.spec->capex_usd + site.constellation.capex_spent_usd;
   s["opex_usd"] = opex;
   s["energy_cost_usd"] = opex;
   const SupplyLedger& l = site.ledger;

@@ -281,8 +281,8 @@ UsageSnapshot World::snapshot(double now) const {
                        .energy_cost_usd = site.energy_cost_usd,
                        .shed_gpu_s = site.shed_gpu_s,
                        .throttled_gpu_s = site.throttled_gpu_s,
-                       .capex_usd = site.capex_spent_usd,
-                       .loss_replacement_usd = site.loss_replacement_cost_usd});
+                       .capex_usd = site.constellation.capex_spent_usd,
+                       .loss_replacement_usd = site.constellation.loss_replacement_cost_usd});
   for (const JobState& job : jobs_)
     s.jobs.push_back({.useful_flop = std::min(job.net_flop(), job.spec->total_flop),
                       .completed = job.phase == JobPhase::done,
@@ -701,15 +701,15 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   advance(site, now);
   const bool replacement = a.kind == ClusterState::Arrival::Kind::replacement_launch;
   const char* what = replacement ? "replacement_launch" : "launch";
-  ++site.launches;
+  ++site.constellation.launches;
   if (replacement) {
-    ++site.replacement_launches;
-    site.replacement_cost_usd += a.cost_usd;
+    ++site.constellation.replacement_launches;
+    site.constellation.replacement_cost_usd += a.cost_usd;
   }
-  site.capex_spent_usd += a.cost_usd;
+  site.constellation.capex_spent_usd += a.cost_usd;
   if (a.kind == ClusterState::Arrival::Kind::launch) --cluster.planned_launches_left;
   if (!a.success) {
-    ++site.launch_failures;
+    ++site.constellation.launch_failures;
     log_.add(now, replacement ? "replacement_launch_failure" : "launch_failure", site.spec->name,
              cluster.spec->name, "",
              fmt::format("{} satellites lost; {:.4g} USD", a.satellites, a.cost_usd));
@@ -718,9 +718,9 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
   }
   // Each satellite brings its battery, charged.
   const SatelliteBudget& b = site.spec->satellite;
-  site.satellites_in_orbit += a.satellites;
-  assert(static_cast<std::size_t>(a.cohort) == site.cohorts.size());
-  site.cohorts.emplace_back(now, a.satellites);
+  site.constellation.satellites_in_orbit += a.satellites;
+  assert(static_cast<std::size_t>(a.cohort) == site.constellation.cohorts.size());
+  site.constellation.cohorts.emplace_back(now, a.satellites);
   size_satellite_batteries(site);
   site.battery.energy_j += static_cast<double>(a.satellites) * b.battery_energy_j;
   refresh_conditions(site, now);
@@ -736,7 +736,7 @@ void World::arrival(ClusterState& cluster, const ClusterState::Arrival& a, doubl
 
 void World::size_satellite_batteries(SiteState& site) {
   const SatelliteBudget& b = site.spec->satellite;
-  const double n = site.satellites_in_orbit;
+  const double n = site.constellation.satellites_in_orbit;
   site.battery_params.capacity_j = n * b.battery_energy_j;
   site.battery_params.max_discharge_power_w = discharge_rating_for_load_w(n * b.load_power_w);
   site.battery_params.max_charge_power_w = n * b.array_power_bol_w;
@@ -779,11 +779,11 @@ void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double
     cluster.satellite_gpus[static_cast<std::size_t>(a.first_satellite + k)] = 0;
   ++cluster.installed_version;
   // The site loses their arrays, batteries (their share of the charge) and radiators.
-  const double before = site.satellites_in_orbit;
-  site.satellites_in_orbit -= a.satellites;
-  site.satellites_retired += a.satellites;
-  site.cohorts[static_cast<std::size_t>(a.cohort)].second -= a.satellites;
-  double n = site.satellites_in_orbit;
+  const double before = site.constellation.satellites_in_orbit;
+  site.constellation.satellites_in_orbit -= a.satellites;
+  site.constellation.satellites_retired += a.satellites;
+  site.constellation.cohorts[static_cast<std::size_t>(a.cohort)].second -= a.satellites;
+  double n = site.constellation.satellites_in_orbit;
   site.battery.energy_j *= before > 0 ? n / before : 0;
   size_satellite_batteries(site);
   log_.add(now, "end_of_life", site.spec->name, cluster.spec->name, "",
@@ -846,7 +846,7 @@ void World::ordered_event(ClusterState& cluster, double now) {
   cluster.gpus_on_order -= static_cast<long long>(a.satellites) * gpus;
   if (a.success) { // its satellites get the next numbers and hosts
     a.first_satellite = static_cast<int>(cluster.satellite_gpus.size());
-    a.cohort = static_cast<int>(site.cohorts.size());
+    a.cohort = static_cast<int>(site.constellation.cohorts.size());
     cluster.satellite_gpus.resize(
         cluster.satellite_gpus.size() + static_cast<std::size_t>(a.satellites), gpus);
     cluster.units += static_cast<std::size_t>(a.satellites) * cluster.units_per_satellite;
@@ -862,8 +862,8 @@ void World::ordered_event(ClusterState& cluster, double now) {
                                                     .cohort = a.cohort});
   }
   if (a.for_losses) {
-    ++site.loss_replacement_launches;
-    site.loss_replacement_cost_usd += a.cost_usd;
+    ++site.constellation.loss_replacement_launches;
+    site.constellation.loss_replacement_cost_usd += a.cost_usd;
   }
   arrival(cluster, a, now);
   if (!a.success) { // ordered again, for the same reason
@@ -1057,7 +1057,7 @@ void World::radiation_event(ClusterState& cluster, double now) {
   const RadiationParams& p = site.spec->orbital.radiation;
   // Which effect: in proportion to their rates.
   const RadiationEffect effect = pick_radiation_effect(p, uniform01(cluster.rng));
-  ++site.radiation_events[effect];
+  ++site.constellation.radiation_events[effect];
   // Which GPU: uniform over installed hosts; only a powered one can be hit.
   std::size_t host = uniform_index(cluster.rng, cluster.in_service());
   std::size_t off = cluster.down + cluster.free_off.size();
@@ -1073,10 +1073,10 @@ void World::job_collective(JobState& job, double collective_s) {
 
 void World::downlink_done(SiteState& site, double bytes, bool ok, double now) {
   if (ok) {
-    ++site.downlinks;
-    site.downlinked_bytes += bytes;
+    ++site.constellation.downlinks;
+    site.constellation.downlinked_bytes += bytes;
   } else {
-    ++site.downlink_failures;
+    ++site.constellation.downlink_failures;
   }
   log_.add(now, ok ? "downlink" : "downlink_interrupted", site.spec->name, "", "",
            fmt::format("{:.4g} B of checkpoint to the ground", bytes));

@@ -188,6 +188,26 @@ struct ClusterState {
   }
 };
 
+// An orbital site's satellites: those in orbit by launch cohort, what was launched, lost,
+// retired and replaced, and what radiation and the downlink did. The World's launch, retirement,
+// radiation and downlink rules keep it; the orbital kind reads it (orbital_site.cpp).
+struct Constellation {
+  int satellites_in_orbit = 0;
+  std::vector<std::pair<double, int>> cohorts; // (launch time, satellites still flying) per launch
+  double capex_spent_usd = 0; // satellites launched and launch costs, as they happen
+  int launches = 0;
+  int launch_failures = 0;
+  int replacement_launches = 0;         // of `launches`: replacing satellites retired or lost
+  double replacement_cost_usd = 0;      // their launch and platform cost (part of capex_spent_usd)
+  int loss_replacement_launches = 0;    // of those: ordered for GPUs lost before end of life
+  double loss_replacement_cost_usd = 0; // their cost (beyond the constellation's amortisation)
+  int satellites_retired = 0;
+  RadiationCounts radiation_events{}; // by effect, in radiation_effects' order
+  long long downlinks = 0;
+  long long downlink_failures = 0;
+  double downlinked_bytes = 0;
+};
+
 struct SiteState {
   const SiteSpec* spec = nullptr;
   const SitePlatform* platform = nullptr;
@@ -210,22 +230,8 @@ struct SiteState {
   double heat_capacity_w = 0;       // IT heat the cooling plant can reject at this ambient
   double fixed_heat_capacity_w = 0; // sites without a cooling model: scenario or fleet-sized
   bool economiser = false;
-  double water_m3_per_j = 0; // per J of IT energy at this ambient
-  // Orbital sites: the constellation (the World's launch and retirement rules keep it)
-  int satellites_in_orbit = 0;
-  std::vector<std::pair<double, int>> cohorts; // (launch time, satellites still flying) per launch
-  double capex_spent_usd = 0; // satellites launched and launch costs, as they happen
-  int launches = 0;
-  int launch_failures = 0;
-  int replacement_launches = 0;         // of `launches`: replacing satellites retired or lost
-  double replacement_cost_usd = 0;      // their launch and platform cost (part of capex_spent_usd)
-  int loss_replacement_launches = 0;    // of those: ordered for GPUs lost before end of life
-  double loss_replacement_cost_usd = 0; // their cost (beyond the constellation's amortisation)
-  int satellites_retired = 0;
-  RadiationCounts radiation_events{}; // by effect, in radiation_effects' order
-  long long downlinks = 0;
-  long long downlink_failures = 0;
-  double downlinked_bytes = 0;
+  double water_m3_per_j = 0;   // per J of IT energy at this ambient
+  Constellation constellation; // orbital sites
   // Decisions now
   double cap_fraction = 1;
   std::string limit = "power"; // what binds while capped: "power" or "cooling"
