@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "models/battery.hpp"
 #include "models/checkpoint.hpp"
 #include "models/failure.hpp"
 #include "models/power_policy.hpp"
@@ -21,6 +22,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[]",
      .model = "models/power_policy.hpp",
      .parameters = power_policy_parameter::table},
+    {.block = "sites[] (kind: terrestrial) battery",
+     .model = "models/battery.hpp",
+     .parameters = battery_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},
