@@ -8,6 +8,7 @@
 #include "models/checkpoint.hpp"
 #include "models/failure.hpp"
 #include "models/power_policy.hpp"
+#include "models/power_schedule.hpp"
 #include "models/radiator.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
@@ -22,6 +23,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[]",
      .model = "models/power_policy.hpp",
      .parameters = power_policy_parameter::table},
+    {.block = "sites[] (kind: terrestrial) grid",
+     .model = "models/power_schedule.hpp",
+     .parameters = grid_parameter::table},
     {.block = "sites[] (kind: terrestrial) battery",
      .model = "models/battery.hpp",
      .parameters = battery_parameter::table},

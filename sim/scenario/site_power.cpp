@@ -124,8 +124,7 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
       }
     }
   } else {
-    energised =
-        g.quantity_in("energised", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+    energised = g.quantity(grid_parameter::energised);
   }
   if (energised > 0) site.grid.steps.push_back({0, 0});
   site.grid.steps.push_back({energised, capacity});
