@@ -34,20 +34,53 @@
 // power-system sizing; grid-scale packs of 3.9 MWh per unit (Tesla Megapack 2 XL specification),
 // the units reported at the 100k-GPU Memphis campus. Round trip = eta_c * eta_d;
 // symmetric_efficiency() splits a round-trip figure into equal halves.
+// A ground site's defaults (battery_parameter below): round trip 0.9, the Li-ion figure above;
+// the 10 % state-of-charge floor and the full battery at the start are assumptions, not sourced
+// figures.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A ground site's battery parameters (its `battery:` block) that have a default; `energy` and
+// `power` are required, `charge_power` defaults to `power`.
+namespace battery_parameter {
+inline constexpr Parameter round_trip_efficiency{
+    .key = "round_trip_efficiency",
+    .default_si = 0.9,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "energy out / energy in; charge and discharge each take its square root",
+    .min_exclusive = true};
+inline constexpr Parameter min_state_of_charge{
+    .key = "min_state_of_charge",
+    .default_si = 0.1,
+    .min_si = 0,
+    .max_si = 0.99,
+    .meaning = "floor the battery is not discharged below, share of its capacity"};
+inline constexpr Parameter initial_state_of_charge{
+    .key = "initial_state_of_charge",
+    .default_si = 1,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "stored energy at the start, share of its capacity (not below the floor)"};
+inline constexpr Parameter table[] = {round_trip_efficiency, min_state_of_charge,
+                                      initial_state_of_charge};
+} // namespace battery_parameter
 
 struct BatteryParams {
   double capacity_j = 0;
   double max_charge_power_w = 0;
   double max_discharge_power_w = 0;
+  // 1 each by default here; a scenario sets both to the square root of its round_trip_efficiency
+  // (0.9 by default: 0.9487 each).
   double charge_efficiency = 1;
   double discharge_efficiency = 1;
-  double min_state_of_charge = 0;
+  double min_state_of_charge = battery_parameter::min_state_of_charge.default_si;
   double self_discharge_per_s = 0;
 };
 

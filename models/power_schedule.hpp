@@ -17,7 +17,24 @@
 
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A ground site's grid parameters (its `grid:` block) that have a default; `capacity` is
+// required, and `upgrades`, `curtailments` and `daily_curtailment` are lists and rules without
+// one. The loader turns `energised` into the schedule's first steps (no grid before it).
+namespace grid_parameter {
+inline constexpr Parameter energised{
+    .key = "energised",
+    .dimension = Dimension::time,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 50 * julian_year_s,
+    .meaning = "when the grid connection comes live (no grid before); or {triangular: [min, "
+               "most likely, max]}, drawn per replication"};
+inline constexpr Parameter table[] = {energised};
+} // namespace grid_parameter
 
 struct CapacityStep {
   double at_s = 0;       // from this time on ...

@@ -4,9 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "models/battery.hpp"
 #include "models/checkpoint.hpp"
 #include "models/failure.hpp"
 #include "models/power_policy.hpp"
+#include "models/power_schedule.hpp"
 #include "models/radiator.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
@@ -21,6 +23,12 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[]",
      .model = "models/power_policy.hpp",
      .parameters = power_policy_parameter::table},
+    {.block = "sites[] (kind: terrestrial) grid",
+     .model = "models/power_schedule.hpp",
+     .parameters = grid_parameter::table},
+    {.block = "sites[] (kind: terrestrial) battery",
+     .model = "models/battery.hpp",
+     .parameters = battery_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},

@@ -74,7 +74,7 @@ struct SiteSpec {
   TurbineParams turbines; // units == 0: none
   bool has_battery = false;
   BatteryParams battery;
-  double battery_initial_soc = 1;
+  double battery_initial_soc = battery_parameter::initial_state_of_charge.default_si;
   // Battery policy peak_shaving: hold the grid draw to this (+infinity: merit order only).
   double peak_shaving_target_w = std::numeric_limits<double>::infinity();
   double demand_charge_usd_per_w_month = 0; // on each billing month's peak grid draw

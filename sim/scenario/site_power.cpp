@@ -124,8 +124,7 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
       }
     }
   } else {
-    energised =
-        g.quantity_in("energised", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+    energised = g.quantity(grid_parameter::energised);
   }
   if (energised > 0) site.grid.steps.push_back({0, 0});
   site.grid.steps.push_back({energised, capacity});
@@ -220,16 +219,10 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
   p.max_charge_power_w =
       b.quantity("charge_power", Dimension::power, Need::optional).value_or(power);
   p.max_discharge_power_w = power;
-  double round_trip =
-      b.quantity_in("round_trip_efficiency", Dimension::dimensionless, Need::optional, 0, 1, true)
-          .value_or(0.9);
+  double round_trip = b.quantity(battery_parameter::round_trip_efficiency);
   p.charge_efficiency = p.discharge_efficiency = symmetric_efficiency(round_trip);
-  p.min_state_of_charge =
-      b.quantity_in("min_state_of_charge", Dimension::dimensionless, Need::optional, 0, 0.99)
-          .value_or(0.1);
-  site.battery_initial_soc =
-      b.quantity_in("initial_state_of_charge", Dimension::dimensionless, Need::optional, 0, 1)
-          .value_or(1.0);
+  p.min_state_of_charge = b.quantity(battery_parameter::min_state_of_charge);
+  site.battery_initial_soc = b.quantity(battery_parameter::initial_state_of_charge);
   if (YAML::Node from = b.sequence("charge_from", Need::optional); from.IsDefined()) {
     site.charge_from = ChargeFrom{.grid = false, .solar = false, .turbines = false};
     for (const auto& item : from) {

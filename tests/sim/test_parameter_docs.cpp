@@ -2,6 +2,7 @@
 // match; every default lies in its range; the loader takes its defaults and ranges from them.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -124,5 +125,50 @@ TEST_CASE("a value outside a table's range is a located error naming the range")
                              "accepted range [0.01, 0.6]");
   CHECK(errors[1].line == 9);
   CHECK(errors[1].message.find("'interval' in site 'sky' launch is 11 yr, outside the accepted "
+                               "range [0 s, ") == 0);
+}
+
+TEST_CASE("a terrestrial battery with only energy and power gets the battery table's defaults") {
+  const std::string head = "scenario: bare-battery\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + "    battery: {energy: 10 MWh, power: 5 MW}\n" + tail,
+                                  "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const SiteSpec& site = s.sites[0];
+  CHECK(site.has_battery);
+  CHECK(site.battery.min_state_of_charge == 0.1);
+  CHECK(site.battery_initial_soc == 1);
+  // Round trip 0.9 split in equal halves: sqrt(0.9) each.
+  CHECK(site.battery.charge_efficiency == doctest::Approx(std::sqrt(0.9)).epsilon(1e-12));
+  CHECK(site.battery.discharge_efficiency == doctest::Approx(std::sqrt(0.9)).epsilon(1e-12));
+
+  auto errors = inline_errors(
+      head + "    battery: {energy: 10 MWh, power: 5 MW, min_state_of_charge: 1}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'min_state_of_charge' in site 'plant' battery is 1, outside the "
+                             "accepted range [0, 0.99]");
+}
+
+TEST_CASE(
+    "a terrestrial grid without energised is live from 0 s, and one past 50 years is an error") {
+  const std::string head = "scenario: bare-grid\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + "    grid: {capacity: 20 MW}\n" + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  REQUIRE(s.sites[0].grid.steps.size() == 1);
+  CHECK(s.sites[0].grid.steps[0].at_s == grid_parameter::energised.default_si);
+  CHECK(s.sites[0].grid.steps[0].capacity_w == 20e6);
+
+  auto errors = inline_errors(head + "    grid: {capacity: 20 MW, energised: 51 yr}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 6);
+  CHECK(errors[0].message.find("'energised' in site 'plant' grid is 51 yr, outside the accepted "
                                "range [0 s, ") == 0);
 }
