@@ -165,6 +165,9 @@ std::vector<std::string> validate(const SystemSpec& system) {
   require_non_negative(problems, "price", system.price_usd, "USD");
   require_non_negative(problems, "scale_out_bandwidth_per_gpu",
                        system.scale_out_bytes_per_s_per_gpu, "B/s");
+  require_non_negative(problems, "host_link_bandwidth_per_gpu",
+                       system.host_link_bytes_per_s_per_gpu, "B/s");
+  require_non_negative(problems, "host_memory_per_gpu", system.host_memory_bytes_per_gpu, "B");
   return problems;
 }
 

@@ -37,7 +37,8 @@
 //   SystemSpec: the unit that is installed, powered and fails as one (DGX server, NVL72 rack):
 //     gpus per unit; power_max_w (nameplate / busbar), power_typical_w (during training),
 //     power_idle_w [W]; mass_kg; price_usd (0 when not given); scale_out_bytes_per_s_per_gpu
-//     [B/s] one direction (a 400 Gb/s NIC per GPU = 5e10 B/s).
+//     [B/s] one direction (a 400 Gb/s NIC per GPU = 5e10 B/s); host_link_bytes_per_s_per_gpu
+//     [B/s] one direction and host_memory_bytes_per_gpu [B] (0 when not given).
 //
 // Sources
 //   NVIDIA A100, H100, H200 datasheets; DGX A100, H100/H200, B200, B300 datasheets; GB200 and
@@ -105,7 +106,11 @@ struct SystemSpec {
   double mass_kg = 0;
   double price_usd = 0;
   double scale_out_bytes_per_s_per_gpu = 0; // one direction
-  std::string fabric;                       // its scale-out fabric (catalogue fabrics:), "" = none
+  // Each GPU's link to host memory, one direction (PCIe; NVLink-C2C on Grace systems), and the
+  // host memory per GPU (system memory / GPUs): what activation offload uses. 0: not given.
+  double host_link_bytes_per_s_per_gpu = 0;
+  double host_memory_bytes_per_gpu = 0;
+  std::string fabric; // its scale-out fabric (catalogue fabrics:), "" = none
 };
 
 // Messages about the power-cap curve of a GpuSpec are prefixed "power_cap_curve: ".

@@ -70,6 +70,12 @@
 //     linearly with the ring's length), so DP time grows with the number of data-parallel
 //     groups even when the bandwidth term does not; alpha_net is fitted per generation.
 //   Optimizer: 28 bytes of HBM traffic per local parameter (Adam, fp32 master and moments).
+//   Activation offload (Megatron-Core cpu_offloading, pipeline 1, no recomputation): the first N
+//     layers' stored activations are copied to host memory after their forward and back before
+//     their backward, each copy overlapping the next layer's compute (forward) or the previous
+//     one's (backward) at host_link_fraction of the host link (NVLink-C2C on Grace, PCIe
+//     otherwise): per offloaded layer and microbatch exposed max(0, A/B - t_fwd) +
+//     max(0, A/B - t_bwd) + 2 A / (f_hbm W_hbm) (the copies' HBM traffic).
 //
 // Memory per GPU (bytes; every stage computed, the largest reported):
 //   weights 2, gradients 2 (reduced in bf16, as NeMo's recipes do), optimizer 12 per parameter
@@ -83,12 +89,13 @@
 //   (o = 2 for the attention output, +1 for its fp8 cast; bf16 with dropout: 10 and 24 s b h);
 //   unfused attention adds the scores 5 A s^2 b / t (dropped by selective recomputation); fused
 //   attention keeps only its softmax statistics 4 A s b / t (fp32). s -> s/c with CP. Full
-//   recomputation stores 2 s b h (/t with SP) per layer plus one layer's full activations. Stage j
-//   keeps p - j microbatches in flight (1F1B) or (2 (p-j-1) + (v-1) p + 1) / v with interleaving
-//   (Megatron's warm-up; j = 0 gives Korthikanti's p (1 + (p-1)/(p v))), at most n_mb; the last
-//   stage adds 4 s b V / t of logits; stage 0 and the last stage hold V h / t embedding weights.
-//   Usable memory: HBM capacity less runtime_reserve_bytes (CUDA context, NCCL buffers, cuBLAS
-//   and attention workspaces) less fragmentation_fraction of the rest (PyTorch caching
+//   recomputation stores 2 s b h (/t with SP) per layer plus one layer's full activations.
+//   Offloaded layers leave HBM but for one layer's copy buffer, and fill host memory.
+//   Stage j keeps p - j microbatches in flight (1F1B) or (2 (p-j-1) + (v-1) p + 1) / v with
+//   interleaving (Megatron's warm-up; j = 0 gives Korthikanti's p (1 + (p-1)/(p v))), at most n_mb;
+//   the last stage adds 4 s b V / t of logits; stage 0 and the last stage hold V h / t embedding
+//   weights. Usable memory: HBM capacity less runtime_reserve_bytes (CUDA context, NCCL buffers,
+//   cuBLAS and attention workspaces) less fragmentation_fraction of the rest (PyTorch caching
 //   allocator); see step_efficiency_for().
 //
 // Sources:
@@ -183,6 +190,11 @@ struct ParallelConfig {
   bool sequence_parallel = false;
   int zero_stage = 0; // 0..3; 1 = distributed optimizer
   Recompute recompute = Recompute::none;
+  // Activation offload to host memory (Megatron-Core cpu_offloading): the first `offload_layers`
+  // transformer layers' activations go to host memory after their forward and come back before
+  // their backward. Megatron-Core allows it with pipeline 1 and no recomputation only, and keeps
+  // at least the last layer on the GPU (offload_layers < layers).
+  int offload_layers = 0;
 };
 
 struct StepHardware {
@@ -194,6 +206,10 @@ struct StepHardware {
   double nvlink_bytes_per_s = 0;    // NVLink per GPU, both directions (datasheet figure)
   int nvlink_domain = 1;            // GPUs per NVLink domain (8 for HGX/DGX, 72 for NVL72)
   double scale_out_bytes_per_s = 0; // network per GPU, one direction (NIC line rate)
+  // GPU <-> host memory, per GPU, one direction (PCIe, or NVLink-C2C on Grace systems), and the
+  // host memory per GPU: what activation offload uses. 0: not known (no offload).
+  double host_link_bytes_per_s = 0;
+  double host_memory_bytes = 0;
 };
 
 // Physical efficiencies of one GPU generation and its software stack (step_efficiency_for).
@@ -205,6 +221,7 @@ struct StepEfficiency {
   double hbm_fraction = 0;          // achievable fraction of HBM bandwidth
   double nvlink_fraction = 0;       // achievable fraction of NVLink bandwidth (collectives)
   double network_fraction = 0;      // achievable fraction of scale-out bandwidth
+  double host_link_fraction = 0;    // achievable fraction of the host link (offload copies)
   double message_latency_s = 0;     // per collective step or point-to-point message in a domain
   double network_latency_s = 0;     // per ring step across NVLink domains
   double bucket_bytes = 0;          // DP gradient bucket size
@@ -242,6 +259,8 @@ StepEfficiency default_step_efficiency();
 std::vector<std::string> validate(const TransformerSpec& model);
 std::vector<std::string> validate(const StepHardware& hardware);
 std::vector<std::string> validate(const StepEfficiency& efficiency);
+// Problems of a GPU for activation offload: no host link or host memory known.
+std::vector<std::string> validate_offload_hardware(const StepHardware& hardware);
 // Consistency of degrees with the model and the GPU count: each problem says which dimension
 // does not divide what.
 std::vector<std::string> validate(const TransformerSpec& model, const ParallelConfig& config,
@@ -267,10 +286,12 @@ struct MemoryBreakdown {
   double weights_bytes = 0;
   double gradients_bytes = 0;
   double optimizer_bytes = 0;
-  double activations_bytes = 0;
+  double activations_bytes = 0; // kept in HBM
   double total_bytes = 0;
-  double usable_bytes = 0; // HBM less the runtime reserve, less fragmentation
-  int stage = 0;           // the pipeline stage these figures are for (the largest total)
+  double host_bytes = 0;        // activations offloaded to host memory
+  double host_usable_bytes = 0; // host memory per GPU (0: not known)
+  double usable_bytes = 0;      // HBM less the runtime reserve, less fragmentation
+  int stage = 0;                // the pipeline stage these figures are for (the largest total)
 };
 
 struct TimeBreakdown {
@@ -288,6 +309,8 @@ struct TimeBreakdown {
   double dp_overlap_s = 0; // the backward compute the gradient reduction overlaps (first stage)
   double dp_buckets = 0;   // gradient buckets of that reduction
   double optimizer_s = 0;
+  double offload_s = 0;       // exposed: activation copies to and from host memory
+  double offload_total_s = 0; // their whole time (mostly hidden behind the layers' compute)
 };
 
 struct StageSummary {
@@ -354,6 +377,9 @@ struct SearchSpace {
   std::optional<Recompute> recompute;
   std::optional<bool> sequence_parallel;
   int max_interleave = 8;
+  // Activation offload is given, not searched: with layers offloaded the search keeps to
+  // pipeline 1 and no recomputation (Megatron-Core's constraints).
+  int offload_layers = 0;
 };
 
 // The configuration when every degree of `space` is given (sequence parallelism off unless

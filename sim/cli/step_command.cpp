@@ -60,6 +60,9 @@ constexpr Key kKeys[] = {
     {"sequence-parallel", Key::flag, Place::parallel,
      "sequence parallelism (with tp > 1); omitted: choose"},
     {"zero", Key::integer, Place::parallel, "ZeRO stage 0|1|2|3; omitted: choose"},
+    {"offload-layers", Key::integer, Place::parallel,
+     "activation offload to host memory: the first N layers' activations (Megatron-Core "
+     "cpu_offloading; pp 1, no recomputation; default 0, not searched)"},
     {"experts", Key::integer, Place::model, "experts per MoE layer (1 = dense)"},
     {"top-k", Key::integer, Place::model, "experts per token (MoE)"},
     {"gated-ffn", Key::flag, Place::model,
@@ -164,7 +167,10 @@ std::string config_line(const ParallelConfig& c, const StepResult& r) {
          " per replica per step), sequence parallel " + (c.sequence_parallel ? "on" : "off") +
          ", ZeRO " + std::to_string(c.zero_stage) +
          (c.zero_stage >= 1 ? " (distributed optimizer)" : "") + ", recompute " +
-         to_string(c.recompute);
+         to_string(c.recompute) +
+         (c.offload_layers > 0
+              ? ", activations of " + std::to_string(c.offload_layers) + " layers offloaded"
+              : "");
 }
 
 void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const StepHardware& hw,
@@ -194,6 +200,8 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   row("bubble", t.bubble_s);
   row("DP comm", t.dp_comm_s, " exposed of " + seconds(t.dp_comm_total_s));
   row("optimizer", t.optimizer_s);
+  if (cfg.offload_layers > 0)
+    row("offload", t.offload_s, " exposed of " + seconds(t.offload_total_s) + " host copies");
   out << "throughput     " << fixed(r.tokens_per_s, 0) << " tokens/s\n";
   out << "model FLOP/s   " << with_unit(r.model_flops_per_gpu / 1e12, "TFLOP/s", 1)
       << " per GPU, MFU " << fixed(100 * r.mfu, 1)
@@ -214,6 +222,11 @@ void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const
   out << "  gradients     " << with_unit(m.gradients_bytes / 1e9, "GB", 1) << "\n";
   out << "  optimizer     " << with_unit(m.optimizer_bytes / 1e9, "GB", 1) << "\n";
   out << "  activations   " << with_unit(m.activations_bytes / 1e9, "GB", 1) << "\n";
+  if (cfg.offload_layers > 0)
+    out << "host memory    " << with_unit(m.host_bytes / 1e9, "GB", 1)
+        << " of offloaded activations per GPU, of " << with_unit(m.host_usable_bytes / 1e9, "GB", 1)
+        << " (host link " << with_unit(hw.host_link_bytes_per_s / 1e9, "GB/s", 0)
+        << " per direction, " << fixed(100 * eff.host_link_fraction, 0) << " % usable)\n";
   out << "fits           " << (r.fits ? "yes" : "NO: " + r.message) << "\n";
 }
 
@@ -246,7 +259,8 @@ nlohmann::ordered_json config_json(const ParallelConfig& cfg, const StepResult& 
           {"microbatches", r.microbatches},
           {"sequence_parallel", cfg.sequence_parallel},
           {"zero", cfg.zero_stage},
-          {"recompute", to_string(cfg.recompute)}};
+          {"recompute", to_string(cfg.recompute)},
+          {"offload_layers", cfg.offload_layers}};
 }
 
 nlohmann::ordered_json breakdown_json(const TimeBreakdown& t) {
@@ -261,7 +275,9 @@ nlohmann::ordered_json breakdown_json(const TimeBreakdown& t) {
           {"bubble_s", t.bubble_s},
           {"dp_comm_exposed_s", t.dp_comm_s},
           {"dp_comm_total_s", t.dp_comm_total_s},
-          {"optimizer_s", t.optimizer_s}};
+          {"optimizer_s", t.optimizer_s},
+          {"offload_exposed_s", t.offload_s},
+          {"offload_total_s", t.offload_total_s}};
 }
 
 nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const StepHardware& hw,
@@ -296,7 +312,9 @@ nlohmann::ordered_json to_json(const TransformerSpec& model, int gpus, const Ste
                  {"total_bytes", r.memory.total_bytes},
                  {"usable_bytes", r.memory.usable_bytes},
                  {"stage", r.memory.stage},
-                 {"hbm_bytes", hw.hbm_bytes}};
+                 {"hbm_bytes", hw.hbm_bytes},
+                 {"host_bytes", r.memory.host_bytes},
+                 {"host_usable_bytes", r.memory.host_usable_bytes}};
   return j;
 }
 

@@ -191,6 +191,10 @@ static void read_systems(const YAML::Node& systems, Catalog& catalog, Diagnostic
     system.price_usd = r.quantity("price", Dimension::money, Need::optional).value_or(0);
     system.scale_out_bytes_per_s_per_gpu =
         r.quantity("scale_out_bandwidth_per_gpu", Dimension::data_rate, Need::required).value_or(0);
+    system.host_link_bytes_per_s_per_gpu =
+        r.quantity("host_link_bandwidth_per_gpu", Dimension::data_rate, Need::optional).value_or(0);
+    system.host_memory_bytes_per_gpu =
+        r.quantity("host_memory_per_gpu", Dimension::data, Need::optional).value_or(0);
     YAML::Node fabric_node = r.child("fabric", Need::optional);
     if (fabric_node.IsDefined() && fabric_node.IsScalar()) {
       system.fabric = fabric_node.Scalar();
@@ -245,15 +249,20 @@ StepHardware step_hardware_from_catalog(const std::string& gpu_name) {
   const GpuSpec* gpu = catalog.find_gpu(gpu_name);
   if (!gpu)
     throw std::invalid_argument("unknown GPU '" + gpu_name + "'; known: " + catalog.gpu_names());
-  const SystemSpec* system = catalog.default_system(gpu->name);
-  return StepHardware{.name = gpu->name,
-                      .peak_flops = gpu->bf16_dense_flops,
-                      .peak_fp8_flops = gpu->fp8_dense_flops,
-                      .hbm_bytes = gpu->hbm_bytes,
-                      .hbm_bytes_per_s = gpu->hbm_bytes_per_s,
-                      .nvlink_bytes_per_s = gpu->nvlink_bytes_per_s,
-                      .nvlink_domain = gpu->nvlink_domain,
-                      .scale_out_bytes_per_s = system ? system->scale_out_bytes_per_s_per_gpu : 0};
+  return step_hardware_of(*gpu, catalog.default_system(gpu->name));
+}
+
+StepHardware step_hardware_of(const GpuSpec& gpu, const SystemSpec* system) {
+  return StepHardware{.name = gpu.name,
+                      .peak_flops = gpu.bf16_dense_flops,
+                      .peak_fp8_flops = gpu.fp8_dense_flops,
+                      .hbm_bytes = gpu.hbm_bytes,
+                      .hbm_bytes_per_s = gpu.hbm_bytes_per_s,
+                      .nvlink_bytes_per_s = gpu.nvlink_bytes_per_s,
+                      .nvlink_domain = gpu.nvlink_domain,
+                      .scale_out_bytes_per_s = system ? system->scale_out_bytes_per_s_per_gpu : 0,
+                      .host_link_bytes_per_s = system ? system->host_link_bytes_per_s_per_gpu : 0,
+                      .host_memory_bytes = system ? system->host_memory_bytes_per_gpu : 0};
 }
 
 const Catalog& default_catalog() {

@@ -48,5 +48,8 @@ const Catalog& default_catalog(); // loads config_dir()/gpus.yaml once
 // Step-model hardware for a GPU of the default catalogue, with the scale-out bandwidth of its
 // default system; throws std::invalid_argument for an unknown name.
 StepHardware step_hardware_from_catalog(const std::string& gpu_name);
+// The step model's view of a GPU installed in a system (nullptr: no system, no network or host
+// link figures).
+StepHardware step_hardware_of(const GpuSpec& gpu, const SystemSpec* system);
 
 } // namespace capsim

@@ -583,14 +583,7 @@ private:
   void apply_step_model(const ClusterSpec& cluster, const YAML::Node& model_node,
                         const YAML::Node& parallel_node, bool mfu_given, const std::string& what,
                         JobSpec& j) {
-    StepHardware hardware{.name = cluster.gpu.name,
-                          .peak_flops = cluster.gpu.bf16_dense_flops,
-                          .peak_fp8_flops = cluster.gpu.fp8_dense_flops,
-                          .hbm_bytes = cluster.gpu.hbm_bytes,
-                          .hbm_bytes_per_s = cluster.gpu.hbm_bytes_per_s,
-                          .nvlink_bytes_per_s = cluster.gpu.nvlink_bytes_per_s,
-                          .nvlink_domain = cluster.gpu.nvlink_domain,
-                          .scale_out_bytes_per_s = cluster.system.scale_out_bytes_per_s_per_gpu};
+    const StepHardware hardware = step_hardware_of(cluster.gpu, &cluster.system);
     auto problems = validate(j.transformer);
     for (const auto& problem : problems)
       d_.error(model_node, what + " model: " + problem);

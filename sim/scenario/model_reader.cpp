@@ -75,6 +75,8 @@ void read_parallel(MapReader& p, SearchSpace& space) {
   if (auto r = p.one_of("recompute", Need::optional, {"none", "selective", "full"}))
     space.recompute = parse_recompute(*r);
   if (auto sp = p.boolean("sequence_parallel", Need::optional)) space.sequence_parallel = sp;
+  if (auto n = p.integer("offload_layers", Need::optional, 0, 1'000'000))
+    space.offload_layers = static_cast<int>(*n);
 }
 
 } // namespace capsim
