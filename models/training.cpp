@@ -992,12 +992,13 @@ std::vector<std::string> validate(const StepHardware& hw) {
 std::vector<std::string> validate_offload_hardware(const StepHardware& hw) {
   std::vector<std::string> problems;
   if (!(hw.host_link_bytes_per_s > 0))
-    problems.push_back("activation offload needs the GPU's host link bandwidth (catalogue "
-                       "host_link_bandwidth); " +
-                       hw.name + " has none");
+    problems.push_back(
+        "activation offload needs the GPU's host link bandwidth (catalogue system key "
+        "host_link_bandwidth_per_gpu); " +
+        hw.name + " has none");
   if (!(hw.host_memory_bytes > 0))
-    problems.push_back("activation offload needs the host memory per GPU (catalogue "
-                       "host_memory); " +
+    problems.push_back("activation offload needs the host memory per GPU (catalogue system key "
+                       "host_memory_per_gpu); " +
                        hw.name + " has none");
   return problems;
 }

@@ -592,6 +592,12 @@ private:
                                cluster.gpu.name + " has none");
       problems.push_back("fp8");
     }
+    if (j.parallel.offload_layers > 0)
+      for (const auto& problem : validate_offload_hardware(hardware)) {
+        d_.error(parallel_node.IsDefined() ? parallel_node : model_node,
+                 what + " parallel: " + problem);
+        problems.push_back(problem);
+      }
     if (!problems.empty() || !fixed_degrees_fit(parallel_node, model_node, what, j)) return;
     SearchResult found = search_parallel(j.transformer, static_cast<int>(j.gpus), hardware,
                                          step_efficiency_for(cluster.gpu.name), j.parallel);
@@ -630,7 +636,9 @@ private:
                                .microbatch = j.parallel.microbatch.value_or(1),
                                .sequence_parallel = j.parallel.sequence_parallel.value_or(false) &&
                                                     j.parallel.tensor.value_or(1) > 1,
-                               .zero_stage = j.parallel.zero_stage.value_or(0)};
+                               .zero_stage = j.parallel.zero_stage.value_or(0),
+                               .recompute = j.parallel.recompute.value_or(Recompute::none),
+                               .offload_layers = j.parallel.offload_layers};
     bool fit = true;
     for (const auto& problem : validate(j.transformer, fixed, static_cast<int>(j.gpus))) {
       const bool batch_only = problem.find("global-batch") == 0 && !j.parallel.microbatch;

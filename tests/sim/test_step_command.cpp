@@ -145,3 +145,49 @@ TEST_CASE("step --software: a release's own fit, the generation's set with a not
   CHECK(located.exit_code == 2);
   CHECK(located.output.find(bad_file + ":3:11: error: software must be") != std::string::npos);
 }
+
+TEST_CASE("step --offload-layers: the config key equals the flag, refusals are located, exit 2") {
+  TempDir dir;
+  // Llama 3 70B on 64 GB200 as NeMo's FP8 recipe runs it, 40 of 80 layers offloaded.
+  const std::string llama70 = "layers: 80\nhidden: 8192\nffn: 28672\nheads: 64\nkv_heads: 8\n"
+                              "vocab: 128256\nseq: 8192\nglobal_batch: 256\ngated_ffn: true\n"
+                              "precision: fp8\n";
+  const std::string config =
+      dir.write("offload.yaml", "gpu: GB200\ngpus: 64\n" + llama70 +
+                                    "parallel: {tp: 1, pp: 1, cp: 1, ep: 1, interleave: 1, "
+                                    "microbatch: 2, zero: 3, recompute: none, "
+                                    "offload_layers: 40}\n");
+  const auto from_file = step_json(run_capsim({"step", "--config", config, "--json"}));
+  CHECK(from_file["config"]["offload_layers"] == 40);
+  CHECK(from_file["memory"]["host_bytes"].get<double>() > 0);
+  CHECK(from_file["breakdown"]["offload_total_s"].get<double>() >=
+        from_file["breakdown"]["offload_exposed_s"].get<double>());
+  // The flag overrides the key: no offload keeps the activations in HBM.
+  const auto none =
+      step_json(run_capsim({"step", "--config", config, "--offload-layers", "0", "--json"}));
+  CHECK(none["memory"]["host_bytes"].get<double>() == 0);
+  CHECK(none["memory"]["activations_bytes"].get<double>() >
+        from_file["memory"]["activations_bytes"].get<double>());
+  // Megatron-Core's constraints, and a GPU whose system gives no host link, are input errors.
+  const ProcessResult piped = run_capsim({"step", "--config", config, "--pp", "2"});
+  CHECK(piped.exit_code == 2);
+  CHECK(piped.output.find("activation offload needs pp 1") != std::string::npos);
+  const ProcessResult no_link = run_capsim({"step", "--config", config, "--gpu", "B200"});
+  CHECK(no_link.exit_code == 2);
+  CHECK(no_link.output.find("host_link_bandwidth_per_gpu); B200 has none") != std::string::npos);
+  // In a scenario, at the job's parallel block.
+  const std::string scenario = dir.write(
+      "offload-scenario.yaml",
+      "scenario: offload\nhorizon: 1 d\nsites:\n  - {name: s, pue: 1.2, grid: {capacity: 100 MW}}\n"
+      "clusters:\n  - {name: c, site: s, gpu: B200, system: DGX-B200,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n"
+      "jobs:\n  - name: j\n    cluster: c\n    gpus: 64\n    model: {" +
+          std::string("layers: 80, hidden: 8192, ffn: 28672, heads: 64, kv_heads: 8, "
+                      "vocab: 128256, seq: 8192, global_batch: 256, gated_ffn: true, "
+                      "tokens: 1e9}\n") +
+          "    parallel: {tp: 1, offload_layers: 40}\n");
+  const ProcessResult located = run_capsim({"validate", scenario});
+  CHECK(located.exit_code == 2);
+  CHECK(located.output.find(scenario + ":13:15: error: job 'j' parallel: activation offload "
+                                       "needs the GPU's host link bandwidth") != std::string::npos);
+}
