@@ -234,14 +234,21 @@ void add_catalog_command(CLI::App& app, int& exit_code) {
       }
       fmt::print("(* = published measurement; others from the catalogue's shape model)\n");
     } else {
-      fmt::print("{:<12} {:<6} {:>5} {:>9} {:>11} {:>9} {:>8} {:>11} {:>14}\n", "name", "gpu",
-                 "gpus", "max kW", "typical kW", "idle kW", "mass kg", "price USD",
-                 "NIC Gbit/s/GPU");
+      fmt::print("{:<12} {:<6} {:>5} {:>9} {:>11} {:>9} {:>8} {:>11} {:>14} {:>14} {:>13}\n",
+                 "name", "gpu", "gpus", "max kW", "typical kW", "idle kW", "mass kg", "price USD",
+                 "NIC Gbit/s/GPU", "host GB/s/GPU", "host GB/GPU");
+      // Host link (one direction) and host memory per GPU: "-" when the catalogue gives none.
+      auto or_dash = [](double value) {
+        return value > 0 ? fmt::format("{:.0f}", value) : std::string("-");
+      };
       for (const auto& s : c.systems)
-        fmt::print("{:<12} {:<6} {:>5} {:>9.1f} {:>11.1f} {:>9.1f} {:>8.0f} {:>11.0f} {:>14.0f}\n",
-                   s.name, s.gpu, s.gpus, s.power_max_w / 1e3, s.power_typical_w / 1e3,
-                   s.power_idle_w / 1e3, s.mass_kg, s.price_usd,
-                   s.scale_out_bytes_per_s_per_gpu * 8 / 1e9);
+        fmt::print(
+            "{:<12} {:<6} {:>5} {:>9.1f} {:>11.1f} {:>9.1f} {:>8.0f} {:>11.0f} {:>14.0f} {:>14} "
+            "{:>13}\n",
+            s.name, s.gpu, s.gpus, s.power_max_w / 1e3, s.power_typical_w / 1e3,
+            s.power_idle_w / 1e3, s.mass_kg, s.price_usd, s.scale_out_bytes_per_s_per_gpu * 8 / 1e9,
+            or_dash(s.host_link_bytes_per_s_per_gpu / 1e9),
+            or_dash(s.host_memory_bytes_per_gpu / 1e9));
     }
     fmt::print("source: {}\n", c.file);
     exit_code = exit_ok;
