@@ -41,13 +41,10 @@ public:
 
   void read(const YAML::Node& node) {
     MapReader r(node, "finance", d_);
-    f_.discount_rate =
-        r.quantity_in("discount_rate", Dimension::dimensionless, Need::optional, -0.99, 10, true);
+    f_.discount_rate = r.given(finance_parameter::discount_rate);
     if (YAML::Node start = r.child("start_date", Need::optional); start.IsDefined())
       read_start_date(start);
-    if (auto life =
-            r.quantity_in("gpu_life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true))
-      f_.gpu_life_s = *life;
+    f_.gpu_life_s = r.quantity(finance_parameter::gpu_life);
     YAML::Node leases = r.sequence("leases", Need::optional);
     YAML::Node vehicles = r.sequence("vehicles", Need::optional);
     YAML::Node site_costs = r.sequence("site_costs", Need::optional);
@@ -68,11 +65,22 @@ public:
   }
 
 private:
+  // A time that must be a whole number of months (1/12 Julian year), read with its parameter.
+  std::optional<int> months(MapReader& r, const Parameter& p) {
+    YAML::Node node = r.peek(p.key);
+    return whole_months(node, p.key, r.given(p));
+  }
+
   // A time that must be a whole number of months (1/12 Julian year).
   std::optional<int> months(MapReader& r, std::string_view key, Need need, int min_months) {
     YAML::Node node = r.peek(key);
     auto t = r.quantity_in(key, Dimension::time, need, min_months * julian_month_s,
                            max_months * julian_month_s);
+    return whole_months(node, key, t);
+  }
+
+  std::optional<int> whole_months(const YAML::Node& node, std::string_view key,
+                                  std::optional<double> t) {
     if (!t) return std::nullopt;
     const double m = *t / julian_month_s;
     if (std::abs(m - std::round(m)) > 1e-6) {
@@ -375,26 +383,18 @@ private:
                                       "rate_per_million_tokens, not rate");
       r.child("rate", Need::optional); // read: one error, not three
     } else if (lease.usage == LeaseUsage::output_tokens) {
-      lease.rate_usd_per_gpu_s =
-          r.quantity_in("rate_per_million_tokens", Dimension::money, Need::required, 0, 1e6, true)
-              .value_or(0) /
-          3600;
+      lease.rate_usd_per_gpu_s = r.quantity(lease_parameter::rate_per_million_tokens) / 3600;
     } else {
-      lease.rate_usd_per_gpu_s =
-          r.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1, true)
-              .value_or(0);
+      lease.rate_usd_per_gpu_s = r.quantity(lease_parameter::rate);
     }
     int first_delivery_month = 0;
     if (cluster && !s_.clusters[*cluster].deliveries.empty())
       first_delivery_month = static_cast<int>(
           std::floor(s_.clusters[*cluster].deliveries.front().at_s / julian_month_s + 1e-9));
-    lease.start_month = months(r, "start", Need::optional, 0).value_or(first_delivery_month);
-    lease.term_months = months(r, "term", Need::required, 1).value_or(1);
-    lease.annual_escalator =
-        r.quantity_in("escalator", Dimension::dimensionless, Need::optional, -0.99, 0.99)
-            .value_or(0);
-    lease.purchase_option_usd =
-        r.quantity_in("purchase_option", Dimension::money, Need::optional, 0, max_money_usd);
+    lease.start_month = months(r, lease_parameter::start).value_or(first_delivery_month);
+    lease.term_months = months(r, lease_parameter::term).value_or(1);
+    lease.annual_escalator = r.quantity(lease_parameter::escalator);
+    lease.purchase_option_usd = r.given(lease_parameter::purchase_option);
     lease.triple_net = r.boolean("triple_net", Need::optional).value_or(true);
     r.finish();
     f_.leases.push_back(lease);

@@ -133,14 +133,18 @@ std::optional<long long> MapReader::integer(std::string_view key, Need need, lon
   return static_cast<long long>(parsed);
 }
 
-std::optional<double> MapReader::given(const Parameter& p) {
+std::optional<double> MapReader::given(const Parameter& p, Need need) {
   if (p.whole) {
-    auto value = integer(p.key, Need::optional, static_cast<long long>(p.min_si),
-                         static_cast<long long>(p.max_si));
+    auto value =
+        integer(p.key, need, static_cast<long long>(p.min_si), static_cast<long long>(p.max_si));
     if (!value) return std::nullopt;
     return static_cast<double>(*value);
   }
-  return quantity_in(p.key, p.dimension, Need::optional, p.min_si, p.max_si, p.min_exclusive);
+  return quantity_in(p.key, p.dimension, need, p.min_si, p.max_si, p.min_exclusive);
+}
+
+std::optional<double> MapReader::given(const Parameter& p) {
+  return given(p, p.required ? Need::required : Need::optional);
 }
 
 double MapReader::quantity(const Parameter& p) {

@@ -54,6 +54,18 @@ jobs:
   - {name: j, cluster: sats, gpus: 32, model: {parameters: 7e9, tokens: 1e10}}
 )";
 
+// A leased H100 fleet delivered on day 61 (month 2): `finance` goes at the top of its finance
+// block (two spaces in), `lease` inside its lease's flow mapping, `more` after the leases.
+std::string finance_scenario(const std::string& finance, const std::string& lease,
+                             const std::string& more = "") {
+  return "scenario: bare-finance\nhorizon: 2 d\nsites:\n  - name: plant\n    pue: 1.2\n"
+         "    grid: {capacity: 20 MW}\nclusters:\n  - {name: fleet, site: plant, gpu: H100, "
+         "system: DGX-H100, gpus_per_host: 8,\n     deliveries: [{at: 61 d, gpus: 64}]}\n"
+         "finance:\n" +
+         finance + "  leases:\n    - {name: l, cluster: fleet, lessee: lab, rate: 2 USD/GPU/h" +
+         lease + "}\n" + more;
+}
+
 } // namespace
 
 TEST_CASE("docs/parameters.md is the page rendered from the models' parameter tables") {
@@ -77,7 +89,8 @@ TEST_CASE("every parameter's default lies in its declared range, keys unique per
     for (const Parameter& p : table.parameters) {
       INFO(table.block << " " << p.key);
       CHECK(p.min_si <= p.max_si);
-      CHECK(p.accepts(p.default_si));
+      if (p.has_default()) CHECK(p.accepts(p.default_si)); // else required, or from elsewhere
+      CHECK(!(p.required && !p.default_from.empty()));
       CHECK(!p.meaning.empty());
       CHECK(seen.insert({std::string(table.block), std::string(p.key)}).second);
       if (p.whole) CHECK(p.default_si == std::floor(p.default_si));
@@ -171,4 +184,27 @@ TEST_CASE(
   CHECK(errors[0].line == 6);
   CHECK(errors[0].message.find("'energised' in site 'plant' grid is 51 yr, outside the accepted "
                                "range [0 s, ") == 0);
+}
+
+TEST_CASE("a finance block and a lease with only their required keys get the tables' defaults") {
+  Scenario s = load_scenario_text(finance_scenario("", ", term: 36 months"), "inline.yaml");
+  const FinanceSpec& f = s.finance;
+  CHECK(f.gpu_life_s == 5 * julian_year_s);
+  CHECK(!f.discount_rate);
+  REQUIRE(f.leases.size() == 1);
+  CHECK(f.leases[0].annual_escalator == lease_parameter::escalator.default_si);
+  CHECK(f.leases[0].start_month == 2); // the cluster's first delivery month
+  CHECK(!f.leases[0].purchase_option_usd);
+  CHECK(f.leases[0].term_months == 36);
+
+  auto errors = inline_errors(finance_scenario("  gpu_life: 51 yr\n", ", escalator: 100 %"));
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].line == 11);
+  CHECK(errors[0].message.find(
+            "'gpu_life' in finance is 51 yr, outside the accepted range (0 s, ") == 0);
+  CHECK(errors[1].line == 13);
+  CHECK(errors[1].message == "lease 'l' is missing required key 'term'");
+  CHECK(errors[2].line == 13);
+  CHECK(errors[2].message ==
+        "'escalator' in lease 'l' is 1, outside the accepted range [-0.99, 0.99]");
 }
