@@ -330,14 +330,10 @@ private:
     }
     MapReader r(node, what, d_);
     BaseRateModel m;
-    m.initial =
-        r.quantity_in("initial", Dimension::dimensionless, Need::required, -0.99, 0.99).value_or(0);
-    m.long_run = r.quantity_in("long_run", Dimension::dimensionless, Need::required, -0.99, 0.99)
-                     .value_or(0);
-    m.reversion_per_year =
-        r.quantity_in("reversion", Dimension::dimensionless, Need::optional, 0, 100).value_or(0);
-    m.volatility_per_sqrt_year =
-        r.quantity_in("volatility", Dimension::dimensionless, Need::optional, 0, 0.99).value_or(0);
+    m.initial = r.quantity(base_rate_parameter::initial);
+    m.long_run = r.quantity(base_rate_parameter::long_run);
+    m.reversion_per_year = r.quantity(base_rate_parameter::reversion);
+    m.volatility_per_sqrt_year = r.quantity(base_rate_parameter::volatility);
     r.finish();
     v.base_rate_model = m;
   }
@@ -523,11 +519,9 @@ private:
     if (rate_node.IsScalar() && rate_node.Scalar() == "floating") {
       r.child("rate", Need::required);
       v.debt.rate_kind = RateKind::floating;
-      v.debt.margin =
-          r.quantity_in("margin", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+      v.debt.margin = r.quantity(debt_parameter::margin);
     } else {
-      v.debt.annual_rate =
-          r.quantity_in("rate", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+      v.debt.annual_rate = r.quantity(debt_parameter::rate);
     }
     if (YAML::Node base = r.child("base_rate", Need::optional); base.IsDefined())
       read_base_rate(base, v, what);
@@ -537,49 +531,39 @@ private:
     if (YAML::Node swap = r.mapping("swap", Need::optional); swap.IsDefined()) {
       MapReader sr(swap, what + " swap", d_);
       v.debt.swap.present = true;
-      v.debt.swap.fixed_rate =
-          sr.quantity_in("rate", Dimension::dimensionless, Need::required, -0.99, 0.99).value_or(0);
-      v.debt.swap.notional_fraction =
-          sr.quantity_in("notional", Dimension::dimensionless, Need::optional, 0, 1).value_or(1);
+      v.debt.swap.fixed_rate = sr.quantity(swap_parameter::rate);
+      v.debt.swap.notional_fraction = sr.quantity(swap_parameter::notional);
       sr.finish();
       if (v.debt.rate_kind != RateKind::floating)
         d_.error(swap, what + ": a swap needs rate: floating");
     }
-    v.debt.balloon_fraction =
-        r.quantity_in("balloon", Dimension::dimensionless, Need::optional, 0, 0.99).value_or(0);
+    v.debt.balloon_fraction = r.quantity(debt_parameter::balloon);
     if (YAML::Node refi = r.mapping("refinance", Need::optional); refi.IsDefined()) {
       MapReader rr(refi, what + " refinance", d_);
       v.debt.refinance.present = true;
-      v.debt.refinance.margin =
-          rr.quantity_in("margin", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
-      v.debt.refinance.term_months = months(rr, "term", Need::required, 1).value_or(12);
+      v.debt.refinance.margin = rr.quantity(refinance_parameter::margin);
+      v.debt.refinance.term_months = months(rr, refinance_parameter::term).value_or(12);
       rr.finish();
       if (!r.has("base_rate"))
         d_.error(refi, what + ": refinancing at the rate of the day needs base_rate");
     }
     if (YAML::Node cov = r.mapping("covenants", Need::optional); cov.IsDefined()) {
       MapReader cr(cov, what + " covenants", d_);
-      v.debt.lockup_dscr =
-          cr.quantity_in("lockup_dscr", Dimension::dimensionless, Need::optional, 0, 100)
-              .value_or(0);
-      v.debt.default_dscr =
-          cr.quantity_in("default_dscr", Dimension::dimensionless, Need::optional, 0, 100)
-              .value_or(0);
+      v.debt.lockup_dscr = cr.quantity(covenant_parameter::lockup_dscr);
+      v.debt.default_dscr = cr.quantity(covenant_parameter::default_dscr);
       cr.finish();
     }
-    v.debt.sweep_fraction =
-        r.quantity_in("cash_sweep", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    v.debt.sweep_fraction = r.quantity(debt_parameter::cash_sweep);
     v.debt.equity_cures = r.boolean("equity_cure", Need::optional).value_or(true);
-    v.debt.term_months = months(r, "term", Need::required, 1).value_or(1);
+    v.debt.term_months = months(r, debt_parameter::term).value_or(1);
     v.debt.amortization =
         r.one_of("amortization", Need::optional, {"annuity", "bullet"}).value_or("annuity") ==
                 "bullet"
             ? Amortization::bullet
             : Amortization::annuity;
-    v.debt.upfront_fee_fraction =
-        r.quantity_in("upfront_fee", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    v.debt.grace_months = months(r, "grace", Need::optional, 0).value_or(0);
-    v.debt.reserve_months = months(r, "reserve", Need::optional, 0).value_or(0);
+    v.debt.upfront_fee_fraction = r.quantity(debt_parameter::upfront_fee);
+    v.debt.grace_months = months(r, debt_parameter::grace).value_or(0);
+    v.debt.reserve_months = months(r, debt_parameter::reserve).value_or(0);
     r.finish();
   }
 

@@ -6,6 +6,7 @@
 
 #include "models/battery.hpp"
 #include "models/checkpoint.hpp"
+#include "models/credit.hpp"
 #include "models/failure.hpp"
 #include "models/finance.hpp"
 #include "models/power_policy.hpp"
@@ -15,6 +16,7 @@
 #include "models/spacecraft.hpp"
 #include "models/training.hpp"
 #include "models/units.hpp"
+#include "models/vehicle.hpp"
 
 namespace capsim {
 
@@ -56,6 +58,21 @@ constexpr ParameterTable tables[] = {
     {.block = "finance leases[]",
      .model = "models/lease.hpp",
      .parameters = lease_parameter::table},
+    {.block = "finance vehicles[] debt",
+     .model = "models/vehicle.hpp",
+     .parameters = debt_parameter::table},
+    {.block = "finance vehicles[] debt swap",
+     .model = "models/vehicle.hpp",
+     .parameters = swap_parameter::table},
+    {.block = "finance vehicles[] debt refinance",
+     .model = "models/vehicle.hpp",
+     .parameters = refinance_parameter::table},
+    {.block = "finance vehicles[] debt covenants",
+     .model = "models/vehicle.hpp",
+     .parameters = covenant_parameter::table},
+    {.block = "finance vehicles[] debt base_rate (a model)",
+     .model = "models/credit.hpp",
+     .parameters = base_rate_parameter::table},
 };
 
 // '|' would end a table cell.

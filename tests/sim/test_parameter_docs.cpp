@@ -208,3 +208,58 @@ TEST_CASE("a finance block and a lease with only their required keys get the tab
   CHECK(errors[2].message ==
         "'escalator' in lease 'l' is 1, outside the accepted range [-0.99, 0.99]");
 }
+
+TEST_CASE(
+    "a vehicle's debt blocks get the debt tables' defaults, and a value out of range is an error") {
+  const std::string vehicle = "  vehicles:\n    - name: v\n      lease: l\n"
+                              "      price_per_gpu: 30000 USD\n      debt:\n";
+  const std::string floating = "        rate: floating\n        margin: 2 %\n"
+                               "        base_rate: {initial: 4 %, long_run: 3 %}\n";
+  Scenario s = load_scenario_text(
+      finance_scenario("", ", term: 36 months",
+                       vehicle + "        loan_to_cost: 60 %\n        term: 36 months\n" +
+                           floating + "        swap: {rate: 4 %}\n        covenants: {}\n"),
+      "inline.yaml");
+  REQUIRE(s.finance.vehicles.size() == 1);
+  const VehicleSpec& v = s.finance.vehicles[0];
+  CHECK(v.debt.rate_kind == RateKind::floating);
+  CHECK(v.debt.margin == doctest::Approx(0.02).epsilon(1e-12));
+  CHECK(v.debt.term_months == 36);
+  CHECK(v.debt.balloon_fraction == debt_parameter::balloon.default_si);
+  CHECK(v.debt.sweep_fraction == 0);
+  CHECK(v.debt.upfront_fee_fraction == 0);
+  CHECK(v.debt.grace_months == 0);
+  CHECK(v.debt.reserve_months == 0);
+  CHECK(v.debt.swap.present);
+  CHECK(v.debt.swap.notional_fraction == 1); // the whole debt is swapped
+  CHECK(v.debt.lockup_dscr == 0);            // no covenant
+  CHECK(v.debt.default_dscr == 0);
+  REQUIRE(v.base_rate_model);
+  CHECK(v.base_rate_model->reversion_per_year == 0);
+  CHECK(v.base_rate_model->volatility_per_sqrt_year == 0); // a deterministic path
+
+  // One value out of range per table, and a required key missing.
+  auto errors = inline_errors(finance_scenario(
+      "", ", term: 36 months",
+      vehicle + "        loan_to_cost: 60 %\n        term: 36 months\n        rate: floating\n"
+                "        margin: 2 %\n        base_rate: {initial: 4 %, long_run: 3 %, volatility: "
+                "100 %}\n        swap: {rate: 4 %, notional: 150 %}\n        balloon: 100 %\n"
+                "        refinance: {margin: 1 %, term: 0 months}\n"
+                "        covenants: {lockup_dscr: 101}\n"));
+  REQUIRE(errors.size() == 5);
+  CHECK(errors[0].line == 22);
+  CHECK(errors[0].message == "'volatility' in vehicle 'v' debt base_rate is 1, outside the "
+                             "accepted range [0, 0.99]");
+  CHECK(errors[1].line == 23);
+  CHECK(errors[1].message ==
+        "'notional' in vehicle 'v' debt swap is 1.5, outside the accepted range [0, 1]");
+  CHECK(errors[2].line == 24);
+  CHECK(errors[2].message ==
+        "'balloon' in vehicle 'v' debt is 1, outside the accepted range [0, 0.99]");
+  CHECK(errors[3].line == 25);
+  CHECK(errors[3].message.find("'term' in vehicle 'v' debt refinance is 0 s, outside the "
+                               "accepted range [") == 0);
+  CHECK(errors[4].line == 26);
+  CHECK(errors[4].message ==
+        "'lockup_dscr' in vehicle 'v' debt covenants is 101, outside the accepted range [0, 100]");
+}
