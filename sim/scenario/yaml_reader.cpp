@@ -40,7 +40,10 @@ bool MapReader::has(std::string_view key) const {
 
 YAML::Node MapReader::peek(std::string_view key) const {
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
-  return node_[std::string(key)];
+  // An absent key of a const mapping is an invalid node, on which IsScalar() and Scalar() throw:
+  // hand back a plain undefined node instead.
+  YAML::Node value = node_[std::string(key)];
+  return value.IsDefined() ? value : YAML::Node(YAML::NodeType::Undefined);
 }
 
 YAML::Node MapReader::take(std::string_view key, Need need) {
