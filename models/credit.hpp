@@ -75,6 +75,30 @@ inline constexpr Parameter long_run{.key = "long_run",
 inline constexpr Parameter table[] = {reversion, volatility, initial, long_run};
 } // namespace base_rate_parameter
 
+// A lessee's credit risk (a vehicle's `lessee_default:`): a scheduled default month, or a hazard
+// drawn with the run's seed (month absent or `drawn`); `recovery` is a choice (README). Times are
+// whole months.
+namespace lessee_default_parameter {
+inline constexpr Parameter hazard{.key = "hazard",
+                                  .default_si = 0,
+                                  .min_si = 0,
+                                  .max_si = 10,
+                                  .meaning = "default intensity per year (needed without a month)"};
+inline constexpr Parameter repossession{.key = "repossession",
+                                        .dimension = Dimension::time,
+                                        .default_si = 0,
+                                        .min_si = 0,
+                                        .max_si = 600 * julian_month_s,
+                                        .meaning = "months without rent before the GPUs are back"};
+inline constexpr Parameter month{.key = "month",
+                                 .dimension = Dimension::time,
+                                 .min_si = 0,
+                                 .max_si = 600 * julian_month_s,
+                                 .meaning = "first month without rent; or `drawn`",
+                                 .default_from = "drawn with the hazard"};
+inline constexpr Parameter table[] = {hazard, repossession, month};
+} // namespace lessee_default_parameter
+
 struct BaseRateModel {
   double initial = 0;
   double long_run = 0;

@@ -308,6 +308,35 @@ struct DebtTerms {
 
 enum class EndOfTerm { residual_sale, purchase_option, lessee_choice };
 
+// A vehicle's all-in capex per GPU besides the GPUs (`capex:`); `fabric` names a fabric of the
+// market catalogue, whose networking cost it takes. Defaults: the catalogue (configs/market.yaml).
+namespace capex_parameter {
+inline constexpr Parameter networking{.key = "networking",
+                                      .dimension = Dimension::money,
+                                      .min_si = 0,
+                                      .max_si = 1e6,
+                                      .meaning = "network per GPU (instead of the fabric's)",
+                                      .default_from = "the fabric's, configs/market.yaml"};
+inline constexpr Parameter storage{.key = "storage",
+                                   .dimension = Dimension::money,
+                                   .min_si = 0,
+                                   .max_si = 1e6,
+                                   .meaning = "storage per GPU",
+                                   .default_from = "configs/market.yaml"};
+inline constexpr Parameter installation{.key = "installation",
+                                        .dimension = Dimension::money,
+                                        .min_si = 0,
+                                        .max_si = 1e6,
+                                        .meaning = "installation per GPU",
+                                        .default_from = "configs/market.yaml"};
+inline constexpr Parameter spares{.key = "spares",
+                                  .min_si = 0,
+                                  .max_si = 1,
+                                  .meaning = "spare GPUs, as a share of the GPU's price",
+                                  .default_from = "configs/market.yaml"};
+inline constexpr Parameter table[] = {networking, storage, installation, spares};
+} // namespace capex_parameter
+
 // All-in capex besides the GPUs or systems (USD per GPU, paid with each delivery).
 struct CapexPerGpu {
   double networking_usd = 0;
@@ -316,11 +345,88 @@ struct CapexPerGpu {
   double spares_usd = 0;
 };
 
+// A vehicle's fees (`fees:`).
+namespace fees_parameter {
+inline constexpr Parameter commitment{
+    .key = "commitment",
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "yearly fee on the undrawn debt commitment, charged monthly"};
+inline constexpr Parameter legal{.key = "legal",
+                                 .dimension = Dimension::money,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 1e13,
+                                 .meaning = "legal costs, paid at the first purchase"};
+inline constexpr Parameter arrangement{
+    .key = "arrangement",
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "arrangement fee, share of each drawdown (or debt.upfront_fee, not both)",
+    .default_from = "debt.upfront_fee"};
+inline constexpr Parameter table[] = {commitment, legal, arrangement};
+} // namespace fees_parameter
+
 // The vehicle's fees besides the arrangement fee (DebtTerms::upfront_fee_fraction).
 struct VehicleFees {
-  double commitment_fraction_per_year = 0; // on the undrawn debt commitment, monthly
-  double legal_usd = 0;                    // at the first purchase
+  // On the undrawn debt commitment, monthly.
+  double commitment_fraction_per_year = fees_parameter::commitment.default_si;
+  double legal_usd = fees_parameter::legal.default_si; // at the first purchase
 };
+
+// A vehicle's costs as lessor (`lessor_costs:`). Defaults: the market catalogue
+// (configs/market.yaml).
+namespace lessor_cost_parameter {
+inline constexpr Parameter insurance{.key = "insurance",
+                                     .min_si = 0,
+                                     .max_si = 1,
+                                     .meaning = "yearly, share of the insured capex (all but "
+                                                "installation; full-service leases)",
+                                     .default_from = "configs/market.yaml"};
+inline constexpr Parameter asset_management{.key = "asset_management",
+                                            .min_si = 0,
+                                            .max_si = 1,
+                                            .meaning = "yearly, share of the capex",
+                                            .default_from = "configs/market.yaml"};
+inline constexpr Parameter repair_per_failure{
+    .key = "repair_per_failure",
+    .dimension = Dimension::money,
+    .min_si = 0,
+    .max_si = 1e8,
+    .meaning = "parts and labour per simulated failure (full-service leases)",
+    .default_from = "configs/market.yaml"};
+inline constexpr Parameter replacement_per_lost_unit{
+    .key = "replacement_per_lost_unit",
+    .dimension = Dimension::money,
+    .min_si = 0,
+    .max_si = 1e9,
+    .meaning = "a unit lost for good is bought again (full-service leases)",
+    .default_from = "the unit's price"};
+inline constexpr Parameter warranty{.key = "warranty",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 600 * julian_month_s,
+                                    .meaning = "whole months from each delivery in which the "
+                                               "vendor pays repairs",
+                                    .default_from = "configs/market.yaml"};
+inline constexpr Parameter remarketing{
+    .key = "remarketing",
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "share of sale proceeds, or of a new lease's first-year rent",
+    .default_from = "configs/market.yaml"};
+inline constexpr Parameter repossession_per_gpu{.key = "repossession_per_gpu",
+                                                .dimension = Dimension::money,
+                                                .min_si = 0,
+                                                .max_si = 1e6,
+                                                .meaning = "cost of taking a GPU back after a "
+                                                           "default",
+                                                .default_from = "configs/market.yaml"};
+inline constexpr Parameter table[] = {
+    insurance, asset_management, repair_per_failure,  replacement_per_lost_unit,
+    warranty,  remarketing,      repossession_per_gpu};
+} // namespace lessor_cost_parameter
 
 // Costs of owning and leasing the fleet. Triple-net: the lessee pays insurance and maintenance
 // (repairs and replacements of failed hardware); full-service: the vehicle does. Asset

@@ -186,60 +186,47 @@ private:
                  what + ": unknown fabric '" + name + "' (fabrics: " + m.fabric_names() + ")");
       }
     }
-    if (auto x = r.quantity_in("networking", Dimension::money, Need::optional, 0, 1e6)) {
+    if (auto x = r.given(capex_parameter::networking)) {
       v.capex.networking_usd = *x;
       v.fabric = "given";
     }
-    v.capex.storage_usd = r.quantity_in("storage", Dimension::money, Need::optional, 0, 1e6)
-                              .value_or(v.capex.storage_usd);
+    v.capex.storage_usd = r.given(capex_parameter::storage).value_or(v.capex.storage_usd);
     v.capex.installation_usd =
-        r.quantity_in("installation", Dimension::money, Need::optional, 0, 1e6)
-            .value_or(v.capex.installation_usd);
-    v.spares_fraction = r.quantity_in("spares", Dimension::dimensionless, Need::optional, 0, 1)
-                            .value_or(v.spares_fraction);
+        r.given(capex_parameter::installation).value_or(v.capex.installation_usd);
+    v.spares_fraction = r.given(capex_parameter::spares).value_or(v.spares_fraction);
     r.finish();
   }
 
   void read_fees(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
     MapReader r(node, vehicle + " fees", d_);
-    if (auto x = r.quantity_in("arrangement", Dimension::dimensionless, Need::optional, 0, 1)) {
+    if (auto x = r.given(fees_parameter::arrangement)) {
       if (v.debt.upfront_fee_fraction > 0)
         d_.error(r.peek("arrangement"),
                  vehicle +
                      ": give the arrangement fee once (fees.arrangement or debt.upfront_fee)");
       v.debt.upfront_fee_fraction = *x;
     }
-    v.fees.commitment_fraction_per_year =
-        r.quantity_in("commitment", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    v.fees.legal_usd =
-        r.quantity_in("legal", Dimension::money, Need::optional, 0, max_money_usd).value_or(0);
+    v.fees.commitment_fraction_per_year = r.quantity(fees_parameter::commitment);
+    v.fees.legal_usd = r.quantity(fees_parameter::legal);
     r.finish();
   }
 
   void read_costs(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
     MapReader r(node, vehicle + " lessor_costs", d_);
     auto& c = v.costs;
-    c.insurance_fraction_per_year =
-        r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1)
-            .value_or(c.insurance_fraction_per_year);
+    namespace p = lessor_cost_parameter;
+    c.insurance_fraction_per_year = r.given(p::insurance).value_or(c.insurance_fraction_per_year);
     c.asset_management_fraction_per_year =
-        r.quantity_in("asset_management", Dimension::dimensionless, Need::optional, 0, 1)
-            .value_or(c.asset_management_fraction_per_year);
-    c.repair_usd_per_failure =
-        r.quantity_in("repair_per_failure", Dimension::money, Need::optional, 0, 1e8)
-            .value_or(c.repair_usd_per_failure);
-    if (auto x =
-            r.quantity_in("replacement_per_lost_unit", Dimension::money, Need::optional, 0, 1e9)) {
+        r.given(p::asset_management).value_or(c.asset_management_fraction_per_year);
+    c.repair_usd_per_failure = r.given(p::repair_per_failure).value_or(c.repair_usd_per_failure);
+    if (auto x = r.given(p::replacement_per_lost_unit)) {
       c.replacement_usd_per_lost_unit = *x;
       v.replacement_given = true;
     }
-    c.warranty_months = months(r, "warranty", Need::optional, 0).value_or(c.warranty_months);
-    c.remarketing_fraction =
-        r.quantity_in("remarketing", Dimension::dimensionless, Need::optional, 0, 1)
-            .value_or(c.remarketing_fraction);
+    c.warranty_months = months(r, p::warranty).value_or(c.warranty_months);
+    c.remarketing_fraction = r.given(p::remarketing).value_or(c.remarketing_fraction);
     c.repossession_usd_per_gpu =
-        r.quantity_in("repossession_per_gpu", Dimension::money, Need::optional, 0, 1e6)
-            .value_or(c.repossession_usd_per_gpu);
+        r.given(p::repossession_per_gpu).value_or(c.repossession_usd_per_gpu);
     r.finish();
   }
 
@@ -252,14 +239,13 @@ private:
     if (drawn)
       r.child("month", Need::optional);
     else
-      v.default_month = months(r, "month", Need::optional, 0);
-    v.default_hazard_per_year =
-        r.quantity_in("hazard", Dimension::dimensionless, Need::optional, 0, 10).value_or(0);
+      v.default_month = months(r, lessee_default_parameter::month);
+    v.default_hazard_per_year = r.quantity(lessee_default_parameter::hazard);
     if (!hazard_node.IsDefined() && (drawn || !month_node.IsDefined()))
       d_.error(node, what + " needs a month (a scheduled default) or a hazard (a default "
                             "intensity per year, drawn with the run's seed when month is absent "
                             "or 'drawn')");
-    v.repossession_months = months(r, "repossession", Need::optional, 0).value_or(0);
+    v.repossession_months = months(r, lessee_default_parameter::repossession).value_or(0);
     v.recovery =
         r.one_of("recovery", Need::optional, {"re_lease", "sell"}).value_or("re_lease") == "sell"
             ? DefaultRecovery::sell
@@ -274,7 +260,7 @@ private:
                    const MarketCatalog& catalog) {
     const std::string what = vehicle + " market";
     MapReader r(node, what, d_);
-    auto rate = r.quantity_in("rate", Dimension::money_per_gpu_time, Need::optional, 0, 1, true);
+    auto rate = r.given(market_parameter::rate);
     if (!v.market && rate) {
       v.market = MarketCurve{.reference_year = f_.start_year.value_or(2026),
                              .annual_decline = catalog.annual_decline,
@@ -292,18 +278,11 @@ private:
       c.reference_rate_usd_per_gpu_hour = *rate * 3600;
       c.reference_year = f_.start_year.value_or(c.reference_year);
     }
-    c.annual_decline =
-        r.quantity_in("annual_decline", Dimension::dimensionless, Need::optional, 0, 0.99)
-            .value_or(c.annual_decline);
-    c.generation_step =
-        r.quantity_in("generation_step", Dimension::dimensionless, Need::optional, 0, 1, true)
-            .value_or(c.generation_step);
-    if (auto life = r.quantity_in("economic_life", Dimension::time, Need::optional, 0,
-                                  50 * julian_year_s, true))
+    c.annual_decline = r.given(market_parameter::annual_decline).value_or(c.annual_decline);
+    c.generation_step = r.given(market_parameter::generation_step).value_or(c.generation_step);
+    if (auto life = r.given(market_parameter::economic_life))
       c.economic_life_years = *life / julian_year_s;
-    c.used_floor_fraction =
-        r.quantity_in("used_floor", Dimension::dimensionless, Need::optional, 0, 0.99)
-            .value_or(c.used_floor_fraction);
+    c.used_floor_fraction = r.given(market_parameter::used_floor).value_or(c.used_floor_fraction);
     r.finish();
     report(node, what, validate(c));
   }
@@ -576,14 +555,10 @@ private:
     v.residual.method = method == "declining_balance"  ? DepreciationMethod::declining_balance
                         : method == "piecewise_linear" ? DepreciationMethod::piecewise_linear
                                                        : DepreciationMethod::straight_line;
-    if (auto life =
-            r.quantity_in("life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true))
+    if (auto life = r.given(residual_parameter::life))
       v.residual.life_years = *life / julian_year_s;
-    v.residual.declining_multiplier =
-        r.quantity_in("multiplier", Dimension::dimensionless, Need::optional, 0, 100, true)
-            .value_or(2);
-    v.residual.floor_fraction =
-        r.quantity_in("floor", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    v.residual.declining_multiplier = r.quantity(residual_parameter::multiplier);
+    v.residual.floor_fraction = r.quantity(residual_parameter::floor);
     if (YAML::Node points = r.sequence("points", Need::optional); points.IsDefined()) {
       for (const auto& point : points) {
         if (!point.IsSequence() || point.size() != 2) {

@@ -68,7 +68,7 @@ struct VehicleSpec {
   // Lessee credit risk: a scheduled default month or a hazard per year drawn with the seed.
   bool credit_risk = false;
   std::optional<int> default_month;
-  double default_hazard_per_year = 0;
+  double default_hazard_per_year = lessee_default_parameter::hazard.default_si;
   int repossession_months = 0;
   DefaultRecovery recovery = DefaultRecovery::re_lease;
   std::optional<MarketCurve> market; // the cluster GPU's market curve (catalogue), if any

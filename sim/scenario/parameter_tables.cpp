@@ -9,9 +9,11 @@
 #include "models/credit.hpp"
 #include "models/failure.hpp"
 #include "models/finance.hpp"
+#include "models/market.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
 #include "models/radiator.hpp"
+#include "models/residual_value.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
 #include "models/training.hpp"
@@ -73,6 +75,24 @@ constexpr ParameterTable tables[] = {
     {.block = "finance vehicles[] debt base_rate (a model)",
      .model = "models/credit.hpp",
      .parameters = base_rate_parameter::table},
+    {.block = "finance vehicles[] capex",
+     .model = "models/vehicle.hpp",
+     .parameters = capex_parameter::table},
+    {.block = "finance vehicles[] fees",
+     .model = "models/vehicle.hpp",
+     .parameters = fees_parameter::table},
+    {.block = "finance vehicles[] lessor_costs",
+     .model = "models/vehicle.hpp",
+     .parameters = lessor_cost_parameter::table},
+    {.block = "finance vehicles[] lessee_default",
+     .model = "models/credit.hpp",
+     .parameters = lessee_default_parameter::table},
+    {.block = "finance vehicles[] market",
+     .model = "models/market.hpp",
+     .parameters = market_parameter::table},
+    {.block = "finance vehicles[] residual",
+     .model = "models/residual_value.hpp",
+     .parameters = residual_parameter::table},
 };
 
 // '|' would end a table cell.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/market_catalog.hpp"
 #include "sim/scenario/parameter_tables.hpp"
 
 using namespace capsim;
@@ -262,4 +263,68 @@ TEST_CASE(
   CHECK(errors[4].line == 26);
   CHECK(errors[4].message ==
         "'lockup_dscr' in vehicle 'v' debt covenants is 101, outside the accepted range [0, 100]");
+}
+
+TEST_CASE("a vehicle's capex, fees, costs, default, market and residual get their tables' "
+          "defaults, and a value out of range is an error") {
+  const std::string head = "  vehicles:\n    - name: v\n      lease: l\n"
+                           "      price_per_gpu: 30000 USD\n"
+                           "      debt: {loan_to_cost: 60 %, rate: 8 %, term: 36 months}\n";
+  Scenario s = load_scenario_text(
+      finance_scenario("  start_date: 2026-03\n", ", term: 36 months",
+                       head + "      capex: {}\n      fees: {}\n      lessor_costs: {}\n"
+                              "      lessee_default: {hazard: 5 %}\n      market: {}\n"
+                              "      residual: {}\n"),
+      "inline.yaml");
+  REQUIRE(s.finance.vehicles.size() == 1);
+  const VehicleSpec& v = s.finance.vehicles[0];
+  const MarketCatalog& market = default_market_catalog();
+  // Catalogue defaults (configs/market.yaml).
+  REQUIRE(market.find_fabric(market.default_fabric));
+  CHECK(v.capex.networking_usd ==
+        market.find_fabric(market.default_fabric)->networking_usd_per_gpu);
+  CHECK(v.capex.storage_usd == market.storage_usd_per_gpu);
+  CHECK(v.spares_fraction == market.spares_fraction);
+  CHECK(v.costs.insurance_fraction_per_year == market.costs.insurance_fraction_per_year);
+  CHECK(v.costs.warranty_months == market.costs.warranty_months);
+  CHECK(!v.replacement_given); // the unit's price
+  REQUIRE(v.market);
+  REQUIRE(market.curve("H100"));
+  CHECK(v.market->annual_decline == market.curve("H100")->annual_decline);
+  CHECK(v.market->economic_life_years == market.curve("H100")->economic_life_years);
+  // Fixed defaults.
+  CHECK(v.fees.commitment_fraction_per_year == fees_parameter::commitment.default_si);
+  CHECK(v.fees.legal_usd == 0);
+  CHECK(v.credit_risk);
+  CHECK(!v.default_month); // drawn with the hazard
+  CHECK(v.default_hazard_per_year == doctest::Approx(0.05).epsilon(1e-12));
+  CHECK(v.repossession_months == 0);
+  CHECK(v.residual.life_years == 5);
+  CHECK(v.residual.declining_multiplier == 2);
+  CHECK(v.residual.floor_fraction == 0);
+
+  auto errors = inline_errors(finance_scenario(
+      "  start_date: 2026-03\n", ", term: 36 months",
+      head + "      capex: {spares: 200 %}\n      fees: {legal: -1 USD}\n"
+             "      lessor_costs: {remarketing: 2}\n      lessee_default: {hazard: 11}\n"
+             "      market: {used_floor: 1}\n      residual: {multiplier: 0}\n"));
+  REQUIRE(errors.size() == 6);
+  CHECK(errors[0].line == 19);
+  CHECK(errors[0].message ==
+        "'spares' in vehicle 'v' capex is 2, outside the accepted range [0, 1]");
+  CHECK(errors[1].line == 20);
+  CHECK(errors[1].message.find("'legal' in vehicle 'v' fees is -1 USD, outside the accepted "
+                               "range [0 USD, ") == 0);
+  CHECK(errors[2].line == 21);
+  CHECK(errors[2].message ==
+        "'remarketing' in vehicle 'v' lessor_costs is 2, outside the accepted range [0, 1]");
+  CHECK(errors[3].line == 22);
+  CHECK(errors[3].message ==
+        "'hazard' in vehicle 'v' lessee_default is 11, outside the accepted range [0, 10]");
+  CHECK(errors[4].line == 23);
+  CHECK(errors[4].message ==
+        "'used_floor' in vehicle 'v' market is 1, outside the accepted range [0, 0.99]");
+  CHECK(errors[5].line == 24);
+  CHECK(errors[5].message ==
+        "'multiplier' in vehicle 'v' residual is 0, outside the accepted range (0, 100]");
 }
