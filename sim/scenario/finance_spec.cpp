@@ -640,24 +640,14 @@ private:
 
   // A ground site's facility: capacity, capex and life, hardware, maintenance, water.
   void read_ground_site_cost(MapReader& r, GroundTcoParams& ground) {
-    ground.it_capacity_w =
-        r.quantity_in("it_capacity", Dimension::power, Need::optional, 0, 1e12, true).value_or(0);
-    ground.facility_capex_usd_per_w =
-        r.quantity_in("capex_per_it_power", Dimension::money_per_power, Need::optional, 0, 1e3)
-            .value_or(0);
-    ground.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
-                                           100 * julian_year_s, true)
-                                 .value_or(ground.facility_life_s);
-    ground.hardware_capex_usd =
-        r.quantity_in("hardware_capex", Dimension::money, Need::optional, 0, max_money_usd)
-            .value_or(0);
-    ground.hardware_life_s =
-        r.quantity_in("hardware_life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true)
-            .value_or(ground.hardware_life_s);
-    ground.maintenance_fraction_per_year =
-        r.quantity_in("maintenance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    ground.wue_m3_per_j =
-        r.quantity_in("wue", Dimension::volume_per_energy, Need::optional, 0, 1e-6).value_or(0);
+    namespace p = ground_tco_parameter;
+    ground.it_capacity_w = r.given(p::it_capacity).value_or(0); // 0: the fleet's, at use
+    ground.facility_capex_usd_per_w = r.quantity(p::capex_per_it_power);
+    ground.facility_life_s = r.quantity(p::facility_life);
+    ground.hardware_capex_usd = r.quantity(p::hardware_capex);
+    ground.hardware_life_s = r.quantity(p::hardware_life);
+    ground.maintenance_fraction_per_year = r.quantity(p::maintenance);
+    ground.wue_m3_per_j = r.quantity(p::wue);
     ground.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
   }
 
@@ -667,8 +657,9 @@ private:
     // platform cost per W and its launcher's price.
     const SiteSpec* orbit = orbital_site ? &s_.sites[*site] : nullptr;
     const Need from_site = orbit ? Need::optional : Need::required;
+    namespace p = orbital_tco_parameter;
     orbital.satellites =
-        r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
+        r.given(p::satellites, from_site)
             // with the spares policy, the spare satellites are capital too
             .value_or(orbit ? orbit->satellites +
                                   (orbit->orbital.replacement == ReplacementPolicy::spares
@@ -676,28 +667,22 @@ private:
                                        : 0)
                             : 0);
     orbital.satellite_power_w =
-        r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
+        r.given(p::satellite_power, from_site)
             // The one platform cost basis: USD per W of beginning-of-life array power
             // (models/spacecraft.hpp), as the run's own platform_cost_usd.
             .value_or(orbit ? orbit->satellite.array_power_bol_w : 0);
     orbital.satellite_cost_usd_per_w =
-        r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
+        r.given(p::satellite_cost, from_site)
             .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
-    orbital.compute_hardware_usd_per_satellite =
-        r.quantity_in("hardware_per_satellite", Dimension::money, Need::optional, 0, max_money_usd)
-            .value_or(0);
+    orbital.compute_hardware_usd_per_satellite = r.quantity(p::hardware_per_satellite);
     orbital.satellite_mass_kg =
-        r.quantity_in("satellite_mass", Dimension::mass, from_site, 0, 1e7, true)
-            .value_or(orbit ? orbit->satellite.total_mass_kg : 0);
-    orbital.launch_usd_per_kg =
-        r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
-            .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
+        r.given(p::satellite_mass, from_site).value_or(orbit ? orbit->satellite.total_mass_kg : 0);
+    orbital.launch_usd_per_kg = r.given(p::launch_price, from_site)
+                                    .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
     orbital.satellite_life_s =
-        r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * julian_year_s,
-                      true)
+        r.given(p::satellite_life)
             .value_or(orbit ? orbit->orbital.design_life_s : orbital.satellite_life_s);
-    orbital.annual_replacement_fraction =
-        r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    orbital.annual_replacement_fraction = r.quantity(p::replacement);
     if (orbit && orbit->orbital.replacement == ReplacementPolicy::spares &&
         orbital.annual_replacement_fraction > 0)
       d_.error(r.peek("replacement"),
@@ -705,11 +690,8 @@ private:
                    ": replacement (a yearly fraction) would count replacements twice: the site's "
                    "satellites are replaced by the spares policy, whose launches the run "
                    "simulates and costs; drop it");
-    orbital.ground_segment_usd =
-        r.quantity_in("ground_segment", Dimension::money, Need::optional, 0, max_money_usd)
-            .value_or(0);
-    orbital.insurance_fraction =
-        r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    orbital.ground_segment_usd = r.quantity(p::ground_segment);
+    orbital.insurance_fraction = r.quantity(p::insurance);
   }
 
   template <typename Named>

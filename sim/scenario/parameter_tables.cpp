@@ -16,6 +16,7 @@
 #include "models/residual_value.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
+#include "models/tco.hpp"
 #include "models/training.hpp"
 #include "models/units.hpp"
 #include "models/vehicle.hpp"
@@ -93,6 +94,12 @@ constexpr ParameterTable tables[] = {
     {.block = "finance vehicles[] residual",
      .model = "models/residual_value.hpp",
      .parameters = residual_parameter::table},
+    {.block = "finance site_costs[] (kind: ground)",
+     .model = "models/tco.hpp",
+     .parameters = ground_tco_parameter::table},
+    {.block = "finance site_costs[] (kind: orbital)",
+     .model = "models/tco.hpp",
+     .parameters = orbital_tco_parameter::table},
 };
 
 // '|' would end a table cell.

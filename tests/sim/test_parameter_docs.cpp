@@ -328,3 +328,39 @@ TEST_CASE("a vehicle's capex, fees, costs, default, market and residual get thei
   CHECK(errors[5].message ==
         "'multiplier' in vehicle 'v' residual is 0, outside the accepted range (0, 100]");
 }
+
+TEST_CASE("site costs get the ground and orbital TCO tables' defaults, and a value out of range is "
+          "an error") {
+  const std::string ground = "  site_costs:\n    - {site: plant";
+  Scenario s =
+      load_scenario_text(finance_scenario("", ", term: 36 months", ground + "}\n"), "inline.yaml");
+  REQUIRE(s.finance.site_costs.size() == 1);
+  const GroundTcoParams& g = s.finance.site_costs[0].ground;
+  CHECK(g.facility_life_s == ground_tco_parameter::facility_life.default_si);
+  CHECK(g.facility_life_s == 15 * julian_year_s);
+  CHECK(g.hardware_life_s == 5 * julian_year_s);
+  CHECK(g.facility_capex_usd_per_w == 0);
+  CHECK(g.it_capacity_w == 0); // the site's fleet at its systems' maximum power, at use
+  auto errors = inline_errors(
+      finance_scenario("", ", term: 36 months", ground + ", facility_life: 101 yr}\n"));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 14);
+  CHECK(errors[0].message.find("'facility_life' in site cost 'plant' is 101 yr, outside the "
+                               "accepted range (0 s, ") == 0);
+
+  const std::string orbital = std::string(bare_orbital) + "finance:\n  site_costs:\n"
+                                                          "    - {site: sky, kind: orbital";
+  Scenario o = load_scenario_text(orbital + "}\n", "inline.yaml");
+  REQUIRE(o.finance.site_costs.size() == 1);
+  const OrbitalTcoParams& t = o.finance.site_costs[0].orbital;
+  CHECK(t.satellites == o.sites[0].satellites); // the site's own (no spares policy)
+  CHECK(t.satellite_life_s == o.sites[0].orbital.design_life_s);
+  CHECK(t.satellite_mass_kg == o.sites[0].satellite.total_mass_kg);
+  CHECK(t.insurance_fraction == orbital_tco_parameter::insurance.default_si);
+  CHECK(t.ground_segment_usd == 0);
+  errors = inline_errors(orbital + ", insurance: 2}\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 16);
+  CHECK(errors[0].message ==
+        "'insurance' in site cost 'sky' is 2, outside the accepted range [0, 1]");
+}
