@@ -14,6 +14,8 @@
 #include "models/power_schedule.hpp"
 #include "models/radiator.hpp"
 #include "models/residual_value.hpp"
+#include "models/serving.hpp"
+#include "models/serving_queue.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
 #include "models/tco.hpp"
@@ -100,6 +102,24 @@ constexpr ParameterTable tables[] = {
     {.block = "finance site_costs[] (kind: orbital)",
      .model = "models/tco.hpp",
      .parameters = orbital_tco_parameter::table},
+    {.block = "jobs[] (inference)",
+     .model = "models/serving_queue.hpp",
+     .parameters = inference_job_parameter::table},
+    {.block = "jobs[] (inference) layout",
+     .model = "models/serving.hpp",
+     .parameters = serving_layout_parameter::table},
+    {.block = "jobs[] (inference) requests",
+     .model = "models/serving.hpp",
+     .parameters = request_shape_parameter::table},
+    {.block = "jobs[] (inference) demand",
+     .model = "models/serving_queue.hpp",
+     .parameters = demand_parameter::table},
+    {.block = "jobs[] (inference) targets",
+     .model = "models/serving_queue.hpp",
+     .parameters = target_parameter::table},
+    {.block = "jobs[] (inference) replicas",
+     .model = "models/serving_queue.hpp",
+     .parameters = replica_parameter::table},
 };
 
 // '|' would end a table cell.

@@ -364,3 +364,68 @@ TEST_CASE("site costs get the ground and orbital TCO tables' defaults, and a val
   CHECK(errors[0].message ==
         "'insurance' in site cost 'sky' is 2, outside the accepted range [0, 1]");
 }
+
+namespace {
+
+// An inference job of llama3-70b on TP 4, autoscaled; each argument goes inside its block's flow
+// mapping (after a comma), `job` on a line of its own after them (line 17).
+std::string inference_scenario(const std::string& layout, const std::string& requests,
+                               const std::string& demand, const std::string& targets,
+                               const std::string& replicas, const std::string& job = "") {
+  return "scenario: bare-inference\nhorizon: 2 d\n"
+         "sites:\n  - {name: s, grid: {capacity: 20 MW}, pue: 1.2}\n"
+         "clusters:\n  - {name: c, site: s, gpu: H100, deliveries: [{at: 0 d, gpus: 64}]}\n"
+         "jobs:\n  - name: chat\n    kind: inference\n    cluster: c\n"
+         "    model: {preset: llama3-70b}\n"
+         "    layout: {tp: 4" +
+         layout + "}\n    requests: {prompt_tokens: 1000, output_tokens: 300" + requests +
+         "}\n    demand: {rate: 10 /s" + demand +
+         "}\n    targets: {ttft_p99: 3 s, tpot_p99: 100 ms" + targets +
+         "}\n    replicas: {min: 1, max: 16" + replicas + "}\n" + job;
+}
+
+} // namespace
+
+TEST_CASE(
+    "an inference job gets the serving tables' defaults, and a value out of range is an error") {
+  Scenario s = load_scenario_text(inference_scenario("", "", "", "", ""), "inline.yaml");
+  REQUIRE(s.inference.size() == 1);
+  const InferenceSpec& j = s.inference[0];
+  CHECK(j.start_s == 0);
+  CHECK(j.priority == inference_job_parameter::priority.default_si);
+  CHECK(j.user_latency_s == 0);
+  CHECK(j.layout.tensor == 4);
+  CHECK(j.layout.pipeline == 1);
+  CHECK(j.layout.expert == 1);
+  CHECK(j.layout.batch_limit == 2048);
+  CHECK(j.shape.output_tokens_cv == 0);
+  CHECK(j.demand.step_s == 3600);
+  CHECK(j.targets.ttft_p50_s == 0); // no target
+  CHECK(j.targets.tpot_p50_s == 0);
+  CHECK(j.replicas.autoscaled);
+  CHECK(j.replicas.scale_up_delay_s == replica_parameter::scale_up_delay.default_si);
+  CHECK(j.replicas.scale_up_delay_s == 600);
+
+  auto errors = inline_errors(
+      inference_scenario(", batch_limit: 0", ", output_tokens_cv: 11", ", step: 30 s",
+                         ", ttft_p50: 0 s", ", scale_up_delay: 2 d", "    user_latency: 11 s\n"));
+  REQUIRE(errors.size() == 6);
+  CHECK(errors[0].line == 12);
+  CHECK(errors[0].message == "'batch_limit' in inference job 'chat' layout is 0, outside the "
+                             "accepted range [1, 1048576]");
+  CHECK(errors[1].line == 13);
+  CHECK(errors[1].message == "'output_tokens_cv' in inference job 'chat' requests is 11, outside "
+                             "the accepted range [0, 10]");
+  CHECK(errors[2].line == 14);
+  CHECK(errors[2].message.find("'step' in inference job 'chat' demand is 30 s, outside the "
+                               "accepted range [") == 0);
+  CHECK(errors[3].line == 15);
+  CHECK(errors[3].message.find("'ttft_p50' in inference job 'chat' targets is 0 s, outside the "
+                               "accepted range (0 s, ") == 0);
+  CHECK(errors[4].line == 16);
+  CHECK(errors[4].message.find("'scale_up_delay' in inference job 'chat' replicas is 2 d, "
+                               "outside the accepted range [0 s, ") == 0);
+  CHECK(errors[5].line == 17);
+  CHECK(errors[5].message.find("'user_latency' in inference job 'chat' is 11 s, outside the "
+                               "accepted range [0 s, ") == 0);
+}
