@@ -24,9 +24,6 @@ const LeaseSpec* lease_of_cluster(const FinanceSpec& finance, std::size_t cluste
 
 namespace {
 
-constexpr double max_money_usd = 1e13;
-constexpr int max_months = 50 * 12;
-
 std::string join_names(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& item : items)
@@ -65,26 +62,15 @@ public:
   }
 
 private:
-  // A time that must be a whole number of months (1/12 Julian year), read with its parameter.
+  // A time that must be a whole number of months (1/12 Julian year), read with its parameter
+  // (ranges of at most 600 months).
   std::optional<int> months(MapReader& r, const Parameter& p) {
     YAML::Node node = r.peek(p.key);
-    return whole_months(node, p.key, r.given(p));
-  }
-
-  // A time that must be a whole number of months (1/12 Julian year).
-  std::optional<int> months(MapReader& r, std::string_view key, Need need, int min_months) {
-    YAML::Node node = r.peek(key);
-    auto t = r.quantity_in(key, Dimension::time, need, min_months * julian_month_s,
-                           max_months * julian_month_s);
-    return whole_months(node, key, t);
-  }
-
-  std::optional<int> whole_months(const YAML::Node& node, std::string_view key,
-                                  std::optional<double> t) {
+    const std::optional<double> t = r.given(p);
     if (!t) return std::nullopt;
     const double m = *t / julian_month_s;
     if (std::abs(m - std::round(m)) > 1e-6) {
-      d_.error(node, std::string(key) +
+      d_.error(node, std::string(p.key) +
                          " must be a whole number of months (1 month = 1/12 yr), "
                          "got " +
                          fmt::format("{:.6g}", m) + " months");
