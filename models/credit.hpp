@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 // One splitmix64 step: advances `state` and returns the next output.
@@ -46,11 +48,62 @@ double normal_quantile(double p);
 std::optional<int> draw_default_month(std::uint64_t seed, double hazard_per_year, int start_month,
                                       int term_months);
 
+// A floating debt's base rate drawn from a model (`debt: base_rate: {initial, long_run, ...}`);
+// given as steps it is a list (README).
+namespace base_rate_parameter {
+inline constexpr Parameter reversion{.key = "reversion",
+                                     .default_si = 0,
+                                     .min_si = 0,
+                                     .max_si = 100,
+                                     .meaning =
+                                         "speed of mean reversion towards long_run, per year"};
+inline constexpr Parameter volatility{.key = "volatility",
+                                      .default_si = 0,
+                                      .min_si = 0,
+                                      .max_si = 0.99,
+                                      .meaning = "of the rate, per square root of a year"};
+inline constexpr Parameter initial{.key = "initial",
+                                   .min_si = -0.99,
+                                   .max_si = 0.99,
+                                   .meaning = "base rate in month 0",
+                                   .required = true};
+inline constexpr Parameter long_run{.key = "long_run",
+                                    .min_si = -0.99,
+                                    .max_si = 0.99,
+                                    .meaning = "level the rate reverts to",
+                                    .required = true};
+inline constexpr Parameter table[] = {reversion, volatility, initial, long_run};
+} // namespace base_rate_parameter
+
+// A lessee's credit risk (a vehicle's `lessee_default:`): a scheduled default month, or a hazard
+// drawn with the run's seed (month absent or `drawn`); `recovery` is a choice (README). Times are
+// whole months.
+namespace lessee_default_parameter {
+inline constexpr Parameter hazard{.key = "hazard",
+                                  .default_si = 0,
+                                  .min_si = 0,
+                                  .max_si = 10,
+                                  .meaning = "default intensity per year (needed without a month)"};
+inline constexpr Parameter repossession{.key = "repossession",
+                                        .dimension = Dimension::time,
+                                        .default_si = 0,
+                                        .min_si = 0,
+                                        .max_si = 600 * julian_month_s,
+                                        .meaning = "months without rent before the GPUs are back"};
+inline constexpr Parameter month{.key = "month",
+                                 .dimension = Dimension::time,
+                                 .min_si = 0,
+                                 .max_si = 600 * julian_month_s,
+                                 .meaning = "first month without rent; or `drawn`",
+                                 .default_from = "drawn with the hazard"};
+inline constexpr Parameter table[] = {hazard, repossession, month};
+} // namespace lessee_default_parameter
+
 struct BaseRateModel {
   double initial = 0;
   double long_run = 0;
-  double reversion_per_year = 0;
-  double volatility_per_sqrt_year = 0;
+  double reversion_per_year = base_rate_parameter::reversion.default_si;
+  double volatility_per_sqrt_year = base_rate_parameter::volatility.default_si;
 };
 
 std::vector<std::string> validate(const BaseRateModel& model);

@@ -31,9 +31,60 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 inline constexpr double kHoursPerMonth = 8766.0 / 12.0;
+
+// A lease contract's parameters (a `finance: leases:` item); `name`, `cluster`, `lessee`,
+// `lessor`, `commitment`, `usage` and `triple_net` are names and choices (README). Times are whole
+// months (1 month = 1/12 Julian year), at most 600.
+namespace lease_parameter {
+inline constexpr Parameter escalator{.key = "escalator",
+                                     .default_si = 0,
+                                     .min_si = -0.99,
+                                     .max_si = 0.99,
+                                     .meaning = "yearly step of the rent (0.03: +3 % a year)"};
+inline constexpr Parameter start{.key = "start",
+                                 .dimension = Dimension::time,
+                                 .min_si = 0,
+                                 .max_si = 600 * julian_month_s,
+                                 .meaning = "first month of rent, a whole number of months",
+                                 .default_from = "the cluster's first delivery month"};
+inline constexpr Parameter purchase_option{
+    .key = "purchase_option",
+    .dimension = Dimension::money,
+    .min_si = 0,
+    .max_si = 1e13,
+    .meaning = "price at which the lessee may buy the fleet at the end of the term",
+    .default_from = "none (no option)"};
+inline constexpr Parameter rate{.key = "rate",
+                                .dimension = Dimension::money_per_gpu_time,
+                                .min_si = 0,
+                                .max_si = 1,
+                                .meaning = "rent per GPU-hour in the first lease year (not with "
+                                           "usage output_tokens)",
+                                .min_exclusive = true,
+                                .required = true};
+inline constexpr Parameter rate_per_million_tokens{
+    .key = "rate_per_million_tokens",
+    .dimension = Dimension::money,
+    .min_si = 0,
+    .max_si = 1e6,
+    .meaning = "rent per million output tokens in the first lease year (usage output_tokens, "
+               "instead of rate)",
+    .min_exclusive = true,
+    .required = true};
+inline constexpr Parameter term{.key = "term",
+                                .dimension = Dimension::time,
+                                .min_si = julian_month_s,
+                                .max_si = 600 * julian_month_s,
+                                .meaning = "months of rent, a whole number of months",
+                                .required = true};
+inline constexpr Parameter table[] = {
+    escalator, start, purchase_option, rate, rate_per_million_tokens, term};
+} // namespace lease_parameter
 
 enum class LeaseCommitment { take_or_pay, usage_based };
 

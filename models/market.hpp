@@ -27,7 +27,47 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// Overrides of a GPU's market curve (a vehicle's `market:`); defaults: the GPU's curve in the
+// market catalogue (configs/market.yaml). Without one there, rate is needed.
+namespace market_parameter {
+inline constexpr Parameter rate{.key = "rate",
+                                .dimension = Dimension::money_per_gpu_time,
+                                .min_si = 0,
+                                .max_si = 1,
+                                .meaning = "market rent of the GPU at finance.start_date",
+                                .min_exclusive = true,
+                                .default_from = "the GPU's, configs/market.yaml"};
+inline constexpr Parameter annual_decline{.key = "annual_decline",
+                                          .min_si = 0,
+                                          .max_si = 0.99,
+                                          .meaning = "yearly fall of the rent",
+                                          .default_from = "configs/market.yaml"};
+inline constexpr Parameter generation_step{.key = "generation_step",
+                                           .min_si = 0,
+                                           .max_si = 1,
+                                           .meaning = "rent kept when a newer generation ships",
+                                           .min_exclusive = true,
+                                           .default_from = "configs/market.yaml"};
+inline constexpr Parameter economic_life{.key = "economic_life",
+                                         .dimension = Dimension::time,
+                                         .min_si = 0,
+                                         .max_si = 50 * julian_year_s,
+                                         .meaning =
+                                             "life over which the used price falls to the floor",
+                                         .min_exclusive = true,
+                                         .default_from = "configs/market.yaml"};
+inline constexpr Parameter used_floor{.key = "used_floor",
+                                      .min_si = 0,
+                                      .max_si = 0.99,
+                                      .meaning = "used price floor, share of the new price",
+                                      .default_from = "configs/market.yaml"};
+inline constexpr Parameter table[] = {rate, annual_decline, generation_step, economic_life,
+                                      used_floor};
+} // namespace market_parameter
 
 struct MarketCurve {
   double reference_year = 2026.0;

@@ -31,6 +31,13 @@ struct Parameter {
   std::string_view meaning;
   bool min_exclusive = false; // (min, max] rather than [min, max]
   bool whole = false;         // a whole number: read as an integer, written without a unit
+  // Keys without a fixed default: a required one (the loader reports it missing; default_si is
+  // what the struct keeps then), or one whose default comes from elsewhere (other keys, a
+  // catalogue), said here. The docs show either in the default column instead of default_si.
+  bool required = false;
+  std::string_view default_from{};
+
+  constexpr bool has_default() const { return !required && default_from.empty(); }
 
   constexpr bool accepts(double value_si) const {
     const bool above = min_exclusive ? value_si > min_si : value_si >= min_si;

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 enum class DepreciationMethod { straight_line, declining_balance, piecewise_linear };
@@ -32,11 +34,35 @@ struct ResidualPoint {
   double fraction = 1;
 };
 
+// A vehicle's residual value (`residual:`); `method` is a choice and `points` a list (README).
+// Without the block: the five-year straight-line preset.
+namespace residual_parameter {
+inline constexpr Parameter life{.key = "life",
+                                .dimension = Dimension::time,
+                                .default_si = 5 * julian_year_s,
+                                .min_si = 0,
+                                .max_si = 50 * julian_year_s,
+                                .meaning = "depreciation life",
+                                .min_exclusive = true};
+inline constexpr Parameter multiplier{.key = "multiplier",
+                                      .default_si = 2,
+                                      .min_si = 0,
+                                      .max_si = 100,
+                                      .meaning = "declining balance: rate = multiplier / life",
+                                      .min_exclusive = true};
+inline constexpr Parameter floor{.key = "floor",
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 1,
+                                 .meaning = "value never depreciated, share of the price"};
+inline constexpr Parameter table[] = {life, multiplier, floor};
+} // namespace residual_parameter
+
 struct ResidualValueParams {
   DepreciationMethod method = DepreciationMethod::straight_line;
-  double life_years = 5;
-  double declining_multiplier = 2;
-  double floor_fraction = 0;
+  double life_years = residual_parameter::life.default_si / julian_year_s;
+  double declining_multiplier = residual_parameter::multiplier.default_si;
+  double floor_fraction = residual_parameter::floor.default_si;
   std::vector<ResidualPoint> points{};
 };
 

@@ -92,6 +92,8 @@
 
 #include "models/gpu.hpp"
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 enum class Quantization { bf16, fp8, fp4 };
@@ -137,12 +139,43 @@ struct ServingHardware {
 // H100, H200; B200, GB200; B300, GB300). Throws std::invalid_argument for another name.
 ServingHardware serving_hardware(const GpuSpec& gpu);
 
+// An inference job's layout (`layout:`); `quantization` is a choice (bf16, fp8, fp4).
+namespace serving_layout_parameter {
+inline constexpr Parameter tp{.key = "tp",
+                              .default_si = 1,
+                              .min_si = 1,
+                              .max_si = 4096,
+                              .meaning = "tensor-parallel degree of a replica",
+                              .whole = true};
+inline constexpr Parameter pp{.key = "pp",
+                              .default_si = 1,
+                              .min_si = 1,
+                              .max_si = 4096,
+                              .meaning = "pipeline-parallel degree of a replica",
+                              .whole = true};
+inline constexpr Parameter ep{.key = "ep",
+                              .default_si = 1,
+                              .min_si = 1,
+                              .max_si = 4096,
+                              .meaning = "expert-parallel degree of a replica",
+                              .whole = true};
+inline constexpr Parameter batch_limit{.key = "batch_limit",
+                                       .default_si = 2048,
+                                       .min_si = 1,
+                                       .max_si = 1 << 20,
+                                       .meaning = "most concurrent requests the scheduler admits "
+                                                  "(the KV cache may bound it lower)",
+                                       .whole = true};
+inline constexpr Parameter table[] = {tp, pp, ep, batch_limit};
+} // namespace serving_layout_parameter
+
 struct ServingLayout {
-  int tensor = 1;
-  int pipeline = 1;
-  int expert = 1;
+  int tensor = static_cast<int>(serving_layout_parameter::tp.default_si);
+  int pipeline = static_cast<int>(serving_layout_parameter::pp.default_si);
+  int expert = static_cast<int>(serving_layout_parameter::ep.default_si);
   Quantization quantization = Quantization::fp8;
-  int batch_limit = 2048;        // most concurrent requests the scheduler admits
+  // Most concurrent requests the scheduler admits.
+  int batch_limit = static_cast<int>(serving_layout_parameter::batch_limit.default_si);
   int max_num_tokens = 8192;     // tokens per prefill chunk (TensorRT-LLM's default)
   double kv_free_fraction = 0.9; // share of memory left after weights given to the KV cache
   int gpus() const { return tensor * pipeline * expert; }
@@ -161,14 +194,27 @@ struct ServingEfficiency {
 // (Blackwell Ultra) use Blackwell's, uncalibrated.
 ServingEfficiency default_serving_efficiency(GpuGeneration generation);
 
+// An inference job's request shape (`requests:`); `prompt_tokens` and `output_tokens` are a
+// number of tokens or a lognormal {mean, p99} (README).
+namespace request_shape_parameter {
+inline constexpr Parameter output_tokens_cv{
+    .key = "output_tokens_cv",
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 10,
+    .meaning = "coefficient of variation of a fixed output_tokens (0: every request alike)"};
+inline constexpr Parameter table[] = {output_tokens_cv};
+} // namespace request_shape_parameter
+
 // Request lengths by their first two moments: means and coefficients of variation. The KV cache
 // of a full batch holds B requests whose mean context is the means' (the sum's mean); the
 // holding time's variance comes from both lengths (holding_time_cv).
 struct ServingRequestShape {
   double prompt_tokens = 0;
   double output_tokens = 0;
-  double output_tokens_cv = 0; // coefficient of variation of output length (0 = fixed)
-  double prompt_tokens_cv = 0; // coefficient of variation of prompt length (0 = fixed)
+  // Coefficients of variation of the output and prompt lengths (0 = fixed).
+  double output_tokens_cv = request_shape_parameter::output_tokens_cv.default_si;
+  double prompt_tokens_cv = 0;
 };
 
 // A length distribution given by its mean m and 99th percentile q, lognormal:

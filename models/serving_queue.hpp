@@ -33,7 +33,10 @@
 
 #include <vector>
 
+#include "models/parameter.hpp"
 #include "models/serving.hpp"
+
+#include "models/parameter.hpp"
 
 namespace capsim {
 
@@ -56,6 +59,118 @@ struct ReplicaProfile {
 ReplicaProfile replica_profile(const ServingModel& model, const ServingHardware& hardware,
                                const ServingLayout& layout, const ServingEfficiency& efficiency,
                                const ServingRequestShape& shape);
+
+// An inference job's own parameters (its `jobs:` item); name, cluster, model and the blocks
+// below are described in the README.
+namespace inference_job_parameter {
+inline constexpr Parameter start{.key = "start",
+                                 .dimension = Dimension::time,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 50 * julian_year_s, // the longest horizon
+                                 .meaning = "when the job starts serving"};
+inline constexpr Parameter priority{.key = "priority",
+                                    .default_si = 1000000,
+                                    .min_si = -1000000,
+                                    .max_si = 1000000,
+                                    .meaning =
+                                        "on its cluster; above any training job's by default",
+                                    .whole = true};
+inline constexpr Parameter user_latency{
+    .key = "user_latency",
+    .dimension = Dimension::time,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 10,
+    .meaning = "one way between the users and the site (or ground station), added twice to TTFT"};
+inline constexpr Parameter table[] = {start, priority, user_latency};
+} // namespace inference_job_parameter
+
+// An inference job's demand (`demand:`): a rate with `daily` (24) and `weekly` (7) multipliers,
+// or a `file` of requests_per_s rows (README).
+namespace demand_parameter {
+inline constexpr Parameter step{.key = "step",
+                                .dimension = Dimension::time,
+                                .default_si = 3600,
+                                .min_si = 60,
+                                .max_si = 86400,
+                                .meaning = "the demand is evaluated at each step (piecewise "
+                                           "constant)"};
+inline constexpr Parameter rate{.key = "rate",
+                                .dimension = Dimension::frequency,
+                                .min_si = 0,
+                                .max_si = 1e9,
+                                .meaning = "mean requests per second, before the profiles (not "
+                                           "with file)",
+                                .required = true};
+inline constexpr Parameter table[] = {step, rate};
+} // namespace demand_parameter
+
+// An inference job's latency targets (`targets:`), over the fleet; ttft_p99 and tpot_p99 are
+// required.
+namespace target_parameter {
+inline constexpr Parameter ttft_p50{.key = "ttft_p50",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 3600,
+                                    .meaning = "median time to first token",
+                                    .min_exclusive = true,
+                                    .default_from = "none"};
+inline constexpr Parameter tpot_p50{.key = "tpot_p50",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 3600,
+                                    .meaning = "median time per output token",
+                                    .min_exclusive = true,
+                                    .default_from = "none"};
+inline constexpr Parameter ttft_p99{.key = "ttft_p99",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 3600,
+                                    .meaning = "99th percentile of the time to first token (the "
+                                               "SLO)",
+                                    .min_exclusive = true,
+                                    .required = true};
+inline constexpr Parameter tpot_p99{.key = "tpot_p99",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 3600,
+                                    .meaning = "99th percentile of the time per output token (the "
+                                               "SLO)",
+                                    .min_exclusive = true,
+                                    .required = true};
+inline constexpr Parameter table[] = {ttft_p50, tpot_p50, ttft_p99, tpot_p99};
+} // namespace target_parameter
+
+// An inference job's replicas (`replicas:`): fixed, or autoscaled within min and max.
+namespace replica_parameter {
+inline constexpr Parameter scale_up_delay{
+    .key = "scale_up_delay",
+    .dimension = Dimension::time,
+    .default_si = 600,
+    .min_si = 0,
+    .max_si = 86400,
+    .meaning = "a new replica serves this long after it is given its GPUs"};
+inline constexpr Parameter fixed{.key = "fixed",
+                                 .min_si = 1,
+                                 .max_si = 1000000,
+                                 .meaning = "replicas, all the time (or min and max)",
+                                 .whole = true,
+                                 .required = true};
+inline constexpr Parameter min{.key = "min",
+                               .min_si = 0,
+                               .max_si = 1000000,
+                               .meaning = "fewest replicas the autoscaler keeps (or fixed)",
+                               .whole = true,
+                               .required = true};
+inline constexpr Parameter max{.key = "max",
+                               .min_si = 1,
+                               .max_si = 1000000,
+                               .meaning = "most replicas the autoscaler starts (or fixed)",
+                               .whole = true,
+                               .required = true};
+inline constexpr Parameter table[] = {scale_up_delay, fixed, min, max};
+} // namespace replica_parameter
 
 struct FleetTargets {
   double ttft_p50_s = 0; // 0: no target

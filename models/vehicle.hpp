@@ -69,6 +69,8 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 // In the order of a month's rows: the lease's owner (the lessor of a lease without a vehicle, or
@@ -162,10 +164,113 @@ enum class RateKind { fixed, floating };
 
 // A fixed-for-floating interest-rate swap: the vehicle pays fixed_rate and receives the base rate
 // on notional_fraction x the debt balance; settled monthly, net.
+// A vehicle's debt parameters (its `debt:` block and the blocks in it). `loan_to_cost` or
+// `principal` (exactly one) sizes the debt; `amortization` and `equity_cure` are choices, a
+// base_rate given as steps a list (README). Times are whole months (1 month = 1/12 Julian year).
+namespace debt_parameter {
+inline constexpr Parameter balloon{
+    .key = "balloon",
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 0.99,
+    .meaning = "share of each tranche left unamortised at maturity (refinanced with refinance)"};
+inline constexpr Parameter cash_sweep{.key = "cash_sweep",
+                                      .default_si = 0,
+                                      .min_si = 0,
+                                      .max_si = 1,
+                                      .meaning =
+                                          "share of the distributable cash that prepays the debt"};
+inline constexpr Parameter upfront_fee{.key = "upfront_fee",
+                                       .default_si = 0,
+                                       .min_si = 0,
+                                       .max_si = 1,
+                                       .meaning = "arrangement fee, share of each drawdown"};
+inline constexpr Parameter grace{.key = "grace",
+                                 .dimension = Dimension::time,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 600 * julian_month_s,
+                                 .meaning = "interest-only months from the first purchase month"};
+inline constexpr Parameter reserve{.key = "reserve",
+                                   .dimension = Dimension::time,
+                                   .default_si = 0,
+                                   .min_si = 0,
+                                   .max_si = 600 * julian_month_s,
+                                   .meaning = "months of scheduled debt service held in reserve"};
+inline constexpr Parameter rate{.key = "rate",
+                                .min_si = 0,
+                                .max_si = 1,
+                                .meaning =
+                                    "nominal annual rate, monthly compounding; or `floating` "
+                                    "(base_rate plus margin)",
+                                .required = true};
+inline constexpr Parameter margin{.key = "margin",
+                                  .min_si = 0,
+                                  .max_si = 1,
+                                  .meaning = "over the base rate (with rate: floating)",
+                                  .required = true};
+inline constexpr Parameter term{.key = "term",
+                                .dimension = Dimension::time,
+                                .min_si = julian_month_s,
+                                .max_si = 600 * julian_month_s,
+                                .meaning = "from the first purchase month to maturity",
+                                .required = true};
+inline constexpr Parameter table[] = {balloon, cash_sweep, upfront_fee, grace,
+                                      reserve, rate,       margin,      term};
+} // namespace debt_parameter
+
+// An interest-rate swap on floating debt (`debt: swap:`).
+namespace swap_parameter {
+inline constexpr Parameter notional{.key = "notional",
+                                    .default_si = 1,
+                                    .min_si = 0,
+                                    .max_si = 1,
+                                    .meaning = "share of the outstanding debt swapped"};
+inline constexpr Parameter rate{.key = "rate",
+                                .min_si = -0.99,
+                                .max_si = 0.99,
+                                .meaning = "fixed rate paid against the base rate",
+                                .required = true};
+inline constexpr Parameter table[] = {notional, rate};
+} // namespace swap_parameter
+
+// The refinancing of a balloon at maturity (`debt: refinance:`).
+namespace refinance_parameter {
+inline constexpr Parameter margin{.key = "margin",
+                                  .min_si = 0,
+                                  .max_si = 1,
+                                  .meaning = "over the base rate of the maturity month",
+                                  .required = true};
+inline constexpr Parameter term{.key = "term",
+                                .dimension = Dimension::time,
+                                .min_si = julian_month_s,
+                                .max_si = 600 * julian_month_s,
+                                .meaning = "of the new annuity loan, whole months",
+                                .required = true};
+inline constexpr Parameter table[] = {margin, term};
+} // namespace refinance_parameter
+
+// Debt covenants (`debt: covenants:`), on the monthly DSCR; 0: no covenant.
+namespace covenant_parameter {
+inline constexpr Parameter lockup_dscr{.key = "lockup_dscr",
+                                       .default_si = 0,
+                                       .min_si = 0,
+                                       .max_si = 100,
+                                       .meaning =
+                                           "distributions locked in months with a DSCR below"};
+inline constexpr Parameter default_dscr{.key = "default_dscr",
+                                        .default_si = 0,
+                                        .min_si = 0,
+                                        .max_si = 100,
+                                        .meaning =
+                                            "event of default below: all the cash sweeps the debt"};
+inline constexpr Parameter table[] = {lockup_dscr, default_dscr};
+} // namespace covenant_parameter
+
 struct SwapTerms {
   bool present = false;
   double fixed_rate = 0;
-  double notional_fraction = 1;
+  double notional_fraction = swap_parameter::notional.default_si;
 };
 
 // A balloon left at maturity is refinanced by a new annuity loan at the base rate of that month
@@ -181,22 +286,56 @@ struct DebtTerms {
   double annual_rate = 0;  // fixed: nominal, monthly compounding
   int term_months = 1;     // from the first purchase month to maturity
   Amortization amortization = Amortization::annuity;
-  double upfront_fee_fraction = 0; // arrangement fee, fraction of each drawdown
-  int grace_months = 0;            // interest-only months from the first purchase month
-  int reserve_months = 0;          // months of scheduled debt service held in reserve
+  // Arrangement fee, fraction of each drawdown.
+  double upfront_fee_fraction = debt_parameter::upfront_fee.default_si;
+  int grace_months = 0;   // interest-only months from the first purchase month
+  int reserve_months = 0; // months of scheduled debt service held in reserve
   RateKind rate_kind = RateKind::fixed;
   double margin = 0;                    // floating: rate = base + margin
   std::vector<double> base_rate_path{}; // base rate by month (last value persists)
   SwapTerms swap{};
-  double balloon_fraction = 0; // share of each tranche left unamortised at maturity, [0, 1)
+  // Share of each tranche left unamortised at maturity, [0, 1).
+  double balloon_fraction = debt_parameter::balloon.default_si;
   RefinanceTerms refinance{};
-  double lockup_dscr = 0;    // distributions locked in months with DSCR below (0: no covenant)
-  double default_dscr = 0;   // event of default below (0: no covenant): all cash sweeps the debt
-  double sweep_fraction = 0; // share of distributable cash that prepays the debt, [0, 1]
-  bool equity_cures = true;  // sponsors fund any shortfall; false: a shortfall is a payment default
+  // Distributions locked in months with DSCR below (0: no covenant).
+  double lockup_dscr = covenant_parameter::lockup_dscr.default_si;
+  // Event of default below (0: no covenant): all cash sweeps the debt.
+  double default_dscr = covenant_parameter::default_dscr.default_si;
+  // Share of distributable cash that prepays the debt, [0, 1].
+  double sweep_fraction = debt_parameter::cash_sweep.default_si;
+  bool equity_cures = true; // sponsors fund any shortfall; false: a shortfall is a payment default
 };
 
 enum class EndOfTerm { residual_sale, purchase_option, lessee_choice };
+
+// A vehicle's all-in capex per GPU besides the GPUs (`capex:`); `fabric` names a fabric of the
+// market catalogue, whose networking cost it takes. Defaults: the catalogue (configs/market.yaml).
+namespace capex_parameter {
+inline constexpr Parameter networking{.key = "networking",
+                                      .dimension = Dimension::money,
+                                      .min_si = 0,
+                                      .max_si = 1e6,
+                                      .meaning = "network per GPU (instead of the fabric's)",
+                                      .default_from = "the fabric's, configs/market.yaml"};
+inline constexpr Parameter storage{.key = "storage",
+                                   .dimension = Dimension::money,
+                                   .min_si = 0,
+                                   .max_si = 1e6,
+                                   .meaning = "storage per GPU",
+                                   .default_from = "configs/market.yaml"};
+inline constexpr Parameter installation{.key = "installation",
+                                        .dimension = Dimension::money,
+                                        .min_si = 0,
+                                        .max_si = 1e6,
+                                        .meaning = "installation per GPU",
+                                        .default_from = "configs/market.yaml"};
+inline constexpr Parameter spares{.key = "spares",
+                                  .min_si = 0,
+                                  .max_si = 1,
+                                  .meaning = "spare GPUs, as a share of the GPU's price",
+                                  .default_from = "configs/market.yaml"};
+inline constexpr Parameter table[] = {networking, storage, installation, spares};
+} // namespace capex_parameter
 
 // All-in capex besides the GPUs or systems (USD per GPU, paid with each delivery).
 struct CapexPerGpu {
@@ -206,11 +345,88 @@ struct CapexPerGpu {
   double spares_usd = 0;
 };
 
+// A vehicle's fees (`fees:`).
+namespace fees_parameter {
+inline constexpr Parameter commitment{
+    .key = "commitment",
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "yearly fee on the undrawn debt commitment, charged monthly"};
+inline constexpr Parameter legal{.key = "legal",
+                                 .dimension = Dimension::money,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 1e13,
+                                 .meaning = "legal costs, paid at the first purchase"};
+inline constexpr Parameter arrangement{
+    .key = "arrangement",
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "arrangement fee, share of each drawdown (or debt.upfront_fee, not both)",
+    .default_from = "debt.upfront_fee"};
+inline constexpr Parameter table[] = {commitment, legal, arrangement};
+} // namespace fees_parameter
+
 // The vehicle's fees besides the arrangement fee (DebtTerms::upfront_fee_fraction).
 struct VehicleFees {
-  double commitment_fraction_per_year = 0; // on the undrawn debt commitment, monthly
-  double legal_usd = 0;                    // at the first purchase
+  // On the undrawn debt commitment, monthly.
+  double commitment_fraction_per_year = fees_parameter::commitment.default_si;
+  double legal_usd = fees_parameter::legal.default_si; // at the first purchase
 };
+
+// A vehicle's costs as lessor (`lessor_costs:`). Defaults: the market catalogue
+// (configs/market.yaml).
+namespace lessor_cost_parameter {
+inline constexpr Parameter insurance{.key = "insurance",
+                                     .min_si = 0,
+                                     .max_si = 1,
+                                     .meaning = "yearly, share of the insured capex (all but "
+                                                "installation; full-service leases)",
+                                     .default_from = "configs/market.yaml"};
+inline constexpr Parameter asset_management{.key = "asset_management",
+                                            .min_si = 0,
+                                            .max_si = 1,
+                                            .meaning = "yearly, share of the capex",
+                                            .default_from = "configs/market.yaml"};
+inline constexpr Parameter repair_per_failure{
+    .key = "repair_per_failure",
+    .dimension = Dimension::money,
+    .min_si = 0,
+    .max_si = 1e8,
+    .meaning = "parts and labour per simulated failure (full-service leases)",
+    .default_from = "configs/market.yaml"};
+inline constexpr Parameter replacement_per_lost_unit{
+    .key = "replacement_per_lost_unit",
+    .dimension = Dimension::money,
+    .min_si = 0,
+    .max_si = 1e9,
+    .meaning = "a unit lost for good is bought again (full-service leases)",
+    .default_from = "the unit's price"};
+inline constexpr Parameter warranty{.key = "warranty",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 600 * julian_month_s,
+                                    .meaning = "whole months from each delivery in which the "
+                                               "vendor pays repairs",
+                                    .default_from = "configs/market.yaml"};
+inline constexpr Parameter remarketing{
+    .key = "remarketing",
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "share of sale proceeds, or of a new lease's first-year rent",
+    .default_from = "configs/market.yaml"};
+inline constexpr Parameter repossession_per_gpu{.key = "repossession_per_gpu",
+                                                .dimension = Dimension::money,
+                                                .min_si = 0,
+                                                .max_si = 1e6,
+                                                .meaning = "cost of taking a GPU back after a "
+                                                           "default",
+                                                .default_from = "configs/market.yaml"};
+inline constexpr Parameter table[] = {
+    insurance, asset_management, repair_per_failure,  replacement_per_lost_unit,
+    warranty,  remarketing,      repossession_per_gpu};
+} // namespace lessor_cost_parameter
 
 // Costs of owning and leasing the fleet. Triple-net: the lessee pays insurance and maintenance
 // (repairs and replacements of failed hardware); full-service: the vehicle does. Asset

@@ -24,9 +24,6 @@ const LeaseSpec* lease_of_cluster(const FinanceSpec& finance, std::size_t cluste
 
 namespace {
 
-constexpr double max_money_usd = 1e13;
-constexpr int max_months = 50 * 12;
-
 std::string join_names(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& item : items)
@@ -41,13 +38,10 @@ public:
 
   void read(const YAML::Node& node) {
     MapReader r(node, "finance", d_);
-    f_.discount_rate =
-        r.quantity_in("discount_rate", Dimension::dimensionless, Need::optional, -0.99, 10, true);
+    f_.discount_rate = r.given(finance_parameter::discount_rate);
     if (YAML::Node start = r.child("start_date", Need::optional); start.IsDefined())
       read_start_date(start);
-    if (auto life =
-            r.quantity_in("gpu_life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true))
-      f_.gpu_life_s = *life;
+    f_.gpu_life_s = r.quantity(finance_parameter::gpu_life);
     YAML::Node leases = r.sequence("leases", Need::optional);
     YAML::Node vehicles = r.sequence("vehicles", Need::optional);
     YAML::Node site_costs = r.sequence("site_costs", Need::optional);
@@ -68,15 +62,15 @@ public:
   }
 
 private:
-  // A time that must be a whole number of months (1/12 Julian year).
-  std::optional<int> months(MapReader& r, std::string_view key, Need need, int min_months) {
-    YAML::Node node = r.peek(key);
-    auto t = r.quantity_in(key, Dimension::time, need, min_months * julian_month_s,
-                           max_months * julian_month_s);
+  // A time that must be a whole number of months (1/12 Julian year), read with its parameter
+  // (ranges of at most 600 months).
+  std::optional<int> months(MapReader& r, const Parameter& p) {
+    YAML::Node node = r.peek(p.key);
+    const std::optional<double> t = r.given(p);
     if (!t) return std::nullopt;
     const double m = *t / julian_month_s;
     if (std::abs(m - std::round(m)) > 1e-6) {
-      d_.error(node, std::string(key) +
+      d_.error(node, std::string(p.key) +
                          " must be a whole number of months (1 month = 1/12 yr), "
                          "got " +
                          fmt::format("{:.6g}", m) + " months");
@@ -178,60 +172,47 @@ private:
                  what + ": unknown fabric '" + name + "' (fabrics: " + m.fabric_names() + ")");
       }
     }
-    if (auto x = r.quantity_in("networking", Dimension::money, Need::optional, 0, 1e6)) {
+    if (auto x = r.given(capex_parameter::networking)) {
       v.capex.networking_usd = *x;
       v.fabric = "given";
     }
-    v.capex.storage_usd = r.quantity_in("storage", Dimension::money, Need::optional, 0, 1e6)
-                              .value_or(v.capex.storage_usd);
+    v.capex.storage_usd = r.given(capex_parameter::storage).value_or(v.capex.storage_usd);
     v.capex.installation_usd =
-        r.quantity_in("installation", Dimension::money, Need::optional, 0, 1e6)
-            .value_or(v.capex.installation_usd);
-    v.spares_fraction = r.quantity_in("spares", Dimension::dimensionless, Need::optional, 0, 1)
-                            .value_or(v.spares_fraction);
+        r.given(capex_parameter::installation).value_or(v.capex.installation_usd);
+    v.spares_fraction = r.given(capex_parameter::spares).value_or(v.spares_fraction);
     r.finish();
   }
 
   void read_fees(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
     MapReader r(node, vehicle + " fees", d_);
-    if (auto x = r.quantity_in("arrangement", Dimension::dimensionless, Need::optional, 0, 1)) {
+    if (auto x = r.given(fees_parameter::arrangement)) {
       if (v.debt.upfront_fee_fraction > 0)
         d_.error(r.peek("arrangement"),
                  vehicle +
                      ": give the arrangement fee once (fees.arrangement or debt.upfront_fee)");
       v.debt.upfront_fee_fraction = *x;
     }
-    v.fees.commitment_fraction_per_year =
-        r.quantity_in("commitment", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    v.fees.legal_usd =
-        r.quantity_in("legal", Dimension::money, Need::optional, 0, max_money_usd).value_or(0);
+    v.fees.commitment_fraction_per_year = r.quantity(fees_parameter::commitment);
+    v.fees.legal_usd = r.quantity(fees_parameter::legal);
     r.finish();
   }
 
   void read_costs(const YAML::Node& node, VehicleSpec& v, const std::string& vehicle) {
     MapReader r(node, vehicle + " lessor_costs", d_);
     auto& c = v.costs;
-    c.insurance_fraction_per_year =
-        r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1)
-            .value_or(c.insurance_fraction_per_year);
+    namespace p = lessor_cost_parameter;
+    c.insurance_fraction_per_year = r.given(p::insurance).value_or(c.insurance_fraction_per_year);
     c.asset_management_fraction_per_year =
-        r.quantity_in("asset_management", Dimension::dimensionless, Need::optional, 0, 1)
-            .value_or(c.asset_management_fraction_per_year);
-    c.repair_usd_per_failure =
-        r.quantity_in("repair_per_failure", Dimension::money, Need::optional, 0, 1e8)
-            .value_or(c.repair_usd_per_failure);
-    if (auto x =
-            r.quantity_in("replacement_per_lost_unit", Dimension::money, Need::optional, 0, 1e9)) {
+        r.given(p::asset_management).value_or(c.asset_management_fraction_per_year);
+    c.repair_usd_per_failure = r.given(p::repair_per_failure).value_or(c.repair_usd_per_failure);
+    if (auto x = r.given(p::replacement_per_lost_unit)) {
       c.replacement_usd_per_lost_unit = *x;
       v.replacement_given = true;
     }
-    c.warranty_months = months(r, "warranty", Need::optional, 0).value_or(c.warranty_months);
-    c.remarketing_fraction =
-        r.quantity_in("remarketing", Dimension::dimensionless, Need::optional, 0, 1)
-            .value_or(c.remarketing_fraction);
+    c.warranty_months = months(r, p::warranty).value_or(c.warranty_months);
+    c.remarketing_fraction = r.given(p::remarketing).value_or(c.remarketing_fraction);
     c.repossession_usd_per_gpu =
-        r.quantity_in("repossession_per_gpu", Dimension::money, Need::optional, 0, 1e6)
-            .value_or(c.repossession_usd_per_gpu);
+        r.given(p::repossession_per_gpu).value_or(c.repossession_usd_per_gpu);
     r.finish();
   }
 
@@ -244,14 +225,13 @@ private:
     if (drawn)
       r.child("month", Need::optional);
     else
-      v.default_month = months(r, "month", Need::optional, 0);
-    v.default_hazard_per_year =
-        r.quantity_in("hazard", Dimension::dimensionless, Need::optional, 0, 10).value_or(0);
+      v.default_month = months(r, lessee_default_parameter::month);
+    v.default_hazard_per_year = r.quantity(lessee_default_parameter::hazard);
     if (!hazard_node.IsDefined() && (drawn || !month_node.IsDefined()))
       d_.error(node, what + " needs a month (a scheduled default) or a hazard (a default "
                             "intensity per year, drawn with the run's seed when month is absent "
                             "or 'drawn')");
-    v.repossession_months = months(r, "repossession", Need::optional, 0).value_or(0);
+    v.repossession_months = months(r, lessee_default_parameter::repossession).value_or(0);
     v.recovery =
         r.one_of("recovery", Need::optional, {"re_lease", "sell"}).value_or("re_lease") == "sell"
             ? DefaultRecovery::sell
@@ -266,7 +246,7 @@ private:
                    const MarketCatalog& catalog) {
     const std::string what = vehicle + " market";
     MapReader r(node, what, d_);
-    auto rate = r.quantity_in("rate", Dimension::money_per_gpu_time, Need::optional, 0, 1, true);
+    auto rate = r.given(market_parameter::rate);
     if (!v.market && rate) {
       v.market = MarketCurve{.reference_year = f_.start_year.value_or(2026),
                              .annual_decline = catalog.annual_decline,
@@ -284,18 +264,11 @@ private:
       c.reference_rate_usd_per_gpu_hour = *rate * 3600;
       c.reference_year = f_.start_year.value_or(c.reference_year);
     }
-    c.annual_decline =
-        r.quantity_in("annual_decline", Dimension::dimensionless, Need::optional, 0, 0.99)
-            .value_or(c.annual_decline);
-    c.generation_step =
-        r.quantity_in("generation_step", Dimension::dimensionless, Need::optional, 0, 1, true)
-            .value_or(c.generation_step);
-    if (auto life = r.quantity_in("economic_life", Dimension::time, Need::optional, 0,
-                                  50 * julian_year_s, true))
+    c.annual_decline = r.given(market_parameter::annual_decline).value_or(c.annual_decline);
+    c.generation_step = r.given(market_parameter::generation_step).value_or(c.generation_step);
+    if (auto life = r.given(market_parameter::economic_life))
       c.economic_life_years = *life / julian_year_s;
-    c.used_floor_fraction =
-        r.quantity_in("used_floor", Dimension::dimensionless, Need::optional, 0, 0.99)
-            .value_or(c.used_floor_fraction);
+    c.used_floor_fraction = r.given(market_parameter::used_floor).value_or(c.used_floor_fraction);
     r.finish();
     report(node, what, validate(c));
   }
@@ -322,14 +295,10 @@ private:
     }
     MapReader r(node, what, d_);
     BaseRateModel m;
-    m.initial =
-        r.quantity_in("initial", Dimension::dimensionless, Need::required, -0.99, 0.99).value_or(0);
-    m.long_run = r.quantity_in("long_run", Dimension::dimensionless, Need::required, -0.99, 0.99)
-                     .value_or(0);
-    m.reversion_per_year =
-        r.quantity_in("reversion", Dimension::dimensionless, Need::optional, 0, 100).value_or(0);
-    m.volatility_per_sqrt_year =
-        r.quantity_in("volatility", Dimension::dimensionless, Need::optional, 0, 0.99).value_or(0);
+    m.initial = r.quantity(base_rate_parameter::initial);
+    m.long_run = r.quantity(base_rate_parameter::long_run);
+    m.reversion_per_year = r.quantity(base_rate_parameter::reversion);
+    m.volatility_per_sqrt_year = r.quantity(base_rate_parameter::volatility);
     r.finish();
     v.base_rate_model = m;
   }
@@ -375,26 +344,18 @@ private:
                                       "rate_per_million_tokens, not rate");
       r.child("rate", Need::optional); // read: one error, not three
     } else if (lease.usage == LeaseUsage::output_tokens) {
-      lease.rate_usd_per_gpu_s =
-          r.quantity_in("rate_per_million_tokens", Dimension::money, Need::required, 0, 1e6, true)
-              .value_or(0) /
-          3600;
+      lease.rate_usd_per_gpu_s = r.quantity(lease_parameter::rate_per_million_tokens) / 3600;
     } else {
-      lease.rate_usd_per_gpu_s =
-          r.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1, true)
-              .value_or(0);
+      lease.rate_usd_per_gpu_s = r.quantity(lease_parameter::rate);
     }
     int first_delivery_month = 0;
     if (cluster && !s_.clusters[*cluster].deliveries.empty())
       first_delivery_month = static_cast<int>(
           std::floor(s_.clusters[*cluster].deliveries.front().at_s / julian_month_s + 1e-9));
-    lease.start_month = months(r, "start", Need::optional, 0).value_or(first_delivery_month);
-    lease.term_months = months(r, "term", Need::required, 1).value_or(1);
-    lease.annual_escalator =
-        r.quantity_in("escalator", Dimension::dimensionless, Need::optional, -0.99, 0.99)
-            .value_or(0);
-    lease.purchase_option_usd =
-        r.quantity_in("purchase_option", Dimension::money, Need::optional, 0, max_money_usd);
+    lease.start_month = months(r, lease_parameter::start).value_or(first_delivery_month);
+    lease.term_months = months(r, lease_parameter::term).value_or(1);
+    lease.annual_escalator = r.quantity(lease_parameter::escalator);
+    lease.purchase_option_usd = r.given(lease_parameter::purchase_option);
     lease.triple_net = r.boolean("triple_net", Need::optional).value_or(true);
     r.finish();
     f_.leases.push_back(lease);
@@ -523,11 +484,9 @@ private:
     if (rate_node.IsScalar() && rate_node.Scalar() == "floating") {
       r.child("rate", Need::required);
       v.debt.rate_kind = RateKind::floating;
-      v.debt.margin =
-          r.quantity_in("margin", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+      v.debt.margin = r.quantity(debt_parameter::margin);
     } else {
-      v.debt.annual_rate =
-          r.quantity_in("rate", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
+      v.debt.annual_rate = r.quantity(debt_parameter::rate);
     }
     if (YAML::Node base = r.child("base_rate", Need::optional); base.IsDefined())
       read_base_rate(base, v, what);
@@ -537,49 +496,39 @@ private:
     if (YAML::Node swap = r.mapping("swap", Need::optional); swap.IsDefined()) {
       MapReader sr(swap, what + " swap", d_);
       v.debt.swap.present = true;
-      v.debt.swap.fixed_rate =
-          sr.quantity_in("rate", Dimension::dimensionless, Need::required, -0.99, 0.99).value_or(0);
-      v.debt.swap.notional_fraction =
-          sr.quantity_in("notional", Dimension::dimensionless, Need::optional, 0, 1).value_or(1);
+      v.debt.swap.fixed_rate = sr.quantity(swap_parameter::rate);
+      v.debt.swap.notional_fraction = sr.quantity(swap_parameter::notional);
       sr.finish();
       if (v.debt.rate_kind != RateKind::floating)
         d_.error(swap, what + ": a swap needs rate: floating");
     }
-    v.debt.balloon_fraction =
-        r.quantity_in("balloon", Dimension::dimensionless, Need::optional, 0, 0.99).value_or(0);
+    v.debt.balloon_fraction = r.quantity(debt_parameter::balloon);
     if (YAML::Node refi = r.mapping("refinance", Need::optional); refi.IsDefined()) {
       MapReader rr(refi, what + " refinance", d_);
       v.debt.refinance.present = true;
-      v.debt.refinance.margin =
-          rr.quantity_in("margin", Dimension::dimensionless, Need::required, 0, 1).value_or(0);
-      v.debt.refinance.term_months = months(rr, "term", Need::required, 1).value_or(12);
+      v.debt.refinance.margin = rr.quantity(refinance_parameter::margin);
+      v.debt.refinance.term_months = months(rr, refinance_parameter::term).value_or(12);
       rr.finish();
       if (!r.has("base_rate"))
         d_.error(refi, what + ": refinancing at the rate of the day needs base_rate");
     }
     if (YAML::Node cov = r.mapping("covenants", Need::optional); cov.IsDefined()) {
       MapReader cr(cov, what + " covenants", d_);
-      v.debt.lockup_dscr =
-          cr.quantity_in("lockup_dscr", Dimension::dimensionless, Need::optional, 0, 100)
-              .value_or(0);
-      v.debt.default_dscr =
-          cr.quantity_in("default_dscr", Dimension::dimensionless, Need::optional, 0, 100)
-              .value_or(0);
+      v.debt.lockup_dscr = cr.quantity(covenant_parameter::lockup_dscr);
+      v.debt.default_dscr = cr.quantity(covenant_parameter::default_dscr);
       cr.finish();
     }
-    v.debt.sweep_fraction =
-        r.quantity_in("cash_sweep", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    v.debt.sweep_fraction = r.quantity(debt_parameter::cash_sweep);
     v.debt.equity_cures = r.boolean("equity_cure", Need::optional).value_or(true);
-    v.debt.term_months = months(r, "term", Need::required, 1).value_or(1);
+    v.debt.term_months = months(r, debt_parameter::term).value_or(1);
     v.debt.amortization =
         r.one_of("amortization", Need::optional, {"annuity", "bullet"}).value_or("annuity") ==
                 "bullet"
             ? Amortization::bullet
             : Amortization::annuity;
-    v.debt.upfront_fee_fraction =
-        r.quantity_in("upfront_fee", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    v.debt.grace_months = months(r, "grace", Need::optional, 0).value_or(0);
-    v.debt.reserve_months = months(r, "reserve", Need::optional, 0).value_or(0);
+    v.debt.upfront_fee_fraction = r.quantity(debt_parameter::upfront_fee);
+    v.debt.grace_months = months(r, debt_parameter::grace).value_or(0);
+    v.debt.reserve_months = months(r, debt_parameter::reserve).value_or(0);
     r.finish();
   }
 
@@ -592,14 +541,10 @@ private:
     v.residual.method = method == "declining_balance"  ? DepreciationMethod::declining_balance
                         : method == "piecewise_linear" ? DepreciationMethod::piecewise_linear
                                                        : DepreciationMethod::straight_line;
-    if (auto life =
-            r.quantity_in("life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true))
+    if (auto life = r.given(residual_parameter::life))
       v.residual.life_years = *life / julian_year_s;
-    v.residual.declining_multiplier =
-        r.quantity_in("multiplier", Dimension::dimensionless, Need::optional, 0, 100, true)
-            .value_or(2);
-    v.residual.floor_fraction =
-        r.quantity_in("floor", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    v.residual.declining_multiplier = r.quantity(residual_parameter::multiplier);
+    v.residual.floor_fraction = r.quantity(residual_parameter::floor);
     if (YAML::Node points = r.sequence("points", Need::optional); points.IsDefined()) {
       for (const auto& point : points) {
         if (!point.IsSequence() || point.size() != 2) {
@@ -681,24 +626,14 @@ private:
 
   // A ground site's facility: capacity, capex and life, hardware, maintenance, water.
   void read_ground_site_cost(MapReader& r, GroundTcoParams& ground) {
-    ground.it_capacity_w =
-        r.quantity_in("it_capacity", Dimension::power, Need::optional, 0, 1e12, true).value_or(0);
-    ground.facility_capex_usd_per_w =
-        r.quantity_in("capex_per_it_power", Dimension::money_per_power, Need::optional, 0, 1e3)
-            .value_or(0);
-    ground.facility_life_s = r.quantity_in("facility_life", Dimension::time, Need::optional, 0,
-                                           100 * julian_year_s, true)
-                                 .value_or(ground.facility_life_s);
-    ground.hardware_capex_usd =
-        r.quantity_in("hardware_capex", Dimension::money, Need::optional, 0, max_money_usd)
-            .value_or(0);
-    ground.hardware_life_s =
-        r.quantity_in("hardware_life", Dimension::time, Need::optional, 0, 50 * julian_year_s, true)
-            .value_or(ground.hardware_life_s);
-    ground.maintenance_fraction_per_year =
-        r.quantity_in("maintenance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
-    ground.wue_m3_per_j =
-        r.quantity_in("wue", Dimension::volume_per_energy, Need::optional, 0, 1e-6).value_or(0);
+    namespace p = ground_tco_parameter;
+    ground.it_capacity_w = r.given(p::it_capacity).value_or(0); // 0: the fleet's, at use
+    ground.facility_capex_usd_per_w = r.quantity(p::capex_per_it_power);
+    ground.facility_life_s = r.quantity(p::facility_life);
+    ground.hardware_capex_usd = r.quantity(p::hardware_capex);
+    ground.hardware_life_s = r.quantity(p::hardware_life);
+    ground.maintenance_fraction_per_year = r.quantity(p::maintenance);
+    ground.wue_m3_per_j = r.quantity(p::wue);
     ground.water_usd_per_m3 = money_per_volume(r, "water_price").value_or(0);
   }
 
@@ -708,8 +643,9 @@ private:
     // platform cost per W and its launcher's price.
     const SiteSpec* orbit = orbital_site ? &s_.sites[*site] : nullptr;
     const Need from_site = orbit ? Need::optional : Need::required;
+    namespace p = orbital_tco_parameter;
     orbital.satellites =
-        r.quantity_in("satellites", Dimension::dimensionless, from_site, 0, 1e7, true)
+        r.given(p::satellites, from_site)
             // with the spares policy, the spare satellites are capital too
             .value_or(orbit ? orbit->satellites +
                                   (orbit->orbital.replacement == ReplacementPolicy::spares
@@ -717,28 +653,22 @@ private:
                                        : 0)
                             : 0);
     orbital.satellite_power_w =
-        r.quantity_in("satellite_power", Dimension::power, from_site, 0, 1e9, true)
+        r.given(p::satellite_power, from_site)
             // The one platform cost basis: USD per W of beginning-of-life array power
             // (models/spacecraft.hpp), as the run's own platform_cost_usd.
             .value_or(orbit ? orbit->satellite.array_power_bol_w : 0);
     orbital.satellite_cost_usd_per_w =
-        r.quantity_in("satellite_cost", Dimension::money_per_power, from_site, 0, 1e5)
+        r.given(p::satellite_cost, from_site)
             .value_or(orbit ? orbit->orbital.craft.platform_cost_usd_per_w : 0);
-    orbital.compute_hardware_usd_per_satellite =
-        r.quantity_in("hardware_per_satellite", Dimension::money, Need::optional, 0, max_money_usd)
-            .value_or(0);
+    orbital.compute_hardware_usd_per_satellite = r.quantity(p::hardware_per_satellite);
     orbital.satellite_mass_kg =
-        r.quantity_in("satellite_mass", Dimension::mass, from_site, 0, 1e7, true)
-            .value_or(orbit ? orbit->satellite.total_mass_kg : 0);
-    orbital.launch_usd_per_kg =
-        r.quantity_in("launch_price", Dimension::money_per_mass, from_site, 0, 1e6)
-            .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
+        r.given(p::satellite_mass, from_site).value_or(orbit ? orbit->satellite.total_mass_kg : 0);
+    orbital.launch_usd_per_kg = r.given(p::launch_price, from_site)
+                                    .value_or(orbit ? orbit->orbital.launch.price_usd_per_kg : 0);
     orbital.satellite_life_s =
-        r.quantity_in("satellite_life", Dimension::time, Need::optional, 0, 50 * julian_year_s,
-                      true)
+        r.given(p::satellite_life)
             .value_or(orbit ? orbit->orbital.design_life_s : orbital.satellite_life_s);
-    orbital.annual_replacement_fraction =
-        r.quantity_in("replacement", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    orbital.annual_replacement_fraction = r.quantity(p::replacement);
     if (orbit && orbit->orbital.replacement == ReplacementPolicy::spares &&
         orbital.annual_replacement_fraction > 0)
       d_.error(r.peek("replacement"),
@@ -746,11 +676,8 @@ private:
                    ": replacement (a yearly fraction) would count replacements twice: the site's "
                    "satellites are replaced by the spares policy, whose launches the run "
                    "simulates and costs; drop it");
-    orbital.ground_segment_usd =
-        r.quantity_in("ground_segment", Dimension::money, Need::optional, 0, max_money_usd)
-            .value_or(0);
-    orbital.insurance_fraction =
-        r.quantity_in("insurance", Dimension::dimensionless, Need::optional, 0, 1).value_or(0);
+    orbital.ground_segment_usd = r.quantity(p::ground_segment);
+    orbital.insurance_fraction = r.quantity(p::insurance);
   }
 
   template <typename Named>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/credit.hpp"
+#include "models/finance.hpp"
 #include "models/lease.hpp"
 #include "models/market.hpp"
 #include "models/residual_value.hpp"
@@ -38,7 +39,7 @@ struct LeaseSpec {
   LeaseUsage usage = LeaseUsage::busy_gpu_hours; // usage_based only
   int start_month = 0; // month index (month = 1/12 Julian year) of the first rent
   int term_months = 0;
-  double annual_escalator = 0;
+  double annual_escalator = lease_parameter::escalator.default_si;
   std::optional<double> purchase_option_usd;
   bool triple_net = true; // the lessee pays the cluster's power and facility costs
 };
@@ -67,7 +68,7 @@ struct VehicleSpec {
   // Lessee credit risk: a scheduled default month or a hazard per year drawn with the seed.
   bool credit_risk = false;
   std::optional<int> default_month;
-  double default_hazard_per_year = 0;
+  double default_hazard_per_year = lessee_default_parameter::hazard.default_si;
   int repossession_months = 0;
   DefaultRecovery recovery = DefaultRecovery::re_lease;
   std::optional<MarketCurve> market; // the cluster GPU's market curve (catalogue), if any
@@ -127,8 +128,7 @@ struct FinanceSpec {
   std::optional<double> start_year;    // calendar date of month 0 (decimal year), for markets
   // GPU capital of a cluster without a lease: its purchase price (the system's price per GPU, or
   // the GPU's) over this straight-line life; in orbit, over min(gpu_life, satellite_life).
-  // Default 5 years: the middle of the 4-6 year depreciation lives in public filings (2025).
-  double gpu_life_s = 5 * julian_year_s;
+  double gpu_life_s = finance_parameter::gpu_life.default_si;
   std::vector<LeaseSpec> leases;
   std::vector<VehicleSpec> vehicles;
   std::vector<SiteCostSpec> site_costs;

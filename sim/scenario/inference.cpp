@@ -111,16 +111,13 @@ const ClusterSpec* find_cluster(MapReader& r, const Scenario& s, const std::stri
 void read_layout(const YAML::Node& node, const std::string& what, Diagnostics& d,
                  InferenceSpec& j) {
   MapReader l(node, what + " layout", d);
-  auto degree = [&](const char* key, int fallback) {
-    return static_cast<int>(l.integer(key, Need::optional, 1, 4096).value_or(fallback));
-  };
-  j.layout.tensor = degree("tp", 1);
-  j.layout.pipeline = degree("pp", 1);
-  j.layout.expert = degree("ep", 1);
+  auto whole = [&](const Parameter& p) { return static_cast<int>(l.quantity(p)); };
+  j.layout.tensor = whole(serving_layout_parameter::tp);
+  j.layout.pipeline = whole(serving_layout_parameter::pp);
+  j.layout.expert = whole(serving_layout_parameter::ep);
   if (auto q = l.one_of("quantization", Need::optional, {"bf16", "fp8", "fp4"}))
     j.layout.quantization = *parse_quantization(*q);
-  j.layout.batch_limit =
-      static_cast<int>(l.integer("batch_limit", Need::optional, 1, 1 << 20).value_or(2048));
+  j.layout.batch_limit = whole(serving_layout_parameter::batch_limit);
   l.finish();
 }
 
@@ -134,9 +131,7 @@ void read_requests(const YAML::Node& node, const std::string& what, Diagnostics&
       read_length(q, "output_tokens", what, d, j.shape.output_tokens, j.shape.output_tokens_cv);
   if (q.has("output_tokens_cv")) {
     YAML::Node cv_node = q.peek("output_tokens_cv");
-    const double cv =
-        q.quantity_in("output_tokens_cv", Dimension::dimensionless, Need::optional, 0, 10)
-            .value_or(0);
+    const double cv = q.quantity(request_shape_parameter::output_tokens_cv);
     if (output_distribution)
       d.error(cv_node, what + ": output_tokens is a distribution, which gives its own "
                               "variation: drop output_tokens_cv");
@@ -179,8 +174,7 @@ void read_demand_file(const YAML::Node& file_node, const std::string& name, cons
 void read_demand(const YAML::Node& node, const std::string& what, Diagnostics& d,
                  std::optional<double> epoch_unix_s, InferenceSpec& j) {
   MapReader m(node, what + " demand", d);
-  j.demand.step_s =
-      m.quantity_in("step", Dimension::time, Need::optional, 60, 86400).value_or(3600);
+  j.demand.step_s = m.quantity(demand_parameter::step);
   if (m.has("file")) {
     YAML::Node file_node = m.peek("file");
     auto name = m.string("file", Need::required);
@@ -189,8 +183,7 @@ void read_demand(const YAML::Node& node, const std::string& what, Diagnostics& d
                            "profiles, not both");
     if (name) read_demand_file(file_node, *name, what, d, epoch_unix_s, j);
   } else {
-    j.demand.rate_per_s =
-        m.quantity_in("rate", Dimension::frequency, Need::required, 0, 1e9).value_or(0);
+    j.demand.rate_per_s = m.quantity(demand_parameter::rate);
     read_profile(m, "daily", 24, what, d, j.demand.daily.data());
     read_profile(m, "weekly", 7, what, d, j.demand.weekly.data());
   }
@@ -200,13 +193,12 @@ void read_demand(const YAML::Node& node, const std::string& what, Diagnostics& d
 void read_targets(const YAML::Node& node, const std::string& what, Diagnostics& d,
                   InferenceSpec& j) {
   MapReader t(node, what + " targets", d);
-  auto target = [&](const char* key) {
-    return t.quantity_in(key, Dimension::time, Need::optional, 0, 3600, true).value_or(0);
-  };
-  j.targets.ttft_p50_s = target("ttft_p50");
-  j.targets.ttft_p99_s = target("ttft_p99");
-  j.targets.tpot_p50_s = target("tpot_p50");
-  j.targets.tpot_p99_s = target("tpot_p99");
+  // 0: no target. Both p99 targets are required, and reported missing together below.
+  auto target = [&](const Parameter& p) { return t.given(p, Need::optional).value_or(0); };
+  j.targets.ttft_p50_s = target(target_parameter::ttft_p50);
+  j.targets.ttft_p99_s = target(target_parameter::ttft_p99);
+  j.targets.tpot_p50_s = target(target_parameter::tpot_p50);
+  j.targets.tpot_p99_s = target(target_parameter::tpot_p99);
   if (j.targets.ttft_p99_s <= 0 || j.targets.tpot_p99_s <= 0)
     d.error(node, what + ": targets need at least ttft_p99 and tpot_p99");
   t.finish();
@@ -221,18 +213,16 @@ void read_replicas(const YAML::Node& node, const std::string& what, Diagnostics&
   }
   MapReader p(node, what + " replicas", d);
   if (p.has("fixed")) {
-    j.replicas.fixed = static_cast<int>(p.integer("fixed", Need::required, 1, 1000000).value_or(1));
+    j.replicas.fixed = static_cast<int>(p.given(replica_parameter::fixed).value_or(1));
     if (p.has("min") || p.has("max"))
       d.error(node, what + ": replicas are fixed, or autoscaled within min and max");
   } else {
     j.replicas.autoscaled = true;
-    j.replicas.min = static_cast<int>(p.integer("min", Need::required, 0, 1000000).value_or(0));
-    j.replicas.max = static_cast<int>(p.integer("max", Need::required, 1, 1000000).value_or(1));
+    j.replicas.min = static_cast<int>(p.given(replica_parameter::min).value_or(0));
+    j.replicas.max = static_cast<int>(p.given(replica_parameter::max).value_or(1));
     if (j.replicas.min > j.replicas.max) d.error(node, what + ": replicas min is above max");
   }
-  j.replicas.scale_up_delay_s =
-      p.quantity_in("scale_up_delay", Dimension::time, Need::optional, 0, 86400)
-          .value_or(j.replicas.scale_up_delay_s);
+  j.replicas.scale_up_delay_s = p.quantity(replica_parameter::scale_up_delay);
   p.finish();
 }
 
@@ -306,11 +296,11 @@ InferenceSpec read_inference_job(const YAML::Node& node, const Scenario& s, Diag
   r.one_of("kind", Need::required, {"training", "inference"});
   const ClusterSpec* cluster = find_cluster(r, s, what, d);
   if (cluster) j.cluster = cluster->name;
-  j.start_s = r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
-  j.priority = static_cast<int>(
-      r.integer("priority", Need::optional, -1000000, 1000000).value_or(j.priority));
-  j.user_latency_s =
-      r.quantity_in("user_latency", Dimension::time, Need::optional, 0, 10).value_or(0);
+  Parameter start = inference_job_parameter::start;
+  start.max_si = max_horizon_s; // the loader's longest horizon, as declared
+  j.start_s = r.quantity(start);
+  j.priority = static_cast<int>(r.quantity(inference_job_parameter::priority));
+  j.user_latency_s = r.quantity(inference_job_parameter::user_latency);
   YAML::Node model_node = r.mapping("model", Need::required);
   if (model_node.IsDefined()) {
     MapReader m(model_node, what + " model", d);

@@ -19,8 +19,9 @@ struct DemandSpec {
   std::array<double, 7> weekly{};    // multiplier by day of the week, Monday first, all 1
   std::vector<SeriesSample> samples; // an hourly CSV of requests/s instead (run times)
   std::string file;                  // its path, for the summary
-  double step_s = 3600;              // the demand is evaluated at each step (piecewise constant)
-  double epoch_unix_s = 0;           // the scenario's t = 0 (hour of day and weekday from it)
+  // The demand is evaluated at each step (piecewise constant).
+  double step_s = demand_parameter::step.default_si;
+  double epoch_unix_s = 0; // the scenario's t = 0 (hour of day and weekday from it)
   // Requests/s at run time t: the file's latest sample at or before t (its first before that),
   // or rate x daily[hour] x weekly[weekday].
   double at(double t_s) const;
@@ -31,14 +32,16 @@ struct ReplicaPolicy {
   int fixed = 1; // replicas when not autoscaled
   int min = 0;   // autoscaled bounds
   int max = 0;
-  double scale_up_delay_s = 600; // a new replica serves this long after it is given its GPUs
+  // A new replica serves this long after it is given its GPUs.
+  double scale_up_delay_s = replica_parameter::scale_up_delay.default_si;
 };
 
 struct InferenceSpec {
   std::string name;
   std::string cluster;
-  int priority = 1000000; // above any training job: serving has priority on its cluster
-  double start_s = 0;
+  // Above any training job: serving has priority on its cluster.
+  int priority = static_cast<int>(inference_job_parameter::priority.default_si);
+  double start_s = inference_job_parameter::start.default_si;
   ServingModel model;
   ServingLayout layout;
   ServingRequestShape shape;
@@ -53,7 +56,7 @@ struct InferenceSpec {
   // to the cluster and its tokens come down: the longest slant range of a pass (at the
   // stations' lowest minimum elevation) at the speed of light, plus one inter-satellite hop to
   // the replica's satellite. network_rtt_s = 2 (user + slant / c + isl), added to TTFT.
-  double user_latency_s = 0;
+  double user_latency_s = inference_job_parameter::user_latency.default_si;
   bool orbital = false;
   double slant_range_m = 0; // orbital: the longest, over the site's ground stations
   double network_rtt_s = 0;

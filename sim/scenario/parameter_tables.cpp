@@ -6,14 +6,22 @@
 
 #include "models/battery.hpp"
 #include "models/checkpoint.hpp"
+#include "models/credit.hpp"
 #include "models/failure.hpp"
+#include "models/finance.hpp"
+#include "models/market.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
 #include "models/radiator.hpp"
+#include "models/residual_value.hpp"
+#include "models/serving.hpp"
+#include "models/serving_queue.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
+#include "models/tco.hpp"
 #include "models/training.hpp"
 #include "models/units.hpp"
+#include "models/vehicle.hpp"
 
 namespace capsim {
 
@@ -50,6 +58,68 @@ constexpr ParameterTable tables[] = {
     {.block = "jobs[] (training) checkpoint",
      .model = "models/checkpoint.hpp",
      .parameters = checkpoint_parameter::table},
+    // Finance and inference (keep together, at the end).
+    {.block = "finance", .model = "models/finance.hpp", .parameters = finance_parameter::table},
+    {.block = "finance leases[]",
+     .model = "models/lease.hpp",
+     .parameters = lease_parameter::table},
+    {.block = "finance vehicles[] debt",
+     .model = "models/vehicle.hpp",
+     .parameters = debt_parameter::table},
+    {.block = "finance vehicles[] debt swap",
+     .model = "models/vehicle.hpp",
+     .parameters = swap_parameter::table},
+    {.block = "finance vehicles[] debt refinance",
+     .model = "models/vehicle.hpp",
+     .parameters = refinance_parameter::table},
+    {.block = "finance vehicles[] debt covenants",
+     .model = "models/vehicle.hpp",
+     .parameters = covenant_parameter::table},
+    {.block = "finance vehicles[] debt base_rate (a model)",
+     .model = "models/credit.hpp",
+     .parameters = base_rate_parameter::table},
+    {.block = "finance vehicles[] capex",
+     .model = "models/vehicle.hpp",
+     .parameters = capex_parameter::table},
+    {.block = "finance vehicles[] fees",
+     .model = "models/vehicle.hpp",
+     .parameters = fees_parameter::table},
+    {.block = "finance vehicles[] lessor_costs",
+     .model = "models/vehicle.hpp",
+     .parameters = lessor_cost_parameter::table},
+    {.block = "finance vehicles[] lessee_default",
+     .model = "models/credit.hpp",
+     .parameters = lessee_default_parameter::table},
+    {.block = "finance vehicles[] market",
+     .model = "models/market.hpp",
+     .parameters = market_parameter::table},
+    {.block = "finance vehicles[] residual",
+     .model = "models/residual_value.hpp",
+     .parameters = residual_parameter::table},
+    {.block = "finance site_costs[] (kind: ground)",
+     .model = "models/tco.hpp",
+     .parameters = ground_tco_parameter::table},
+    {.block = "finance site_costs[] (kind: orbital)",
+     .model = "models/tco.hpp",
+     .parameters = orbital_tco_parameter::table},
+    {.block = "jobs[] (inference)",
+     .model = "models/serving_queue.hpp",
+     .parameters = inference_job_parameter::table},
+    {.block = "jobs[] (inference) layout",
+     .model = "models/serving.hpp",
+     .parameters = serving_layout_parameter::table},
+    {.block = "jobs[] (inference) requests",
+     .model = "models/serving.hpp",
+     .parameters = request_shape_parameter::table},
+    {.block = "jobs[] (inference) demand",
+     .model = "models/serving_queue.hpp",
+     .parameters = demand_parameter::table},
+    {.block = "jobs[] (inference) targets",
+     .model = "models/serving_queue.hpp",
+     .parameters = target_parameter::table},
+    {.block = "jobs[] (inference) replicas",
+     .model = "models/serving_queue.hpp",
+     .parameters = replica_parameter::table},
 };
 
 // '|' would end a table cell.
@@ -58,6 +128,12 @@ std::string cell(std::string_view text) {
   for (char c : text)
     out += c == '|' ? std::string("\\|") : std::string(1, c);
   return out;
+}
+
+std::string default_text(const Parameter& p) {
+  if (p.required) return "required";
+  if (!p.default_from.empty()) return std::string(p.default_from);
+  return parameter_value_text(p, p.default_si);
 }
 
 } // namespace
@@ -83,9 +159,9 @@ std::string render_parameter_docs() {
       "accepts. The model's struct takes its default from that declaration, the loader reads the\n"
       "key with it (a value outside the range is an error at its `FILE:LINE:COL`), and this page\n"
       "is rendered from it. A quantity takes any unit of its dimension (`7 d`, `604800 s`);\n"
-      "ranges are inclusive unless written with `(`. Keys without a default (required ones, or\n"
-      "ones whose default depends on other keys) are described in the README's scenario\n"
-      "reference.\n";
+      "ranges are inclusive unless written with `(`. A key without a fixed default is marked\n"
+      "required, or says where its default comes from (other keys, a catalogue). Keys that are\n"
+      "names, choices or lists are described in the README's scenario reference.\n";
   std::string_view block;
   for (const ParameterTable& table : tables) {
     if (table.block != block) {
@@ -96,9 +172,8 @@ std::string render_parameter_docs() {
     out += "| key | default | range | meaning |\n";
     out += "|---|---|---|---|\n";
     for (const Parameter& p : table.parameters)
-      out += fmt::format("| `{}` | {} | {}{}, {}] | {} |\n", p.key,
-                         cell(parameter_value_text(p, p.default_si)), p.min_exclusive ? "(" : "[",
-                         cell(parameter_value_text(p, p.min_si)),
+      out += fmt::format("| `{}` | {} | {}{}, {}] | {} |\n", p.key, cell(default_text(p)),
+                         p.min_exclusive ? "(" : "[", cell(parameter_value_text(p, p.min_si)),
                          cell(parameter_value_text(p, p.max_si)), cell(p.meaning));
   }
   return out;

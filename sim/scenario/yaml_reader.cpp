@@ -40,7 +40,10 @@ bool MapReader::has(std::string_view key) const {
 
 YAML::Node MapReader::peek(std::string_view key) const {
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
-  return node_[std::string(key)];
+  // An absent key of a const mapping is an invalid node, on which IsScalar() and Scalar() throw:
+  // hand back a plain undefined node instead.
+  YAML::Node value = node_[std::string(key)];
+  return value.IsDefined() ? value : YAML::Node(YAML::NodeType::Undefined);
 }
 
 YAML::Node MapReader::take(std::string_view key, Need need) {
@@ -133,14 +136,18 @@ std::optional<long long> MapReader::integer(std::string_view key, Need need, lon
   return static_cast<long long>(parsed);
 }
 
-std::optional<double> MapReader::given(const Parameter& p) {
+std::optional<double> MapReader::given(const Parameter& p, Need need) {
   if (p.whole) {
-    auto value = integer(p.key, Need::optional, static_cast<long long>(p.min_si),
-                         static_cast<long long>(p.max_si));
+    auto value =
+        integer(p.key, need, static_cast<long long>(p.min_si), static_cast<long long>(p.max_si));
     if (!value) return std::nullopt;
     return static_cast<double>(*value);
   }
-  return quantity_in(p.key, p.dimension, Need::optional, p.min_si, p.max_si, p.min_exclusive);
+  return quantity_in(p.key, p.dimension, need, p.min_si, p.max_si, p.min_exclusive);
+}
+
+std::optional<double> MapReader::given(const Parameter& p) {
+  return given(p, p.required ? Need::required : Need::optional);
 }
 
 double MapReader::quantity(const Parameter& p) {

@@ -39,12 +39,14 @@ public:
                                     double min_si, double max_si, bool min_exclusive = false);
   std::optional<long long> integer(std::string_view key, Need need, long long min_value,
                                    long long max_value);
-  // A parameter declared next to its model (models/parameter.hpp), optional: read within its
-  // declared range (an integer when it is whole); its default when absent or in error (the error
-  // is reported).
+  // A parameter declared next to its model (models/parameter.hpp): read within its declared range
+  // (an integer when it is whole), reported missing when it is required; its default when absent
+  // or in error (the error is reported).
   double quantity(const Parameter& parameter);
   // The same, nullopt when absent or in error: for callers that care whether it was given.
   std::optional<double> given(const Parameter& parameter);
+  // The same with the need decided by the caller (a key required in some cases only).
+  std::optional<double> given(const Parameter& parameter, Need need);
   std::optional<bool> boolean(std::string_view key, Need need);
   std::optional<std::string> one_of(std::string_view key, Need need,
                                     const std::vector<std::string>& choices);

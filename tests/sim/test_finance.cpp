@@ -467,3 +467,18 @@ TEST_CASE("capsim run prints the finance headline in human units, and the lease 
   CHECK(result.output.find("min DSCR") != std::string::npos);
   CHECK(result.output.find("M USD") != std::string::npos); // 39.4M USD of all-in capex
 }
+
+TEST_CASE(
+    "finance: a lessee default given by its hazard alone loads, its month drawn with the seed") {
+  const std::string lease = "      rate: 2.5 USD/GPU/h\n      term: 36 months\n";
+  Scenario s = load_scenario_text(
+      small_scenario(lease, "  start_date: 2026-03\n" + vehicle_block +
+                                "      lessee_default: {hazard: 50 %, repossession: 2 months}\n"),
+      "inline.yaml");
+  REQUIRE(s.finance.vehicles.size() == 1);
+  const VehicleSpec& v = s.finance.vehicles[0];
+  CHECK(v.credit_risk);
+  CHECK(!v.default_month); // drawn with the run's seed
+  CHECK(v.default_hazard_per_year == 0.5);
+  CHECK(v.repossession_months == 2);
+}
