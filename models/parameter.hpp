@@ -31,6 +31,10 @@ struct Parameter {
   std::string_view meaning;
   bool min_exclusive = false; // (min, max] rather than [min, max]
   bool whole = false;         // a whole number: read as an integer, written without a unit
+  // When the default depends on other keys (a preset, a catalogue entry): how, shown by the docs
+  // in place of default_si. The loader reads such a key with given() and, when it is absent,
+  // keeps what the other keys set.
+  std::string_view default_from = {};
 
   constexpr bool accepts(double value_si) const {
     const bool above = min_exclusive ? value_si > min_si : value_si >= min_si;

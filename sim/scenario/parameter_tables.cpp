@@ -9,6 +9,7 @@
 #include "models/failure.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
+#include "models/power_supply.hpp"
 #include "models/radiator.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
@@ -29,6 +30,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: terrestrial) battery",
      .model = "models/battery.hpp",
      .parameters = battery_parameter::table},
+    {.block = "sites[] (kind: terrestrial) turbines",
+     .model = "models/power_supply.hpp",
+     .parameters = turbine_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},
@@ -83,9 +87,9 @@ std::string render_parameter_docs() {
       "accepts. The model's struct takes its default from that declaration, the loader reads the\n"
       "key with it (a value outside the range is an error at its `FILE:LINE:COL`), and this page\n"
       "is rendered from it. A quantity takes any unit of its dimension (`7 d`, `604800 s`);\n"
-      "ranges are inclusive unless written with `(`. Keys without a default (required ones, or\n"
-      "ones whose default depends on other keys) are described in the README's scenario\n"
-      "reference.\n";
+      "ranges are inclusive unless written with `(`. A default that depends on other keys (a\n"
+      "preset, a catalogue entry) says so; required keys, without a default, are described in\n"
+      "the README's scenario reference.\n";
   std::string_view block;
   for (const ParameterTable& table : tables) {
     if (table.block != block) {
@@ -97,8 +101,9 @@ std::string render_parameter_docs() {
     out += "|---|---|---|---|\n";
     for (const Parameter& p : table.parameters)
       out += fmt::format("| `{}` | {} | {}{}, {}] | {} |\n", p.key,
-                         cell(parameter_value_text(p, p.default_si)), p.min_exclusive ? "(" : "[",
-                         cell(parameter_value_text(p, p.min_si)),
+                         cell(p.default_from.empty() ? parameter_value_text(p, p.default_si)
+                                                     : std::string(p.default_from)),
+                         p.min_exclusive ? "(" : "[", cell(parameter_value_text(p, p.min_si)),
                          cell(parameter_value_text(p, p.max_si)), cell(p.meaning));
   }
   return out;

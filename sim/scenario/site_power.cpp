@@ -182,10 +182,9 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
   p.units = static_cast<int>(t.integer("units", Need::required, 0, 100000).value_or(0));
   p.unit_capacity_w =
       t.quantity_in("unit_capacity", Dimension::power, Need::required, 0, 1e10, true).value_or(0);
-  p.availability = t.quantity("availability", Dimension::dimensionless, Need::optional).value_or(1);
-  p.fuel_cost_usd_per_j =
-      t.quantity("fuel_cost", Dimension::money_per_energy, Need::optional).value_or(0);
-  p.start_delay_s = t.quantity("start_delay", Dimension::time, Need::optional).value_or(600);
+  p.availability = t.quantity(turbine_parameter::availability);
+  p.fuel_cost_usd_per_j = t.quantity(turbine_parameter::fuel_cost);
+  p.start_delay_s = t.quantity(turbine_parameter::start_delay);
   site.turbine_policy =
       t.one_of("start_policy", Need::optional, {"bridge", "battery_first"}).value_or("bridge") ==
               "battery_first"
@@ -198,8 +197,7 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
       p.efficiency = f->turbine_efficiency;
     }
   }
-  if (auto e = t.quantity_in("efficiency", Dimension::dimensionless, Need::optional, 0, 1, true))
-    p.efficiency = *e;
+  if (auto e = t.given(turbine_parameter::efficiency)) p.efficiency = *e;
   t.finish();
   if (t.valid()) {
     PowerSupplyParams check;

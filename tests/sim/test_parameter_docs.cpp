@@ -77,7 +77,7 @@ TEST_CASE("every parameter's default lies in its declared range, keys unique per
     for (const Parameter& p : table.parameters) {
       INFO(table.block << " " << p.key);
       CHECK(p.min_si <= p.max_si);
-      CHECK(p.accepts(p.default_si));
+      if (p.default_from.empty()) CHECK(p.accepts(p.default_si));
       CHECK(!p.meaning.empty());
       CHECK(seen.insert({std::string(table.block), std::string(p.key)}).second);
       if (p.whole) CHECK(p.default_si == std::floor(p.default_si));
@@ -171,4 +171,39 @@ TEST_CASE(
   CHECK(errors[0].line == 6);
   CHECK(errors[0].message.find("'energised' in site 'plant' grid is 51 yr, outside the accepted "
                                "range [0 s, ") == 0);
+}
+
+TEST_CASE("terrestrial turbines without the optional keys get the turbine table's defaults, and "
+          "an availability above 1 is an error") {
+  const std::string head = "scenario: bare-turbines\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + "    turbines: {units: 4, unit_capacity: 2.5 MW}\n" + tail,
+                                  "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const TurbineParams& t = s.sites[0].turbines;
+  CHECK(t.units == 4);
+  CHECK(t.availability == 1);
+  CHECK(t.fuel_cost_usd_per_j == 0);
+  CHECK(t.start_delay_s == 600);
+  CHECK(t.efficiency == 1); // no fuel named: no fuel figure either
+  // A fuel sets the efficiency (configs/fuels.yaml: natural gas 0.31) unless it is given.
+  Scenario gas = load_scenario_text(
+      head + "    turbines: {units: 4, unit_capacity: 2.5 MW, fuel: natural_gas}\n" + tail,
+      "inline.yaml");
+  CHECK(gas.sites[0].turbines.efficiency == 0.31);
+
+  auto errors = inline_errors(
+      head + "    turbines: {units: 4, unit_capacity: 2.5 MW, availability: 1.5}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 6);
+  CHECK(errors[0].message == "'availability' in site 'plant' turbines is 1.5, outside the "
+                             "accepted range [0, 1]");
+  errors = inline_errors(
+      head + "    turbines: {units: 4, unit_capacity: 2.5 MW, start_delay: 2 d}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message == "'start_delay' in site 'plant' turbines is 2 d, outside the "
+                             "accepted range [0 s, 1 d]");
 }
