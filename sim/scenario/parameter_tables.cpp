@@ -6,6 +6,7 @@
 
 #include "models/battery.hpp"
 #include "models/checkpoint.hpp"
+#include "models/cooling.hpp"
 #include "models/failure.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
@@ -33,6 +34,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: terrestrial) turbines",
      .model = "models/power_supply.hpp",
      .parameters = turbine_parameter::table},
+    {.block = "sites[] (kind: terrestrial) cooling",
+     .model = "models/cooling.hpp",
+     .parameters = cooling_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},

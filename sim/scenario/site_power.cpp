@@ -286,15 +286,15 @@ void read_cooling(const YAML::Node& node, const std::string& what, Diagnostics& 
       c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w, true).value_or(1);
   CoolingParams p =
       type == "air" ? air_cooling_preset(capacity) : direct_liquid_cooling_preset(capacity);
-  auto temperature = [&](const char* key, double& field) {
-    if (auto v = c.quantity(key, Dimension::temperature, Need::optional)) field = *v;
+  // The preset's value unless given.
+  auto read = [&](const Parameter& parameter, double& field) {
+    if (auto v = c.given(parameter)) field = *v;
   };
-  temperature("design_ambient", p.design_ambient_k);
-  temperature("max_ambient", p.max_ambient_k);
-  temperature("economiser_below", p.economiser_max_ambient_k);
-  if (auto v = c.quantity("capacity_at_max_ambient", Dimension::dimensionless, Need::optional))
-    p.capacity_fraction_at_max_ambient = *v;
-  if (auto v = c.quantity("wue", Dimension::volume_per_energy, Need::optional)) p.wue_m3_per_j = *v;
+  read(cooling_parameter::design_ambient, p.design_ambient_k);
+  read(cooling_parameter::max_ambient, p.max_ambient_k);
+  read(cooling_parameter::economiser_below, p.economiser_max_ambient_k);
+  read(cooling_parameter::capacity_at_max_ambient, p.capacity_fraction_at_max_ambient);
+  p.wue_m3_per_j = c.quantity(cooling_parameter::wue);
   c.finish();
   if (c.valid()) d.errors(node, what + " cooling: ", validate(p));
   site.cooling = p;

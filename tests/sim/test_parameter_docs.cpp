@@ -207,3 +207,62 @@ TEST_CASE("terrestrial turbines without the optional keys get the turbine table'
   CHECK(errors[0].message == "'start_delay' in site 'plant' turbines is 2 d, outside the "
                              "accepted range [0 s, 1 d]");
 }
+
+TEST_CASE("a cooling plant without the optional keys takes its type's preset, which the table's "
+          "default column names, and a max_ambient past 70 degC is an error") {
+  const std::string head = "scenario: bare-cooling\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    grid: {capacity: 20 MW}\n    weather: {constant: 25 degC}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  namespace c = cooling_parameter;
+  const CoolingParams liquid = direct_liquid_cooling_preset(10e6);
+  const CoolingParams air = air_cooling_preset(10e6);
+  for (const auto& [type, preset] : {std::pair{"liquid", liquid}, std::pair{"air", air}}) {
+    INFO(type);
+    Scenario s = load_scenario_text(
+        head + "    cooling: {type: " + type + ", capacity: 10 MW}\n" + tail, "inline.yaml");
+    REQUIRE(s.sites.size() == 1);
+    const CoolingParams& p = s.sites[0].cooling;
+    CHECK(p.design_ambient_k == preset.design_ambient_k);
+    CHECK(p.max_ambient_k == preset.max_ambient_k);
+    CHECK(p.economiser_max_ambient_k == preset.economiser_max_ambient_k);
+    CHECK(p.capacity_fraction_at_max_ambient == preset.capacity_fraction_at_max_ambient);
+    CHECK(p.wue_m3_per_j == c::wue.default_si);
+    // Each preset is a valid input: its values lie in the table's ranges.
+    CHECK(c::design_ambient.accepts(preset.design_ambient_k));
+    CHECK(c::max_ambient.accepts(preset.max_ambient_k));
+    CHECK(c::economiser_below.accepts(preset.economiser_max_ambient_k));
+    CHECK(c::capacity_at_max_ambient.accepts(preset.capacity_fraction_at_max_ambient));
+  }
+  // The default column says what the presets set.
+  auto degc = [](double k) { return std::to_string(std::lround(k - c::zero_celsius_k)) + " degC"; };
+  auto by_type = [](const std::string& l, const std::string& a) {
+    return "type liquid: " + l + "; air: " + a;
+  };
+  CHECK(c::design_ambient.default_from ==
+        by_type(degc(liquid.design_ambient_k), degc(air.design_ambient_k)));
+  CHECK(c::max_ambient.default_from ==
+        by_type(degc(liquid.max_ambient_k), degc(air.max_ambient_k)));
+  CHECK(c::economiser_below.default_from ==
+        by_type(degc(liquid.economiser_max_ambient_k), degc(air.economiser_max_ambient_k)));
+  CHECK(
+      c::capacity_at_max_ambient.default_from ==
+      by_type(
+          parameter_value_text(c::capacity_at_max_ambient, liquid.capacity_fraction_at_max_ambient),
+          parameter_value_text(c::capacity_at_max_ambient, air.capacity_fraction_at_max_ambient)));
+
+  auto errors = inline_errors(
+      head + "    cooling: {type: air, capacity: 10 MW, max_ambient: 80 degC}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message.find("'max_ambient' in site 'plant' cooling is 353.15") == 0);
+  CHECK(errors[0].message.find("outside the accepted range [233.15 K, 343.15 K]") !=
+        std::string::npos);
+  // What ties two keys stays with validate(): a maximum ambient below the design ambient.
+  errors = inline_errors(
+      head + "    cooling: {type: air, capacity: 10 MW, max_ambient: 30 degC}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.find("site 'plant' cooling: maximum ambient must be above the design "
+                               "ambient") == 0);
+}
