@@ -16,6 +16,7 @@
 #include "models/spacecraft.hpp"
 #include "models/training.hpp"
 #include "models/units.hpp"
+#include "models/weather.hpp"
 
 namespace capsim {
 
@@ -37,6 +38,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: terrestrial) cooling",
      .model = "models/cooling.hpp",
      .parameters = cooling_parameter::table},
+    {.block = "sites[] (kind: terrestrial) weather",
+     .model = "models/weather.hpp",
+     .parameters = weather_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},

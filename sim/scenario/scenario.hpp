@@ -36,7 +36,8 @@ struct WeatherSpec {
   double constant_k = 0;
   WeatherParams synthetic;            // kind == synthetic
   std::vector<WeatherSample> samples; // kind == csv, times relative to the file's origin
-  double time_of_year_at_start_s = 0; // where the scenario's t = 0 falls in the profile
+  // Where the scenario's t = 0 falls in the profile.
+  double time_of_year_at_start_s = weather_parameter::time_of_year_at_start.default_si;
   std::vector<Heatwave> heatwaves;
 };
 

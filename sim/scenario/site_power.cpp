@@ -342,12 +342,12 @@ void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& 
   if (w.valid() && sources != 1)
     d.error(node, what + " weather: give exactly one of profile (a name in configs/weather/), "
                          "file (an hourly CSV) or constant (a temperature)");
-  auto start =
-      w.quantity_in("time_of_year_at_start", Dimension::time, Need::optional, 0, weather_year_s);
+  auto start = w.given(weather_parameter::time_of_year_at_start);
   // Without an explicit start, the epoch's time of year (UTC) places a profile's year.
-  spec.time_of_year_at_start_s = start          ? *start
-                                 : epoch_unix_s ? utc_time_of_year_s(*epoch_unix_s)
-                                                : 0;
+  spec.time_of_year_at_start_s = start ? *start
+                                 : epoch_unix_s
+                                     ? utc_time_of_year_s(*epoch_unix_s)
+                                     : weather_parameter::time_of_year_at_start.default_si;
   if (YAML::Node waves = w.sequence("heatwaves", Need::optional); waves.IsDefined()) {
     for (const auto& wave : waves) {
       MapReader h(wave, what + " heatwave", d);

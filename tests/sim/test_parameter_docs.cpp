@@ -266,3 +266,32 @@ TEST_CASE("a cooling plant without the optional keys takes its type's preset, wh
   CHECK(errors[0].message.find("site 'plant' cooling: maximum ambient must be above the design "
                                "ambient") == 0);
 }
+
+TEST_CASE("a weather block without time_of_year_at_start starts the profile's year on 1 January, "
+          "or at the epoch's time of year, and two years is an error") {
+  const std::string head = "scenario: bare-weather\nhorizon: 2 d\n";
+  const std::string site = "sites:\n  - name: plant\n    grid: {capacity: 20 MW}\n"
+                           "    cooling: {type: air, capacity: 10 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(
+      head + site + "    weather: {profile: memphis-synthetic}\n" + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].weather.time_of_year_at_start_s ==
+        weather_parameter::time_of_year_at_start.default_si);
+  CHECK(s.sites[0].weather.time_of_year_at_start_s == 0);
+  // With an epoch, its UTC time of year: 2025-07-01 is day 181 of 2025 (31+28+31+30+31+30).
+  Scenario e = load_scenario_text(head + "epoch: 2025-07-01T00:00:00Z\n" + site +
+                                      "    weather: {profile: memphis-synthetic}\n" + tail,
+                                  "inline.yaml");
+  CHECK(e.sites[0].weather.time_of_year_at_start_s == 181 * 86400.0);
+
+  auto errors = inline_errors(
+      head + site + "    weather: {profile: memphis-synthetic, time_of_year_at_start: 2 yr}\n" +
+      tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'time_of_year_at_start' in site 'plant' weather is 2 yr, outside "
+                             "the accepted range [0 s, 365 d]");
+}
