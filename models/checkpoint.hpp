@@ -50,6 +50,26 @@ inline constexpr Parameter snapshot_bandwidth{
 inline constexpr Parameter table[] = {restart, snapshot_bandwidth};
 } // namespace checkpoint_parameter
 
+// A site's checkpoint storage (its `storage:` block): one link from the site's gateways to its
+// storage host, which the jobs' checkpoint writes and reads share.
+namespace storage_parameter {
+inline constexpr Parameter bandwidth{
+    .key = "bandwidth",
+    .dimension = Dimension::data_rate,
+    .default_si = 1e12,
+    .min_si = 0,
+    .max_si = 1e16,
+    .meaning = "the storage link's bandwidth (required in a storage block; this without one)",
+    .min_exclusive = true};
+inline constexpr Parameter latency{.key = "latency",
+                                   .dimension = Dimension::time,
+                                   .default_si = 1e-4,
+                                   .min_si = 0,
+                                   .max_si = 10,
+                                   .meaning = "the storage link's latency"};
+inline constexpr Parameter table[] = {bandwidth, latency};
+} // namespace storage_parameter
+
 struct CheckpointPlan {
   double interval_s = 0; // tau: compute between two checkpoints
   double write_s = 0;    // delta: time to write one checkpoint (job paused)

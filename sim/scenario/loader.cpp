@@ -311,11 +311,12 @@ private:
     site.min_cap_fraction = r.quantity(power_policy_parameter::min_power_cap);
     if (YAML::Node storage = r.mapping("storage", Need::optional); storage.IsDefined()) {
       MapReader st(storage, what + " storage", d_);
+      const Parameter& bandwidth = storage_parameter::bandwidth; // required in the block
       site.storage_bytes_per_s =
-          st.quantity_in("bandwidth", Dimension::data_rate, Need::required, 0, 1e16, true)
+          st.quantity_in(bandwidth.key, bandwidth.dimension, Need::required, bandwidth.min_si,
+                         bandwidth.max_si, bandwidth.min_exclusive)
               .value_or(site.storage_bytes_per_s);
-      site.storage_latency_s = st.quantity_in("latency", Dimension::time, Need::optional, 0, 10)
-                                   .value_or(site.storage_latency_s);
+      site.storage_latency_s = st.quantity(storage_parameter::latency);
       st.finish();
     }
     site.capex_usd = r.quantity_in("capex", Dimension::money, Need::optional, 0, 1e13).value_or(0);

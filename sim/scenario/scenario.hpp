@@ -86,11 +86,12 @@ struct SiteSpec {
   PowerPolicy power_policy = PowerPolicy::cap;
   // Deepest GPU power cap the cap policy uses, fraction of TDP.
   double min_cap_fraction = power_policy_parameter::min_power_cap.default_si;
-  OrbitalSpec orbital;               // kind == orbital
-  SatelliteBudget satellite{};       // kind == orbital: one satellite, sized at load
-  int satellites = 0;                // kind == orbital: in the constellation once all are launched
-  double storage_bytes_per_s = 1e12; // checkpoint storage bandwidth of the site
-  double storage_latency_s = 1e-4;
+  OrbitalSpec orbital;         // kind == orbital
+  SatelliteBudget satellite{}; // kind == orbital: one satellite, sized at load
+  int satellites = 0;          // kind == orbital: in the constellation once all are launched
+  // The site's checkpoint storage link.
+  double storage_bytes_per_s = storage_parameter::bandwidth.default_si;
+  double storage_latency_s = storage_parameter::latency.default_si;
   double capex_usd = 0;
 };
 

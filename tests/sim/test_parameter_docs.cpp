@@ -295,3 +295,30 @@ TEST_CASE("a weather block without time_of_year_at_start starts the profile's ye
   CHECK(errors[0].message == "'time_of_year_at_start' in site 'plant' weather is 2 yr, outside "
                              "the accepted range [0 s, 365 d]");
 }
+
+TEST_CASE("a site without a storage block gets the storage table's link, and a latency past 10 s "
+          "is an error") {
+  const std::string head = "scenario: bare-storage\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].storage_bytes_per_s == 1e12);
+  CHECK(s.sites[0].storage_latency_s == 1e-4);
+  Scenario given =
+      load_scenario_text(head + "    storage: {bandwidth: 200 GB/s}\n" + tail, "inline.yaml");
+  CHECK(given.sites[0].storage_bytes_per_s == 200e9);
+  CHECK(given.sites[0].storage_latency_s == storage_parameter::latency.default_si);
+
+  auto errors = inline_errors(head + "    storage: {bandwidth: 200 GB/s, latency: 11 s}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'latency' in site 'plant' storage is 11 s, outside the accepted "
+                             "range [0 s, 10 s]");
+  // The bandwidth stays required in a storage block.
+  errors = inline_errors(head + "    storage: {latency: 1 ms}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.find("bandwidth") != std::string::npos);
+}
