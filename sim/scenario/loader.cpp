@@ -666,13 +666,12 @@ private:
     if (is_auto("interval"))
       c.child("interval", Need::optional);
     else
-      j.checkpoint.interval_s =
-          c.quantity_in("interval", Dimension::time, Need::optional, 1, max_horizon_s).value_or(0);
+      j.checkpoint.interval_s = c.given(checkpoint_parameter::interval).value_or(0); // 0: auto
     if (is_auto("size"))
       c.child("size", Need::optional);
     else
-      j.checkpoint.size_bytes = c.quantity_in("size", Dimension::data, Need::optional, 1, 1e18)
-                                    .value_or(j.checkpoint.size_bytes);
+      j.checkpoint.size_bytes =
+          c.given(checkpoint_parameter::size).value_or(j.checkpoint.size_bytes);
     j.checkpoint.restart_overhead_s = c.quantity(checkpoint_parameter::restart);
     j.checkpoint.async = c.boolean("async", Need::optional).value_or(false);
     j.checkpoint.snapshot_bytes_per_s = c.quantity(checkpoint_parameter::snapshot_bandwidth);

@@ -322,3 +322,28 @@ TEST_CASE("a site without a storage block gets the storage table's link, and a l
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].message.find("bandwidth") != std::string::npos);
 }
+
+TEST_CASE("a training job without a checkpoint block writes 14 bytes per parameter at the "
+          "Young/Daly interval, and an interval under 1 s is an error") {
+  Scenario s = load_scenario_text(bare_orbital, "inline.yaml");
+  REQUIRE(s.jobs.size() == 1);
+  CHECK(s.jobs[0].checkpoint.interval_s == 0); // auto
+  CHECK(s.jobs[0].checkpoint.size_bytes == 14 * 7e9);
+  std::string text = bare_orbital;
+  const std::string job = "model: {parameters: 7e9, tokens: 1e10}}";
+  text.replace(text.find(job), job.size(),
+               "model: {parameters: 7e9, tokens: 1e10},\n       checkpoint: {interval: auto, "
+               "size: 1 TB}}");
+  Scenario sized = load_scenario_text(text, "inline.yaml");
+  CHECK(sized.jobs[0].checkpoint.interval_s == 0);
+  CHECK(sized.jobs[0].checkpoint.size_bytes == 1e12);
+
+  text = bare_orbital;
+  text.replace(text.find(job), job.size(),
+               "model: {parameters: 7e9, tokens: 1e10},\n       checkpoint: {interval: 0.5 s}}");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 14);
+  CHECK(errors[0].message.find("'interval' in job 'j' checkpoint is 0.5 s, outside the accepted "
+                               "range [1 s, ") == 0);
+}
