@@ -394,10 +394,8 @@ private:
   void read_non_gpu_it(MapReader& r, const YAML::Node& node, const std::string& what, bool orbital,
                        ClusterSpec& c) {
     YAML::Node fabric_node = r.child("fabric", Need::optional);
-    std::optional<double> storage_per_gpu =
-        r.quantity_in("storage_per_gpu", Dimension::data, Need::optional, 0, 1e18);
-    std::optional<double> other_it =
-        r.quantity_in("other_it_power_per_gpu", Dimension::power, Need::optional, 0, 1e6);
+    std::optional<double> storage_per_gpu = r.given(non_gpu_it_parameter::storage_per_gpu);
+    std::optional<double> other_it = r.given(non_gpu_it_parameter::other_it_power_per_gpu);
     if (orbital && (fabric_node.IsDefined() || storage_per_gpu || other_it))
       d_.error(fabric_node.IsDefined() ? fabric_node : node,
                what + ": fabric, storage_per_gpu and other_it_power_per_gpu are for ground sites");

@@ -7,6 +7,7 @@
 #include "models/battery.hpp"
 #include "models/checkpoint.hpp"
 #include "models/cooling.hpp"
+#include "models/facility_power.hpp"
 #include "models/failure.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
@@ -56,6 +57,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: orbital) launch",
      .model = "models/spacecraft.hpp",
      .parameters = launch_parameter::table},
+    {.block = "clusters[]",
+     .model = "models/facility_power.hpp",
+     .parameters = non_gpu_it_parameter::table},
     {.block = "clusters[] failures",
      .model = "models/failure.hpp",
      .parameters = failure_parameter::table},

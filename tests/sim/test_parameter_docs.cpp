@@ -347,3 +347,27 @@ TEST_CASE("a training job without a checkpoint block writes 14 bytes per paramet
   CHECK(errors[0].message.find("'interval' in job 'j' checkpoint is 0.5 s, outside the accepted "
                                "range [1 s, ") == 0);
 }
+
+TEST_CASE("a ground cluster without storage_per_gpu or other_it_power_per_gpu takes the "
+          "catalogue's non-GPU IT, and other IT above 1 MW per GPU is an error") {
+  const std::string head = "scenario: bare-it\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n"
+                           "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, "
+                           "gpus_per_host: 8,\n";
+  const std::string tail = "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  REQUIRE(s.clusters.size() == 1);
+  // configs/gpus.yaml non_gpu_it: 10 TB of storage and 20 W of other IT per GPU.
+  CHECK(s.clusters[0].non_gpu_it.storage_bytes_per_gpu == 10e12);
+  CHECK(s.clusters[0].non_gpu_it.other_w_per_gpu == 20);
+  Scenario given = load_scenario_text(
+      head + "     storage_per_gpu: 2 TB, other_it_power_per_gpu: 35 W,\n" + tail, "inline.yaml");
+  CHECK(given.clusters[0].non_gpu_it.storage_bytes_per_gpu == 2e12);
+  CHECK(given.clusters[0].non_gpu_it.other_w_per_gpu == 35);
+
+  auto errors = inline_errors(head + "     other_it_power_per_gpu: 2 MW,\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 9);
+  CHECK(errors[0].message == "'other_it_power_per_gpu' in cluster 'fleet' is 2 MW, outside the "
+                             "accepted range [0 W, 1 MW]");
+}
