@@ -28,7 +28,6 @@ namespace {
 // Absurd-value guards: beyond these, a scenario is a typo, not a plan.
 constexpr double max_horizon_s = 50 * julian_year_s;
 constexpr long long max_gpus = 100'000'000;
-constexpr double min_output_interval_s = 1;
 constexpr double max_outputs_rows = 5e6;
 constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
 constexpr double never_s = std::numeric_limits<double>::infinity();
@@ -253,9 +252,7 @@ public:
     }
     if (YAML::Node outputs = top.mapping("outputs", Need::optional); outputs.IsDefined()) {
       MapReader r(outputs, "outputs", d_);
-      s.output_interval_s = r.quantity_in("interval", Dimension::time, Need::optional,
-                                          min_output_interval_s, max_horizon_s)
-                                .value_or(3600);
+      s.output_interval_s = r.quantity(output_parameter::interval);
       r.finish();
     }
     if (s.horizon_s > 0 && s.horizon_s / s.output_interval_s > max_outputs_rows)

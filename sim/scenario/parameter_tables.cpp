@@ -18,12 +18,16 @@
 #include "models/training.hpp"
 #include "models/units.hpp"
 #include "models/weather.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace capsim {
 
 namespace {
 
 constexpr ParameterTable tables[] = {
+    {.block = "outputs",
+     .model = "sim/scenario/scenario.hpp",
+     .parameters = output_parameter::table},
     {.block = "sites[]",
      .model = "models/power_policy.hpp",
      .parameters = power_policy_parameter::table},

@@ -160,12 +160,24 @@ struct JobSpec {
   std::string mfu_source = "default";
 };
 
+// The run's outputs (its `outputs:` block): how often each site's time series is sampled.
+namespace output_parameter {
+inline constexpr Parameter interval{.key = "interval",
+                                    .dimension = Dimension::time,
+                                    .default_si = 3600,
+                                    .min_si = 1,
+                                    .max_si = 50 * julian_year_s,
+                                    .meaning = "time-series step: one row per site per interval "
+                                               "(at most 5e6 rows per site over the horizon)"};
+inline constexpr Parameter table[] = {interval};
+} // namespace output_parameter
+
 struct Scenario {
   std::string name;
   std::string file;
   std::uint64_t seed = 1;
   double horizon_s = 0;
-  double output_interval_s = 3600;
+  double output_interval_s = output_parameter::interval.default_si;
   std::optional<double> epoch_unix_s; // `epoch`: t = 0 as seconds since 1970-01-01T00:00:00Z
   std::vector<SiteSpec> sites;
   std::vector<ClusterSpec> clusters;

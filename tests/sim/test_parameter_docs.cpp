@@ -371,3 +371,16 @@ TEST_CASE("a ground cluster without storage_per_gpu or other_it_power_per_gpu ta
   CHECK(errors[0].message == "'other_it_power_per_gpu' in cluster 'fleet' is 2 MW, outside the "
                              "accepted range [0 W, 1 MW]");
 }
+
+TEST_CASE("a scenario without outputs samples hourly, and an interval under 1 s is an error") {
+  Scenario s = load_scenario_text(bare_orbital, "inline.yaml");
+  CHECK(s.output_interval_s == output_parameter::interval.default_si);
+  CHECK(s.output_interval_s == 3600);
+  std::string text = bare_orbital;
+  text.replace(text.find("horizon: 10 d\n"), 14, "horizon: 10 d\noutputs: {interval: 0.5 s}\n");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 3);
+  CHECK(errors[0].message.find(
+            "'interval' in outputs is 0.5 s, outside the accepted range [1 s, ") == 0);
+}
