@@ -297,7 +297,7 @@ private:
     auto kind = r.one_of("kind", Need::optional, {"terrestrial", "orbital"});
     if (kind == "orbital") {
       site.kind = SiteKind::orbital;
-      read_site_orbital(r, what, d_, site.orbital, max_horizon_s);
+      read_site_orbital(r, what, d_, site.orbital);
     } else {
       read_site_power(r, what, d_, site, max_horizon_s, epoch_unix_s_);
     }

@@ -9,6 +9,7 @@
 #include "models/cooling.hpp"
 #include "models/facility_power.hpp"
 #include "models/failure.hpp"
+#include "models/orbit.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
 #include "models/power_supply.hpp"
@@ -19,6 +20,7 @@
 #include "models/units.hpp"
 #include "models/weather.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/site_orbital.hpp"
 
 namespace capsim {
 
@@ -49,6 +51,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] storage",
      .model = "models/checkpoint.hpp",
      .parameters = storage_parameter::table},
+    {.block = "sites[] (kind: orbital) orbit",
+     .model = "models/orbit.hpp",
+     .parameters = orbit_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},
@@ -58,6 +63,12 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/radiator.hpp",
      .parameters = radiator_parameter::table},
+    {.block = "sites[] (kind: orbital) links",
+     .model = "sim/scenario/site_orbital.hpp",
+     .parameters = link_parameter::table},
+    {.block = "sites[] (kind: orbital) ground_stations[]",
+     .model = "models/orbit.hpp",
+     .parameters = ground_station_parameter::table},
     {.block = "sites[] (kind: orbital) launch",
      .model = "models/spacecraft.hpp",
      .parameters = launch_parameter::table},

@@ -384,3 +384,45 @@ TEST_CASE("a scenario without outputs samples hourly, and an interval under 1 s 
   CHECK(errors[0].message.find(
             "'interval' in outputs is 0.5 s, outside the accepted range [1 s, ") == 0);
 }
+
+TEST_CASE("an orbital site without raan, isl_latency, min_elevation, emissivity_end_of_life or "
+          "launch first gets the tables' defaults, and their ranges are errors") {
+  std::string text = bare_orbital;
+  text.replace(text.find("clusters:"), 9,
+               "    ground_stations: [{name: svalbard, latitude: 78.2 deg, longitude: 15.4 deg}]\n"
+               "clusters:");
+  Scenario s = load_scenario_text(text, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const OrbitalSpec& o = s.sites[0].orbital;
+  CHECK(o.isl_latency_s == 1e-5);
+  CHECK(o.end_of_life_emissivity == o.radiator.emissivity);
+  CHECK(o.launch.first_launch_s == 0);
+  REQUIRE(o.stations.size() == 1);
+  CHECK(o.stations[0].station.min_elevation_rad == doctest::Approx(10 * M_PI / 180).epsilon(1e-15));
+
+  // An orbit given by inclination, without raan: the node at 0.
+  std::string inclined = bare_orbital;
+  inclined.replace(inclined.find("sun_synchronous: {ltan: 6 h}"), 28, "inclination: 53 deg");
+  CHECK(load_scenario_text(inclined, "inline.yaml").sites[0].orbital.orbit.raan_rad == 0);
+
+  // Out of range: raan past a full turn (the message as before), isl_latency past 1 s, launch
+  // first past 50 years, emissivity at end of life above the emissivity given.
+  inclined.replace(inclined.find("inclination: 53 deg"), 19, "inclination: 53 deg, raan: 400 deg");
+  inclined.replace(inclined.find("downlink_bandwidth"), 18, "isl_latency: 2 s, downlink_bandwidth");
+  inclined.replace(inclined.find("{failure_unit: board}"), 21,
+                   "{emissivity: 0.8, emissivity_end_of_life: 0.85}");
+  inclined.replace(inclined.find("payload: 60 t}"), 14, "payload: 60 t, first: 51 yr}");
+  auto errors = inline_errors(inclined);
+  REQUIRE(errors.size() == 4);
+  CHECK(errors[0].line == 6);
+  CHECK(errors[0].message.find("'raan' in site 'sky' orbit is ") == 0);
+  CHECK(errors[1].line == 7);
+  CHECK(errors[1].message == "'emissivity_end_of_life' in site 'sky' satellite is 0.85, outside "
+                             "the accepted range [0.05, 0.8]");
+  CHECK(errors[2].line == 8);
+  CHECK(errors[2].message == "'isl_latency' in site 'sky' links is 2 s, outside the accepted "
+                             "range [0 s, 1 s]");
+  CHECK(errors[3].line == 9);
+  CHECK(errors[3].message.find("'first' in site 'sky' launch is 51 yr, outside the accepted "
+                               "range [0 s, ") == 0);
+}
