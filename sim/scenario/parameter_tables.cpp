@@ -13,6 +13,7 @@
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
 #include "models/power_supply.hpp"
+#include "models/radiation.hpp"
 #include "models/radiator.hpp"
 #include "models/solar_array.hpp"
 #include "models/spacecraft.hpp"
@@ -69,6 +70,9 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: orbital) ground_stations[]",
      .model = "models/orbit.hpp",
      .parameters = ground_station_parameter::table},
+    {.block = "sites[] (kind: orbital) radiation",
+     .model = "models/radiation.hpp",
+     .parameters = radiation_parameter::table},
     {.block = "sites[] (kind: orbital) launch",
      .model = "models/spacecraft.hpp",
      .parameters = launch_parameter::table},

@@ -182,11 +182,8 @@ void read_radiation(const YAML::Node& node, const std::string& what, Diagnostics
   MapReader rad(node, what + " radiation", d);
   o.radiation.dose_rate_gy_per_s =
       rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
-  for (std::size_t e = 0; e < radiation_effect_count; ++e) {
-    const std::string key(radiation_effects[e].dose_key);
-    if (auto v = rad.quantity_in(key, Dimension::dose, Need::optional, 1e-6, 1e6))
-      o.radiation.dose_per_event_gy[e] = *v;
-  }
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    o.radiation.dose_per_event_gy[e] = rad.quantity(radiation_parameter::table[e]);
   rad.finish();
 }
 

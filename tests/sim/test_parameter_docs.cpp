@@ -426,3 +426,22 @@ TEST_CASE("an orbital site without raan, isl_latency, min_elevation, emissivity_
   CHECK(errors[3].message.find("'first' in site 'sky' launch is 51 yr, outside the accepted "
                                "range [0 s, ") == 0);
 }
+
+TEST_CASE("a radiation block with only dose_rate takes each effect's dose per event from the "
+          "effects table, and a zero dose is an error") {
+  std::string text = bare_orbital;
+  text.replace(text.find("clusters:"), 9, "    radiation: {dose_rate: 150 rad/yr}\nclusters:");
+  Scenario s = load_scenario_text(text, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const RadiationParams& r = s.sites[0].orbital.radiation;
+  // The Trillium proton-beam figures: 50, 425 and 107 rad per event.
+  CHECK(r.dose_per_event_gy[find_radiation_effect("hbm_uncorrectable")] == 0.5);
+  CHECK(r.dose_per_event_gy[find_radiation_effect("functional_interrupt")] == 4.25);
+  CHECK(r.dose_per_event_gy[find_radiation_effect("silent_data_corruption")] == 1.07);
+
+  text.replace(text.find("{dose_rate: 150 rad/yr}"), 23, "{dose_rate: 150 rad/yr, sdc_dose: 0 Gy}");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 10);
+  CHECK(errors[0].message.find("'sdc_dose' in site 'sky' radiation is 0 ") == 0);
+}
