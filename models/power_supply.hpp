@@ -109,6 +109,35 @@ inline constexpr Parameter efficiency{
 inline constexpr Parameter table[] = {availability, fuel_cost, start_delay, efficiency};
 } // namespace turbine_parameter
 
+// A ground site's grid price, carbon intensity and demand charge (keys of the site itself). The
+// price and the intensity also take an hourly file ({file: CSV}); the table holds their constant
+// form.
+namespace site_power_parameter {
+inline constexpr Parameter energy_price{.key = "energy_price",
+                                        .dimension = Dimension::money_per_energy,
+                                        .default_si = 0,
+                                        .min_si = 0,
+                                        .max_si = 1e-3,
+                                        .meaning = "price of the energy drawn from the grid; or "
+                                                   "{file: CSV} with an hourly usd_per_mwh column"};
+inline constexpr Parameter grid_carbon_intensity{
+    .key = "grid_carbon_intensity",
+    .dimension = Dimension::mass_per_energy,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 3000 * (1 / 3.6e9), // as the loader had it, to the last bit
+    .meaning = "CO2 per unit of energy drawn from the grid; or {file: CSV} with an hourly "
+               "kg_per_mwh column"};
+inline constexpr Parameter demand_charge{
+    .key = "demand_charge",
+    .dimension = Dimension::money_per_power,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1e3,
+    .meaning = "charge per W of each billing month's (730.5 h) peak grid draw"};
+inline constexpr Parameter table[] = {energy_price, grid_carbon_intensity, demand_charge};
+} // namespace site_power_parameter
+
 struct GridParams {
   double capacity_w = 0;
   double energised_time_s = 0;

@@ -60,9 +60,11 @@ struct SiteSpec {
   SiteKind kind = SiteKind::terrestrial;
   GridSchedule grid; // capacity steps (the first at 0 s), curtailment windows, daily rule
   double pue = 1.3;  // facility power / IT power, when no cooling model is given
-  double energy_price_usd_per_j = 0;            // grid energy price
-  std::optional<HourlyFile> energy_price_file;  // hourly prices instead of the constant
-  double grid_carbon_kg_per_j = 0;              // grid carbon intensity
+  double energy_price_usd_per_j =
+      site_power_parameter::energy_price.default_si; // grid energy price
+  std::optional<HourlyFile> energy_price_file;       // hourly prices instead of the constant
+  double grid_carbon_kg_per_j =
+      site_power_parameter::grid_carbon_intensity.default_si; // grid carbon intensity
   std::optional<HourlyFile> grid_carbon_file;   // hourly intensity instead of the constant
   std::optional<TriangularTime> grid_energised; // a drawn energisation (grid.steps: mode)
   std::string turbine_fuel;                     // configs/fuels.yaml name; "" = none given
@@ -78,7 +80,8 @@ struct SiteSpec {
   double battery_initial_soc = battery_parameter::initial_state_of_charge.default_si;
   // Battery policy peak_shaving: hold the grid draw to this (+infinity: merit order only).
   double peak_shaving_target_w = std::numeric_limits<double>::infinity();
-  double demand_charge_usd_per_w_month = 0; // on each billing month's peak grid draw
+  double demand_charge_usd_per_w_month =
+      site_power_parameter::demand_charge.default_si; // on each billing month's peak grid draw
   // Battery policy arbitrage: charge from the grid at or below one price, carry the load at or
   // above another (models/power_supply.hpp).
   Arbitrage arbitrage;

@@ -60,15 +60,16 @@ std::optional<Fuel> find_fuel(const std::string& name, const YAML::Node& where,
   return found;
 }
 
-// `key: QUANTITY` or `key: {file: CSV}` with an hourly column `column`.
-void read_constant_or_hourly(MapReader& r, const char* key, Dimension dimension,
-                             const SeriesColumn& column, const std::string& what, Diagnostics& d,
+// `key: QUANTITY` (the parameter) or `key: {file: CSV}` with an hourly column `column`.
+void read_constant_or_hourly(MapReader& r, const Parameter& parameter, const SeriesColumn& column,
+                             const std::string& what, Diagnostics& d,
                              std::optional<double> epoch_unix_s, double& constant,
-                             std::optional<HourlyFile>& file, double min_si, double max_si) {
+                             std::optional<HourlyFile>& file) {
+  const std::string key(parameter.key);
   YAML::Node node = r.peek(key);
   if (!node.IsDefined()) return;
   if (!node.IsMap()) {
-    constant = r.quantity_in(key, dimension, Need::optional, min_si, max_si).value_or(0);
+    constant = r.quantity(parameter);
     return;
   }
   MapReader m(r.mapping(key, Need::required), what + " " + key, d);
@@ -430,19 +431,17 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
     site.grid.steps.push_back({0, 0});
   constexpr double per_mwh = 1 / 3.6e9;
   read_constant_or_hourly(
-      r, "energy_price", Dimension::money_per_energy,
+      r, site_power_parameter::energy_price,
       SeriesColumn{
           .name = "usd_per_mwh", .unit = "USD/MWh", .min = -1e4, .max = 1e5, .si_scale = per_mwh},
-      what, d, epoch_unix_s, site.energy_price_usd_per_j, site.energy_price_file, 0, 1e-3);
+      what, d, epoch_unix_s, site.energy_price_usd_per_j, site.energy_price_file);
   read_constant_or_hourly(
-      r, "grid_carbon_intensity", Dimension::mass_per_energy,
+      r, site_power_parameter::grid_carbon_intensity,
       SeriesColumn{
           .name = "kg_per_mwh", .unit = "kg/MWh", .min = 0, .max = 3000, .si_scale = per_mwh},
-      what, d, epoch_unix_s, site.grid_carbon_kg_per_j, site.grid_carbon_file, 0, 3000 * per_mwh);
+      what, d, epoch_unix_s, site.grid_carbon_kg_per_j, site.grid_carbon_file);
   // Demand charge: USD per W of each billing month's (730.5 h) peak grid draw, e.g. 15 USD/kW.
-  site.demand_charge_usd_per_w_month =
-      r.quantity_in("demand_charge", Dimension::money_per_power, Need::optional, 0, 1e3)
-          .value_or(0);
+  site.demand_charge_usd_per_w_month = r.quantity(site_power_parameter::demand_charge);
   if (YAML::Node turbines = r.mapping("turbines", Need::optional); turbines.IsDefined())
     read_turbines(turbines, what, d, site);
   if (YAML::Node battery = r.mapping("battery", Need::optional); battery.IsDefined())

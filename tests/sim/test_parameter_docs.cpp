@@ -445,3 +445,37 @@ TEST_CASE("a radiation block with only dose_rate takes each effect's dose per ev
   CHECK(errors[0].line == 10);
   CHECK(errors[0].message.find("'sdc_dose' in site 'sky' radiation is 0 ") == 0);
 }
+
+TEST_CASE("a ground site without energy_price, grid_carbon_intensity or demand_charge pays and "
+          "emits nothing for its grid energy, and a negative demand charge is an error") {
+  const std::string head = "scenario: bare-site-power\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].energy_price_usd_per_j == 0);
+  CHECK(s.sites[0].grid_carbon_kg_per_j == 0);
+  CHECK(s.sites[0].demand_charge_usd_per_w_month == 0);
+  Scenario given = load_scenario_text(head +
+                                          "    energy_price: 62 USD/MWh\n"
+                                          "    grid_carbon_intensity: 390 kg/MWh\n"
+                                          "    demand_charge: 15 USD/kW\n" +
+                                          tail,
+                                      "inline.yaml");
+  CHECK(given.sites[0].energy_price_usd_per_j == doctest::Approx(62 / 3.6e9).epsilon(1e-12));
+  CHECK(given.sites[0].grid_carbon_kg_per_j == doctest::Approx(390 / 3.6e9).epsilon(1e-12));
+  CHECK(given.sites[0].demand_charge_usd_per_w_month == doctest::Approx(0.015).epsilon(1e-12));
+
+  auto errors = inline_errors(head + "    demand_charge: -1 USD/kW\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'demand_charge' in site 'plant' is -0.001 USD/W, outside the "
+                             "accepted range [0 USD/W, 1000 USD/W]");
+  // The intensity's top is 3000 kg/MWh, as the hourly file's column.
+  errors = inline_errors(head + "    grid_carbon_intensity: 3001 kg/MWh\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.find("'grid_carbon_intensity' in site 'plant' is 3001 kg/MWh, outside "
+                               "the accepted range [0 kg/MWh, 3000 kg/MWh]") == 0);
+}
