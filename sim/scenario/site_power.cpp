@@ -215,8 +215,7 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
       b.quantity_in("energy", Dimension::energy, Need::required, 0, 1e16, true).value_or(0);
   double power =
       b.quantity_in("power", Dimension::power, Need::required, 0, max_power_w, true).value_or(0);
-  p.max_charge_power_w =
-      b.quantity("charge_power", Dimension::power, Need::optional).value_or(power);
+  p.max_charge_power_w = b.given(battery_parameter::charge_power).value_or(power);
   p.max_discharge_power_w = power;
   double round_trip = b.quantity(battery_parameter::round_trip_efficiency);
   p.charge_efficiency = p.discharge_efficiency = symmetric_efficiency(round_trip);

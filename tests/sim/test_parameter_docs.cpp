@@ -479,3 +479,27 @@ TEST_CASE("a ground site without energy_price, grid_carbon_intensity or demand_c
   CHECK(errors[0].message.find("'grid_carbon_intensity' in site 'plant' is 3001 kg/MWh, outside "
                                "the accepted range [0 kg/MWh, 3000 kg/MWh]") == 0);
 }
+
+TEST_CASE("a battery without charge_power charges at its power, and a negative charge power is "
+          "an error") {
+  const std::string head = "scenario: bare-charge\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + "    battery: {energy: 10 MWh, power: 5 MW}\n" + tail,
+                                  "inline.yaml");
+  CHECK(s.sites[0].battery.max_charge_power_w == 5e6);
+  CHECK(s.sites[0].battery.max_discharge_power_w == 5e6);
+  Scenario given = load_scenario_text(
+      head + "    battery: {energy: 10 MWh, power: 5 MW, charge_power: 2 MW}\n" + tail,
+      "inline.yaml");
+  CHECK(given.sites[0].battery.max_charge_power_w == 2e6);
+
+  auto errors = inline_errors(
+      head + "    battery: {energy: 10 MWh, power: 5 MW, charge_power: -1 MW}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'charge_power' in site 'plant' battery is -1 MW, outside the "
+                             "accepted range [0 W, 1 TW]");
+}
