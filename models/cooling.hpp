@@ -97,6 +97,21 @@ inline constexpr Parameter table[] = {design_ambient, max_ambient, economiser_be
                                       capacity_at_max_ambient, wue};
 } // namespace cooling_parameter
 
+// A ground site with a fixed `pue` instead of a cooling plant: the heat it can reject (a key of the
+// site itself; not with a cooling plant, whose capacity is `cooling.capacity`).
+namespace fixed_pue_cooling_parameter {
+inline constexpr Parameter cooling_capacity{
+    .key = "cooling_capacity",
+    .dimension = Dimension::power,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1e12,
+    .meaning = "IT heat a site with a fixed pue can reject; its GPUs are capped to it",
+    .min_exclusive = true,
+    .default_from = "none: the whole fleet's heat at full power (non-binding)"};
+inline constexpr Parameter table[] = {cooling_capacity};
+} // namespace fixed_pue_cooling_parameter
+
 struct CoolingParams {
   double design_capacity_w = 0;
   double design_ambient_k = 0;

@@ -468,8 +468,7 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
                              "fixed pue");
   }
   site.cooling_capacity_w =
-      r.quantity_in("cooling_capacity", Dimension::power, Need::optional, 0, max_power_w, true)
-          .value_or(0);
+      r.given(fixed_pue_cooling_parameter::cooling_capacity).value_or(0); // 0: none
   if (cooling.IsDefined() && site.cooling_capacity_w > 0)
     d.error(r.child("cooling_capacity", Need::optional),
             what + ": cooling_capacity is for sites without a cooling plant; give "

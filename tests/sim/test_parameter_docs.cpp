@@ -503,3 +503,22 @@ TEST_CASE("a battery without charge_power charges at its power, and a negative c
   CHECK(errors[0].message == "'charge_power' in site 'plant' battery is -1 MW, outside the "
                              "accepted range [0 W, 1 TW]");
 }
+
+TEST_CASE("a fixed-pue site without cooling_capacity has no heat limit, and a zero capacity is an "
+          "error") {
+  const std::string head = "scenario: bare-heat\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  CHECK(s.sites[0].cooling_capacity_w == 0); // none
+  Scenario given = load_scenario_text(head + "    cooling_capacity: 15 MW\n" + tail, "inline.yaml");
+  CHECK(given.sites[0].cooling_capacity_w == 15e6);
+
+  auto errors = inline_errors(head + "    cooling_capacity: 0 MW\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'cooling_capacity' in site 'plant' is 0 W, outside the accepted "
+                             "range (0 W, 1 TW]");
+}
