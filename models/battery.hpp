@@ -47,8 +47,15 @@
 namespace capsim {
 
 // A ground site's battery parameters (its `battery:` block) that have a default; `energy` and
-// `power` are required, `charge_power` defaults to `power`.
+// `power` are required.
 namespace battery_parameter {
+inline constexpr Parameter charge_power{.key = "charge_power",
+                                        .dimension = Dimension::power,
+                                        .default_si = 0,
+                                        .min_si = 0,
+                                        .max_si = 1e12,
+                                        .meaning = "highest power the battery charges at",
+                                        .default_from = "power (the discharge rating)"};
 inline constexpr Parameter round_trip_efficiency{
     .key = "round_trip_efficiency",
     .default_si = 0.9,
@@ -68,7 +75,7 @@ inline constexpr Parameter initial_state_of_charge{
     .min_si = 0,
     .max_si = 1,
     .meaning = "stored energy at the start, share of its capacity (not below the floor)"};
-inline constexpr Parameter table[] = {round_trip_efficiency, min_state_of_charge,
+inline constexpr Parameter table[] = {charge_power, round_trip_efficiency, min_state_of_charge,
                                       initial_state_of_charge};
 } // namespace battery_parameter
 

@@ -27,9 +27,26 @@
 
 namespace capsim {
 
-// A training job's checkpoint parameters with a default (its `checkpoint:` block; `interval` and
-// `size` default to `auto`: Young/Daly, and 14 bytes per model parameter).
+// A training job's checkpoint parameters (its `checkpoint:` block; `async: true` snapshots to
+// host memory and writes while the job computes). `interval` and `size` also take `auto`.
 namespace checkpoint_parameter {
+inline constexpr Parameter interval{
+    .key = "interval",
+    .dimension = Dimension::time,
+    .default_si = 0,
+    .min_si = 1,
+    .max_si = 50 * julian_year_s,
+    .meaning = "compute between two checkpoints",
+    .default_from = "auto: Young's sqrt(2 x write time x MTBF), from the job's failure rate"};
+inline constexpr Parameter size{
+    .key = "size",
+    .dimension = Dimension::data,
+    .default_si = 0,
+    .min_si = 1,
+    .max_si = 1e18,
+    .meaning = "the whole job's state written per checkpoint",
+    .default_from = "auto: 14 bytes per model parameter (bf16 weights, fp32 master weights, Adam "
+                    "moments)"};
 inline constexpr Parameter restart{
     .key = "restart",
     .dimension = Dimension::time,
@@ -47,8 +64,28 @@ inline constexpr Parameter snapshot_bandwidth{
     .meaning = "per GPU, copy of its state to host memory in an asynchronous checkpoint (about "
                "half of a PCIe Gen5 x16 link)",
     .min_exclusive = true};
-inline constexpr Parameter table[] = {restart, snapshot_bandwidth};
+inline constexpr Parameter table[] = {interval, size, restart, snapshot_bandwidth};
 } // namespace checkpoint_parameter
+
+// A site's checkpoint storage (its `storage:` block): one link from the site's gateways to its
+// storage host, which the jobs' checkpoint writes and reads share.
+namespace storage_parameter {
+inline constexpr Parameter bandwidth{
+    .key = "bandwidth",
+    .dimension = Dimension::data_rate,
+    .default_si = 1e12,
+    .min_si = 0,
+    .max_si = 1e16,
+    .meaning = "the storage link's bandwidth (required in a storage block; this without one)",
+    .min_exclusive = true};
+inline constexpr Parameter latency{.key = "latency",
+                                   .dimension = Dimension::time,
+                                   .default_si = 1e-4,
+                                   .min_si = 0,
+                                   .max_si = 10,
+                                   .meaning = "the storage link's latency"};
+inline constexpr Parameter table[] = {bandwidth, latency};
+} // namespace storage_parameter
 
 struct CheckpointPlan {
   double interval_s = 0; // tau: compute between two checkpoints

@@ -51,7 +51,66 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A ground site's cooling parameters (its `cooling:` block) that have a default; `type` (liquid
+// or air) and `capacity` are required. The type's preset (below) gives the temperatures and the
+// capacity fraction; validate() checks what ties them (max_ambient above design_ambient).
+namespace cooling_parameter {
+inline constexpr double zero_celsius_k = 273.15;
+inline constexpr Parameter design_ambient{
+    .key = "design_ambient",
+    .dimension = Dimension::temperature,
+    .min_si = zero_celsius_k - 40,
+    .max_si = zero_celsius_k + 60,
+    .meaning = "the plant removes its full capacity up to this ambient",
+    .default_from = "type liquid: 38 degC; air: 35 degC"};
+inline constexpr Parameter max_ambient{
+    .key = "max_ambient",
+    .dimension = Dimension::temperature,
+    .min_si = zero_celsius_k - 40,
+    .max_si = zero_celsius_k + 70,
+    .meaning = "capacity falls linearly to capacity_at_max_ambient here; the plant trips above",
+    .default_from = "type liquid: 48 degC; air: 46 degC"};
+inline constexpr Parameter economiser_below{
+    .key = "economiser_below",
+    .dimension = Dimension::temperature,
+    .min_si = zero_celsius_k - 100,
+    .max_si = zero_celsius_k + 50,
+    .meaning = "free cooling (compressors off) at or below this ambient",
+    .default_from = "type liquid: 20 degC; air: 10 degC"};
+inline constexpr Parameter capacity_at_max_ambient{
+    .key = "capacity_at_max_ambient",
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "share of the design capacity left at max_ambient",
+    .default_from = "type liquid: 0.8; air: 0.75"};
+inline constexpr Parameter wue{.key = "wue",
+                               .dimension = Dimension::volume_per_energy,
+                               .default_si = 0,
+                               .min_si = 0,
+                               .max_si = 10e-3 / 3.6e6,
+                               .meaning = "site water per J of IT energy (0.38 L/kWh US average)"};
+inline constexpr Parameter table[] = {design_ambient, max_ambient, economiser_below,
+                                      capacity_at_max_ambient, wue};
+} // namespace cooling_parameter
+
+// A ground site with a fixed `pue` instead of a cooling plant: the heat it can reject (a key of the
+// site itself; not with a cooling plant, whose capacity is `cooling.capacity`).
+namespace fixed_pue_cooling_parameter {
+inline constexpr Parameter cooling_capacity{
+    .key = "cooling_capacity",
+    .dimension = Dimension::power,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1e12,
+    .meaning = "IT heat a site with a fixed pue can reject; its GPUs are capped to it",
+    .min_exclusive = true,
+    .default_from = "none: the whole fleet's heat at full power (non-binding)"};
+inline constexpr Parameter table[] = {cooling_capacity};
+} // namespace fixed_pue_cooling_parameter
 
 struct CoolingParams {
   double design_capacity_w = 0;
@@ -66,7 +125,7 @@ struct CoolingParams {
   double economiser_max_ambient_k = 0;
   double fan_pump_power_fraction = 0;
   double other_overhead_fraction = 0;
-  double wue_m3_per_j = 0;
+  double wue_m3_per_j = cooling_parameter::wue.default_si;
   double evaporative_fraction = 0;
 };
 

@@ -26,7 +26,29 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A ground cluster's non-GPU IT per GPU (keys of a `clusters[]` item; `fabric` names a catalogue
+// fabric or none). Orbital clusters have neither.
+namespace non_gpu_it_parameter {
+inline constexpr Parameter storage_per_gpu{
+    .key = "storage_per_gpu",
+    .dimension = Dimension::data,
+    .min_si = 0,
+    .max_si = 1e18,
+    .meaning = "shared storage capacity installed per GPU, at the catalogue's power per PB",
+    .default_from = "configs/gpus.yaml non_gpu_it"};
+inline constexpr Parameter other_it_power_per_gpu{
+    .key = "other_it_power_per_gpu",
+    .dimension = Dimension::power,
+    .min_si = 0,
+    .max_si = 1e6,
+    .meaning = "management servers, fabric managers, in-band and out-of-band Ethernet, per GPU",
+    .default_from = "configs/gpus.yaml non_gpu_it"};
+inline constexpr Parameter table[] = {storage_per_gpu, other_it_power_per_gpu};
+} // namespace non_gpu_it_parameter
 
 struct FabricSpec {
   std::string name;          // e.g. "quantum2-ndr"

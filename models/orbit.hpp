@@ -67,7 +67,37 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// An orbital site's orbit parameter with a default (its `orbit:` block; `altitude` and either
+// `sun_synchronous: {ltan}` or `inclination` are required, `epoch` is a date, 2027-01-01 unless
+// given).
+namespace orbit_parameter {
+inline constexpr Parameter raan{
+    .key = "raan",
+    .dimension = Dimension::angle,
+    .default_si = 0,
+    .min_si = -2 * std::numbers::pi,
+    .max_si = 2 * std::numbers::pi,
+    .meaning = "right ascension of the ascending node at t = 0, for an orbit given by its "
+               "inclination (a sun-synchronous one takes it from ltan)"};
+inline constexpr Parameter table[] = {raan};
+} // namespace orbit_parameter
+
+// A ground station's parameter with a default (an item of `ground_stations:`; `name`, `latitude`
+// and `longitude` are required).
+namespace ground_station_parameter {
+inline constexpr Parameter min_elevation{
+    .key = "min_elevation",
+    .dimension = Dimension::angle,
+    .default_si = 10 * std::numbers::pi / 180,
+    .min_si = 0,
+    .max_si = std::numbers::pi / 2,
+    .meaning = "elevation above the horizon from which the station can contact a satellite"};
+inline constexpr Parameter table[] = {min_elevation};
+} // namespace ground_station_parameter
 
 inline constexpr double earth_radius_m = 6378137.0;
 inline constexpr double speed_of_light_m_per_s = 299792458.0;
@@ -106,9 +136,9 @@ double greenwich_sidereal_angle_rad(double days_j2000); // [0, 2 pi)
 struct CircularOrbit {
   double altitude_m = 0;
   double inclination_rad = 0;
-  double raan_rad = 0;         // at t = 0
-  double arg_latitude_rad = 0; // at t = 0
-  double epoch_days_j2000 = 0; // t = 0
+  double raan_rad = orbit_parameter::raan.default_si; // at t = 0
+  double arg_latitude_rad = 0;                        // at t = 0
+  double epoch_days_j2000 = 0;                        // t = 0
 };
 std::vector<std::string> validate(const CircularOrbit& orbit);
 
@@ -159,7 +189,7 @@ std::vector<EclipseInterval> eclipse_intervals(const CircularOrbit& orbit, doubl
 struct GroundStation {
   double latitude_rad = 0;
   double longitude_rad = 0;
-  double min_elevation_rad = 0;
+  double min_elevation_rad = ground_station_parameter::min_elevation.default_si;
 };
 std::vector<std::string> validate(const GroundStation& station);
 

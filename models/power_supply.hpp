@@ -71,7 +71,72 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
+
+// A ground site's turbine parameters (its `turbines:` block) that have a default; `units` and
+// `unit_capacity` are required, `fuel` names a configs/fuels.yaml entry and `start_policy` is
+// bridge or battery_first.
+namespace turbine_parameter {
+inline constexpr Parameter availability{
+    .key = "availability",
+    .default_si = 1,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "share of the units in service on average (each replication draws how many)"};
+inline constexpr Parameter fuel_cost{.key = "fuel_cost",
+                                     .dimension = Dimension::money_per_energy,
+                                     .default_si = 0,
+                                     .min_si = 0,
+                                     .max_si = 1e4 / 3.6e9,
+                                     .meaning = "fuel cost per unit of electricity delivered"};
+inline constexpr Parameter start_delay{
+    .key = "start_delay",
+    .dimension = Dimension::time,
+    .default_si = 600,
+    .min_si = 0,
+    .max_si = 86400,
+    .meaning = "a unit asked to start delivers after this delay (the battery bridges it)"};
+inline constexpr Parameter efficiency{
+    .key = "efficiency",
+    .default_si = 1,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "electricity out / fuel energy in (1 / heat rate), for the fuel burnt",
+    .min_exclusive = true,
+    .default_from = "the fuel's turbine_efficiency (configs/fuels.yaml); 1 without a fuel"};
+inline constexpr Parameter table[] = {availability, fuel_cost, start_delay, efficiency};
+} // namespace turbine_parameter
+
+// A ground site's grid price, carbon intensity and demand charge (keys of the site itself). The
+// price and the intensity also take an hourly file ({file: CSV}); the table holds their constant
+// form.
+namespace site_power_parameter {
+inline constexpr Parameter energy_price{.key = "energy_price",
+                                        .dimension = Dimension::money_per_energy,
+                                        .default_si = 0,
+                                        .min_si = 0,
+                                        .max_si = 1e-3,
+                                        .meaning = "price of the energy drawn from the grid; or "
+                                                   "{file: CSV} with an hourly usd_per_mwh column"};
+inline constexpr Parameter grid_carbon_intensity{
+    .key = "grid_carbon_intensity",
+    .dimension = Dimension::mass_per_energy,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 3000 * (1 / 3.6e9), // as the loader had it, to the last bit
+    .meaning = "CO2 per unit of energy drawn from the grid; or {file: CSV} with an hourly "
+               "kg_per_mwh column"};
+inline constexpr Parameter demand_charge{
+    .key = "demand_charge",
+    .dimension = Dimension::money_per_power,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = 1e3,
+    .meaning = "charge per W of each billing month's (730.5 h) peak grid draw"};
+inline constexpr Parameter table[] = {energy_price, grid_carbon_intensity, demand_charge};
+} // namespace site_power_parameter
 
 struct GridParams {
   double capacity_w = 0;
@@ -83,10 +148,12 @@ struct GridParams {
 struct TurbineParams {
   int units = 0;
   double unit_capacity_w = 0;
-  double availability = 1;
-  double fuel_cost_usd_per_j = 0;
-  double start_delay_s = 0;
-  double efficiency = 1;        // electricity out / fuel energy in (1 / heat rate)
+  double availability = turbine_parameter::availability.default_si;
+  double fuel_cost_usd_per_j = turbine_parameter::fuel_cost.default_si;
+  double start_delay_s = turbine_parameter::start_delay.default_si;
+  // Electricity out / fuel energy in (1 / heat rate); the fuel's figure in a scenario that names
+  // one.
+  double efficiency = turbine_parameter::efficiency.default_si;
   double fuel_co2_kg_per_j = 0; // CO2 per J of fuel burnt (the fuel's emission factor)
 };
 

@@ -41,7 +41,7 @@ RadiationEffect find_radiation_effect(std::string_view name) {
 PerRadiationEffect default_doses_per_event_gy() {
   PerRadiationEffect doses{};
   for (std::size_t e = 0; e < radiation_effect_count; ++e)
-    doses[e] = radiation_effects[e].default_dose_per_event_gy;
+    doses[e] = radiation_effects[e].dose.default_si;
   return doses;
 }
 

@@ -8,8 +8,8 @@
 //   sampling         per effect, a Poisson process of rate devices x lambda_e; merged, events are
 //                    exponential gaps at the total rate with the effect drawn by its share
 //
-// Effects are one table (radiation_effects below: name, scenario key of its dose per event,
-// default dose per event, what it does to the device). Everything that draws, counts, reads or
+// Effects are one table (radiation_effects below: name, its dose per event as a scenario parameter
+// (key, default, range), what it does to the device). Everything that draws, counts, reads or
 // reports effects iterates that table, so a further effect is one row.
 //
 // Parameters (RadiationParams)
@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/parameter.hpp"
 #include "models/units.hpp"
 
 namespace capsim {
@@ -50,19 +51,48 @@ enum class RadiationOutcome {
 std::string_view radiation_outcome_name(RadiationOutcome outcome);
 
 struct RadiationEffectRow {
-  std::string_view name;     // as the outputs report it
-  std::string_view dose_key; // the scenario key of its dose per event
-  double default_dose_per_event_gy;
+  std::string_view name; // as the outputs report it
+  Parameter dose;        // its dose per event: the scenario key (radiation block), default, range
   RadiationOutcome outcome;
 };
 
+// A dose per event as a scenario parameter (Gy; the range is the loader's).
+constexpr Parameter dose_per_event(std::string_view key, double default_gy,
+                                   std::string_view meaning) {
+  return Parameter{.key = key,
+                   .dimension = Dimension::dose,
+                   .default_si = default_gy,
+                   .min_si = 1e-6,
+                   .max_si = 1e6,
+                   .meaning = meaning};
+}
+
 // The effects, in reporting order (defaults: the Trillium proton-beam figures above).
 inline constexpr std::array radiation_effects{
-    RadiationEffectRow{"hbm_uncorrectable", "hbm_error_dose", 0.5, RadiationOutcome::interrupt},
-    RadiationEffectRow{"functional_interrupt", "interrupt_dose", 4.25, RadiationOutcome::interrupt},
-    RadiationEffectRow{"silent_data_corruption", "sdc_dose", 1.07, RadiationOutcome::interrupt},
+    RadiationEffectRow{
+        "hbm_uncorrectable",
+        dose_per_event("hbm_error_dose", 0.5, "dose per HBM uncorrectable ECC error"),
+        RadiationOutcome::interrupt},
+    RadiationEffectRow{
+        "functional_interrupt",
+        dose_per_event("interrupt_dose", 4.25, "dose per functional interrupt of the host CPU/RAM"),
+        RadiationOutcome::interrupt},
+    RadiationEffectRow{"silent_data_corruption",
+                       dose_per_event("sdc_dose", 1.07, "dose per silent data corruption"),
+                       RadiationOutcome::interrupt},
 };
 inline constexpr std::size_t radiation_effect_count = radiation_effects.size();
+
+// An orbital site's radiation parameters with a default (its `radiation:` block; `dose_rate` is
+// required): each effect's dose per event, in table order, for the loader and the docs.
+namespace radiation_parameter {
+inline constexpr std::array<Parameter, radiation_effect_count> table = [] {
+  std::array<Parameter, radiation_effect_count> doses{};
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    doses[e] = radiation_effects[e].dose;
+  return doses;
+}();
+} // namespace radiation_parameter
 // Index of an effect in radiation_effects.
 using RadiationEffect = std::size_t;
 // Index of the effect named `name`, or radiation_effect_count.

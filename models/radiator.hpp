@@ -88,7 +88,16 @@ inline constexpr Parameter thermal_mass{
     .min_si = 0,
     .max_si = 1e6,
     .meaning = "aluminium-equivalent mass the radiator loop heats (900 J/(kg K))"};
-inline constexpr Parameter table[] = {emissivity, absorptivity, temperature_limit, thermal_mass};
+inline constexpr Parameter emissivity_end_of_life{
+    .key = "emissivity_end_of_life",
+    .default_si = emissivity.default_si,
+    .min_si = 0.05,
+    .max_si = 1,
+    .meaning = "emissivity at the end of the design life, the radiator is sized with it; at most "
+               "emissivity (the loader checks it)",
+    .default_from = "emissivity (no loss over life)"};
+inline constexpr Parameter table[] = {emissivity, absorptivity, temperature_limit, thermal_mass,
+                                      emissivity_end_of_life};
 } // namespace radiator_parameter
 
 struct RadiatorParams {

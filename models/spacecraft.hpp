@@ -217,14 +217,20 @@ inline constexpr Parameter failure_probability{
     .min_si = 0,
     .max_si = 0.99,
     .meaning = "chance that a launch loses its satellites (their launch is paid all the same)"};
-inline constexpr Parameter table[] = {interval, failure_probability};
+inline constexpr Parameter first{.key = "first",
+                                 .dimension = Dimension::time,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 50 * julian_year_s,
+                                 .meaning = "time of the first launch"};
+inline constexpr Parameter table[] = {interval, failure_probability, first};
 } // namespace launch_parameter
 
 struct LaunchParams {
   double price_usd_per_kg = 0;
   double payload_kg = 0;                                     // per launch, to the operational orbit
   double interval_s = launch_parameter::interval.default_si; // time between launches (cadence)
-  double first_launch_s = 0;                                 // since the scenario epoch
+  double first_launch_s = launch_parameter::first.default_si; // since the scenario epoch
   double failure_probability = launch_parameter::failure_probability.default_si;
 };
 std::vector<std::string> validate(const LaunchParams& params);

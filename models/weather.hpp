@@ -58,10 +58,27 @@
 #include <string_view>
 #include <vector>
 
+#include "models/parameter.hpp"
+
 namespace capsim {
 
 inline constexpr double weather_day_s = 86400;
 inline constexpr double weather_year_s = 365 * weather_day_s;
+
+// A ground site's weather parameter with a default (its `weather:` block); the source is exactly
+// one of `profile`, `file` or `constant`, and `heatwaves` is a list of {start, duration, extra}.
+namespace weather_parameter {
+inline constexpr Parameter time_of_year_at_start{
+    .key = "time_of_year_at_start",
+    .dimension = Dimension::time,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = weather_year_s,
+    .meaning = "where the scenario's t = 0 falls in a profile's year (or a file's, in seconds), "
+               "from 1 January 00:00",
+    .default_from = "the scenario's epoch's time of year (UTC); 0 s without an epoch"};
+inline constexpr Parameter table[] = {time_of_year_at_start};
+} // namespace weather_parameter
 
 struct WeatherParams {
   double annual_mean_k = 0;

@@ -28,7 +28,6 @@ namespace {
 // Absurd-value guards: beyond these, a scenario is a typo, not a plan.
 constexpr double max_horizon_s = 50 * julian_year_s;
 constexpr long long max_gpus = 100'000'000;
-constexpr double min_output_interval_s = 1;
 constexpr double max_outputs_rows = 5e6;
 constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
 constexpr double never_s = std::numeric_limits<double>::infinity();
@@ -253,9 +252,7 @@ public:
     }
     if (YAML::Node outputs = top.mapping("outputs", Need::optional); outputs.IsDefined()) {
       MapReader r(outputs, "outputs", d_);
-      s.output_interval_s = r.quantity_in("interval", Dimension::time, Need::optional,
-                                          min_output_interval_s, max_horizon_s)
-                                .value_or(3600);
+      s.output_interval_s = r.quantity(output_parameter::interval);
       r.finish();
     }
     if (s.horizon_s > 0 && s.horizon_s / s.output_interval_s > max_outputs_rows)
@@ -300,7 +297,7 @@ private:
     auto kind = r.one_of("kind", Need::optional, {"terrestrial", "orbital"});
     if (kind == "orbital") {
       site.kind = SiteKind::orbital;
-      read_site_orbital(r, what, d_, site.orbital, max_horizon_s);
+      read_site_orbital(r, what, d_, site.orbital);
     } else {
       read_site_power(r, what, d_, site, max_horizon_s, epoch_unix_s_);
     }
@@ -311,11 +308,12 @@ private:
     site.min_cap_fraction = r.quantity(power_policy_parameter::min_power_cap);
     if (YAML::Node storage = r.mapping("storage", Need::optional); storage.IsDefined()) {
       MapReader st(storage, what + " storage", d_);
+      const Parameter& bandwidth = storage_parameter::bandwidth; // required in the block
       site.storage_bytes_per_s =
-          st.quantity_in("bandwidth", Dimension::data_rate, Need::required, 0, 1e16, true)
+          st.quantity_in(bandwidth.key, bandwidth.dimension, Need::required, bandwidth.min_si,
+                         bandwidth.max_si, bandwidth.min_exclusive)
               .value_or(site.storage_bytes_per_s);
-      site.storage_latency_s = st.quantity_in("latency", Dimension::time, Need::optional, 0, 10)
-                                   .value_or(site.storage_latency_s);
+      site.storage_latency_s = st.quantity(storage_parameter::latency);
       st.finish();
     }
     site.capex_usd = r.quantity_in("capex", Dimension::money, Need::optional, 0, 1e13).value_or(0);
@@ -393,10 +391,8 @@ private:
   void read_non_gpu_it(MapReader& r, const YAML::Node& node, const std::string& what, bool orbital,
                        ClusterSpec& c) {
     YAML::Node fabric_node = r.child("fabric", Need::optional);
-    std::optional<double> storage_per_gpu =
-        r.quantity_in("storage_per_gpu", Dimension::data, Need::optional, 0, 1e18);
-    std::optional<double> other_it =
-        r.quantity_in("other_it_power_per_gpu", Dimension::power, Need::optional, 0, 1e6);
+    std::optional<double> storage_per_gpu = r.given(non_gpu_it_parameter::storage_per_gpu);
+    std::optional<double> other_it = r.given(non_gpu_it_parameter::other_it_power_per_gpu);
     if (orbital && (fabric_node.IsDefined() || storage_per_gpu || other_it))
       d_.error(fabric_node.IsDefined() ? fabric_node : node,
                what + ": fabric, storage_per_gpu and other_it_power_per_gpu are for ground sites");
@@ -666,13 +662,12 @@ private:
     if (is_auto("interval"))
       c.child("interval", Need::optional);
     else
-      j.checkpoint.interval_s =
-          c.quantity_in("interval", Dimension::time, Need::optional, 1, max_horizon_s).value_or(0);
+      j.checkpoint.interval_s = c.given(checkpoint_parameter::interval).value_or(0); // 0: auto
     if (is_auto("size"))
       c.child("size", Need::optional);
     else
-      j.checkpoint.size_bytes = c.quantity_in("size", Dimension::data, Need::optional, 1, 1e18)
-                                    .value_or(j.checkpoint.size_bytes);
+      j.checkpoint.size_bytes =
+          c.given(checkpoint_parameter::size).value_or(j.checkpoint.size_bytes);
     j.checkpoint.restart_overhead_s = c.quantity(checkpoint_parameter::restart);
     j.checkpoint.async = c.boolean("async", Need::optional).value_or(false);
     j.checkpoint.snapshot_bytes_per_s = c.quantity(checkpoint_parameter::snapshot_bandwidth);

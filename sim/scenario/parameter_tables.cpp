@@ -6,12 +6,17 @@
 
 #include "models/battery.hpp"
 #include "models/checkpoint.hpp"
+#include "models/cooling.hpp"
 #include "models/credit.hpp"
+#include "models/facility_power.hpp"
 #include "models/failure.hpp"
 #include "models/finance.hpp"
 #include "models/market.hpp"
+#include "models/orbit.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
+#include "models/power_supply.hpp"
+#include "models/radiation.hpp"
 #include "models/radiator.hpp"
 #include "models/residual_value.hpp"
 #include "models/serving.hpp"
@@ -22,12 +27,18 @@
 #include "models/training.hpp"
 #include "models/units.hpp"
 #include "models/vehicle.hpp"
+#include "models/weather.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/scenario/site_orbital.hpp"
 
 namespace capsim {
 
 namespace {
 
 constexpr ParameterTable tables[] = {
+    {.block = "outputs",
+     .model = "sim/scenario/scenario.hpp",
+     .parameters = output_parameter::table},
     {.block = "sites[]",
      .model = "models/power_policy.hpp",
      .parameters = power_policy_parameter::table},
@@ -37,6 +48,27 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: terrestrial) battery",
      .model = "models/battery.hpp",
      .parameters = battery_parameter::table},
+    {.block = "sites[] (kind: terrestrial)",
+     .model = "models/power_supply.hpp",
+     .parameters = site_power_parameter::table},
+    {.block = "sites[] (kind: terrestrial)",
+     .model = "models/cooling.hpp",
+     .parameters = fixed_pue_cooling_parameter::table},
+    {.block = "sites[] (kind: terrestrial) turbines",
+     .model = "models/power_supply.hpp",
+     .parameters = turbine_parameter::table},
+    {.block = "sites[] (kind: terrestrial) cooling",
+     .model = "models/cooling.hpp",
+     .parameters = cooling_parameter::table},
+    {.block = "sites[] (kind: terrestrial) weather",
+     .model = "models/weather.hpp",
+     .parameters = weather_parameter::table},
+    {.block = "sites[] storage",
+     .model = "models/checkpoint.hpp",
+     .parameters = storage_parameter::table},
+    {.block = "sites[] (kind: orbital) orbit",
+     .model = "models/orbit.hpp",
+     .parameters = orbit_parameter::table},
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/solar_array.hpp",
      .parameters = solar_array_parameter::table},
@@ -46,9 +78,21 @@ constexpr ParameterTable tables[] = {
     {.block = "sites[] (kind: orbital) satellite",
      .model = "models/radiator.hpp",
      .parameters = radiator_parameter::table},
+    {.block = "sites[] (kind: orbital) links",
+     .model = "sim/scenario/site_orbital.hpp",
+     .parameters = link_parameter::table},
+    {.block = "sites[] (kind: orbital) ground_stations[]",
+     .model = "models/orbit.hpp",
+     .parameters = ground_station_parameter::table},
+    {.block = "sites[] (kind: orbital) radiation",
+     .model = "models/radiation.hpp",
+     .parameters = radiation_parameter::table},
     {.block = "sites[] (kind: orbital) launch",
      .model = "models/spacecraft.hpp",
      .parameters = launch_parameter::table},
+    {.block = "clusters[]",
+     .model = "models/facility_power.hpp",
+     .parameters = non_gpu_it_parameter::table},
     {.block = "clusters[] failures",
      .model = "models/failure.hpp",
      .parameters = failure_parameter::table},

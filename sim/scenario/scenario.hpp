@@ -36,7 +36,8 @@ struct WeatherSpec {
   double constant_k = 0;
   WeatherParams synthetic;            // kind == synthetic
   std::vector<WeatherSample> samples; // kind == csv, times relative to the file's origin
-  double time_of_year_at_start_s = 0; // where the scenario's t = 0 falls in the profile
+  // Where the scenario's t = 0 falls in the profile.
+  double time_of_year_at_start_s = weather_parameter::time_of_year_at_start.default_si;
   std::vector<Heatwave> heatwaves;
 };
 
@@ -59,9 +60,11 @@ struct SiteSpec {
   SiteKind kind = SiteKind::terrestrial;
   GridSchedule grid; // capacity steps (the first at 0 s), curtailment windows, daily rule
   double pue = 1.3;  // facility power / IT power, when no cooling model is given
-  double energy_price_usd_per_j = 0;            // grid energy price
-  std::optional<HourlyFile> energy_price_file;  // hourly prices instead of the constant
-  double grid_carbon_kg_per_j = 0;              // grid carbon intensity
+  double energy_price_usd_per_j =
+      site_power_parameter::energy_price.default_si; // grid energy price
+  std::optional<HourlyFile> energy_price_file;       // hourly prices instead of the constant
+  double grid_carbon_kg_per_j =
+      site_power_parameter::grid_carbon_intensity.default_si; // grid carbon intensity
   std::optional<HourlyFile> grid_carbon_file;   // hourly intensity instead of the constant
   std::optional<TriangularTime> grid_energised; // a drawn energisation (grid.steps: mode)
   std::string turbine_fuel;                     // configs/fuels.yaml name; "" = none given
@@ -77,7 +80,8 @@ struct SiteSpec {
   double battery_initial_soc = battery_parameter::initial_state_of_charge.default_si;
   // Battery policy peak_shaving: hold the grid draw to this (+infinity: merit order only).
   double peak_shaving_target_w = std::numeric_limits<double>::infinity();
-  double demand_charge_usd_per_w_month = 0; // on each billing month's peak grid draw
+  double demand_charge_usd_per_w_month =
+      site_power_parameter::demand_charge.default_si; // on each billing month's peak grid draw
   // Battery policy arbitrage: charge from the grid at or below one price, carry the load at or
   // above another (models/power_supply.hpp).
   Arbitrage arbitrage;
@@ -85,11 +89,12 @@ struct SiteSpec {
   PowerPolicy power_policy = PowerPolicy::cap;
   // Deepest GPU power cap the cap policy uses, fraction of TDP.
   double min_cap_fraction = power_policy_parameter::min_power_cap.default_si;
-  OrbitalSpec orbital;               // kind == orbital
-  SatelliteBudget satellite{};       // kind == orbital: one satellite, sized at load
-  int satellites = 0;                // kind == orbital: in the constellation once all are launched
-  double storage_bytes_per_s = 1e12; // checkpoint storage bandwidth of the site
-  double storage_latency_s = 1e-4;
+  OrbitalSpec orbital;         // kind == orbital
+  SatelliteBudget satellite{}; // kind == orbital: one satellite, sized at load
+  int satellites = 0;          // kind == orbital: in the constellation once all are launched
+  // The site's checkpoint storage link.
+  double storage_bytes_per_s = storage_parameter::bandwidth.default_si;
+  double storage_latency_s = storage_parameter::latency.default_si;
   double capex_usd = 0;
 };
 
@@ -158,12 +163,24 @@ struct JobSpec {
   std::string mfu_source = "default";
 };
 
+// The run's outputs (its `outputs:` block): how often each site's time series is sampled.
+namespace output_parameter {
+inline constexpr Parameter interval{.key = "interval",
+                                    .dimension = Dimension::time,
+                                    .default_si = 3600,
+                                    .min_si = 1,
+                                    .max_si = 50 * julian_year_s,
+                                    .meaning = "time-series step: one row per site per interval "
+                                               "(at most 5e6 rows per site over the horizon)"};
+inline constexpr Parameter table[] = {interval};
+} // namespace output_parameter
+
 struct Scenario {
   std::string name;
   std::string file;
   std::uint64_t seed = 1;
   double horizon_s = 0;
-  double output_interval_s = 3600;
+  double output_interval_s = output_parameter::interval.default_si;
   std::optional<double> epoch_unix_s; // `epoch`: t = 0 as seconds since 1970-01-01T00:00:00Z
   std::vector<SiteSpec> sites;
   std::vector<ClusterSpec> clusters;

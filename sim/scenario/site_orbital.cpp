@@ -48,8 +48,7 @@ void read_orbit(const YAML::Node& node, const std::string& what, Diagnostics& d,
   } else {
     double inclination =
         orbit.quantity_in("inclination", Dimension::angle, Need::required, 0, M_PI).value_or(0);
-    double raan = orbit.quantity_in("raan", Dimension::angle, Need::optional, -2 * M_PI, 2 * M_PI)
-                      .value_or(0);
+    double raan = orbit.quantity(orbit_parameter::raan);
     o.design_orbit = {.altitude_m = altitude, .sun_synchronous = false, .ltan_s = 0};
     o.orbit = CircularOrbit{.altitude_m = altitude,
                             .inclination_rad = inclination,
@@ -88,9 +87,11 @@ void read_satellite_design(MapReader& s, OrbitalSpec& o) {
   o.radiator.emissivity = s.quantity(radiator::emissivity);
   // Assumption: no loss of emissivity over life unless given (white paints and optical solar
   // reflectors mostly lose absorptivity, not emissivity).
-  o.end_of_life_emissivity = s.quantity_in("emissivity_end_of_life", Dimension::dimensionless,
-                                           Need::optional, 0.05, o.radiator.emissivity)
-                                 .value_or(o.radiator.emissivity);
+  // Its range's top is the emissivity given.
+  const Parameter& eol = radiator::emissivity_end_of_life;
+  o.end_of_life_emissivity =
+      s.quantity_in(eol.key, eol.dimension, Need::optional, eol.min_si, o.radiator.emissivity)
+          .value_or(o.radiator.emissivity);
   o.radiator.solar_absorptivity = s.quantity(radiator::absorptivity);
   o.radiator.temperature_limit_k = s.quantity(radiator::temperature_limit);
   o.radiator.earth_view_factor = nadir_plate_earth_view_factor(o.orbit.altitude_m);
@@ -139,8 +140,7 @@ void read_links(const YAML::Node& node, const std::string& what, Diagnostics& d,
   o.isl_bytes_per_s =
       l.quantity_in("isl_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
           .value_or(2e11);
-  o.isl_latency_s =
-      l.quantity_in("isl_latency", Dimension::time, Need::optional, 0, 1).value_or(1e-5);
+  o.isl_latency_s = l.quantity(link_parameter::isl_latency);
   o.downlink_bytes_per_s =
       l.quantity_in("downlink_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
           .value_or(2.5e10);
@@ -159,24 +159,20 @@ void read_ground_stations(const YAML::Node& node, const std::string& what, Diagn
     s.station.longitude_rad =
         g.quantity_in("longitude", Dimension::angle, Need::required, -2 * M_PI, 2 * M_PI)
             .value_or(0);
-    s.station.min_elevation_rad =
-        g.quantity_in("min_elevation", Dimension::angle, Need::optional, 0, M_PI / 2)
-            .value_or(10 * M_PI / 180);
+    s.station.min_elevation_rad = g.quantity(ground_station_parameter::min_elevation);
     g.finish();
     o.stations.push_back(s);
   }
 }
 
-void read_launch(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o,
-                 double max_horizon_s) {
+void read_launch(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
   MapReader l(node, what + " launch", d);
   o.launch.price_usd_per_kg =
       l.quantity_in("price", Dimension::money_per_mass, Need::required, 0, 1e6).value_or(0);
   o.launch.payload_kg =
       l.quantity_in("payload", Dimension::mass, Need::required, 1, 1e7, true).value_or(1);
   o.launch.interval_s = l.quantity(launch_parameter::interval);
-  o.launch.first_launch_s =
-      l.quantity_in("first", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+  o.launch.first_launch_s = l.quantity(launch_parameter::first);
   o.launch.failure_probability = l.quantity(launch_parameter::failure_probability);
   l.finish();
 }
@@ -186,18 +182,14 @@ void read_radiation(const YAML::Node& node, const std::string& what, Diagnostics
   MapReader rad(node, what + " radiation", d);
   o.radiation.dose_rate_gy_per_s =
       rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
-  for (std::size_t e = 0; e < radiation_effect_count; ++e) {
-    const std::string key(radiation_effects[e].dose_key);
-    if (auto v = rad.quantity_in(key, Dimension::dose, Need::optional, 1e-6, 1e6))
-      o.radiation.dose_per_event_gy[e] = *v;
-  }
+  for (std::size_t e = 0; e < radiation_effect_count; ++e)
+    o.radiation.dose_per_event_gy[e] = rad.quantity(radiation_parameter::table[e]);
   rad.finish();
 }
 
 } // namespace
 
-void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, OrbitalSpec& o,
-                       double max_horizon_s) {
+void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
   if (YAML::Node node = r.mapping("orbit", Need::required); node.IsDefined())
     read_orbit(node, what, d, o);
   if (YAML::Node node = r.mapping("satellite", Need::required); node.IsDefined()) {
@@ -211,7 +203,7 @@ void read_site_orbital(MapReader& r, const std::string& what, Diagnostics& d, Or
   if (YAML::Node node = r.sequence("ground_stations", Need::optional); node.IsDefined())
     read_ground_stations(node, what, d, o);
   if (YAML::Node node = r.mapping("launch", Need::required); node.IsDefined())
-    read_launch(node, what, d, o, max_horizon_s);
+    read_launch(node, what, d, o);
   if (YAML::Node node = r.mapping("radiation", Need::optional); node.IsDefined())
     read_radiation(node, what, d, o);
   else

@@ -22,6 +22,19 @@ struct NamedGroundStation {
   GroundStation station;
 };
 
+// An orbital site's link parameter with a default (its `links:` block; `isl_bandwidth` and
+// `downlink_bandwidth` are required).
+namespace link_parameter {
+inline constexpr Parameter isl_latency{
+    .key = "isl_latency",
+    .dimension = Dimension::time,
+    .default_si = 1e-5,
+    .min_si = 0,
+    .max_si = 1,
+    .meaning = "latency of the inter-satellite links between the cluster's satellites"};
+inline constexpr Parameter table[] = {isl_latency};
+} // namespace link_parameter
+
 struct OrbitalSpec {
   CircularOrbit orbit;
   DesignOrbit design_orbit; // the orbit without dates: what the satellite is designed for
@@ -30,13 +43,14 @@ struct OrbitalSpec {
   bool array_area_given = false;
   SpacecraftParams craft; // compute fields filled from the cluster
   double battery_round_trip = spacecraft_parameter::round_trip_efficiency.default_si;
-  RadiatorParams radiator;              // area sized unless given; emissivity at beginning of life
-  double end_of_life_emissivity = 0.88; // the radiator is sized with it
+  RadiatorParams radiator; // area sized unless given; emissivity at beginning of life
+  // The radiator is sized with it.
+  double end_of_life_emissivity = radiator_parameter::emissivity_end_of_life.default_si;
   bool radiator_area_given = false;
   // Aluminium-equivalent mass that the radiator loop heats.
   double thermal_mass_kg = radiator_parameter::thermal_mass.default_si;
   double isl_bytes_per_s = 0;
-  double isl_latency_s = 0;
+  double isl_latency_s = link_parameter::isl_latency.default_si;
   double downlink_bytes_per_s = 0;
   std::vector<NamedGroundStation> stations;
   LaunchParams launch;
@@ -50,7 +64,7 @@ struct OrbitalSpec {
 
 // Reads the orbital keys of a site mapping; `what` names the site in messages.
 void read_site_orbital(MapReader& site_reader, const std::string& what, Diagnostics& diagnostics,
-                       OrbitalSpec& orbital, double max_horizon_s);
+                       OrbitalSpec& orbital);
 
 struct Scenario;
 

@@ -60,15 +60,16 @@ std::optional<Fuel> find_fuel(const std::string& name, const YAML::Node& where,
   return found;
 }
 
-// `key: QUANTITY` or `key: {file: CSV}` with an hourly column `column`.
-void read_constant_or_hourly(MapReader& r, const char* key, Dimension dimension,
-                             const SeriesColumn& column, const std::string& what, Diagnostics& d,
+// `key: QUANTITY` (the parameter) or `key: {file: CSV}` with an hourly column `column`.
+void read_constant_or_hourly(MapReader& r, const Parameter& parameter, const SeriesColumn& column,
+                             const std::string& what, Diagnostics& d,
                              std::optional<double> epoch_unix_s, double& constant,
-                             std::optional<HourlyFile>& file, double min_si, double max_si) {
+                             std::optional<HourlyFile>& file) {
+  const std::string key(parameter.key);
   YAML::Node node = r.peek(key);
   if (!node.IsDefined()) return;
   if (!node.IsMap()) {
-    constant = r.quantity_in(key, dimension, Need::optional, min_si, max_si).value_or(0);
+    constant = r.quantity(parameter);
     return;
   }
   MapReader m(r.mapping(key, Need::required), what + " " + key, d);
@@ -182,10 +183,9 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
   p.units = static_cast<int>(t.integer("units", Need::required, 0, 100000).value_or(0));
   p.unit_capacity_w =
       t.quantity_in("unit_capacity", Dimension::power, Need::required, 0, 1e10, true).value_or(0);
-  p.availability = t.quantity("availability", Dimension::dimensionless, Need::optional).value_or(1);
-  p.fuel_cost_usd_per_j =
-      t.quantity("fuel_cost", Dimension::money_per_energy, Need::optional).value_or(0);
-  p.start_delay_s = t.quantity("start_delay", Dimension::time, Need::optional).value_or(600);
+  p.availability = t.quantity(turbine_parameter::availability);
+  p.fuel_cost_usd_per_j = t.quantity(turbine_parameter::fuel_cost);
+  p.start_delay_s = t.quantity(turbine_parameter::start_delay);
   site.turbine_policy =
       t.one_of("start_policy", Need::optional, {"bridge", "battery_first"}).value_or("bridge") ==
               "battery_first"
@@ -198,8 +198,7 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
       p.efficiency = f->turbine_efficiency;
     }
   }
-  if (auto e = t.quantity_in("efficiency", Dimension::dimensionless, Need::optional, 0, 1, true))
-    p.efficiency = *e;
+  if (auto e = t.given(turbine_parameter::efficiency)) p.efficiency = *e;
   t.finish();
   if (t.valid()) {
     PowerSupplyParams check;
@@ -216,8 +215,7 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
       b.quantity_in("energy", Dimension::energy, Need::required, 0, 1e16, true).value_or(0);
   double power =
       b.quantity_in("power", Dimension::power, Need::required, 0, max_power_w, true).value_or(0);
-  p.max_charge_power_w =
-      b.quantity("charge_power", Dimension::power, Need::optional).value_or(power);
+  p.max_charge_power_w = b.given(battery_parameter::charge_power).value_or(power);
   p.max_discharge_power_w = power;
   double round_trip = b.quantity(battery_parameter::round_trip_efficiency);
   p.charge_efficiency = p.discharge_efficiency = symmetric_efficiency(round_trip);
@@ -288,15 +286,15 @@ void read_cooling(const YAML::Node& node, const std::string& what, Diagnostics& 
       c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w, true).value_or(1);
   CoolingParams p =
       type == "air" ? air_cooling_preset(capacity) : direct_liquid_cooling_preset(capacity);
-  auto temperature = [&](const char* key, double& field) {
-    if (auto v = c.quantity(key, Dimension::temperature, Need::optional)) field = *v;
+  // The preset's value unless given.
+  auto read = [&](const Parameter& parameter, double& field) {
+    if (auto v = c.given(parameter)) field = *v;
   };
-  temperature("design_ambient", p.design_ambient_k);
-  temperature("max_ambient", p.max_ambient_k);
-  temperature("economiser_below", p.economiser_max_ambient_k);
-  if (auto v = c.quantity("capacity_at_max_ambient", Dimension::dimensionless, Need::optional))
-    p.capacity_fraction_at_max_ambient = *v;
-  if (auto v = c.quantity("wue", Dimension::volume_per_energy, Need::optional)) p.wue_m3_per_j = *v;
+  read(cooling_parameter::design_ambient, p.design_ambient_k);
+  read(cooling_parameter::max_ambient, p.max_ambient_k);
+  read(cooling_parameter::economiser_below, p.economiser_max_ambient_k);
+  read(cooling_parameter::capacity_at_max_ambient, p.capacity_fraction_at_max_ambient);
+  p.wue_m3_per_j = c.quantity(cooling_parameter::wue);
   c.finish();
   if (c.valid()) d.errors(node, what + " cooling: ", validate(p));
   site.cooling = p;
@@ -344,12 +342,12 @@ void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& 
   if (w.valid() && sources != 1)
     d.error(node, what + " weather: give exactly one of profile (a name in configs/weather/), "
                          "file (an hourly CSV) or constant (a temperature)");
-  auto start =
-      w.quantity_in("time_of_year_at_start", Dimension::time, Need::optional, 0, weather_year_s);
+  auto start = w.given(weather_parameter::time_of_year_at_start);
   // Without an explicit start, the epoch's time of year (UTC) places a profile's year.
-  spec.time_of_year_at_start_s = start          ? *start
-                                 : epoch_unix_s ? utc_time_of_year_s(*epoch_unix_s)
-                                                : 0;
+  spec.time_of_year_at_start_s = start ? *start
+                                 : epoch_unix_s
+                                     ? utc_time_of_year_s(*epoch_unix_s)
+                                     : weather_parameter::time_of_year_at_start.default_si;
   if (YAML::Node waves = w.sequence("heatwaves", Need::optional); waves.IsDefined()) {
     for (const auto& wave : waves) {
       MapReader h(wave, what + " heatwave", d);
@@ -432,19 +430,17 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
     site.grid.steps.push_back({0, 0});
   constexpr double per_mwh = 1 / 3.6e9;
   read_constant_or_hourly(
-      r, "energy_price", Dimension::money_per_energy,
+      r, site_power_parameter::energy_price,
       SeriesColumn{
           .name = "usd_per_mwh", .unit = "USD/MWh", .min = -1e4, .max = 1e5, .si_scale = per_mwh},
-      what, d, epoch_unix_s, site.energy_price_usd_per_j, site.energy_price_file, 0, 1e-3);
+      what, d, epoch_unix_s, site.energy_price_usd_per_j, site.energy_price_file);
   read_constant_or_hourly(
-      r, "grid_carbon_intensity", Dimension::mass_per_energy,
+      r, site_power_parameter::grid_carbon_intensity,
       SeriesColumn{
           .name = "kg_per_mwh", .unit = "kg/MWh", .min = 0, .max = 3000, .si_scale = per_mwh},
-      what, d, epoch_unix_s, site.grid_carbon_kg_per_j, site.grid_carbon_file, 0, 3000 * per_mwh);
+      what, d, epoch_unix_s, site.grid_carbon_kg_per_j, site.grid_carbon_file);
   // Demand charge: USD per W of each billing month's (730.5 h) peak grid draw, e.g. 15 USD/kW.
-  site.demand_charge_usd_per_w_month =
-      r.quantity_in("demand_charge", Dimension::money_per_power, Need::optional, 0, 1e3)
-          .value_or(0);
+  site.demand_charge_usd_per_w_month = r.quantity(site_power_parameter::demand_charge);
   if (YAML::Node turbines = r.mapping("turbines", Need::optional); turbines.IsDefined())
     read_turbines(turbines, what, d, site);
   if (YAML::Node battery = r.mapping("battery", Need::optional); battery.IsDefined())
@@ -472,8 +468,7 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
                              "fixed pue");
   }
   site.cooling_capacity_w =
-      r.quantity_in("cooling_capacity", Dimension::power, Need::optional, 0, max_power_w, true)
-          .value_or(0);
+      r.given(fixed_pue_cooling_parameter::cooling_capacity).value_or(0); // 0: none
   if (cooling.IsDefined() && site.cooling_capacity_w > 0)
     d.error(r.child("cooling_capacity", Need::optional),
             what + ": cooling_capacity is for sites without a cooling plant; give "

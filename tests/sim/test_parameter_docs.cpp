@@ -429,3 +429,353 @@ TEST_CASE(
   CHECK(errors[5].message.find("'user_latency' in inference job 'chat' is 11 s, outside the "
                                "accepted range [0 s, ") == 0);
 }
+
+TEST_CASE("terrestrial turbines without the optional keys get the turbine table's defaults, and "
+          "an availability above 1 is an error") {
+  const std::string head = "scenario: bare-turbines\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + "    turbines: {units: 4, unit_capacity: 2.5 MW}\n" + tail,
+                                  "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const TurbineParams& t = s.sites[0].turbines;
+  CHECK(t.units == 4);
+  CHECK(t.availability == 1);
+  CHECK(t.fuel_cost_usd_per_j == 0);
+  CHECK(t.start_delay_s == 600);
+  CHECK(t.efficiency == 1); // no fuel named: no fuel figure either
+  // A fuel sets the efficiency (configs/fuels.yaml: natural gas 0.31) unless it is given.
+  Scenario gas = load_scenario_text(
+      head + "    turbines: {units: 4, unit_capacity: 2.5 MW, fuel: natural_gas}\n" + tail,
+      "inline.yaml");
+  CHECK(gas.sites[0].turbines.efficiency == 0.31);
+
+  auto errors = inline_errors(
+      head + "    turbines: {units: 4, unit_capacity: 2.5 MW, availability: 1.5}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 6);
+  CHECK(errors[0].message == "'availability' in site 'plant' turbines is 1.5, outside the "
+                             "accepted range [0, 1]");
+  errors = inline_errors(
+      head + "    turbines: {units: 4, unit_capacity: 2.5 MW, start_delay: 2 d}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message == "'start_delay' in site 'plant' turbines is 2 d, outside the "
+                             "accepted range [0 s, 1 d]");
+}
+
+TEST_CASE("a cooling plant without the optional keys takes its type's preset, which the table's "
+          "default column names, and a max_ambient past 70 degC is an error") {
+  const std::string head = "scenario: bare-cooling\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    grid: {capacity: 20 MW}\n    weather: {constant: 25 degC}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  namespace c = cooling_parameter;
+  const CoolingParams liquid = direct_liquid_cooling_preset(10e6);
+  const CoolingParams air = air_cooling_preset(10e6);
+  for (const auto& [type, preset] : {std::pair{"liquid", liquid}, std::pair{"air", air}}) {
+    INFO(type);
+    Scenario s = load_scenario_text(
+        head + "    cooling: {type: " + type + ", capacity: 10 MW}\n" + tail, "inline.yaml");
+    REQUIRE(s.sites.size() == 1);
+    const CoolingParams& p = s.sites[0].cooling;
+    CHECK(p.design_ambient_k == preset.design_ambient_k);
+    CHECK(p.max_ambient_k == preset.max_ambient_k);
+    CHECK(p.economiser_max_ambient_k == preset.economiser_max_ambient_k);
+    CHECK(p.capacity_fraction_at_max_ambient == preset.capacity_fraction_at_max_ambient);
+    CHECK(p.wue_m3_per_j == c::wue.default_si);
+    // Each preset is a valid input: its values lie in the table's ranges.
+    CHECK(c::design_ambient.accepts(preset.design_ambient_k));
+    CHECK(c::max_ambient.accepts(preset.max_ambient_k));
+    CHECK(c::economiser_below.accepts(preset.economiser_max_ambient_k));
+    CHECK(c::capacity_at_max_ambient.accepts(preset.capacity_fraction_at_max_ambient));
+  }
+  // The default column says what the presets set.
+  auto degc = [](double k) { return std::to_string(std::lround(k - c::zero_celsius_k)) + " degC"; };
+  auto by_type = [](const std::string& l, const std::string& a) {
+    return "type liquid: " + l + "; air: " + a;
+  };
+  CHECK(c::design_ambient.default_from ==
+        by_type(degc(liquid.design_ambient_k), degc(air.design_ambient_k)));
+  CHECK(c::max_ambient.default_from ==
+        by_type(degc(liquid.max_ambient_k), degc(air.max_ambient_k)));
+  CHECK(c::economiser_below.default_from ==
+        by_type(degc(liquid.economiser_max_ambient_k), degc(air.economiser_max_ambient_k)));
+  CHECK(
+      c::capacity_at_max_ambient.default_from ==
+      by_type(
+          parameter_value_text(c::capacity_at_max_ambient, liquid.capacity_fraction_at_max_ambient),
+          parameter_value_text(c::capacity_at_max_ambient, air.capacity_fraction_at_max_ambient)));
+
+  auto errors = inline_errors(
+      head + "    cooling: {type: air, capacity: 10 MW, max_ambient: 80 degC}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message.find("'max_ambient' in site 'plant' cooling is 353.15") == 0);
+  CHECK(errors[0].message.find("outside the accepted range [233.15 K, 343.15 K]") !=
+        std::string::npos);
+  // What ties two keys stays with validate(): a maximum ambient below the design ambient.
+  errors = inline_errors(
+      head + "    cooling: {type: air, capacity: 10 MW, max_ambient: 30 degC}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.find("site 'plant' cooling: maximum ambient must be above the design "
+                               "ambient") == 0);
+}
+
+TEST_CASE("a weather block without time_of_year_at_start starts the profile's year on 1 January, "
+          "or at the epoch's time of year, and two years is an error") {
+  const std::string head = "scenario: bare-weather\nhorizon: 2 d\n";
+  const std::string site = "sites:\n  - name: plant\n    grid: {capacity: 20 MW}\n"
+                           "    cooling: {type: air, capacity: 10 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(
+      head + site + "    weather: {profile: memphis-synthetic}\n" + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].weather.time_of_year_at_start_s ==
+        weather_parameter::time_of_year_at_start.default_si);
+  CHECK(s.sites[0].weather.time_of_year_at_start_s == 0);
+  // With an epoch, its UTC time of year: 2025-07-01 is day 181 of 2025 (31+28+31+30+31+30).
+  Scenario e = load_scenario_text(head + "epoch: 2025-07-01T00:00:00Z\n" + site +
+                                      "    weather: {profile: memphis-synthetic}\n" + tail,
+                                  "inline.yaml");
+  CHECK(e.sites[0].weather.time_of_year_at_start_s == 181 * 86400.0);
+
+  auto errors = inline_errors(
+      head + site + "    weather: {profile: memphis-synthetic, time_of_year_at_start: 2 yr}\n" +
+      tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'time_of_year_at_start' in site 'plant' weather is 2 yr, outside "
+                             "the accepted range [0 s, 365 d]");
+}
+
+TEST_CASE("a site without a storage block gets the storage table's link, and a latency past 10 s "
+          "is an error") {
+  const std::string head = "scenario: bare-storage\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].storage_bytes_per_s == 1e12);
+  CHECK(s.sites[0].storage_latency_s == 1e-4);
+  Scenario given =
+      load_scenario_text(head + "    storage: {bandwidth: 200 GB/s}\n" + tail, "inline.yaml");
+  CHECK(given.sites[0].storage_bytes_per_s == 200e9);
+  CHECK(given.sites[0].storage_latency_s == storage_parameter::latency.default_si);
+
+  auto errors = inline_errors(head + "    storage: {bandwidth: 200 GB/s, latency: 11 s}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'latency' in site 'plant' storage is 11 s, outside the accepted "
+                             "range [0 s, 10 s]");
+  // The bandwidth stays required in a storage block.
+  errors = inline_errors(head + "    storage: {latency: 1 ms}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.find("bandwidth") != std::string::npos);
+}
+
+TEST_CASE("a training job without a checkpoint block writes 14 bytes per parameter at the "
+          "Young/Daly interval, and an interval under 1 s is an error") {
+  Scenario s = load_scenario_text(bare_orbital, "inline.yaml");
+  REQUIRE(s.jobs.size() == 1);
+  CHECK(s.jobs[0].checkpoint.interval_s == 0); // auto
+  CHECK(s.jobs[0].checkpoint.size_bytes == 14 * 7e9);
+  std::string text = bare_orbital;
+  const std::string job = "model: {parameters: 7e9, tokens: 1e10}}";
+  text.replace(text.find(job), job.size(),
+               "model: {parameters: 7e9, tokens: 1e10},\n       checkpoint: {interval: auto, "
+               "size: 1 TB}}");
+  Scenario sized = load_scenario_text(text, "inline.yaml");
+  CHECK(sized.jobs[0].checkpoint.interval_s == 0);
+  CHECK(sized.jobs[0].checkpoint.size_bytes == 1e12);
+
+  text = bare_orbital;
+  text.replace(text.find(job), job.size(),
+               "model: {parameters: 7e9, tokens: 1e10},\n       checkpoint: {interval: 0.5 s}}");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 14);
+  CHECK(errors[0].message.find("'interval' in job 'j' checkpoint is 0.5 s, outside the accepted "
+                               "range [1 s, ") == 0);
+}
+
+TEST_CASE("a ground cluster without storage_per_gpu or other_it_power_per_gpu takes the "
+          "catalogue's non-GPU IT, and other IT above 1 MW per GPU is an error") {
+  const std::string head = "scenario: bare-it\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n"
+                           "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, "
+                           "gpus_per_host: 8,\n";
+  const std::string tail = "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  REQUIRE(s.clusters.size() == 1);
+  // configs/gpus.yaml non_gpu_it: 10 TB of storage and 20 W of other IT per GPU.
+  CHECK(s.clusters[0].non_gpu_it.storage_bytes_per_gpu == 10e12);
+  CHECK(s.clusters[0].non_gpu_it.other_w_per_gpu == 20);
+  Scenario given = load_scenario_text(
+      head + "     storage_per_gpu: 2 TB, other_it_power_per_gpu: 35 W,\n" + tail, "inline.yaml");
+  CHECK(given.clusters[0].non_gpu_it.storage_bytes_per_gpu == 2e12);
+  CHECK(given.clusters[0].non_gpu_it.other_w_per_gpu == 35);
+
+  auto errors = inline_errors(head + "     other_it_power_per_gpu: 2 MW,\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 9);
+  CHECK(errors[0].message == "'other_it_power_per_gpu' in cluster 'fleet' is 2 MW, outside the "
+                             "accepted range [0 W, 1 MW]");
+}
+
+TEST_CASE("a scenario without outputs samples hourly, and an interval under 1 s is an error") {
+  Scenario s = load_scenario_text(bare_orbital, "inline.yaml");
+  CHECK(s.output_interval_s == output_parameter::interval.default_si);
+  CHECK(s.output_interval_s == 3600);
+  std::string text = bare_orbital;
+  text.replace(text.find("horizon: 10 d\n"), 14, "horizon: 10 d\noutputs: {interval: 0.5 s}\n");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 3);
+  CHECK(errors[0].message.find(
+            "'interval' in outputs is 0.5 s, outside the accepted range [1 s, ") == 0);
+}
+
+TEST_CASE("an orbital site without raan, isl_latency, min_elevation, emissivity_end_of_life or "
+          "launch first gets the tables' defaults, and their ranges are errors") {
+  std::string text = bare_orbital;
+  text.replace(text.find("clusters:"), 9,
+               "    ground_stations: [{name: svalbard, latitude: 78.2 deg, longitude: 15.4 deg}]\n"
+               "clusters:");
+  Scenario s = load_scenario_text(text, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const OrbitalSpec& o = s.sites[0].orbital;
+  CHECK(o.isl_latency_s == 1e-5);
+  CHECK(o.end_of_life_emissivity == o.radiator.emissivity);
+  CHECK(o.launch.first_launch_s == 0);
+  REQUIRE(o.stations.size() == 1);
+  CHECK(o.stations[0].station.min_elevation_rad == doctest::Approx(10 * M_PI / 180).epsilon(1e-15));
+
+  // An orbit given by inclination, without raan: the node at 0.
+  std::string inclined = bare_orbital;
+  inclined.replace(inclined.find("sun_synchronous: {ltan: 6 h}"), 28, "inclination: 53 deg");
+  CHECK(load_scenario_text(inclined, "inline.yaml").sites[0].orbital.orbit.raan_rad == 0);
+
+  // Out of range: raan past a full turn (the message as before), isl_latency past 1 s, launch
+  // first past 50 years, emissivity at end of life above the emissivity given.
+  inclined.replace(inclined.find("inclination: 53 deg"), 19, "inclination: 53 deg, raan: 400 deg");
+  inclined.replace(inclined.find("downlink_bandwidth"), 18, "isl_latency: 2 s, downlink_bandwidth");
+  inclined.replace(inclined.find("{failure_unit: board}"), 21,
+                   "{emissivity: 0.8, emissivity_end_of_life: 0.85}");
+  inclined.replace(inclined.find("payload: 60 t}"), 14, "payload: 60 t, first: 51 yr}");
+  auto errors = inline_errors(inclined);
+  REQUIRE(errors.size() == 4);
+  CHECK(errors[0].line == 6);
+  CHECK(errors[0].message.find("'raan' in site 'sky' orbit is ") == 0);
+  CHECK(errors[1].line == 7);
+  CHECK(errors[1].message == "'emissivity_end_of_life' in site 'sky' satellite is 0.85, outside "
+                             "the accepted range [0.05, 0.8]");
+  CHECK(errors[2].line == 8);
+  CHECK(errors[2].message == "'isl_latency' in site 'sky' links is 2 s, outside the accepted "
+                             "range [0 s, 1 s]");
+  CHECK(errors[3].line == 9);
+  CHECK(errors[3].message.find("'first' in site 'sky' launch is 51 yr, outside the accepted "
+                               "range [0 s, ") == 0);
+}
+
+TEST_CASE("a radiation block with only dose_rate takes each effect's dose per event from the "
+          "effects table, and a zero dose is an error") {
+  std::string text = bare_orbital;
+  text.replace(text.find("clusters:"), 9, "    radiation: {dose_rate: 150 rad/yr}\nclusters:");
+  Scenario s = load_scenario_text(text, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  const RadiationParams& r = s.sites[0].orbital.radiation;
+  // The Trillium proton-beam figures: 50, 425 and 107 rad per event.
+  CHECK(r.dose_per_event_gy[find_radiation_effect("hbm_uncorrectable")] == 0.5);
+  CHECK(r.dose_per_event_gy[find_radiation_effect("functional_interrupt")] == 4.25);
+  CHECK(r.dose_per_event_gy[find_radiation_effect("silent_data_corruption")] == 1.07);
+
+  text.replace(text.find("{dose_rate: 150 rad/yr}"), 23, "{dose_rate: 150 rad/yr, sdc_dose: 0 Gy}");
+  auto errors = inline_errors(text);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 10);
+  CHECK(errors[0].message.find("'sdc_dose' in site 'sky' radiation is 0 ") == 0);
+}
+
+TEST_CASE("a ground site without energy_price, grid_carbon_intensity or demand_charge pays and "
+          "emits nothing for its grid energy, and a negative demand charge is an error") {
+  const std::string head = "scenario: bare-site-power\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].energy_price_usd_per_j == 0);
+  CHECK(s.sites[0].grid_carbon_kg_per_j == 0);
+  CHECK(s.sites[0].demand_charge_usd_per_w_month == 0);
+  Scenario given = load_scenario_text(head +
+                                          "    energy_price: 62 USD/MWh\n"
+                                          "    grid_carbon_intensity: 390 kg/MWh\n"
+                                          "    demand_charge: 15 USD/kW\n" +
+                                          tail,
+                                      "inline.yaml");
+  CHECK(given.sites[0].energy_price_usd_per_j == doctest::Approx(62 / 3.6e9).epsilon(1e-12));
+  CHECK(given.sites[0].grid_carbon_kg_per_j == doctest::Approx(390 / 3.6e9).epsilon(1e-12));
+  CHECK(given.sites[0].demand_charge_usd_per_w_month == doctest::Approx(0.015).epsilon(1e-12));
+
+  auto errors = inline_errors(head + "    demand_charge: -1 USD/kW\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'demand_charge' in site 'plant' is -0.001 USD/W, outside the "
+                             "accepted range [0 USD/W, 1000 USD/W]");
+  // The intensity's top is 3000 kg/MWh, as the hourly file's column.
+  errors = inline_errors(head + "    grid_carbon_intensity: 3001 kg/MWh\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.find("'grid_carbon_intensity' in site 'plant' is 3001 kg/MWh, outside "
+                               "the accepted range [0 kg/MWh, 3000 kg/MWh]") == 0);
+}
+
+TEST_CASE("a battery without charge_power charges at its power, and a negative charge power is "
+          "an error") {
+  const std::string head = "scenario: bare-charge\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + "    battery: {energy: 10 MWh, power: 5 MW}\n" + tail,
+                                  "inline.yaml");
+  CHECK(s.sites[0].battery.max_charge_power_w == 5e6);
+  CHECK(s.sites[0].battery.max_discharge_power_w == 5e6);
+  Scenario given = load_scenario_text(
+      head + "    battery: {energy: 10 MWh, power: 5 MW, charge_power: 2 MW}\n" + tail,
+      "inline.yaml");
+  CHECK(given.sites[0].battery.max_charge_power_w == 2e6);
+
+  auto errors = inline_errors(
+      head + "    battery: {energy: 10 MWh, power: 5 MW, charge_power: -1 MW}\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'charge_power' in site 'plant' battery is -1 MW, outside the "
+                             "accepted range [0 W, 1 TW]");
+}
+
+TEST_CASE("a fixed-pue site without cooling_capacity has no heat limit, and a zero capacity is an "
+          "error") {
+  const std::string head = "scenario: bare-heat\nhorizon: 2 d\nsites:\n  - name: plant\n"
+                           "    pue: 1.2\n    grid: {capacity: 20 MW}\n";
+  const std::string tail =
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100, gpus_per_host: 8,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n";
+  Scenario s = load_scenario_text(head + tail, "inline.yaml");
+  CHECK(s.sites[0].cooling_capacity_w == 0); // none
+  Scenario given = load_scenario_text(head + "    cooling_capacity: 15 MW\n" + tail, "inline.yaml");
+  CHECK(given.sites[0].cooling_capacity_w == 15e6);
+
+  auto errors = inline_errors(head + "    cooling_capacity: 0 MW\n" + tail);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 7);
+  CHECK(errors[0].message == "'cooling_capacity' in site 'plant' is 0 W, outside the accepted "
+                             "range (0 W, 1 TW]");
+}
