@@ -773,6 +773,36 @@ bool divides(long long divisor, long long value) {
   return divisor > 0 && value % divisor == 0;
 }
 
+// Megatron-Core's activation-offload constraints on what is known: the layer count, the
+// pipeline degree and the recomputation (nullopt: not given, so not checked).
+void check_offload(int offload_layers, std::optional<int> layers, std::optional<int> pipeline,
+                   std::optional<Recompute> recompute, std::vector<std::string>& problems) {
+  if (offload_layers < 0)
+    problems.push_back("offload-layers must be 0 or more, got " + std::to_string(offload_layers));
+  if (offload_layers <= 0) return;
+  if (layers && offload_layers >= *layers)
+    problems.push_back("offload-layers (" + std::to_string(offload_layers) +
+                       ") must be below layers (" + std::to_string(*layers) +
+                       "): Megatron-Core keeps the last layer's activations on the GPU");
+  if (pipeline && *pipeline != 1)
+    problems.push_back("activation offload needs pp 1 (Megatron-Core offloads only without "
+                       "pipeline parallelism), got pp " +
+                       std::to_string(*pipeline));
+  if (recompute && *recompute != Recompute::none)
+    problems.push_back(std::string("activation offload excludes recomputation (Megatron-Core), "
+                                   "got recompute ") +
+                       to_string(*recompute));
+}
+
+// Input errors: the problems joined by "; ", thrown as std::invalid_argument.
+void throw_if_problems(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string text;
+  for (const auto& p : problems)
+    text += (text.empty() ? "" : "; ") + p;
+  throw std::invalid_argument(text);
+}
+
 void check_range(std::vector<std::string>& problems, const char* name, double value, double lo,
                  double hi, bool lo_open) {
   const bool ok = std::isfinite(value) && (lo_open ? value > lo : value >= lo) && value <= hi;
@@ -1055,18 +1085,7 @@ std::vector<std::string> validate(const TransformerSpec& model, const ParallelCo
   need(divides(cfg.expert, model.experts),
        "experts (" + str(model.experts) + ") must be divisible by ep (" + str(cfg.expert) + ")");
   need(!cfg.sequence_parallel || cfg.tensor > 1, "sequence parallelism needs tp > 1");
-  need(cfg.offload_layers >= 0, "offload-layers must be 0 or more, got " + str(cfg.offload_layers));
-  if (cfg.offload_layers > 0) {
-    need(cfg.offload_layers < model.layers,
-         "offload-layers (" + str(cfg.offload_layers) + ") must be below layers (" +
-             str(model.layers) + "): Megatron-Core keeps the last layer's activations on the GPU");
-    need(cfg.pipeline == 1, "activation offload needs pp 1 (Megatron-Core offloads only without "
-                            "pipeline parallelism), got pp " +
-                                str(cfg.pipeline));
-    need(cfg.recompute == Recompute::none,
-         std::string("activation offload excludes recomputation (Megatron-Core), got recompute ") +
-             to_string(cfg.recompute));
-  }
+  check_offload(cfg.offload_layers, model.layers, cfg.pipeline, cfg.recompute, problems);
   if (!divides(tpc, gpus)) return problems;
   const long long d = gpus / tpc;
   need(divides(cfg.expert, d), "data parallel degree (" + str(d) +
@@ -1158,12 +1177,7 @@ StepResult estimate_step(const TransformerSpec& model, const ParallelConfig& con
   if (config.offload_layers > 0)
     for (auto& p : validate_offload_hardware(hardware))
       problems.push_back(std::move(p));
-  if (!problems.empty()) {
-    std::string text;
-    for (const auto& p : problems)
-      text += (text.empty() ? "" : "; ") + p;
-    throw std::invalid_argument(text);
-  }
+  throw_if_problems(problems);
   StepResult result;
   const ModelTerms k = make_terms(model);
   evaluate(k, config, make_shape(model.layers, config.pipeline, config.interleave), gpus,
@@ -1228,17 +1242,7 @@ std::vector<std::string> validate(const SearchSpace& space) {
   if (given.tensor < 1 || given.pipeline < 1 || given.context < 1 || given.expert < 1 ||
       given.interleave < 1 || given.microbatch < 1)
     problems.push_back("parallel degrees and microbatch must be >= 1");
-  if (space.offload_layers < 0)
-    problems.push_back("offload-layers must be 0 or more, got " +
-                       std::to_string(space.offload_layers));
-  if (space.offload_layers > 0 && space.pipeline && *space.pipeline != 1)
-    problems.push_back("activation offload needs pp 1 (Megatron-Core offloads only without "
-                       "pipeline parallelism), got pp " +
-                       std::to_string(*space.pipeline));
-  if (space.offload_layers > 0 && space.recompute && *space.recompute != Recompute::none)
-    problems.push_back(std::string("activation offload excludes recomputation (Megatron-Core), "
-                                   "got recompute ") +
-                       to_string(*space.recompute));
+  check_offload(space.offload_layers, std::nullopt, space.pipeline, space.recompute, problems);
   return problems;
 }
 
@@ -1248,16 +1252,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
   SearchResult best;
   if (space.offload_layers > 0) {
     std::vector<std::string> problems = validate_offload_hardware(hardware);
-    if (space.offload_layers >= model.layers)
-      problems.push_back("offload-layers (" + std::to_string(space.offload_layers) +
-                         ") must be below layers (" + std::to_string(model.layers) +
-                         "): Megatron-Core keeps the last layer's activations on the GPU");
-    if (!problems.empty()) {
-      std::string text;
-      for (const auto& p : problems)
-        text += (text.empty() ? "" : "; ") + p;
-      throw std::invalid_argument(text);
-    }
+    check_offload(space.offload_layers, model.layers, std::nullopt, std::nullopt, problems);
+    throw_if_problems(problems);
   }
   const ModelTerms k = make_terms(model);
   const Rates rates = make_rates(hardware, efficiency, k.fp8);
