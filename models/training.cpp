@@ -1279,7 +1279,9 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
   GemmTerms g;
   DpPass dp;
   std::array<LayerTerms, 6> layers_of{}; // [2 * recompute index + sp]
-  MemoryBreakdown mem;
+  MemoryBreakdown mem;                   // memory_terms() fills it per layout; the capacities stay
+  mem.usable_bytes = usable;
+  mem.host_usable_bytes = hardware.host_memory_bytes;
   InFlight flights;
 
   for (int pi = 0; pi < gpu_divisors.count; ++pi) {
@@ -1343,8 +1345,6 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                     if (!allowed(space.zero_stage, z)) continue;
                     ++best.configs_evaluated;
                     memory_terms(shape, g, L, z, inv_dp, inv_edp, flights, offload, mem);
-                    mem.usable_bytes = usable;
-                    mem.host_usable_bytes = hardware.host_memory_bytes;
                     const ParallelConfig cfg{.tensor = t,
                                              .pipeline = p,
                                              .interleave = v,
