@@ -28,11 +28,15 @@ std::vector<long long> fat_tree_switches(long long endpoints, int radix, int tie
   return out;
 }
 
+long long fat_tree_switch_total(long long endpoints, int radix, int tiers) {
+  if (endpoints <= 0 || radix < 2 || tiers <= 0) return 0;
+  const long long half = radix / 2;
+  return (tiers - 1) * ((endpoints + half - 1) / half) + (endpoints + radix - 1) / radix;
+}
 NonGpuItPower non_gpu_it_power(const NonGpuItParams& params, long long gpus, int tiers) {
   NonGpuItPower p;
   if (gpus <= 0) return p;
-  for (long long n : fat_tree_switches(gpus, params.fabric.radix, tiers))
-    p.switches += n;
+  p.switches = fat_tree_switch_total(gpus, params.fabric.radix, tiers);
   p.fabric_w = static_cast<double>(p.switches) * params.fabric.switch_power_w;
   p.storage_w =
       static_cast<double>(gpus) * params.storage_bytes_per_gpu * params.storage_w_per_byte;

@@ -63,6 +63,8 @@ double fat_tree_capacity(int radix, int tiers);
 int fat_tree_tiers(long long endpoints, int radix);
 // Switches per tier, leaf first, for `endpoints` on a fat tree of `tiers` tiers.
 std::vector<long long> fat_tree_switches(long long endpoints, int radix, int tiers);
+// Their sum, without building the list (the engine asks at every power rebalance).
+long long fat_tree_switch_total(long long endpoints, int radix, int tiers);
 
 struct NonGpuItParams {
   FabricSpec fabric;

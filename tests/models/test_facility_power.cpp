@@ -28,6 +28,15 @@ TEST_CASE("fat tree: capacity and tiers of radix-k switches, by hand") {
   CHECK(fat_tree_tiers(65537, 64) == 4);
   // A partial build-out rounds each tier up: 9 endpoints on k = 4, 3 tiers -> 5, 5, 3.
   CHECK(fat_tree_switches(9, 4, 3) == std::vector<long long>{5, 5, 3});
+  // The total the engine uses is the list's sum, at every size and tier count.
+  for (long long n : {1LL, 9LL, 16LL, 1016LL, 2049LL, 300000LL})
+    for (int tiers : {1, 2, 3, 4}) {
+      long long sum = 0;
+      for (long long s : fat_tree_switches(n, 64, tiers))
+        sum += s;
+      CHECK(fat_tree_switch_total(n, 64, tiers) == sum);
+    }
+  CHECK(fat_tree_switch_total(0, 64, 2) == 0);
 }
 
 TEST_CASE("fat tree: switch counts of NVIDIA's DGX SuperPOD reference architectures") {
