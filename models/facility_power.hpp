@@ -1,8 +1,8 @@
 // Whole-facility IT power beyond the GPU servers: the scale-out fabric's switches, the shared
-// storage and the rest of the IT (management servers, fabric managers, in-band and out-of-band
-// Ethernet). A system's own power figure (configs/gpus.yaml: a DGX server or an NVL72 rack)
-// already includes its CPUs, DRAM, NICs, NVLink switches, fans and power-supply losses; this
-// model adds what sits outside the system.
+// storage and the rest of the IT (management servers, fabric managers, the storage fabric's
+// switches, in-band and out-of-band Ethernet). A system's own power figure (configs/gpus.yaml: a
+// DGX server or an NVL72 rack) already includes its CPUs, DRAM, NICs, NVLink switches, fans and
+// power-supply losses; this model adds what sits outside the system.
 //
 // Fabric: a k-ary fat tree (folded Clos) of radix-k switches with one port per GPU (every
 // catalogue system has one scale-out NIC per GPU). With N endpoints and T tiers:
@@ -19,7 +19,10 @@
 // cluster) and its switches are installed with the hosts they serve: at a partial build-out of
 // n GPUs, switches(t) is evaluated at n with the final T.
 //
-// Storage: capacity per GPU x power per PB. Other IT: a power per GPU.
+// Storage: capacity per GPU x power per PB. Other IT: a power per GPU, the bill of materials of
+// NVIDIA's 4-SU DGX H100 SuperPOD (4 UFM appliances, 4 management servers, 8 in-band and 8
+// out-of-band Ethernet switches, 16 storage-fabric switches for 1,016 GPUs) at its parts'
+// datasheet powers (the management servers' assumed): 37,544 W / 1,016 GPUs = 37 W per GPU.
 // Every figure and its source: configs/gpus.yaml (fabrics:, non_gpu_it:).
 #pragma once
 
@@ -45,7 +48,8 @@ inline constexpr Parameter other_it_power_per_gpu{
     .dimension = Dimension::power,
     .min_si = 0,
     .max_si = 1e6,
-    .meaning = "management servers, fabric managers, in-band and out-of-band Ethernet, per GPU",
+    .meaning = "management servers, fabric managers, storage fabric, in-band and out-of-band "
+               "Ethernet, per GPU",
     .default_from = "configs/gpus.yaml non_gpu_it"};
 inline constexpr Parameter table[] = {storage_per_gpu, other_it_power_per_gpu};
 } // namespace non_gpu_it_parameter
@@ -70,7 +74,7 @@ struct NonGpuItParams {
   FabricSpec fabric;
   double storage_bytes_per_gpu = 0; // shared storage capacity installed per GPU
   double storage_w_per_byte = 0;    // its power per byte of capacity (W/PB / 1e15)
-  double other_w_per_gpu = 0;       // management, fabric managers, in-band and OOB Ethernet
+  double other_w_per_gpu = 0;       // management, fabric managers, storage fabric, Ethernet
 };
 
 struct NonGpuItPower {

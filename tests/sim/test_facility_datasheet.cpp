@@ -42,3 +42,32 @@ TEST_CASE("compute-fabric power of a 4-SU DGX SuperPOD against the switch datash
   CHECK(catalogue_fabric("DGX-B200", 512).fabric_w == doctest::Approx(24 * 1720.0).epsilon(0.05));
   CHECK(catalogue_fabric("DGX-B200", 4096).fabric_w == doctest::Approx(320 * 1720.0).epsilon(0.05));
 }
+
+TEST_CASE("non-GPU IT power of a reference system against its datasheets within 5%: other IT "
+          "and compute fabric of a 4-SU DGX H100 SuperPOD") {
+  // NVIDIA DGX SuperPOD RA, DGX H100 (RA-11333-001 V11), Table 7, for 127 DGX H100 (1,016 GPUs):
+  // 4 UFM appliances at 689 W (UFM Enterprise Appliance NDR hardware manual, maximum), 4
+  // management servers at 689 W (assumed, as the UFM appliance), 8 SN4600C in-band switches at
+  // 466 W (SN4000 hardware manual, typical), 8 SN2201 out-of-band switches at 98 W (SN2201 manual,
+  // typical), 16 QM9700 storage-fabric switches at 1,720 W (QM97x0 manual, maximum with active
+  // cables). Published: 2,756 + 2,756 + 3,728 + 784 + 27,520 = 37,544 W.
+  const double published_other_w = 4 * 689.0 + 4 * 689.0 + 8 * 466.0 + 8 * 98.0 + 16 * 1720.0;
+  CHECK(published_other_w == 37544.0);
+  const long long gpus = 127 * 8;
+  const Catalog& c = default_catalog();
+  NonGpuItParams p{.fabric = {},
+                   .storage_bytes_per_gpu = 0,
+                   .storage_w_per_byte = 0,
+                   .other_w_per_gpu = c.other_it_w_per_gpu};
+  NonGpuItPower other = non_gpu_it_power(p, gpus, 0);
+  CHECK(other.other_w == doctest::Approx(published_other_w).epsilon(0.05));
+  // The storage fabric is the compute fabric's switch: the catalogue's quantum2-ndr figure.
+  const FabricSpec* q = c.find_fabric("quantum2-ndr");
+  REQUIRE(q);
+  CHECK(q->switch_power_w == doctest::Approx(1720.0).epsilon(0.05));
+  // Outside the servers and the storage arrays: 48 compute-fabric switches and the above, 82.56 +
+  // 37.54 = 120.1 kW, 118 W per GPU.
+  NonGpuItPower fabric = catalogue_fabric("DGX-H100", gpus);
+  CHECK(fabric.total_w() + other.total_w() ==
+        doctest::Approx(48 * 1720.0 + published_other_w).epsilon(0.05));
+}

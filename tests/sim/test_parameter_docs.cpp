@@ -614,9 +614,9 @@ TEST_CASE("a ground cluster without storage_per_gpu or other_it_power_per_gpu ta
   const std::string tail = "     deliveries: [{at: 0 d, gpus: 64}]}\n";
   Scenario s = load_scenario_text(head + tail, "inline.yaml");
   REQUIRE(s.clusters.size() == 1);
-  // configs/gpus.yaml non_gpu_it: 10 TB of storage and 20 W of other IT per GPU.
+  // configs/gpus.yaml non_gpu_it: 10 TB of storage and 37 W of other IT per GPU.
   CHECK(s.clusters[0].non_gpu_it.storage_bytes_per_gpu == 10e12);
-  CHECK(s.clusters[0].non_gpu_it.other_w_per_gpu == 20);
+  CHECK(s.clusters[0].non_gpu_it.other_w_per_gpu == 37);
   Scenario given = load_scenario_text(
       head + "     storage_per_gpu: 2 TB, other_it_power_per_gpu: 35 W,\n" + tail, "inline.yaml");
   CHECK(given.clusters[0].non_gpu_it.storage_bytes_per_gpu == 2e12);
