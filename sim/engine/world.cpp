@@ -399,8 +399,8 @@ void World::start_running(JobState& job, double now) {
     job.first_start_s = now;
     mark(now);
   }
-  log_.add(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name,
-           fmt::format("{} GPUs", job.hosts.size() * cluster.gpus_per_host()));
+  log_.addf(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name, "{} GPUs",
+            job.hosts.size() * cluster.gpus_per_host());
 }
 
 void World::interrupt(JobState& job, double now, const std::string& cause,
@@ -415,9 +415,8 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
     job.cluster->busy -= job.hosts.size();
     job.lost_flop += lost;
     job.losses.lost_work_flop[cause] += lost;
-    log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-             job.spec->name,
-             fmt::format("{}; {} FLOP lost since the last checkpoint", at, sci(lost)));
+    log_.addf(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
+              job.spec->name, "{}; {} FLOP lost since the last checkpoint", at, sci(lost));
   } else {
     log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
              job.spec->name, at + " during restart");
@@ -638,9 +637,9 @@ void World::switch_spares(SiteState& site, const std::vector<std::size_t>& want_
   std::size_t shed_gpus = 0;
   for (ClusterState* c : site.clusters)
     shed_gpus += c->free_off.size() * c->gpus_per_host();
-  log_.add(now, turned_off > 0 ? "shed" : "unshed", site.spec->name, "", "",
-           fmt::format("{} spare hosts switched {}; {} GPUs shed at the site",
-                       turned_off + turned_on, turned_off > 0 ? "off" : "on", shed_gpus));
+  log_.addf(now, turned_off > 0 ? "shed" : "unshed", site.spec->name, "", "",
+            "{} spare hosts switched {}; {} GPUs shed at the site", turned_off + turned_on,
+            turned_off > 0 ? "off" : "on", shed_gpus);
 }
 
 // The site's IT power: the running jobs' capped dynamic power, every powered host's idle power,
@@ -967,16 +966,15 @@ void World::failure_candidate(ClusterState& cluster, double now) {
                            cause_name, cluster.unit_name(host), cluster.gpus_per_host(), left));
       order_replacements(cluster, now, true);
     } else {
-      log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-               fmt::format("{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
-                           cluster.gpus_per_host()));
+      log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+                "{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
+                cluster.gpus_per_host());
     }
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
-    log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-             fmt::format("{}: {} ({} GPUs) down; repair due at {:.6g} s", cause_name,
-                         cluster.unit_name(host), cluster.gpus_per_host(),
-                         now + cluster.spec->repair_time_s));
+    log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
+              "{}: {} ({} GPUs) down; repair due at {:.6g} s", cause_name, cluster.unit_name(host),
+              cluster.gpus_per_host(), now + cluster.spec->repair_time_s);
   }
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
@@ -1009,8 +1007,8 @@ void World::repair_due(ClusterState& cluster, double now) {
   } else if (!serving_host_repaired(cluster, host)) {
     cluster.free_on.push_back(host);
   }
-  log_.add(now, "repair", site.spec->name, cluster.spec->name, "",
-           fmt::format("{} back in service", cluster.unit_name(host)));
+  log_.addf(now, "repair", site.spec->name, cluster.spec->name, "", "{} back in service",
+            cluster.unit_name(host));
   ++events_;
   rebalance(site, now);
   flush();

@@ -14,8 +14,12 @@ void EventLog::add(double time_s, std::string_view kind, std::string_view site,
                    std::string_view cluster, std::string_view job, std::string_view detail) {
   if (!file_) return;
   line_.clear();
-  char time_text[32]; // the shortest form that reads back as the same double
-  line_.append(time_text, fmt::format_to_n(time_text, sizeof time_text, "{}", time_s).out);
+  if (time_s != time_s_ || time_text_.empty()) { // the shortest form that reads back the same
+    char text[32];
+    time_text_.assign(text, fmt::format_to_n(text, sizeof text, "{}", time_s).out);
+    time_s_ = time_s;
+  }
+  line_ += time_text_;
   for (std::string_view field : {kind, site, cluster, job, detail}) {
     line_ += ',';
     append_csv_field(line_, field);

@@ -2,9 +2,13 @@
 // simulation runs into a temporary file that becomes events.csv only when the run completes.
 #pragma once
 
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/csv.hpp"
@@ -18,6 +22,15 @@ public:
   // no allocation once the line buffer has grown.
   void add(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
            std::string_view job, std::string_view detail);
+  // The same with the detail formatted in place (fmt syntax), and not at all without a file.
+  template <class... Args>
+  void addf(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
+            std::string_view job, fmt::format_string<Args...> detail, Args&&... args) {
+    if (!file_) return;
+    detail_.clear();
+    fmt::format_to(std::back_inserter(detail_), detail, std::forward<Args>(args)...);
+    add(time_s, kind, site, cluster, job, std::string_view(detail_.data(), detail_.size()));
+  }
   void commit();
   bool failed() const { return file_ && file_->failed(); }
   bool writing() const { return file_ != nullptr; }
@@ -25,6 +38,11 @@ public:
 private:
   std::unique_ptr<AtomicFile> file_;
   std::string line_;
+  fmt::memory_buffer detail_;
+  // Events come in bursts at one time (a failure, its interruption, the restart, the shed
+  // hosts): the time's text is kept for the next row.
+  double time_s_ = -1;
+  std::string time_text_;
 };
 
 } // namespace capsim
