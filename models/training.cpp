@@ -16,7 +16,8 @@ namespace {
 constexpr double kActivationBytes = 2; // fp16/bf16
 constexpr double kWeightBytes = 2;
 constexpr double kGradientBytes = 2;
-constexpr double kOptimizerBytes = 12;        // fp32 master weights + two Adam moments
+constexpr double kFp8WeightBytes = 1;  // fp8_param_gather: the layers' weights gathered in fp8
+constexpr double kOptimizerBytes = 12; // fp32 master weights + two Adam moments
 constexpr double kOptimizerTrafficBytes = 28; // read 14, write 14 per parameter in the update
 constexpr double kFusedBackwardFactor = 2.5;  // FlashAttention backward: 5 GEMMs vs 2 forward
 constexpr double kBucketParamsPerRank = 1e6;  // parameters per DP rank in a DDP bucket
@@ -521,6 +522,9 @@ struct DpPass {
   int tensor = 0, context = 0, expert = 0, pipeline = 0, first_layers = -1;
   double first_dense = 0, first_expert = 0;
   double buckets = 0, pass_s = 0, fsdp_buckets = 0, fsdp_pass_s = 0;
+  // The weights' all-gather when the transformer layers' weights travel in fp8 (1 byte; the
+  // embedding stays bf16): fp8_param_gather.
+  double fp8_gather_pass_s = 0, fp8_fsdp_gather_pass_s = 0;
   bool matches(const GemmTerms& g, const StageShape& shape) const {
     return tensor == g.tensor && context == g.context && expert == g.expert &&
            pipeline == shape.pipeline && first_layers == shape.first;
@@ -553,6 +557,14 @@ void dp_pass(const Rates& r, const GemmTerms& g, const StageShape& shape, double
   const double latency_s = dense_rs.latency_s + expert_rs.latency_s;
   dp.pass_s = bandwidth_s + dp.buckets * latency_s;
   dp.fsdp_pass_s = bandwidth_s + dp.fsdp_buckets * latency_s;
+  const double fp8_dense_bytes =
+      (dp.first_dense - g.embedding_params) * kFp8WeightBytes + g.embedding_params * kGradientBytes;
+  const CollectiveCost dense_ag = hierarchical_rs(r, fp8_dense_bytes, dp_ranks, t);
+  const CollectiveCost expert_ag =
+      hierarchical_rs(r, dp.first_expert * kFp8WeightBytes, expert_dp_ranks, t * e);
+  const double ag_bandwidth_s = dense_ag.bandwidth_s + expert_ag.bandwidth_s;
+  dp.fp8_gather_pass_s = ag_bandwidth_s + dp.buckets * latency_s;
+  dp.fp8_fsdp_gather_pass_s = ag_bandwidth_s + dp.fsdp_buckets * latency_s;
 }
 
 // (... , ZeRO stage): the data-parallel reduction's exposed and total time, the optimizer step.
@@ -560,13 +572,18 @@ struct DpTerms {
   double total_s = 0, exposed_s = 0, buckets = 0, optimizer_s = 0;
 };
 
-DpTerms dp_terms(const Rates& r, const DpPass& dp, int zero_stage, double dp_ranks,
-                 double expert_dp_ranks, double microbatches, const PipelineTerms& P) {
+DpTerms dp_terms(const Rates& r, const DpPass& dp, int zero_stage, bool fp8_param_gather,
+                 double dp_ranks, double expert_dp_ranks, double microbatches,
+                 const PipelineTerms& P) {
   DpTerms D;
   const bool fsdp = zero_stage >= 3;
   D.buckets = fsdp ? dp.fsdp_buckets : dp.buckets;
   const double buckets = D.buckets;
   const double pass_s = fsdp ? dp.fsdp_pass_s : dp.pass_s;
+  // The weights' all-gather (ZeRO >= 1); the gradients' reduce-scatter stays bf16.
+  const double gather_s = !fp8_param_gather || zero_stage == 0 ? pass_s
+                          : fsdp                               ? dp.fp8_fsdp_gather_pass_s
+                                                               : dp.fp8_gather_pass_s;
   const double first_fwd_s = P.first_fwd_s, first_bwd_s = P.first_bwd_s;
   if (dp_ranks > 1) {
     if (zero_stage == 0) {
@@ -575,17 +592,16 @@ DpTerms dp_terms(const Rates& r, const DpPass& dp, int zero_stage, double dp_ran
     } else if (zero_stage <= 2) {
       // Distributed optimizer: gradients reduce-scattered during the last backward, updated
       // weights all-gathered during the next step's first forward.
-      D.total_s = 2 * pass_s;
+      D.total_s = pass_s + gather_s;
       D.exposed_s = bucketed_exposed_s(pass_s, first_bwd_s, buckets) +
-                    bucketed_exposed_s(pass_s, first_fwd_s, buckets);
+                    bucketed_exposed_s(gather_s, first_fwd_s, buckets);
     } else {
       // ZeRO-3 / FSDP: every microbatch gathers the weights for its forward and again for its
       // backward (and its recomputation, which runs inside the backward) and reduce-scatters
       // its gradients.
-      const double bwd_passes = 2;
-      D.total_s = microbatches * (1 + bwd_passes) * pass_s;
-      D.exposed_s = microbatches * (bucketed_exposed_s(pass_s, first_fwd_s, buckets) +
-                                    bucketed_exposed_s(bwd_passes * pass_s, first_bwd_s, buckets));
+      D.total_s = microbatches * (2 * gather_s + pass_s);
+      D.exposed_s = microbatches * (bucketed_exposed_s(gather_s, first_fwd_s, buckets) +
+                                    bucketed_exposed_s(gather_s + pass_s, first_bwd_s, buckets));
     }
   }
   const double dense_shard = zero_stage >= 1 ? dp_ranks : 1;
@@ -668,7 +684,8 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double expert_dp_ranks = d * c / e;
   DpPass dp;
   dp_pass(r, g, shape, dp_ranks, expert_dp_ranks, dp);
-  const DpTerms D = dp_terms(r, dp, cfg.zero_stage, dp_ranks, expert_dp_ranks, microbatches, P);
+  const DpTerms D = dp_terms(r, dp, cfg.zero_stage, cfg.fp8_param_gather, dp_ranks, expert_dp_ranks,
+                             microbatches, P);
 
   const double tp_collective_s = cfg.tensor > 1 ? g.tp_collective_s : 0;
   const double slowest_layers = P.slowest_layers;
@@ -875,8 +892,8 @@ struct FittedSet {
 // Ampere: Megatron-LM 2021-2022 (the calibration rows): no fused attention, no TP overlap; no
 // fp8 tensor cores (fp8_gemm unused). Hopper and Blackwell: NeMo's fp8 recipes.
 constexpr FittedSet kAmpere{"ampere", 0.82, 1, 0.55, 0.67, 0.68, 0.55, 12e-6, false};
-constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.502, 0.792, 0.408, 0.530, 76.4e-6, true};
-constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.567, 0.716, 0.482, 0.277, 0.671, 4.74e-6, true};
+constexpr FittedSet kHopper{"hopper", 0.75, 0.583, 0.502, 0.776, 0.400, 0.683, 109.9e-6, true};
+constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.567, 0.716, 0.482, 0.222, 0.259, 31.0e-6, true};
 
 const FittedSet& fitted_set(const std::string& gpu_name) {
   auto has = [&](const char* part) { return gpu_name.find(part) != std::string::npos; };
@@ -895,11 +912,11 @@ struct ReleaseSet {
   double fp8_gemm, nvlink;
 };
 constexpr ReleaseSet kReleaseSets[] = {
-    {"hopper", "nemo-24.07", 0.519, 0.870},       {"hopper", "nemo-25.09", 0.583, 0.408},
-    {"hopper", "nemo-25.11", 0.618, 0.291},       {"hopper", "nemo-26.04.01", 0.560, 0.942},
-    {"blackwell", "nemo-25.04", 0.567, 0.329},    {"blackwell", "nemo-25.09", 0.515, 0.277},
-    {"blackwell", "nemo-25.11", 0.567, 0.291},    {"blackwell", "nemo-26.02", 0.525, 0.480},
-    {"blackwell", "nemo-26.04.01", 0.613, 0.317},
+    {"hopper", "nemo-24.07", 0.524, 0.941},       {"hopper", "nemo-25.09", 0.583, 0.400},
+    {"hopper", "nemo-25.11", 0.618, 0.290},       {"hopper", "nemo-26.04.01", 0.560, 0.941},
+    {"blackwell", "nemo-25.04", 0.567, 0.256},    {"blackwell", "nemo-25.09", 0.515, 0.231},
+    {"blackwell", "nemo-25.11", 0.600, 0.194},    {"blackwell", "nemo-26.02", 0.567, 0.220},
+    {"blackwell", "nemo-26.04.01", 0.612, 0.317},
 };
 
 } // namespace
@@ -1086,6 +1103,10 @@ std::vector<std::string> validate(const TransformerSpec& model, const ParallelCo
        "experts (" + str(model.experts) + ") must be divisible by ep (" + str(cfg.expert) + ")");
   need(!cfg.sequence_parallel || cfg.tensor > 1, "sequence parallelism needs tp > 1");
   check_offload(cfg.offload_layers, model.layers, cfg.pipeline, cfg.recompute, problems);
+  need(!cfg.fp8_param_gather || (model.precision == Precision::fp8 && cfg.zero_stage >= 1),
+       "fp8 parameter gather needs fp8 precision and zero stage >= 1 (the distributed optimizer "
+       "or FSDP gathers the weights), got precision " +
+           std::string(to_string(model.precision)) + ", zero stage " + str(cfg.zero_stage));
   if (!divides(tpc, gpus)) return problems;
   const long long d = gpus / tpc;
   need(divides(cfg.expert, d), "data parallel degree (" + str(d) +
@@ -1367,8 +1388,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                       continue;
                     }
                     ++best.configs_fitting;
-                    const double time =
-                        step_time_of(n, P, dp_terms(rates, dp, z, dp_ranks, expert_dp_ranks, n, P));
+                    const double time = step_time_of(
+                        n, P, dp_terms(rates, dp, z, false, dp_ranks, expert_dp_ranks, n, P));
                     if (top.size() == keep && !(time < top.back().result.step_time_s)) continue;
                     // Layouts that tie with one already kept (e.g. ZeRO 1 and 2 when memory
                     // is not binding) would crowd the list: the first found stays.

@@ -59,7 +59,9 @@
 //   DP: reduce-scatter of the gradients (2 bytes/param) + all-gather of the updated weights
 //     (distributed optimizer, ZeRO >= 1) or one all-reduce (same bytes) over the d c ranks, in
 //     buckets of max(40 M, 1 M x d c) parameters (Megatron-Core DDP), one layer per unit with
-//     ZeRO-3 (Megatron FSDP). Explicit overlap: the last microbatch's backward on the first
+//     ZeRO-3 (Megatron FSDP). With fp8_param_gather (fp8 runs, ZeRO >= 1) the weights'
+//     all-gather moves the transformer layers' weights as fp8, 1 byte each (the embedding and
+//     the gradients stay bf16). Explicit overlap: the last microbatch's backward on the first
 //     stage produces the buckets evenly over T_b; a ring handles them in order, so the
 //     reduction ends max(T_b + C/n_b, T_b/n_b + C) after that backward starts (C the
 //     communication time, n_b the bucket count); exposed = that - T_b. The weight all-gather
@@ -195,6 +197,12 @@ struct ParallelConfig {
   // their backward. Megatron-Core allows it with pipeline 1 and no recomputation only, and keeps
   // at least the last layer on the GPU (offload_layers < layers).
   int offload_layers = 0;
+  // Weights all-gathered in fp8 (Transformer Engine fp8 parameters, Megatron-Core
+  // fp8_param_gather): with the distributed optimizer or FSDP the transformer layers' weights
+  // travel 1 byte each instead of 2 (the embedding stays bf16; gradients stay bf16). fp8 and
+  // zero_stage >= 1 only. Not searched and not a `capsim step` or scenario input (their layouts
+  // gather in bf16): the calibration rows set it as their recipes do.
+  bool fp8_param_gather = false;
 };
 
 struct StepHardware {
