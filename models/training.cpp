@@ -1239,7 +1239,8 @@ std::optional<ParallelConfig> fully_given_config(const SearchSpace& space) {
                         .sequence_parallel = space.sequence_parallel.value_or(false),
                         .zero_stage = *space.zero_stage,
                         .recompute = *space.recompute,
-                        .offload_layers = space.offload_layers};
+                        .offload_layers = space.offload_layers,
+                        .fp8_param_gather = space.fp8_param_gather};
 }
 
 ParallelConfig given_degrees(const SearchSpace& space) {
@@ -1252,7 +1253,8 @@ ParallelConfig given_degrees(const SearchSpace& space) {
                         .sequence_parallel =
                             space.sequence_parallel.value_or(false) && space.tensor.value_or(1) > 1,
                         .zero_stage = space.zero_stage.value_or(0),
-                        .offload_layers = space.offload_layers};
+                        .offload_layers = space.offload_layers,
+                        .fp8_param_gather = space.fp8_param_gather};
 }
 
 std::vector<std::string> validate(const SearchSpace& space) {
@@ -1264,6 +1266,9 @@ std::vector<std::string> validate(const SearchSpace& space) {
       given.interleave < 1 || given.microbatch < 1)
     problems.push_back("parallel degrees and microbatch must be >= 1");
   check_offload(space.offload_layers, std::nullopt, space.pipeline, space.recompute, problems);
+  if (space.fp8_param_gather && space.zero_stage && *space.zero_stage == 0)
+    problems.push_back("fp8 parameter gather needs zero stage >= 1 (the distributed optimizer or "
+                       "FSDP gathers the weights), got zero stage 0");
   return problems;
 }
 
@@ -1276,6 +1281,10 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
     check_offload(space.offload_layers, model.layers, std::nullopt, std::nullopt, problems);
     throw_if_problems(problems);
   }
+  if (space.fp8_param_gather && model.precision != Precision::fp8)
+    throw_if_problems({"fp8 parameter gather needs fp8 precision, got precision " +
+                       std::string(to_string(model.precision))});
+  const bool fp8_gather = space.fp8_param_gather;
   const ModelTerms k = make_terms(model);
   const Rates rates = make_rates(hardware, efficiency, k.fp8);
   const double usable = usable_bytes(hardware, efficiency);
@@ -1375,7 +1384,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                                              .sequence_parallel = sp == 1,
                                              .zero_stage = z,
                                              .recompute = rc,
-                                             .offload_layers = offload};
+                                             .offload_layers = offload,
+                                             .fp8_param_gather = fp8_gather && z >= 1};
                     if (!fits_memory(mem)) {
                       const double ratio =
                           std::max(mem.total_bytes / usable,
@@ -1389,7 +1399,7 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                     }
                     ++best.configs_fitting;
                     const double time = step_time_of(
-                        n, P, dp_terms(rates, dp, z, false, dp_ranks, expert_dp_ranks, n, P));
+                        n, P, dp_terms(rates, dp, z, fp8_gather, dp_ranks, expert_dp_ranks, n, P));
                     if (top.size() == keep && !(time < top.back().result.step_time_s)) continue;
                     // Layouts that tie with one already kept (e.g. ZeRO 1 and 2 when memory
                     // is not binding) would crowd the list: the first found stays.

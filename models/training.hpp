@@ -388,6 +388,9 @@ struct SearchSpace {
   // Activation offload is given, not searched: with layers offloaded the search keeps to
   // pipeline 1 and no recomputation (Megatron-Core's constraints).
   int offload_layers = 0;
+  // Weights all-gathered in fp8 (ParallelConfig::fp8_param_gather) in every layout with ZeRO >= 1;
+  // given, not searched (needs fp8 precision).
+  bool fp8_param_gather = false;
 };
 
 // The configuration when every degree of `space` is given (sequence parallelism off unless

@@ -63,6 +63,10 @@ constexpr Key kKeys[] = {
     {"offload-layers", Key::integer, Place::parallel,
      "activation offload to host memory: the first N layers' activations (Megatron-Core "
      "cpu_offloading; pp 1, no recomputation; default 0, not searched)"},
+    {"fp8-param-gather", Key::flag, Place::parallel,
+     "all-gather the weights in fp8 with the distributed optimizer or FSDP (Megatron-Core "
+     "fp8_param_gather, as NeMo's fp8 recipes do; needs precision fp8; default off, not "
+     "searched)"},
     {"experts", Key::integer, Place::model, "experts per MoE layer (1 = dense)"},
     {"top-k", Key::integer, Place::model, "experts per token (MoE)"},
     {"gated-ffn", Key::flag, Place::model,
@@ -170,7 +174,8 @@ std::string config_line(const ParallelConfig& c, const StepResult& r) {
          to_string(c.recompute) +
          (c.offload_layers > 0
               ? ", activations of " + std::to_string(c.offload_layers) + " layers offloaded"
-              : "");
+              : "") +
+         (c.fp8_param_gather ? ", weights gathered in fp8" : "");
 }
 
 void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const StepHardware& hw,
@@ -260,7 +265,8 @@ nlohmann::ordered_json config_json(const ParallelConfig& cfg, const StepResult& 
           {"sequence_parallel", cfg.sequence_parallel},
           {"zero", cfg.zero_stage},
           {"recompute", to_string(cfg.recompute)},
-          {"offload_layers", cfg.offload_layers}};
+          {"offload_layers", cfg.offload_layers},
+          {"fp8_param_gather", cfg.fp8_param_gather}};
 }
 
 nlohmann::ordered_json breakdown_json(const TimeBreakdown& t) {
@@ -455,6 +461,9 @@ std::vector<std::string> input_problems(const StepInputs& in) {
   for (const auto& p : validate(in.hw))
     problems.push_back("GPU '" + in.hw.name + "': " + p);
   if (in.top < 0) problems.push_back("top must be >= 0, got " + std::to_string(in.top));
+  if (in.space.fp8_param_gather && in.model.precision != Precision::fp8)
+    problems.push_back("fp8-param-gather needs precision fp8, got precision " +
+                       std::string(to_string(in.model.precision)));
   if (in.model.precision == Precision::fp8 && in.hw.peak_fp8_flops <= 0 && problems.empty())
     problems.push_back("precision fp8 needs fp8 tensor cores; " + in.hw.name + " has none");
   return problems;

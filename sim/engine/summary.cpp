@@ -181,7 +181,9 @@ json job_summary(const JobState& job, const World& world, double covered_s, JobW
                      {"microbatch", c.microbatch},
                      {"sequence_parallel", c.sequence_parallel},
                      {"zero", c.zero_stage},
-                     {"recompute", to_string(c.recompute)}};
+                     {"recompute", to_string(c.recompute)},
+                     {"offload_layers", c.offload_layers},
+                     {"fp8_param_gather", c.fp8_param_gather}};
     j["memory_per_gpu_bytes"] = spec.step.memory.total_bytes;
     j["step_model_step_time_s"] = spec.step.step_time_s;
   }

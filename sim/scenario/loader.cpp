@@ -551,7 +551,8 @@ private:
     // reduction. The rest is what the step model searches.
     if (!j.uses_step_model &&
         (j.parallel.interleave || j.parallel.expert || j.parallel.microbatch ||
-         j.parallel.zero_stage || j.parallel.recompute || j.parallel.sequence_parallel))
+         j.parallel.zero_stage || j.parallel.recompute || j.parallel.sequence_parallel ||
+         j.parallel.offload_layers > 0 || j.parallel.fp8_param_gather))
       d_.error(parallel, what + ": without the model's architecture (layers, hidden, heads, "
                                 "vocab, seq, global_batch) parallel takes only tp, pp and cp");
   }
@@ -587,6 +588,13 @@ private:
       d_.error(model_node, what + " model: precision fp8 needs fp8 tensor cores; " +
                                cluster.gpu.name + " has none");
       problems.push_back("fp8");
+    }
+    const YAML::Node& where = parallel_node.IsDefined() ? parallel_node : model_node;
+    if (j.parallel.fp8_param_gather &&
+        (j.transformer.precision != Precision::fp8 || j.parallel.zero_stage == 0)) {
+      d_.error(where, what + " parallel: fp8_param_gather needs the model's precision: fp8 and "
+                             "zero >= 1 (the distributed optimizer or FSDP gathers the weights)");
+      problems.push_back("fp8_param_gather");
     }
     if (j.parallel.offload_layers > 0)
       for (const auto& problem : validate_offload_hardware(hardware)) {

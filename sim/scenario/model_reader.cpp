@@ -77,6 +77,7 @@ void read_parallel(MapReader& p, SearchSpace& space) {
   if (auto sp = p.boolean("sequence_parallel", Need::optional)) space.sequence_parallel = sp;
   if (auto n = p.integer("offload_layers", Need::optional, 0, 1'000'000))
     space.offload_layers = static_cast<int>(*n);
+  if (auto g = p.boolean("fp8_param_gather", Need::optional)) space.fp8_param_gather = *g;
 }
 
 } // namespace capsim

@@ -191,3 +191,54 @@ TEST_CASE("step --offload-layers: the config key equals the flag, refusals are l
   CHECK(located.output.find(scenario + ":13:15: error: job 'j' parallel: activation offload "
                                        "needs the GPU's host link bandwidth") != std::string::npos);
 }
+
+TEST_CASE("step --fp8-param-gather: the config key equals the flag, saves gather time only, "
+          "refusals are located, exit 2") {
+  TempDir dir;
+  // Llama 3 70B on 64 GB200 with Megatron FSDP, as NeMo's FP8 recipes from 25.09 run it.
+  const std::string llama70 = "layers: 80\nhidden: 8192\nffn: 28672\nheads: 64\nkv_heads: 8\n"
+                              "vocab: 128256\nseq: 8192\nglobal_batch: 128\ngated_ffn: true\n";
+  const std::string layout = "tp: 1, pp: 1, cp: 1, ep: 1, interleave: 1, microbatch: 2, "
+                             "recompute: none, offload_layers: 40";
+  const std::string config =
+      dir.write("gather.yaml", "gpu: GB200\ngpus: 64\n" + llama70 + "precision: fp8\n" +
+                                   "parallel: {" + layout + ", zero: 3, fp8_param_gather: true}\n");
+  const auto fp8 = step_json(run_capsim({"step", "--config", config, "--json"}));
+  CHECK(fp8["config"]["fp8_param_gather"] == true);
+  const auto bf16 =
+      step_json(run_capsim({"step", "--config", config, "--fp8-param-gather=false", "--json"}));
+  CHECK(bf16["config"]["fp8_param_gather"] == false);
+  // Half the bytes of the layers' weight all-gathers, nothing else: the step is faster, by less
+  // than the whole data-parallel communication, and compute and memory are the same.
+  const double fp8_step = fp8["step_time_s"].get<double>();
+  const double bf16_step = bf16["step_time_s"].get<double>();
+  CHECK(fp8_step < bf16_step);
+  CHECK(bf16_step - fp8_step < bf16["breakdown"]["dp_comm_total_s"].get<double>());
+  CHECK(fp8["memory"]["total_bytes"].get<double>() == bf16["memory"]["total_bytes"].get<double>());
+  // Without fp8 GEMMs, or without a distributed optimizer to gather the weights: input errors.
+  const std::string bf16_file =
+      dir.write("gather-bf16.yaml", "gpu: GB200\ngpus: 64\n" + llama70 + "parallel: {" + layout +
+                                        ", zero: 3, fp8_param_gather: true}\n");
+  const ProcessResult no_fp8 = run_capsim({"step", "--config", bf16_file});
+  CHECK(no_fp8.exit_code == 2);
+  CHECK(no_fp8.output.find("fp8-param-gather needs precision fp8") != std::string::npos);
+  const ProcessResult zero0 = run_capsim({"step", "--config", config, "--zero", "0"});
+  CHECK(zero0.exit_code == 2);
+  CHECK(zero0.output.find("fp8 parameter gather needs fp8 precision and zero stage >= 1") !=
+        std::string::npos);
+  // In a scenario, at the job's parallel block.
+  const std::string scenario = dir.write(
+      "gather-scenario.yaml",
+      "scenario: gather\nhorizon: 1 d\nsites:\n  - {name: s, pue: 1.2, grid: {capacity: 100 MW}}\n"
+      "clusters:\n  - {name: c, site: s, gpu: GB200, system: GB200-NVL72,\n"
+      "     deliveries: [{at: 0 d, gpus: 72}]}\n"
+      "jobs:\n  - name: j\n    cluster: c\n    gpus: 64\n    model: {" +
+          std::string("layers: 80, hidden: 8192, ffn: 28672, heads: 64, kv_heads: 8, "
+                      "vocab: 128256, seq: 8192, global_batch: 128, gated_ffn: true, "
+                      "tokens: 1e9}\n") +
+          "    parallel: {tp: 1, fp8_param_gather: true}\n");
+  const ProcessResult located = run_capsim({"validate", scenario});
+  CHECK(located.exit_code == 2);
+  CHECK(located.output.find(scenario + ":13:15: error: job 'j' parallel: fp8_param_gather needs "
+                                       "the model's precision: fp8") != std::string::npos);
+}
