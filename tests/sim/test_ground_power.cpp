@@ -211,7 +211,7 @@ TEST_CASE("battery peak shaving lowers the monthly peak grid draw and the demand
   // The job ran (the peak is its draw) and the battery did the shaving, within [floor, full].
   CHECK(s["energy_by_source_j"]["battery_discharge"].get<double>() > 1e9);
   CHECK(p["energy_by_source_j"]["battery_discharge"].get<double>() == 0);
-  Series w = series(with);
+  PowerSeries w = power_series(with);
   double lowest = 1, highest = 0;
   for (std::size_t i = 0; i < w.rows.size(); ++i) {
     lowest = std::min(lowest, w.at(i, "battery_soc"));
