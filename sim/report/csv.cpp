@@ -1,21 +1,13 @@
 #include "sim/report/csv.hpp"
 
-#include <cstdint>
-
 namespace capsim {
 
 namespace {
 bool needs_quotes(std::string_view text) {
-  // One pass, without a branch per character (string_view::find_first_of calls memchr on the
-  // set once per character): the four characters that need quotes are all below 64, so one
-  // shift of a 64-bit mask tells whether a character is one of them.
-  constexpr std::uint64_t special = (1ULL << ',') | (1ULL << '"') | (1ULL << '\n') | (1ULL << '\r');
-  std::uint64_t hit = 0;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    hit |= c < 64 ? (special >> c) & 1 : 0;
-  }
-  return hit != 0;
+  // One pass (string_view::find_first_of calls memchr on the set once per character).
+  for (char c : text)
+    if (c == ',' || c == '"' || c == '\n' || c == '\r') return true;
+  return false;
 }
 } // namespace
 
