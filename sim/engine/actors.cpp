@@ -60,15 +60,26 @@ auto guarded(World* world, Body body) {
 // engine.simgrid_calls (with the World's wake-ups).
 long long scheduler_calls = 0;
 
-// Sleeps until `at_s` or until notified on `wake`, whichever comes first.
-void sleep_until(sg4::ConditionVariable& wake, std::unique_lock<sg4::Mutex>& lock, double at_s) {
+// Sleeps until `at_s` or until notified on `wake`, whichever comes first. The timeout is
+// at_s - now, as ConditionVariable::wait_until computes it, so the wake-up time is the same.
+long long sleeps = 0;
+
+void sleep_until(Wake& wake, double at_s) {
+  wake.slept_at = ++sleeps;
+  // A rule that ran after this actor's time came, but before the actor did, released the
+  // semaphore for a sleep already over: that notification came while the actor was awake, and
+  // is dropped (a fresh semaphore; creating one is not a SimGrid call).
+  if (wake.signal->get_capacity() > 0) wake.create();
   if (std::isinf(at_s)) {
     ++scheduler_calls;
-    wake.wait(lock);
+    wake.asleep = true;
+    wake.signal->acquire();
   } else if (at_s > now()) {
     ++scheduler_calls;
-    wake.wait_until(lock, at_s);
+    wake.asleep = true;
+    wake.signal->acquire_timeout(at_s - now());
   }
+  wake.asleep = false; // woken by its time: a notification still queued is dropped
 }
 
 // Sleeps until `at_s` (nothing wakes it earlier).
@@ -102,11 +113,10 @@ void delivery_actor(World* world, ClusterState* cluster) {
 // Orbital, replacement: spares: the launches ordered during the run and the retirements of the
 // satellites they bring. Sleeps until the earliest is due, or until an order comes.
 void order_actor(World* world, ClusterState* cluster) {
-  std::unique_lock lock(*cluster->order_mutex);
   while (!world->stopping()) {
     const double at_s = cluster->ordered.empty() ? never : cluster->ordered.begin()->first;
     if (at_s > now()) {
-      sleep_until(*cluster->order_wake, lock, at_s);
+      sleep_until(cluster->order_wake, at_s);
       continue;
     }
     timed(*world, [&] { world->ordered_event(*cluster, now()); });
@@ -114,7 +124,6 @@ void order_actor(World* world, ClusterState* cluster) {
 }
 
 void radiation_actor(World* world, ClusterState* cluster) {
-  std::unique_lock lock(*cluster->radiation_mutex);
   while (!world->stopping()) {
     std::uint64_t version = cluster->installed_version;
     double at_s = timed(*world, [&] {
@@ -123,7 +132,7 @@ void radiation_actor(World* world, ClusterState* cluster) {
     });
     // Keep this draw until it fires, or until more GPUs reach orbit (then draw again).
     while (cluster->installed_version == version && at_s > now() && !world->stopping())
-      sleep_until(*cluster->wake, lock, at_s);
+      sleep_until(cluster->radiation_wake, at_s);
     if (world->stopping()) return;
     if (cluster->installed_version == version)
       timed(*world, [&] { world->radiation_event(*cluster, now()); });
@@ -160,7 +169,6 @@ void downlink_actor(World* world, SiteState* site) {
 }
 
 void failure_actor(World* world, ClusterState* cluster) {
-  std::unique_lock lock(*cluster->failure_mutex);
   while (!world->stopping()) {
     std::uint64_t version = cluster->installed_version;
     double candidate_s = timed(*world, [&] {
@@ -169,7 +177,7 @@ void failure_actor(World* world, ClusterState* cluster) {
     });
     while (true) {
       double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
-      sleep_until(*cluster->wake, lock, std::min(candidate_s, repair_s));
+      sleep_until(cluster->failure_wake, std::min(candidate_s, repair_s));
       if (world->stopping()) return;
       while (!cluster->repairs.empty() && cluster->repairs.front().first <= now())
         timed(*world, [&] { world->repair_due(*cluster, now()); });
@@ -183,10 +191,9 @@ void failure_actor(World* world, ClusterState* cluster) {
 }
 
 void site_actor(World* world, SiteState* site) {
-  std::unique_lock lock(*site->wake_mutex);
   while (!world->stopping()) {
     site->wake_at_s = site->next_event_s;
-    sleep_until(*site->wake, lock, site->next_event_s);
+    sleep_until(site->wake, site->next_event_s);
     site->wake_at_s = never;
     if (world->stopping()) return;
     if (site->next_event_s <= now()) timed(*world, [&] { world->site_tick(*site, now()); });
@@ -237,7 +244,6 @@ void measure_checkpoint(World* world, JobState* job) {
 }
 
 void job_actor(World* world, JobState* job) {
-  std::unique_lock lock(*job->wake_mutex);
   if (job->spec->start_s > now()) sleep_to(job->spec->start_s);
   if (world->stopping()) return;
   timed(*world, [&] { world->job_arrives(*job, now()); });
@@ -254,7 +260,7 @@ void job_actor(World* world, JobState* job) {
       at_s = job->last_s + time_to_compute(job->progress, job->plan, job->rate_flops, remaining);
     }
     job->wake_at_s = at_s;
-    sleep_until(*job->wake, lock, at_s);
+    sleep_until(job->wake, at_s);
     job->wake_at_s = never;
     if (world->stopping()) return;
     timed(*world, [&] { world->job_wakes(*job, now()); });
@@ -265,12 +271,11 @@ void job_actor(World* world, JobState* job) {
 // orbit, at ground-station contact edges; a rule elsewhere may bring its wake-up forward
 // (replicas powered again) and notify it.
 void serving_actor(World* world, ServingState* serving) {
-  std::unique_lock lock(*serving->wake_mutex);
   if (serving->spec->start_s > now()) sleep_to(serving->spec->start_s);
   while (!world->stopping()) {
     timed(*world, [&] { world->serving_tick(*serving, now()); });
     while (serving->wake_at_s > now() && !world->stopping())
-      sleep_until(*serving->wake, lock, serving->wake_at_s);
+      sleep_until(serving->wake, serving->wake_at_s);
   }
 }
 

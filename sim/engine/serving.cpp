@@ -65,8 +65,7 @@ void World::init_serving() {
     s.spec = &spec;
     for (auto& cluster : clusters_)
       if (cluster.spec->name == spec.cluster) s.cluster = &cluster;
-    s.wake = sg4::ConditionVariable::create();
-    s.wake_mutex = sg4::Mutex::create();
+    s.wake.create();
     s.next_step_s = spec.start_s;
     s.in_contact = !spec.orbital;
     serving_.push_back(std::move(s));
@@ -198,7 +197,7 @@ World::PowerTotals World::darken_serving(SiteState& site, double budget_w, doubl
         s->starting_hosts += relit;
         if (ready_s < s->wake_at_s) {
           s->wake_at_s = ready_s;
-          notify(*s->wake);
+          notify(s->wake);
         }
       }
       log_.add(now, "serving_relit", site.spec->name, c.spec->name, s->spec->name,

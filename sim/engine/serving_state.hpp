@@ -5,6 +5,8 @@
 // replicas in service, and stay constant until the next change; advance() integrates them.
 #pragma once
 
+#include "sim/engine/wake.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -43,8 +45,7 @@ struct ServingState {
   double last_s = 0;       // integrated up to here
   double next_step_s = 0;
   double wake_at_s = std::numeric_limits<double>::infinity();
-  simgrid::s4u::ConditionVariablePtr wake;
-  simgrid::s4u::MutexPtr wake_mutex;
+  Wake wake;
   // Integrals over the run
   double demanded_requests = 0;
   double served_requests = 0;

@@ -102,7 +102,7 @@ void World::dispatch_supply(SiteState& site, double now) {
                          site.turbines.running));
   }
   site.next_event_s = next_condition_change_s(site, now);
-  if (site.next_event_s < site.wake_at_s) notify(*site.wake);
+  if (site.next_event_s < site.wake_at_s) notify(site.wake);
 }
 
 void World::integrate_supply(SiteState& site, double dt_s) {

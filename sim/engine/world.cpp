@@ -36,8 +36,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     SiteState site;
     site.spec = &scenario.sites[s];
     site.platform = &platform.sites[s];
-    site.wake = sg4::ConditionVariable::create();
-    site.wake_mutex = sg4::Mutex::create();
+    site.wake.create();
     site.transfer_lock = sg4::Mutex::create();
     site.kind = std::move(kinds[s]);
     sites_.push_back(std::move(site));
@@ -55,9 +54,8 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     cluster.dynamic_w = (spec.system.power_typical_w - spec.system.power_idle_w) * per_host;
     cluster.fabric_tiers = fat_tree_tiers(spec.total_gpus, spec.non_gpu_it.fabric.radix);
     cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
-    cluster.wake = sg4::ConditionVariable::create();
-    cluster.failure_mutex = sg4::Mutex::create();
-    cluster.radiation_mutex = sg4::Mutex::create();
+    cluster.failure_wake.create();
+    cluster.radiation_wake.create();
     cluster.free_on.reserve(cluster.units);
     cluster.failures_by_cause.assign(std::max<std::size_t>(1, spec.failure_causes.size()), 0);
     cluster.site->kind->plan_arrivals(cluster, scenario);
@@ -85,8 +83,7 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     job.full_rate_flops =
         static_cast<double>(spec.gpus) * job.cluster->spec->gpu.bf16_dense_flops * spec.mfu;
     plan_reduction(job);
-    job.wake = sg4::ConditionVariable::create();
-    job.wake_mutex = sg4::Mutex::create();
+    job.wake.create();
     jobs_.push_back(std::move(job));
   }
   for (auto& job : jobs_) { // scenario order = priority order
@@ -464,7 +461,7 @@ void World::fill_and_start(JobState& job, double now) {
   job.waiting_for.clear();
   // Until the checkpoint transfers are measured (first start), the job's actor holds it here.
   job.ready_at_s = job.measured ? now + job.restart_s : never;
-  if (job.wake_at_s > job.ready_at_s || !job.measured) notify(*job.wake);
+  if (job.wake_at_s > job.ready_at_s || !job.measured) notify(job.wake);
 }
 
 // Whether the job can ever hold its minimum again: its hosts, free ones, hosts under repair and
@@ -519,11 +516,11 @@ void World::end_job(JobState& job, double now) {
   job.phase = JobPhase::done;
   log_.add(now, "job_ended", job.cluster->site->spec->name, job.cluster->spec->name, job.spec->name,
            job.end_reason);
-  notify(*job.wake);
+  notify(job.wake);
 }
 
 void World::set_wake(JobState& job, double at_s) {
-  if (at_s < job.wake_at_s) notify(*job.wake);
+  if (at_s < job.wake_at_s) notify(job.wake);
 }
 
 // ---- power -----------------------------------------------------------------------------------
@@ -792,7 +789,7 @@ void World::retire(ClusterState& cluster, const ClusterState::Arrival& a, double
   refresh_conditions(site, now);
   for (JobState* job : hit)
     if (job->phase == JobPhase::waiting) fill_and_start(*job, now);
-  notify(*cluster.wake);
+  notify_fleet_changed(cluster);
   order_replacements(cluster, now, false);
   rebalance(site, now);
   flush();
@@ -829,7 +826,7 @@ void World::order_replacements(ClusterState& cluster, double now, bool for_losse
                          gpus_in_orbit(cluster)));
     ++events_;
   }
-  notify(*cluster.order_wake);
+  notify(cluster.order_wake);
 }
 
 void World::ordered_event(ClusterState& cluster, double now) {
@@ -897,7 +894,7 @@ void World::deliver(ClusterState& cluster, long long gpus, double now) {
   }
   cluster.installed += hosts;
   ++cluster.installed_version;
-  notify(*cluster.wake);
+  notify_fleet_changed(cluster);
   log_.add(now, "delivery", site.spec->name, cluster.spec->name, "",
            fmt::format("{} GPUs ({} hosts); {} installed", gpus, hosts,
                        cluster.installed * cluster.gpus_per_host()));
@@ -1089,32 +1086,45 @@ double World::draw_exponential(ClusterState& cluster) {
 // flush them once the World's state is whole again, so no actor ever sees a rule
 // half-applied; the queue keeps their order across rules that interleave during a flush.
 
-void World::notify(sg4::ConditionVariable& wake) {
+void World::notify(Wake& wake) {
   effects_.push_back(&wake);
+}
+
+// Both actors draw from the cluster's generator when woken, so the order they wake in is part of
+// the result: the one that went to sleep first wakes first (as waiters on one condition
+// variable would).
+void World::notify_fleet_changed(ClusterState& cluster) {
+  Wake* first = &cluster.failure_wake;
+  Wake* second = &cluster.radiation_wake;
+  if (second->slept_at < first->slept_at) std::swap(first, second);
+  notify(*first);
+  notify(*second);
 }
 
 void World::stop() {
   stopping_ = true;
   for (auto& site : sites_)
-    notify(*site.wake);
+    notify(site.wake);
   for (auto& cluster : clusters_) {
-    notify(*cluster.wake);
-    if (cluster.order_wake) notify(*cluster.order_wake);
+    notify_fleet_changed(cluster);
+    if (cluster.order_wake.signal) notify(cluster.order_wake);
   }
   for (auto& job : jobs_)
-    notify(*job.wake);
+    notify(job.wake);
   for (auto& serving : serving_)
-    notify(*serving.wake);
+    notify(serving.wake);
   flush();
 }
 
 void World::flush() {
   rule_ends(); // what follows is the engine's work, and may run other actors' rules
   while (!effects_.empty()) {
-    sg4::ConditionVariable* wake = effects_.front();
+    Wake* wake = effects_.front();
     effects_.pop_front();
+    if (!wake->asleep) continue; // awake: it looks at the state before it sleeps again
+    wake->asleep = false;
     ++wakeups_;
-    wake->notify_all();
+    wake->signal->release();
   }
 }
 

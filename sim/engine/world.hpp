@@ -39,6 +39,7 @@
 #include "sim/engine/platform.hpp"
 #include "sim/engine/serving_state.hpp"
 #include "sim/engine/site_kind.hpp"
+#include "sim/engine/wake.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace capsim {
@@ -107,9 +108,7 @@ struct JobState {
   std::map<std::string, long long> interruptions_by_cause;
   long long checkpoints_reported = 0;
   double wake_at_s = never; // what the job's actor sleeps until
-  simgrid::s4u::ConditionVariablePtr wake;
-  simgrid::s4u::MutexPtr wake_mutex; // held by the job's actor (here, not on its stack: see
-                                     // actors.cpp)
+  Wake wake;
 
   double net_flop() const { return committed_flop + progress.uncommitted_flop; }
   std::size_t gpus() const { return static_cast<std::size_t>(spec->gpus); }
@@ -146,8 +145,7 @@ struct ClusterState {
   int planned_launches_left = 0;                 // the deployment's launches still to fly
   double satellite_life_s = 0;                   // from launch to retirement
   std::mt19937_64 launch_rng;                    // the deployment's draws, then the orders'
-  simgrid::s4u::ConditionVariablePtr order_wake; // the order actor's
-  simgrid::s4u::MutexPtr order_mutex;
+  Wake order_wake;                               // the order actor's (orbital replacements)
   std::vector<UnitId> free_on;                   // healthy, unallocated, powered
   std::vector<UnitId> free_off;                  // healthy, unallocated, shed
   std::size_t down = 0;                          // failed, waiting for repair
@@ -161,8 +159,7 @@ struct ClusterState {
   std::vector<ServingState*> serving; // inference jobs on this cluster (hold hosts first)
   std::uint64_t installed_version = 0;
   std::mt19937_64 rng;
-  simgrid::s4u::ConditionVariablePtr wake; // the failure and radiation actors'
-  simgrid::s4u::MutexPtr failure_mutex, radiation_mutex;
+  Wake failure_wake, radiation_wake; // both notified when the installed fleet changes
   // accounting
   double installed_gpu_s = 0;
   double available_gpu_s = 0;
@@ -240,8 +237,7 @@ struct SiteState {
   PowerDispatch dispatch;
   double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
   double wake_at_s = never;    // what the site's power actor sleeps until
-  simgrid::s4u::ConditionVariablePtr wake;
-  simgrid::s4u::MutexPtr wake_mutex;
+  Wake wake;
   double last_s = 0;
   // accounting
   double it_energy_j = 0;
@@ -346,11 +342,12 @@ public:
     rule_open_ = false;
   }
   double rules_wall_s() const { return rules_wall_s_; }
-  // Wake-ups the rules handed to SimGrid (ConditionVariable::notify_all), so far.
+  // Wake-ups the rules handed to SimGrid (a sleeping actor's semaphore released), so far.
   long long wakeups() const { return wakeups_; }
 
 private:
-  void notify(simgrid::s4u::ConditionVariable& wake);
+  void notify(Wake& wake);
+  void notify_fleet_changed(ClusterState& cluster); // the failure and radiation actors
   void flush(); // applies queued effects; every public rule ends with it
 
   struct PowerTotals {
@@ -421,7 +418,7 @@ private:
   std::vector<JobState> jobs_;
   std::vector<ServingState> serving_;
   std::vector<UsageSnapshot> marks_;
-  std::deque<simgrid::s4u::ConditionVariable*> effects_; // wake-ups, in order
+  std::deque<Wake*> effects_; // wake-ups, in order
   long long events_ = 0;
   std::chrono::steady_clock::time_point rule_started_{};
   bool rule_open_ = false;
