@@ -93,8 +93,16 @@ inline constexpr Parameter wue{.key = "wue",
                                .min_si = 0,
                                .max_si = 10e-3 / 3.6e6,
                                .meaning = "site water per J of IT energy (0.38 L/kWh US average)"};
-inline constexpr Parameter table[] = {design_ambient, max_ambient, economiser_below,
-                                      capacity_at_max_ambient, wue};
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .default_si = 1,
+                                    .min_si = 0,
+                                    .max_si = 1e12,
+                                    .meaning = "heat the plant removes up to design_ambient",
+                                    .min_exclusive = true,
+                                    .required = true};
+inline constexpr Parameter table[] = {capacity,         design_ambient,          max_ambient,
+                                      economiser_below, capacity_at_max_ambient, wue};
 } // namespace cooling_parameter
 
 // A ground site with a fixed `pue` instead of a cooling plant: the heat it can reject (a key of the
