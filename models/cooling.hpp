@@ -108,6 +108,13 @@ inline constexpr Parameter table[] = {capacity,         design_ambient,         
 // A ground site with a fixed `pue` instead of a cooling plant: the heat it can reject (a key of the
 // site itself; not with a cooling plant, whose capacity is `cooling.capacity`).
 namespace fixed_pue_cooling_parameter {
+inline constexpr Parameter pue{.key = "pue",
+                               .default_si = 1.3,
+                               .min_si = 1,
+                               .max_si = 3,
+                               .meaning = "facility power / IT power, fixed (instead of a "
+                                          "cooling plant, whose PUE is an output)",
+                               .default_from = "none: give pue or a cooling plant"};
 inline constexpr Parameter cooling_capacity{
     .key = "cooling_capacity",
     .dimension = Dimension::power,
@@ -117,7 +124,7 @@ inline constexpr Parameter cooling_capacity{
     .meaning = "IT heat a site with a fixed pue can reject; its GPUs are capped to it",
     .min_exclusive = true,
     .default_from = "none: the whole fleet's heat at full power (non-binding)"};
-inline constexpr Parameter table[] = {cooling_capacity};
+inline constexpr Parameter table[] = {pue, cooling_capacity};
 } // namespace fixed_pue_cooling_parameter
 
 struct CoolingParams {

@@ -311,11 +311,9 @@ private:
     site.min_cap_fraction = r.quantity(power_policy_parameter::min_power_cap);
     if (YAML::Node storage = r.mapping("storage", Need::optional); storage.IsDefined()) {
       MapReader st(storage, what + " storage", d_);
-      const Parameter& bandwidth = storage_parameter::bandwidth; // required in the block
+      // Required in the block (the table's default is the site's without one).
       site.storage_bytes_per_s =
-          st.quantity_in(bandwidth.key, bandwidth.dimension, Need::required, bandwidth.min_si,
-                         bandwidth.max_si, bandwidth.min_exclusive)
-              .value_or(site.storage_bytes_per_s);
+          st.given(storage_parameter::bandwidth, Need::required).value_or(site.storage_bytes_per_s);
       site.storage_latency_s = st.quantity(storage_parameter::latency);
       st.finish();
     }

@@ -445,11 +445,8 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
     if (cooling.IsDefined())
       d.error(pue, what + ": give either a fixed pue or a cooling plant (whose PUE is an output), "
                           "not both");
-    site.pue = read_quantity(pue, Dimension::dimensionless, "'pue' in " + what, d).value_or(1.3);
-    if (site.pue < 1 || site.pue > 3)
-      d.error(pue, "'pue' in " + what + " is " +
-                       format_quantity(site.pue, Dimension::dimensionless) +
-                       ", outside the accepted range [1, 3]");
+    const Parameter& fixed = fixed_pue_cooling_parameter::pue;
+    site.pue = r.given(fixed).value_or(fixed.default_si);
   } else if (!cooling.IsDefined()) {
     d.error(r.node(), what + " needs either a cooling plant (cooling: {type, capacity}) or a "
                              "fixed pue");
