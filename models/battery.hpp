@@ -46,9 +46,23 @@
 
 namespace capsim {
 
-// A ground site's battery parameters (its `battery:` block) that have a default; `energy` and
-// `power` are required.
+// A ground site's battery parameters (its `battery:` block): `energy` and `power` are required,
+// the policies' thresholds are required by their policy only.
 namespace battery_parameter {
+inline constexpr Parameter energy{.key = "energy",
+                                  .dimension = Dimension::energy,
+                                  .min_si = 0,
+                                  .max_si = 1e16,
+                                  .meaning = "energy the battery stores (its capacity)",
+                                  .min_exclusive = true,
+                                  .required = true};
+inline constexpr Parameter power{.key = "power",
+                                 .dimension = Dimension::power,
+                                 .min_si = 0,
+                                 .max_si = 1e12,
+                                 .meaning = "highest power the battery discharges at",
+                                 .min_exclusive = true,
+                                 .required = true};
 inline constexpr Parameter charge_power{.key = "charge_power",
                                         .dimension = Dimension::power,
                                         .default_si = 0,
@@ -75,8 +89,38 @@ inline constexpr Parameter initial_state_of_charge{
     .min_si = 0,
     .max_si = 1,
     .meaning = "stored energy at the start, share of its capacity (not below the floor)"};
-inline constexpr Parameter table[] = {charge_power, round_trip_efficiency, min_state_of_charge,
-                                      initial_state_of_charge};
+// Arbitrage thresholds on the grid price, in USD/MWh.
+inline constexpr double usd_per_mwh = 1 / 3.6e9;
+inline constexpr Parameter grid_target{
+    .key = "grid_target",
+    .dimension = Dimension::power,
+    .min_si = 0,
+    .max_si = 1e12,
+    .meaning = "policy peak_shaving: the grid draw the battery holds the site to",
+    .default_from = "none; required by policy peak_shaving"};
+inline constexpr Parameter charge_below{
+    .key = "charge_below",
+    .dimension = Dimension::money_per_energy,
+    .min_si = -1e4 * usd_per_mwh,
+    .max_si = 1e5 * usd_per_mwh,
+    .meaning = "policy arbitrage: the grid price below which the battery charges",
+    .default_from = "none; required by policy arbitrage"};
+inline constexpr Parameter discharge_above{
+    .key = "discharge_above",
+    .dimension = Dimension::money_per_energy,
+    .min_si = -1e4 * usd_per_mwh,
+    .max_si = 1e5 * usd_per_mwh,
+    .meaning = "policy arbitrage: the grid price above which the battery discharges",
+    .default_from = "none; required by policy arbitrage"};
+inline constexpr Parameter table[] = {energy,
+                                      power,
+                                      charge_power,
+                                      round_trip_efficiency,
+                                      min_state_of_charge,
+                                      initial_state_of_charge,
+                                      grid_target,
+                                      charge_below,
+                                      discharge_above};
 } // namespace battery_parameter
 
 struct BatteryParams {

@@ -93,13 +93,28 @@ inline constexpr Parameter wue{.key = "wue",
                                .min_si = 0,
                                .max_si = 10e-3 / 3.6e6,
                                .meaning = "site water per J of IT energy (0.38 L/kWh US average)"};
-inline constexpr Parameter table[] = {design_ambient, max_ambient, economiser_below,
-                                      capacity_at_max_ambient, wue};
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .default_si = 1,
+                                    .min_si = 0,
+                                    .max_si = 1e12,
+                                    .meaning = "heat the plant removes up to design_ambient",
+                                    .min_exclusive = true,
+                                    .required = true};
+inline constexpr Parameter table[] = {capacity,         design_ambient,          max_ambient,
+                                      economiser_below, capacity_at_max_ambient, wue};
 } // namespace cooling_parameter
 
 // A ground site with a fixed `pue` instead of a cooling plant: the heat it can reject (a key of the
 // site itself; not with a cooling plant, whose capacity is `cooling.capacity`).
 namespace fixed_pue_cooling_parameter {
+inline constexpr Parameter pue{.key = "pue",
+                               .default_si = 1.3,
+                               .min_si = 1,
+                               .max_si = 3,
+                               .meaning = "facility power / IT power, fixed (instead of a "
+                                          "cooling plant, whose PUE is an output)",
+                               .default_from = "none: give pue or a cooling plant"};
 inline constexpr Parameter cooling_capacity{
     .key = "cooling_capacity",
     .dimension = Dimension::power,
@@ -109,7 +124,7 @@ inline constexpr Parameter cooling_capacity{
     .meaning = "IT heat a site with a fixed pue can reject; its GPUs are capped to it",
     .min_exclusive = true,
     .default_from = "none: the whole fleet's heat at full power (non-binding)"};
-inline constexpr Parameter table[] = {cooling_capacity};
+inline constexpr Parameter table[] = {pue, cooling_capacity};
 } // namespace fixed_pue_cooling_parameter
 
 struct CoolingParams {

@@ -71,10 +71,25 @@
 
 namespace capsim {
 
-// An orbital site's orbit parameter with a default (its `orbit:` block; `altitude` and either
+// An orbital site's orbit parameters (its `orbit:` block; `altitude` and either
 // `sun_synchronous: {ltan}` or `inclination` are required, `epoch` is a date, 2027-01-01 unless
-// given).
+// given). A required key's default_si is what the loader keeps when it reports it missing.
 namespace orbit_parameter {
+inline constexpr Parameter altitude{.key = "altitude",
+                                    .dimension = Dimension::length,
+                                    .default_si = 650e3,
+                                    .min_si = 160e3,
+                                    .max_si = 36000e3,
+                                    .meaning = "height of the circular orbit above the Earth",
+                                    .required = true};
+inline constexpr Parameter inclination{
+    .key = "inclination",
+    .dimension = Dimension::angle,
+    .default_si = 0,
+    .min_si = 0,
+    .max_si = std::numbers::pi,
+    .meaning = "inclination of the orbit (required unless sun_synchronous is given)",
+    .required = true};
 inline constexpr Parameter raan{
     .key = "raan",
     .dimension = Dimension::angle,
@@ -83,12 +98,39 @@ inline constexpr Parameter raan{
     .max_si = 2 * std::numbers::pi,
     .meaning = "right ascension of the ascending node at t = 0, for an orbit given by its "
                "inclination (a sun-synchronous one takes it from ltan)"};
-inline constexpr Parameter table[] = {raan};
+inline constexpr Parameter table[] = {altitude, inclination, raan};
 } // namespace orbit_parameter
 
-// A ground station's parameter with a default (an item of `ground_stations:`; `name`, `latitude`
-// and `longitude` are required).
+// A sun-synchronous orbit (`orbit: {sun_synchronous: {ltan}}`): its inclination follows from
+// the altitude, its node from the local time.
+namespace sun_synchronous_parameter {
+inline constexpr Parameter ltan{.key = "ltan",
+                                .dimension = Dimension::time,
+                                .default_si = 21600,
+                                .min_si = 0,
+                                .max_si = 86400,
+                                .meaning = "local time of the ascending node (6 h: dawn-dusk)",
+                                .required = true};
+inline constexpr Parameter table[] = {ltan};
+} // namespace sun_synchronous_parameter
+
+// A ground station's parameters (an item of `ground_stations:`; `name`, `latitude` and
+// `longitude` are required).
 namespace ground_station_parameter {
+inline constexpr Parameter latitude{.key = "latitude",
+                                    .dimension = Dimension::angle,
+                                    .default_si = 0,
+                                    .min_si = -std::numbers::pi / 2,
+                                    .max_si = std::numbers::pi / 2,
+                                    .meaning = "the station's geodetic latitude",
+                                    .required = true};
+inline constexpr Parameter longitude{.key = "longitude",
+                                     .dimension = Dimension::angle,
+                                     .default_si = 0,
+                                     .min_si = -2 * std::numbers::pi,
+                                     .max_si = 2 * std::numbers::pi,
+                                     .meaning = "the station's longitude, east positive",
+                                     .required = true};
 inline constexpr Parameter min_elevation{
     .key = "min_elevation",
     .dimension = Dimension::angle,
@@ -96,7 +138,7 @@ inline constexpr Parameter min_elevation{
     .min_si = 0,
     .max_si = std::numbers::pi / 2,
     .meaning = "elevation above the horizon from which the station can contact a satellite"};
-inline constexpr Parameter table[] = {min_elevation};
+inline constexpr Parameter table[] = {latitude, longitude, min_elevation};
 } // namespace ground_station_parameter
 
 inline constexpr double earth_radius_m = 6378137.0;

@@ -21,10 +21,18 @@
 
 namespace capsim {
 
-// A ground site's grid parameters (its `grid:` block) that have a default; `capacity` is
-// required, and `upgrades`, `curtailments` and `daily_curtailment` are lists and rules without
-// one. The loader turns `energised` into the schedule's first steps (no grid before it).
+// A ground site's grid parameters (its `grid:` block); `capacity` is required, and `upgrades`,
+// `curtailments` and `daily_curtailment` are lists and rules of their own (below). The loader
+// turns `energised` into the schedule's first steps (no grid before it).
+inline constexpr double grid_max_power_w = 1e12; // 1 TW: beyond it a scenario is a typo
 namespace grid_parameter {
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .default_si = 0,
+                                    .min_si = 0,
+                                    .max_si = grid_max_power_w,
+                                    .meaning = "power the grid connection gives once energised",
+                                    .required = true};
 inline constexpr Parameter energised{
     .key = "energised",
     .dimension = Dimension::time,
@@ -33,8 +41,71 @@ inline constexpr Parameter energised{
     .max_si = 50 * julian_year_s,
     .meaning = "when the grid connection comes live (no grid before); or {triangular: [min, "
                "most likely, max]}, drawn per replication"};
-inline constexpr Parameter table[] = {energised};
+inline constexpr Parameter table[] = {capacity, energised};
 } // namespace grid_parameter
+
+// An item of `upgrades:` (in increasing time order, after the grid is energised).
+namespace grid_upgrade_parameter {
+inline constexpr Parameter at{.key = "at",
+                              .dimension = Dimension::time,
+                              .min_si = 0,
+                              .max_si = 50 * julian_year_s,
+                              .meaning = "when the upgraded connection comes live",
+                              .required = true};
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .min_si = 0,
+                                    .max_si = grid_max_power_w,
+                                    .meaning = "power the grid gives from then on",
+                                    .required = true};
+inline constexpr Parameter table[] = {at, capacity};
+} // namespace grid_upgrade_parameter
+
+// An item of `curtailments:` (in time order, not overlapping).
+namespace curtailment_parameter {
+inline constexpr Parameter from{.key = "from",
+                                .dimension = Dimension::time,
+                                .min_si = 0,
+                                .max_si = 50 * julian_year_s,
+                                .meaning = "start of the window",
+                                .required = true};
+inline constexpr Parameter to{.key = "to",
+                              .dimension = Dimension::time,
+                              .min_si = 0,
+                              .max_si = 50 * julian_year_s,
+                              .meaning = "end of the window (after its start)",
+                              .required = true};
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .min_si = 0,
+                                    .max_si = grid_max_power_w,
+                                    .meaning = "the most the grid gives inside the window",
+                                    .required = true};
+inline constexpr Parameter table[] = {from, to, capacity};
+} // namespace curtailment_parameter
+
+// `daily_curtailment:`, a window repeated every day (times of day).
+namespace daily_curtailment_parameter {
+inline constexpr Parameter from{.key = "from",
+                                .dimension = Dimension::time,
+                                .min_si = 0,
+                                .max_si = 86400,
+                                .meaning = "time of day the window starts",
+                                .required = true};
+inline constexpr Parameter to{.key = "to",
+                              .dimension = Dimension::time,
+                              .min_si = 0,
+                              .max_si = 86400,
+                              .meaning = "time of day the window ends (after its start)",
+                              .required = true};
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .min_si = 0,
+                                    .max_si = grid_max_power_w,
+                                    .meaning = "the most the grid gives inside the window",
+                                    .required = true};
+inline constexpr Parameter table[] = {from, to, capacity};
+} // namespace daily_curtailment_parameter
 
 struct CapacityStep {
   double at_s = 0;       // from this time on ...

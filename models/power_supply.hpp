@@ -75,10 +75,25 @@
 
 namespace capsim {
 
-// A ground site's turbine parameters (its `turbines:` block) that have a default; `units` and
-// `unit_capacity` are required, `fuel` names a configs/fuels.yaml entry and `start_policy` is
-// bridge or battery_first.
+// A ground site's turbine parameters (its `turbines:` block); `units` and `unit_capacity` are
+// required, `fuel` names a configs/fuels.yaml entry and `start_policy` is bridge or
+// battery_first.
 namespace turbine_parameter {
+inline constexpr Parameter units{.key = "units",
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 100'000,
+                                 .meaning = "turbine units at the site",
+                                 .whole = true,
+                                 .required = true};
+inline constexpr Parameter unit_capacity{.key = "unit_capacity",
+                                         .dimension = Dimension::power,
+                                         .default_si = 0,
+                                         .min_si = 0,
+                                         .max_si = 1e10,
+                                         .meaning = "rated power of one unit",
+                                         .min_exclusive = true,
+                                         .required = true};
 inline constexpr Parameter availability{
     .key = "availability",
     .default_si = 1,
@@ -106,7 +121,8 @@ inline constexpr Parameter efficiency{
     .meaning = "electricity out / fuel energy in (1 / heat rate), for the fuel burnt",
     .min_exclusive = true,
     .default_from = "the fuel's turbine_efficiency (configs/fuels.yaml); 1 without a fuel"};
-inline constexpr Parameter table[] = {availability, fuel_cost, start_delay, efficiency};
+inline constexpr Parameter table[] = {units,     unit_capacity, availability,
+                                      fuel_cost, start_delay,   efficiency};
 } // namespace turbine_parameter
 
 // A ground site's grid price, carbon intensity and demand charge (keys of the site itself). The
@@ -137,6 +153,18 @@ inline constexpr Parameter demand_charge{
     .meaning = "charge per W of each billing month's (730.5 h) peak grid draw"};
 inline constexpr Parameter table[] = {energy_price, grid_carbon_intensity, demand_charge};
 } // namespace site_power_parameter
+
+// A ground site's `solar:` block (the hourly output follows the weather's sunlight).
+namespace solar_parameter {
+inline constexpr Parameter capacity{.key = "capacity",
+                                    .dimension = Dimension::power,
+                                    .default_si = 0,
+                                    .min_si = 0,
+                                    .max_si = 1e12,
+                                    .meaning = "the solar plant's peak (nameplate) power",
+                                    .required = true};
+inline constexpr Parameter table[] = {capacity};
+} // namespace solar_parameter
 
 struct GridParams {
   double capacity_w = 0;

@@ -93,6 +93,19 @@ inline constexpr std::array<Parameter, radiation_effect_count> table = [] {
   return doses;
 }();
 } // namespace radiation_parameter
+
+// The radiation environment of the orbit (required in the `radiation:` block).
+namespace radiation_environment_parameter {
+inline constexpr Parameter dose_rate{.key = "dose_rate",
+                                     .dimension = Dimension::dose_rate,
+                                     .default_si = 0,
+                                     .min_si = 0,
+                                     .max_si = 1,
+                                     .meaning = "ionising dose rate the hardware receives "
+                                                "behind its shielding",
+                                     .required = true};
+inline constexpr Parameter table[] = {dose_rate};
+} // namespace radiation_environment_parameter
 // Index of an effect in radiation_effects.
 using RadiationEffect = std::size_t;
 // Index of the effect named `name`, or radiation_effect_count.

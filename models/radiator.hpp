@@ -96,8 +96,16 @@ inline constexpr Parameter emissivity_end_of_life{
     .meaning = "emissivity at the end of the design life, the radiator is sized with it; at most "
                "emissivity (the loader checks it)",
     .default_from = "emissivity (no loss over life)"};
-inline constexpr Parameter table[] = {emissivity, absorptivity, temperature_limit, thermal_mass,
-                                      emissivity_end_of_life};
+inline constexpr Parameter area{.key = "radiator_area",
+                                .dimension = Dimension::area,
+                                .min_si = 0,
+                                .max_si = 1e6,
+                                .meaning = "the satellite's radiator area",
+                                .min_exclusive = true,
+                                .default_from = "sized to reject the satellite's heat at its "
+                                                "temperature limit"};
+inline constexpr Parameter table[] = {emissivity,   absorptivity,           temperature_limit,
+                                      thermal_mass, emissivity_end_of_life, area};
 } // namespace radiator_parameter
 
 struct RadiatorParams {

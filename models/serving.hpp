@@ -206,6 +206,23 @@ inline constexpr Parameter output_tokens_cv{
 inline constexpr Parameter table[] = {output_tokens_cv};
 } // namespace request_shape_parameter
 
+// A request length given as a distribution, {distribution: lognormal, mean, p99}; a fixed length
+// (a number) takes the mean's range.
+namespace request_length_parameter {
+inline constexpr Parameter mean{.key = "mean",
+                                .min_si = 1,
+                                .max_si = 1e7,
+                                .meaning = "mean tokens per request",
+                                .required = true};
+inline constexpr Parameter p99{.key = "p99",
+                               .min_si = 1,
+                               .max_si = 1e8,
+                               .meaning = "99th percentile of the tokens per request (above the "
+                                          "mean, at most 14.97 times it)",
+                               .required = true};
+inline constexpr Parameter table[] = {mean, p99};
+} // namespace request_length_parameter
+
 // Request lengths by their first two moments: means and coefficients of variation. The KV cache
 // of a full batch holds B requests whose mean context is the means' (the sum's mean); the
 // holding time's variance comes from both lengths (holding_time_cv).

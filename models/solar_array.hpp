@@ -53,7 +53,14 @@ inline constexpr Parameter degradation_per_year{
     .min_si = 0,
     .max_si = 0.5,
     .meaning = "share of the array's output lost each year (compounded)"};
-inline constexpr Parameter table[] = {cell_efficiency, packing, degradation_per_year};
+inline constexpr Parameter area{.key = "array_area",
+                                .dimension = Dimension::area,
+                                .min_si = 0,
+                                .max_si = 1e6,
+                                .meaning = "the satellite's array area",
+                                .min_exclusive = true,
+                                .default_from = "sized for the satellite's power at end of life"};
+inline constexpr Parameter table[] = {cell_efficiency, packing, degradation_per_year, area};
 } // namespace solar_array_parameter
 
 struct SolarArrayParams {

@@ -223,8 +223,37 @@ inline constexpr Parameter first{.key = "first",
                                  .min_si = 0,
                                  .max_si = 50 * julian_year_s,
                                  .meaning = "time of the first launch"};
-inline constexpr Parameter table[] = {interval, failure_probability, first};
+inline constexpr Parameter price{.key = "price",
+                                 .dimension = Dimension::money_per_mass,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 1e6,
+                                 .meaning = "launch price per kg of payload",
+                                 .required = true};
+inline constexpr Parameter payload{.key = "payload",
+                                   .dimension = Dimension::mass,
+                                   .default_si = 1,
+                                   .min_si = 1,
+                                   .max_si = 1e7,
+                                   .meaning = "mass one launch carries (satellites per launch "
+                                              "follow)",
+                                   .min_exclusive = true,
+                                   .required = true};
+inline constexpr Parameter table[] = {price, payload, interval, failure_probability, first};
 } // namespace launch_parameter
+
+// The fleet's replacement policy (an orbital site's `satellite:` block; `failure_unit` and
+// `replacement` are choices).
+namespace fleet_parameter {
+inline constexpr Parameter spares{.key = "spares",
+                                  .default_si = 0,
+                                  .min_si = 0,
+                                  .max_si = 100'000,
+                                  .meaning = "replacement: spares: spare satellites flown beyond "
+                                             "the cluster's satellites",
+                                  .whole = true};
+inline constexpr Parameter table[] = {spares};
+} // namespace fleet_parameter
 
 struct LaunchParams {
   double price_usd_per_kg = 0;

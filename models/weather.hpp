@@ -80,6 +80,30 @@ inline constexpr Parameter time_of_year_at_start{
 inline constexpr Parameter table[] = {time_of_year_at_start};
 } // namespace weather_parameter
 
+// An item of `heatwaves:`, added to the weather source's ambient.
+namespace heatwave_parameter {
+inline constexpr Parameter start{.key = "start",
+                                 .dimension = Dimension::time,
+                                 .min_si = 0,
+                                 .max_si = 50 * julian_year_s,
+                                 .meaning = "when the heatwave begins",
+                                 .required = true};
+inline constexpr Parameter duration{.key = "duration",
+                                    .dimension = Dimension::time,
+                                    .min_si = 0,
+                                    .max_si = 50 * julian_year_s,
+                                    .meaning = "how long it lasts",
+                                    .min_exclusive = true,
+                                    .required = true};
+inline constexpr Parameter extra{.key = "extra",
+                                 .dimension = Dimension::temperature,
+                                 .min_si = 0,
+                                 .max_si = 60,
+                                 .meaning = "added to the ambient meanwhile (a difference, in K)",
+                                 .required = true};
+inline constexpr Parameter table[] = {start, duration, extra};
+} // namespace heatwave_parameter
+
 struct WeatherParams {
   double annual_mean_k = 0;
   double seasonal_amplitude_k = 0;

@@ -66,7 +66,7 @@ bool read_length(MapReader& r, const char* key, const std::string& what, Diagnos
   if (!node.IsDefined()) return false;
   if (!node.IsMap()) {
     auto v = read_quantity(node, Dimension::dimensionless, key, d);
-    if (v && (*v < 1 || *v > 1e7))
+    if (v && !request_length_parameter::mean.accepts(*v))
       d.error(node, fmt::format("{}: {} must be in [1, 1e7], got {}", what, key, *v));
     else if (v)
       mean = *v;
@@ -74,8 +74,8 @@ bool read_length(MapReader& r, const char* key, const std::string& what, Diagnos
   }
   MapReader m(node, what + " " + key, d);
   m.one_of("distribution", Need::required, {"lognormal"});
-  const auto mu = m.quantity_in("mean", Dimension::dimensionless, Need::required, 1, 1e7);
-  const auto p99 = m.quantity_in("p99", Dimension::dimensionless, Need::required, 1, 1e8);
+  const auto mu = m.given(request_length_parameter::mean);
+  const auto p99 = m.given(request_length_parameter::p99);
   m.finish();
   if (!mu || !p99) return true;
   const auto law = lognormal_from_mean_p99(*mu, *p99);

@@ -26,11 +26,17 @@ namespace capsim {
 namespace {
 
 // Absurd-value guards: beyond these, a scenario is a typo, not a plan.
-constexpr double max_horizon_s = 50 * julian_year_s;
-constexpr long long max_gpus = 100'000'000;
+constexpr double max_horizon_s = scenario_max_horizon_s;
+constexpr long long max_gpus = static_cast<long long>(scenario_max_gpus);
 constexpr double max_outputs_rows = 5e6;
 constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v
 constexpr double never_s = std::numeric_limits<double>::infinity();
+
+// A whole-number parameter as read (MapReader::given checks it is whole and in range).
+std::optional<long long> as_count(std::optional<double> value) {
+  if (!value) return std::nullopt;
+  return static_cast<long long>(*value);
+}
 
 // Byte offset of the first byte that breaks UTF-8 (overlong forms, surrogates and code points
 // above U+10FFFF included), or npos.
@@ -237,11 +243,8 @@ public:
       if (auto problem = output_name_problem(s.name))
         d_.error(top.peek("scenario"), "scenario name '" + printable(s.name) + "': " + *problem);
     top.string("description", Need::optional);
-    s.seed = static_cast<std::uint64_t>(
-        top.integer("seed", Need::optional, 0, 9'007'199'254'740'992LL).value_or(1));
-    s.horizon_s =
-        top.quantity_in("horizon", Dimension::time, Need::required, 0, max_horizon_s, true)
-            .value_or(0);
+    s.seed = static_cast<std::uint64_t>(top.quantity(scenario_parameter::seed));
+    s.horizon_s = top.quantity(scenario_parameter::horizon);
     if (auto epoch = top.string("epoch", Need::optional)) {
       double seconds = 0;
       if (!parse_utc_timestamp(*epoch, seconds))
@@ -308,15 +311,13 @@ private:
     site.min_cap_fraction = r.quantity(power_policy_parameter::min_power_cap);
     if (YAML::Node storage = r.mapping("storage", Need::optional); storage.IsDefined()) {
       MapReader st(storage, what + " storage", d_);
-      const Parameter& bandwidth = storage_parameter::bandwidth; // required in the block
+      // Required in the block (the table's default is the site's without one).
       site.storage_bytes_per_s =
-          st.quantity_in(bandwidth.key, bandwidth.dimension, Need::required, bandwidth.min_si,
-                         bandwidth.max_si, bandwidth.min_exclusive)
-              .value_or(site.storage_bytes_per_s);
+          st.given(storage_parameter::bandwidth, Need::required).value_or(site.storage_bytes_per_s);
       site.storage_latency_s = st.quantity(storage_parameter::latency);
       st.finish();
     }
-    site.capex_usd = r.quantity_in("capex", Dimension::money, Need::optional, 0, 1e13).value_or(0);
+    site.capex_usd = r.quantity(site_parameter::capex);
     r.finish();
     return site;
   }
@@ -332,8 +333,8 @@ private:
     const bool orbital = site && site->kind == SiteKind::orbital;
     read_gpu_and_system(r, what, c);
     read_non_gpu_it(r, node, what, orbital, c);
-    c.gpus_per_host = static_cast<int>(r.integer("gpus_per_host", Need::optional, 1, 1'000'000)
-                                           .value_or(c.system.gpus > 0 ? c.system.gpus : 8));
+    c.gpus_per_host = static_cast<int>(
+        r.given(cluster_parameter::gpus_per_host).value_or(c.system.gpus > 0 ? c.system.gpus : 8));
     if (orbital)
       read_satellites(r, what, c);
     else if (YAML::Node deliveries = r.sequence("deliveries", Need::required);
@@ -344,8 +345,7 @@ private:
                          " GPUs, more than capsim's limit of 1e8 per cluster");
     if (YAML::Node lease = r.mapping("lease", Need::optional); lease.IsDefined()) {
       MapReader l(lease, what + " lease", d_);
-      c.lease_usd_per_gpu_s =
-          l.quantity_in("rate", Dimension::money_per_gpu_time, Need::required, 0, 1).value_or(0);
+      c.lease_usd_per_gpu_s = l.quantity(cluster_lease_parameter::rate);
       l.finish();
     }
     read_failures(r, what, orbital, c);
@@ -414,7 +414,7 @@ private:
 
   // At an orbital site GPUs arrive by launch: `satellites` of gpus_per_host GPUs each.
   void read_satellites(MapReader& r, const std::string& what, ClusterSpec& c) {
-    c.satellites = static_cast<int>(r.integer("satellites", Need::required, 1, 100000).value_or(1));
+    c.satellites = static_cast<int>(r.quantity(cluster_parameter::satellites));
     c.gpus_per_satellite = c.gpus_per_host;
     c.total_gpus = static_cast<long long>(c.satellites) * c.gpus_per_satellite;
     if (r.has("deliveries"))
@@ -426,8 +426,8 @@ private:
   void read_deliveries(const YAML::Node& deliveries, const std::string& what, ClusterSpec& c) {
     for (const auto& item : deliveries) {
       MapReader dr(item, what + " delivery", d_);
-      auto at = dr.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
-      auto gpus = dr.integer("gpus", Need::required, 1, max_gpus);
+      auto at = dr.given(delivery_parameter::at);
+      auto gpus = as_count(dr.given(delivery_parameter::gpus));
       dr.finish();
       if (!at || !gpus) continue;
       if (*gpus % c.gpus_per_host != 0)
@@ -475,14 +475,12 @@ private:
         resolve(r.child("cluster", Need::required), s.clusters, "cluster", what);
     if (cluster) j.cluster = cluster->name;
     read_job_gpus(r, what, cluster, j);
-    j.start_s =
-        r.quantity_in("start", Dimension::time, Need::optional, 0, max_horizon_s).value_or(0);
+    j.start_s = r.quantity(job_parameter::start);
     YAML::Node model_node = r.mapping("model", Need::required);
     if (model_node.IsDefined()) read_job_model(model_node, what, j);
     YAML::Node parallel_node = r.mapping("parallel", Need::optional);
     if (parallel_node.IsDefined()) read_job_parallel(parallel_node, what, j);
-    j.priority =
-        static_cast<int>(r.integer("priority", Need::optional, -1000000, 1000000).value_or(0));
+    j.priority = static_cast<int>(r.quantity(job_parameter::priority));
     read_recovery(r, what, cluster, j);
     auto mfu = r.given(training_job_parameter::mfu);
     j.mfu = mfu.value_or(training_job_parameter::mfu.default_si);
@@ -498,7 +496,7 @@ private:
   void read_job_gpus(MapReader& r, const std::string& what, const ClusterSpec* cluster,
                      JobSpec& j) {
     YAML::Node gpus_node = r.child("gpus", Need::optional);
-    auto gpus = r.integer("gpus", Need::optional, 1, max_gpus);
+    auto gpus = as_count(r.given(job_parameter::gpus));
     if (!cluster) return;
     j.gpus = gpus.value_or(cluster->total_gpus);
     if (gpus && *gpus > cluster->total_gpus)
@@ -522,9 +520,7 @@ private:
       j.parameters = count_parameters(t).total;
       j.global_batch_tokens = static_cast<double>(t.global_batch) * t.seq_len;
     } else {
-      j.parameters =
-          m.quantity_in("parameters", Dimension::dimensionless, Need::required, 1e3, 1e16)
-              .value_or(0);
+      j.parameters = m.quantity(job_model_parameter::parameters);
       j.global_batch_tokens = m.quantity(training_job_parameter::batch_tokens);
       j.microbatches = static_cast<int>(m.quantity(training_job_parameter::microbatches));
     }
@@ -535,8 +531,7 @@ private:
       j.backlog = true;
       j.tokens = std::numeric_limits<double>::infinity();
     } else {
-      j.tokens =
-          m.quantity_in("tokens", Dimension::dimensionless, Need::required, 1, 1e18).value_or(0);
+      j.tokens = m.quantity(job_model_parameter::tokens);
     }
     m.finish();
     j.total_flop = 6 * j.parameters * j.tokens;
@@ -565,7 +560,7 @@ private:
                    : *recovery == "elastic" ? JobSpec::Recovery::elastic
                                             : JobSpec::Recovery::spare;
     YAML::Node min_node = r.child("min_gpus", Need::optional);
-    j.min_gpus = r.integer("min_gpus", Need::optional, 1, max_gpus).value_or(j.gpus);
+    j.min_gpus = as_count(r.given(job_parameter::min_gpus)).value_or(j.gpus);
     if (min_node.IsDefined() && j.recovery != JobSpec::Recovery::elastic)
       d_.error(min_node, what + ": min_gpus needs recovery: elastic");
     if (cluster && j.min_gpus > j.gpus)

@@ -3,24 +3,26 @@
 namespace capsim {
 
 TransformerSpec read_transformer(MapReader& m, bool training) {
-  auto count = [&](const char* key, Need need, int fallback) {
-    return static_cast<int>(m.integer(key, need, 1, 10'000'000).value_or(fallback));
+  namespace a = architecture_parameter;
+  auto count = [&](const Parameter& p) { return static_cast<int>(m.quantity(p)); };
+  auto count_or = [&](const Parameter& p, int fallback) {
+    return static_cast<int>(m.given(p).value_or(fallback));
   };
   TransformerSpec t;
-  t.layers = count("layers", Need::required, 1);
-  t.hidden = count("hidden", Need::required, 1);
-  t.heads = count("heads", Need::required, 1);
-  t.ffn = count("ffn", Need::optional, 4 * t.hidden);
-  t.kv_heads = count("kv_heads", Need::optional, t.heads);
-  t.vocab = count("vocab", Need::required, 1);
+  t.layers = count(a::layers);
+  t.hidden = count(a::hidden);
+  t.heads = count(a::heads);
+  t.ffn = count_or(a::ffn, 4 * t.hidden);
+  t.kv_heads = count_or(a::kv_heads, t.heads);
+  t.vocab = count(a::vocab);
   if (training) {
-    t.seq_len = count("seq", Need::required, 1);
-    t.global_batch = count("global_batch", Need::required, 1);
+    t.seq_len = count(a::seq);
+    t.global_batch = count(a::global_batch);
   } else {
     t.seq_len = t.global_batch = 1; // unused: a serving model's requests give its lengths
   }
-  t.experts = count("experts", Need::optional, 1);
-  t.top_k = count("top_k", Need::optional, 1);
+  t.experts = count(a::experts);
+  t.top_k = count(a::top_k);
   t.gated_ffn = m.boolean("gated_ffn", Need::optional).value_or(false);
   t.dropout = m.boolean("dropout", Need::optional).value_or(false);
   if (auto a = m.one_of("attention", Need::optional, {"fused", "unfused"}))
@@ -62,21 +64,21 @@ ServingModel read_serving_model(MapReader& m, Diagnostics& d, const std::string&
 }
 
 void read_parallel(MapReader& p, SearchSpace& space) {
-  auto degree = [&](const char* key, std::optional<int>& field) {
-    if (auto v = p.integer(key, Need::optional, 0, 1'000'000)) field = static_cast<int>(*v);
+  namespace d = parallel_parameter;
+  auto degree = [&](const Parameter& parameter, std::optional<int>& field) {
+    if (auto v = p.given(parameter)) field = static_cast<int>(*v);
   };
-  degree("tp", space.tensor);
-  degree("pp", space.pipeline);
-  degree("interleave", space.interleave);
-  degree("cp", space.context);
-  degree("ep", space.expert);
-  degree("microbatch", space.microbatch);
-  degree("zero", space.zero_stage);
+  degree(d::tp, space.tensor);
+  degree(d::pp, space.pipeline);
+  degree(d::interleave, space.interleave);
+  degree(d::cp, space.context);
+  degree(d::ep, space.expert);
+  degree(d::microbatch, space.microbatch);
+  degree(d::zero, space.zero_stage);
   if (auto r = p.one_of("recompute", Need::optional, {"none", "selective", "full"}))
     space.recompute = parse_recompute(*r);
   if (auto sp = p.boolean("sequence_parallel", Need::optional)) space.sequence_parallel = sp;
-  if (auto n = p.integer("offload_layers", Need::optional, 0, 1'000'000))
-    space.offload_layers = static_cast<int>(*n);
+  if (auto n = p.given(d::offload_layers)) space.offload_layers = static_cast<int>(*n);
   if (auto g = p.boolean("fp8_param_gather", Need::optional)) space.fp8_param_gather = *g;
 }
 

@@ -14,10 +14,12 @@
 #include "models/facility_power.hpp"
 #include "models/failure.hpp"
 #include "models/gpu.hpp"
+#include "models/parameter.hpp"
 #include "models/power_policy.hpp"
 #include "models/power_schedule.hpp"
 #include "models/power_supply.hpp"
 #include "models/training.hpp"
+#include "models/units.hpp"
 #include "models/weather.hpp"
 #include "sim/scenario/finance_spec.hpp"
 #include "sim/scenario/inference_spec.hpp"
@@ -162,6 +164,136 @@ struct JobSpec {
   ParallelConfig step_config;
   std::string mfu_source = "default";
 };
+
+// Keys that belong to no model: the scenario's, a site's, a cluster's and a job's own, read by
+// the loader (sim/scenario/loader.cpp) with these declarations and listed in docs/parameters.md.
+// Beyond the guards (a horizon of 50 years, 1e8 GPUs per cluster) a value is a typo, not a plan.
+inline constexpr double scenario_max_horizon_s = 50 * julian_year_s;
+inline constexpr double scenario_max_gpus = 1e8;
+
+namespace scenario_parameter {
+inline constexpr Parameter seed{.key = "seed",
+                                .default_si = 1,
+                                .min_si = 0,
+                                .max_si = 9'007'199'254'740'992.0, // 2^53: exact as a double
+                                .meaning = "random seed of every stochastic model (failures, "
+                                           "demand, weather draws)",
+                                .whole = true};
+inline constexpr Parameter horizon{.key = "horizon",
+                                   .dimension = Dimension::time,
+                                   .min_si = 0,
+                                   .max_si = scenario_max_horizon_s,
+                                   .meaning = "simulated time from t = 0",
+                                   .min_exclusive = true,
+                                   .required = true};
+inline constexpr Parameter table[] = {seed, horizon};
+} // namespace scenario_parameter
+
+namespace site_parameter {
+inline constexpr Parameter capex{.key = "capex",
+                                 .dimension = Dimension::money,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = 1e13,
+                                 .meaning = "the site's capital cost (buildings, power, cooling), "
+                                            "for the cost summary"};
+inline constexpr Parameter table[] = {capex};
+} // namespace site_parameter
+
+namespace cluster_parameter {
+inline constexpr Parameter gpus_per_host{
+    .key = "gpus_per_host",
+    .default_si = 8,
+    .min_si = 1,
+    .max_si = 1'000'000,
+    .meaning = "GPUs that fail and are scheduled together (in orbit: GPUs per satellite)",
+    .whole = true,
+    .default_from = "the system's GPUs (8 without a system)"};
+inline constexpr Parameter satellites{.key = "satellites",
+                                      .default_si = 1,
+                                      .min_si = 1,
+                                      .max_si = 100'000,
+                                      .meaning = "at an orbital site: satellites launched, each "
+                                                 "with gpus_per_host GPUs",
+                                      .whole = true,
+                                      .required = true};
+inline constexpr Parameter table[] = {gpus_per_host, satellites};
+} // namespace cluster_parameter
+
+namespace delivery_parameter {
+inline constexpr Parameter at{.key = "at",
+                              .dimension = Dimension::time,
+                              .min_si = 0,
+                              .max_si = scenario_max_horizon_s,
+                              .meaning = "when the GPUs are installed (in time order)",
+                              .required = true};
+inline constexpr Parameter gpus{.key = "gpus",
+                                .default_si = 1,
+                                .min_si = 1,
+                                .max_si = scenario_max_gpus,
+                                .meaning = "GPUs delivered, a whole number of hosts",
+                                .whole = true,
+                                .required = true};
+inline constexpr Parameter table[] = {at, gpus};
+} // namespace delivery_parameter
+
+namespace cluster_lease_parameter {
+inline constexpr Parameter rate{.key = "rate",
+                                .dimension = Dimension::money_per_gpu_time,
+                                .min_si = 0,
+                                .max_si = 1,
+                                .meaning = "take-or-pay rent on the installed GPUs",
+                                .required = true};
+inline constexpr Parameter table[] = {rate};
+} // namespace cluster_lease_parameter
+
+namespace job_parameter {
+inline constexpr Parameter gpus{.key = "gpus",
+                                .default_si = 1,
+                                .min_si = 1,
+                                .max_si = scenario_max_gpus,
+                                .meaning = "GPUs the job runs on, a whole number of hosts",
+                                .whole = true,
+                                .default_from = "the whole cluster"};
+inline constexpr Parameter start{.key = "start",
+                                 .dimension = Dimension::time,
+                                 .default_si = 0,
+                                 .min_si = 0,
+                                 .max_si = scenario_max_horizon_s,
+                                 .meaning = "earliest time the job may start"};
+inline constexpr Parameter priority{.key = "priority",
+                                    .default_si = 0,
+                                    .min_si = -1'000'000,
+                                    .max_si = 1'000'000,
+                                    .meaning = "higher runs first and may preempt lower; ties: "
+                                               "file order",
+                                    .whole = true};
+inline constexpr Parameter min_gpus{.key = "min_gpus",
+                                    .default_si = 1,
+                                    .min_si = 1,
+                                    .max_si = scenario_max_gpus,
+                                    .meaning = "recovery: elastic: the smallest size the job "
+                                               "runs at, a whole number of hosts",
+                                    .whole = true,
+                                    .default_from = "the job's gpus"};
+inline constexpr Parameter table[] = {gpus, start, priority, min_gpus};
+} // namespace job_parameter
+
+namespace job_model_parameter {
+inline constexpr Parameter parameters{.key = "parameters",
+                                      .min_si = 1e3,
+                                      .max_si = 1e16,
+                                      .meaning = "model parameters N, without the architecture "
+                                                 "(layers, hidden, ...)",
+                                      .required = true};
+inline constexpr Parameter tokens{.key = "tokens",
+                                  .min_si = 1,
+                                  .max_si = 1e18,
+                                  .meaning = "training tokens D (or `backlog`: always has work, "
+                                             "runs to the horizon)",
+                                  .required = true};
+inline constexpr Parameter table[] = {parameters, tokens};
+} // namespace job_model_parameter
 
 // The run's outputs (its `outputs:` block): how often each site's time series is sampled.
 namespace output_parameter {

@@ -26,15 +26,14 @@ namespace {
 
 void read_orbit(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
   MapReader orbit(node, what + " orbit", d);
-  double altitude = orbit.quantity_in("altitude", Dimension::length, Need::required, 160e3, 36000e3)
-                        .value_or(650e3);
+  double altitude = orbit.quantity(orbit_parameter::altitude);
   UtcDate date{.year = 2027, .month = 1, .day = 1};
   if (auto text = orbit.string("epoch", Need::optional); text && !parse_date(*text, date))
     d.error(node["epoch"], what + " orbit: epoch must be a date YYYY-MM-DD, got '" + *text + "'");
   double epoch = days_since_j2000(date);
   if (YAML::Node sso = orbit.mapping("sun_synchronous", Need::optional); sso.IsDefined()) {
     MapReader s(sso, what + " sun_synchronous", d);
-    double ltan = s.quantity_in("ltan", Dimension::time, Need::required, 0, 86400).value_or(21600);
+    double ltan = s.quantity(sun_synchronous_parameter::ltan);
     s.finish();
     SunSynchronousSpec spec{.altitude_m = altitude, .ltan_s = ltan, .epoch_days_j2000 = epoch};
     if (auto problems = validate(spec); !problems.empty())
@@ -46,8 +45,7 @@ void read_orbit(const YAML::Node& node, const std::string& what, Diagnostics& d,
     o.orbit_text = std::to_string(static_cast<int>(altitude / 1e3)) + " km sun-synchronous, LTAN " +
                    std::to_string(static_cast<int>(ltan / 3600)) + " h";
   } else {
-    double inclination =
-        orbit.quantity_in("inclination", Dimension::angle, Need::required, 0, M_PI).value_or(0);
+    double inclination = orbit.quantity(orbit_parameter::inclination);
     double raan = orbit.quantity(orbit_parameter::raan);
     o.design_orbit = {.altitude_m = altitude, .sun_synchronous = false, .ltan_s = 0};
     o.orbit = CircularOrbit{.altitude_m = altitude,
@@ -69,7 +67,7 @@ void read_satellite_design(MapReader& s, OrbitalSpec& o) {
   o.array.cell_efficiency = s.quantity(array::cell_efficiency);
   o.array.packing_factor = s.quantity(array::packing);
   o.array.degradation_per_year = s.quantity(array::degradation_per_year);
-  if (auto area = s.quantity_in("array_area", Dimension::area, Need::optional, 0, 1e6, true)) {
+  if (auto area = s.given(array::area)) {
     o.array.area_m2 = *area;
     o.array_area_given = true;
   }
@@ -80,7 +78,7 @@ void read_satellite_design(MapReader& s, OrbitalSpec& o) {
   o.craft.battery_charge_efficiency = o.craft.battery_discharge_efficiency =
       std::sqrt(o.battery_round_trip);
   o.craft.radiator_areal_mass_kg_per_m2 = s.quantity(craft::radiator_areal_mass);
-  if (auto area = s.quantity_in("radiator_area", Dimension::area, Need::optional, 0, 1e6, true)) {
+  if (auto area = s.given(radiator::area)) {
     o.radiator.area_m2 = *area;
     o.radiator_area_given = true;
   }
@@ -127,7 +125,7 @@ void read_satellite_policy(MapReader& s, const std::string& what, Diagnostics& d
                                          "at_end_of_life or spares, got '" +
                                          *policy + "'");
   }
-  if (auto spares = s.integer("spares", Need::optional, 0, 100000)) {
+  if (auto spares = s.given(fleet_parameter::spares)) {
     if (o.replacement != ReplacementPolicy::spares)
       d.error(s.peek("spares"), what + " satellite: spares is the number of spare satellites "
                                        "of replacement: spares; give that policy, or drop it");
@@ -137,13 +135,9 @@ void read_satellite_policy(MapReader& s, const std::string& what, Diagnostics& d
 
 void read_links(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
   MapReader l(node, what + " links", d);
-  o.isl_bytes_per_s =
-      l.quantity_in("isl_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
-          .value_or(2e11);
+  o.isl_bytes_per_s = l.quantity(link_parameter::isl_bandwidth);
   o.isl_latency_s = l.quantity(link_parameter::isl_latency);
-  o.downlink_bytes_per_s =
-      l.quantity_in("downlink_bandwidth", Dimension::data_rate, Need::required, 1e3, 1e15, true)
-          .value_or(2.5e10);
+  o.downlink_bytes_per_s = l.quantity(link_parameter::downlink_bandwidth);
   l.finish();
 }
 
@@ -153,12 +147,8 @@ void read_ground_stations(const YAML::Node& node, const std::string& what, Diagn
     MapReader g(item, what + " ground station", d);
     NamedGroundStation s;
     s.name = g.string("name", Need::required).value_or("?");
-    s.station.latitude_rad =
-        g.quantity_in("latitude", Dimension::angle, Need::required, -M_PI / 2, M_PI / 2)
-            .value_or(0);
-    s.station.longitude_rad =
-        g.quantity_in("longitude", Dimension::angle, Need::required, -2 * M_PI, 2 * M_PI)
-            .value_or(0);
+    s.station.latitude_rad = g.quantity(ground_station_parameter::latitude);
+    s.station.longitude_rad = g.quantity(ground_station_parameter::longitude);
     s.station.min_elevation_rad = g.quantity(ground_station_parameter::min_elevation);
     g.finish();
     o.stations.push_back(s);
@@ -167,10 +157,8 @@ void read_ground_stations(const YAML::Node& node, const std::string& what, Diagn
 
 void read_launch(const YAML::Node& node, const std::string& what, Diagnostics& d, OrbitalSpec& o) {
   MapReader l(node, what + " launch", d);
-  o.launch.price_usd_per_kg =
-      l.quantity_in("price", Dimension::money_per_mass, Need::required, 0, 1e6).value_or(0);
-  o.launch.payload_kg =
-      l.quantity_in("payload", Dimension::mass, Need::required, 1, 1e7, true).value_or(1);
+  o.launch.price_usd_per_kg = l.quantity(launch_parameter::price);
+  o.launch.payload_kg = l.quantity(launch_parameter::payload);
   o.launch.interval_s = l.quantity(launch_parameter::interval);
   o.launch.first_launch_s = l.quantity(launch_parameter::first);
   o.launch.failure_probability = l.quantity(launch_parameter::failure_probability);
@@ -180,8 +168,7 @@ void read_launch(const YAML::Node& node, const std::string& what, Diagnostics& d
 void read_radiation(const YAML::Node& node, const std::string& what, Diagnostics& d,
                     OrbitalSpec& o) {
   MapReader rad(node, what + " radiation", d);
-  o.radiation.dose_rate_gy_per_s =
-      rad.quantity_in("dose_rate", Dimension::dose_rate, Need::required, 0, 1).value_or(0);
+  o.radiation.dose_rate_gy_per_s = rad.quantity(radiation_environment_parameter::dose_rate);
   for (std::size_t e = 0; e < radiation_effect_count; ++e)
     o.radiation.dose_per_event_gy[e] = rad.quantity(radiation_parameter::table[e]);
   rad.finish();

@@ -22,9 +22,26 @@ struct NamedGroundStation {
   GroundStation station;
 };
 
-// An orbital site's link parameter with a default (its `links:` block; `isl_bandwidth` and
+// An orbital site's link parameters (its `links:` block; `isl_bandwidth` and
 // `downlink_bandwidth` are required).
 namespace link_parameter {
+inline constexpr Parameter isl_bandwidth{.key = "isl_bandwidth",
+                                         .dimension = Dimension::data_rate,
+                                         .default_si = 2e11,
+                                         .min_si = 1e3,
+                                         .max_si = 1e15,
+                                         .meaning = "inter-satellite link bandwidth",
+                                         .min_exclusive = true,
+                                         .required = true};
+inline constexpr Parameter downlink_bandwidth{.key = "downlink_bandwidth",
+                                              .dimension = Dimension::data_rate,
+                                              .default_si = 2.5e10,
+                                              .min_si = 1e3,
+                                              .max_si = 1e15,
+                                              .meaning = "bandwidth of a satellite's link to a "
+                                                         "ground station",
+                                              .min_exclusive = true,
+                                              .required = true};
 inline constexpr Parameter isl_latency{
     .key = "isl_latency",
     .dimension = Dimension::time,
@@ -32,7 +49,7 @@ inline constexpr Parameter isl_latency{
     .min_si = 0,
     .max_si = 1,
     .meaning = "latency of the inter-satellite links between the cluster's satellites"};
-inline constexpr Parameter table[] = {isl_latency};
+inline constexpr Parameter table[] = {isl_bandwidth, isl_latency, downlink_bandwidth};
 } // namespace link_parameter
 
 struct OrbitalSpec {

@@ -12,8 +12,6 @@ namespace capsim {
 
 namespace {
 
-constexpr double max_power_w = 1e12;
-
 struct Fuel {
   double co2_kg_per_fuel_j = 0;
   double turbine_efficiency = 1;
@@ -102,8 +100,7 @@ void read_constant_or_hourly(MapReader& r, const Parameter& parameter, const Ser
 void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site,
                double max_horizon_s) {
   MapReader g(node, what + " grid", d);
-  double capacity =
-      g.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w).value_or(0);
+  double capacity = g.quantity(grid_parameter::capacity);
   double energised = 0;
   if (YAML::Node e = g.peek("energised"); e.IsDefined() && e.IsMap()) {
     MapReader dist(g.mapping("energised", Need::required), what + " grid energised", d);
@@ -132,8 +129,8 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
   if (YAML::Node steps = g.sequence("upgrades", Need::optional); steps.IsDefined()) {
     for (const auto& step : steps) {
       MapReader u(step, what + " grid upgrade", d);
-      auto at = u.quantity_in("at", Dimension::time, Need::required, 0, max_horizon_s);
-      auto cap = u.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
+      auto at = u.given(grid_upgrade_parameter::at);
+      auto cap = u.given(grid_upgrade_parameter::capacity);
       u.finish();
       if (!at || !cap) continue;
       if (*at <= site.grid.steps.back().at_s)
@@ -146,9 +143,9 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
   if (YAML::Node windows = g.sequence("curtailments", Need::optional); windows.IsDefined()) {
     for (const auto& window : windows) {
       MapReader c(window, what + " grid curtailment", d);
-      auto from = c.quantity_in("from", Dimension::time, Need::required, 0, max_horizon_s);
-      auto to = c.quantity_in("to", Dimension::time, Need::required, 0, max_horizon_s);
-      auto cap = c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
+      auto from = c.given(curtailment_parameter::from);
+      auto to = c.given(curtailment_parameter::to);
+      auto cap = c.given(curtailment_parameter::capacity);
       c.finish();
       if (!from || !to || !cap) continue;
       if (*to <= *from)
@@ -161,9 +158,9 @@ void read_grid(const YAML::Node& node, const std::string& what, Diagnostics& d, 
   }
   if (YAML::Node daily = g.mapping("daily_curtailment", Need::optional); daily.IsDefined()) {
     MapReader c(daily, what + " daily curtailment", d);
-    auto from = c.quantity_in("from", Dimension::time, Need::required, 0, 86400);
-    auto to = c.quantity_in("to", Dimension::time, Need::required, 0, 86400);
-    auto cap = c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w);
+    auto from = c.given(daily_curtailment_parameter::from);
+    auto to = c.given(daily_curtailment_parameter::to);
+    auto cap = c.given(daily_curtailment_parameter::capacity);
     c.finish();
     if (from && to && cap) {
       if (*to <= *from)
@@ -180,9 +177,8 @@ void read_turbines(const YAML::Node& node, const std::string& what, Diagnostics&
                    SiteSpec& site) {
   MapReader t(node, what + " turbines", d);
   TurbineParams& p = site.turbines;
-  p.units = static_cast<int>(t.integer("units", Need::required, 0, 100000).value_or(0));
-  p.unit_capacity_w =
-      t.quantity_in("unit_capacity", Dimension::power, Need::required, 0, 1e10, true).value_or(0);
+  p.units = static_cast<int>(t.quantity(turbine_parameter::units));
+  p.unit_capacity_w = t.quantity(turbine_parameter::unit_capacity);
   p.availability = t.quantity(turbine_parameter::availability);
   p.fuel_cost_usd_per_j = t.quantity(turbine_parameter::fuel_cost);
   p.start_delay_s = t.quantity(turbine_parameter::start_delay);
@@ -211,10 +207,8 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
   MapReader b(node, what + " battery", d);
   BatteryParams& p = site.battery;
   site.has_battery = true;
-  p.capacity_j =
-      b.quantity_in("energy", Dimension::energy, Need::required, 0, 1e16, true).value_or(0);
-  double power =
-      b.quantity_in("power", Dimension::power, Need::required, 0, max_power_w, true).value_or(0);
+  p.capacity_j = b.quantity(battery_parameter::energy);
+  double power = b.quantity(battery_parameter::power);
   p.max_charge_power_w = b.given(battery_parameter::charge_power).value_or(power);
   p.max_discharge_power_w = power;
   double round_trip = b.quantity(battery_parameter::round_trip_efficiency);
@@ -239,8 +233,7 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
   const std::string policy =
       b.one_of("policy", Need::optional, {"merit_order", "peak_shaving", "arbitrage"})
           .value_or("merit_order");
-  std::optional<double> target =
-      b.quantity_in("grid_target", Dimension::power, Need::optional, 0, max_power_w);
+  std::optional<double> target = b.given(battery_parameter::grid_target);
   if (policy == "peak_shaving") {
     if (!target)
       d.error(node, what + " battery: policy peak_shaving needs grid_target (the grid draw the "
@@ -251,11 +244,8 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
     d.error(b.peek("grid_target"), what + " battery: grid_target is for policy peak_shaving");
   }
   // Arbitrage thresholds, on the grid price (constant or the hourly energy_price file).
-  constexpr double per_mwh = 1 / 3.6e9;
-  std::optional<double> below = b.quantity_in("charge_below", Dimension::money_per_energy,
-                                              Need::optional, -1e4 * per_mwh, 1e5 * per_mwh);
-  std::optional<double> above = b.quantity_in("discharge_above", Dimension::money_per_energy,
-                                              Need::optional, -1e4 * per_mwh, 1e5 * per_mwh);
+  std::optional<double> below = b.given(battery_parameter::charge_below);
+  std::optional<double> above = b.given(battery_parameter::discharge_above);
   if (policy == "arbitrage") {
     if (!below || !above)
       d.error(node, what + " battery: policy arbitrage needs charge_below and discharge_above "
@@ -282,8 +272,7 @@ void read_battery(const YAML::Node& node, const std::string& what, Diagnostics& 
 void read_cooling(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site) {
   MapReader c(node, what + " cooling", d);
   std::string type = c.one_of("type", Need::required, {"liquid", "air"}).value_or("liquid");
-  double capacity =
-      c.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w, true).value_or(1);
+  double capacity = c.quantity(cooling_parameter::capacity);
   CoolingParams p =
       type == "air" ? air_cooling_preset(capacity) : direct_liquid_cooling_preset(capacity);
   // The preset's value unless given.
@@ -332,7 +321,7 @@ void read_weather_file(const YAML::Node& where, const std::string& path, const s
 }
 
 void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& d, SiteSpec& site,
-                  double max_horizon_s, std::optional<double> epoch_unix_s) {
+                  std::optional<double> epoch_unix_s) {
   MapReader w(node, what + " weather", d);
   WeatherSpec& spec = site.weather;
   auto profile = w.string("profile", Need::optional);
@@ -351,10 +340,9 @@ void read_weather(const YAML::Node& node, const std::string& what, Diagnostics& 
   if (YAML::Node waves = w.sequence("heatwaves", Need::optional); waves.IsDefined()) {
     for (const auto& wave : waves) {
       MapReader h(wave, what + " heatwave", d);
-      auto start = h.quantity_in("start", Dimension::time, Need::required, 0, max_horizon_s);
-      auto duration =
-          h.quantity_in("duration", Dimension::time, Need::required, 0, max_horizon_s, true);
-      auto extra = h.quantity_in("extra", Dimension::temperature, Need::required, 0, 60);
+      auto start = h.given(heatwave_parameter::start);
+      auto duration = h.given(heatwave_parameter::duration);
+      auto extra = h.given(heatwave_parameter::extra);
       h.finish();
       if (start && duration && extra) spec.heatwaves.push_back({*start, *duration, *extra});
     }
@@ -447,8 +435,7 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
     read_battery(battery, what, d, site);
   if (YAML::Node solar = r.mapping("solar", Need::optional); solar.IsDefined()) {
     MapReader s(solar, what + " solar", d);
-    site.solar_capacity_w =
-        s.quantity_in("capacity", Dimension::power, Need::required, 0, max_power_w).value_or(0);
+    site.solar_capacity_w = s.quantity(solar_parameter::capacity);
     s.finish();
   }
   YAML::Node cooling = r.mapping("cooling", Need::optional);
@@ -458,11 +445,8 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
     if (cooling.IsDefined())
       d.error(pue, what + ": give either a fixed pue or a cooling plant (whose PUE is an output), "
                           "not both");
-    site.pue = read_quantity(pue, Dimension::dimensionless, "'pue' in " + what, d).value_or(1.3);
-    if (site.pue < 1 || site.pue > 3)
-      d.error(pue, "'pue' in " + what + " is " +
-                       format_quantity(site.pue, Dimension::dimensionless) +
-                       ", outside the accepted range [1, 3]");
+    const Parameter& fixed = fixed_pue_cooling_parameter::pue;
+    site.pue = r.given(fixed).value_or(fixed.default_si);
   } else if (!cooling.IsDefined()) {
     d.error(r.node(), what + " needs either a cooling plant (cooling: {type, capacity}) or a "
                              "fixed pue");
@@ -474,7 +458,7 @@ void read_site_power(MapReader& r, const std::string& what, Diagnostics& d, Site
             what + ": cooling_capacity is for sites without a cooling plant; give "
                    "cooling.capacity instead");
   if (YAML::Node weather = r.mapping("weather", Need::optional); weather.IsDefined())
-    read_weather(weather, what, d, site, max_horizon_s, epoch_unix_s);
+    read_weather(weather, what, d, site, epoch_unix_s);
   else if (cooling.IsDefined())
     d.error(cooling, what + ": a cooling plant needs a weather block (profile, file or constant)");
   if (!r.has("grid") && site.turbines.units == 0 && site.solar_capacity_w <= 0 && !site.has_battery)

@@ -18,10 +18,7 @@ namespace capsim {
 
 namespace {
 
-constexpr long long max_steps = 100'000;
-constexpr long long max_samples = 1'000'000;
 constexpr double max_points = 1e7;
-constexpr double max_timeout_s = julian_year_s;
 
 std::string format_axis_value(double value, const std::string& unit) {
   std::string text = fmt::format("{:.12g}", value);
@@ -111,7 +108,9 @@ std::optional<SweepAxis> read_axis(const YAML::Node& node, Diagnostics& diagnost
         }
       }
   } else {
-    auto steps = r.integer("steps", Need::required, 2, max_steps);
+    auto given_steps = r.given(sweep_axis_parameter::steps);
+    std::optional<long long> steps;
+    if (given_steps) steps = static_cast<long long>(*given_steps);
     auto ends = read_range_ends(r, what, diagnostics);
     if (steps && ends) {
       for (long long i = 0; i < *steps; ++i) {
@@ -140,11 +139,12 @@ std::optional<SampleSpec> read_samples(const YAML::Node& node, std::uint64_t def
   SampleSpec spec;
   auto method = r.one_of("method", Need::required, {"random", "latin-hypercube"});
   spec.method = method == "latin-hypercube" ? SampleMethod::latin_hypercube : SampleMethod::random;
-  auto count = r.integer("count", Need::required, 1, max_samples);
-  spec.count = count.value_or(0);
-  spec.seed =
-      static_cast<std::uint64_t>(r.integer("seed", Need::optional, 0, 9'007'199'254'740'992LL)
-                                     .value_or(static_cast<long long>(default_seed)));
+  auto count = r.given(sweep_samples_parameter::count);
+  spec.count = static_cast<decltype(spec.count)>(count.value_or(0));
+  if (auto seed = r.given(sweep_samples_parameter::seed))
+    spec.seed = static_cast<std::uint64_t>(*seed);
+  else
+    spec.seed = static_cast<std::uint64_t>(static_cast<long long>(default_seed));
   YAML::Node axes = r.sequence("axes", Need::required);
   bool ok = method && count;
   if (axes.IsDefined() && axes.size() == 0) {
@@ -474,13 +474,10 @@ void read_sweep_sections(MapReader& top, Diagnostics& diagnostics, Scenario& sce
   if (sweep.IsDefined()) {
     spec.present = true;
     MapReader r(sweep, "sweep", diagnostics);
-    spec.replications =
-        static_cast<int>(r.integer("replications", Need::optional, 1, 100'000).value_or(1));
+    spec.replications = static_cast<int>(r.quantity(sweep_parameter::replications));
     spec.common_seeds =
         r.one_of("seeds", Need::optional, {"independent", "common"}).value_or("") == "common";
-    spec.timeout_s =
-        r.quantity_in("timeout", Dimension::time, Need::optional, 0, max_timeout_s, true)
-            .value_or(0);
+    spec.timeout_s = r.given(sweep_parameter::timeout).value_or(0);
     YAML::Node axes = r.sequence("axes", Need::optional);
     YAML::Node samples = r.mapping("samples", Need::optional);
     r.finish();

@@ -33,9 +33,59 @@
 #include <string>
 #include <vector>
 
+#include "models/parameter.hpp"
+#include "models/units.hpp"
 #include "sim/scenario/yaml_reader.hpp"
 
 namespace capsim {
+
+// The numbers of the `sweep:` block, its ranges' `steps` and its `samples:` (the paths, values,
+// ends and choices are described above and in the README).
+namespace sweep_parameter {
+inline constexpr Parameter replications{.key = "replications",
+                                        .default_si = 1,
+                                        .min_si = 1,
+                                        .max_si = 100'000,
+                                        .meaning = "Monte Carlo runs per point (seeds derived)",
+                                        .whole = true};
+inline constexpr Parameter timeout{.key = "timeout",
+                                   .dimension = Dimension::time,
+                                   .min_si = 0,
+                                   .max_si = julian_year_s,
+                                   .meaning = "a point running longer is recorded as failed",
+                                   .min_exclusive = true,
+                                   .default_from = "none (no time limit)"};
+inline constexpr Parameter table[] = {replications, timeout};
+} // namespace sweep_parameter
+
+namespace sweep_axis_parameter {
+inline constexpr Parameter steps{.key = "steps",
+                                 .default_si = 2,
+                                 .min_si = 2,
+                                 .max_si = 100'000,
+                                 .meaning = "values from `from` to `to`, both included (a range)",
+                                 .whole = true,
+                                 .required = true};
+inline constexpr Parameter table[] = {steps};
+} // namespace sweep_axis_parameter
+
+namespace sweep_samples_parameter {
+inline constexpr Parameter count{.key = "count",
+                                 .default_si = 0,
+                                 .min_si = 1,
+                                 .max_si = 1'000'000,
+                                 .meaning = "points drawn",
+                                 .whole = true,
+                                 .required = true};
+inline constexpr Parameter seed{.key = "seed",
+                                .default_si = 1,
+                                .min_si = 0,
+                                .max_si = 9'007'199'254'740'992.0, // 2^53
+                                .meaning = "seed of the draws",
+                                .whole = true,
+                                .default_from = "the scenario's seed"};
+inline constexpr Parameter table[] = {count, seed};
+} // namespace sweep_samples_parameter
 
 struct Scenario;
 

@@ -2,6 +2,7 @@
 // match; every default lies in its range; the loader takes its defaults and ranges from them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -778,4 +779,60 @@ TEST_CASE("a fixed-pue site without cooling_capacity has no heat limit, and a ze
   CHECK(errors[0].line == 7);
   CHECK(errors[0].message == "'cooling_capacity' in site 'plant' is 0 W, outside the accepted "
                              "range (0 W, 1 TW]");
+}
+
+TEST_CASE("the scenario's, a site's, a cluster's and a job's own keys take their defaults and "
+          "ranges from sim/scenario/scenario.hpp's tables") {
+  const std::string head = "scenario: own-keys\nhorizon: 2 d\n";
+  const std::string body =
+      "sites:\n  - {name: plant, pue: 1.2, grid: {capacity: 20 MW}}\n"
+      "clusters:\n  - {name: fleet, site: plant, gpu: H100, system: DGX-H100,\n"
+      "     deliveries: [{at: 0 d, gpus: 64}]}\n"
+      "jobs:\n  - {name: j, cluster: fleet, model: {parameters: 7e9, tokens: 1e10}}\n";
+  Scenario s = load_scenario_text(head + body, "inline.yaml");
+  CHECK(s.seed == scenario_parameter::seed.default_si);
+  REQUIRE(s.sites.size() == 1);
+  CHECK(s.sites[0].capex_usd == site_parameter::capex.default_si);
+  REQUIRE(s.clusters.size() == 1);
+  CHECK(s.clusters[0].gpus_per_host == 8); // from the system, DGX-H100
+  REQUIRE(s.jobs.size() == 1);
+  CHECK(s.jobs[0].gpus == 64); // the whole cluster
+  CHECK(s.jobs[0].min_gpus == 64);
+  CHECK(s.jobs[0].start_s == job_parameter::start.default_si);
+  CHECK(s.jobs[0].priority == job_parameter::priority.default_si);
+
+  // One value beyond each range, one key per line: each message names the table's range.
+  struct Case {
+    const Parameter& parameter;
+    std::string what, given, shown;
+  };
+  const std::vector<Case> cases = {
+      {scenario_parameter::seed, "the scenario", "-1", "-1"},
+      {site_parameter::capex, "site 'plant'", "2e13 USD", "20000000000000 USD"},
+      {cluster_parameter::gpus_per_host, "cluster 'fleet'", "0", "0"},
+      {job_parameter::gpus, "job 'j'", "200000000", "200000000"},
+      {job_parameter::start, "job 'j'", "-1 s", "-1 s"},
+      {job_parameter::priority, "job 'j'", "1000001", "1000001"},
+      {job_model_parameter::tokens, "job 'j' model", "0", "0"},
+  };
+  const std::string bad =
+      "scenario: own-keys\nhorizon: 2 d\nseed: -1\n"
+      "sites:\n  - name: plant\n    pue: 1.2\n    grid: {capacity: 20 MW}\n    capex: 2e13 USD\n"
+      "clusters:\n  - name: fleet\n    site: plant\n    gpu: H100\n    system: DGX-H100\n"
+      "    gpus_per_host: 0\n    deliveries: [{at: 0 d, gpus: 64}]\n"
+      "jobs:\n  - name: j\n    cluster: fleet\n    gpus: 200000000\n    start: -1 s\n"
+      "    priority: 1000001\n    model: {parameters: 7e9, tokens: 0}\n";
+  auto errors = inline_errors(bad);
+  for (const Case& c : cases) {
+    const Parameter& p = c.parameter;
+    // Appended piece by piece: GCC 12 warns falsely on "'" + std::string (GCC bug 105651).
+    std::string expected(1, '\'');
+    expected.append(p.key);
+    expected += "' in " + c.what + " is " + c.shown + ", outside the accepted range ";
+    expected += p.min_exclusive ? "(" : "[";
+    expected += parameter_value_text(p, p.min_si) + ", " + parameter_value_text(p, p.max_si) + "]";
+    INFO(expected);
+    CHECK(std::count_if(errors.begin(), errors.end(),
+                        [&](const Diagnostic& e) { return e.message == expected; }) == 1);
+  }
 }
