@@ -60,10 +60,11 @@ auto guarded(World* world, Body body) {
 // engine.simgrid_calls (with the World's wake-ups).
 long long scheduler_calls = 0;
 
-// Sleeps until `at_s` or until notified on `wake`, whichever comes first. The timeout is
-// at_s - now, as ConditionVariable::wait_until computes it, so the wake-up time is the same.
+// Every actor's sleeps, counted in order (Wake::slept_at).
 long long sleeps = 0;
 
+// Sleeps until `at_s` or until notified on `wake`, whichever comes first. The timeout is
+// at_s - now, as ConditionVariable::wait_until computes it, so the wake-up time is the same.
 void sleep_until(Wake& wake, double at_s) {
   wake.slept_at = ++sleeps;
   // A rule that ran after this actor's time came, but before the actor did, released the
