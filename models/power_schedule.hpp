@@ -38,7 +38,7 @@ inline constexpr Parameter energised{
     .dimension = Dimension::time,
     .default_si = 0,
     .min_si = 0,
-    .max_si = 50 * julian_year_s,
+    .max_si = longest_horizon_s,
     .meaning = "when the grid connection comes live (no grid before); or {triangular: [min, "
                "most likely, max]}, drawn per replication"};
 inline constexpr Parameter table[] = {capacity, energised};
@@ -49,7 +49,7 @@ namespace grid_upgrade_parameter {
 inline constexpr Parameter at{.key = "at",
                               .dimension = Dimension::time,
                               .min_si = 0,
-                              .max_si = 50 * julian_year_s,
+                              .max_si = longest_horizon_s,
                               .meaning = "when the upgraded connection comes live",
                               .required = true};
 inline constexpr Parameter capacity{.key = "capacity",
@@ -66,13 +66,13 @@ namespace curtailment_parameter {
 inline constexpr Parameter from{.key = "from",
                                 .dimension = Dimension::time,
                                 .min_si = 0,
-                                .max_si = 50 * julian_year_s,
+                                .max_si = longest_horizon_s,
                                 .meaning = "start of the window",
                                 .required = true};
 inline constexpr Parameter to{.key = "to",
                               .dimension = Dimension::time,
                               .min_si = 0,
-                              .max_si = 50 * julian_year_s,
+                              .max_si = longest_horizon_s,
                               .meaning = "end of the window (after its start)",
                               .required = true};
 inline constexpr Parameter capacity{.key = "capacity",

@@ -43,6 +43,9 @@ namespace capsim {
 // The calendar every model and input shares: a Julian year (IAU) and a month of 1/12 of it.
 inline constexpr double julian_year_s = 365.25 * 86400;      // 31 557 600 s
 inline constexpr double julian_month_s = julian_year_s / 12; // 2 629 800 s
+// The longest run a scenario may ask for, and so the latest time any of its inputs may name:
+// beyond it a value is a typo, not a plan.
+inline constexpr double longest_horizon_s = 50 * julian_year_s;
 
 enum class Dimension {
   dimensionless,

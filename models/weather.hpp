@@ -85,13 +85,13 @@ namespace heatwave_parameter {
 inline constexpr Parameter start{.key = "start",
                                  .dimension = Dimension::time,
                                  .min_si = 0,
-                                 .max_si = 50 * julian_year_s,
+                                 .max_si = longest_horizon_s,
                                  .meaning = "when the heatwave begins",
                                  .required = true};
 inline constexpr Parameter duration{.key = "duration",
                                     .dimension = Dimension::time,
                                     .min_si = 0,
-                                    .max_si = 50 * julian_year_s,
+                                    .max_si = longest_horizon_s,
                                     .meaning = "how long it lasts",
                                     .min_exclusive = true,
                                     .required = true};

@@ -26,7 +26,7 @@ namespace capsim {
 namespace {
 
 // Absurd-value guards: beyond these, a scenario is a typo, not a plan.
-constexpr double max_horizon_s = scenario_max_horizon_s;
+constexpr double max_horizon_s = longest_horizon_s;
 constexpr long long max_gpus = static_cast<long long>(scenario_max_gpus);
 constexpr double max_outputs_rows = 5e6;
 constexpr double checkpoint_bytes_per_parameter = 14; // bf16 weights + fp32 master + Adam m, v

@@ -12,83 +12,48 @@
 
 namespace capsim {
 
+namespace model_reader_detail {
+// An architecture key: a whole number in [1, 1e7], required or with a default from elsewhere.
+constexpr Parameter size_key(std::string_view key, std::string_view meaning, bool required,
+                             std::string_view default_from = {}) {
+  return {.key = key,
+          .default_si = 1,
+          .min_si = 1,
+          .max_si = 10'000'000,
+          .meaning = meaning,
+          .whole = true,
+          .required = required,
+          .default_from = default_from};
+}
+// A parallel degree: a whole number the scenario fixes, or the step model searches.
+constexpr Parameter degree_key(std::string_view key, std::string_view meaning) {
+  return {.key = key,
+          .min_si = 0,
+          .max_si = 1'000'000,
+          .meaning = meaning,
+          .whole = true,
+          .default_from = "searched by the step model"};
+}
+} // namespace model_reader_detail
+
 // The architecture keys (a `model:` mapping), each a whole number. A required key's default_si
 // is what the reader keeps when it reports it missing.
 namespace architecture_parameter {
-inline constexpr Parameter layers{.key = "layers",
-                                  .default_si = 1,
-                                  .min_si = 1,
-                                  .max_si = 10'000'000,
-                                  .meaning = "transformer layers",
-                                  .whole = true,
-                                  .required = true};
-inline constexpr Parameter hidden{.key = "hidden",
-                                  .default_si = 1,
-                                  .min_si = 1,
-                                  .max_si = 10'000'000,
-                                  .meaning = "hidden (model) dimension",
-                                  .whole = true,
-                                  .required = true};
-inline constexpr Parameter heads{.key = "heads",
-                                 .default_si = 1,
-                                 .min_si = 1,
-                                 .max_si = 10'000'000,
-                                 .meaning = "attention heads",
-                                 .whole = true,
-                                 .required = true};
-inline constexpr Parameter ffn{.key = "ffn",
-                               .default_si = 1,
-                               .min_si = 1,
-                               .max_si = 10'000'000,
-                               .meaning = "feed-forward inner dimension",
-                               .whole = true,
-                               .default_from = "4 hidden"};
-inline constexpr Parameter kv_heads{.key = "kv_heads",
-                                    .default_si = 1,
-                                    .min_si = 1,
-                                    .max_si = 10'000'000,
-                                    .meaning = "key/value heads (grouped-query attention)",
-                                    .whole = true,
-                                    .default_from = "heads"};
-inline constexpr Parameter vocab{.key = "vocab",
-                                 .default_si = 1,
-                                 .min_si = 1,
-                                 .max_si = 10'000'000,
-                                 .meaning = "vocabulary size",
-                                 .whole = true,
-                                 .required = true};
-inline constexpr Parameter seq{.key = "seq",
-                               .default_si = 1,
-                               .min_si = 1,
-                               .max_si = 10'000'000,
-                               .meaning =
-                                   "training sequence length (not for an inference job's model)",
-                               .whole = true,
-                               .required = true};
-inline constexpr Parameter global_batch{
-    .key = "global_batch",
-    .default_si = 1,
-    .min_si = 1,
-    .max_si = 10'000'000,
-    .meaning = "sequences per optimizer step (not for an inference job's model)",
-    .whole = true,
-    .required = true};
-inline constexpr Parameter experts{
-    .key = "experts",
-    .default_si = 1,
-    .min_si = 1,
-    .max_si = 10'000'000,
-    .meaning = "experts per mixture-of-experts layer (1: dense)",
-    .whole = true,
-};
-inline constexpr Parameter top_k{
-    .key = "top_k",
-    .default_si = 1,
-    .min_si = 1,
-    .max_si = 10'000'000,
-    .meaning = "experts each token is routed to",
-    .whole = true,
-};
+using model_reader_detail::size_key;
+inline constexpr Parameter layers = size_key("layers", "transformer layers", true);
+inline constexpr Parameter hidden = size_key("hidden", "hidden (model) dimension", true);
+inline constexpr Parameter heads = size_key("heads", "attention heads", true);
+inline constexpr Parameter ffn = size_key("ffn", "feed-forward inner dimension", false, "4 hidden");
+inline constexpr Parameter kv_heads =
+    size_key("kv_heads", "key/value heads (grouped-query attention)", false, "heads");
+inline constexpr Parameter vocab = size_key("vocab", "vocabulary size", true);
+inline constexpr Parameter seq =
+    size_key("seq", "training sequence length (not for an inference job's model)", true);
+inline constexpr Parameter global_batch = size_key(
+    "global_batch", "sequences per optimizer step (not for an inference job's model)", true);
+inline constexpr Parameter experts =
+    size_key("experts", "experts per mixture-of-experts layer (1: dense)", false);
+inline constexpr Parameter top_k = size_key("top_k", "experts each token is routed to", false);
 inline constexpr Parameter table[] = {layers, hidden, heads,        ffn,     kv_heads,
                                       vocab,  seq,    global_batch, experts, top_k};
 } // namespace architecture_parameter
@@ -96,48 +61,14 @@ inline constexpr Parameter table[] = {layers, hidden, heads,        ffn,     kv_
 // The degrees of a `parallel:` mapping: each given one is fixed, the others are searched (the
 // step model checks them: a ZeRO stage above 3, a degree that does not divide, ...).
 namespace parallel_parameter {
-inline constexpr Parameter tp{.key = "tp",
-                              .min_si = 0,
-                              .max_si = 1'000'000,
-                              .meaning = "tensor-parallel degree",
-                              .whole = true,
-                              .default_from = "searched by the step model"};
-inline constexpr Parameter pp{.key = "pp",
-                              .min_si = 0,
-                              .max_si = 1'000'000,
-                              .meaning = "pipeline-parallel degree",
-                              .whole = true,
-                              .default_from = "searched by the step model"};
-inline constexpr Parameter interleave{.key = "interleave",
-                                      .min_si = 0,
-                                      .max_si = 1'000'000,
-                                      .meaning = "virtual pipeline stages per GPU",
-                                      .whole = true,
-                                      .default_from = "searched by the step model"};
-inline constexpr Parameter cp{.key = "cp",
-                              .min_si = 0,
-                              .max_si = 1'000'000,
-                              .meaning = "context-parallel degree",
-                              .whole = true,
-                              .default_from = "searched by the step model"};
-inline constexpr Parameter ep{.key = "ep",
-                              .min_si = 0,
-                              .max_si = 1'000'000,
-                              .meaning = "expert-parallel degree",
-                              .whole = true,
-                              .default_from = "searched by the step model"};
-inline constexpr Parameter microbatch{.key = "microbatch",
-                                      .min_si = 0,
-                                      .max_si = 1'000'000,
-                                      .meaning = "sequences per microbatch",
-                                      .whole = true,
-                                      .default_from = "searched by the step model"};
-inline constexpr Parameter zero{.key = "zero",
-                                .min_si = 0,
-                                .max_si = 1'000'000,
-                                .meaning = "ZeRO stage (0 to 3)",
-                                .whole = true,
-                                .default_from = "searched by the step model"};
+using model_reader_detail::degree_key;
+inline constexpr Parameter tp = degree_key("tp", "tensor-parallel degree");
+inline constexpr Parameter pp = degree_key("pp", "pipeline-parallel degree");
+inline constexpr Parameter interleave = degree_key("interleave", "virtual pipeline stages per GPU");
+inline constexpr Parameter cp = degree_key("cp", "context-parallel degree");
+inline constexpr Parameter ep = degree_key("ep", "expert-parallel degree");
+inline constexpr Parameter microbatch = degree_key("microbatch", "sequences per microbatch");
+inline constexpr Parameter zero = degree_key("zero", "ZeRO stage (0 to 3)");
 inline constexpr Parameter offload_layers{
     .key = "offload_layers",
     .default_si = 0,

@@ -167,8 +167,8 @@ struct JobSpec {
 
 // Keys that belong to no model: the scenario's, a site's, a cluster's and a job's own, read by
 // the loader (sim/scenario/loader.cpp) with these declarations and listed in docs/parameters.md.
-// Beyond the guards (a horizon of 50 years, 1e8 GPUs per cluster) a value is a typo, not a plan.
-inline constexpr double scenario_max_horizon_s = 50 * julian_year_s;
+// Beyond the guards (a horizon of 50 years, models/units.hpp's longest_horizon_s; 1e8 GPUs per
+// cluster) a value is a typo, not a plan.
 inline constexpr double scenario_max_gpus = 1e8;
 
 namespace scenario_parameter {
@@ -182,7 +182,7 @@ inline constexpr Parameter seed{.key = "seed",
 inline constexpr Parameter horizon{.key = "horizon",
                                    .dimension = Dimension::time,
                                    .min_si = 0,
-                                   .max_si = scenario_max_horizon_s,
+                                   .max_si = longest_horizon_s,
                                    .meaning = "simulated time from t = 0",
                                    .min_exclusive = true,
                                    .required = true};
@@ -224,7 +224,7 @@ namespace delivery_parameter {
 inline constexpr Parameter at{.key = "at",
                               .dimension = Dimension::time,
                               .min_si = 0,
-                              .max_si = scenario_max_horizon_s,
+                              .max_si = longest_horizon_s,
                               .meaning = "when the GPUs are installed (in time order)",
                               .required = true};
 inline constexpr Parameter gpus{.key = "gpus",
@@ -259,7 +259,7 @@ inline constexpr Parameter start{.key = "start",
                                  .dimension = Dimension::time,
                                  .default_si = 0,
                                  .min_si = 0,
-                                 .max_si = scenario_max_horizon_s,
+                                 .max_si = longest_horizon_s,
                                  .meaning = "earliest time the job may start"};
 inline constexpr Parameter priority{.key = "priority",
                                     .default_si = 0,
@@ -301,7 +301,7 @@ inline constexpr Parameter interval{.key = "interval",
                                     .dimension = Dimension::time,
                                     .default_si = 3600,
                                     .min_si = 1,
-                                    .max_si = 50 * julian_year_s,
+                                    .max_si = longest_horizon_s,
                                     .meaning = "time-series step: one row per site per interval "
                                                "(at most 5e6 rows per site over the horizon)"};
 inline constexpr Parameter table[] = {interval};
