@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -14,13 +16,13 @@ namespace capsim {
 
 namespace {
 
-double now() {
+// SimGrid's clock: a flow's time (processes run on the scheduler's, which they are given).
+double clock_now() {
   return sg4::Engine::get_clock();
 }
 
-// The run ends when the reporter has written its last row: it calls World::stop(), which wakes
-// every actor, and each returns as soon as it sees that (no rule applies after the last row).
-// No actor is a daemon killed by the engine; an actor's mutex lives in the state it waits on.
+// The run ends when the reporter has written its last row: it calls World::stop(), the
+// dispatcher returns, and a flow still running returns when its transfer ends, applying no rule.
 
 // Runs `body`, calls into the World's rules, on the profile's clock for model time (the clock
 // stops when a rule hands its effects to the engine: see World::flush()).
@@ -56,155 +58,140 @@ auto guarded(World* world, Body body) {
   };
 }
 
-// The actors' calls into SimGrid's scheduler (waits, timed sleeps, yields), for the summary's
-// engine.simgrid_calls (with the World's wake-ups).
-long long scheduler_calls = 0;
+Sleep sleep_until(double at_s) {
+  return {at_s, true};
+}
+Sleep sleep_to(double at_s) { // nothing wakes it earlier
+  return {at_s, false};
+}
+Sleep done() {
+  return {never, false};
+}
 
-// Every actor's sleeps, counted in order (Wake::slept_at).
-long long sleeps = 0;
+// GPU deliveries on their dates.
+struct DeliveryProcess {
+  World* world;
+  ClusterState* cluster;
+  std::size_t next = 0;
 
-// Sleeps until `at_s` or until notified on `wake`, whichever comes first. The timeout is
-// at_s - now, as ConditionVariable::wait_until computes it, so the wake-up time is the same.
-void sleep_until(Wake& wake, double at_s) {
-  wake.slept_at = ++sleeps;
-  // A rule that ran after this actor's time came, but before the actor did, released the
-  // semaphore for a sleep already over: that notification came while the actor was awake, and
-  // is dropped (a fresh semaphore; creating one is not a SimGrid call).
-  if (wake.signal->get_capacity() > 0) wake.create();
-  if (std::isinf(at_s)) {
-    ++scheduler_calls;
-    wake.asleep = true;
-    wake.signal->acquire();
-  } else if (at_s > now()) {
-    ++scheduler_calls;
-    wake.asleep = true;
-    wake.signal->acquire_timeout(at_s - now());
+  Sleep operator()(double now) {
+    for (; next < cluster->arrivals.size(); ++next) {
+      const ClusterState::Arrival& arrival = cluster->arrivals[next];
+      if (arrival.at_s > now) return sleep_to(arrival.at_s);
+      timed(*world, [&] { world->arrival(*cluster, arrival, now); });
+    }
+    return done();
   }
-  wake.asleep = false; // woken by its time: a notification still queued is dropped
-}
-
-// Sleeps until `at_s` (nothing wakes it earlier).
-void sleep_to(double at_s) {
-  ++scheduler_calls;
-  sg4::this_actor::sleep_until(at_s);
-}
-
-// Lets every event due now happen first, so that rows show the state after everything that
-// happens at their time. An actor whose timer fires now, or that a rule wakes, runs its rule one
-// or two scheduling rounds later (waking takes a round, and re-acquiring the mutex it waits with
-// another). So the reporter yields until two whole rounds pass in which no actor began a rule.
-void yield_to_events_due_now(const World& world) {
-  constexpr int quiet_rounds_needed = 2; // 3 and 4 give the same rows in every golden case
-  for (int quiet_rounds = 0; quiet_rounds < quiet_rounds_needed;) {
-    long long before = world.rules_begun();
-    ++scheduler_calls;
-    sg4::this_actor::yield();
-    quiet_rounds = world.rules_begun() == before ? quiet_rounds + 1 : 0;
-  }
-}
-
-void delivery_actor(World* world, ClusterState* cluster) {
-  for (const ClusterState::Arrival& arrival : cluster->arrivals) {
-    if (arrival.at_s > now()) sleep_to(arrival.at_s);
-    if (world->stopping()) return;
-    timed(*world, [&] { world->arrival(*cluster, arrival, now()); });
-  }
-}
+};
 
 // Orbital, replacement: spares: the launches ordered during the run and the retirements of the
 // satellites they bring. Sleeps until the earliest is due, or until an order comes.
-void order_actor(World* world, ClusterState* cluster) {
-  while (!world->stopping()) {
-    const double at_s = cluster->ordered.empty() ? never : cluster->ordered.begin()->first;
-    if (at_s > now()) {
-      sleep_until(cluster->order_wake, at_s);
-      continue;
-    }
-    timed(*world, [&] { world->ordered_event(*cluster, now()); });
-  }
-}
+struct OrderProcess {
+  World* world;
+  ClusterState* cluster;
 
-void radiation_actor(World* world, ClusterState* cluster) {
-  while (!world->stopping()) {
-    std::uint64_t version = cluster->installed_version;
-    double at_s = timed(*world, [&] {
-      double rate_per_s = world->radiation_rate_per_s(*cluster);
-      return rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
-    });
-    // Keep this draw until it fires, or until more GPUs reach orbit (then draw again).
-    while (cluster->installed_version == version && at_s > now() && !world->stopping())
-      sleep_until(cluster->radiation_wake, at_s);
-    if (world->stopping()) return;
-    if (cluster->installed_version == version)
-      timed(*world, [&] { world->radiation_event(*cluster, now()); });
-  }
-}
-
-// During each ground-station pass, the constellation sends its latest checkpoint down; a
-// transfer still running when the pass ends fails with the link and counts as interrupted.
-void downlink_actor(World* world, SiteState* site) {
-  long long sent_checkpoints = 0;
-  for (const auto& [start_s, end_s] : site->platform->contacts) {
-    if (start_s > now()) sleep_to(start_s);
-    if (world->stopping()) return;
-    if (now() >= end_s) continue;
-    timed(*world, [&] { world->advance(*site, now()); }); // the jobs' checkpoints up to now
-    long long checkpoints = 0;
-    double bytes = 0;
-    for (JobState* job : site->jobs) {
-      checkpoints += job->progress.checkpoints;
-      if (job->progress.checkpoints > 0) bytes += job->spec->checkpoint.size_bytes;
-    }
-    if (checkpoints == sent_checkpoints || bytes <= 0) continue;
-    bool ok = true;
-    try {
-      sg4::Comm::sendto(site->platform->relay, site->platform->ground,
-                        static_cast<std::uint64_t>(bytes));
-    } catch (const simgrid::Exception&) {
-      ok = false;
-    }
-    if (world->stopping()) return;
-    if (ok) sent_checkpoints = checkpoints;
-    timed(*world, [&] { world->downlink_done(*site, bytes, ok, now()); });
-  }
-}
-
-void failure_actor(World* world, ClusterState* cluster) {
-  while (!world->stopping()) {
-    std::uint64_t version = cluster->installed_version;
-    double candidate_s = timed(*world, [&] {
-      double rate_per_s = world->failure_rate_per_s(*cluster);
-      return rate_per_s > 0 ? now() + world->draw_exponential(*cluster) / rate_per_s : never;
-    });
+  Sleep operator()(double now) {
     while (true) {
-      double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
-      sleep_until(cluster->failure_wake, std::min(candidate_s, repair_s));
-      if (world->stopping()) return;
-      while (!cluster->repairs.empty() && cluster->repairs.front().first <= now())
-        timed(*world, [&] { world->repair_due(*cluster, now()); });
-      if (cluster->installed_version != version) break; // fleet grew: draw again (memoryless)
-      if (candidate_s <= now()) {
-        timed(*world, [&] { world->failure_candidate(*cluster, now()); });
-        break;
-      }
+      const double at_s = cluster->ordered.empty() ? never : cluster->ordered.begin()->first;
+      if (at_s > now) return sleep_until(at_s);
+      timed(*world, [&] { world->ordered_event(*cluster, now); });
     }
   }
-}
+};
 
-void site_actor(World* world, SiteState* site) {
-  while (!world->stopping()) {
-    site->wake_at_s = site->next_event_s;
-    sleep_until(site->wake, site->next_event_s);
-    site->wake_at_s = never;
-    if (world->stopping()) return;
-    if (site->next_event_s <= now()) timed(*world, [&] { world->site_tick(*site, now()); });
+// Radiation transients: one draw at a time, kept until it fires or until more GPUs reach orbit
+// (then drawn again).
+struct RadiationProcess {
+  World* world;
+  ClusterState* cluster;
+  bool drawn = false;
+  std::uint64_t version = 0;
+  double at_s = never;
+
+  Sleep operator()(double now) {
+    while (true) {
+      if (!drawn) {
+        version = cluster->installed_version;
+        at_s = timed(*world, [&] {
+          double rate_per_s = world->radiation_rate_per_s(*cluster);
+          return rate_per_s > 0 ? now + world->draw_exponential(*cluster) / rate_per_s : never;
+        });
+        drawn = true;
+      }
+      if (cluster->installed_version == version && at_s > now) return sleep_until(at_s);
+      if (cluster->installed_version == version)
+        timed(*world, [&] { world->radiation_event(*cluster, now); });
+      drawn = false;
+    }
   }
-}
+};
+
+// Host failures (exponential candidates, thinned) and their repairs. A candidate is kept until
+// it fires or the fleet grows (then drawn again: memoryless).
+struct FailureProcess {
+  World* world;
+  ClusterState* cluster;
+  bool drawn = false;
+  std::uint64_t version = 0;
+  double candidate_s = never;
+
+  Sleep operator()(double now) {
+    while (true) {
+      if (!drawn) {
+        version = cluster->installed_version;
+        candidate_s = timed(*world, [&] {
+          double rate_per_s = world->failure_rate_per_s(*cluster);
+          return rate_per_s > 0 ? now + world->draw_exponential(*cluster) / rate_per_s : never;
+        });
+        drawn = true;
+        const double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
+        const double at_s = std::min(candidate_s, repair_s);
+        if (at_s > now) return sleep_until(at_s);
+      }
+      while (!cluster->repairs.empty() && cluster->repairs.front().first <= now)
+        timed(*world, [&] { world->repair_due(*cluster, now); });
+      if (cluster->installed_version != version) {
+        drawn = false; // fleet grew: draw again
+        continue;
+      }
+      if (candidate_s <= now) {
+        timed(*world, [&] { world->failure_candidate(*cluster, now); });
+        drawn = false;
+        continue;
+      }
+      const double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
+      const double at_s = std::min(candidate_s, repair_s);
+      if (at_s > now) return sleep_until(at_s);
+    }
+  }
+};
+
+// Weather, grid steps and curtailments, battery empty or full, turbines online: whatever the
+// site's conditions say changes next.
+struct SiteProcess {
+  World* world;
+  SiteState* site;
+  bool started = false;
+
+  Sleep operator()(double now) {
+    if (started) {
+      site->wake_at_s = never;
+      if (site->next_event_s <= now) timed(*world, [&] { world->site_tick(*site, now); });
+    }
+    started = true;
+    while (true) {
+      site->wake_at_s = site->next_event_s;
+      if (site->next_event_s > now) return sleep_until(site->next_event_s);
+      site->wake_at_s = never;
+      timed(*world, [&] { world->site_tick(*site, now); });
+    }
+  }
+};
 
 // Checkpoint write and read times come from transfers on the platform, under SimGrid's flow
 // model: on the ground from the job's own NIC host (its total NIC bandwidth) to the site's
 // storage, concurrently with other jobs' transfers, which share the storage link; in orbit
-// through the site's gateway, one job at a time.
+// through the site's gateway, one job at a time. Runs as a flow (its own SimGrid actor).
 void measure_checkpoint(World* world, JobState* job) {
   SiteState& site = *job->cluster->site;
   const ClusterSpec& cluster = *job->cluster->spec;
@@ -214,22 +201,22 @@ void measure_checkpoint(World* world, JobState* job) {
   if (index < site.platform->job_nics.size() && site.platform->job_nics[index]) {
     // Ground: the job's own NICs; other jobs' transfers share the storage link meanwhile.
     sg4::Host* nics = site.platform->job_nics[index];
-    double t0 = now();
+    double t0 = clock_now();
     sg4::Comm::sendto(nics, site.platform->storage, bytes);
-    write_s = now() - t0;
-    double t1 = now();
+    write_s = clock_now() - t0;
+    double t1 = clock_now();
     sg4::Comm::sendto(site.platform->storage, nics, bytes);
-    read_s = now() - t1;
+    read_s = clock_now() - t1;
   } else {
     std::unique_lock transfers(*site.transfer_lock); // one gateway per orbital site
     if (world->stopping()) return;
     site.platform->gateway_link->set_bandwidth(job_nic_bytes_per_s(*job->spec, cluster));
-    double t0 = now();
+    double t0 = clock_now();
     sg4::Comm::sendto(site.platform->gateway, site.platform->storage, bytes);
-    write_s = now() - t0;
-    double t1 = now();
+    write_s = clock_now() - t0;
+    double t1 = clock_now();
     sg4::Comm::sendto(site.platform->storage, site.platform->gateway, bytes);
-    read_s = now() - t1;
+    read_s = clock_now() - t1;
   }
   if (world->stopping()) return;
   const auto& ring = site.platform->probe_ring;
@@ -241,119 +228,205 @@ void measure_checkpoint(World* world, JobState* job) {
     if (world->stopping()) return;
     timed(*world, [&] { world->job_collective(*job, collective_s); });
   }
-  timed(*world, [&] { world->job_measured(*job, write_s, read_s, now()); });
+  timed(*world, [&] { world->job_measured(*job, write_s, read_s, clock_now()); });
 }
 
-void job_actor(World* world, JobState* job) {
-  if (job->spec->start_s > now()) sleep_to(job->spec->start_s);
-  if (world->stopping()) return;
-  timed(*world, [&] { world->job_arrives(*job, now()); });
-  while (job->phase != JobPhase::done && !world->stopping()) {
-    if (job->phase == JobPhase::restarting && !job->measured) {
-      measure_checkpoint(world, job);
-      continue;
+// A training job: arrival, the checkpoint-transfer measurement at its first start (a flow),
+// then restarts and completion.
+struct JobProcess {
+  World* world;
+  Scheduler* scheduler;
+  JobState* job;
+  enum class State { before_arrival, ready, sleeping, measuring } state = State::before_arrival;
+
+  Sleep operator()(double now) {
+    if (state == State::before_arrival) {
+      if (job->spec->start_s > now) return sleep_to(job->spec->start_s);
+      timed(*world, [&] { world->job_arrives(*job, now); });
+    } else if (state == State::sleeping) {
+      job->wake_at_s = never;
+      timed(*world, [&] { world->job_wakes(*job, now); });
     }
-    double at_s = never;
-    if (job->phase == JobPhase::restarting) {
-      at_s = job->ready_at_s;
-    } else if (job->phase == JobPhase::running) {
-      double remaining = job->spec->total_flop - job->net_flop();
-      at_s = job->last_s + time_to_compute(job->progress, job->plan, job->rate_flops, remaining);
+    state = State::ready;
+    while (job->phase != JobPhase::done) {
+      if (job->phase == JobPhase::restarting && !job->measured) {
+        state = State::measuring;
+        scheduler->start_flow(job->spec->name + "-checkpoint",
+                              job->cluster->site->platform->controller,
+                              guarded(world, [w = world, j = job] { measure_checkpoint(w, j); }),
+                              [w = world] { return w->stopping(); });
+        return done(); // until the flow ends
+      }
+      double at_s = never;
+      if (job->phase == JobPhase::restarting) {
+        at_s = job->ready_at_s;
+      } else if (job->phase == JobPhase::running) {
+        double remaining = job->spec->total_flop - job->net_flop();
+        at_s = job->last_s + time_to_compute(job->progress, job->plan, job->rate_flops, remaining);
+      }
+      job->wake_at_s = at_s;
+      if (at_s > now) {
+        state = State::sleeping;
+        return sleep_until(at_s);
+      }
+      job->wake_at_s = never;
+      timed(*world, [&] { world->job_wakes(*job, now); });
     }
-    job->wake_at_s = at_s;
-    sleep_until(job->wake, at_s);
-    job->wake_at_s = never;
-    if (world->stopping()) return;
-    timed(*world, [&] { world->job_wakes(*job, now()); });
+    return done();
   }
-}
+};
+
+// During each ground-station pass, the constellation sends its latest checkpoint down (a flow);
+// a transfer still running when the pass ends fails with the link and counts as interrupted.
+struct DownlinkProcess {
+  World* world;
+  Scheduler* scheduler;
+  SiteState* site;
+  std::size_t next = 0;
+  bool sending = false;
+  long long sent_checkpoints = 0;
+
+  Sleep operator()(double now) {
+    if (sending) { // the pass's transfer ended
+      sending = false;
+      ++next;
+    }
+    for (; next < site->platform->contacts.size(); ++next) {
+      const auto [start_s, end_s] = site->platform->contacts[next];
+      if (start_s > now) return sleep_to(start_s);
+      if (now >= end_s) continue;
+      timed(*world, [&] { world->advance(*site, now); }); // the jobs' checkpoints up to now
+      long long checkpoints = 0;
+      double bytes = 0;
+      for (JobState* job : site->jobs) {
+        checkpoints += job->progress.checkpoints;
+        if (job->progress.checkpoints > 0) bytes += job->spec->checkpoint.size_bytes;
+      }
+      if (checkpoints == sent_checkpoints || bytes <= 0) continue;
+      sending = true;
+      scheduler->start_flow(
+          site->spec->name + "-downlink", site->platform->controller,
+          guarded(world,
+                  [this, checkpoints, bytes] {
+                    bool ok = true;
+                    try {
+                      sg4::Comm::sendto(site->platform->relay, site->platform->ground,
+                                        static_cast<std::uint64_t>(bytes));
+                    } catch (const simgrid::Exception&) {
+                      ok = false;
+                    }
+                    if (world->stopping()) return;
+                    if (ok) sent_checkpoints = checkpoints;
+                    timed(*world, [&] { world->downlink_done(*site, bytes, ok, clock_now()); });
+                  }),
+          [w = world] { return w->stopping(); });
+      return done(); // until the transfer ends
+    }
+    return done();
+  }
+};
 
 // An inference job: wakes at each demand step, when a scale-up's replicas become ready and, in
 // orbit, at ground-station contact edges; a rule elsewhere may bring its wake-up forward
-// (replicas powered again) and notify it.
-void serving_actor(World* world, ServingState* serving) {
-  if (serving->spec->start_s > now()) sleep_to(serving->spec->start_s);
-  while (!world->stopping()) {
-    timed(*world, [&] { world->serving_tick(*serving, now()); });
-    while (serving->wake_at_s > now() && !world->stopping())
-      sleep_until(serving->wake, serving->wake_at_s);
+// (replicas powered again) and wake it.
+struct ServingProcess {
+  World* world;
+  ServingState* serving;
+  bool started = false;
+
+  Sleep operator()(double now) {
+    if (!started) {
+      if (serving->spec->start_s > now) return sleep_to(serving->spec->start_s);
+      started = true;
+      timed(*world, [&] { world->serving_tick(*serving, now); });
+    }
+    while (serving->wake_at_s <= now)
+      timed(*world, [&] { world->serving_tick(*serving, now); });
+    return sleep_until(serving->wake_at_s);
   }
-}
+};
+
+// Cumulative usage snapshots at month boundaries, after every event of their time.
+struct UsageProcess {
+  World* world;
+  UsageRecord* usage;
+  double horizon_s;
+  long long k = 0;
+
+  Sleep operator()(double now) {
+    for (; static_cast<double>(k) * julian_month_s < horizon_s; ++k) {
+      const double t = static_cast<double>(k) * julian_month_s;
+      if (t > now) return sleep_to(t);
+      timed(*world, [&] {
+        for (auto& site : world->sites())
+          world->advance(site, t);
+        usage->snapshots.push_back(world->snapshot(t));
+      });
+    }
+    return done();
+  }
+};
+
+// The time series, every output interval after every event of its time, until the horizon; then
+// the run ends.
+struct ReporterProcess {
+  World* world;
+  double horizon_s, interval_s;
+  RowWriter write_rows;
+  long long k = 0;
+
+  Sleep operator()(double now) {
+    for (;; ++k) {
+      const double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
+      if (t > now) return sleep_to(t);
+      timed(*world, [&] {
+        for (auto& site : world->sites())
+          world->advance(site, t);
+      });
+      if (!write_rows(t) || t >= horizon_s) break;
+    }
+    world->stop();
+    return done();
+  }
+};
+
+// Ranks at a shared time: events first (rank 0), then the usage snapshot, then the rows.
+constexpr int rank_usage = 1, rank_rows = 2;
 
 } // namespace
-
-long long actor_scheduler_calls() {
-  return scheduler_calls;
-}
 
 void rethrow_actor_failure() {
   if (actor_failure) std::rethrow_exception(std::exchange(actor_failure, nullptr));
 }
 
-void start_actors(World& world, double horizon_s, double interval_s, RowWriter write_rows,
-                  UsageRecord& usage) {
+std::unique_ptr<Scheduler> start_actors(World& world, double horizon_s, double interval_s,
+                                        RowWriter write_rows, UsageRecord& usage) {
+  auto scheduler = std::make_unique<Scheduler>();
+  Scheduler* s = scheduler.get();
   for (auto& site : world.sites()) {
-    sg4::Host* host = site.platform->controller;
-    sg4::Actor::create(site.spec->name + "-power", host,
-                       guarded(&world, [&world, &site] { site_actor(&world, &site); }));
+    s->add(SiteProcess{&world, &site}, &site.wake);
     if (!site.platform->contacts.empty()) // ground-station passes: downlinks
-      sg4::Actor::create(site.spec->name + "-downlink", host,
-                         guarded(&world, [&world, &site] { downlink_actor(&world, &site); }));
+      s->add(DownlinkProcess{&world, s, &site});
   }
   for (auto& cluster : world.clusters()) {
-    sg4::Host* host = cluster.site->platform->controller;
-    sg4::Actor::create(cluster.spec->name + "-deliveries", host,
-                       guarded(&world, [&world, &cluster] { delivery_actor(&world, &cluster); }));
-    sg4::Actor::create(cluster.spec->name + "-failures", host,
-                       guarded(&world, [&world, &cluster] { failure_actor(&world, &cluster); }));
+    s->add(DeliveryProcess{&world, &cluster});
+    s->add(FailureProcess{&world, &cluster}, &cluster.failure_wake);
     if (cluster.site->kind->orders_replacements(*cluster.site))
-      sg4::Actor::create(cluster.spec->name + "-orders", host,
-                         guarded(&world, [&world, &cluster] { order_actor(&world, &cluster); }));
+      s->add(OrderProcess{&world, &cluster}, &cluster.order_wake);
     if (cluster.site->kind->radiation_rate_per_gpu_s(*cluster.site) > 0)
-      sg4::Actor::create(
-          cluster.spec->name + "-radiation", host,
-          guarded(&world, [&world, &cluster] { radiation_actor(&world, &cluster); }));
+      s->add(RadiationProcess{&world, &cluster}, &cluster.radiation_wake);
   }
   // Inference jobs before training jobs: at a shared time, serving takes its hosts first.
-  for (auto& serving : world.serving()) {
-    sg4::Host* host = serving.cluster->site->platform->controller;
-    sg4::Actor::create(serving.spec->name, host,
-                       guarded(&world, [&world, &serving] { serving_actor(&world, &serving); }));
-  }
-  for (auto& job : world.jobs()) {
-    sg4::Host* host = job.cluster->site->platform->controller;
-    sg4::Actor::create(job.spec->name, host,
-                       guarded(&world, [&world, &job] { job_actor(&world, &job); }));
-  }
-  sg4::Host* host = world.sites().front().platform->controller;
-  sg4::Actor::create("usage", host, guarded(&world, [&world, &usage, horizon_s]() {
-                       for (long long k = 0; k * julian_month_s < horizon_s; ++k) {
-                         double t = static_cast<double>(k) * julian_month_s;
-                         if (t > now()) sleep_to(t);
-                         yield_to_events_due_now(world);
-                         if (world.stopping()) return;
-                         timed(world, [&] {
-                           for (auto& site : world.sites())
-                             world.advance(site, t);
-                           usage.snapshots.push_back(world.snapshot(t));
-                         });
-                       }
-                     }));
-  sg4::Actor::create("reporter", host,
-                     guarded(&world, [&world, horizon_s, interval_s, write_rows]() {
-                       for (long long k = 0;; ++k) {
-                         double t = std::min(horizon_s, static_cast<double>(k) * interval_s);
-                         if (t > now()) sleep_to(t);
-                         if (world.stopping()) return; // another actor failed
-                         yield_to_events_due_now(world);
-                         timed(world, [&] {
-                           for (auto& site : world.sites())
-                             world.advance(site, t);
-                         });
-                         if (!write_rows(t) || t >= horizon_s) break;
-                       }
-                       world.stop();
-                     }));
+  for (auto& serving : world.serving())
+    s->add(ServingProcess{&world, &serving}, &serving.wake);
+  for (auto& job : world.jobs())
+    s->add(JobProcess{&world, s, &job}, &job.wake);
+  s->add(UsageProcess{&world, &usage, horizon_s}, nullptr, rank_usage);
+  s->add(ReporterProcess{&world, horizon_s, interval_s, std::move(write_rows)}, nullptr, rank_rows);
+  sg4::Actor::create(
+      "capsim", world.sites().front().platform->controller,
+      guarded(&world, [&world, s] { s->run([&world] { return world.stopping(); }); }));
+  return scheduler;
 }
 
 } // namespace capsim

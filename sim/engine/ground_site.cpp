@@ -161,8 +161,10 @@ public:
     const PowerDispatch& d = site.dispatch;
     constexpr double month_s = 730.5 * 3600;
     const double end_s = site.last_s + dt_s;
+    // The months the interval [last_s, end_s) touches (an interval shorter than a month's
+    // rounding, e.g. from 0 to the next double, lies in the first).
     auto first = static_cast<std::size_t>(std::floor(site.last_s / month_s));
-    auto last = static_cast<std::size_t>(std::ceil(end_s / month_s)) - 1;
+    auto last = static_cast<std::size_t>(std::max(0.0, std::ceil(end_s / month_s) - 1));
     last = std::max(first, last);
     if (monthly_peak_grid_w_.size() <= last) monthly_peak_grid_w_.resize(last + 1, 0);
     for (std::size_t m = first; m <= last; ++m)

@@ -123,7 +123,6 @@ public:
     cluster.launch_rng.seed(splitmix64(scenario.seed ^ splitmix64(0x1a4c + cluster.index)));
     const double life_s = std::min(o.design_life_s, time_to_dose_limit_s(o.radiation));
     cluster.satellite_life_s = life_s;
-    cluster.order_wake.create();
     const int spares = o.replacement == ReplacementPolicy::spares ? o.spares : 0;
     const FleetPlan plan =
         plan_fleet(o.launch, site.satellite.total_mass_kg, spec.satellites + spares, life_s,

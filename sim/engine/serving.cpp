@@ -65,7 +65,6 @@ void World::init_serving() {
     s.spec = &spec;
     for (auto& cluster : clusters_)
       if (cluster.spec->name == spec.cluster) s.cluster = &cluster;
-    s.wake.create();
     s.next_step_s = spec.start_s;
     s.in_contact = !spec.orbital;
     serving_.push_back(std::move(s));

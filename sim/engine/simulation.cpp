@@ -10,6 +10,7 @@
 
 #include "sim/engine/actors.hpp"
 #include "sim/engine/platform.hpp"
+#include "sim/engine/scheduler.hpp"
 #include "sim/engine/serving_report.hpp"
 #include "sim/engine/site_kind.hpp"
 #include "sim/engine/timeseries_writer.hpp"
@@ -83,7 +84,7 @@ double Simulation::run() {
   // Progress in simulated days, on stderr when it is a terminal and the run is not quiet.
   ProgressBar progress("simulated days", scenario_.horizon_s / 86400, options_.progress);
   end_s_ = scenario_.horizon_s;
-  start_actors(
+  scheduler_ = start_actors(
       *world_, scenario_.horizon_s, scenario_.output_interval_s,
       [this, &progress](double t) {
         auto rows_start = std::chrono::steady_clock::now();
@@ -128,9 +129,9 @@ nlohmann::ordered_json Simulation::engine_summary(double wall_s, double load_s) 
   struct rusage resources {};
   ::getrusage(RUSAGE_SELF, &resources);
   engine["peak_rss_bytes"] = static_cast<double>(resources.ru_maxrss) * 1024; // Linux: KiB
-  // capsim's calls into SimGrid's scheduler: the actors' waits, sleeps and yields and the
-  // rules' wake-ups, in all and per event.
-  const double calls = static_cast<double>(actor_scheduler_calls() + world_->wakeups());
+  // capsim's calls into SimGrid's scheduler (the dispatcher's sleeps and waits, flows started
+  // and ended), in all and per event.
+  const double calls = static_cast<double>(scheduler_ ? scheduler_->simgrid_calls() : 0);
   engine["simgrid_calls"] = calls;
   engine["simgrid_calls_per_event"] = calls / static_cast<double>(std::max(1LL, world_->events()));
   engine["hosts"] = platform_->hosts;

@@ -24,6 +24,7 @@ class Engine;
 namespace capsim {
 
 class EventLog;
+class Scheduler;
 class TimeseriesWriter;
 class World;
 struct Platform;
@@ -77,6 +78,7 @@ private:
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<World> world_;
   std::unique_ptr<TimeseriesWriter> timeseries_;
+  std::unique_ptr<Scheduler> scheduler_; // capsim's event queue (sim/engine/scheduler.hpp)
   UsageRecord usage_;
   double end_s_ = 0;
   Measures measures_;

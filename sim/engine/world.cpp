@@ -1,5 +1,7 @@
 #include "sim/engine/world.hpp"
 
+#include "sim/engine/scheduler.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -36,7 +38,6 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     SiteState site;
     site.spec = &scenario.sites[s];
     site.platform = &platform.sites[s];
-    site.wake.create();
     site.transfer_lock = sg4::Mutex::create();
     site.kind = std::move(kinds[s]);
     sites_.push_back(std::move(site));
@@ -54,8 +55,6 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     cluster.dynamic_w = (spec.system.power_typical_w - spec.system.power_idle_w) * per_host;
     cluster.fabric_tiers = fat_tree_tiers(spec.total_gpus, spec.non_gpu_it.fabric.radix);
     cluster.rng.seed(splitmix64(scenario.seed ^ splitmix64(c + 1)));
-    cluster.failure_wake.create();
-    cluster.radiation_wake.create();
     cluster.free_on.reserve(cluster.units);
     cluster.failures_by_cause.assign(std::max<std::size_t>(1, spec.failure_causes.size()), 0);
     cluster.site->kind->plan_arrivals(cluster, scenario);
@@ -83,7 +82,6 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     job.full_rate_flops =
         static_cast<double>(spec.gpus) * job.cluster->spec->gpu.bf16_dense_flops * spec.mfu;
     plan_reduction(job);
-    job.wake.create();
     jobs_.push_back(std::move(job));
   }
   for (auto& job : jobs_) { // scenario order = priority order
@@ -1082,9 +1080,9 @@ double World::draw_exponential(ClusterState& cluster) {
 }
 
 // ---- effects ---------------------------------------------------------------------------------
-// Wake-ups are SimGrid simcalls, and a simcall lets other actors run. Rules queue them and
-// flush them once the World's state is whole again, so no actor ever sees a rule
-// half-applied; the queue keeps their order across rules that interleave during a flush.
+// Rules queue their wake-ups and flush them once the World's state is whole again, in the order
+// they were made: a woken process runs after those already due at the same time
+// (sim/engine/scheduler.hpp).
 
 void World::notify(Wake& wake) {
   effects_.push_back(&wake);
@@ -1107,7 +1105,7 @@ void World::stop() {
     notify(site.wake);
   for (auto& cluster : clusters_) {
     notify_fleet_changed(cluster);
-    if (cluster.order_wake.signal) notify(cluster.order_wake);
+    notify(cluster.order_wake);
   }
   for (auto& job : jobs_)
     notify(job.wake);
@@ -1124,7 +1122,7 @@ void World::flush() {
     if (!wake->asleep) continue; // awake: it looks at the state before it sleeps again
     wake->asleep = false;
     ++wakeups_;
-    wake->signal->release();
+    wake->scheduler->wake(*wake);
   }
 }
 

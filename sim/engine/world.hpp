@@ -342,7 +342,7 @@ public:
     rule_open_ = false;
   }
   double rules_wall_s() const { return rules_wall_s_; }
-  // Wake-ups the rules handed to SimGrid (a sleeping actor's semaphore released), so far.
+  // Wake-ups the rules handed to sleeping processes (sim/engine/scheduler.hpp), so far.
   long long wakeups() const { return wakeups_; }
 
 private:
