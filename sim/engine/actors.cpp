@@ -277,7 +277,7 @@ struct JobProcess {
 };
 
 // During each ground-station pass, the constellation sends its latest checkpoint down (a flow);
-// a transfer still running when the pass ends fails with the link and counts as interrupted.
+// a transfer still running when the pass ends is abandoned and counts as interrupted.
 struct DownlinkProcess {
   World* world;
   Scheduler* scheduler;
@@ -307,14 +307,15 @@ struct DownlinkProcess {
       scheduler->start_flow(
           site->spec->name + "-downlink", site->platform->controller,
           guarded(world,
-                  [this, checkpoints, bytes] {
-                    bool ok = true;
-                    try {
-                      sg4::Comm::sendto(site->platform->relay, site->platform->ground,
-                                        static_cast<std::uint64_t>(bytes));
-                    } catch (const simgrid::Exception&) {
-                      ok = false;
-                    }
+                  [this, checkpoints, bytes, end_s = end_s] {
+                    // A transfer still running when the pass ends is abandoned (cancelled:
+                    // no exception, whose backtrace SimGrid would take).
+                    sg4::CommPtr comm =
+                        sg4::Comm::sendto_async(site->platform->relay, site->platform->ground,
+                                                static_cast<std::uint64_t>(bytes));
+                    const bool ok =
+                        sg4::Comm::wait_any_for({comm}, std::max(0.0, end_s - clock_now())) == 0;
+                    if (!ok) comm->cancel();
                     if (world->stopping()) return;
                     if (ok) sent_checkpoints = checkpoints;
                     timed(*world, [&] { world->downlink_done(*site, bytes, ok, clock_now()); });

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <simgrid/kernel/ProfileBuilder.hpp>
 
 #include "models/orbit.hpp"
 #include "models/radiation.hpp"
@@ -99,11 +98,8 @@ public:
       else
         sp.contacts.push_back(p);
     }
-    std::string profile = sp.contacts.empty() || sp.contacts.front().first > 0 ? "0 0\n" : "";
-    for (const auto& [start, end] : sp.contacts)
-      profile += fmt::format("{:.17g} 1\n{:.17g} 0\n", start, end);
-    downlink->set_state_profile(
-        simgrid::kernel::profile::ProfileBuilder::from_string(site.name + "-passes", profile, -1));
+    // The link is used only during passes: the downlink process sends when a pass begins and
+    // abandons the transfer when it ends (sim/engine/actors.cpp, DownlinkProcess).
     attach(sp.relay, {downlink}, {});
     attach(sp.ground, {}, {});
     platform.hosts += 2;
