@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -182,7 +183,7 @@ public:
   bool measures_collectives() const override { return false; }
 
   std::string unit_name(const ClusterState& cluster, std::uint32_t unit) const override {
-    return fmt::format("{}-{}", cluster.spec->name, unit);
+    return fmt::format(FMT_COMPILE("{}-{}"), cluster.spec->name, unit);
   }
 
   std::optional<double> ambient_c(const SiteState& site) const override {

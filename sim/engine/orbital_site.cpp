@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -215,7 +216,7 @@ public:
   // "NAME-sat3-gpu5" (failure unit gpu) or "NAME-sat3-board1"
   std::string unit_name(const ClusterState& cluster, std::uint32_t unit) const override {
     const ClusterSpec& spec = *cluster.spec;
-    return fmt::format("{}-sat{}-{}{}", spec.name, unit / cluster.units_per_satellite,
+    return fmt::format(FMT_COMPILE("{}-sat{}-{}{}"), spec.name, unit / cluster.units_per_satellite,
                        spec.gpus_per_host == 1 ? "gpu" : "board",
                        unit % cluster.units_per_satellite);
   }

@@ -184,7 +184,8 @@ void TimeseriesWriter::rows(double time_s) {
     job.checkpoints_reported = job.progress.checkpoints;
     events_->add(time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
                  job.spec->name,
-                 fmt::format("{} checkpoints completed since {:.6g} s", new_checkpoints, last_s_));
+                 fmt::format(FMT_COMPILE("{} checkpoints completed since {:.6g} s"),
+                             new_checkpoints, last_s_));
   }
   last_s_ = time_s;
 }

@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cmath>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "models/failure.hpp"
@@ -23,7 +24,7 @@ namespace capsim {
 namespace {
 
 std::string sci(double x) {
-  return fmt::format("{:.4g}", x);
+  return fmt::format(FMT_COMPILE("{:.4g}"), x);
 }
 
 } // namespace
@@ -394,8 +395,8 @@ void World::start_running(JobState& job, double now) {
     job.first_start_s = now;
     mark(now);
   }
-  log_.addf(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name, "{} GPUs",
-            job.hosts.size() * cluster.gpus_per_host());
+  log_.addf(now, "job_running", site.spec->name, cluster.spec->name, job.spec->name,
+            FMT_COMPILE("{} GPUs"), job.hosts.size() * cluster.gpus_per_host());
 }
 
 void World::interrupt(JobState& job, double now, const std::string& cause,
@@ -411,7 +412,8 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
     job.lost_flop += lost;
     job.losses.lost_work_flop[cause] += lost;
     log_.addf(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-              job.spec->name, "{}; {} FLOP lost since the last checkpoint", at, sci(lost));
+              job.spec->name, FMT_COMPILE("{}; {} FLOP lost since the last checkpoint"), at,
+              sci(lost));
   } else {
     log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
              job.spec->name, at + " during restart");
@@ -633,8 +635,8 @@ void World::switch_spares(SiteState& site, const std::vector<std::size_t>& want_
   for (ClusterState* c : site.clusters)
     shed_gpus += c->free_off.size() * c->gpus_per_host();
   log_.addf(now, turned_off > 0 ? "shed" : "unshed", site.spec->name, "", "",
-            "{} spare hosts switched {}; {} GPUs shed at the site", turned_off + turned_on,
-            turned_off > 0 ? "off" : "on", shed_gpus);
+            FMT_COMPILE("{} spare hosts switched {}; {} GPUs shed at the site"),
+            turned_off + turned_on, turned_off > 0 ? "off" : "on", shed_gpus);
 }
 
 // The site's IT power: the running jobs' capped dynamic power, every powered host's idle power,
@@ -962,14 +964,14 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       order_replacements(cluster, now, true);
     } else {
       log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-                "{}: {} ({} GPUs) lost for good", cause_name, cluster.unit_name(host),
+                FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, cluster.unit_name(host),
                 cluster.gpus_per_host());
     }
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-              "{}: {} ({} GPUs) down; repair due at {:.6g} s", cause_name, cluster.unit_name(host),
-              cluster.gpus_per_host(), now + cluster.spec->repair_time_s);
+              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {:.6g} s"), cause_name,
+              cluster.unit_name(host), cluster.gpus_per_host(), now + cluster.spec->repair_time_s);
   }
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
@@ -1002,8 +1004,8 @@ void World::repair_due(ClusterState& cluster, double now) {
   } else if (!serving_host_repaired(cluster, host)) {
     cluster.free_on.push_back(host);
   }
-  log_.addf(now, "repair", site.spec->name, cluster.spec->name, "", "{} back in service",
-            cluster.unit_name(host));
+  log_.addf(now, "repair", site.spec->name, cluster.spec->name, "",
+            FMT_COMPILE("{} back in service"), cluster.unit_name(host));
   ++events_;
   rebalance(site, now);
   flush();

@@ -16,7 +16,7 @@ void EventLog::add(double time_s, std::string_view kind, std::string_view site,
   line_.clear();
   if (time_s != time_s_ || time_text_.empty()) { // the shortest form that reads back the same
     char text[32];
-    time_text_.assign(text, fmt::format_to_n(text, sizeof text, "{}", time_s).out);
+    time_text_.assign(text, fmt::format_to_n(text, sizeof text, FMT_COMPILE("{}"), time_s).out);
     time_s_ = time_s;
   }
   line_ += time_text_;

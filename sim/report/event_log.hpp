@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "sim/report/atomic_file.hpp"
@@ -22,10 +23,13 @@ public:
   // no allocation once the line buffer has grown.
   void add(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
            std::string_view job, std::string_view detail);
-  // The same with the detail formatted in place (fmt syntax), and not at all without a file.
-  template <class... Args>
+  // The same with the detail formatted in place, and not at all without a file: `detail` is a
+  // format compiled with the program (FMT_COMPILE("{} GPUs")), as the rows written once per
+  // event are (no format string parsed at run time).
+  template <class Format, class... Args>
   void addf(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
-            std::string_view job, fmt::format_string<Args...> detail, Args&&... args) {
+            std::string_view job, const Format& detail, Args&&... args) {
+    static_assert(fmt::detail::is_compiled_string<Format>::value, "addf takes FMT_COMPILE(...)");
     if (!file_) return;
     detail_.clear();
     fmt::format_to(std::back_inserter(detail_), detail, std::forward<Args>(args)...);
