@@ -392,7 +392,8 @@ std::vector<ContactWindow> contact_windows(const CircularOrbit& orbit, const Gro
   bool inside = gap_t <= 0;
   double start = t0_s;
   while (t < t1_s) {
-    const double step = inside ? search.step_s : std::max(search.step_s, gap_t / max_rate);
+    // The gap cannot change sign sooner than |gap| / max_rate, inside a pass or out of it.
+    const double step = std::max(search.step_s, std::abs(gap_t) / max_rate);
     const double next = std::min(t + step, t1_s);
     const double gap_next = gap(next);
     const bool inside_next = gap_next <= 0;

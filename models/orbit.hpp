@@ -40,10 +40,11 @@
 //   No J2 in-track or perigee effects (u grows at the Keplerian n), no drag, no penumbra, no
 //   atmospheric refraction, spherical Earth. eclipse_intervals evaluates the geometry once per
 //   orbit (a few ephemeris calls per orbit) and its edges agree with in_eclipse to < 1 ms.
-//   contact_windows steps through time with a step that never skips over a visibility start when
-//   the satellite is far from the station (a conservative bound on how fast gamma can shrink), and
-//   with at most ContactSearch::step_s (default 10 s) otherwise: a pass shorter than step_s may be
-//   missed. Window edges are refined by bisection to ContactSearch::tolerance_s.
+//   contact_windows steps through time with a step that never skips over a visibility edge: the
+//   angle's distance to the visibility limit over a conservative bound on how fast gamma can
+//   change, inside a pass or out of it, and at least ContactSearch::step_s (default 10 s): a pass
+//   shorter than step_s may be missed. Window edges are refined by bisection to
+//   ContactSearch::tolerance_s.
 //
 // Parameters
 //   CircularOrbit: altitude_m (m, > 0), inclination_rad (rad, [0, pi]), raan_rad (rad, Omega at
