@@ -2,6 +2,10 @@
 
 #include <array>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace capsim {
 
 namespace {
@@ -15,8 +19,22 @@ constexpr auto special = [] {
 }();
 
 bool needs_quotes(std::string_view text) {
-  for (char c : text)
-    if (special[static_cast<unsigned char>(c)]) return true;
+  const char* p = text.data();
+  const char* end = p + text.size();
+#ifdef __SSE2__
+  // Sixteen characters at a time: an event log writes about 70 per row, a million rows a run.
+  const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+  const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+  for (; end - p >= 16; p += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hits =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, comma), _mm_cmpeq_epi8(chunk, quote)),
+                     _mm_or_si128(_mm_cmpeq_epi8(chunk, lf), _mm_cmpeq_epi8(chunk, cr)));
+    if (_mm_movemask_epi8(hits) != 0) return true;
+  }
+#endif
+  for (; p != end; ++p)
+    if (special[static_cast<unsigned char>(*p)]) return true;
   return false;
 }
 } // namespace

@@ -13,7 +13,6 @@ EventLog::EventLog(const std::string& path) {
 void EventLog::add(double time_s, std::string_view kind, std::string_view site,
                    std::string_view cluster, std::string_view job, std::string_view detail) {
   if (!file_) return;
-  line_.clear();
   if (time_s != time_s_ || time_text_.empty()) { // the shortest form that reads back the same
     char text[32];
     time_text_.assign(text, fmt::format_to_n(text, sizeof text, FMT_COMPILE("{}"), time_s).out);
@@ -25,11 +24,18 @@ void EventLog::add(double time_s, std::string_view kind, std::string_view site,
     append_csv_field(line_, field);
   }
   line_ += '\n';
+  if (line_.size() >= flush_bytes) flush();
+}
+
+void EventLog::flush() {
   file_->write(line_);
+  line_.clear();
 }
 
 void EventLog::commit() {
-  if (file_) file_->commit();
+  if (!file_) return;
+  flush();
+  file_->commit();
 }
 
 } // namespace capsim

@@ -20,7 +20,7 @@ class EventLog {
 public:
   explicit EventLog(const std::string& path); // "": no file, add() does nothing
   // One row. A run writes one per event (137,651 for bench-200k), so this appends in place:
-  // no allocation once the line buffer has grown.
+  // no allocation once the buffer has grown.
   void add(double time_s, std::string_view kind, std::string_view site, std::string_view cluster,
            std::string_view job, std::string_view detail);
   // The same with the detail formatted in place, and not at all without a file: `detail` is a
@@ -40,7 +40,11 @@ public:
   bool writing() const { return file_ != nullptr; }
 
 private:
+  void flush(); // the rows held so far, to the file
+
   std::unique_ptr<AtomicFile> file_;
+  // Rows are held here and written 64 KiB at a time (a write per row cost more than the row).
+  static constexpr std::size_t flush_bytes = 64 * 1024;
   std::string line_;
   fmt::memory_buffer detail_;
   // Events come in bursts at one time (a failure, its interruption, the restart, the shed

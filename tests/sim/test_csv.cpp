@@ -26,4 +26,18 @@ TEST_CASE("csv fields: quoted exactly when RFC 4180 needs it") {
   CHECK(csv_field(long_text) == long_text);
   long_text.back() = ',';
   CHECK(csv_field(long_text) == "\"" + long_text + "\"");
+  // Each special character at every position of fields of 1 to 40 characters (the check reads
+  // 16 at a time, then one by one), and every other byte value nowhere flagged.
+  for (std::size_t length = 1; length <= 40; ++length)
+    for (std::size_t at = 0; at < length; ++at)
+      for (char special : {',', '"', '\n', '\r'}) {
+        std::string text(length, 'x');
+        text[at] = special;
+        CHECK(csv_field(text).front() == '"');
+      }
+  std::string others;
+  for (int byte = 1; byte < 256; ++byte)
+    if (byte != ',' && byte != '"' && byte != '\n' && byte != '\r')
+      others += static_cast<char>(byte);
+  CHECK(csv_field(others) == others);
 }
