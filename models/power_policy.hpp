@@ -14,6 +14,7 @@
 // the cap is computed (decide_power assumes fits(F, R)); admission of waiting jobs uses fits too.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <vector>
 
@@ -49,12 +50,13 @@ struct PowerPolicyInputs {
   double fixed_w = 0;            // idle power of every host allocated to a job
   double reserved_dynamic_w = 0; // training power above idle, running and restarting jobs
   double deepest_cap = 1;
-  std::vector<SpareHosts> spare; // one entry per cluster of the site
+  // One entry per cluster of the site (a few: held in place, no allocation per decision).
+  boost::container::small_vector<SpareHosts, 4> spare;
 };
 
 struct PowerDecision {
-  double cap = 1;              // GPU power cap, fraction of TDP
-  std::vector<std::size_t> on; // spare hosts to keep on, per cluster
+  double cap = 1;                                    // GPU power cap, fraction of TDP
+  boost::container::small_vector<std::size_t, 4> on; // spare hosts to keep on, per cluster
 };
 
 PowerDecision decide_power(const PowerPolicyInputs& inputs);

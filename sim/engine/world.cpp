@@ -561,7 +561,7 @@ void World::rebalance(SiteState& site, double now) {
   for (ClusterState* c : site.clusters)
     policy.spare.push_back({.idle_w = c->idle_w, .count = c->free_on.size() + c->free_off.size()});
   const PowerDecision decision = decide_power(policy);
-  switch_spares(site, decision.on, now);
+  switch_spares(site, {decision.on.data(), decision.on.size()}, now);
   set_it_power(site, p.running_dynamic_w * decision.cap);
   apply_cap(site, decision.cap, now);
   if (!serving_.empty()) refresh_serving(site, now);
@@ -615,7 +615,7 @@ World::PowerTotals World::stop_until_fits(SiteState& site, double budget_w, doub
 }
 
 // Spare hosts on or off, cluster by cluster, to the policy's counts; logs the change.
-void World::switch_spares(SiteState& site, const std::vector<std::size_t>& want_on, double now) {
+void World::switch_spares(SiteState& site, std::span<const std::size_t> want_on, double now) {
   std::size_t turned_off = 0, turned_on = 0;
   for (std::size_t i = 0; i < site.clusters.size(); ++i) {
     ClusterState* c = site.clusters[i];

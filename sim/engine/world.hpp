@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -380,7 +381,7 @@ private:
   void rebalance(SiteState& site, double now);
   void admit_waiting(SiteState& site, double budget_w, double floor, double now);
   PowerTotals stop_until_fits(SiteState& site, double budget_w, double floor, double now);
-  void switch_spares(SiteState& site, const std::vector<std::size_t>& want_on, double now);
+  void switch_spares(SiteState& site, std::span<const std::size_t> want_on, double now);
   void set_it_power(SiteState& site, double capped_dynamic_w);
   void apply_cap(SiteState& site, double cap, double now);
   void set_wake(JobState& job, double at_s);
