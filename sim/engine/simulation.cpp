@@ -136,8 +136,8 @@ nlohmann::ordered_json Simulation::engine_summary(double wall_s, double load_s) 
   engine["simgrid_calls_per_event"] = calls / static_cast<double>(std::max(1LL, world_->events()));
   engine["hosts"] = platform_->hosts;
   engine["links"] = platform_->links;
-  // Where the wall time went (seconds); `engine` is SimGrid's share of the run: its event
-  // queue, actor switches and the effects (wake-ups) the rules hand it.
+  // Where the wall time went (seconds); `engine` is the rest of the run: the event queue,
+  // SimGrid's flows and actor switches, and the effects (wake-ups) the rules hand them.
   const Measures& m = measures_;
   double models_s = world_->rules_wall_s();
   engine["profile"] = {{"load_s", load_s},

@@ -51,20 +51,24 @@ bool needs_quotes(std::string_view text) {
 }
 } // namespace
 
-void append_csv_field(std::string& out, std::string_view text) {
+char* write_csv_field(char* out, std::string_view text) {
   if (!needs_quotes(text)) {
-    out.append(text);
-    return;
+    std::memcpy(out, text.data(), text.size());
+    return out + text.size();
   }
-  out += '"';
-  for (std::size_t start = 0;;) {
-    std::size_t quote = text.find('"', start);
-    out.append(text.substr(start, quote == std::string_view::npos ? quote : quote + 1 - start));
-    if (quote == std::string_view::npos) break;
-    out += '"'; // a quote is doubled
-    start = quote + 1;
+  *out++ = '"';
+  for (char c : text) {
+    if (c == '"') *out++ = '"'; // a quote is doubled
+    *out++ = c;
   }
-  out += '"';
+  *out++ = '"';
+  return out;
+}
+
+void append_csv_field(std::string& out, std::string_view text) {
+  const std::size_t used = out.size();
+  out.resize(used + csv_field_max_size(text));
+  out.resize(static_cast<std::size_t>(write_csv_field(out.data() + used, text) - out.data()));
 }
 
 std::string csv_field(std::string_view text) {

@@ -1,5 +1,7 @@
 #include "sim/report/event_log.hpp"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace capsim {
@@ -8,28 +10,40 @@ EventLog::EventLog(const std::string& path) {
   if (path.empty()) return; // a run that writes no event log
   file_ = std::make_unique<AtomicFile>(path);
   file_->write("time_s,kind,site,cluster,job,detail\n");
+  buffer_.resize(flush_bytes);
 }
 
 void EventLog::add(double time_s, std::string_view kind, std::string_view site,
                    std::string_view cluster, std::string_view job, std::string_view detail) {
   if (!file_) return;
-  if (time_s != time_s_ || time_text_.empty()) { // the shortest form that reads back the same
-    char text[32];
-    time_text_.assign(text, fmt::format_to_n(text, sizeof text, FMT_COMPILE("{}"), time_s).out);
+  if (time_s != time_s_ || time_size_ == 0) { // the shortest form that reads back the same
+    time_size_ = static_cast<std::size_t>(
+        fmt::format_to_n(time_text_, sizeof time_text_, FMT_COMPILE("{}"), time_s).out -
+        time_text_);
     time_s_ = time_s;
   }
-  line_ += time_text_;
-  for (std::string_view field : {kind, site, cluster, job, detail}) {
-    line_ += ',';
-    append_csv_field(line_, field);
+  const std::string_view fields[] = {kind, site, cluster, job, detail};
+  std::size_t most = time_size_ + 6; // five commas and the line's end
+  for (std::string_view field : fields)
+    most += csv_field_max_size(field);
+  if (used_ + most > buffer_.size()) {
+    flush();
+    if (most > buffer_.size()) buffer_.resize(most);
   }
-  line_ += '\n';
-  if (line_.size() >= flush_bytes) flush();
+  char* out = buffer_.data() + used_;
+  std::memcpy(out, time_text_, time_size_);
+  out += time_size_;
+  for (std::string_view field : fields) {
+    *out++ = ',';
+    out = write_csv_field(out, field);
+  }
+  *out++ = '\n';
+  used_ = static_cast<std::size_t>(out - buffer_.data());
 }
 
 void EventLog::flush() {
-  file_->write(line_);
-  line_.clear();
+  file_->write(std::string_view(buffer_.data(), used_));
+  used_ = 0;
 }
 
 void EventLog::commit() {

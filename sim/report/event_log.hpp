@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
@@ -43,14 +44,17 @@ private:
   void flush(); // the rows held so far, to the file
 
   std::unique_ptr<AtomicFile> file_;
-  // Rows are held here and written 64 KiB at a time (a write per row cost more than the row).
+  // Rows are held here and written 64 KiB at a time (a write per row cost more than the row),
+  // each written in place (no check of the room left per character).
   static constexpr std::size_t flush_bytes = 64 * 1024;
-  std::string line_;
+  std::vector<char> buffer_;
+  std::size_t used_ = 0;
   fmt::memory_buffer detail_;
   // Events come in bursts at one time (a failure, its interruption, the restart, the shed
   // hosts): the time's text is kept for the next row.
   double time_s_ = -1;
-  std::string time_text_;
+  char time_text_[32] = {};
+  std::size_t time_size_ = 0;
 };
 
 } // namespace capsim
