@@ -3,6 +3,7 @@
 // against the weather. Its conditions change at grid steps, price and carbon hours, weather
 // samples, solar hours and turbine start-ups; it bills each month's peak grid draw.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <random>
 
@@ -183,7 +184,13 @@ public:
   bool measures_collectives() const override { return false; }
 
   std::string unit_name(const ClusterState& cluster, std::uint32_t unit) const override {
-    return fmt::format(FMT_COMPILE("{}-{}"), cluster.spec->name, unit);
+    // "NAME-12": one per failure and repair row, so without a format string.
+    char digits[16];
+    char* end = std::to_chars(digits, digits + sizeof digits, unit).ptr;
+    std::string name;
+    name.reserve(cluster.spec->name.size() + 1 + sizeof digits);
+    name.append(cluster.spec->name).append(1, '-').append(digits, end);
+    return name;
   }
 
   std::optional<double> ambient_c(const SiteState& site) const override {

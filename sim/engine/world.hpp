@@ -24,6 +24,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
@@ -232,9 +233,9 @@ struct SiteState {
   Constellation constellation; // orbital sites
   // Decisions now
   double cap_fraction = 1;
-  std::string limit = "power"; // what binds while capped: "power" or "cooling"
-  double it_power_w = 0;       // GPU servers + non-GPU IT
-  NonGpuItPower non_gpu_it;    // of it, outside the GPU servers: fabric, storage, other
+  std::string_view limit = "power"; // what binds while capped: "power" or "cooling"
+  double it_power_w = 0;            // GPU servers + non-GPU IT
+  NonGpuItPower non_gpu_it;         // of it, outside the GPU servers: fabric, storage, other
   PowerDispatch dispatch;
   double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
   double wake_at_s = never;    // what the site's power actor sleeps until
