@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include <fmt/compile.h>
@@ -148,12 +149,18 @@ public:
     }
   }
 
+  // Every series here is a function of time alone, so the answer holds from the time it was
+  // asked until the change it names (every rebalance asks; the series are searched once per
+  // change).
   double next_change_s(const SiteState& site, double now) const override {
+    if (now >= next_asked_s_ && now < next_change_s_) return next_change_s_;
     double next = next_grid_change_s(grid_, now);
     next = std::min(next, capsim::next_change_s(price_series_, now));
     next = std::min(next, capsim::next_change_s(carbon_series_, now));
     next = std::min(next, next_ambient_change_s(ambient_, now));
     if (site.spec->solar_capacity_w > 0) next = std::min(next, next_solar_change_s(now));
+    next_asked_s_ = now;
+    next_change_s_ = next;
     return next;
   }
 
@@ -187,9 +194,9 @@ public:
     // "NAME-12": one per failure and repair row, so without a format string.
     char digits[16];
     char* end = std::to_chars(digits, digits + sizeof digits, unit).ptr;
-    std::string name;
-    name.reserve(cluster.spec->name.size() + 1 + sizeof digits);
-    name.append(cluster.spec->name).append(1, '-').append(digits, end);
+    std::string name = cluster.spec->name; // short names stay in the string itself
+    name += '-';
+    name.append(digits, end);
     return name;
   }
 
@@ -265,7 +272,9 @@ private:
   AmbientSeries ambient_;                   // weather over the run
   double ambient_k_ = 0;                    // now; meaningful when the site has weather
   std::vector<double> monthly_peak_grid_w_; // per billing month (730.5 h) from the start
-  double demand_charge_usd_ = 0;            // of site.energy_cost_usd
+  mutable double next_asked_s_ = std::numeric_limits<double>::infinity(); // next_change_s's
+  mutable double next_change_s_ = 0;                                      // last answer
+  double demand_charge_usd_ = 0;                                          // of site.energy_cost_usd
 };
 
 } // namespace

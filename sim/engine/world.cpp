@@ -180,8 +180,12 @@ void World::set_reduction(JobState& job, double collective_s) {
 }
 
 NonGpuItPower ClusterState::non_gpu_it() const {
-  return non_gpu_it_power(spec->non_gpu_it, static_cast<long long>(in_service() * gpus_per_host()),
-                          fabric_tiers);
+  const std::size_t gpus = in_service() * gpus_per_host();
+  if (gpus != non_gpu_it_for_) {
+    non_gpu_it_ = non_gpu_it_power(spec->non_gpu_it, static_cast<long long>(gpus), fabric_tiers);
+    non_gpu_it_for_ = gpus;
+  }
+  return non_gpu_it_;
 }
 
 double World::failure_rate_per_s(const ClusterState& cluster) const {

@@ -176,8 +176,12 @@ struct ClusterState {
   // As the events name it: "NAME-3" on the ground, "NAME-sat3" in orbit.
   std::string unit_name(UnitId unit) const;
   std::size_t in_service() const { return installed - retired; } // delivered, not retired
-  // Fabric, storage and other IT of the GPUs in service (ground; zero in orbit).
+  // Fabric, storage and other IT of the GPUs in service (ground; zero in orbit). Kept for the
+  // count it was computed for: every rebalance asks, and the count changes only with
+  // deliveries and retirements.
   NonGpuItPower non_gpu_it() const;
+  mutable std::size_t non_gpu_it_for_ = std::numeric_limits<std::size_t>::max();
+  mutable NonGpuItPower non_gpu_it_;
   std::size_t on_hosts() const { return in_service() - down - free_off.size(); }
   std::size_t serving_dark() const { // inference hosts held but unpowered (held and busy)
     std::size_t n = 0;
