@@ -247,7 +247,7 @@ void World::advance_job(JobState& job, double now) {
     break;
   }
   double remaining = job.spec->total_flop - job.net_flop();
-  // Never integrate past completion: the job's actor wakes exactly then.
+  // Never integrate past completion: the job's process wakes exactly then.
   dt = std::min(dt, time_to_compute(job.progress, job.plan, job.rate_flops, remaining));
   AdvanceResult r = capsim::advance(job.progress, job.plan, job.rate_flops, dt);
   job.committed_flop += r.committed_flop;
@@ -463,7 +463,7 @@ void World::fill_and_start(JobState& job, double now) {
   }
   job.phase = JobPhase::restarting;
   job.waiting_for.clear();
-  // Until the checkpoint transfers are measured (first start), the job's actor holds it here.
+  // Until the checkpoint transfers are measured (first start), the job's process holds it here.
   job.ready_at_s = job.measured ? now + job.restart_s : never;
   if (job.wake_at_s > job.ready_at_s || !job.measured) notify(job.wake);
 }
@@ -1094,9 +1094,8 @@ void World::notify(Wake& wake) {
   effects_.push_back(&wake);
 }
 
-// Both actors draw from the cluster's generator when woken, so the order they wake in is part of
-// the result: the one that went to sleep first wakes first (as waiters on one condition
-// variable would).
+// Both processes draw from the cluster's generator when woken, so the order they wake in is part
+// of the result: the one that went to sleep first wakes first.
 void World::notify_fleet_changed(ClusterState& cluster) {
   Wake* first = &cluster.failure_wake;
   Wake* second = &cluster.radiation_wake;
@@ -1106,28 +1105,16 @@ void World::notify_fleet_changed(ClusterState& cluster) {
 }
 
 void World::stop() {
-  stopping_ = true;
-  for (auto& site : sites_)
-    notify(site.wake);
-  for (auto& cluster : clusters_) {
-    notify_fleet_changed(cluster);
-    notify(cluster.order_wake);
-  }
-  for (auto& job : jobs_)
-    notify(job.wake);
-  for (auto& serving : serving_)
-    notify(serving.wake);
-  flush();
+  stopping_ = true; // the dispatcher runs no process after this (sim/engine/scheduler.hpp)
 }
 
 void World::flush() {
-  rule_ends(); // what follows is the engine's work, and may run other actors' rules
+  rule_ends(); // what follows is the engine's work
   while (!effects_.empty()) {
     Wake* wake = effects_.front();
     effects_.pop_front();
     if (!wake->asleep) continue; // awake: it looks at the state before it sleeps again
     wake->asleep = false;
-    ++wakeups_;
     wake->scheduler->wake(*wake);
   }
 }

@@ -1,5 +1,5 @@
-// The simulated world's state and the rules that change it. Actors (actors.cpp) only wire these
-// rules to time: they sleep until something is due, then call one World method. Every method
+// The simulated world's state and the rules that change it. Processes (actors.cpp) only wire
+// these rules to time: they sleep until something is due, then call one World method. Every method
 // is O(what changed): no loop over a fleet's hosts on a per-event path.
 //
 // Power at a site (lazy accounting: integrated piecewise-constantly at each change):
@@ -109,7 +109,7 @@ struct JobState {
   long long interruptions = 0;
   std::map<std::string, long long> interruptions_by_cause;
   long long checkpoints_reported = 0;
-  double wake_at_s = never; // what the job's actor sleeps until
+  double wake_at_s = never; // what the job's process sleeps until
   Wake wake;
 
   double net_flop() const { return committed_flop + progress.uncommitted_flop; }
@@ -147,7 +147,7 @@ struct ClusterState {
   int planned_launches_left = 0;                 // the deployment's launches still to fly
   double satellite_life_s = 0;                   // from launch to retirement
   std::mt19937_64 launch_rng;                    // the deployment's draws, then the orders'
-  Wake order_wake;                               // the order actor's (orbital replacements)
+  Wake order_wake;                               // the order process's (orbital replacements)
   std::vector<UnitId> free_on;                   // healthy, unallocated, powered
   std::vector<UnitId> free_off;                  // healthy, unallocated, shed
   std::size_t down = 0;                          // failed, waiting for repair
@@ -242,7 +242,7 @@ struct SiteState {
   NonGpuItPower non_gpu_it;         // of it, outside the GPU servers: fabric, storage, other
   PowerDispatch dispatch;
   double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
-  double wake_at_s = never;    // what the site's power actor sleeps until
+  double wake_at_s = never;    // what the site's process sleeps until
   Wake wake;
   double last_s = 0;
   // accounting
@@ -328,16 +328,13 @@ public:
   // An exponential draw with mean 1 from the cluster's own random stream.
   double draw_exponential(ClusterState& cluster);
 
-  // The end of the run (after the last row): wakes every actor; each returns on seeing it.
+  // The end of the run (after the last row): no process runs after it.
   void stop();
   bool stopping() const { return stopping_; }
 
   // The run's profile: wall time spent in the rules themselves, up to the moment each hands its
   // effects to the engine (callers bracket their calls; flush() stops the clock).
-  // Rules begun so far: the reporter yields until a scheduling round passes without one.
-  long long rules_begun() const { return rules_begun_; }
   void rule_begins() {
-    ++rules_begun_;
     rule_started_ = std::chrono::steady_clock::now();
     rule_open_ = true;
   }
@@ -348,12 +345,10 @@ public:
     rule_open_ = false;
   }
   double rules_wall_s() const { return rules_wall_s_; }
-  // Wake-ups the rules handed to sleeping processes (sim/engine/scheduler.hpp), so far.
-  long long wakeups() const { return wakeups_; }
 
 private:
   void notify(Wake& wake);
-  void notify_fleet_changed(ClusterState& cluster); // the failure and radiation actors
+  void notify_fleet_changed(ClusterState& cluster); // the failure and radiation processes
   void flush(); // applies queued effects; every public rule ends with it
 
   struct PowerTotals {
@@ -428,9 +423,7 @@ private:
   long long events_ = 0;
   std::chrono::steady_clock::time_point rule_started_{};
   bool rule_open_ = false;
-  long long rules_begun_ = 0;
   double rules_wall_s_ = 0;
-  long long wakeups_ = 0;
   bool stopping_ = false;
 };
 
