@@ -48,7 +48,7 @@ struct Engine {
 
 } // namespace
 
-TEST_CASE("event queue: time order, then rank, then the order scheduled; a woken process runs "
+TEST_CASE("event queue: time order, then rank, then the order scheduled, and a woken process runs "
           "after those already due") {
   Engine e;
   Scheduler s;
