@@ -98,6 +98,16 @@ struct OrderProcess {
   }
 };
 
+// The next arrival of a Poisson process at the cluster's rate now (`rate` of the World), drawn
+// from the cluster's stream; never at rate 0.
+double next_arrival_s(World& world, ClusterState& cluster,
+                      double (World::*rate)(const ClusterState&) const, double now) {
+  return timed(world, [&] {
+    const double rate_per_s = (world.*rate)(cluster);
+    return rate_per_s > 0 ? now + world.draw_exponential(cluster) / rate_per_s : never;
+  });
+}
+
 // Radiation transients: one draw at a time, kept until it fires or until more GPUs reach orbit
 // (then drawn again).
 struct RadiationProcess {
@@ -111,10 +121,7 @@ struct RadiationProcess {
     while (true) {
       if (!drawn) {
         version = cluster->installed_version;
-        at_s = timed(*world, [&] {
-          double rate_per_s = world->radiation_rate_per_s(*cluster);
-          return rate_per_s > 0 ? now + world->draw_exponential(*cluster) / rate_per_s : never;
-        });
+        at_s = next_arrival_s(*world, *cluster, &World::radiation_rate_per_s, now);
         drawn = true;
       }
       if (cluster->installed_version == version && at_s > now) return sleep_until(at_s);
@@ -138,10 +145,7 @@ struct FailureProcess {
     while (true) {
       if (!drawn) {
         version = cluster->installed_version;
-        candidate_s = timed(*world, [&] {
-          double rate_per_s = world->failure_rate_per_s(*cluster);
-          return rate_per_s > 0 ? now + world->draw_exponential(*cluster) / rate_per_s : never;
-        });
+        candidate_s = next_arrival_s(*world, *cluster, &World::failure_rate_per_s, now);
         drawn = true;
         const double repair_s = cluster->repairs.empty() ? never : cluster->repairs.front().first;
         const double at_s = std::min(candidate_s, repair_s);
