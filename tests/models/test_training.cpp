@@ -61,6 +61,24 @@ std::vector<std::vector<std::string>> read_csv(const std::string& name) {
   return rows;
 }
 
+// The model of a row of NVIDIA's tables (NeMo, Megatron-Bridge, DGX Cloud Benchmarking), whose
+// columns 1 to 10 are the same: layers, hidden, ffn, heads, kv_heads, vocab, gated, seq,
+// (GPUs), global batch.
+TransformerSpec nvidia_table_model(const std::vector<std::string>& r, Precision precision,
+                                   bool dropout) {
+  return {.layers = std::stoi(r[1]),
+          .hidden = std::stoi(r[2]),
+          .ffn = std::stoi(r[3]),
+          .heads = std::stoi(r[4]),
+          .kv_heads = std::stoi(r[5]),
+          .vocab = std::stoi(r[6]),
+          .seq_len = std::stoi(r[8]),
+          .global_batch = std::stoi(r[10]),
+          .gated_ffn = r[7] == "true",
+          .dropout = dropout,
+          .precision = precision};
+}
+
 // NVIDIA H100 SXM5 datasheet; DGX H100: 8 GPUs per NVLink domain, 8 x 400 Gb/s ConnectX-7.
 StepHardware h100() {
   return StepHardware{.name = "H100",
@@ -182,16 +200,7 @@ std::vector<CalibrationCase> calibration_cases() {
     const bool gb = std::string(file) == "nemo_gb200_fp8.csv";
     index = 0;
     for (const auto& r : read_csv(file)) {
-      TransformerSpec model{.layers = std::stoi(r[1]),
-                            .hidden = std::stoi(r[2]),
-                            .ffn = std::stoi(r[3]),
-                            .heads = std::stoi(r[4]),
-                            .kv_heads = std::stoi(r[5]),
-                            .vocab = std::stoi(r[6]),
-                            .seq_len = std::stoi(r[8]),
-                            .global_batch = std::stoi(r[10]),
-                            .gated_ffn = r[7] == "true",
-                            .precision = Precision::fp8};
+      const TransformerSpec model = nvidia_table_model(r, Precision::fp8, false);
       const int tp = std::stoi(r[12]);
       const bool fsdp = r[16] == "1";
       const ParallelConfig config{.tensor = tp,
@@ -226,17 +235,7 @@ std::vector<CalibrationCase> calibration_cases() {
   index = 0;
   for (const auto& r : read_csv("dgxc_h100_bf16.csv")) {
     const int gpus = std::stoi(r.at(9));
-    TransformerSpec model{.layers = std::stoi(r[1]),
-                          .hidden = std::stoi(r[2]),
-                          .ffn = std::stoi(r[3]),
-                          .heads = std::stoi(r[4]),
-                          .kv_heads = std::stoi(r[5]),
-                          .vocab = std::stoi(r[6]),
-                          .seq_len = std::stoi(r[8]),
-                          .global_batch = std::stoi(r[10]),
-                          .gated_ffn = r[7] == "true",
-                          .dropout = r.at(17) == "true",
-                          .precision = Precision::bf16};
+    const TransformerSpec model = nvidia_table_model(r, Precision::bf16, r.at(17) == "true");
     const int tp = std::stoi(r[12]);
     const std::optional<Recompute> recompute = parse_recompute(r.at(16));
     REQUIRE_MESSAGE(recompute.has_value(), "bad recompute " << r.at(16));
