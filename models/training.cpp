@@ -16,11 +16,11 @@ namespace {
 constexpr double kActivationBytes = 2; // fp16/bf16
 constexpr double kWeightBytes = 2;
 constexpr double kGradientBytes = 2;
-constexpr double kFp8WeightBytes = 1;  // fp8_param_gather: the layers' weights gathered in fp8
-constexpr double kOptimizerBytes = 12; // fp32 master weights + two Adam moments
-constexpr double kOptimizerTrafficBytes = 28; // read 14, write 14 per parameter in the update
-constexpr double kFusedBackwardFactor = 2.5;  // FlashAttention backward: 5 GEMMs vs 2 forward
-constexpr double kBucketParamsPerRank = 1e6;  // parameters per DP rank in a DDP bucket
+constexpr double kFp8WeightBytes = 1;     // fp8_param_gather: the layers' weights gathered in fp8
+constexpr double kOptimizerBytes = 12;    // fp32 master weights + two Adam moments
+constexpr double kBf16OptimizerBytes = 6; // the same three in bf16 (bf16_optimizer)
+constexpr double kFusedBackwardFactor = 2.5; // FlashAttention backward: 5 GEMMs vs 2 forward
+constexpr double kBucketParamsPerRank = 1e6; // parameters per DP rank in a DDP bucket
 
 // Per-model constants of the evaluation, computed once per search.
 struct ModelTerms {
@@ -232,6 +232,11 @@ StageShape make_shape(int layers, int p, int v) {
 double in_flight(double p, double v, double j, double microbatches) {
   if (v <= 1) return std::min(p - j, microbatches);
   return std::min((2 * (p - j - 1) + (v - 1) * p + 1) / v, microbatches);
+}
+
+// Bytes of Adam's states per parameter: fp32 (12) or, with bf16_optimizer, bf16 (6).
+double optimizer_bytes_of(bool bf16_optimizer) {
+  return bf16_optimizer ? kBf16OptimizerBytes : kOptimizerBytes;
 }
 
 double usable_bytes(const StepHardware& hw, const StepEfficiency& eff) {
@@ -573,8 +578,8 @@ struct DpTerms {
 };
 
 DpTerms dp_terms(const Rates& r, const DpPass& dp, int zero_stage, bool fp8_param_gather,
-                 double dp_ranks, double expert_dp_ranks, double microbatches,
-                 const PipelineTerms& P) {
+                 double optimizer_bytes, double dp_ranks, double expert_dp_ranks,
+                 double microbatches, const PipelineTerms& P) {
   DpTerms D;
   const bool fsdp = zero_stage >= 3;
   D.buckets = fsdp ? dp.fsdp_buckets : dp.buckets;
@@ -606,8 +611,9 @@ DpTerms dp_terms(const Rates& r, const DpPass& dp, int zero_stage, bool fp8_para
   }
   const double dense_shard = zero_stage >= 1 ? dp_ranks : 1;
   const double expert_shard = zero_stage >= 1 ? expert_dp_ranks : 1;
-  D.optimizer_s = kOptimizerTrafficBytes *
-                  (dp.first_dense / dense_shard + dp.first_expert / expert_shard) /
+  // The update reads each parameter's gradient and states and writes its states and weight.
+  const double traffic_bytes = 2 * (kGradientBytes + optimizer_bytes);
+  D.optimizer_s = traffic_bytes * (dp.first_dense / dense_shard + dp.first_expert / expert_shard) /
                   r.hbm_bytes_per_s;
   return D;
 }
@@ -630,8 +636,8 @@ void stage_in_flight(const StageShape& shape, double microbatches, InFlight& out
 // Memory per GPU: every candidate stage, the largest total (usable_bytes left to the caller).
 // inv_dp = 1 / (d c) and inv_edp = 1 / (d c / e): the ZeRO shards.
 void memory_terms(const StageShape& shape, const GemmTerms& g, const LayerTerms& L, int zero_stage,
-                  double inv_dp, double inv_edp, const InFlight& flights, int offload_layers,
-                  MemoryBreakdown& mem) {
+                  double optimizer_bytes, double inv_dp, double inv_edp, const InFlight& flights,
+                  int offload_layers, MemoryBreakdown& mem) {
   const double p = shape.pipeline;
   mem.total_bytes = -1;
   mem.host_bytes = 0;
@@ -649,7 +655,7 @@ void memory_terms(const StageShape& shape, const GemmTerms& g, const LayerTerms&
     const double expert = expert_params_of(g, layers);
     const double weights = kWeightBytes * (dense * weight_share + expert * expert_weight_share);
     const double gradients = kGradientBytes * (dense * grad_share + expert * expert_grad_share);
-    const double optimizer = kOptimizerBytes * (dense * opt_share + expert * expert_opt_share);
+    const double optimizer = optimizer_bytes * (dense * opt_share + expert * expert_opt_share);
     // Offloaded layers (the first ones, stage 0) leave HBM but for one layer's copy buffer.
     const double offloaded = first ? offload_layers : 0;
     const double kept_layers = layers - offloaded + (offloaded > 0 ? 1 : 0);
@@ -684,8 +690,9 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const double expert_dp_ranks = d * c / e;
   DpPass dp;
   dp_pass(r, g, shape, dp_ranks, expert_dp_ranks, dp);
-  const DpTerms D = dp_terms(r, dp, cfg.zero_stage, cfg.fp8_param_gather, dp_ranks, expert_dp_ranks,
-                             microbatches, P);
+  const DpTerms D =
+      dp_terms(r, dp, cfg.zero_stage, cfg.fp8_param_gather, optimizer_bytes_of(cfg.bf16_optimizer),
+               dp_ranks, expert_dp_ranks, microbatches, P);
 
   const double tp_collective_s = cfg.tensor > 1 ? g.tp_collective_s : 0;
   const double slowest_layers = P.slowest_layers;
@@ -735,8 +742,8 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
 
   InFlight flights;
   stage_in_flight(shape, microbatches, flights);
-  memory_terms(shape, g, L, cfg.zero_stage, 1 / dp_ranks, 1 / expert_dp_ranks, flights,
-               cfg.offload_layers, out.memory);
+  memory_terms(shape, g, L, cfg.zero_stage, optimizer_bytes_of(cfg.bf16_optimizer), 1 / dp_ranks,
+               1 / expert_dp_ranks, flights, cfg.offload_layers, out.memory);
   out.memory.usable_bytes = usable_bytes(hw, eff);
   out.memory.host_usable_bytes = hw.host_memory_bytes;
   out.fits = fits_memory(out.memory);
@@ -1242,7 +1249,8 @@ std::optional<ParallelConfig> fully_given_config(const SearchSpace& space) {
                         .zero_stage = *space.zero_stage,
                         .recompute = *space.recompute,
                         .offload_layers = space.offload_layers,
-                        .fp8_param_gather = space.fp8_param_gather};
+                        .fp8_param_gather = space.fp8_param_gather,
+                        .bf16_optimizer = space.bf16_optimizer};
 }
 
 ParallelConfig given_degrees(const SearchSpace& space) {
@@ -1256,7 +1264,8 @@ ParallelConfig given_degrees(const SearchSpace& space) {
                             space.sequence_parallel.value_or(false) && space.tensor.value_or(1) > 1,
                         .zero_stage = space.zero_stage.value_or(0),
                         .offload_layers = space.offload_layers,
-                        .fp8_param_gather = space.fp8_param_gather};
+                        .fp8_param_gather = space.fp8_param_gather,
+                        .bf16_optimizer = space.bf16_optimizer};
 }
 
 std::vector<std::string> validate(const SearchSpace& space) {
@@ -1287,6 +1296,7 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
     throw_if_problems({"fp8 parameter gather needs fp8 precision, got precision " +
                        std::string(to_string(model.precision))});
   const bool fp8_gather = space.fp8_param_gather;
+  const double optimizer_bytes = optimizer_bytes_of(space.bf16_optimizer);
   const ModelTerms k = make_terms(model);
   const Rates rates = make_rates(hardware, efficiency, k.fp8);
   const double usable = usable_bytes(hardware, efficiency);
@@ -1376,7 +1386,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                   for (int z = 0; z <= max_zero; ++z) {
                     if (!allowed(space.zero_stage, z)) continue;
                     ++best.configs_evaluated;
-                    memory_terms(shape, g, L, z, inv_dp, inv_edp, flights, offload, mem);
+                    memory_terms(shape, g, L, z, optimizer_bytes, inv_dp, inv_edp, flights, offload,
+                                 mem);
                     const ParallelConfig cfg{.tensor = t,
                                              .pipeline = p,
                                              .interleave = v,
@@ -1387,7 +1398,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                                              .zero_stage = z,
                                              .recompute = rc,
                                              .offload_layers = offload,
-                                             .fp8_param_gather = fp8_gather && z >= 1};
+                                             .fp8_param_gather = fp8_gather && z >= 1,
+                                             .bf16_optimizer = space.bf16_optimizer};
                     if (!fits_memory(mem)) {
                       const double ratio =
                           std::max(mem.total_bytes / usable,
@@ -1400,8 +1412,10 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                       continue;
                     }
                     ++best.configs_fitting;
-                    const double time = step_time_of(
-                        n, P, dp_terms(rates, dp, z, fp8_gather, dp_ranks, expert_dp_ranks, n, P));
+                    const double time =
+                        step_time_of(n, P,
+                                     dp_terms(rates, dp, z, fp8_gather, optimizer_bytes, dp_ranks,
+                                              expert_dp_ranks, n, P));
                     if (top.size() == keep && !(time < top.back().result.step_time_s)) continue;
                     // Layouts that tie with one already kept (e.g. ZeRO 1 and 2 when memory
                     // is not binding) would crowd the list: the first found stays.

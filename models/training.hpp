@@ -200,9 +200,14 @@ struct ParallelConfig {
   // Weights all-gathered in fp8 (Transformer Engine fp8 parameters, Megatron-Core
   // fp8_param_gather): with the distributed optimizer or FSDP the transformer layers' weights
   // travel 1 byte each instead of 2 (the embedding stays bf16; gradients stay bf16). fp8 and
-  // zero_stage >= 1 only. Not searched and not a `capsim step` or scenario input (their layouts
-  // gather in bf16): the calibration rows set it as their recipes do.
+  // zero_stage >= 1 only. Not searched: given (`capsim step --fp8-param-gather`, parallel key
+  // fp8_param_gather), and the calibration rows set it as their recipes do.
   bool fp8_param_gather = false;
+  // Adam's states in bf16 (Apex DistributedFusedAdam with `dtype: bf16`, as NeMo's Nemotron-4
+  // 340B recipes run it): the master copy of the weights and both moments take 2 bytes each, 6
+  // bytes per parameter instead of fp32's 12, in memory and in the update's traffic. Not
+  // searched: given (`capsim step --bf16-optimizer`, parallel key bf16_optimizer).
+  bool bf16_optimizer = false;
 };
 
 struct StepHardware {
@@ -391,6 +396,8 @@ struct SearchSpace {
   // Weights all-gathered in fp8 (ParallelConfig::fp8_param_gather) in every layout with ZeRO >= 1;
   // given, not searched (needs fp8 precision).
   bool fp8_param_gather = false;
+  // Adam's states in bf16 (ParallelConfig::bf16_optimizer) in every layout; given, not searched.
+  bool bf16_optimizer = false;
 };
 
 // The configuration when every degree of `space` is given (sequence parallelism off unless

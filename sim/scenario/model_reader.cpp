@@ -80,6 +80,7 @@ void read_parallel(MapReader& p, SearchSpace& space) {
   if (auto sp = p.boolean("sequence_parallel", Need::optional)) space.sequence_parallel = sp;
   if (auto n = p.given(d::offload_layers)) space.offload_layers = static_cast<int>(*n);
   if (auto g = p.boolean("fp8_param_gather", Need::optional)) space.fp8_param_gather = *g;
+  if (auto b = p.boolean("bf16_optimizer", Need::optional)) space.bf16_optimizer = *b;
 }
 
 } // namespace capsim
