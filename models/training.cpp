@@ -901,7 +901,7 @@ struct FittedSet {
 // GEMM fraction alone is fitted on the DGX Cloud Benchmarking BF16 rows (NeMo 24.05 to 24.12),
 // the rest of its set fixed; Blackwell's (0.75) is a stated assumption: its rows are all fp8.
 constexpr FittedSet kAmpere{"ampere", 0.82, 1, 0.55, 0.67, 0.68, 0.55, 12e-6, false};
-constexpr FittedSet kHopper{"hopper", 0.681, 0.583, 0.522, 0.768, 0.411, 0.760, 119.9e-6, true};
+constexpr FittedSet kHopper{"hopper", 0.681, 0.583, 0.522, 0.768, 0.419, 0.528, 99.0e-6, true};
 constexpr FittedSet kBlackwell{"blackwell", 0.75, 0.567, 0.716, 0.482, 0.222, 0.259, 31.0e-6, true};
 
 const FittedSet& fitted_set(const std::string& gpu_name) {
@@ -921,8 +921,8 @@ struct ReleaseSet {
   double fp8_gemm, nvlink;
 };
 constexpr ReleaseSet kReleaseSets[] = {
-    {"hopper", "nemo-24.07", 0.529, 0.842},       {"hopper", "nemo-25.09", 0.583, 0.411},
-    {"hopper", "nemo-25.11", 0.612, 0.296},       {"hopper", "nemo-26.04.01", 0.560, 0.948},
+    {"hopper", "nemo-24.07", 0.528, 0.634},       {"hopper", "nemo-25.09", 0.583, 0.419},
+    {"hopper", "nemo-25.11", 0.617, 0.294},       {"hopper", "nemo-26.04.01", 0.560, 0.947},
     {"blackwell", "nemo-25.04", 0.567, 0.256},    {"blackwell", "nemo-25.09", 0.515, 0.231},
     {"blackwell", "nemo-25.11", 0.600, 0.194},    {"blackwell", "nemo-26.02", 0.567, 0.220},
     {"blackwell", "nemo-26.04.01", 0.612, 0.317},
