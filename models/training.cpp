@@ -257,7 +257,7 @@ bool fits_memory(const MemoryBreakdown& mem) {
 struct GemmTerms {
   int tensor = 0, context = 0, expert = 0, microbatch = 0;
   double linear_s = 0, core_fwd_s = 0, core_bwd_s = 0, logits_s = 0, tp_collective_s = 0;
-  double ep_a2a_s = 0, cp_fwd_s = 0, logits_bytes = 0;
+  double ep_a2a_s = 0, cp_fwd_s = 0, cp_gathered_bytes = 0, logits_bytes = 0;
   double embedding_params = 0, dense_layer_params_per_gpu = 0, expert_layer_params_per_gpu = 0;
   bool matches(int t, int c, int e, int m) const {
     return tensor == t && context == c && expert == e && microbatch == m;
@@ -305,9 +305,12 @@ void gemm_terms(const ModelTerms& k, const Rates& r, int tensor, int context, in
   g.tp_collective_s =
       tensor > 1 ? all_reduce_s(r, tokens * h * kActivationBytes, t, group_bandwidth(r, t, 1)) : 0;
   g.cp_fwd_s = 0;
+  g.cp_gathered_bytes = 0;
   if (context > 1) {
+    // K and V of this rank's chunk; a ring pass or an all-gather moves c - 1 chunks per rank.
     const double kv_bytes = 2 * tokens * h * kv_ratio / t * kActivationBytes;
     g.cp_fwd_s = (c - 1) * (kv_bytes / group_bandwidth(r, c, t) + r.latency_s);
+    g.cp_gathered_bytes = c * kv_bytes;
   }
   g.ep_a2a_s = k.moe && expert > 1
                    ? all_to_all_s(r, tokens * k.top_k * h * kActivationBytes / t, e, t * c)
@@ -346,7 +349,7 @@ struct LayerTerms {
 };
 
 LayerTerms layer_terms(const ModelTerms& k, const Rates& r, const GemmTerms& g,
-                       bool sequence_parallel, Recompute recompute) {
+                       bool sequence_parallel, Recompute recompute, CpComm cp_comm) {
   LayerTerms L;
   const double t = g.tensor, c = g.context, m = g.microbatch;
   const double h = k.hidden, s = k.seq;
@@ -392,8 +395,12 @@ LayerTerms layer_terms(const ModelTerms& k, const Rates& r, const GemmTerms& g,
   }
   L.tp_fwd_exposed_s = tp_fwd_exposed_s;
   const double cp_fwd_s = g.cp_fwd_s;
-  const double cp_fwd_exposed_s = std::max(0.0, cp_fwd_s - core_fwd_s);
-  const double cp_bwd_exposed_s = std::max(0.0, 2 * cp_fwd_s - core_bwd_s);
+  // Ring: the exchange overlaps the attention core (forward: K and V once around; backward: K
+  // and V again and their gradients). All-gather: the same bytes before the core (forward), and
+  // in the backward K and V gathered again and their gradients reduce-scattered, all exposed.
+  const bool ring = cp_comm == CpComm::ring;
+  const double cp_fwd_exposed_s = ring ? std::max(0.0, cp_fwd_s - core_fwd_s) : cp_fwd_s;
+  const double cp_bwd_exposed_s = ring ? std::max(0.0, 2 * cp_fwd_s - core_bwd_s) : 2 * cp_fwd_s;
   L.cp_fwd_exposed_s = cp_fwd_exposed_s;
   const double ep_a2a_s = g.ep_a2a_s;
 
@@ -437,6 +444,8 @@ LayerTerms layer_terms(const ModelTerms& k, const Rates& r, const GemmTerms& g,
     L.working_bytes = L.layer_activation_bytes;
     break;
   }
+  // An all-gather holds one layer's K and V of the whole sequence while its attention runs.
+  if (cp_comm == CpComm::all_gather) L.working_bytes += g.cp_gathered_bytes;
 
   // Activation offload (Megatron-Core cpu_offloading, Transformer Engine's double-buffered
   // handler): after an offloaded layer's forward its stored activations are copied to host
@@ -684,7 +693,7 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
                m = cfg.microbatch;
   const double d = static_cast<double>(gpus) / (t * p * c);
   const double microbatches = k.batch / (d * m);
-  const LayerTerms L = layer_terms(k, r, g, cfg.sequence_parallel, cfg.recompute);
+  const LayerTerms L = layer_terms(k, r, g, cfg.sequence_parallel, cfg.recompute, cfg.cp_comm);
   const PipelineTerms P = pipeline_terms(k, r, shape, g, L, d, cfg.offload_layers);
   const double dp_ranks = d * c;
   const double expert_dp_ranks = d * c / e;
@@ -879,6 +888,16 @@ std::optional<Attention> parse_attention(const std::string& name) {
   if (name == "fused") return Attention::fused;
   if (name == "unfused") return Attention::unfused;
   return std::nullopt;
+}
+
+std::optional<CpComm> parse_cp_comm(const std::string& name) {
+  if (name == "ring") return CpComm::ring;
+  if (name == "all_gather") return CpComm::all_gather;
+  return std::nullopt;
+}
+
+const char* to_string(CpComm cp_comm) {
+  return cp_comm == CpComm::ring ? "ring" : "all_gather";
 }
 
 std::optional<Precision> parse_precision(const std::string& name) {
@@ -1250,7 +1269,8 @@ std::optional<ParallelConfig> fully_given_config(const SearchSpace& space) {
                         .recompute = *space.recompute,
                         .offload_layers = space.offload_layers,
                         .fp8_param_gather = space.fp8_param_gather,
-                        .bf16_optimizer = space.bf16_optimizer};
+                        .bf16_optimizer = space.bf16_optimizer,
+                        .cp_comm = space.cp_comm};
 }
 
 ParallelConfig given_degrees(const SearchSpace& space) {
@@ -1265,7 +1285,8 @@ ParallelConfig given_degrees(const SearchSpace& space) {
                         .zero_stage = space.zero_stage.value_or(0),
                         .offload_layers = space.offload_layers,
                         .fp8_param_gather = space.fp8_param_gather,
-                        .bf16_optimizer = space.bf16_optimizer};
+                        .bf16_optimizer = space.bf16_optimizer,
+                        .cp_comm = space.cp_comm};
 }
 
 std::vector<std::string> validate(const SearchSpace& space) {
@@ -1367,7 +1388,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                 gemm_terms(k, rates, t, c, e, m, g);
                 for (int rci = 0; rci < 3; ++rci)
                   for (int sp = 0; sp <= (t > 1 ? 1 : 0); ++sp)
-                    layers_of[2 * rci + sp] = layer_terms(k, rates, g, sp == 1, recomputes[rci]);
+                    layers_of[2 * rci + sp] =
+                        layer_terms(k, rates, g, sp == 1, recomputes[rci], space.cp_comm);
                 layers_ready = true;
               }
               if (!dp.matches(g, shape)) dp_pass(rates, g, shape, dp_ranks, expert_dp_ranks, dp);
@@ -1399,7 +1421,8 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                                              .recompute = rc,
                                              .offload_layers = offload,
                                              .fp8_param_gather = fp8_gather && z >= 1,
-                                             .bf16_optimizer = space.bf16_optimizer};
+                                             .bf16_optimizer = space.bf16_optimizer,
+                                             .cp_comm = space.cp_comm};
                     if (!fits_memory(mem)) {
                       const double ratio =
                           std::max(mem.total_bytes / usable,

@@ -154,6 +154,11 @@ inline constexpr Parameter table[] = {mfu, batch_tokens, microbatches};
 enum class Recompute { none, selective, full };
 enum class Attention { fused, unfused };
 enum class Precision { bf16, fp8 };
+// Context parallelism's key/value exchange: a ring that passes each rank's K and V chunk along
+// while attention computes on the chunk it has (Megatron-Core cp_comm_type "p2p", the default),
+// or an all-gather of K and V before attention and a reduce-scatter of their gradients after it
+// (cp_comm_type "all_gather"; the Llama 3 paper's method), in the critical path.
+enum class CpComm { ring, all_gather };
 
 const char* to_string(Recompute recompute);
 const char* to_string(Attention attention);
@@ -161,6 +166,8 @@ const char* to_string(Precision precision);
 // Return std::nullopt for an unknown name.
 std::optional<Recompute> parse_recompute(const std::string& name); // none|selective|full
 std::optional<Attention> parse_attention(const std::string& name); // fused|unfused
+std::optional<CpComm> parse_cp_comm(const std::string& name);      // ring|all_gather
+const char* to_string(CpComm cp_comm);
 std::optional<Precision> parse_precision(const std::string& name); // bf16|fp8
 
 struct TransformerSpec {
@@ -208,6 +215,8 @@ struct ParallelConfig {
   // bytes per parameter instead of fp32's 12, in memory and in the update's traffic. Not
   // searched: given (`capsim step --bf16-optimizer`, parallel key bf16_optimizer).
   bool bf16_optimizer = false;
+  // How context parallelism exchanges keys and values (CpComm); given, not searched.
+  CpComm cp_comm = CpComm::ring;
 };
 
 struct StepHardware {
@@ -398,6 +407,8 @@ struct SearchSpace {
   bool fp8_param_gather = false;
   // Adam's states in bf16 (ParallelConfig::bf16_optimizer) in every layout; given, not searched.
   bool bf16_optimizer = false;
+  // Context parallelism's key/value exchange (ParallelConfig::cp_comm); given, not searched.
+  CpComm cp_comm = CpComm::ring;
 };
 
 // The configuration when every degree of `space` is given (sequence parallelism off unless

@@ -67,6 +67,11 @@ constexpr Key kKeys[] = {
      "all-gather the weights in fp8 with the distributed optimizer or FSDP (Megatron-Core "
      "fp8_param_gather, as NeMo's fp8 recipes do; needs precision fp8; default off, not "
      "searched)"},
+    {"cp-comm", Key::text, Place::parallel,
+     "context parallelism's key/value exchange ring|all_gather: a ring overlapped with "
+     "attention (Megatron-Core cp_comm_type p2p, default) or an all-gather before it and a "
+     "reduce-scatter of the gradients after it, exposed (the Llama 3 paper's method); not "
+     "searched"},
     {"bf16-optimizer", Key::flag, Place::parallel,
      "Adam's states (master weights, both moments) in bf16: 6 bytes per parameter instead of "
      "12 (Apex DistributedFusedAdam dtype bf16, as NeMo's Nemotron-4 340B recipes; default off, "
@@ -180,7 +185,8 @@ std::string config_line(const ParallelConfig& c, const StepResult& r) {
               ? ", activations of " + std::to_string(c.offload_layers) + " layers offloaded"
               : "") +
          (c.fp8_param_gather ? ", weights gathered in fp8" : "") +
-         (c.bf16_optimizer ? ", optimizer states in bf16" : "");
+         (c.bf16_optimizer ? ", optimizer states in bf16" : "") +
+         (c.context > 1 && c.cp_comm == CpComm::all_gather ? ", CP by all-gather" : "");
 }
 
 void print_text(std::ostream& out, const TransformerSpec& model, int gpus, const StepHardware& hw,
@@ -272,7 +278,8 @@ nlohmann::ordered_json config_json(const ParallelConfig& cfg, const StepResult& 
           {"recompute", to_string(cfg.recompute)},
           {"offload_layers", cfg.offload_layers},
           {"fp8_param_gather", cfg.fp8_param_gather},
-          {"bf16_optimizer", cfg.bf16_optimizer}};
+          {"bf16_optimizer", cfg.bf16_optimizer},
+          {"cp_comm", to_string(cfg.cp_comm)}};
 }
 
 nlohmann::ordered_json breakdown_json(const TimeBreakdown& t) {

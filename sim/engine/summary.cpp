@@ -184,8 +184,9 @@ json job_summary(const JobState& job, const World& world, double covered_s, JobW
                      {"recompute", to_string(c.recompute)},
                      {"offload_layers", c.offload_layers},
                      {"fp8_param_gather", c.fp8_param_gather}};
-    // Present only when set (no bundled scenario sets it, so their summaries are unchanged).
+    // Present only when set (no bundled scenario sets them, so their summaries are unchanged).
     if (c.bf16_optimizer) j["parallel"]["bf16_optimizer"] = true;
+    if (c.cp_comm != CpComm::ring) j["parallel"]["cp_comm"] = to_string(c.cp_comm);
     j["memory_per_gpu_bytes"] = spec.step.memory.total_bytes;
     j["step_model_step_time_s"] = spec.step.step_time_s;
   }

@@ -547,7 +547,8 @@ private:
     if (!j.uses_step_model &&
         (j.parallel.interleave || j.parallel.expert || j.parallel.microbatch ||
          j.parallel.zero_stage || j.parallel.recompute || j.parallel.sequence_parallel ||
-         j.parallel.offload_layers > 0 || j.parallel.fp8_param_gather || j.parallel.bf16_optimizer))
+         j.parallel.offload_layers > 0 || j.parallel.fp8_param_gather ||
+         j.parallel.bf16_optimizer || j.parallel.cp_comm != CpComm::ring))
       d_.error(parallel, what + ": without the model's architecture (layers, hidden, heads, "
                                 "vocab, seq, global_batch) parallel takes only tp, pp and cp");
   }

@@ -81,6 +81,8 @@ void read_parallel(MapReader& p, SearchSpace& space) {
   if (auto n = p.given(d::offload_layers)) space.offload_layers = static_cast<int>(*n);
   if (auto g = p.boolean("fp8_param_gather", Need::optional)) space.fp8_param_gather = *g;
   if (auto b = p.boolean("bf16_optimizer", Need::optional)) space.bf16_optimizer = *b;
+  if (auto cc = p.one_of("cp_comm", Need::optional, {"ring", "all_gather"}))
+    space.cp_comm = *parse_cp_comm(*cc);
 }
 
 } // namespace capsim

@@ -1133,6 +1133,53 @@ TEST_CASE("fp8 parameter gather: the weights' all-gather moves 1 byte per layer 
   CHECK(validate(llama, gather, 8).empty());
 }
 
+TEST_CASE("context parallelism by all-gather: the ring's bytes, exposed, hand computed") {
+  // The Llama 3 long-context layout: 131,072 tokens, tp 8, cp 16, pp 16, dp 8, microbatch 1,
+  // no recomputation. Per layer and microbatch each CP rank holds s / c = 8192 tokens; its K
+  // and V: 2 x 8192 x h (K/A) / t x 2 bytes = 4,194,304 B. CP ranks sit t = 8 apart, one per
+  // 8-GPU NVLink domain: every exchange crosses the scale-out network, 15 chunks per pass.
+  const TransformerSpec llama{.layers = 126,
+                              .hidden = 16384,
+                              .ffn = 53248,
+                              .heads = 128,
+                              .kv_heads = 8,
+                              .vocab = 128256,
+                              .seq_len = 131072,
+                              .global_batch = 128,
+                              .gated_ffn = true};
+  ParallelConfig cfg{.tensor = 8,
+                     .pipeline = 16,
+                     .interleave = 7,
+                     .context = 16,
+                     .microbatch = 1,
+                     .sequence_parallel = true,
+                     .zero_stage = 2,
+                     .recompute = Recompute::none};
+  const StepHardware hw = h100();
+  const StepEfficiency eff = step_efficiency_for("H100");
+  const StepResult ring = estimate_step(llama, cfg, 16384, hw, eff);
+  cfg.cp_comm = CpComm::all_gather;
+  const StepResult gather = estimate_step(llama, cfg, 16384, hw, eff);
+  const double pass_s =
+      15 * (4'194'304.0 / (eff.network_fraction * 400e9 / 8) + eff.message_latency_s);
+  // Forward one pass, backward two (K and V again, their gradients), 16 microbatches on the
+  // slowest stage's 8 layers: the same bytes either way.
+  const double total_s = 16 * 8 * 3 * pass_s;
+  CHECK(relative(ring.time.cp_comm_total_s, total_s) < 1e-9);
+  CHECK(relative(gather.time.cp_comm_total_s, total_s) < 1e-9);
+  // The ring hides behind the attention core at 8192 tokens per rank; the all-gather is in the
+  // critical path, all of it.
+  CHECK(ring.time.cp_comm_s == 0);
+  CHECK(relative(gather.time.cp_comm_s, total_s) < 1e-9);
+  CHECK(gather.step_time_s > ring.step_time_s);
+  // It holds one layer's gathered K and V (16 chunks) while attention runs.
+  CHECK(relative(gather.memory.activations_bytes - ring.memory.activations_bytes,
+                 16 * 4'194'304.0) < 1e-9);
+  CHECK(parse_cp_comm("all_gather") == CpComm::all_gather);
+  CHECK(parse_cp_comm("ring") == CpComm::ring);
+  CHECK_FALSE(parse_cp_comm("allgather").has_value());
+}
+
 TEST_CASE("bf16 optimizer states: 6 bytes per parameter instead of 12, in memory and traffic") {
   // Nemotron-4 340B as DGX Cloud Benchmarking's BF16 recipe runs it on 128 H100 (tp 8, pp 8,
   // vp 12, dp 2, selective recomputation, Apex DistributedFusedAdam with dtype bf16).
