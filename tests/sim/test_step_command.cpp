@@ -242,3 +242,58 @@ TEST_CASE("step --fp8-param-gather: the config key equals the flag, saves gather
   CHECK(located.output.find(scenario + ":13:15: error: job 'j' parallel: fp8_param_gather needs "
                                        "the model's precision: fp8") != std::string::npos);
 }
+
+TEST_CASE("step --bf16-optimizer and --cp-comm: config keys equal the flags, a scenario job "
+          "carries them to its summary, a bad value is located, exit 2") {
+  TempDir dir;
+  // The Llama 3 long-context layout on H100 (tp 8, pp 16, cp 16), its degrees fixed.
+  const std::string model = "layers: 126\nhidden: 16384\nffn: 53248\nheads: 128\nkv_heads: 8\n"
+                            "vocab: 128256\nseq: 131072\nglobal_batch: 128\ngated_ffn: true\n";
+  const std::string layout = "tp: 8, pp: 16, cp: 16, ep: 1, interleave: 7, microbatch: 1, "
+                             "zero: 2, recompute: none, sequence_parallel: true";
+  const std::string config =
+      dir.write("cp.yaml", "gpu: H100\ngpus: 16384\n" + model + "parallel: {" + layout +
+                               ", cp_comm: all_gather, bf16_optimizer: true}\n");
+  const auto from_keys = step_json(run_capsim({"step", "--config", config, "--json"}));
+  CHECK(from_keys["config"]["cp_comm"] == "all_gather");
+  CHECK(from_keys["config"]["bf16_optimizer"] == true);
+  const auto from_flags = step_json(run_capsim(
+      {"step", "--config", config, "--cp-comm", "ring", "--bf16-optimizer=false", "--json"}));
+  CHECK(from_flags["config"]["cp_comm"] == "ring");
+  CHECK(from_flags["config"]["bf16_optimizer"] == false);
+  // The all-gather's exchange is all exposed; the ring's hides behind attention here. Same bytes.
+  CHECK(from_keys["breakdown"]["cp_comm_exposed_s"].get<double>() ==
+        doctest::Approx(from_keys["breakdown"]["cp_comm_total_s"].get<double>()).epsilon(1e-12));
+  CHECK(from_flags["breakdown"]["cp_comm_exposed_s"].get<double>() == 0);
+  CHECK(from_keys["breakdown"]["cp_comm_total_s"].get<double>() ==
+        doctest::Approx(from_flags["breakdown"]["cp_comm_total_s"].get<double>()).epsilon(1e-12));
+  // bf16 states: half the optimizer's bytes.
+  CHECK(from_keys["memory"]["optimizer_bytes"].get<double>() ==
+        doctest::Approx(from_flags["memory"]["optimizer_bytes"].get<double>() / 2).epsilon(1e-12));
+  // A scenario job with both keys: its summary lists them under parallel.
+  const std::string head =
+      "scenario: cp\nhorizon: 1 d\nsites:\n  - {name: s, pue: 1.2, grid: {capacity: 500 MW}}\n"
+      "clusters:\n  - {name: c, site: s, gpu: H100, system: DGX-H100,\n"
+      "     deliveries: [{at: 0 d, gpus: 16384}]}\n"
+      "jobs:\n  - name: j\n    cluster: c\n    gpus: 16384\n    model: {layers: 126, hidden: "
+      "16384, ffn: 53248, heads: 128, kv_heads: 8, vocab: 128256, seq: 131072, global_batch: "
+      "128, gated_ffn: true, tokens: 1e15}\n";
+  const std::string scenario =
+      dir.write("cp-scenario.yaml", head + "    parallel: {tp: 8, pp: 16, cp: 16, cp_comm: "
+                                           "all_gather, bf16_optimizer: true}\n");
+  const ProcessResult run = run_capsim({"run", "-q", scenario, "-o", dir.path("out")});
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const auto summary = read_json(dir.path("out/summary.json"));
+  const auto& parallel = summary["jobs"][0]["parallel"];
+  CHECK(parallel["cp_comm"] == "all_gather");
+  CHECK(parallel["bf16_optimizer"] == true);
+  // A value that is not a method: located at its line, exit 2.
+  const std::string bad = dir.write(
+      "cp-bad.yaml", head + "    parallel: {tp: 8, pp: 16, cp: 16, cp_comm: allgather}\n");
+  const ProcessResult located = run_capsim({"validate", bad});
+  CHECK(located.exit_code == 2);
+  CHECK(located.output.find(bad + ":13:") != std::string::npos);
+  CHECK(located.output.find("must be one of ring, all_gather; got 'allgather'") !=
+        std::string::npos);
+}
