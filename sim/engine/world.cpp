@@ -409,18 +409,20 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
   // Every failure that hits the job interrupts it, while it runs or while it restarts.
   ++job.interruptions;
   ++job.interruptions_by_cause[cause];
-  std::string at = where.empty() ? cause : cause + " on " + where;
+  // "CAUSE on WHERE", or "CAUSE" alone: formatted straight into the row (one per failure).
+  const std::string_view on = where.empty() ? "" : " on ";
   double lost = job.progress.uncommitted_flop;
+  const std::string_view site = job.cluster->site->spec->name;
   if (job.phase == JobPhase::running) {
     job.cluster->busy -= job.hosts.size();
     job.lost_flop += lost;
     job.losses.lost_work_flop[cause] += lost;
-    log_.addf(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-              job.spec->name, FMT_COMPILE("{}; {} FLOP lost since the last checkpoint"), at,
-              sci(lost));
+    log_.addf(now, "interruption", site, job.cluster->spec->name, job.spec->name,
+              FMT_COMPILE("{}{}{}; {:.4g} FLOP lost since the last checkpoint"), cause, on, where,
+              lost);
   } else {
-    log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-             job.spec->name, at + " during restart");
+    log_.addf(now, "interruption", site, job.cluster->spec->name, job.spec->name,
+              FMT_COMPILE("{}{}{} during restart"), cause, on, where);
   }
   job.progress.uncommitted_flop = 0;
   job.progress.cycle_time_s = 0;
@@ -917,7 +919,8 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   // single-rate scenario's random stream does not depend on this feature).
   const auto& causes = cluster.spec->failure_causes;
   std::size_t cause = causes.size() > 1 ? pick_failure_cause(causes, uniform01(cluster.rng)) : 0;
-  const std::string cause_name = causes.empty() ? std::string("failure") : causes[cause].name;
+  static const std::string unnamed_cause = "failure";
+  const std::string& cause_name = causes.empty() ? unnamed_cause : causes[cause].name;
   if (!causes.empty() && causes[cause].kind == FailureKind::transient) {
     transient_hit(cluster, u, cause_name, now);
     return;
@@ -1061,8 +1064,14 @@ void World::radiation_event(ClusterState& cluster, double now) {
   std::size_t host = uniform_index(cluster.rng, cluster.in_service());
   std::size_t off = cluster.down + cluster.free_off.size();
   if (host < off) return;
-  transient_hit(cluster, host - off, fmt::format("radiation_{}", radiation_effects[effect].name),
-                now);
+  // The causes' names, made once: one radiation event can happen every few seconds.
+  static const auto causes = [] {
+    std::array<std::string, radiation_effect_count> names;
+    for (std::size_t e = 0; e < radiation_effect_count; ++e)
+      names[e] = fmt::format("radiation_{}", radiation_effects[e].name);
+    return names;
+  }();
+  transient_hit(cluster, host - off, causes[effect], now);
 }
 
 void World::job_collective(JobState& job, double collective_s) {
