@@ -10,6 +10,7 @@
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/csv.hpp"
 #include "sim/report/event_log.hpp"
+#include "sim/report/number_text.hpp"
 #include "sim/scenario/timeseries_columns.hpp"
 
 namespace capsim {
@@ -161,9 +162,12 @@ void TimeseriesWriter::rows(double time_s) {
     site.net_flop_reported = net_flop;
     if (inference_) serving_counters(site, interval_s, row);
     if (!file_) continue;
-    auto out = fmt::appender(line_);
     line_.clear();
-    fmt::format_to(out, FMT_COMPILE("{},{}"), time_s, csv_field(site.spec->name));
+    char time_text[shortest_double_max_size];
+    line_.append(time_text, write_shortest(time_text, time_s));
+    line_.push_back(',');
+    const std::string name = csv_field(site.spec->name);
+    line_.append(name.data(), name.data() + name.size());
     for (std::size_t i = 0; i < column_values.size(); ++i) {
       const TimeseriesColumn& column = timeseries_columns[i];
       if (column.presence == ColumnPresence::inference && !inference_) continue;
@@ -171,10 +175,11 @@ void TimeseriesWriter::rows(double time_s) {
       if (!cell_has_value(column.cells, site)) continue;
       Cell cell = column_values[i].value(row);
       // Formatted into a small array, then appended: fmt's floating-point writer through the
-      // buffer's appender took twice as long (at most 24 characters: "-2.2250738585072014e-308").
+      // buffer's appender took twice as long.
       char text[32];
+      static_assert(sizeof text >= shortest_double_max_size);
       char* end = cell.is_count ? fmt::format_to(text, FMT_COMPILE("{}"), cell.count)
-                                : fmt::format_to(text, FMT_COMPILE("{}"), cell.real);
+                                : write_shortest(text, cell.real);
       line_.append(text, end);
     }
     line_.push_back('\n');
@@ -184,10 +189,9 @@ void TimeseriesWriter::rows(double time_s) {
     long long new_checkpoints = job.progress.checkpoints - job.checkpoints_reported;
     if (new_checkpoints <= 0) continue;
     job.checkpoints_reported = job.progress.checkpoints;
-    events_->add(time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
-                 job.spec->name,
-                 fmt::format(FMT_COMPILE("{} checkpoints completed since {:.6g} s"),
-                             new_checkpoints, last_s_));
+    events_->addf(time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
+                  job.spec->name, FMT_COMPILE("{} checkpoints completed since {:.6g} s"),
+                  new_checkpoints, last_s_);
   }
   last_s_ = time_s;
 }
