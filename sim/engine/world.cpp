@@ -553,8 +553,8 @@ void World::rebalance(SiteState& site, double now) {
   const double budget_w = it_budget_w(site);
   const double floor = floor_cap(site);
   if (!serving_.empty()) light_serving(site); // step 2 darkens what does not fit
-  admit_waiting(site, budget_w, floor, now);
-  PowerTotals p = stop_until_fits(site, budget_w, floor, now);
+  PowerTotals p = admit_waiting(site, budget_w, floor, now);
+  p = stop_until_fits(site, p, budget_w, floor, now);
   if (!serving_.empty()) p = darken_serving(site, budget_w, floor, now);
   // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
   //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
@@ -575,11 +575,15 @@ void World::rebalance(SiteState& site, double now) {
 }
 
 // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap together
-//    with every job already running or restarting.
-void World::admit_waiting(SiteState& site, double budget_w, double floor, double now) {
+//    with every job already running or restarting. Returns the site's power totals after it:
+//    summed again only when a job waited (most rebalances find none).
+World::PowerTotals World::admit_waiting(SiteState& site, double budget_w, double floor,
+                                        double now) {
   PowerTotals p = power_totals(site);
+  bool any_waiting = false;
   for (JobState* job : site.jobs) {
     if (job->phase != JobPhase::waiting) continue;
+    any_waiting = true;
     ClusterState* c = job->cluster;
     std::size_t free = c->free_on.size() + c->free_off.size();
     if (job->spec->recovery == JobSpec::Recovery::wait && !job->awaiting.empty()) free = 0;
@@ -600,12 +604,13 @@ void World::admit_waiting(SiteState& site, double budget_w, double floor, double
              job->measured ? fmt::format("ready in {:.4g} s", job->restart_s)
                            : std::string("measuring checkpoint transfers"));
   }
+  return any_waiting ? power_totals(site) : p;
 }
 
-// 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
-World::PowerTotals World::stop_until_fits(SiteState& site, double budget_w, double floor,
-                                          double now) {
-  PowerTotals p = power_totals(site);
+// 2. Stop the lowest-priority jobs holding hosts while the rest does not fit; `p`: the site's
+//    power totals now. Returns them after it.
+World::PowerTotals World::stop_until_fits(SiteState& site, PowerTotals p, double budget_w,
+                                          double floor, double now) {
   while (!fits_in_budget(p.fixed_w, p.running_dynamic_w, floor, budget_w)) {
     JobState* victim = nullptr;
     for (JobState* job : site.jobs)
@@ -675,7 +680,11 @@ void World::apply_cap(SiteState& site, double cap, double now) {
     site.cap_fraction = cap;
   }
   for (ClusterState* c : site.clusters) {
-    double perf = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
+    if (cap != c->perf_cap) { // the cap changes far less often than rebalances run
+      c->perf_cap = cap;
+      c->perf_at_cap = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
+    }
+    const double perf = c->perf_at_cap;
     for (JobState* job : c->jobs) {
       if (job->phase != JobPhase::running) continue;
       job->perf_fraction = perf;
