@@ -190,8 +190,8 @@ void TimeseriesWriter::rows(double time_s) {
     if (new_checkpoints <= 0) continue;
     job.checkpoints_reported = job.progress.checkpoints;
     events_->addf(time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
-                  job.spec->name, FMT_COMPILE("{} checkpoints completed since {:.6g} s"),
-                  new_checkpoints, last_s_);
+                  job.spec->name, FMT_COMPILE("{} checkpoints completed since {} s"),
+                  new_checkpoints, Rounded{last_s_, 6});
   }
   last_s_ = time_s;
 }

@@ -16,6 +16,7 @@
 #include "models/spacecraft.hpp"
 #include "models/training.hpp"
 #include "sim/report/event_log.hpp"
+#include "sim/report/number_text.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -418,8 +419,8 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
     job.lost_flop += lost;
     job.losses.lost_work_flop[cause] += lost;
     log_.addf(now, "interruption", site, job.cluster->spec->name, job.spec->name,
-              FMT_COMPILE("{}{}{}; {:.4g} FLOP lost since the last checkpoint"), cause, on, where,
-              lost);
+              FMT_COMPILE("{}{}{}; {} FLOP lost since the last checkpoint"), cause, on, where,
+              Rounded{lost, 4});
   } else {
     log_.addf(now, "interruption", site, job.cluster->spec->name, job.spec->name,
               FMT_COMPILE("{}{}{} during restart"), cause, on, where);
@@ -986,8 +987,9 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {:.6g} s"), cause_name,
-              cluster.unit_name(host), cluster.gpus_per_host(), now + cluster.spec->repair_time_s);
+              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {} s"), cause_name,
+              cluster.unit_name(host), cluster.gpus_per_host(),
+              Rounded{now + cluster.spec->repair_time_s, 6});
   }
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
@@ -1096,7 +1098,7 @@ void World::downlink_done(SiteState& site, double bytes, bool ok, double now) {
     ++site.constellation.downlink_failures;
   }
   log_.add(now, ok ? "downlink" : "downlink_interrupted", site.spec->name, "", "",
-           fmt::format("{:.4g} B of checkpoint to the ground", bytes));
+           fmt::format(FMT_COMPILE("{} B of checkpoint to the ground"), Rounded{bytes, 4}));
 }
 
 double World::draw_exponential(ClusterState& cluster) {

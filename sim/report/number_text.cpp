@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -33,28 +34,15 @@ char* digits_before(char* end, std::uint64_t n) {
   return end;
 }
 
-} // namespace
-
-char* write_shortest(char* out, double x) {
-  const auto bits = std::bit_cast<std::uint64_t>(x);
-  if (bits >> 63) { // fmt writes the sign of -0 and of a negative NaN too
-    *out++ = '-';
-    x = -x;
-  }
-  constexpr std::uint64_t exponent_bits = 0x7ffULL << 52;
-  if ((bits & exponent_bits) == exponent_bits) {
-    std::memcpy(out, (bits << 12) != 0 ? "nan" : "inf", 3);
-    return out + 3;
-  }
-  // The shortest decimal significand and exponent that round-trip (0 gives 0 and 0).
-  const auto decimal = fmt::detail::dragonbox::to_decimal(x);
+// significand x 10^exponent as fmt lays out a float's digits: exponent notation when the first
+// digit's decimal exponent is below -4 or at least `exp_upper`, else fixed notation.
+char* write_digits(char* out, std::uint64_t significand, int exponent, int exp_upper) {
   char digits[24];
   char* const digits_end = digits + sizeof digits;
-  const char* first = digits_before(digits_end, decimal.significand);
+  const char* first = digits_before(digits_end, significand);
   const int count = static_cast<int>(digits_end - first);
-  const int exponent = decimal.exponent;       // value = significand x 10^exponent
-  const int output_exp = exponent + count - 1; // of the first digit
-  if (output_exp < -4 || output_exp >= 16) {   // 1.2345e+20, 5e-07
+  const int output_exp = exponent + count - 1;      // of the first digit
+  if (output_exp < -4 || output_exp >= exp_upper) { // 1.2345e+20, 5e-07
     *out++ = first[0];
     if (count > 1) {
       *out++ = '.';
@@ -94,6 +82,90 @@ char* write_shortest(char* out, double x) {
   out += zeros;
   std::memcpy(out, first, static_cast<std::size_t>(count));
   return out + count;
+}
+
+// Writes the sign of a negative x (fmt writes it for -0 and a negative NaN too) and "inf" or
+// "nan"; returns nullptr when x is finite, with `out` past the sign and x made non-negative.
+char* write_sign_or_nonfinite(char*& out, double& x) {
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  if (bits >> 63) {
+    *out++ = '-';
+    x = -x;
+  }
+  constexpr std::uint64_t exponent_bits = 0x7ffULL << 52;
+  if ((bits & exponent_bits) != exponent_bits) return nullptr;
+  std::memcpy(out, (bits << 12) != 0 ? "nan" : "inf", 3);
+  return out + 3;
+}
+
+constexpr std::uint64_t powers_of_ten[] = {1ULL,
+                                           10ULL,
+                                           100ULL,
+                                           1000ULL,
+                                           10000ULL,
+                                           100000ULL,
+                                           1000000ULL,
+                                           10000000ULL,
+                                           100000000ULL,
+                                           1000000000ULL,
+                                           10000000000ULL,
+                                           100000000000ULL,
+                                           1000000000000ULL,
+                                           10000000000000ULL,
+                                           100000000000000ULL,
+                                           1000000000000000ULL,
+                                           10000000000000000ULL,
+                                           100000000000000000ULL,
+                                           1000000000000000000ULL};
+
+int digit_count(std::uint64_t n) {
+  int count = 1;
+  while (count < 19 && n >= powers_of_ten[count])
+    ++count;
+  return count;
+}
+
+} // namespace
+
+char* write_shortest(char* out, double x) {
+  if (char* end = write_sign_or_nonfinite(out, x)) return end;
+  // The shortest decimal significand and exponent that round-trip (0 gives 0 and 0).
+  const auto decimal = fmt::detail::dragonbox::to_decimal(x);
+  return write_digits(out, decimal.significand, decimal.exponent, 16);
+}
+
+char* write_general(char* out, double x, int precision) {
+  char* const start = out;
+  const double value = x;
+  if (char* end = write_sign_or_nonfinite(out, x)) return end;
+  const auto decimal = fmt::detail::dragonbox::to_decimal(x);
+  std::uint64_t significand = decimal.significand;
+  int exponent = decimal.exponent;
+  const int count = digit_count(significand);
+  // Rounding x to `precision` digits gives the same as rounding its shortest form S when S has
+  // at most `precision` digits (S itself: x lies within half an ulp of it, far nearer than the
+  // next such number) or more than precision + 1 (then no halfway point between two results,
+  // a number of precision + 1 digits, lies in x's rounding interval, which holds both x and S;
+  // nor is S one, having no trailing zeros). With precision + 1 digits S may be a halfway point
+  // that x is not: fmt rounds x itself.
+  // A subnormal number's ulp is no longer small beside its value: fmt rounds those too.
+  if (count == precision + 1 || x < std::numeric_limits<double>::min())
+    return fmt::format_to(start, "{:.{}g}", value, precision);
+  if (count > precision) {
+    const std::uint64_t divisor = powers_of_ten[count - precision];
+    const std::uint64_t rest = significand % divisor;
+    significand /= divisor;
+    exponent += count - precision;
+    if (rest > divisor / 2 && ++significand == powers_of_ten[precision]) { // 9.9996 -> 10.00
+      significand /= 10;
+      ++exponent;
+    }
+    while (significand % 10 == 0) { // no trailing zeros, as fmt's general format
+      significand /= 10;
+      ++exponent;
+    }
+  }
+  return write_digits(out, significand, exponent, precision);
 }
 
 } // namespace capsim

@@ -1,7 +1,10 @@
 // Numbers as the output files write them, formatted straight into a caller's array.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+
+#include <fmt/format.h>
 
 namespace capsim {
 
@@ -14,4 +17,28 @@ inline constexpr std::size_t shortest_double_max_size = 24;
 // writer (padding, locale, grouping) and keeps only its digits (Dragonbox). Returns the end.
 char* write_shortest(char* out, double x);
 
+// x as fmt writes "{:.Ng}" for N = `precision` (1 to 15): rounded to that many significant
+// digits, trailing zeros dropped, fixed notation for decimal exponents -4 to N - 1. From the
+// shortest digits when they decide the rounding (always but for a number whose shortest form has
+// exactly N + 1 digits, which fmt formats), at a third of fmt's cost. At most
+// shortest_double_max_size characters.
+char* write_general(char* out, double x, int precision);
+
+// The same as a format argument, formatted only when the row is: FMT_COMPILE("{} FLOP"),
+// Rounded{lost_flop, 4} writes what "{:.4g} FLOP" would.
+struct Rounded {
+  double value;
+  int precision;
+};
+
 } // namespace capsim
+
+template <>
+struct fmt::formatter<capsim::Rounded> {
+  constexpr auto parse(format_parse_context& ctx) { return ctx.begin(); }
+  template <class FormatContext>
+  auto format(const capsim::Rounded& r, FormatContext& ctx) const {
+    char text[capsim::shortest_double_max_size];
+    return std::copy(text, capsim::write_general(text, r.value, r.precision), ctx.out());
+  }
+};

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "sim/report/number_text.hpp"
@@ -81,6 +82,46 @@ TEST_CASE("shortest double text: as fmt writes it") {
     mismatches(std::bit_cast<double>(rng()), count);                    // any bits
     mismatches(static_cast<double>(rng() % 100'000'000) / 1000, count); // times, powers
     mismatches(std::ldexp(static_cast<double>(rng() >> 11), -20), count);
+  }
+  CHECK(count == 0);
+}
+
+TEST_CASE("general double text: as fmt writes it with a precision") {
+  auto general = [](double x, int precision) {
+    char text[capsim::shortest_double_max_size];
+    return std::string(text, capsim::write_general(text, x, precision));
+  };
+  CHECK(general(156260.38, 6) == "156260");
+  CHECK(general(9.9996, 4) == "10");
+  CHECK(general(9.99949, 4) == "9.999");
+  CHECK(general(1234565, 6) == fmt::format("{:.6g}", 1234565.0)); // a halfway point: fmt's
+  CHECK(general(2.5e21, 4) == "2.5e+21");
+  CHECK(general(0.0, 4) == "0");
+  CHECK(general(-0.0, 6) == "-0");
+  CHECK(general(-std::numeric_limits<double>::infinity(), 4) == "-inf");
+  CHECK(fmt::format(FMT_COMPILE("{} FLOP"), capsim::Rounded{9.146e21, 4}) == "9.146e+21 FLOP");
+  int count = 0;
+  auto check = [&](double x, int precision) {
+    const std::string expected = fmt::format("{:.{}g}", x, precision);
+    if (general(x, precision) != expected) {
+      if (count == 0) CHECK(general(x, precision) == expected);
+      ++count;
+    }
+  };
+  std::mt19937_64 rng(6);
+  for (int i = 0; i < 300'000; ++i)
+    for (int precision : {1, 2, 4, 6, 9, 15}) {
+      check(std::bit_cast<double>(rng()), precision);
+      check(static_cast<double>(rng() % 100'000'000) / 1000, precision); // times
+      check(static_cast<double>(rng() % 2'000'000) * 0.5, precision);    // halves: ties
+      check(std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 140) - 70),
+            precision);
+    }
+  for (int e = -320; e <= 308; ++e) { // around powers of ten, where rounding carries
+    const double p = std::pow(10.0, e);
+    for (double x : {p, std::nextafter(p, 0.0), 0.99995 * p, 0.999995 * p, 9.5 * p, 0.5 * p})
+      for (int precision : {1, 4, 6})
+        check(x, precision), check(-x, precision);
   }
   CHECK(count == 0);
 }
