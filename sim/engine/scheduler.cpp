@@ -37,40 +37,47 @@ double Scheduler::now() const {
   return flows_ > 0 ? std::max(now_, simgrid_clock()) : now_;
 }
 
-void Scheduler::place(std::size_t i, const Entry& entry) {
-  heap_[i] = entry;
-  processes_[entry.process].slot = static_cast<int>(i);
+bool Scheduler::before(int a, int b) const {
+  const Process& p = processes_[a];
+  const Process& q = processes_[b];
+  if (p.at_s != q.at_s) return p.at_s < q.at_s;
+  if (p.rank != q.rank) return p.rank < q.rank;
+  return p.seq < q.seq;
 }
 
 void Scheduler::sift_up(std::size_t i) {
-  const Entry moving = heap_[i];
+  const int moving = heap_[i];
   while (i > 0) {
     const std::size_t parent = (i - 1) / 2;
-    if (!moving.before(heap_[parent])) break;
-    place(i, heap_[parent]);
+    if (!before(moving, heap_[parent])) break;
+    heap_[i] = heap_[parent];
+    processes_[heap_[i]].slot = static_cast<int>(i);
     i = parent;
   }
-  place(i, moving);
+  heap_[i] = moving;
+  processes_[moving].slot = static_cast<int>(i);
 }
 
 void Scheduler::sift_down(std::size_t i) {
-  const Entry moving = heap_[i];
+  const int moving = heap_[i];
   const std::size_t n = heap_.size();
   while (true) {
     std::size_t child = 2 * i + 1;
     if (child >= n) break;
-    if (child + 1 < n && heap_[child + 1].before(heap_[child])) ++child;
-    if (!heap_[child].before(moving)) break;
-    place(i, heap_[child]);
+    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
+    if (!before(heap_[child], moving)) break;
+    heap_[i] = heap_[child];
+    processes_[heap_[i]].slot = static_cast<int>(i);
     i = child;
   }
-  place(i, moving);
+  heap_[i] = moving;
+  processes_[moving].slot = static_cast<int>(i);
 }
 
 int Scheduler::pop() {
-  const int top = heap_.front().process;
+  const int top = heap_.front();
   processes_[top].slot = -1;
-  const Entry last = heap_.back();
+  const int last = heap_.back();
   heap_.pop_back();
   if (!heap_.empty()) {
     heap_[0] = last;
@@ -81,14 +88,13 @@ int Scheduler::pop() {
 
 void Scheduler::schedule(int process, double at_s) {
   Process& p = processes_[process];
-  const Entry entry{.at_s = at_s, .rank = p.rank, .process = process, .seq = ++seq_};
+  p.at_s = at_s;
+  p.seq = ++seq_;
   if (p.slot < 0) {
-    heap_.push_back(entry);
+    heap_.push_back(process);
     sift_up(heap_.size() - 1);
   } else { // moved: later (a new seq) or earlier
-    const auto slot = static_cast<std::size_t>(p.slot);
-    heap_[slot] = entry;
-    sift_up(slot);
+    sift_up(static_cast<std::size_t>(p.slot));
     sift_down(static_cast<std::size_t>(p.slot));
   }
 }
@@ -117,7 +123,7 @@ void Scheduler::run_process(int id) {
 void Scheduler::run(const std::function<bool()>& stopping) {
   while (!stopping()) {
     const double next_s =
-        heap_.empty() ? std::numeric_limits<double>::infinity() : heap_.front().at_s;
+        heap_.empty() ? std::numeric_limits<double>::infinity() : processes_[heap_.front()].at_s;
     if (next_s > now_) {
       if (flows_ > 0) {
         // SimGrid runs the flows up to the next event; a flow that ends first wakes us.

@@ -69,32 +69,23 @@ private:
     Resume resume;
     Wake* wake;
     int rank;
+    // Its place in the queue: when it runs next, then its rank, then the order it was scheduled
+    // in. A process is in the queue at most once (so the queue never outgrows the processes).
+    double at_s = 0;
+    long long seq = 0;
     int slot = -1; // index in heap_, -1 when not queued
   };
-  // A process's place in the queue: when it runs next, then its rank, then the order it was
-  // scheduled in. Held in the heap itself, so that ordering the heap reads no process. A process
-  // is in the queue at most once (so the queue never outgrows the processes).
-  struct Entry {
-    double at_s;
-    int rank;
-    int process;
-    long long seq;
-    bool before(const Entry& other) const {
-      if (at_s != other.at_s) return at_s < other.at_s;
-      if (rank != other.rank) return rank < other.rank;
-      return seq < other.seq;
-    }
-  };
+
   void schedule(int process, double at_s); // queues it, or moves it if queued
   void reschedule_now(int process);        // runs it again now, after those already due now
   void run_process(int process);
-  void place(std::size_t i, const Entry& entry); // heap_[i] = entry, and the process's slot
+  bool before(int a, int b) const;
   void sift_up(std::size_t i);
   void sift_down(std::size_t i);
   int pop();
 
   std::vector<Process> processes_;
-  std::vector<Entry> heap_; // a binary heap, earliest first
+  std::vector<int> heap_; // a binary heap of process indices, earliest first
   long long seq_ = 0;
   long long sleeps_ = 0;
   double now_ = 0;
