@@ -35,53 +35,59 @@ char* digits_before(char* end, std::uint64_t n) {
 }
 
 // significand x 10^exponent as fmt lays out a float's digits: exponent notation when the first
-// digit's decimal exponent is below -4 or at least `exp_upper`, else fixed notation.
+// digit's decimal exponent is below -4 or at least `exp_upper`, else fixed notation. Every copy
+// has a size known when compiling (a few moves, not a call of memcpy per part): the text is laid
+// out in a scratch array with room to spare, and its first shortest_double_max_size characters
+// copied to `out` (after a sign: the caller's shortest_double_max_size of room).
 char* write_digits(char* out, std::uint64_t significand, int exponent, int exp_upper) {
-  char digits[24];
-  char* const digits_end = digits + sizeof digits;
+  constexpr std::size_t max = 24;                     // characters of a text at most, sign included
+  static_assert(shortest_double_max_size >= max + 1); // the sign, then a copy of `max`
+  char digits[2 * max]; // the digits end at digits + max; a copy of `max` from them stays inside
+  char* const digits_end = digits + max;
   const char* first = digits_before(digits_end, significand);
   const int count = static_cast<int>(digits_end - first);
-  const int output_exp = exponent + count - 1;      // of the first digit
+  const int output_exp = exponent + count - 1; // of the first digit
+  char text[3 * max];
+  char* end = text;
   if (output_exp < -4 || output_exp >= exp_upper) { // 1.2345e+20, 5e-07
-    *out++ = first[0];
+    *end++ = first[0];
     if (count > 1) {
-      *out++ = '.';
-      std::memcpy(out, first + 1, static_cast<std::size_t>(count - 1));
-      out += count - 1;
+      *end++ = '.';
+      std::memcpy(end, first + 1, max);
+      end += count - 1;
     }
-    *out++ = 'e';
-    *out++ = output_exp < 0 ? '-' : '+';
+    *end++ = 'e';
+    *end++ = output_exp < 0 ? '-' : '+';
     int e = output_exp < 0 ? -output_exp : output_exp;
     if (e >= 100) { // two digits at least, as printf
-      if (e >= 1000) *out++ = static_cast<char>('0' + e / 1000);
-      *out++ = static_cast<char>('0' + e / 100 % 10);
+      if (e >= 1000) *end++ = static_cast<char>('0' + e / 1000);
+      *end++ = static_cast<char>('0' + e / 100 % 10);
       e %= 100;
     }
-    std::memcpy(out, two_digits + 2 * e, 2);
-    return out + 2;
-  }
-  if (exponent >= 0) { // 1234e2 -> 123400
-    std::memcpy(out, first, static_cast<std::size_t>(count));
-    out += count;
-    std::memset(out, '0', static_cast<std::size_t>(exponent));
-    return out + exponent;
-  }
-  if (output_exp >= 0) { // 1234e-2 -> 12.34
+    std::memcpy(end, two_digits + 2 * e, 2);
+    end += 2;
+  } else if (exponent >= 0) { // 1234e2 -> 123400 (at most 15 zeros: output_exp < 16)
+    std::memcpy(end, first, max);
+    end += count;
+    std::memset(end, '0', 16);
+    end += exponent;
+  } else if (output_exp >= 0) { // 1234e-2 -> 12.34
     const int whole = output_exp + 1;
-    std::memcpy(out, first, static_cast<std::size_t>(whole));
-    out += whole;
-    *out++ = '.';
-    std::memcpy(out, first + whole, static_cast<std::size_t>(count - whole));
-    return out + (count - whole);
+    std::memcpy(end, first, max);
+    end += whole;
+    *end++ = '.';
+    std::memcpy(end, first + whole, max);
+    end += count - whole;
+  } else { // 1234e-6 -> 0.001234 (at most 3 zeros: output_exp >= -4)
+    *end++ = '0';
+    *end++ = '.';
+    std::memset(end, '0', 4);
+    end += -output_exp - 1;
+    std::memcpy(end, first, max);
+    end += count;
   }
-  // 1234e-6 -> 0.001234
-  *out++ = '0';
-  *out++ = '.';
-  const int zeros = -output_exp - 1;
-  std::memset(out, '0', static_cast<std::size_t>(zeros));
-  out += zeros;
-  std::memcpy(out, first, static_cast<std::size_t>(count));
-  return out + count;
+  std::memcpy(out, text, max);
+  return out + (end - text);
 }
 
 // Writes the sign of a negative x (fmt writes it for -0 and a negative NaN too) and "inf" or

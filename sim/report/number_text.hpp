@@ -8,8 +8,9 @@
 
 namespace capsim {
 
-// At most this many characters: "-2.2250738585072014e-308".
-inline constexpr std::size_t shortest_double_max_size = 24;
+// The room the writers below need at `out`: their text is at most 24 characters
+// ("-2.2250738585072014e-308"), but they copy whole blocks (no call of memcpy per number).
+inline constexpr std::size_t shortest_double_max_size = 32;
 
 // The shortest text that reads back as the same double, exactly as fmt writes "{}" (fixed
 // notation for decimal exponents -4 to 15, else "1.5e+16"; "-0", "inf", "nan"). The outputs
@@ -20,8 +21,7 @@ char* write_shortest(char* out, double x);
 // x as fmt writes "{:.Ng}" for N = `precision` (1 to 15): rounded to that many significant
 // digits, trailing zeros dropped, fixed notation for decimal exponents -4 to N - 1. From the
 // shortest digits when they decide the rounding (always but for a number whose shortest form has
-// exactly N + 1 digits, which fmt formats), at a third of fmt's cost. At most
-// shortest_double_max_size characters.
+// exactly N + 1 digits, which fmt formats), at a third of fmt's cost.
 char* write_general(char* out, double x, int precision);
 
 // The same as a format argument, formatted only when the row is: FMT_COMPILE("{} FLOP"),
