@@ -1,6 +1,8 @@
 #include "sim/engine/timeseries_writer.hpp"
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <string_view>
 
 #include <fmt/compile.h>
@@ -147,7 +149,13 @@ bool TimeseriesWriter::failed() const {
 
 void TimeseriesWriter::rows(double time_s) {
   double interval_s = time_s - last_s_;
-  for (SiteState& site : world_.sites()) {
+  char time_text[shortest_double_max_size]; // one text for every site's row
+  const std::string_view time(
+      time_text,
+      file_ ? static_cast<std::size_t>(write_shortest(time_text, time_s) - time_text) : 0);
+  cell_texts_.resize(world_.sites().size() * column_values.size());
+  for (std::size_t s = 0; s < world_.sites().size(); ++s) {
+    SiteState& site = world_.sites()[s];
     SiteRow row{.site = site};
     double net_flop = 0;
     for (ClusterState* c : site.clusters) {
@@ -163,8 +171,7 @@ void TimeseriesWriter::rows(double time_s) {
     if (inference_) serving_counters(site, interval_s, row);
     if (!file_) continue;
     line_.clear();
-    char time_text[shortest_double_max_size];
-    line_.append(time_text, write_shortest(time_text, time_s));
+    line_.append(time.data(), time.data() + time.size());
     line_.push_back(',');
     const std::string name = csv_field(site.spec->name);
     line_.append(name.data(), name.data() + name.size());
@@ -174,13 +181,22 @@ void TimeseriesWriter::rows(double time_s) {
       line_.push_back(',');
       if (!cell_has_value(column.cells, site)) continue;
       Cell cell = column_values[i].value(row);
-      // Formatted into a small array, then appended: fmt's floating-point writer through the
-      // buffer's appender took twice as long.
-      char text[32];
-      static_assert(sizeof text >= shortest_double_max_size);
-      char* end = cell.is_count ? fmt::format_to(text, FMT_COMPILE("{}"), cell.count)
-                                : write_shortest(text, cell.real);
-      line_.append(text, end);
+      if (cell.is_count) {
+        // Formatted into a small array, then appended: fmt's writers through the buffer's
+        // appender took twice as long.
+        char text[32];
+        line_.append(text, fmt::format_to(text, FMT_COMPILE("{}"), cell.count));
+        continue;
+      }
+      CellText& kept = cell_texts_[s * column_values.size() + i];
+      const auto bits = std::bit_cast<std::uint64_t>(cell.real);
+      if (!kept.valid || kept.bits != bits) {
+        static_assert(sizeof kept.text >= shortest_double_max_size);
+        kept.size = static_cast<std::uint8_t>(write_shortest(kept.text, cell.real) - kept.text);
+        kept.bits = bits;
+        kept.valid = true;
+      }
+      line_.append(kept.text, kept.text + kept.size);
     }
     line_.push_back('\n');
     file_->write(std::string_view(line_.data(), line_.size()));
