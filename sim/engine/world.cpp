@@ -42,6 +42,13 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     site.platform = &platform.sites[s];
     site.transfer_lock = sg4::Mutex::create();
     site.kind = std::move(kinds[s]);
+    const SiteSpec& spec = scenario.sites[s];
+    site.supply_params = {.grid = {},
+                          .turbines = spec.turbines,
+                          .policy = spec.turbine_policy,
+                          .charge_from = spec.charge_from,
+                          .peak_shaving_target_w = spec.peak_shaving_target_w,
+                          .arbitrage = spec.arbitrage};
     sites_.push_back(std::move(site));
   }
   for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
@@ -939,6 +946,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   SiteState& site = *cluster.site;
   advance(site, now);
   UnitId host = 0;
+  std::string unit; // its name, made once for the interruption's row and the failure's
   JobState* hit = nullptr;
   ServingState* serving_hit = nullptr;
   if (u < cluster.free_on.size()) {
@@ -956,7 +964,8 @@ void World::failure_candidate(ClusterState& cluster, double now) {
     }
     if (hit) {
       host = hit->hosts[u];
-      interrupt(*hit, now, cause_name, cluster.unit_name(host));
+      unit = cluster.unit_name(host);
+      interrupt(*hit, now, cause_name, unit);
       hit->hosts[u] = hit->hosts.back();
       hit->hosts.pop_back();
       --cluster.held;
@@ -965,6 +974,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       assert(serving_hit && "failure candidate outside the fleet");
     }
   }
+  if (!hit) unit = cluster.unit_name(host);
   ++cluster.down;
   ++cluster.failures;
   bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
@@ -977,19 +987,18 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       left -= static_cast<int>(cluster.gpus_per_host());
       log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
                fmt::format("{}: {} ({} GPUs) lost for good; its satellite flies on with {} GPUs",
-                           cause_name, cluster.unit_name(host), cluster.gpus_per_host(), left));
+                           cause_name, unit, cluster.gpus_per_host(), left));
       order_replacements(cluster, now, true);
     } else {
       log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-                FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, cluster.unit_name(host),
+                FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, unit,
                 cluster.gpus_per_host());
     }
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {} s"), cause_name,
-              cluster.unit_name(host), cluster.gpus_per_host(),
-              Rounded{now + cluster.spec->repair_time_s, 6});
+              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {} s"), cause_name, unit,
+              cluster.gpus_per_host(), Rounded{now + cluster.spec->repair_time_s, 6});
   }
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)

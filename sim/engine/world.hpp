@@ -245,8 +245,9 @@ struct SiteState {
   double it_power_w = 0;            // GPU servers + non-GPU IT
   NonGpuItPower non_gpu_it;         // of it, outside the GPU servers: fabric, storage, other
   PowerDispatch dispatch;
-  double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
-  double wake_at_s = never;    // what the site's process sleeps until
+  PowerSupplyParams supply_params; // the scenario's (World's constructor); the grid's now
+  double next_event_s = never;     // next change of conditions (weather, grid, battery, turbines)
+  double wake_at_s = never;        // what the site's process sleeps until
   Wake wake;
   double last_s = 0;
   // accounting
