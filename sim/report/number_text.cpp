@@ -18,18 +18,30 @@ constexpr char two_digits[] = "0001020304050607080910111213141516171819"
                               "6061626364656667686970717273747576777879"
                               "8081828384858687888990919293949596979899";
 
-// The decimal digits of n, written backwards ending at `end`; returns their start.
+// The decimal digits of n, written backwards ending at `end`; returns their start. Eight digits
+// at a time are split off with one 64-bit division and written with 32-bit arithmetic (a
+// significand has up to 17 digits; 64-bit divisions cost more).
 char* digits_before(char* end, std::uint64_t n) {
-  while (n >= 100) {
-    end -= 2;
-    std::memcpy(end, two_digits + 2 * (n % 100), 2);
-    n /= 100;
+  while (n >= 100'000'000) {
+    auto low = static_cast<std::uint32_t>(n % 100'000'000);
+    n /= 100'000'000;
+    for (int pair = 0; pair < 4; ++pair) { // all eight, zeros included
+      end -= 2;
+      std::memcpy(end, two_digits + 2 * (low % 100), 2);
+      low /= 100;
+    }
   }
-  if (n >= 10) {
+  auto rest = static_cast<std::uint32_t>(n);
+  while (rest >= 100) {
     end -= 2;
-    std::memcpy(end, two_digits + 2 * n, 2);
+    std::memcpy(end, two_digits + 2 * (rest % 100), 2);
+    rest /= 100;
+  }
+  if (rest >= 10) {
+    end -= 2;
+    std::memcpy(end, two_digits + 2 * rest, 2);
   } else {
-    *--end = static_cast<char>('0' + n);
+    *--end = static_cast<char>('0' + rest);
   }
   return end;
 }
