@@ -397,7 +397,7 @@ void World::start_running(JobState& job, double now) {
     return;
   }
   job.phase = JobPhase::running;
-  job.waiting_for.clear();
+  job.waiting_for = {};
   job.ready_at_s = never;
   job.last_s = now;
   job.progress.cycle_time_s = 0;
@@ -472,7 +472,7 @@ void World::fill_and_start(JobState& job, double now) {
     return;
   }
   job.phase = JobPhase::restarting;
-  job.waiting_for.clear();
+  job.waiting_for = {};
   // Until the checkpoint transfers are measured (first start), the job's process holds it here.
   job.ready_at_s = job.measured ? now + job.restart_s : never;
   if (job.wake_at_s > job.ready_at_s || !job.measured) notify(job.wake);

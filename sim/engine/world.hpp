@@ -63,7 +63,7 @@ struct JobState {
   const JobSpec* spec = nullptr;
   ClusterState* cluster = nullptr;
   JobPhase phase = JobPhase::pending;
-  std::string waiting_for; // "hosts" or "power" while waiting
+  std::string_view waiting_for; // "hosts" or "power" while waiting (a literal: set per failure)
   std::vector<UnitId> hosts;
   std::size_t hosts_needed = 0;
   std::size_t min_hosts = 0;    // elastic: fewest hosts it runs on
