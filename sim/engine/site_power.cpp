@@ -70,15 +70,13 @@ double World::wished_it_power_w(const SiteState& site) const {
 
 void World::dispatch_supply(SiteState& site, double now) {
   const SiteSpec& spec = *site.spec;
-  PowerSupplyParams params{.grid = {.capacity_w = site.grid_w,
-                                    .energised_time_s = 0,
-                                    .price_usd_per_j = site.price_usd_per_j,
-                                    .carbon_kg_per_j = site.carbon_kg_per_j},
-                           .turbines = spec.turbines,
-                           .policy = spec.turbine_policy,
-                           .charge_from = spec.charge_from,
-                           .peak_shaving_target_w = spec.peak_shaving_target_w,
-                           .arbitrage = spec.arbitrage};
+  // The site's supply parameters are its scenario's but for the grid's conditions now: set
+  // once, the grid's part at each dispatch (a dispatch per event).
+  PowerSupplyParams& params = site.supply_params;
+  params.grid = {.capacity_w = site.grid_w,
+                 .energised_time_s = 0,
+                 .price_usd_per_j = site.price_usd_per_j,
+                 .carbon_kg_per_j = site.carbon_kg_per_j};
   SupplyInputs in{.demand_w = site.facility_power_w(),
                   .grid_available_w = site.grid_w,
                   .solar_available_w = site.solar_w,

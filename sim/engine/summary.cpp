@@ -25,7 +25,7 @@ std::string job_state_name(const JobState& job) {
   case JobPhase::pending:
     return "not started";
   case JobPhase::waiting:
-    return "waiting for " + job.waiting_for;
+    return "waiting for " + std::string(job.waiting_for);
   case JobPhase::restarting:
     return "restarting";
   case JobPhase::running:

@@ -1,6 +1,8 @@
 #include "sim/engine/timeseries_writer.hpp"
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <string_view>
 
 #include <fmt/compile.h>
@@ -10,6 +12,7 @@
 #include "sim/report/atomic_file.hpp"
 #include "sim/report/csv.hpp"
 #include "sim/report/event_log.hpp"
+#include "sim/report/number_text.hpp"
 #include "sim/scenario/timeseries_columns.hpp"
 
 namespace capsim {
@@ -146,7 +149,13 @@ bool TimeseriesWriter::failed() const {
 
 void TimeseriesWriter::rows(double time_s) {
   double interval_s = time_s - last_s_;
-  for (SiteState& site : world_.sites()) {
+  char time_text[shortest_double_max_size]; // one text for every site's row
+  const std::string_view time(
+      time_text,
+      file_ ? static_cast<std::size_t>(write_shortest(time_text, time_s) - time_text) : 0);
+  cell_texts_.resize(world_.sites().size() * column_values.size());
+  for (std::size_t s = 0; s < world_.sites().size(); ++s) {
+    SiteState& site = world_.sites()[s];
     SiteRow row{.site = site};
     double net_flop = 0;
     for (ClusterState* c : site.clusters) {
@@ -161,21 +170,33 @@ void TimeseriesWriter::rows(double time_s) {
     site.net_flop_reported = net_flop;
     if (inference_) serving_counters(site, interval_s, row);
     if (!file_) continue;
-    auto out = fmt::appender(line_);
     line_.clear();
-    fmt::format_to(out, FMT_COMPILE("{},{}"), time_s, csv_field(site.spec->name));
+    line_.append(time.data(), time.data() + time.size());
+    line_.push_back(',');
+    const std::string name = csv_field(site.spec->name);
+    line_.append(name.data(), name.data() + name.size());
     for (std::size_t i = 0; i < column_values.size(); ++i) {
       const TimeseriesColumn& column = timeseries_columns[i];
       if (column.presence == ColumnPresence::inference && !inference_) continue;
       line_.push_back(',');
       if (!cell_has_value(column.cells, site)) continue;
       Cell cell = column_values[i].value(row);
-      // Formatted into a small array, then appended: fmt's floating-point writer through the
-      // buffer's appender took twice as long (at most 24 characters: "-2.2250738585072014e-308").
-      char text[32];
-      char* end = cell.is_count ? fmt::format_to(text, FMT_COMPILE("{}"), cell.count)
-                                : fmt::format_to(text, FMT_COMPILE("{}"), cell.real);
-      line_.append(text, end);
+      if (cell.is_count) {
+        // Formatted into a small array, then appended: fmt's writers through the buffer's
+        // appender took twice as long.
+        char text[32];
+        line_.append(text, fmt::format_to(text, FMT_COMPILE("{}"), cell.count));
+        continue;
+      }
+      CellText& kept = cell_texts_[s * column_values.size() + i];
+      const auto bits = std::bit_cast<std::uint64_t>(cell.real);
+      if (!kept.valid || kept.bits != bits) {
+        static_assert(sizeof kept.text >= shortest_double_max_size);
+        kept.size = static_cast<std::uint8_t>(write_shortest(kept.text, cell.real) - kept.text);
+        kept.bits = bits;
+        kept.valid = true;
+      }
+      line_.append(kept.text, kept.text + kept.size);
     }
     line_.push_back('\n');
     file_->write(std::string_view(line_.data(), line_.size()));
@@ -184,10 +205,9 @@ void TimeseriesWriter::rows(double time_s) {
     long long new_checkpoints = job.progress.checkpoints - job.checkpoints_reported;
     if (new_checkpoints <= 0) continue;
     job.checkpoints_reported = job.progress.checkpoints;
-    events_->add(time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
-                 job.spec->name,
-                 fmt::format(FMT_COMPILE("{} checkpoints completed since {:.6g} s"),
-                             new_checkpoints, last_s_));
+    events_->addf(time_s, "checkpoints", job.cluster->site->spec->name, job.cluster->spec->name,
+                  job.spec->name, FMT_COMPILE("{} checkpoints completed since {} s"),
+                  new_checkpoints, Rounded{last_s_, 6});
   }
   last_s_ = time_s;
 }

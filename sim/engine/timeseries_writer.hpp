@@ -4,8 +4,10 @@
 // declared beside its name in timeseries_writer.cpp, checked against that table when compiling.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -32,6 +34,15 @@ private:
   std::unique_ptr<AtomicFile> file_;
   EventLog* events_ = nullptr;
   fmt::memory_buffer line_; // fmt's own buffer: formats in place, no copy through a string
+  // Each site's real cells as last written, by column: most (capacity, PUE, the cap, the
+  // supply) hold their value for many rows, and a value's text is kept until it changes.
+  struct CellText {
+    std::uint64_t bits = 0; // the value's bits (so that -0 and NaN compare as themselves)
+    bool valid = false;
+    std::uint8_t size = 0;
+    char text[32];
+  };
+  std::vector<CellText> cell_texts_; // site x column
   double last_s_ = 0;
   bool inference_ = false; // the scenario has inference jobs: their columns are written
 };

@@ -16,6 +16,7 @@
 #include "models/spacecraft.hpp"
 #include "models/training.hpp"
 #include "sim/report/event_log.hpp"
+#include "sim/report/number_text.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -41,6 +42,13 @@ World::World(const Scenario& scenario, Platform& platform, EventLog& events,
     site.platform = &platform.sites[s];
     site.transfer_lock = sg4::Mutex::create();
     site.kind = std::move(kinds[s]);
+    const SiteSpec& spec = scenario.sites[s];
+    site.supply_params = {.grid = {},
+                          .turbines = spec.turbines,
+                          .policy = spec.turbine_policy,
+                          .charge_from = spec.charge_from,
+                          .peak_shaving_target_w = spec.peak_shaving_target_w,
+                          .arbitrage = spec.arbitrage};
     sites_.push_back(std::move(site));
   }
   for (std::size_t c = 0; c < scenario.clusters.size(); ++c) {
@@ -389,7 +397,7 @@ void World::start_running(JobState& job, double now) {
     return;
   }
   job.phase = JobPhase::running;
-  job.waiting_for.clear();
+  job.waiting_for = {};
   job.ready_at_s = never;
   job.last_s = now;
   job.progress.cycle_time_s = 0;
@@ -409,18 +417,20 @@ void World::interrupt(JobState& job, double now, const std::string& cause,
   // Every failure that hits the job interrupts it, while it runs or while it restarts.
   ++job.interruptions;
   ++job.interruptions_by_cause[cause];
-  std::string at = where.empty() ? cause : cause + " on " + where;
+  // "CAUSE on WHERE", or "CAUSE" alone: formatted straight into the row (one per failure).
+  const std::string_view on = where.empty() ? "" : " on ";
   double lost = job.progress.uncommitted_flop;
+  const std::string_view site = job.cluster->site->spec->name;
   if (job.phase == JobPhase::running) {
     job.cluster->busy -= job.hosts.size();
     job.lost_flop += lost;
     job.losses.lost_work_flop[cause] += lost;
-    log_.addf(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-              job.spec->name, FMT_COMPILE("{}; {} FLOP lost since the last checkpoint"), at,
-              sci(lost));
+    log_.addf(now, "interruption", site, job.cluster->spec->name, job.spec->name,
+              FMT_COMPILE("{}{}{}; {} FLOP lost since the last checkpoint"), cause, on, where,
+              Rounded{lost, 4});
   } else {
-    log_.add(now, "interruption", job.cluster->site->spec->name, job.cluster->spec->name,
-             job.spec->name, at + " during restart");
+    log_.addf(now, "interruption", site, job.cluster->spec->name, job.spec->name,
+              FMT_COMPILE("{}{}{} during restart"), cause, on, where);
   }
   job.progress.uncommitted_flop = 0;
   job.progress.cycle_time_s = 0;
@@ -462,7 +472,7 @@ void World::fill_and_start(JobState& job, double now) {
     return;
   }
   job.phase = JobPhase::restarting;
-  job.waiting_for.clear();
+  job.waiting_for = {};
   // Until the checkpoint transfers are measured (first start), the job's process holds it here.
   job.ready_at_s = job.measured ? now + job.restart_s : never;
   if (job.wake_at_s > job.ready_at_s || !job.measured) notify(job.wake);
@@ -551,8 +561,8 @@ void World::rebalance(SiteState& site, double now) {
   const double budget_w = it_budget_w(site);
   const double floor = floor_cap(site);
   if (!serving_.empty()) light_serving(site); // step 2 darkens what does not fit
-  admit_waiting(site, budget_w, floor, now);
-  PowerTotals p = stop_until_fits(site, budget_w, floor, now);
+  PowerTotals p = admit_waiting(site, budget_w, floor, now);
+  p = stop_until_fits(site, p, budget_w, floor, now);
   if (!serving_.empty()) p = darken_serving(site, budget_w, floor, now);
   // 3. Cap, then spare hosts on or off with what is left. Both are set for the jobs that run or
   //    restart: a job's restart (minutes) neither lifts the cap nor powers spare hosts that would
@@ -573,11 +583,15 @@ void World::rebalance(SiteState& site, double now) {
 }
 
 // 1. Admit waiting jobs, in priority order, that have hosts and fit at the deepest cap together
-//    with every job already running or restarting.
-void World::admit_waiting(SiteState& site, double budget_w, double floor, double now) {
+//    with every job already running or restarting. Returns the site's power totals after it:
+//    summed again only when a job waited (most rebalances find none).
+World::PowerTotals World::admit_waiting(SiteState& site, double budget_w, double floor,
+                                        double now) {
   PowerTotals p = power_totals(site);
+  bool any_waiting = false;
   for (JobState* job : site.jobs) {
     if (job->phase != JobPhase::waiting) continue;
+    any_waiting = true;
     ClusterState* c = job->cluster;
     std::size_t free = c->free_on.size() + c->free_off.size();
     if (job->spec->recovery == JobSpec::Recovery::wait && !job->awaiting.empty()) free = 0;
@@ -598,12 +612,13 @@ void World::admit_waiting(SiteState& site, double budget_w, double floor, double
              job->measured ? fmt::format("ready in {:.4g} s", job->restart_s)
                            : std::string("measuring checkpoint transfers"));
   }
+  return any_waiting ? power_totals(site) : p;
 }
 
-// 2. Stop the lowest-priority jobs holding hosts while the rest does not fit.
-World::PowerTotals World::stop_until_fits(SiteState& site, double budget_w, double floor,
-                                          double now) {
-  PowerTotals p = power_totals(site);
+// 2. Stop the lowest-priority jobs holding hosts while the rest does not fit; `p`: the site's
+//    power totals now. Returns them after it.
+World::PowerTotals World::stop_until_fits(SiteState& site, PowerTotals p, double budget_w,
+                                          double floor, double now) {
   while (!fits_in_budget(p.fixed_w, p.running_dynamic_w, floor, budget_w)) {
     JobState* victim = nullptr;
     for (JobState* job : site.jobs)
@@ -673,7 +688,11 @@ void World::apply_cap(SiteState& site, double cap, double now) {
     site.cap_fraction = cap;
   }
   for (ClusterState* c : site.clusters) {
-    double perf = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
+    if (cap != c->perf_cap) { // the cap changes far less often than rebalances run
+      c->perf_cap = cap;
+      c->perf_at_cap = perf_fraction_at_cap(c->spec->gpu.power_cap, cap);
+    }
+    const double perf = c->perf_at_cap;
     for (JobState* job : c->jobs) {
       if (job->phase != JobPhase::running) continue;
       job->perf_fraction = perf;
@@ -917,7 +936,8 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   // single-rate scenario's random stream does not depend on this feature).
   const auto& causes = cluster.spec->failure_causes;
   std::size_t cause = causes.size() > 1 ? pick_failure_cause(causes, uniform01(cluster.rng)) : 0;
-  const std::string cause_name = causes.empty() ? std::string("failure") : causes[cause].name;
+  static const std::string unnamed_cause = "failure";
+  const std::string& cause_name = causes.empty() ? unnamed_cause : causes[cause].name;
   if (!causes.empty() && causes[cause].kind == FailureKind::transient) {
     transient_hit(cluster, u, cause_name, now);
     return;
@@ -926,6 +946,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   SiteState& site = *cluster.site;
   advance(site, now);
   UnitId host = 0;
+  std::string unit; // its name, made once for the interruption's row and the failure's
   JobState* hit = nullptr;
   ServingState* serving_hit = nullptr;
   if (u < cluster.free_on.size()) {
@@ -943,7 +964,8 @@ void World::failure_candidate(ClusterState& cluster, double now) {
     }
     if (hit) {
       host = hit->hosts[u];
-      interrupt(*hit, now, cause_name, cluster.unit_name(host));
+      unit = cluster.unit_name(host);
+      interrupt(*hit, now, cause_name, unit);
       hit->hosts[u] = hit->hosts.back();
       hit->hosts.pop_back();
       --cluster.held;
@@ -952,6 +974,7 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       assert(serving_hit && "failure candidate outside the fleet");
     }
   }
+  if (!hit) unit = cluster.unit_name(host);
   ++cluster.down;
   ++cluster.failures;
   bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
@@ -964,18 +987,18 @@ void World::failure_candidate(ClusterState& cluster, double now) {
       left -= static_cast<int>(cluster.gpus_per_host());
       log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
                fmt::format("{}: {} ({} GPUs) lost for good; its satellite flies on with {} GPUs",
-                           cause_name, cluster.unit_name(host), cluster.gpus_per_host(), left));
+                           cause_name, unit, cluster.gpus_per_host(), left));
       order_replacements(cluster, now, true);
     } else {
       log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-                FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, cluster.unit_name(host),
+                FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, unit,
                 cluster.gpus_per_host());
     }
   } else {
     cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
     log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {:.6g} s"), cause_name,
-              cluster.unit_name(host), cluster.gpus_per_host(), now + cluster.spec->repair_time_s);
+              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {} s"), cause_name, unit,
+              cluster.gpus_per_host(), Rounded{now + cluster.spec->repair_time_s, 6});
   }
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
@@ -1061,8 +1084,14 @@ void World::radiation_event(ClusterState& cluster, double now) {
   std::size_t host = uniform_index(cluster.rng, cluster.in_service());
   std::size_t off = cluster.down + cluster.free_off.size();
   if (host < off) return;
-  transient_hit(cluster, host - off, fmt::format("radiation_{}", radiation_effects[effect].name),
-                now);
+  // The causes' names, made once: one radiation event can happen every few seconds.
+  static const auto causes = [] {
+    std::array<std::string, radiation_effect_count> names;
+    for (std::size_t e = 0; e < radiation_effect_count; ++e)
+      names[e] = fmt::format("radiation_{}", radiation_effects[e].name);
+    return names;
+  }();
+  transient_hit(cluster, host - off, causes[effect], now);
 }
 
 void World::job_collective(JobState& job, double collective_s) {
@@ -1078,7 +1107,7 @@ void World::downlink_done(SiteState& site, double bytes, bool ok, double now) {
     ++site.constellation.downlink_failures;
   }
   log_.add(now, ok ? "downlink" : "downlink_interrupted", site.spec->name, "", "",
-           fmt::format("{:.4g} B of checkpoint to the ground", bytes));
+           fmt::format(FMT_COMPILE("{} B of checkpoint to the ground"), Rounded{bytes, 4}));
 }
 
 double World::draw_exponential(ClusterState& cluster) {

@@ -63,7 +63,7 @@ struct JobState {
   const JobSpec* spec = nullptr;
   ClusterState* cluster = nullptr;
   JobPhase phase = JobPhase::pending;
-  std::string waiting_for; // "hosts" or "power" while waiting
+  std::string_view waiting_for; // "hosts" or "power" while waiting (a literal: set per failure)
   std::vector<UnitId> hosts;
   std::size_t hosts_needed = 0;
   std::size_t min_hosts = 0;    // elastic: fewest hosts it runs on
@@ -157,6 +157,10 @@ struct ClusterState {
   double idle_w = 0;
   double dynamic_w = 0;
   int fabric_tiers = 0; // fat-tree tiers for the cluster's final size (models/facility_power.hpp)
+  // The GPUs' speed at the site's power cap (perf_fraction_at_cap), for the cap it was computed
+  // for (none yet: NaN).
+  double perf_cap = std::numeric_limits<double>::quiet_NaN();
+  double perf_at_cap = 1;
   std::vector<JobState*> jobs;        // priority order
   std::vector<ServingState*> serving; // inference jobs on this cluster (hold hosts first)
   std::uint64_t installed_version = 0;
@@ -241,8 +245,9 @@ struct SiteState {
   double it_power_w = 0;            // GPU servers + non-GPU IT
   NonGpuItPower non_gpu_it;         // of it, outside the GPU servers: fabric, storage, other
   PowerDispatch dispatch;
-  double next_event_s = never; // next change of conditions (weather, grid, battery, turbines)
-  double wake_at_s = never;    // what the site's process sleeps until
+  PowerSupplyParams supply_params; // the scenario's (World's constructor); the grid's now
+  double next_event_s = never;     // next change of conditions (weather, grid, battery, turbines)
+  double wake_at_s = never;        // what the site's process sleeps until
   Wake wake;
   double last_s = 0;
   // accounting
@@ -379,8 +384,9 @@ private:
   // A site's decisions after any change: which jobs run, the GPU power cap, which spare hosts
   // are on (models/power_policy: decide_power), the IT power, then the supply's dispatch.
   void rebalance(SiteState& site, double now);
-  void admit_waiting(SiteState& site, double budget_w, double floor, double now);
-  PowerTotals stop_until_fits(SiteState& site, double budget_w, double floor, double now);
+  PowerTotals admit_waiting(SiteState& site, double budget_w, double floor, double now);
+  PowerTotals stop_until_fits(SiteState& site, PowerTotals p, double budget_w, double floor,
+                              double now);
   void switch_spares(SiteState& site, std::span<const std::size_t> want_on, double now);
   void set_it_power(SiteState& site, double capped_dynamic_w);
   void apply_cap(SiteState& site, double cap, double now);

@@ -38,6 +38,10 @@ private:
 
   std::string path_;
   std::string temp_path_;
+  // Bytes written so far, and from where the kernel has not yet been asked to write them out.
+  static constexpr std::size_t writeback_bytes = 4 << 20;
+  std::size_t written_ = 0;
+  std::size_t writeback_from_ = 0;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
   std::string error_;

@@ -10,7 +10,6 @@
 namespace capsim {
 
 namespace {
-#ifndef __SSE2__
 // The characters that make a field need quotes, as a table: one load and test per character
 // (string_view::find_first_of calls memchr on the set once per character).
 constexpr auto special = [] {
@@ -19,7 +18,6 @@ constexpr auto special = [] {
     table[c] = true;
   return table;
 }();
-#endif
 
 // Whether the field holds a comma, a double quote, LF or CR.
 bool needs_quotes(std::string_view text) {
@@ -52,7 +50,16 @@ bool needs_quotes(std::string_view text) {
 } // namespace
 
 char* write_csv_field(char* out, std::string_view text) {
-  if (!needs_quotes(text)) {
+  // Most fields are short names (an event's kind, site, cluster, job): copied and checked in one
+  // pass, a character at a time, cheaper than the check sixteen at a time and then a copy.
+  if (text.size() < 16) {
+    bool quote = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      out[i] = text[i];
+      quote |= special[static_cast<unsigned char>(text[i])];
+    }
+    if (!quote) return out + text.size();
+  } else if (!needs_quotes(text)) {
     std::memcpy(out, text.data(), text.size());
     return out + text.size();
   }

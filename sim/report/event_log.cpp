@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/report/number_text.hpp"
+
 namespace capsim {
 
 EventLog::EventLog(const std::string& path) {
@@ -17,11 +19,10 @@ void EventLog::add(double time_s, std::string_view kind, std::string_view site,
                    std::string_view cluster, std::string_view job, std::string_view detail) {
   if (!file_) return;
   if (time_s != time_s_ || time_size_ == 0) { // the shortest form that reads back the same
-    // At most 24 characters ("-2.2250738585072014e-308"): written straight into the array
-    // (format_to_n's truncating iterator writes a character at a time, at 4x the cost).
-    static_assert(sizeof time_text_ >= 24);
-    time_size_ = static_cast<std::size_t>(fmt::format_to(time_text_, FMT_COMPILE("{}"), time_s) -
-                                          time_text_);
+    // Written straight into the array (format_to_n's truncating iterator writes a character at
+    // a time, at 4x the cost), as fmt's "{}" writes it.
+    static_assert(sizeof time_text_ >= shortest_double_max_size);
+    time_size_ = static_cast<std::size_t>(write_shortest(time_text_, time_s) - time_text_);
     time_s_ = time_s;
   }
   const std::string_view fields[] = {kind, site, cluster, job, detail};
