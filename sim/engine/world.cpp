@@ -977,29 +977,10 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   if (!hit) unit = cluster.unit_name(host);
   ++cluster.down;
   ++cluster.failures;
-  bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
-                   (cluster.spec->permanent_fraction > 0 &&
-                    uniform01(cluster.rng) < cluster.spec->permanent_fraction);
-  if (permanent) {
-    ++cluster.lost;
-    if (!cluster.satellite_gpus.empty()) { // in orbit: the satellite flies on without the unit
-      int& left = cluster.satellite_gpus[host / cluster.units_per_satellite];
-      left -= static_cast<int>(cluster.gpus_per_host());
-      log_.add(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-               fmt::format("{}: {} ({} GPUs) lost for good; its satellite flies on with {} GPUs",
-                           cause_name, unit, cluster.gpus_per_host(), left));
-      order_replacements(cluster, now, true);
-    } else {
-      log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-                FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, unit,
-                cluster.gpus_per_host());
-    }
-  } else {
-    cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
-    log_.addf(now, "failure", site.spec->name, cluster.spec->name, hit ? hit->spec->name : "",
-              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {} s"), cause_name, unit,
-              cluster.gpus_per_host(), Rounded{now + cluster.spec->repair_time_s, 6});
-  }
+  const bool permanent = !std::isfinite(cluster.spec->repair_time_s) ||
+                         (cluster.spec->permanent_fraction > 0 &&
+                          uniform01(cluster.rng) < cluster.spec->permanent_fraction);
+  host_down(cluster, host, unit, cause_name, hit, permanent, now);
   ++events_;
   if (hit && hit->spec->recovery == JobSpec::Recovery::wait && !permanent)
     hit->awaiting.push_back(host);
@@ -1007,6 +988,35 @@ void World::failure_candidate(ClusterState& cluster, double now) {
   if (hit) fill_and_start(*hit, now); // a spare, fewer replicas, or wait, as its policy says
   rebalance(site, now);
   flush();
+}
+
+// A failed host leaves service: lost for good (in orbit its satellite flies on without it, and
+// a replacement may be ordered) or queued for repair; its failure row either way.
+void World::host_down(ClusterState& cluster, UnitId host, const std::string& unit,
+                      const std::string& cause_name, const JobState* hit, bool permanent,
+                      double now) {
+  const SiteState& site = *cluster.site;
+  const std::string_view job_name = hit ? std::string_view(hit->spec->name) : std::string_view();
+  if (!permanent) {
+    cluster.repairs.emplace_back(now + cluster.spec->repair_time_s, host);
+    log_.addf(now, "failure", site.spec->name, cluster.spec->name, job_name,
+              FMT_COMPILE("{}: {} ({} GPUs) down; repair due at {} s"), cause_name, unit,
+              cluster.gpus_per_host(), Rounded{now + cluster.spec->repair_time_s, 6});
+    return;
+  }
+  ++cluster.lost;
+  if (cluster.satellite_gpus.empty()) {
+    log_.addf(now, "failure", site.spec->name, cluster.spec->name, job_name,
+              FMT_COMPILE("{}: {} ({} GPUs) lost for good"), cause_name, unit,
+              cluster.gpus_per_host());
+    return;
+  }
+  int& left = cluster.satellite_gpus[host / cluster.units_per_satellite];
+  left -= static_cast<int>(cluster.gpus_per_host());
+  log_.add(now, "failure", site.spec->name, cluster.spec->name, job_name,
+           fmt::format("{}: {} ({} GPUs) lost for good; its satellite flies on with {} GPUs",
+                       cause_name, unit, cluster.gpus_per_host(), left));
+  order_replacements(cluster, now, true);
 }
 
 void World::repair_due(ClusterState& cluster, double now) {

@@ -372,6 +372,9 @@ private:
   void advance_job(JobState& job, double now);
   void interrupt(JobState& job, double now, const std::string& cause,
                  const std::string& where = "");
+  // A failed host out of service (repair queued, or lost for good) and its failure row.
+  void host_down(ClusterState& cluster, UnitId host, const std::string& unit,
+                 const std::string& cause_name, const JobState* hit, bool permanent, double now);
   // A transient error on the on_index-th powered host (free hosts first, then jobs' hosts).
   void transient_hit(ClusterState& cluster, std::size_t on_index, const std::string& cause,
                      double now);
