@@ -697,11 +697,11 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
   const PipelineTerms P = pipeline_terms(k, r, shape, g, L, d, cfg.offload_layers);
   const double dp_ranks = d * c;
   const double expert_dp_ranks = d * c / e;
+  const double optimizer_bytes = optimizer_bytes_of(cfg.bf16_optimizer);
   DpPass dp;
   dp_pass(r, g, shape, dp_ranks, expert_dp_ranks, dp);
-  const DpTerms D =
-      dp_terms(r, dp, cfg.zero_stage, cfg.fp8_param_gather, optimizer_bytes_of(cfg.bf16_optimizer),
-               dp_ranks, expert_dp_ranks, microbatches, P);
+  const DpTerms D = dp_terms(r, dp, cfg.zero_stage, cfg.fp8_param_gather, optimizer_bytes, dp_ranks,
+                             expert_dp_ranks, microbatches, P);
 
   const double tp_collective_s = cfg.tensor > 1 ? g.tp_collective_s : 0;
   const double slowest_layers = P.slowest_layers;
@@ -751,8 +751,8 @@ void evaluate(const ModelTerms& k, const ParallelConfig& cfg, const StageShape& 
 
   InFlight flights;
   stage_in_flight(shape, microbatches, flights);
-  memory_terms(shape, g, L, cfg.zero_stage, optimizer_bytes_of(cfg.bf16_optimizer), 1 / dp_ranks,
-               1 / expert_dp_ranks, flights, cfg.offload_layers, out.memory);
+  memory_terms(shape, g, L, cfg.zero_stage, optimizer_bytes, 1 / dp_ranks, 1 / expert_dp_ranks,
+               flights, cfg.offload_layers, out.memory);
   out.memory.usable_bytes = usable_bytes(hw, eff);
   out.memory.host_usable_bytes = hw.host_memory_bytes;
   out.fits = fits_memory(out.memory);

@@ -26,6 +26,20 @@ StepHardware a100() {
                       .scale_out_bytes_per_s = 200e9 / 8};
 }
 
+// Llama 3 405B (Llama 3 paper, Table 3): 126 layers, hidden 16,384, SwiGLU ffn 53,248, 128
+// heads over 8 key/value heads, vocabulary 128,256.
+TransformerSpec llama3_405b(int seq_len, int global_batch) {
+  return TransformerSpec{.layers = 126,
+                         .hidden = 16384,
+                         .ffn = 53248,
+                         .heads = 128,
+                         .kv_heads = 8,
+                         .vocab = 128256,
+                         .seq_len = seq_len,
+                         .global_batch = global_batch,
+                         .gated_ffn = true};
+}
+
 // GPT models of both papers: vocabulary 51,200, sequence 2048, ffn 4h, multi-head attention.
 TransformerSpec gpt(int layers, int hidden, int heads, int global_batch) {
   return TransformerSpec{.layers = layers,
@@ -639,15 +653,7 @@ TEST_CASE("uneven stages: 126 layers over 16 stages (Llama 3 405B), hand compute
 
   // Step time from the stage times: every stage is t_layer x layers (+ the output layer on the
   // last, + p2p on every stage), the slowest bounds the step, the others fill and drain.
-  TransformerSpec llama{.layers = 126,
-                        .hidden = 16384,
-                        .ffn = 53248,
-                        .heads = 128,
-                        .kv_heads = 8,
-                        .vocab = 128256,
-                        .seq_len = 8192,
-                        .global_batch = 2048,
-                        .gated_ffn = true};
+  TransformerSpec llama = llama3_405b(8192, 2048);
   const StepHardware hw = h100();
   const StepEfficiency eff = step_efficiency_for("H100");
   const ParallelConfig cfg{.tensor = 8,
@@ -702,15 +708,7 @@ TEST_CASE("memory with fused attention: hand computed at 8k, and at 131k with CP
   const double h = 16384, t = 8, V = 128256, F = 53248, A = 128;
   const double layer_params =
       h * h * (2 + 2.0 / 16) + h * (2 + 2.0 / 16) + 4 * h + 3 * h * F + (2 * F + h);
-  TransformerSpec llama{.layers = 126,
-                        .hidden = 16384,
-                        .ffn = 53248,
-                        .heads = 128,
-                        .kv_heads = 8,
-                        .vocab = 128256,
-                        .seq_len = 8192,
-                        .global_batch = 2048,
-                        .gated_ffn = true};
+  TransformerSpec llama = llama3_405b(8192, 2048);
   auto per_layer = [&](double s_local) {
     return 8 * s_local * h / t + s_local * (h * (4 + 4.0 / 16) + 6 * F) / t + 4 * A * s_local / t;
   };
@@ -1138,15 +1136,7 @@ TEST_CASE("context parallelism by all-gather: the ring's bytes, exposed, hand co
   // no recomputation. Per layer and microbatch each CP rank holds s / c = 8192 tokens; its K
   // and V: 2 x 8192 x h (K/A) / t x 2 bytes = 4,194,304 B. CP ranks sit t = 8 apart, one per
   // 8-GPU NVLink domain: every exchange crosses the scale-out network, 15 chunks per pass.
-  const TransformerSpec llama{.layers = 126,
-                              .hidden = 16384,
-                              .ffn = 53248,
-                              .heads = 128,
-                              .kv_heads = 8,
-                              .vocab = 128256,
-                              .seq_len = 131072,
-                              .global_batch = 128,
-                              .gated_ffn = true};
+  const TransformerSpec llama = llama3_405b(131072, 128);
   ParallelConfig cfg{.tensor = 8,
                      .pipeline = 16,
                      .interleave = 7,
