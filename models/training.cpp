@@ -167,71 +167,151 @@ double all_to_all_s(const Rates& r, double bytes, double n, double gap) {
   return std::max(in_domain_s, off_domain_s) + (n - 1) * r.latency_s;
 }
 
-// Stage sizes of one (L, p, v), computed once per (p, v) in the search.
+// Stage sizes of one (L, p, v), computed once per (p, v) in the search. Chunk c of stage j
+// (global chunk c p + j) holds q = ceil(L / (p v)) layers or q - 1: on every stage the short
+// chunks are a prefix (the model's first chunks) and a suffix (its last ones).
 struct StageShape {
   int pipeline = 1, interleave = 1;
   int first = 0, last = 0, max_mid = 0, max_mid_index = -1;
+  int chunk_layers = 0;              // q
   int candidates = 0;                // stages whose memory can be the largest
   std::array<int, 12> cand_index{};  // stage index
   std::array<int, 12> cand_layers{}; // its layers
+  std::array<int, 12> cand_short_head{}, cand_short_tail{}; // its chunks with q - 1 layers
   bool valid = false;
 };
 
-void fill_stage_layers(int layers, int p, int v, std::vector<int>& out) {
-  out.assign(static_cast<size_t>(p), 0);
+// Layers of every model chunk (p v of them, chunk i on stage i mod p): ceil(L / (p v)) or one
+// less, shortened from the ends (last, first, second-to-last, second, ...), the way Megatron-Core
+// counts the embedding and the loss as a layer each. The first and the last chunk may be left
+// with none (the embedding, the output layer only: the Llama 3 layout, 126 layers in 16 x 8
+// chunks); any other chunk needs a layer.
+void fill_chunk_layers(int layers, int p, int v, std::vector<int>& out) {
   const long long chunks = 1LL * p * v;
-  if (layers < chunks || p < 1 || v < 1) {
+  if (layers < 1 || layers < chunks - 2 || p < 1 || v < 1) {
     out.clear();
     return;
   }
+  out.assign(static_cast<size_t>(chunks), 0);
   const long long q = (layers + chunks - 1) / chunks;
   const long long shortened = chunks * q - layers; // chunks with q - 1 layers
-  // Chunk order of shortening: last, first, second-to-last, second, ...
   for (long long i = 0; i < chunks; ++i) {
     const long long from_end = chunks - 1 - i;
     // position in the shortening order: from the end 0, 2, 4..., from the start 1, 3, 5...
     const long long rank_end = 2 * from_end, rank_start = 2 * i + 1;
     const bool short_chunk = std::min(rank_end, rank_start) < shortened;
-    out[static_cast<size_t>(i % p)] += static_cast<int>(short_chunk ? q - 1 : q);
+    out[static_cast<size_t>(i)] = static_cast<int>(short_chunk ? q - 1 : q);
   }
+}
+
+void fill_stage_layers(int layers, int p, int v, std::vector<int>& out) {
+  std::vector<int> chunks;
+  fill_chunk_layers(layers, p, v, chunks);
+  out.assign(chunks.empty() ? 0 : static_cast<size_t>(p), 0);
+  for (size_t i = 0; i < chunks.size(); ++i)
+    out[i % static_cast<size_t>(p)] += chunks[i];
+}
+
+// Stage j of a chunk list: its layers, and how many of its chunks at the head and at the tail
+// of its list hold q - 1 layers.
+void stage_pattern(const std::vector<int>& chunks, int p, int v, int q, int j, int& total,
+                   int& head, int& tail) {
+  total = head = tail = 0;
+  auto layers_of = [&](int c) { return chunks[static_cast<size_t>(c * p + j)]; };
+  for (int c = 0; c < v; ++c)
+    total += layers_of(c);
+  while (head < v && layers_of(head) < q)
+    ++head;
+  while (tail < v - head && layers_of(v - 1 - tail) < q)
+    ++tail;
 }
 
 StageShape make_shape(int layers, int p, int v) {
   StageShape s;
   s.pipeline = p;
   s.interleave = v;
-  std::vector<int> sizes;
-  fill_stage_layers(layers, p, v, sizes);
-  if (sizes.empty()) return s;
+  std::vector<int> chunks;
+  fill_chunk_layers(layers, p, v, chunks);
+  if (chunks.empty()) return s;
   s.valid = true;
-  s.first = sizes.front();
-  s.last = sizes.back();
-  s.cand_index[s.candidates] = 0;
-  s.cand_layers[s.candidates++] = s.first;
+  s.chunk_layers = *std::max_element(chunks.begin(), chunks.end());
+  auto stage = [&](int j, int& total, int& head, int& tail) {
+    stage_pattern(chunks, p, v, s.chunk_layers, j, total, head, tail);
+  };
+  auto add = [&](int j, int total, int head, int tail) {
+    s.cand_index[s.candidates] = j;
+    s.cand_layers[s.candidates] = total;
+    s.cand_short_head[s.candidates] = head;
+    s.cand_short_tail[s.candidates++] = tail;
+  };
+  int total = 0, head = 0, tail = 0;
+  stage(0, total, head, tail);
+  s.first = total;
+  add(0, total, head, tail);
+  // Middle stages: the first of each chunk pattern keeps the most microbatches in flight.
   for (int j = 1; j + 1 < p; ++j) {
-    if (sizes[j] > s.max_mid) {
-      s.max_mid = sizes[j];
+    stage(j, total, head, tail);
+    if (total > s.max_mid) {
+      s.max_mid = total;
       s.max_mid_index = j;
     }
     bool seen = false;
     for (int c = 1; c < s.candidates; ++c)
-      seen = seen || s.cand_layers[c] == sizes[j];
-    if (!seen && s.candidates < 11) {
-      s.cand_index[s.candidates] = j;
-      s.cand_layers[s.candidates++] = sizes[j];
-    }
+      seen = seen || (s.cand_short_head[c] == head && s.cand_short_tail[c] == tail);
+    if (!seen && s.candidates < 11) add(j, total, head, tail);
   }
   if (p > 1) {
-    s.cand_index[s.candidates] = p - 1;
-    s.cand_layers[s.candidates++] = s.last;
+    stage(p - 1, total, head, tail);
+    add(p - 1, total, head, tail);
   }
+  s.last = s.cand_layers[s.candidates - 1];
   return s;
 }
 
-// Microbatches in flight on stage j (activations kept), at most n_mb.
-double in_flight(double p, double v, double j, double microbatches) {
-  if (v <= 1) return std::min(p - j, microbatches);
-  return std::min((2 * (p - j - 1) + (v - 1) * p + 1) / v, microbatches);
+// Layers times microbatches whose activations stage j holds at its peak, over `microbatches`
+// microbatches. Without interleaving (1F1B): min(p - j, n_mb) microbatches of the whole stage.
+// Interleaved (Megatron-Core's schedule, n_mb a multiple of p; with n_mb = p it runs every
+// forward before the first backward, so all are held; megatron/core/pipeline_parallel/
+// schedules.py, forward_backward_pipelining_with_interleaving): forward k runs chunk
+// (k mod p v) / p, backward k chunk v - 1 - (k mod p v) / p; stage j runs
+// W = 2 (p - j - 1) + (v - 1) p forwards before its first backward, then one forward and one
+// backward in turn. Held after the (W + i + 1)-th forward: A(i) = S_f(W + i + 1) - S_b(i), the
+// layers of the forwards run less those of the backwards. A(i) has period p v and changes
+// linearly between chunk changes, so its largest value is at one of them. With equal chunks it
+// is (W + 1) q: (W + 1) / v microbatches of the stage.
+double peak_layer_microbatches(int p, int v, int j, int q, int head, int tail, double n_mb) {
+  const double layers = static_cast<double>(v) * q - head - tail;
+  if (v <= 1) return std::min<double>(p - j, n_mb) * layers;
+  const long long forwards = std::llround(n_mb) * v;
+  const long long warmup = 2LL * (p - j - 1) + 1LL * (v - 1) * p;
+  if (warmup + 1 >= forwards || std::llround(n_mb) == p) return n_mb * layers;
+  auto chunk = [&](long long c) {
+    return static_cast<double>(q) - (c < head ? 1 : 0) - (c >= v - tail ? 1 : 0);
+  };
+  // Layers of chunks 0 .. x - 1.
+  auto chunks_sum = [&](long long x) {
+    return static_cast<double>(x) * q - static_cast<double>(std::min<long long>(x, head)) -
+           static_cast<double>(std::max<long long>(0, x - (v - tail)));
+  };
+  const long long period = 1LL * p * v;
+  auto forward_sum = [&](long long n) {
+    const long long rem = n % period;
+    return static_cast<double>(n / period) * p * layers + p * chunks_sum(rem / p) +
+           static_cast<double>(rem % p) * chunk(rem / p);
+  };
+  double held = forward_sum(warmup + 1);
+  if (head + tail == 0) return held;
+  double peak = held;
+  const long long steps = std::min(forwards - warmup, period); // A(0) .. A(steps - 1)
+  for (long long i = 0; i + 1 < steps;) {
+    const long long f = warmup + 1 + i;
+    const long long next = std::min({i + (p - f % p), i + (p - i % p), steps - 1});
+    held +=
+        (chunk((f % period) / p) - chunk(v - 1 - (i % period) / p)) * static_cast<double>(next - i);
+    i = next;
+    peak = std::max(peak, held);
+  }
+  return peak;
 }
 
 // Bytes of Adam's states per parameter: fp32 (12) or, with bf16_optimizer, bf16 (6).
@@ -631,15 +711,22 @@ double step_time_of(double microbatches, const PipelineTerms& P, const DpTerms& 
   return microbatches * P.slowest_s + P.bubble_s + D.exposed_s + D.optimizer_s;
 }
 
-// Microbatches in flight on each candidate stage (StageShape::cand_index) of one (p, v, n_mb).
+// Microbatches in flight on each candidate stage (StageShape::cand_index) of one (p, v, n_mb):
+// its peak layer-microbatches over its layers.
 struct InFlight {
   std::array<double, 12> of{};
 };
 
 void stage_in_flight(const StageShape& shape, double microbatches, InFlight& out) {
-  const double p = shape.pipeline, v = shape.interleave;
-  for (int i = 0; i < shape.candidates; ++i)
-    out.of[i] = in_flight(p, v, shape.cand_index[i], microbatches);
+  for (int i = 0; i < shape.candidates; ++i) {
+    const int layers = shape.cand_layers[i];
+    out.of[i] = layers == 0
+                    ? 0
+                    : peak_layer_microbatches(shape.pipeline, shape.interleave, shape.cand_index[i],
+                                              shape.chunk_layers, shape.cand_short_head[i],
+                                              shape.cand_short_tail[i], microbatches) /
+                          layers;
+  }
 }
 
 // Memory per GPU: every candidate stage, the largest total (usable_bytes left to the caller).
@@ -1120,10 +1207,12 @@ std::vector<std::string> validate(const TransformerSpec& model, const ParallelCo
        "kv-heads (" + str(model.kv_heads) + ") must be divisible by tp (" + str(cfg.tensor) + ")");
   need(divides(cfg.tensor, model.ffn),
        "ffn (" + str(model.ffn) + ") must be divisible by tp (" + str(cfg.tensor) + ")");
-  need(1LL * cfg.pipeline * cfg.interleave <= model.layers,
-       "layers (" + str(model.layers) + ") must be at least pp*interleave (" + str(cfg.pipeline) +
-           "*" + str(cfg.interleave) + " = " + str(1LL * cfg.pipeline * cfg.interleave) +
-           "): every model chunk needs a layer");
+  need(1LL * cfg.pipeline * cfg.interleave - 2 <= model.layers,
+       "layers (" + str(model.layers) + ") must be at least pp*interleave - 2 (" +
+           str(cfg.pipeline) + "*" + str(cfg.interleave) +
+           " - 2 = " + str(1LL * cfg.pipeline * cfg.interleave - 2) +
+           "): every model chunk but the first (the embedding) and the last (the output layer) "
+           "needs a layer");
   need(cfg.interleave == 1 || cfg.pipeline > 1, "interleave > 1 needs pipeline parallelism");
   need(divides(cfg.context, model.seq_len),
        "seq (" + str(model.seq_len) + ") must be divisible by cp (" + str(cfg.context) + ")");
@@ -1186,6 +1275,27 @@ std::vector<int> stage_layers(int layers, int pipeline, int interleave) {
   std::vector<int> sizes;
   fill_stage_layers(layers, pipeline, interleave, sizes);
   return sizes;
+}
+
+std::vector<int> chunk_layers(int layers, int pipeline, int interleave) {
+  std::vector<int> chunks;
+  fill_chunk_layers(layers, pipeline, interleave, chunks);
+  return chunks;
+}
+
+double peak_stage_activations(int layers, int pipeline, int interleave, int stage,
+                              int microbatches) {
+  const StageShape shape = make_shape(layers, pipeline, interleave);
+  if (!shape.valid || stage < 0 || stage >= pipeline || microbatches < 1)
+    throw std::invalid_argument("peak_stage_activations: no such layout or stage");
+  if (interleave > 1 && microbatches % pipeline)
+    throw std::invalid_argument(
+        "peak_stage_activations: interleaving needs microbatches divisible by pipeline");
+  const std::vector<int> chunks = chunk_layers(layers, pipeline, interleave);
+  int total = 0, head = 0, tail = 0;
+  stage_pattern(chunks, pipeline, interleave, shape.chunk_layers, stage, total, head, tail);
+  return peak_layer_microbatches(pipeline, interleave, stage, shape.chunk_layers, head, tail,
+                                 microbatches);
 }
 
 double exposed_reduction_s(double comm_s, double overlap_s, double buckets) {
@@ -1345,14 +1455,19 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
   MemoryBreakdown mem;                   // memory_terms() fills it per layout; the capacities stay
   mem.usable_bytes = usable;
   mem.host_usable_bytes = hardware.host_memory_bytes;
-  InFlight flights;
+  // Microbatches in flight per (shape, microbatch count): the count divides the global batch.
+  const Divisors batch_divisors(model.global_batch);
+  std::vector<InFlight> flights_of;
+  std::vector<char> flights_ready;
 
   for (int pi = 0; pi < gpu_divisors.count; ++pi) {
     const int p = gpu_divisors.values[pi];
     if (!allowed(space.pipeline, p) || p > model.layers || (offload > 0 && p > 1)) continue;
     shapes.clear();
-    for (int v = 1; v <= std::min(model.layers / p, space.max_interleave); ++v)
+    for (int v = 1; v <= std::min((model.layers + 2) / p, space.max_interleave); ++v)
       shapes.push_back(make_shape(model.layers, p, v));
+    flights_of.resize(shapes.size() * static_cast<size_t>(batch_divisors.count));
+    flights_ready.assign(flights_of.size(), 0);
     for (int di = 0; di < gpu_divisors.count; ++di) {
       const int t = gpu_divisors.values[di];
       if (t > gpus / p) break; // the divisors are sorted: no larger one divides gpus / p
@@ -1379,8 +1494,14 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
             if (!allowed(space.microbatch, m)) continue;
             const int microbatches = model.global_batch / (d * m);
             const double n = k.batch / (dd * m);
+            const size_t batch_index = static_cast<size_t>(
+                std::lower_bound(batch_divisors.values.begin(),
+                                 batch_divisors.values.begin() + batch_divisors.count,
+                                 microbatches) -
+                batch_divisors.values.begin());
             bool layers_ready = false;
-            for (const StageShape& shape : shapes) {
+            for (size_t si = 0; si < shapes.size(); ++si) {
+              const StageShape& shape = shapes[si];
               const int v = shape.interleave;
               if (!allowed(space.interleave, v)) continue;
               if (v > 1 && (p == 1 || microbatches % p)) continue;
@@ -1393,7 +1514,13 @@ SearchResult search_parallel(const TransformerSpec& model, int gpus, const StepH
                 layers_ready = true;
               }
               if (!dp.matches(g, shape)) dp_pass(rates, g, shape, dp_ranks, expert_dp_ranks, dp);
-              stage_in_flight(shape, n, flights);
+              const size_t flight_index =
+                  si * static_cast<size_t>(batch_divisors.count) + batch_index;
+              if (!flights_ready[flight_index]) {
+                stage_in_flight(shape, n, flights_of[flight_index]);
+                flights_ready[flight_index] = 1;
+              }
+              const InFlight& flights = flights_of[flight_index];
               for (int sp = 0; sp <= (t > 1 ? 1 : 0); ++sp) {
                 if (space.sequence_parallel && *space.sequence_parallel != (sp == 1)) continue;
                 for (int rci = 0; rci < 3; ++rci) {

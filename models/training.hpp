@@ -301,8 +301,15 @@ double hardware_flop_per_step(const TransformerSpec& model, Recompute recompute,
                               bool causal = true);
 
 // Layers per pipeline stage (size p): chunks of ceil(L / (p v)) or one less, shortened from
-// the ends (last, first, second-to-last, ...), chunk i on stage i mod p. Empty if L < p v.
+// the ends (last, first, second-to-last, ...), chunk i on stage i mod p. The first and the last
+// chunk may hold no layer (the embedding, the output layer only); empty if L < p v - 2.
 std::vector<int> stage_layers(int layers, int pipeline, int interleave);
+// The same per model chunk (size p v, chunk i on stage i mod p).
+std::vector<int> chunk_layers(int layers, int pipeline, int interleave);
+// Layer-microbatches whose activations a stage holds at its peak under the 1F1B schedule
+// (interleaved: Megatron-Core's, microbatches a multiple of pipeline), per chunk.
+double peak_stage_activations(int layers, int pipeline, int interleave, int stage,
+                              int microbatches);
 
 struct MemoryBreakdown {
   double weights_bytes = 0;

@@ -700,6 +700,118 @@ TEST_CASE("uneven stages: 126 layers over 16 stages (Llama 3 405B), hand compute
   CHECK(r.fits);
 }
 
+namespace {
+
+// Layer-microbatches a stage holds at its peak, by running its schedule op by op: Megatron-Core's
+// 1F1B (v = 1) or interleaved 1F1B (schedules.py): W warmup forwards, then one forward and one
+// backward in turn, then the remaining backwards; forward k runs chunk (k mod p v) / p, backward
+// k chunk v - 1 - (k mod p v) / p; with n_mb = p (interleaved) every forward runs first.
+double simulated_peak(int layers, int p, int v, int j, int n_mb) {
+  const std::vector<int> chunks = chunk_layers(layers, p, v);
+  auto chunk = [&](int c) { return chunks[static_cast<size_t>(c * p + j)]; };
+  const int total = n_mb * v;
+  int warmup = v == 1 ? std::min(p - j - 1, n_mb) : std::min(2 * (p - j - 1) + (v - 1) * p, total);
+  if (v > 1 && n_mb == p) warmup = total;
+  double held = 0, peak = 0;
+  int forwards = 0, backwards = 0;
+  auto forward = [&] {
+    held += chunk((forwards % (p * v)) / p);
+    ++forwards;
+    peak = std::max(peak, held);
+  };
+  auto backward = [&] {
+    held -= chunk(v - 1 - (backwards % (p * v)) / p);
+    ++backwards;
+  };
+  for (int k = 0; k < warmup; ++k)
+    forward();
+  while (forwards < total) {
+    forward();
+    backward();
+  }
+  while (backwards < total)
+    backward();
+  REQUIRE(held == 0);
+  return peak;
+}
+
+} // namespace
+
+TEST_CASE("pipeline schedule memory: the peak per stage against the schedule run op by op") {
+  // Every layout of a few layer counts (even and uneven chunks, empty first and last chunks),
+  // every stage, several microbatch counts: the closed form equals the simulation.
+  int layouts = 0;
+  for (int layers : {126, 100, 96, 61, 30, 14}) {
+    for (int p : {1, 2, 3, 4, 8, 16}) {
+      for (int v = 1; v <= 9; ++v) {
+        if (p == 1 && v > 1) continue;
+        if (chunk_layers(layers, p, v).empty()) continue;
+        for (int mult : {1, 2, 3, 5, 8}) {
+          const int n_mb = v == 1 ? mult + p / 2 : mult * p; // v = 1: also fewer than p
+          for (int j = 0; j < p; ++j) {
+            CAPTURE(layers);
+            CAPTURE(p);
+            CAPTURE(v);
+            CAPTURE(n_mb);
+            CAPTURE(j);
+            CHECK(peak_stage_activations(layers, p, v, j, n_mb) ==
+                  simulated_peak(layers, p, v, j, n_mb));
+            ++layouts;
+          }
+        }
+      }
+    }
+  }
+  CHECK(layouts > 2000);
+}
+
+TEST_CASE("the Llama 3 layout: 126 layers in 16 x 8 chunks, the first and last chunk empty") {
+  // Llama 3 paper (arXiv 2407.21783) section 3.3.2: one transformer layer fewer on the first
+  // and the last stage, "the first model chunk on the first stage has only the embedding, and
+  // the last model chunk on the last stage has only output projection and loss calculation":
+  // one layer per chunk, 128 chunks, v = 8 on pipeline 16.
+  const std::vector<int> chunks = chunk_layers(126, 16, 8);
+  REQUIRE(chunks.size() == 128);
+  CHECK(chunks.front() == 0);
+  CHECK(chunks.back() == 0);
+  CHECK(std::count(chunks.begin(), chunks.end(), 1) == 126);
+  CHECK(stage_layers(126, 16, 8) == stage_layers(126, 16, 1)); // 7, 8 x 14, 7
+  CHECK(chunk_layers(126, 16, 9).empty());                     // 144 - 2 > 126
+  CHECK(chunk_layers(127, 16, 8).back() == 0);                 // the output layer alone
+  CHECK(chunk_layers(127, 16, 8).front() == 1);
+  // 32 microbatches per replica (8,192 GPUs). Stage 0 runs W = 2 x 15 + 7 x 16 = 142 warmup
+  // forwards: chunks 0..7 16 each, then chunk 0 again 15 times; at the 143rd its chunk 0 has 31
+  // microbatches and no layer, chunks 1..7 16 each: 112 layer-microbatches (the stage-average
+  // (W + 1) / v x 7 layers would be 125.1). Stage 1: W = 140, one layer per chunk: 141. The
+  // last stage: 7 x 16 + one of the empty chunk, then its chunk 0 comes round once more before
+  // its chunk 6 is freed: 113.
+  CHECK(peak_stage_activations(126, 16, 8, 0, 32) == 112);
+  CHECK(peak_stage_activations(126, 16, 8, 1, 32) == 141);
+  CHECK(peak_stage_activations(126, 16, 8, 15, 32) == 113);
+  // 16 microbatches (16,384 GPUs): n_mb = p, every forward before the first backward.
+  CHECK(peak_stage_activations(126, 16, 8, 1, 16) == 16 * 8);
+  CHECK(peak_stage_activations(126, 16, 8, 15, 16) == 16 * 7);
+
+  // The paper's layout at 8k without recomputation: stage 1 holds 141 layers' activations of
+  // 533.2 MB (the fused-attention test below): 75.2 GB, and with ZeRO 2 it is 2.3 GB over the
+  // 80.0 GB usable; the search then recomputes (the validation's 8,192-GPU case).
+  const TransformerSpec llama = llama3_405b(8192, 2048);
+  const ParallelConfig cfg{.tensor = 8,
+                           .pipeline = 16,
+                           .interleave = 8,
+                           .microbatch = 1,
+                           .sequence_parallel = true,
+                           .zero_stage = 2,
+                           .recompute = Recompute::none};
+  const StepResult r = estimate_step(llama, cfg, 8192, h100(), step_efficiency_for("H100"));
+  CHECK(r.memory.stage == 1);
+  CHECK(relative(r.memory.activations_bytes, 141 * 533'200'896.0) < 1e-9);
+  CHECK_FALSE(r.fits);
+  CHECK(r.memory.total_bytes - r.memory.usable_bytes > 2.2e9);
+  CHECK(r.memory.total_bytes - r.memory.usable_bytes < 2.4e9);
+  MESSAGE(r.message);
+}
+
 TEST_CASE("memory with fused attention: hand computed at 8k, and at 131k with CP 16") {
   // Llama 3 405B, tp 8, pp 16, sequence parallel, no recomputation, distributed optimizer.
   // Per layer and microbatch (m = 1), fused attention, no dropout (Llama): 8 s h / t
