@@ -740,7 +740,7 @@ double simulated_peak(int layers, int p, int v, int j, int n_mb) {
 TEST_CASE("pipeline schedule memory: the peak per stage against the schedule run op by op") {
   // Every layout of a few layer counts (even and uneven chunks, empty first and last chunks),
   // every stage, several microbatch counts: the closed form equals the simulation.
-  int layouts = 0;
+  int cases = 0;
   for (int layers : {126, 100, 96, 61, 30, 14}) {
     for (int p : {1, 2, 3, 4, 8, 16}) {
       for (int v = 1; v <= 9; ++v) {
@@ -756,13 +756,13 @@ TEST_CASE("pipeline schedule memory: the peak per stage against the schedule run
             CAPTURE(j);
             CHECK(peak_stage_activations(layers, p, v, j, n_mb) ==
                   simulated_peak(layers, p, v, j, n_mb));
-            ++layouts;
+            ++cases;
           }
         }
       }
     }
   }
-  CHECK(layouts > 2000);
+  CHECK(cases > 2000);
 }
 
 TEST_CASE("the Llama 3 layout: 126 layers in 16 x 8 chunks, the first and last chunk empty") {
@@ -780,8 +780,8 @@ TEST_CASE("the Llama 3 layout: 126 layers in 16 x 8 chunks, the first and last c
   CHECK(chunk_layers(127, 16, 8).back() == 0);                 // the output layer alone
   CHECK(chunk_layers(127, 16, 8).front() == 1);
   // 32 microbatches per replica (8,192 GPUs). Stage 0 runs W = 2 x 15 + 7 x 16 = 142 warmup
-  // forwards: chunks 0..7 16 each, then chunk 0 again 15 times; at the 143rd its chunk 0 has 31
-  // microbatches and no layer, chunks 1..7 16 each: 112 layer-microbatches (the stage-average
+  // forwards: chunks 0..7 16 each, then chunk 0 again 14 times; with the 143rd its chunk 0 has
+  // 31 microbatches and no layer, chunks 1..7 16 each: 112 layer-microbatches (the stage-average
   // (W + 1) / v x 7 layers would be 125.1). Stage 1: W = 140, one layer per chunk: 141. The
   // last stage: 7 x 16 + one of the empty chunk, then its chunk 0 comes round once more before
   // its chunk 6 is freed: 113.
