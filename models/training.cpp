@@ -235,9 +235,6 @@ StageShape make_shape(int layers, int p, int v) {
   if (chunks.empty()) return s;
   s.valid = true;
   s.chunk_layers = *std::max_element(chunks.begin(), chunks.end());
-  auto stage = [&](int j, int& total, int& head, int& tail) {
-    stage_pattern(chunks, p, v, s.chunk_layers, j, total, head, tail);
-  };
   auto add = [&](int j, int total, int head, int tail) {
     s.cand_index[s.candidates] = j;
     s.cand_layers[s.candidates] = total;
@@ -245,12 +242,12 @@ StageShape make_shape(int layers, int p, int v) {
     s.cand_short_tail[s.candidates++] = tail;
   };
   int total = 0, head = 0, tail = 0;
-  stage(0, total, head, tail);
+  stage_pattern(chunks, p, v, s.chunk_layers, 0, total, head, tail);
   s.first = total;
   add(0, total, head, tail);
   // Middle stages: the first of each chunk pattern keeps the most microbatches in flight.
   for (int j = 1; j + 1 < p; ++j) {
-    stage(j, total, head, tail);
+    stage_pattern(chunks, p, v, s.chunk_layers, j, total, head, tail);
     if (total > s.max_mid) {
       s.max_mid = total;
       s.max_mid_index = j;
@@ -261,7 +258,7 @@ StageShape make_shape(int layers, int p, int v) {
     if (!seen && s.candidates < 11) add(j, total, head, tail);
   }
   if (p > 1) {
-    stage(p - 1, total, head, tail);
+    stage_pattern(chunks, p, v, s.chunk_layers, p - 1, total, head, tail);
     add(p - 1, total, head, tail);
   }
   s.last = s.cand_layers[s.candidates - 1];
@@ -1285,17 +1282,16 @@ std::vector<int> chunk_layers(int layers, int pipeline, int interleave) {
 
 double peak_stage_activations(int layers, int pipeline, int interleave, int stage,
                               int microbatches) {
-  const StageShape shape = make_shape(layers, pipeline, interleave);
-  if (!shape.valid || stage < 0 || stage >= pipeline || microbatches < 1)
+  const std::vector<int> chunks = chunk_layers(layers, pipeline, interleave);
+  if (chunks.empty() || stage < 0 || stage >= pipeline || microbatches < 1)
     throw std::invalid_argument("peak_stage_activations: no such layout or stage");
   if (interleave > 1 && microbatches % pipeline)
     throw std::invalid_argument(
         "peak_stage_activations: interleaving needs microbatches divisible by pipeline");
-  const std::vector<int> chunks = chunk_layers(layers, pipeline, interleave);
+  const int q = *std::max_element(chunks.begin(), chunks.end());
   int total = 0, head = 0, tail = 0;
-  stage_pattern(chunks, pipeline, interleave, shape.chunk_layers, stage, total, head, tail);
-  return peak_layer_microbatches(pipeline, interleave, stage, shape.chunk_layers, head, tail,
-                                 microbatches);
+  stage_pattern(chunks, pipeline, interleave, q, stage, total, head, tail);
+  return peak_layer_microbatches(pipeline, interleave, stage, q, head, tail, microbatches);
 }
 
 double exposed_reduction_s(double comm_s, double overlap_s, double buckets) {
