@@ -140,9 +140,11 @@ TEST_CASE("locks: of two runs into one directory, one succeeds and the other exi
   TempDir dir;
   std::string out = dir.path("out");
   std::string lock = dir.path(".out.lock");
-  // The second run starts once the first holds the lock (bench-200k runs for ~0.4 s or more).
+  // The second run starts once the first holds the lock. The first is bench-1m (about 0.8 s
+  // here): bench-200k now takes about 0.1 s, which a loaded machine can spend starting the
+  // second, so that the first had finished and the second rightly succeeded.
   auto r =
-      run_shell(capsim_exe() + " run " + shell_quote(source_path("scenarios/bench-200k.yaml")) +
+      run_shell(capsim_exe() + " run " + shell_quote(source_path("scenarios/bench-1m.yaml")) +
                 " -q -o " + shell_quote(out) + " & first=$!\n" + "for i in $(seq 2000); do [ -s " +
                 shell_quote(lock) + " ] && break; sleep 0.005; done\n" + capsim_exe() + " run " +
                 shell_quote(quickstart()) + " -q -o " + shell_quote(out) +
@@ -154,7 +156,7 @@ TEST_CASE("locks: of two runs into one directory, one succeeds and the other exi
   CHECK(r.output.find("second=2") != std::string::npos);
   CHECK(r.output.find("in use by another capsim process (PID " + m[2].str() + ";") !=
         std::string::npos);
-  CHECK(read_json(out + "/summary.json")["scenario"] == "bench-200k"); // the first's set only
+  CHECK(read_json(out + "/summary.json")["scenario"] == "bench-1m"); // the first's set only
   check_one_set(out);
   CHECK(!fs::exists(lock));
 }
